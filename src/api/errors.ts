@@ -1,0 +1,66 @@
+// Error codes the core can return, and the one error class that carries them.
+//
+// Callers branch on `code`, never on message text. `details` holds the numbers a user needs
+// (a shortfall, a required fee rate, a field name); it never holds secrets.
+
+export const ERROR_CODES = [
+  'usage',
+  'password-required',
+  'password-too-short',
+  'wrong-password',
+  'keystore-corrupt',
+  'wallet-exists',
+  'no-wallet',
+  'wallet-locked',
+  'invalid-mnemonic',
+  'invalid-passphrase',
+  'invalid-descriptor',
+  'invalid-address',
+  'wrong-network',
+  'invalid-uri',
+  'invalid-amount',
+  'invalid-setting',
+  'file-unreadable',
+  'database-too-new',
+  'database-corrupt',
+  'database-busy',
+  'datadir-unusable',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export type ErrorDetails = Readonly<Record<string, string | number | boolean>>;
+
+export class CofferError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(message);
+    this.name = 'CofferError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isCofferError(e: unknown, code?: ErrorCode): e is CofferError {
+  return e instanceof CofferError && (code === undefined || e.code === code);
+}
+
+/** What crosses a process boundary: never a stack trace, never an Error object. */
+export interface WireError {
+  code: ErrorCode | 'internal';
+  message: string;
+  details?: ErrorDetails;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: WireError };
+
+export function toWireError(e: unknown): WireError {
+  if (e instanceof CofferError) {
+    return Object.keys(e.details).length > 0
+      ? { code: e.code, message: e.message, details: e.details }
+      : { code: e.code, message: e.message };
+  }
+  return { code: 'internal', message: 'An unexpected internal error occurred.' };
+}

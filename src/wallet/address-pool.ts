@@ -1,0 +1,43 @@
+// Gap-limit rules for a chain of addresses: how far to derive, and which address to hand out next.
+//
+// A restore scans until `gap` consecutive unused addresses, so the wallet never hands out an
+// address beyond the last used one plus `gap`: once that window is all handed out, it offers
+// the oldest handed-out address that is still unused again rather than one a restore would miss.
+
+export const DEFAULT_GAP_LIMIT = 20;
+
+export interface PoolEntry {
+  index: number;
+  issued: boolean;
+  used: boolean;
+}
+
+/** Highest index with history, or -1. */
+export function lastUsedIndex(entries: readonly PoolEntry[]): number {
+  let last = -1;
+  for (const e of entries) if (e.used && e.index > last) last = e.index;
+  return last;
+}
+
+/** Derive indexes 0..(this - 1): every address up to `gap` past the last used one. */
+export function derivationTarget(entries: readonly PoolEntry[], gap: number): number {
+  return lastUsedIndex(entries) + 1 + gap;
+}
+
+export interface NextAddress {
+  index: number;
+  /** True when the gap window is exhausted and an already handed-out address is offered again. */
+  reused: boolean;
+}
+
+/** The next receive address: the lowest never-issued unused one inside the gap window. */
+export function nextReceive(entries: readonly PoolEntry[], gap: number): NextAddress {
+  const byIndex = new Map(entries.map((e) => [e.index, e]));
+  const first = lastUsedIndex(entries) + 1;
+  const end = first + gap;
+  for (let i = 0; i < end; i++) {
+    const e = byIndex.get(i);
+    if (!e || (!e.issued && !e.used)) return { index: i, reused: false };
+  }
+  return { index: first, reused: true };
+}
