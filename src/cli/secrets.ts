@@ -1,0 +1,83 @@
+// Reading passwords, passphrases and recovery phrases for the CLI: from files, the
+// environment, or a prompt with echo off. Never from command-line arguments.
+
+import fs from 'node:fs';
+import { CofferError } from '../api/errors.js';
+
+const MAX_SECRET_FILE = 64 * 1024;
+
+/** Read a small text file, dropping one trailing newline. */
+export function readSecretFile(file: string, what: string): string {
+  let text: string;
+  try {
+    const st = fs.statSync(file);
+    if (!st.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+    if (st.size > MAX_SECRET_FILE) throw Object.assign(new Error('too large'), { code: 'EFBIG' });
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CofferError('file-unreadable', `The ${what} file ${file} cannot be read.`, {
+      file,
+      reason: (e as NodeJS.ErrnoException).code ?? 'unknown',
+    });
+  }
+  return text.replace(/\r?\n$/, '');
+}
+
+export interface PromptIO {
+  isTTY: boolean;
+  prompt(question: string): Promise<string>;
+}
+
+/** Ask on the terminal without echoing what is typed. */
+export function terminalPrompt(): PromptIO {
+  return {
+    isTTY: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+    prompt: (question) =>
+      new Promise((resolve, reject) => {
+        const stdin = process.stdin;
+        process.stderr.write(question);
+        let answer = '';
+        stdin.setRawMode(true);
+        stdin.resume();
+        stdin.setEncoding('utf8');
+        const done = (err?: Error) => {
+          stdin.setRawMode(false);
+          stdin.pause();
+          stdin.off('data', onData);
+          process.stderr.write('\n');
+          if (err) reject(err);
+          else resolve(answer);
+        };
+        const onData = (chunk: string) => {
+          for (const ch of chunk) {
+            if (ch === '\r' || ch === '\n') return done();
+            if (ch === '\u0003') return done(new CofferError('usage', 'Cancelled.'));
+            if (ch === '\u007f' || ch === '\b') answer = answer.slice(0, -1);
+            else answer += ch;
+          }
+        };
+        stdin.on('data', onData);
+      }),
+  };
+}
+
+export interface PasswordSources {
+  passwordFile?: string | undefined;
+  env: NodeJS.ProcessEnv;
+  io: PromptIO;
+}
+
+/** The wallet password: --password-file, then COFFER_PASSWORD, then a prompt on a terminal. */
+export async function readPassword(src: PasswordSources, confirm = false): Promise<string> {
+  if (src.passwordFile !== undefined) return readSecretFile(src.passwordFile, 'password');
+  const fromEnv = src.env['COFFER_PASSWORD'];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (!src.io.isTTY) {
+    throw new CofferError('password-required', 'A password is required: use --password-file FILE or set COFFER_PASSWORD.');
+  }
+  const first = await src.io.prompt('Password: ');
+  if (confirm && (await src.io.prompt('Repeat the password: ')) !== first) {
+    throw new CofferError('password-required', 'The two passwords differ.');
+  }
+  return first;
+}

@@ -1,0 +1,125 @@
+// `coffer wallet ...` and `coffer config ...`: keys, descriptors, addresses, settings.
+
+import { CofferError } from '../api/errors.js';
+import { stringOption, type Command, type Context } from './command.js';
+import { readSecretFile } from './secrets.js';
+
+function usage(message: string): CofferError {
+  return new CofferError('usage', message);
+}
+
+function scriptOption(ctx: Context): 'wpkh' | 'tr' {
+  const s = stringOption(ctx, 'script') ?? 'wpkh';
+  if (s !== 'wpkh' && s !== 'tr') throw usage('--script must be wpkh or tr');
+  return s;
+}
+
+function passphrase(ctx: Context): string {
+  const file = stringOption(ctx, 'passphrase-file');
+  return file === undefined ? '' : readSecretFile(file, 'passphrase');
+}
+
+const SCRIPT = { type: 'string', value: 'wpkh|tr', help: 'address type: native segwit (default) or taproot' } as const;
+const PASSPHRASE = { type: 'string', value: 'FILE', help: 'optional BIP39 passphrase (the "25th word")' } as const;
+
+export const walletCommands: Command[] = [
+  {
+    words: ['wallet', 'create'],
+    summary: 'create a new wallet and print its recovery phrase (the only time it is shown unasked)',
+    options: {
+      words: { type: 'string', value: '12|24', help: 'number of words (default 12)' },
+      'passphrase-file': PASSPHRASE,
+      script: SCRIPT,
+    },
+    async run(ctx) {
+      const w = stringOption(ctx, 'words') ?? '12';
+      if (w !== '12' && w !== '24') throw usage('--words must be 12 or 24');
+      const wallet = ctx.wallet();
+      if (wallet.hasWallet()) {
+        throw new CofferError('wallet-exists', 'This data directory already holds a wallet; it was left untouched.');
+      }
+      const req = { words: Number(w) as 12 | 24, passphrase: passphrase(ctx), script: scriptOption(ctx) };
+      return wallet.create({ ...req, password: await ctx.password(true) });
+    },
+  },
+  {
+    words: ['wallet', 'restore'],
+    summary: 'restore a wallet from its recovery phrase',
+    options: {
+      'mnemonic-file': { type: 'string', value: 'FILE', help: 'file holding the recovery phrase (required)' },
+      'passphrase-file': PASSPHRASE,
+      script: SCRIPT,
+      birthday: { type: 'string', value: 'HEIGHT', help: 'block height before the wallet was first used' },
+    },
+    async run(ctx) {
+      const file = stringOption(ctx, 'mnemonic-file');
+      if (file === undefined) throw usage('wallet restore needs --mnemonic-file FILE');
+      const b = stringOption(ctx, 'birthday');
+      if (b !== undefined && !/^\d{1,9}$/.test(b)) throw usage('--birthday must be a block height');
+      const wallet = ctx.wallet();
+      if (wallet.hasWallet()) {
+        throw new CofferError('wallet-exists', 'This data directory already holds a wallet; it was left untouched.');
+      }
+      const mnemonic = readSecretFile(file, 'recovery phrase');
+      const req = { mnemonic, passphrase: passphrase(ctx), script: scriptOption(ctx) };
+      const password = await ctx.password(true);
+      return wallet.restore({ ...req, password, ...(b === undefined ? {} : { birthday: Number(b) }) });
+    },
+  },
+  {
+    words: ['wallet', 'descriptors'],
+    summary: 'print the output descriptors (public keys only)',
+    run: (ctx) => ctx.wallet().descriptors(),
+  },
+  {
+    words: ['wallet', 'address'],
+    summary: 'print the next unused receive address',
+    run: (ctx) => ctx.wallet().nextAddress(),
+  },
+  {
+    words: ['wallet', 'info'],
+    summary: 'print the network, fingerprint, address type and settings',
+    run: (ctx) => ctx.wallet().info(),
+  },
+  {
+    words: ['wallet', 'reveal'],
+    summary: 'print the recovery phrase (needs the password)',
+    async run(ctx) {
+      const wallet = ctx.wallet();
+      wallet.info();
+      return wallet.reveal(await ctx.password());
+    },
+  },
+  {
+    words: ['wallet', 'change-password'],
+    summary: 'encrypt the keys under a new password',
+    options: { 'new-password-file': { type: 'string', value: 'FILE', help: 'file holding the new password (required)' } },
+    async run(ctx) {
+      const file = stringOption(ctx, 'new-password-file');
+      if (file === undefined) throw usage('wallet change-password needs --new-password-file FILE');
+      const next = readSecretFile(file, 'new password');
+      const wallet = ctx.wallet();
+      wallet.info();
+      wallet.changePassword(await ctx.password(), next);
+      return { ok: true };
+    },
+  },
+  {
+    words: ['config', 'get'],
+    summary: 'print the settings (auto-lock-minutes, gap-limit)',
+    args: { names: '[KEY]', min: 0, max: 1 },
+    run(ctx) {
+      const all = ctx.wallet().settings();
+      const key = ctx.positionals[0];
+      if (key === undefined) return all;
+      if (!Object.hasOwn(all, key)) throw new CofferError('invalid-setting', `Unknown setting "${key}".`, { key });
+      return { [key]: all[key as keyof typeof all] };
+    },
+  },
+  {
+    words: ['config', 'set'],
+    summary: 'change a setting',
+    args: { names: 'KEY VALUE', min: 2, max: 2 },
+    run: (ctx) => ctx.wallet().setSetting(ctx.positionals[0] ?? '', ctx.positionals[1] ?? ''),
+  },
+];

@@ -1,0 +1,12 @@
+// The ordered list of schema migrations. Append only; versions go up in tens.
+
+import type { Db } from '../database.js';
+import { migration as m0010 } from './0010-initial.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Db): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [m0010];

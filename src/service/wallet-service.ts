@@ -1,0 +1,361 @@
+// The wallet as the CLI and the UI use it: create, restore, lock and unlock, reveal, change the
+// password, descriptors and receive addresses. Owns the database handle and the key session.
+
+import { CofferError } from '../api/errors.js';
+import {
+  accountDescriptorText,
+  deriveAccount,
+  masterFromSeed,
+  SCRIPT_KINDS,
+  type Account,
+  type ScriptKind,
+} from '../keys/accounts.js';
+import { scriptToAddress } from '../keys/address.js';
+import { parseDescriptor, ScriptDeriver } from '../keys/descriptors.js';
+import {
+  checkNewPassword,
+  DEFAULT_KDF,
+  inspectKeystore,
+  openKeystore,
+  sealKeystore,
+  wipeSecret,
+  type KeystoreSecret,
+} from '../keys/keystore.js';
+import { entropyToWords, generateEntropy, mnemonicToSeed, parseMnemonic, type Language } from '../keys/mnemonic.js';
+import type { Network } from '../keys/networks.js';
+import { DEFAULT_GAP_LIMIT, derivationTarget, nextReceive } from '../wallet/address-pool.js';
+import { openDatabase, withDbErrors, type Db } from '../db/database.js';
+import { checkpoint, insertKeystore, readKeystore, replaceKeystore } from '../db/keystore-store.js';
+import {
+  getMeta,
+  getSetting,
+  insertAccount,
+  insertAddresses,
+  listAccounts,
+  listAddresses,
+  markIssued,
+  setMeta,
+  setSetting,
+  type AccountRow,
+} from '../db/wallet-store.js';
+import { ensureDir, networkPaths } from './datadir.js';
+import { faultPoint } from './fault.js';
+import { fileLogger, type Logger } from './log.js';
+import { KeySession, type Timers } from './session.js';
+
+export interface DescriptorInfo {
+  desc: string;
+  internal: boolean;
+}
+
+export interface CreateRequest {
+  words: 12 | 24;
+  passphrase: string;
+  script: 'wpkh' | 'tr';
+  password: string;
+}
+
+export interface RestoreRequest {
+  mnemonic: string;
+  passphrase: string;
+  script: 'wpkh' | 'tr';
+  password: string;
+  birthday?: number;
+}
+
+export const SETTINGS = {
+  'auto-lock-minutes': { default: 15, min: 0, max: 1440 },
+  'gap-limit': { default: DEFAULT_GAP_LIMIT, min: 1, max: 1000 },
+} as const;
+export type SettingKey = keyof typeof SETTINGS;
+
+export function isSettingKey(k: string): k is SettingKey {
+  return Object.hasOwn(SETTINGS, k);
+}
+
+export interface WalletServiceOptions {
+  datadir: string;
+  network: Network;
+  logger?: Logger;
+  now?: () => number;
+  timers?: Timers;
+}
+
+export class WalletService {
+  readonly network: Network;
+  private readonly db: Db;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly session: KeySession;
+
+  private constructor(opts: WalletServiceOptions, db: Db, log: Logger) {
+    this.network = opts.network;
+    this.db = db;
+    this.log = log;
+    this.now = opts.now ?? Date.now;
+    this.session = new KeySession(0, () => this.log.info('wallet.locked'), opts.timers);
+    this.session.setIdle(this.setting('auto-lock-minutes') * 60_000);
+  }
+
+  static open(opts: WalletServiceOptions): WalletService {
+    const paths = networkPaths(opts.datadir, opts.network);
+    ensureDir(paths.dir);
+    const log = opts.logger ?? fileLogger(paths.logs);
+    const db = openDatabase(paths.database);
+    const stored = withDbErrors(() => getMeta(db, 'network'));
+    if (stored !== undefined && stored !== opts.network) {
+      db.close();
+      throw new CofferError('wrong-network', `This data directory holds a ${stored} wallet, not ${opts.network}.`, {
+        walletNetwork: stored,
+        network: opts.network,
+      });
+    }
+    return new WalletService(opts, db, log);
+  }
+
+  close(): void {
+    this.session.lock();
+    this.db.close();
+  }
+
+  hasWallet(): boolean {
+    return withDbErrors(() => readKeystore(this.db) !== undefined);
+  }
+
+  create(req: CreateRequest): { mnemonic: string; fingerprint: string; descriptors: DescriptorInfo[] } {
+    this.refuseExisting();
+    checkNewPassword(req.password);
+    const entropy = generateEntropy(req.words);
+    try {
+      const mnemonic = entropyToWords(entropy, 'english');
+      const fingerprint = this.initialise(entropy, 'english', req, [req.script], undefined);
+      this.log.info('wallet.created', { script: req.script, words: req.words });
+      return { mnemonic, fingerprint, descriptors: this.descriptors() };
+    } finally {
+      entropy.fill(0);
+    }
+  }
+
+  restore(req: RestoreRequest): { fingerprint: string; descriptors: DescriptorInfo[] } {
+    this.refuseExisting();
+    checkNewPassword(req.password);
+    const { entropy, language } = parseMnemonic(req.mnemonic);
+    try {
+      // Restores also look for funds under the other standard scripts (BIP44, 49, 84, 86),
+      // as a user moving from another wallet may have used any of them.
+      const scripts = [req.script, ...SCRIPT_KINDS.filter((k) => k !== req.script)];
+      const fingerprint = this.initialise(entropy, language, req, scripts, req.birthday);
+      this.log.info('wallet.restored', { script: req.script, language });
+      return { fingerprint, descriptors: this.descriptors() };
+    } finally {
+      entropy.fill(0);
+    }
+  }
+
+  private refuseExisting(): void {
+    if (this.hasWallet()) {
+      throw new CofferError('wallet-exists', 'This data directory already holds a wallet; it was left untouched.');
+    }
+  }
+
+  /** Derive accounts, encrypt the secret and store everything in one transaction. */
+  private initialise(
+    entropy: Uint8Array,
+    language: Language,
+    req: { passphrase: string; password: string },
+    scripts: readonly ScriptKind[],
+    birthday: number | undefined,
+  ): string {
+    const seed = mnemonicToSeed(entropy, language, req.passphrase);
+    const master = masterFromSeed(seed, this.network);
+    try {
+      const accounts = scripts.map((s) => deriveAccount(master, s, this.network));
+      const blob = sealKeystore({ entropy, language, seed }, req.password);
+      const fingerprint = accounts[0]?.fingerprint ?? '';
+      withDbErrors(() =>
+        this.db.transaction(() => {
+          this.refuseExisting();
+          insertKeystore(this.db, blob, this.now());
+          setMeta(this.db, 'network', this.network);
+          setMeta(this.db, 'fingerprint', fingerprint);
+          setMeta(this.db, 'created_at', String(Math.floor(this.now() / 1000)));
+          setMeta(this.db, 'has_passphrase', req.passphrase === '' ? '0' : '1');
+          if (birthday !== undefined) setMeta(this.db, 'birthday_height', String(birthday));
+          accounts.forEach((a, i) => this.addAccount(a, i === 0 ? 'active' : 'discover'));
+        })(),
+      );
+      return fingerprint;
+    } finally {
+      master.wipePrivateData();
+      seed.fill(0);
+    }
+  }
+
+  private addAccount(a: Account, status: 'active' | 'discover'): void {
+    const row = {
+      script: a.script,
+      account: 0,
+      fingerprint: a.fingerprint,
+      xpub: a.xpub,
+      externalDesc: accountDescriptorText(a, 0),
+      internalDesc: accountDescriptorText(a, 1),
+      status,
+    };
+    const withId = { ...row, id: insertAccount(this.db, row) };
+    this.fillPool(withId, 0);
+    this.fillPool(withId, 1);
+  }
+
+  /** Derive and store addresses up to the gap limit past the last used one. */
+  private fillPool(account: AccountRow, chain: 0 | 1): void {
+    const entries = listAddresses(this.db, account.id, chain);
+    const target = derivationTarget(entries, this.setting('gap-limit'));
+    if (entries.length >= target) return;
+    const deriver = new ScriptDeriver(
+      parseDescriptor(chain === 0 ? account.externalDesc : account.internalDesc, this.network),
+      this.network,
+    );
+    const rows = [];
+    for (let index = entries.length; index < target; index++) {
+      const script = deriver.scriptAt(index);
+      rows.push({ accountId: account.id, chain, index, script, address: scriptToAddress(script, this.network) ?? '' });
+    }
+    insertAddresses(this.db, rows);
+  }
+
+  private requireWallet(): void {
+    if (!this.hasWallet()) throw new CofferError('no-wallet', 'There is no wallet here yet; create or restore one first.');
+  }
+
+  private primaryAccount(): AccountRow {
+    this.requireWallet();
+    const account = withDbErrors(() => listAccounts(this.db, 'active'))[0];
+    if (!account) throw new CofferError('database-corrupt', 'The wallet has no active account.');
+    return account;
+  }
+
+  descriptors(): DescriptorInfo[] {
+    this.requireWallet();
+    return withDbErrors(() => listAccounts(this.db, 'active')).flatMap((a) => [
+      { desc: a.externalDesc, internal: false },
+      { desc: a.internalDesc, internal: true },
+    ]);
+  }
+
+  /** The next receive address that has not been handed out or used. */
+  nextAddress(): { address: string; index: number } {
+    const account = this.primaryAccount();
+    return withDbErrors(() =>
+      this.db.transaction(() => {
+        this.fillPool(account, 0);
+        const entries = listAddresses(this.db, account.id, 0);
+        const next = nextReceive(entries, this.setting('gap-limit'));
+        const row = entries.find((e) => e.index === next.index);
+        if (!row) throw new Error('address pool is short of the gap window');
+        markIssued(this.db, account.id, 0, next.index);
+        return { address: row.address, index: row.index };
+      })(),
+    );
+  }
+
+  private readBlob(): Uint8Array {
+    const blob = withDbErrors(() => readKeystore(this.db));
+    if (!blob) throw new CofferError('no-wallet', 'There is no wallet here yet; create or restore one first.');
+    return blob;
+  }
+
+  /** Decrypt with the password; the caller must wipe the result. */
+  private decrypt(password: string): KeystoreSecret {
+    try {
+      return openKeystore(this.readBlob(), password);
+    } catch (e) {
+      if (e instanceof CofferError) this.log.warn('keystore.open-failed', { code: e.code });
+      throw e;
+    }
+  }
+
+  reveal(password: string): { mnemonic: string } {
+    const secret = this.decrypt(password);
+    try {
+      this.log.info('wallet.revealed');
+      return { mnemonic: entropyToWords(secret.entropy, secret.language) };
+    } finally {
+      wipeSecret(secret);
+    }
+  }
+
+  changePassword(oldPassword: string, newPassword: string): void {
+    checkNewPassword(newPassword);
+    const current = this.readBlob();
+    const { kdf } = inspectKeystore(current);
+    const secret = openKeystore(current, oldPassword);
+    try {
+      const stronger = { ...DEFAULT_KDF, logN: Math.max(DEFAULT_KDF.logN, kdf.logN), p: Math.max(DEFAULT_KDF.p, kdf.p) };
+      const blob = sealKeystore(secret, newPassword, stronger);
+      faultPoint('change-password:sealed');
+      withDbErrors(() => replaceKeystore(this.db, blob, this.now()));
+      faultPoint('change-password:committed');
+      withDbErrors(() => checkpoint(this.db));
+      this.log.info('wallet.password-changed');
+    } finally {
+      wipeSecret(secret);
+    }
+  }
+
+  unlock(password: string): void {
+    this.session.unlock(this.decrypt(password));
+    this.log.info('wallet.unlocked');
+  }
+
+  lock(): void {
+    this.session.lock();
+  }
+
+  get locked(): boolean {
+    return this.session.locked;
+  }
+
+  /** Run `fn` with the unlocked seed (for signing); throws `wallet-locked` when locked. */
+  withSeed<T>(fn: (seed: Uint8Array) => T): T {
+    return this.session.use((s) => fn(s.seed));
+  }
+
+  setting(key: SettingKey): number {
+    const raw = withDbErrors(() => getSetting(this.db, key));
+    return raw === undefined ? SETTINGS[key].default : Number(raw);
+  }
+
+  settings(): Record<SettingKey, number> {
+    return { 'auto-lock-minutes': this.setting('auto-lock-minutes'), 'gap-limit': this.setting('gap-limit') };
+  }
+
+  setSetting(key: string, value: string): Record<SettingKey, number> {
+    if (!isSettingKey(key)) {
+      throw new CofferError('invalid-setting', `Unknown setting "${key}"; known: ${Object.keys(SETTINGS).join(', ')}.`, { key });
+    }
+    const { min, max } = SETTINGS[key];
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) {
+      throw new CofferError('invalid-setting', `${key} must be a whole number from ${min} to ${max}.`, { key, min, max });
+    }
+    withDbErrors(() => setSetting(this.db, key, String(n)));
+    if (key === 'auto-lock-minutes') this.session.setIdle(n * 60_000);
+    return this.settings();
+  }
+
+  info(): Record<string, string | number | boolean | null> {
+    const account = this.primaryAccount();
+    const meta = (k: string) => withDbErrors(() => getMeta(this.db, k)) ?? null;
+    const birthday = meta('birthday_height');
+    return {
+      network: this.network,
+      fingerprint: account.fingerprint,
+      script: account.script,
+      birthdayHeight: birthday === null ? null : Number(birthday),
+      createdAt: Number(meta('created_at')),
+      hasPassphrase: meta('has_passphrase') === '1',
+      locked: this.locked,
+      ...this.settings(),
+    };
+  }
+}

@@ -1,0 +1,70 @@
+// A crash at any point of a password change leaves the old or the new password working.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { coffer } from '../helpers/cli.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const ABANDON = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+
+async function setup(): Promise<{ base: string[]; dir: string }> {
+  const dir = tmpDir();
+  fs.writeFileSync(path.join(dir, 'words'), ABANDON);
+  const base = ['--datadir', dir, '--network', 'regtest'];
+  const r = await coffer([...base, 'wallet', 'restore', '--mnemonic-file', path.join(dir, 'words')], { env: { COFFER_PASSWORD: 'password number 0' } });
+  expect(r.code, r.stderr).toBe(0);
+  return { base, dir };
+}
+
+/** Which of the passwords opens the wallet; fails unless exactly one does. */
+async function working(base: string[], passwords: string[]): Promise<string> {
+  const ok: string[] = [];
+  for (const pw of passwords) {
+    const r = await coffer([...base, 'wallet', 'reveal'], { env: { COFFER_PASSWORD: pw } });
+    if (r.code === 0) {
+      expect(r.json.mnemonic).toBe(ABANDON);
+      ok.push(pw);
+    } else {
+      expect(r.stderr).toMatch(/^error: wrong-password: /);
+    }
+  }
+  expect(ok).toHaveLength(1);
+  return ok[0] ?? '';
+}
+
+describe('interrupted password change', () => {
+  for (const [point, expected] of [
+    ['change-password:sealed', 'old'],
+    ['change-password:committed', 'new'],
+  ] as const) {
+    it(`killed at ${point}: the ${expected} password works`, async () => {
+      const { base, dir } = await setup();
+      fs.writeFileSync(path.join(dir, 'new'), 'password number 1');
+      const r = await coffer([...base, 'wallet', 'change-password', '--new-password-file', path.join(dir, 'new')], {
+        env: { COFFER_PASSWORD: 'password number 0', COFFER_FAULT: point },
+      });
+      expect(r.signal).toBe('SIGKILL');
+      const pw = await working(base, ['password number 0', 'password number 1']);
+      expect(pw).toBe(expected === 'old' ? 'password number 0' : 'password number 1');
+    });
+  }
+
+  it('killed at random moments: always exactly one password works', async () => {
+    const { base, dir } = await setup();
+    let current = 'password number 0';
+    const outcomes: string[] = [];
+    for (const [i, delay] of [400, 2000, 3000, 4200].entries()) {
+      const next = `password number ${i + 1}`;
+      fs.writeFileSync(path.join(dir, 'new'), next);
+      const r = await coffer([...base, 'wallet', 'change-password', '--new-password-file', path.join(dir, 'new')], {
+        env: { COFFER_PASSWORD: current },
+        killAfterMs: delay,
+      });
+      outcomes.push(r.signal === 'SIGKILL' ? 'killed' : `exit ${r.code}`);
+      current = await working(base, [next, current]);
+    }
+    // The run must actually have interrupted some changes, or it proves nothing.
+    expect(outcomes).toContain('killed');
+  });
+});

@@ -1,0 +1,87 @@
+// STYLE habit 1, enforced: the folder says where code may run. Reads every import in the repo.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+interface Import {
+  file: string;
+  spec: string;
+  typeOnly: boolean;
+}
+
+function sourceFiles(dir: string): string[] {
+  const abs = path.join(ROOT, dir);
+  if (!fs.existsSync(abs)) return [];
+  return fs.readdirSync(abs, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && /\.(ts|tsx|js|mjs|cjs)$/.test(e.name) && !e.parentPath.includes('node_modules') && !e.parentPath.includes(`${path.sep}dist`))
+    .map((e) => path.relative(ROOT, path.join(e.parentPath, e.name)));
+}
+
+export function importsOf(file: string): Import[] {
+  const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+  const out: Import[] = [];
+  const re = /(?:^|[;\n])\s*(import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]|\b(?:import|require)\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
+  for (const m of text.matchAll(re)) {
+    const spec = m[3] ?? m[4];
+    if (spec) out.push({ file, spec, typeOnly: Boolean(m[2]) });
+  }
+  return out;
+}
+
+function resolved(i: Import): string {
+  return i.spec.startsWith('.') ? path.relative(ROOT, path.resolve(ROOT, path.dirname(i.file), i.spec)) : i.spec;
+}
+
+const PURE = ['src/api', 'src/keys', 'src/chain', 'src/wallet', 'src/vaults'];
+const IO_FOLDERS = ['src/db', 'src/p2p', 'src/node', 'src/service', 'src/cli', 'src/channels'];
+const NODE_IO = /^(node:)?(fs|net|tls|http|https|dgram|dns|child_process|worker_threads|cluster|os|readline|fs\/promises)$/;
+const UI_OR_SHELL = /^(electron|react|react-dom)(\/|$)/;
+
+describe('where code may run', () => {
+  const core = sourceFiles('src').flatMap(importsOf);
+  const renderer = sourceFiles('renderer').flatMap(importsOf);
+  const main = sourceFiles('main').flatMap(importsOf);
+
+  it('finds the code it polices', () => {
+    expect(core.length).toBeGreaterThan(50);
+    expect(importsOf('src/cli/main.ts').some((i) => i.spec === 'node:util')).toBe(true);
+  });
+
+  it('src/ never imports electron, react or the renderer', () => {
+    const bad = core.filter((i) => UI_OR_SHELL.test(i.spec) || resolved(i).startsWith('renderer') || resolved(i).startsWith('main'));
+    expect(bad).toEqual([]);
+  });
+
+  it('pure modules do no IO: no node IO modules, no database, no IO folders', () => {
+    const bad = core.filter(
+      (i) =>
+        PURE.some((p) => i.file.startsWith(p)) &&
+        !i.typeOnly &&
+        (NODE_IO.test(i.spec) || i.spec === 'better-sqlite3' || IO_FOLDERS.some((f) => resolved(i).startsWith(f))),
+    );
+    expect(bad).toEqual([]);
+  });
+
+  it('renderer/ imports no Node, no database, and only types from src/api', () => {
+    const bad = renderer.filter(
+      (i) =>
+        i.spec.startsWith('node:') || NODE_IO.test(i.spec) || i.spec === 'better-sqlite3' || i.spec === 'electron' ||
+        (resolved(i).startsWith('src') && !(i.typeOnly && resolved(i).startsWith('src/api'))),
+    );
+    expect(bad).toEqual([]);
+  });
+
+  it('main/ stays thin: from the core it may use only src/api', () => {
+    const bad = main.filter((i) => resolved(i).startsWith('src') && !resolved(i).startsWith('src/api'));
+    expect(bad).toEqual([]);
+  });
+
+  it('only main/preload.ts touches contextBridge', () => {
+    const files = [...sourceFiles('src'), ...sourceFiles('renderer'), ...sourceFiles('main')];
+    const users = files.filter((f) => fs.readFileSync(path.join(ROOT, f), 'utf8').includes('contextBridge'));
+    expect(users.filter((f) => f !== path.join('main', 'preload.ts'))).toEqual([]);
+  });
+});

@@ -1,0 +1,109 @@
+// The database layer: each migration, schema rules (STRICT, module prefixes), versions, damage.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { migrate, openDatabase, schemaVersion, type Db } from '../../src/db/database.js';
+import { MIGRATIONS, type Migration } from '../../src/db/migrations/index.js';
+import { expectCode } from '../helpers/errors.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const MODULE_PREFIXES = ['keys_', 'wallet_', 'chain_', 'vault_', 'chan_', 'node_'];
+
+function tables(db: Db): { name: string; sql: string }[] {
+  return db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as { name: string; sql: string }[];
+}
+
+describe('migrations', () => {
+  it('are one file each, numbered in tens, in order', () => {
+    const dir = path.resolve(import.meta.dirname, '../../src/db/migrations');
+    const files = fs.readdirSync(dir).filter((f) => /^\d{4}-/.test(f)).sort();
+    expect(files.map((f) => Number(f.slice(0, 4)))).toEqual(MIGRATIONS.map((m) => m.version));
+    MIGRATIONS.forEach((m, i) => {
+      expect(m.version).toBe((i + 1) * 10);
+      expect(files[i]).toBe(`${String(m.version).padStart(4, '0')}-${m.name}.ts`);
+    });
+  });
+
+  it('every table is STRICT and prefixed by its module', () => {
+    const db = openDatabase(':memory:');
+    for (const t of tables(db)) {
+      expect(MODULE_PREFIXES.some((p) => t.name.startsWith(p)), t.name).toBe(true);
+      expect(t.sql.trimEnd().endsWith('STRICT'), t.name).toBe(true);
+    }
+    db.close();
+  });
+
+  it('0010-initial: keystore, meta, settings, accounts, addresses', () => {
+    const db = openDatabase(':memory:', { targetVersion: 10 });
+    expect(schemaVersion(db)).toBe(10);
+    expect(tables(db).map((t) => t.name)).toEqual(['keys_keystore', 'wallet_accounts', 'wallet_addresses', 'wallet_meta', 'wallet_settings']);
+    // One keystore row only; constrained columns reject bad values.
+    db.prepare('INSERT INTO keys_keystore (id, blob, updated_at) VALUES (1, ?, 0)').run(Buffer.from([1]));
+    expect(() => db.prepare('INSERT INTO keys_keystore (id, blob, updated_at) VALUES (2, ?, 0)').run(Buffer.from([1]))).toThrow();
+    expect(() => db.prepare("INSERT INTO wallet_accounts (script, account, fingerprint, xpub, external_desc, internal_desc, status) VALUES ('p2sh', 0, 'a', 'b', 'c', 'd', 'active')").run()).toThrow();
+    expect(() => db.prepare("INSERT INTO wallet_meta (key, value) VALUES ('k', x'01')").run()).toThrow(/cannot store BLOB/);
+    db.close();
+  });
+
+  it('a failing migration changes nothing', () => {
+    const db = openDatabase(':memory:');
+    const broken: Migration[] = [
+      ...MIGRATIONS,
+      { version: 990, name: 'broken', up: (d) => d.exec('CREATE TABLE wallet_x (a INTEGER) STRICT; SELECT * FROM no_such_table;') },
+    ];
+    expect(() => migrate(db, broken)).toThrow();
+    expect(schemaVersion(db)).toBe(MIGRATIONS.at(-1)?.version);
+    expect(tables(db).some((t) => t.name === 'wallet_x')).toBe(false);
+    db.close();
+  });
+});
+
+describe('opening', () => {
+  it('uses WAL and an owner-only file', () => {
+    const file = path.join(tmpDir(), 'main', 'wallet.sqlite');
+    const db = openDatabase(file);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    db.close();
+  });
+
+  it('refuses a database from a newer Coffer', () => {
+    const file = path.join(tmpDir(), 'wallet.sqlite');
+    const db = openDatabase(file);
+    db.pragma('user_version = 9990');
+    db.close();
+    const e = expectCode(() => openDatabase(file), 'database-too-new');
+    expect(e.details['databaseVersion']).toBe(9990);
+  });
+
+  it('a truncated database is database-corrupt', () => {
+    const file = path.join(tmpDir(), 'wallet.sqlite');
+    const db = openDatabase(file);
+    db.exec("INSERT INTO wallet_meta (key, value) VALUES ('x', '" + 'y'.repeat(20000) + "')");
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    const size = fs.statSync(file).size;
+    fs.truncateSync(file, Math.floor(size / 2) + 100);
+    expectCode(() => {
+      const d = openDatabase(file);
+      try {
+        d.prepare('SELECT * FROM wallet_meta').all();
+      } finally {
+        d.close();
+      }
+    }, 'database-corrupt');
+  });
+
+  it('a file that is not a database is database-corrupt', () => {
+    const file = path.join(tmpDir(), 'wallet.sqlite');
+    fs.writeFileSync(file, 'this is not sqlite'.repeat(300));
+    expectCode(() => openDatabase(file), 'database-corrupt');
+  });
+
+  it('an unwritable location is datadir-unusable', () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'blocker'), '');
+    expectCode(() => openDatabase(path.join(dir, 'blocker', 'wallet.sqlite')), 'datadir-unusable');
+  });
+});

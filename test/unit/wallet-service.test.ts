@@ -1,0 +1,133 @@
+// The wallet service on a real database in a temp folder: create, restore, addresses, locking,
+// reveal, password change, settings.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { nullLogger } from '../../src/service/log.js';
+import { WalletService } from '../../src/service/wallet-service.js';
+import { expectCode } from '../helpers/errors.js';
+import { tmpDir } from '../helpers/tmp.js';
+import { loadVectors } from '../helpers/vectors.js';
+
+const ABANDON = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+const PW = 'a long enough password';
+const vectors = loadVectors('bip84_bip86_address_vectors.json');
+const open: WalletService[] = [];
+
+function service(datadir = tmpDir(), network: 'main' | 'regtest' | 'test' = 'main', timers?: Parameters<typeof WalletService.open>[0]['timers']) {
+  const s = WalletService.open({ datadir, network, logger: nullLogger, ...(timers ? { timers } : {}) });
+  open.push(s);
+  return s;
+}
+
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+  vi.useRealTimers();
+});
+
+describe('restore', () => {
+  it('BIP84 wallet gives the vector addresses in order and scans the other scripts', () => {
+    const dir = tmpDir();
+    const w = service(dir);
+    const r = w.restore({ mnemonic: ABANDON, passphrase: '', script: 'wpkh', password: PW, birthday: 500_000 });
+    expect(r.fingerprint).toBe('73c5da0a');
+    expect(r.descriptors.map((d) => d.internal)).toEqual([false, true]);
+    expect(r.descriptors[0]?.desc).toMatch(/^wpkh\(\[73c5da0a\/84h\/0h\/0h\]xpub6CatWdiZiodmUeTDp8LT5or8nmbKNcuyvz7WyksVFkKB4RHwCD3XyuvPEbvqAQY3rAPshWcMLoP2fMFMKHPJ4ZeZXYVUhLv1VMrjPC7PW6V\/0\/\*\)#/);
+    expect(w.nextAddress()).toEqual({ address: vectors.bip84.entries[1].address, index: 0 });
+    expect(w.nextAddress()).toEqual({ address: vectors.bip84.entries[2].address, index: 1 });
+    expect(w.info()).toMatchObject({ birthdayHeight: 500_000, script: 'wpkh', hasPassphrase: false });
+    const db = new Database(path.join(dir, 'main', 'wallet.sqlite'), { readonly: true });
+    const accounts = db.prepare('SELECT script, status, (SELECT count(*) FROM wallet_addresses WHERE account_id = a.id) AS n FROM wallet_accounts a ORDER BY id').all();
+    db.close();
+    expect(accounts).toEqual([
+      { script: 'wpkh', status: 'active', n: 40 },
+      { script: 'tr', status: 'discover', n: 40 },
+      { script: 'sh-wpkh', status: 'discover', n: 40 },
+      { script: 'pkh', status: 'discover', n: 40 },
+    ]);
+  });
+
+  it('BIP86 wallet', () => {
+    const w = service();
+    w.restore({ mnemonic: ABANDON, passphrase: '', script: 'tr', password: PW });
+    expect(w.nextAddress().address).toBe(vectors.bip86.entries[1].address);
+  });
+
+  it('a passphrase gives another wallet', () => {
+    const w = service();
+    const r = w.restore({ mnemonic: ABANDON, passphrase: 'TREZOR', script: 'wpkh', password: PW });
+    expect(r.fingerprint).not.toBe('73c5da0a');
+    expect(w.info()['hasPassphrase']).toBe(true);
+  });
+
+  it('refuses a bad mnemonic or a weak password without creating anything', () => {
+    const w = service();
+    expectCode(() => w.restore({ mnemonic: 'abandon about', passphrase: '', script: 'wpkh', password: PW }), 'invalid-mnemonic');
+    expectCode(() => w.restore({ mnemonic: ABANDON, passphrase: '', script: 'wpkh', password: 'short' }), 'password-too-short');
+    expect(w.hasWallet()).toBe(false);
+    expectCode(() => w.nextAddress(), 'no-wallet');
+  });
+});
+
+describe('create', () => {
+  it('creates, refuses to overwrite, reveals the same words', () => {
+    const dir = tmpDir();
+    const w = service(dir, 'regtest');
+    const c = w.create({ words: 24, passphrase: '', script: 'wpkh', password: PW });
+    expect(c.mnemonic.split(' ')).toHaveLength(24);
+    expect(c.descriptors[0]?.desc).toContain('/84h/1h/0h]tpub');
+    expectCode(() => w.create({ words: 12, passphrase: '', script: 'wpkh', password: PW }), 'wallet-exists');
+    expectCode(() => w.restore({ mnemonic: ABANDON, passphrase: '', script: 'wpkh', password: PW }), 'wallet-exists');
+    expect(w.reveal(PW).mnemonic).toBe(c.mnemonic);
+    expectCode(() => w.reveal('not the password'), 'wrong-password');
+  });
+
+  it('a folder renamed to another network is refused', () => {
+    const dir = tmpDir();
+    service(dir, 'regtest').create({ words: 12, passphrase: '', script: 'tr', password: PW });
+    open.pop()?.close();
+    fs.renameSync(path.join(dir, 'regtest'), path.join(dir, 'test'));
+    expectCode(() => service(dir, 'test'), 'wrong-network');
+  });
+});
+
+describe('password and locking', () => {
+  it('change-password: the new one works, the old one no longer does', () => {
+    const w = service();
+    w.restore({ mnemonic: ABANDON, passphrase: '', script: 'wpkh', password: PW });
+    expectCode(() => w.changePassword('wrong password!', 'another long password'), 'wrong-password');
+    expectCode(() => w.changePassword(PW, 'short'), 'password-too-short');
+    w.changePassword(PW, 'another long password');
+    expectCode(() => w.reveal(PW), 'wrong-password');
+    expect(w.reveal('another long password').mnemonic).toBe(ABANDON);
+  });
+
+  it('unlock needs the password; the wallet locks itself after the idle time', () => {
+    vi.useFakeTimers();
+    const timers = { setTimeout: (f: () => void, ms: number) => setTimeout(f, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) };
+    const w = service(tmpDir(), 'main', timers);
+    w.restore({ mnemonic: ABANDON, passphrase: '', script: 'wpkh', password: PW });
+    expect(w.locked).toBe(true);
+    expectCode(() => w.withSeed(() => 1), 'wallet-locked');
+    expectCode(() => w.unlock('wrong password'), 'wrong-password');
+    w.setSetting('auto-lock-minutes', '2');
+    w.unlock(PW);
+    expect(w.withSeed((s) => s.length)).toBe(64);
+    vi.advanceTimersByTime(119_000);
+    expect(w.locked).toBe(false);
+    vi.advanceTimersByTime(2_000);
+    expect(w.locked).toBe(true);
+    expectCode(() => w.withSeed(() => 1), 'wallet-locked');
+  });
+
+  it('settings are validated', () => {
+    const w = service();
+    expect(w.settings()).toEqual({ 'auto-lock-minutes': 15, 'gap-limit': 20 });
+    expectCode(() => w.setSetting('auto-lock-minutes', '-1'), 'invalid-setting');
+    expectCode(() => w.setSetting('auto-lock-minutes', '1.5'), 'invalid-setting');
+    expectCode(() => w.setSetting('colour', 'blue'), 'invalid-setting');
+    expect(w.setSetting('gap-limit', '50')['gap-limit']).toBe(50);
+  });
+});
