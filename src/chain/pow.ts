@@ -3,13 +3,11 @@
 /** Decode nBits; undefined for negative or overflowing encodings (invalid as a header target). */
 export function bitsToTarget(bits: number): bigint | undefined {
   const exponent = bits >>> 24;
-  const mantissa = bits & 0x007fffff;
-  const negative = (bits & 0x00800000) !== 0;
-  if (mantissa !== 0 && negative) return undefined;
-  if (mantissa !== 0 && (exponent > 34 || (mantissa > 0xff && exponent > 33) || (mantissa > 0xffff && exponent > 32))) {
-    return undefined;
-  }
-  return exponent <= 3 ? BigInt(mantissa >>> (8 * (3 - exponent))) : BigInt(mantissa) << BigInt(8 * (exponent - 3));
+  let word = bits & 0x007fffff;
+  if (exponent <= 3) word >>>= 8 * (3 - exponent);
+  if (word !== 0 && (bits & 0x00800000) !== 0) return undefined;
+  if (word !== 0 && (exponent > 34 || (word > 0xff && exponent > 33) || (word > 0xffff && exponent > 32))) return undefined;
+  return exponent <= 3 ? BigInt(word) : BigInt(word) << BigInt(8 * (exponent - 3));
 }
 
 /** Encode a target as nBits (Bitcoin Core's GetCompact), never setting the sign bit. */
