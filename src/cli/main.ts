@@ -10,6 +10,7 @@ import { errorOrigin, fileLogger } from '../service/log.js';
 import { WalletService } from '../service/wallet-service.js';
 import type { Command, Context, OptionSpec } from './command.js';
 import { readPassword, terminalPrompt, type PromptIO } from './secrets.js';
+import { verifyCommands } from './verify-commands.js';
 import { walletCommands } from './wallet-commands.js';
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
@@ -19,7 +20,7 @@ const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', help: 'show help' },
 };
 
-export const COMMANDS: Command[] = [...walletCommands];
+export const COMMANDS: Command[] = [...walletCommands, ...verifyCommands];
 
 export interface Io {
   stdout: (s: string) => void;
