@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'invalid-merkle-proof',
   'invalid-message',
   'invalid-transaction',
+  'no-peers',
   'file-unreadable',
   'database-too-new',
   'database-corrupt',

@@ -10,6 +10,7 @@ import { errorOrigin, fileLogger } from '../service/log.js';
 import { WalletService } from '../service/wallet-service.js';
 import type { Command, Context, OptionSpec } from './command.js';
 import { readPassword, terminalPrompt, type PromptIO } from './secrets.js';
+import { syncCommands } from './sync-commands.js';
 import { verifyCommands } from './verify-commands.js';
 import { walletCommands } from './wallet-commands.js';
 
@@ -20,7 +21,7 @@ const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', help: 'show help' },
 };
 
-export const COMMANDS: Command[] = [...walletCommands, ...verifyCommands];
+export const COMMANDS: Command[] = [...walletCommands, ...syncCommands, ...verifyCommands];
 
 export interface Io {
   stdout: (s: string) => void;

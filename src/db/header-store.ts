@@ -118,8 +118,9 @@ export class HeaderStore {
         }
       }
     }
-    fs.ftruncateSync(this.headersFd, nb * 80);
-    fs.ftruncateSync(this.hashesFd, nb * 32);
+    // Cut off anything past the last good record (torn writes, damage); leave intact files alone.
+    if (fs.fstatSync(this.headersFd).size !== nb * 80) fs.ftruncateSync(this.headersFd, nb * 80);
+    if (fs.fstatSync(this.hashesFd).size !== nb * 32) fs.ftruncateSync(this.hashesFd, nb * 32);
     this.chain.finishLoad();
   }
 

@@ -90,3 +90,24 @@ export function listAddresses(db: Db, accountId: number, chain: 0 | 1): AddressR
 export function markIssued(db: Db, accountId: number, chain: 0 | 1, index: number): void {
   db.prepare('UPDATE wallet_addresses SET issued = 1 WHERE account_id = ? AND chain = ? AND idx = ?').run(accountId, chain, index);
 }
+
+/** Mark an address as having history; returns true when it was not marked before. */
+export function markUsed(db: Db, accountId: number, chain: 0 | 1, index: number): boolean {
+  return db.prepare('UPDATE wallet_addresses SET used = 1 WHERE account_id = ? AND chain = ? AND idx = ? AND used = 0').run(accountId, chain, index).changes === 1;
+}
+
+export function listAllAddresses(db: Db): AddressRow[] {
+  const rows = db
+    .prepare(`SELECT account_id AS accountId, chain, idx AS "index", script, address, issued, used FROM wallet_addresses ORDER BY account_id, chain, idx`)
+    .all() as RawAddress[];
+  return rows.map(toAddress);
+}
+
+export function setAccountStatus(db: Db, id: number, status: AccountStatus): void {
+  db.prepare('UPDATE wallet_accounts SET status = ? WHERE id = ?').run(status, id);
+}
+
+export function deleteAccount(db: Db, id: number): void {
+  db.prepare('DELETE FROM wallet_addresses WHERE account_id = ?').run(id);
+  db.prepare('DELETE FROM wallet_accounts WHERE id = ?').run(id);
+}

@@ -36,7 +36,9 @@ import {
   markIssued,
   setMeta,
   setSetting,
+  markUsed,
   type AccountRow,
+  type AddressRow,
 } from '../db/wallet-store.js';
 import { ensureDir, networkPaths } from './datadir.js';
 import { faultPoint } from './fault.js';
@@ -118,6 +120,33 @@ export class WalletService {
     this.db.close();
   }
 
+  /** The database handle, for the services that keep their own tables (sync, later vaults). */
+  get database(): Db {
+    return this.db;
+  }
+
+  meta(key: string): string | undefined {
+    return withDbErrors(() => getMeta(this.db, key));
+  }
+
+  setMeta(key: string, value: string): void {
+    withDbErrors(() => setMeta(this.db, key, value));
+  }
+
+  /**
+   * Record that an address has history and derive further addresses to keep the gap limit.
+   * Returns the newly derived addresses (their scripts must join the watch set). Call inside a
+   * transaction together with the transaction that used the address.
+   */
+  markUsed(accountId: number, chain: 0 | 1, index: number): AddressRow[] {
+    if (!markUsed(this.db, accountId, chain, index)) return [];
+    const account = listAccounts(this.db).find((a) => a.id === accountId);
+    if (!account) return [];
+    const before = listAddresses(this.db, accountId, chain).length;
+    this.fillPool(account, chain);
+    return listAddresses(this.db, accountId, chain).slice(before);
+  }
+
   hasWallet(): boolean {
     return withDbErrors(() => readKeystore(this.db) !== undefined);
   }
@@ -128,7 +157,7 @@ export class WalletService {
     const entropy = generateEntropy(req.words);
     try {
       const mnemonic = entropyToWords(entropy, 'english');
-      const fingerprint = this.initialise(entropy, 'english', req, [req.script], undefined);
+      const fingerprint = this.initialise(entropy, 'english', req, [req.script], { restored: false });
       this.log.info('wallet.created', { script: req.script, words: req.words });
       return { mnemonic, fingerprint, descriptors: this.descriptors() };
     } finally {
@@ -144,7 +173,7 @@ export class WalletService {
       // Restores also look for funds under the other standard scripts (BIP44, 49, 84, 86),
       // as a user moving from another wallet may have used any of them.
       const scripts = [req.script, ...SCRIPT_KINDS.filter((k) => k !== req.script)];
-      const fingerprint = this.initialise(entropy, language, req, scripts, req.birthday);
+      const fingerprint = this.initialise(entropy, language, req, scripts, { restored: true, birthday: req.birthday });
       this.log.info('wallet.restored', { script: req.script, language });
       return { fingerprint, descriptors: this.descriptors() };
     } finally {
@@ -164,7 +193,7 @@ export class WalletService {
     language: Language,
     req: { passphrase: string; password: string },
     scripts: readonly ScriptKind[],
-    birthday: number | undefined,
+    origin: { restored: boolean; birthday?: number | undefined },
   ): string {
     const seed = mnemonicToSeed(entropy, language, req.passphrase);
     const master = masterFromSeed(seed, this.network);
@@ -180,7 +209,8 @@ export class WalletService {
           setMeta(this.db, 'fingerprint', fingerprint);
           setMeta(this.db, 'created_at', String(Math.floor(this.now() / 1000)));
           setMeta(this.db, 'has_passphrase', req.passphrase === '' ? '0' : '1');
-          if (birthday !== undefined) setMeta(this.db, 'birthday_height', String(birthday));
+          if (origin.birthday !== undefined) setMeta(this.db, 'birthday_height', String(origin.birthday));
+          if (origin.restored) setMeta(this.db, 'restored', '1');
           accounts.forEach((a, i) => this.addAccount(a, i === 0 ? 'active' : 'discover'));
         })(),
       );

@@ -2,7 +2,7 @@
 //
 // A restore scans until `gap` consecutive unused addresses, so the wallet never hands out an
 // address beyond the last used one plus `gap`: once that window is all handed out, it offers
-// the oldest handed-out address that is still unused again rather than one a restore would miss.
+// the first address after the last used one again rather than one a restore would miss.
 
 export const DEFAULT_GAP_LIMIT = 20;
 
@@ -30,12 +30,16 @@ export interface NextAddress {
   reused: boolean;
 }
 
-/** The next receive address: the lowest never-issued unused one inside the gap window. */
+/**
+ * The next receive address: the lowest never-issued one after the last used address and inside
+ * the gap window. Gaps below the last used address are never handed out: after a restore the
+ * wallet cannot know whether the original wallet gave them to someone.
+ */
 export function nextReceive(entries: readonly PoolEntry[], gap: number): NextAddress {
   const byIndex = new Map(entries.map((e) => [e.index, e]));
   const first = lastUsedIndex(entries) + 1;
   const end = first + gap;
-  for (let i = 0; i < end; i++) {
+  for (let i = first; i < end; i++) {
     const e = byIndex.get(i);
     if (!e || (!e.issued && !e.used)) return { index: i, reused: false };
   }

@@ -17,8 +17,9 @@ describe('address pool', () => {
     expect(nextReceive(pool(20, (i) => ({ issued: i < 3 })), 20)).toEqual({ index: 3, reused: false });
   });
 
-  it('skips used addresses even if never handed out', () => {
+  it('skips used addresses even if never handed out, and never goes back below the last used one', () => {
     expect(nextReceive(pool(20, (i) => ({ used: i === 0 })), 20)).toEqual({ index: 1, reused: false });
+    expect(nextReceive(pool(40, (i) => ({ used: i === 7 })), 20)).toEqual({ index: 8, reused: false });
   });
 
   it('never goes past the gap window; reuses the oldest unused handed-out address', () => {

@@ -2,6 +2,7 @@
 
 import type { Db } from '../database.js';
 import { migration as m0010 } from './0010-initial.js';
+import { migration as m0020 } from './0020-transactions.js';
 
 export interface Migration {
   version: number;
@@ -9,4 +10,4 @@ export interface Migration {
   up(db: Db): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0010];
+export const MIGRATIONS: readonly Migration[] = [m0010, m0020];

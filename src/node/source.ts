@@ -1,0 +1,51 @@
+// What a chain source gives the wallet: a validated header chain, and transactions proven to be in
+// its blocks. BIP37 merkle blocks today; compact block filters or full blocks can sit behind it.
+
+export interface WatchSet {
+  /** Data elements to match in output scripts: hash160s, witness programs, x-only keys. */
+  elements: Uint8Array[];
+  /** Our unspent outpoints (36 bytes: txid + vout), to see them spent. */
+  outpoints: Uint8Array[];
+}
+
+export interface ProvenTx {
+  txid: Uint8Array;
+  /** Position in the block, from the proof. */
+  pos: number;
+  /** The transaction, unless the source had no reason to send it again (we already have it). */
+  raw?: Uint8Array;
+}
+
+export interface ProvenBlock {
+  height: number;
+  hash: Uint8Array;
+  time: number;
+  txs: ProvenTx[];
+}
+
+/** What the consumer wants after a batch of blocks: go on, or rescan from a height with a new watch set. */
+export type ScanDecision = { restartFrom?: number };
+
+export interface ProofSource {
+  /**
+   * Prove every transaction matching `watch()` in blocks `from..to` of the best chain, handing
+   * them over in height order, batch by batch (`onBlocks` sees every block, matched or not).
+   */
+  scan(from: number, to: number, watch: () => WatchSet, onBlocks: (blocks: ProvenBlock[]) => ScanDecision): Promise<void>;
+}
+
+/** The element a BIP37 filter must hold to match an output script (its data push), if any. */
+export function scriptElement(script: Uint8Array): Uint8Array | undefined {
+  const n = script.length;
+  if (n === 25 && script[0] === 0x76 && script[1] === 0xa9 && script[2] === 0x14) return script.subarray(3, 23);
+  if (n === 23 && script[0] === 0xa9 && script[1] === 0x14) return script.subarray(2, 22);
+  if (n >= 4 && n <= 42 && script[1] === n - 2 && (script[0] === 0 || (script[0]! >= 0x51 && script[0]! <= 0x60))) return script.subarray(2);
+  return undefined;
+}
+
+export function outpointBytes(txid: Uint8Array, vout: number): Uint8Array {
+  const o = new Uint8Array(36);
+  o.set(txid);
+  new DataView(o.buffer).setUint32(32, vout, true);
+  return o;
+}

@@ -1,0 +1,266 @@
+// The SPV client: headers from peers into the validated chain, then BIP37 merkle blocks proving the
+// wallet's transactions against it, and the mempool's matching transactions.
+//
+// Every header is validated by HeaderChain; every merkle block must prove its transactions up to
+// the merkle root of a header on our best chain at the height we asked for. A peer that sends an
+// invalid header, an unconnected one, a bad proof or an unrequested block is banned.
+
+import { randomBytes } from 'node:crypto';
+import { hashToHex } from '../chain/bytes.js';
+import type { ChainChange } from '../chain/header-chain.js';
+import { HeaderError } from '../chain/header-rules.js';
+import { verifyMerkleBlock } from '../chain/merkle.js';
+import type { ChainParams } from '../chain/params.js';
+import { CofferError } from '../api/errors.js';
+import type { HeaderStore } from '../db/header-store.js';
+import { BloomFilter, BLOOM_UPDATE_ALL } from '../p2p/bloom.js';
+import { MAX_HEADERS, MSG_FILTERED_BLOCK, MSG_TX, type Message } from '../p2p/messages.js';
+import type { Peer, PeerTimeouts } from '../p2p/peer.js';
+import { PeerError } from '../p2p/peer.js';
+import { Pool } from '../p2p/pool.js';
+import type { ProofSource, ProvenBlock, ScanDecision, WatchSet } from './source.js';
+
+export const SCAN_BATCH = 500;
+const FALSE_POSITIVE_RATE = 0.00001;
+
+export interface SpvOptions {
+  params: ChainParams;
+  store: HeaderStore;
+  connect?: string[];
+  maxPeers?: number;
+  timeouts?: Partial<PeerTimeouts>;
+  log?: (event: string, fields: Record<string, string | number | boolean>) => void;
+}
+
+export class SpvClient implements ProofSource {
+  readonly pool: Pool;
+  readonly store: HeaderStore;
+  private readonly opts: SpvOptions;
+  private readonly filtered = new WeakMap<Peer, number>();
+  private watchVersion = 0;
+
+  constructor(opts: SpvOptions) {
+    this.opts = opts;
+    this.store = opts.store;
+    this.pool = new Pool({
+      params: opts.params,
+      ...(opts.connect ? { connect: opts.connect } : {}),
+      ...(opts.maxPeers ? { maxPeers: opts.maxPeers } : {}),
+      ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+      ourHeight: () => this.store.chain.height,
+    });
+  }
+
+  get chain() {
+    return this.store.chain;
+  }
+
+  async start(): Promise<void> {
+    await this.pool.start();
+  }
+
+  stop(): void {
+    this.pool.stop();
+  }
+
+  private log(event: string, fields: Record<string, string | number | boolean>): void {
+    this.opts.log?.(event, fields);
+  }
+
+  /** Wait for a usable peer or fail with a plain explanation. */
+  async peer(timeoutMs: number): Promise<Peer> {
+    const p = await this.pool.waitForPeer(timeoutMs);
+    if (!p) throw new CofferError('no-peers', 'No peer could be reached (or every peer was banned).');
+    return p;
+  }
+
+  /**
+   * Download headers from every connected peer until none has more. `beforeApply` sees each
+   * change before it is written to disk, so the wallet can roll back first.
+   */
+  async syncHeaders(beforeApply: (c: ChainChange) => void, waitMs = 10_000): Promise<void> {
+    await this.peer(waitMs);
+    const done = new Set<Peer>();
+    for (;;) {
+      const next = this.pool.peers.filter((p) => !done.has(p)).sort((a, b) => b.startHeight - a.startHeight)[0];
+      if (!next) break;
+      done.add(next);
+      await this.headersFrom(next, beforeApply);
+    }
+  }
+
+  private async headersFrom(peer: Peer, beforeApply: (c: ChainChange) => void): Promise<void> {
+    for (;;) {
+      // Some nodes (bcoin) stay silent when they have no new headers; a ping after the request
+      // tells "nothing new" from "still working", since peers answer in order.
+      let m: Message | undefined;
+      const listen = (x: Message) => {
+        if (x.type === 'headers' && !m) m = x;
+      };
+      peer.on('message', listen);
+      try {
+        peer.send({ type: 'getheaders', version: 70016, locator: this.chain.locator(), stop: new Uint8Array(32) });
+        await peer.ping();
+      } catch {
+        return; // stalled or closed: the next peer takes over
+      } finally {
+        peer.off('message', listen);
+      }
+      if (m?.type !== 'headers' || m.headers.length === 0) return;
+      const raw = new Uint8Array(m.headers.length * 80);
+      m.headers.forEach((h, i) => raw.set(h, i * 80));
+      try {
+        const r = this.chain.add(raw);
+        if (r.unconnected) {
+          this.pool.ban(peer, 'headers that do not connect to our locator');
+          return;
+        }
+        if (r.change) {
+          beforeApply(r.change);
+          this.store.apply(r.change);
+          if (r.change.disconnected.length > 0) {
+            this.log('chain.reorg', { forkHeight: r.change.forkHeight, disconnected: r.change.disconnected.length, peer: peer.address });
+          }
+        }
+      } catch (e) {
+        if (e instanceof HeaderError) {
+          this.log('chain.invalid-header', { peer: peer.address, height: e.height, reason: e.reason });
+          if (e.punish) this.pool.ban(peer, `invalid header at ${e.height}: ${e.reason}`);
+          return;
+        }
+        throw e;
+      }
+      if (m.headers.length < MAX_HEADERS) return;
+    }
+  }
+
+  private loadFilter(peer: Peer, watch: WatchSet): void {
+    const n = watch.elements.length + watch.outpoints.length;
+    const f = BloomFilter.create(Math.max(n, 10) + 100, FALSE_POSITIVE_RATE, randomBytes(4).readUInt32LE(), BLOOM_UPDATE_ALL);
+    for (const e of watch.elements) f.insert(e);
+    for (const o of watch.outpoints) f.insert(o);
+    peer.send({ type: 'filterload', ...f.toFilterload() });
+    this.filtered.set(peer, this.watchVersion);
+  }
+
+  /** Prove matching transactions in blocks from..to, batch by batch, retrying on other peers. */
+  async scan(from: number, to: number, watch: () => WatchSet, onBlocks: (blocks: ProvenBlock[]) => ScanDecision): Promise<void> {
+    let height = from;
+    let peer: Peer | undefined;
+    let attempts = 0;
+    this.watchVersion++;
+    while (height <= to) {
+      if (!peer || peer.closed) {
+        if (++attempts > 20) throw new CofferError('no-peers', 'The blocks could not be fetched from any peer.');
+        peer = await this.peer(10_000);
+      }
+      if (this.filtered.get(peer) !== this.watchVersion) this.loadFilter(peer, watch());
+      const end = Math.min(to, height + SCAN_BATCH - 1);
+      let blocks: ProvenBlock[];
+      try {
+        blocks = await this.fetchBlocks(peer, height, end);
+      } catch (e) {
+        if (!(e instanceof PeerError)) throw e;
+        if (e.misbehaving) this.pool.ban(peer, e.message);
+        else peer.close(e.message);
+        peer = undefined;
+        continue;
+      }
+      const decision = onBlocks(blocks);
+      if (decision.restartFrom !== undefined) {
+        height = decision.restartFrom;
+        this.watchVersion++;
+      } else height = end + 1;
+    }
+  }
+
+  /** getdata for filtered blocks, then a ping: everything before the pong belongs to the batch. */
+  private async fetchBlocks(peer: Peer, from: number, to: number): Promise<ProvenBlock[]> {
+    const hashes: Uint8Array[] = [];
+    for (let h = from; h <= to; h++) hashes.push(this.chain.hashAt(h));
+    const got: Message[] = [];
+    const listen = (m: Message) => {
+      if (m.type === 'merkleblock' || m.type === 'tx' || m.type === 'notfound') got.push(m);
+    };
+    peer.on('message', listen);
+    try {
+      peer.send({ type: 'getdata', items: hashes.map((hash) => ({ type: MSG_FILTERED_BLOCK, hash })) });
+      await peer.ping();
+    } finally {
+      peer.off('message', listen);
+    }
+    const blocks: ProvenBlock[] = [];
+    let current: ProvenBlock | undefined;
+    let expected = new Set<string>();
+    for (const m of got) {
+      if (m.type === 'notfound') {
+        if (m.items.some((i) => i.type === MSG_FILTERED_BLOCK)) throw new PeerError('the peer does not have the blocks', false);
+        continue;
+      }
+      if (m.type === 'merkleblock') {
+        const k = blocks.length;
+        const want = hashes[k];
+        let v;
+        try {
+          v = verifyMerkleBlock({ header: m.header, tree: { total: m.total, hashes: m.hashes, flags: m.flags } });
+        } catch (e) {
+          throw new PeerError(`bad merkle proof: ${e instanceof CofferError ? String(e.details['reason']) : 'invalid'}`, true);
+        }
+        if (!want || hashToHex(v.blockHash) !== hashToHex(want)) throw new PeerError('a merkle block we did not ask for', true);
+        const time = new DataView(m.header.buffer, m.header.byteOffset + 68, 4).getUint32(0, true);
+        current = { height: from + k, hash: v.blockHash, time, txs: v.matched.map((x) => ({ txid: x.txid, pos: x.index })) };
+        expected = new Set(v.matched.map((x) => hashToHex(x.txid)));
+        blocks.push(current);
+        continue;
+      }
+      if (m.type !== 'tx') continue;
+      // A transaction: it belongs to the merkle block before it when that block matched it.
+      const id = hashToHex(m.txid);
+      const slot = current && expected.has(id) ? current.txs.find((t) => hashToHex(t.txid) === id) : undefined;
+      if (slot) slot.raw = m.raw;
+      else this.onRelay?.(m.raw, m.txid);
+    }
+    if (blocks.length !== hashes.length) throw new PeerError(`the peer sent ${blocks.length} of ${hashes.length} blocks`, false);
+    return blocks;
+  }
+
+  /** Unconfirmed transactions that arrive outside a merkle block (relay, mempool). */
+  onRelay?: (raw: Uint8Array, txid: Uint8Array) => void;
+
+  /**
+   * Ask a peer for the matching transactions in its mempool (BIP35 `mempool`). Some nodes answer
+   * at once, some batch their announcements (bcoin every 5 s), and a node with nothing to say is
+   * silent, so wait up to `waitMs` for the first announcement.
+   */
+  async mempool(watch: WatchSet, waitMs = 6_000): Promise<void> {
+    const peer = await this.peer(10_000);
+    if (this.filtered.get(peer) !== this.watchVersion) this.loadFilter(peer, watch);
+    const items: Uint8Array[] = [];
+    let announced: () => void = () => {};
+    const firstInv = new Promise<void>((resolve) => (announced = resolve));
+    const listen = (m: Message) => {
+      if (m.type === 'inv') {
+        for (const i of m.items) if ((i.type & 0xff) === MSG_TX) items.push(i.hash);
+        announced();
+      }
+      if (m.type === 'tx') this.onRelay?.(m.raw, m.txid);
+    };
+    peer.on('message', listen);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      peer.send({ type: 'mempool' });
+      await Promise.race([firstInv, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+      await peer.ping();
+      for (let i = 0; i < items.length; i += 1000) {
+        peer.send({ type: 'getdata', items: items.slice(i, i + 1000).map((hash) => ({ type: MSG_TX, hash })) });
+      }
+      if (items.length > 0) await peer.ping();
+    } catch (e) {
+      if (!(e instanceof PeerError)) throw e;
+    } finally {
+      if (timer) clearTimeout(timer);
+      peer.off('message', listen);
+    }
+  }
+}

@@ -1,0 +1,273 @@
+// Wallet synchronisation over the SPV client: headers, then merkle-proven transactions block by
+// block from the wallet's birthday, then the mempool. Every batch of blocks is persisted in one
+// SQLite transaction together with the scan height, so a crash at any moment loses nothing.
+
+import { CofferError } from '../api/errors.js';
+import { hashToHex, hexToHash } from '../chain/bytes.js';
+import { checkpointStart, genesisStart, type ChainChange, type ChainStart, type HeaderChain } from '../chain/header-chain.js';
+import { chainParams, type ChainParams } from '../chain/params.js';
+import { withDbErrors } from '../db/database.js';
+import { HeaderStore } from '../db/header-store.js';
+import { listTxs, unconfirmTx, upsertTx } from '../db/tx-store.js';
+import { deleteAccount, listAccounts, listAllAddresses, setAccountStatus } from '../db/wallet-store.js';
+import { outpointBytes, scriptElement, type ProvenBlock, type ScanDecision, type WatchSet } from '../node/source.js';
+import { SpvClient } from '../node/spv.js';
+import type { PeerTimeouts } from '../p2p/peer.js';
+import { WalletState, type Balance } from '../wallet/wallet-state.js';
+import { networkPaths } from './datadir.js';
+import type { Logger } from './log.js';
+import type { WalletService } from './wallet-service.js';
+
+/** Blocks this far before a wallet's creation time are scanned too (clock skew, MTP). */
+const BIRTHDAY_MARGIN_SECONDS = 2 * 60 * 60;
+
+export interface SyncOptions {
+  datadir: string;
+  connect?: string[];
+  log: Logger;
+  timeouts?: Partial<PeerTimeouts>;
+  /** How long to wait for the mempool's answer; 0 skips asking. */
+  mempoolWaitMs?: number;
+}
+
+export interface SyncResult {
+  tipHeight: number;
+  tipHash: string;
+  balance: Balance;
+}
+
+/** The wallet's transactions and scripts as stored. */
+export function loadWalletState(wallet: WalletService): WalletState {
+  const db = wallet.database;
+  const state = new WalletState();
+  withDbErrors(() => {
+    for (const a of listAllAddresses(db)) state.addScript(a.script, { accountId: a.accountId, chain: a.chain, index: a.index });
+    for (const t of listTxs(db)) state.put(t.raw, t.firstSeen, t.confirmation);
+  });
+  return state;
+}
+
+/** Where the header chain must start so that the blocks from `scanFrom` can be proven. */
+export function chainStartFor(params: ChainParams, scanFrom: number | undefined): ChainStart {
+  const last = params.checkpoints.at(-1);
+  if (!last) return genesisStart();
+  const target = scanFrom === undefined ? last.height + 1 : scanFrom;
+  const boundary = Math.floor(Math.min(target, last.height + 1) / params.interval) * params.interval;
+  return boundary === 0 ? genesisStart() : checkpointStart(params, boundary);
+}
+
+export class WalletSync {
+  private readonly wallet: WalletService;
+  private readonly opts: SyncOptions;
+  private readonly params: ChainParams;
+  private state: WalletState;
+  private chain: HeaderChain | undefined;
+
+  constructor(wallet: WalletService, opts: SyncOptions) {
+    this.wallet = wallet;
+    this.opts = opts;
+    this.params = chainParams(wallet.network);
+    this.state = loadWalletState(wallet);
+  }
+
+  /** First block to scan: the restore birthday, the block at the creation time, or genesis. */
+  private scanStart(chain: HeaderChain): number {
+    const birthday = this.wallet.meta('birthday_height');
+    if (birthday !== undefined) return Math.max(chain.baseHeight, Number(birthday));
+    const created = this.wallet.meta('restored') === '1' ? undefined : Number(this.wallet.meta('created_at'));
+    if (created === undefined || Number.isNaN(created)) return chain.baseHeight;
+    let h = chain.height;
+    while (h > chain.baseHeight && chain.timeAt(h - 1) >= created - BIRTHDAY_MARGIN_SECONDS) h--;
+    return h;
+  }
+
+  private scanned(): { height: number; hash?: Uint8Array } | undefined {
+    const h = this.wallet.meta('scan_height');
+    const hash = this.wallet.meta('scan_hash');
+    if (h === undefined || h === '') return undefined;
+    const parsed = hash ? hexToHash(hash) : undefined;
+    return parsed ? { height: Number(h), hash: parsed } : { height: Number(h) };
+  }
+
+  /** Connect, sync headers and the wallet, read the mempool; resolves when caught up. */
+  async run(): Promise<SyncResult> {
+    const birthday = this.wallet.meta('birthday_height');
+    const start = chainStartFor(this.params, birthday === undefined ? (this.wallet.meta('restored') === '1' ? 0 : undefined) : Number(birthday));
+    const store = HeaderStore.open(networkPaths(this.opts.datadir, this.wallet.network).dir, this.params, start);
+    const spv = new SpvClient({
+      params: this.params,
+      store,
+      ...(this.opts.connect && this.opts.connect.length > 0 ? { connect: this.opts.connect } : {}),
+      ...(this.opts.timeouts ? { timeouts: this.opts.timeouts } : {}),
+      log: (event, fields) => this.opts.log.info(event, fields),
+    });
+    spv.onRelay = (raw) => this.unconfirmed(raw);
+    this.chain = store.chain;
+    try {
+      this.reconcile(store.chain);
+      await spv.start();
+      await spv.syncHeaders((c) => this.onChainChange(c));
+      const chain = store.chain;
+      const done = this.scanned();
+      const from = done ? done.height + 1 : this.scanStart(chain);
+      if (from <= chain.height) await spv.scan(from, chain.height, () => this.watchSet(), (b) => this.onBlocks(b));
+      this.finishDiscovery();
+      const wait = this.opts.mempoolWaitMs ?? 6_000;
+      if (wait > 0) await spv.mempool(this.watchSet(), wait);
+      const tip = chain.describeTip();
+      withDbErrors(() => {
+        this.wallet.setMeta('tip_height', String(tip.height));
+        this.wallet.setMeta('tip_hash', tip.hash);
+      });
+      return { tipHeight: tip.height, tipHash: tip.hash, balance: this.state.balance() };
+    } finally {
+      spv.stop();
+      store.close();
+    }
+  }
+
+  /** Confirmations the stored chain no longer backs are dropped; the scan restarts below them. */
+  private reconcile(chain: HeaderChain): void {
+    const hashAt = (h: number) => (h >= chain.baseHeight && h <= chain.height ? chain.hashAt(h) : undefined);
+    const lost = this.state.reconcile(hashAt);
+    const scan = this.scanned();
+    const scanOk = !scan || (scan.hash !== undefined && hashToHex(hashAt(scan.height) ?? new Uint8Array(32)) === hashToHex(scan.hash));
+    if (lost.length === 0 && scanOk) return;
+    withDbErrors(() =>
+      this.wallet.database.transaction(() => {
+        for (const w of lost) unconfirmTx(this.wallet.database, w.txid);
+        // The scanned chain is gone (damaged header files): scan again from the birthday.
+        if (!scanOk) this.wallet.setMeta('scan_height', '');
+      })(),
+    );
+  }
+
+  /** Record that blocks up to `height` (on `chain`) have been scanned. */
+  private setScanned(height: number, chain: HeaderChain): void {
+    this.wallet.setMeta('scan_height', String(height));
+    this.wallet.setMeta('scan_hash', height >= chain.baseHeight && height <= chain.height ? hashToHex(chain.hashAt(height)) : '');
+  }
+
+  /** Before a reorg reaches the disk: forget confirmations above the fork, rescan from there. */
+  private onChainChange(c: ChainChange): void {
+    if (c.disconnected.length === 0) return;
+    const lost = this.state.unconfirmAbove(c.forkHeight);
+    const scan = this.scanned();
+    withDbErrors(() =>
+      this.wallet.database.transaction(() => {
+        for (const w of lost) unconfirmTx(this.wallet.database, w.txid);
+        if (scan && scan.height > c.forkHeight) {
+          // The fork block is the parent of the first new header.
+          this.wallet.setMeta('scan_height', String(c.forkHeight));
+          this.wallet.setMeta('scan_hash', hashToHex(c.headers.subarray(4, 36)));
+        }
+      })(),
+    );
+    this.opts.log.info('wallet.reorg', { forkHeight: c.forkHeight, unconfirmed: lost.length });
+  }
+
+  /** Everything a filter must match: our scripts' data pushes and our unspent outpoints. */
+  watchSet(): WatchSet {
+    const elements: Uint8Array[] = [];
+    for (const a of listAllAddresses(this.wallet.database)) {
+      const e = scriptElement(a.script);
+      if (e) elements.push(e);
+    }
+    const outpoints = this.state.utxos().map((u) => outpointBytes(u.txid, u.vout));
+    return { elements, outpoints };
+  }
+
+  /** Apply a batch of proven blocks in one transaction; rescan when new addresses were derived. */
+  private onBlocks(blocks: ProvenBlock[]): ScanDecision {
+    const db = this.wallet.database;
+    let decision: ScanDecision = {};
+    withDbErrors(() =>
+      db.transaction(() => {
+        for (const b of blocks) {
+          let grew = false;
+          for (const p of b.txs) {
+            const raw = p.raw ?? this.state.get(p.txid)?.raw;
+            if (!raw) continue; // a filter false positive the peer did not resend
+            const confirmation = { blockHash: b.hash, height: b.height, pos: p.pos, time: b.time };
+            let tx;
+            try {
+              tx = this.state.put(raw, Math.floor(Date.now() / 1000), confirmation);
+            } catch (e) {
+              if (e instanceof CofferError) continue;
+              throw e;
+            }
+            if (!this.state.isRelevant(tx.wtx.tx)) {
+              this.forget(tx.wtx.txid);
+              continue;
+            }
+            upsertTx(db, tx.wtx.txid, { raw, firstSeen: tx.wtx.firstSeen, confirmation });
+            for (const owner of this.state.paidOwners(tx.wtx.tx)) {
+              const fresh = this.wallet.markUsed(owner.accountId, owner.chain, owner.index);
+              for (const a of fresh) this.state.addScript(a.script, { accountId: a.accountId, chain: a.chain, index: a.index });
+              if (fresh.length > 0) grew = true;
+            }
+          }
+          if (grew) {
+            // New addresses were not in the filter: scan this block again with them.
+            if (this.chain) this.setScanned(b.height - 1, this.chain);
+            decision = { restartFrom: b.height };
+            return;
+          }
+          this.wallet.setMeta('scan_height', String(b.height));
+          this.wallet.setMeta('scan_hash', hashToHex(b.hash));
+        }
+      })(),
+    );
+    return decision;
+  }
+
+  private forget(txid: Uint8Array): void {
+    // Not ours after all: rebuild the state without it (rare: filter false positives).
+    const keep = this.state.all().filter((w) => hashToHex(w.txid) !== hashToHex(txid));
+    const fresh = new WalletState();
+    for (const a of listAllAddresses(this.wallet.database)) fresh.addScript(a.script, { accountId: a.accountId, chain: a.chain, index: a.index });
+    for (const w of keep) fresh.put(w.raw, w.firstSeen, w.confirmation);
+    this.state = fresh;
+  }
+
+  /** A transaction from the mempool or relay: kept when it is ours. */
+  private unconfirmed(raw: Uint8Array): void {
+    let parsed;
+    try {
+      parsed = this.state.put(raw, Math.floor(Date.now() / 1000));
+    } catch {
+      return;
+    }
+    if (!this.state.isRelevant(parsed.wtx.tx)) {
+      this.forget(parsed.wtx.txid);
+      return;
+    }
+    if (!parsed.changed) return;
+    const db = this.wallet.database;
+    withDbErrors(() =>
+      db.transaction(() => {
+        upsertTx(db, parsed.wtx.txid, { raw, firstSeen: parsed.wtx.firstSeen });
+        for (const owner of this.state.paidOwners(parsed.wtx.tx)) {
+          for (const a of this.wallet.markUsed(owner.accountId, owner.chain, owner.index)) {
+            this.state.addScript(a.script, { accountId: a.accountId, chain: a.chain, index: a.index });
+          }
+        }
+      })(),
+    );
+  }
+
+  /** After the first full scan of a restore, keep the script types that were used, drop the rest. */
+  private finishDiscovery(): void {
+    const db = this.wallet.database;
+    withDbErrors(() =>
+      db.transaction(() => {
+        const used = new Set(listAllAddresses(db).filter((a) => a.used).map((a) => a.accountId));
+        for (const a of listAccounts(db, 'discover')) {
+          if (used.has(a.id)) setAccountStatus(db, a.id, 'active');
+          else deleteAccount(db, a.id);
+        }
+      })(),
+    );
+    this.state = loadWalletState(this.wallet);
+  }
+}

@@ -1,0 +1,260 @@
+// The wallet's view of its transactions: outputs it owns, what spends them, balances and history.
+// Pure: facts in (transactions, proofs, the tip), answers out; the service persists the facts.
+
+import { hashToHex } from '../chain/bytes.js';
+import { parseTx, txid as computeTxid, type Tx } from '../chain/tx.js';
+
+export interface ScriptOwner {
+  accountId: number;
+  chain: 0 | 1;
+  index: number;
+}
+
+export interface Confirmation {
+  /** Internal byte order. */
+  blockHash: Uint8Array;
+  height: number;
+  /** Position in the block (from the Merkle proof). */
+  pos: number;
+  time: number;
+}
+
+export interface WalletTx {
+  txid: Uint8Array;
+  raw: Uint8Array;
+  tx: Tx;
+  firstSeen: number;
+  confirmation?: Confirmation;
+}
+
+export interface Utxo {
+  txid: Uint8Array;
+  vout: number;
+  value: number;
+  script: Uint8Array;
+  owner: ScriptOwner;
+  /** Undefined while the funding transaction is unconfirmed. */
+  height?: number;
+}
+
+export interface Balance {
+  confirmed: number;
+  unconfirmed: number;
+}
+
+export interface HistoryEntry {
+  txid: string;
+  amount: number;
+  fee?: number;
+  confirmations: number;
+  blockHeight: number | null;
+}
+
+function hex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
+const outKey = (txid: Uint8Array, vout: number) => `${hex(txid)}:${vout}`;
+
+export class WalletState {
+  private readonly owners = new Map<string, ScriptOwner>();
+  private readonly txs = new Map<string, WalletTx>();
+
+  /** Scripts the wallet owns (derived addresses of every account and chain). */
+  addScript(script: Uint8Array, owner: ScriptOwner): void {
+    this.owners.set(hex(script), owner);
+  }
+
+  ownerOf(script: Uint8Array): ScriptOwner | undefined {
+    return this.owners.get(hex(script));
+  }
+
+  get size(): number {
+    return this.txs.size;
+  }
+
+  get(txid: Uint8Array): WalletTx | undefined {
+    return this.txs.get(hex(txid));
+  }
+
+  all(): WalletTx[] {
+    return [...this.txs.values()];
+  }
+
+  /** Whether a transaction pays to or spends from this wallet (false positives of filters are not). */
+  isRelevant(tx: Tx): boolean {
+    if (tx.outputs.some((o) => this.owners.has(hex(o.script)))) return true;
+    return tx.inputs.some((i) => this.ownedOutput(i.prevTxid, i.vout) !== undefined);
+  }
+
+  /** Script owners this transaction pays to (to mark addresses used). */
+  paidOwners(tx: Tx): ScriptOwner[] {
+    return tx.outputs.map((o) => this.owners.get(hex(o.script))).filter((o): o is ScriptOwner => o !== undefined);
+  }
+
+  private ownedOutput(txid: Uint8Array, vout: number): { value: number; script: Uint8Array; owner: ScriptOwner } | undefined {
+    const wtx = this.txs.get(hex(txid));
+    const out = wtx?.tx.outputs[vout];
+    if (!out) return undefined;
+    const owner = this.owners.get(hex(out.script));
+    return owner ? { value: out.value, script: out.script, owner } : undefined;
+  }
+
+  /** Add or update a transaction. Returns true when it is new or its confirmation changed. */
+  put(raw: Uint8Array, firstSeen: number, confirmation?: Confirmation): { wtx: WalletTx; changed: boolean } {
+    const tx = parseTx(raw);
+    const id = computeTxid(tx);
+    const k = hex(id);
+    const existing = this.txs.get(k);
+    if (existing) {
+      const same =
+        (existing.confirmation === undefined && confirmation === undefined) ||
+        (existing.confirmation !== undefined && confirmation !== undefined &&
+          hex(existing.confirmation.blockHash) === hex(confirmation.blockHash));
+      if (same || confirmation === undefined) return { wtx: existing, changed: false };
+      existing.confirmation = confirmation;
+      return { wtx: existing, changed: true };
+    }
+    const wtx: WalletTx = { txid: id, raw, tx, firstSeen, ...(confirmation ? { confirmation } : {}) };
+    this.txs.set(k, wtx);
+    return { wtx, changed: true };
+  }
+
+  /** Forget the confirmation of transactions in blocks above `height` (a reorg). */
+  unconfirmAbove(height: number): WalletTx[] {
+    const out: WalletTx[] = [];
+    for (const w of this.txs.values()) {
+      if (w.confirmation && w.confirmation.height > height) {
+        delete w.confirmation;
+        out.push(w);
+      }
+    }
+    return out;
+  }
+
+  /** Forget confirmations that the best chain no longer backs (`hashAt` undefined or different). */
+  reconcile(hashAt: (height: number) => Uint8Array | undefined): WalletTx[] {
+    const out: WalletTx[] = [];
+    for (const w of this.txs.values()) {
+      const c = w.confirmation;
+      if (!c) continue;
+      const h = hashAt(c.height);
+      if (!h || hex(h) !== hex(c.blockHash)) {
+        delete w.confirmation;
+        out.push(w);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Which transaction spends each of our outputs. A confirmed spend wins over unconfirmed ones;
+   * unconfirmed transactions that conflict with a confirmed one are excluded as conflicted.
+   */
+  private spends(): { spentBy: Map<string, WalletTx>; conflicted: Set<string> } {
+    const spentBy = new Map<string, WalletTx>();
+    const conflicted = new Set<string>();
+    const ordered = [...this.txs.values()].sort((a, b) => Number(!!b.confirmation) - Number(!!a.confirmation));
+    for (const w of ordered) {
+      const clash = w.tx.inputs.some((i) => {
+        const by = spentBy.get(outKey(i.prevTxid, i.vout));
+        return by !== undefined && by !== w;
+      });
+      if (clash && !w.confirmation) {
+        conflicted.add(hex(w.txid));
+        continue;
+      }
+      for (const i of w.tx.inputs) spentBy.set(outKey(i.prevTxid, i.vout), w);
+    }
+    // Anything built on a conflicted transaction is conflicted too.
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const w of this.txs.values()) {
+        if (w.confirmation || conflicted.has(hex(w.txid))) continue;
+        if (w.tx.inputs.some((i) => conflicted.has(hex(i.prevTxid)))) {
+          conflicted.add(hex(w.txid));
+          grew = true;
+        }
+      }
+    }
+    return { spentBy, conflicted };
+  }
+
+  utxos(): Utxo[] {
+    const { spentBy, conflicted } = this.spends();
+    const out: Utxo[] = [];
+    for (const w of this.txs.values()) {
+      if (conflicted.has(hex(w.txid))) continue;
+      w.tx.outputs.forEach((o, vout) => {
+        const owner = this.owners.get(hex(o.script));
+        if (!owner) return;
+        const by = spentBy.get(outKey(w.txid, vout));
+        if (by && !conflicted.has(hex(by.txid))) return;
+        out.push({ txid: w.txid, vout, value: o.value, script: o.script, owner, ...(w.confirmation ? { height: w.confirmation.height } : {}) });
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Electrum's split: confirmed = what confirmed transactions leave us; unconfirmed = the net
+   * effect of unconfirmed ones (negative while a spend of confirmed coins is pending).
+   */
+  balance(): Balance {
+    const { conflicted } = this.spends();
+    let confirmed = 0;
+    let unconfirmed = 0;
+    for (const w of this.txs.values()) {
+      if (conflicted.has(hex(w.txid))) continue;
+      const delta = this.delta(w);
+      if (w.confirmation) confirmed += delta.received - delta.sent;
+      else unconfirmed += delta.received - delta.sent;
+    }
+    return { confirmed, unconfirmed };
+  }
+
+  private delta(w: WalletTx): { received: number; sent: number; inputsKnown: number; inputTotal: number } {
+    let received = 0;
+    for (const o of w.tx.outputs) if (this.owners.has(hex(o.script))) received += o.value;
+    let sent = 0;
+    let inputsKnown = 0;
+    let inputTotal = 0;
+    for (const i of w.tx.inputs) {
+      const prev = this.txs.get(hex(i.prevTxid))?.tx.outputs[i.vout];
+      if (!prev) continue;
+      inputsKnown++;
+      inputTotal += prev.value;
+      if (this.owners.has(hex(prev.script))) sent += prev.value;
+    }
+    return { received, sent, inputsKnown, inputTotal };
+  }
+
+  /** Oldest first: confirmed by height and position, then unconfirmed by first seen. */
+  history(tipHeight: number): HistoryEntry[] {
+    const { conflicted } = this.spends();
+    const list = [...this.txs.values()].filter((w) => !conflicted.has(hex(w.txid)));
+    list.sort((a, b) => {
+      const ah = a.confirmation?.height ?? Infinity;
+      const bh = b.confirmation?.height ?? Infinity;
+      if (ah !== bh) return ah - bh;
+      if (a.confirmation && b.confirmation) return a.confirmation.pos - b.confirmation.pos;
+      return a.firstSeen - b.firstSeen;
+    });
+    return list.map((w) => {
+      const d = this.delta(w);
+      const outTotal = w.tx.outputs.reduce((n, o) => n + o.value, 0);
+      const entry: HistoryEntry = {
+        txid: hashToHex(w.txid),
+        amount: d.received - d.sent,
+        confirmations: w.confirmation ? tipHeight - w.confirmation.height + 1 : 0,
+        blockHeight: w.confirmation?.height ?? null,
+      };
+      // The fee is known only when every input's value is known to the wallet.
+      if (d.inputsKnown === w.tx.inputs.length && d.sent > 0) entry.fee = d.inputTotal - outTotal;
+      return entry;
+    });
+  }
+}
