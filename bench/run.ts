@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchHeaders } from './headers.js';
 import { benchKeys } from './keys.js';
+import { benchSync } from './sync.js';
 import { report } from './measure.js';
 
 console.log(`Coffer benchmarks on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
@@ -11,3 +12,4 @@ const only = process.argv[2];
 const mainnetFile = path.resolve(import.meta.dirname, '../../test/vectors/mainnet-headers-000000-010236.bin');
 if (!only || only === 'keys') report(benchKeys());
 if (!only || only === 'headers') report(benchHeaders(mainnetFile));
+if (!only || only === 'sync') report(await benchSync());

@@ -10,6 +10,7 @@ import { hashToHex } from '../chain/bytes.js';
 import type { ChainChange } from '../chain/header-chain.js';
 import { HeaderError } from '../chain/header-rules.js';
 import { verifyMerkleBlock } from '../chain/merkle.js';
+import { parseTx, txid as txidOf } from '../chain/tx.js';
 import type { ChainParams } from '../chain/params.js';
 import { CofferError } from '../api/errors.js';
 import type { HeaderStore } from '../db/header-store.js';
@@ -227,6 +228,44 @@ export class SpvClient implements ProofSource {
 
   /** Unconfirmed transactions that arrive outside a merkle block (relay, mempool). */
   onRelay?: (raw: Uint8Array, txid: Uint8Array) => void;
+
+  /**
+   * Announce a transaction to every connected peer and hand it to those that ask for it.
+   * Resolves with the number of peers that fetched it; a `reject` from a peer is an error.
+   */
+  async broadcast(raw: Uint8Array, waitMs = 10_000): Promise<number> {
+    await this.peer(waitMs);
+    const tx = parseTx(raw);
+    const id = txidOf(tx);
+    const key = hashToHex(id);
+    const peers = this.pool.peers;
+    const fetched = await Promise.all(
+      peers.map(
+        (peer) =>
+          new Promise<boolean>((resolve, reject) => {
+            const timer = setTimeout(() => finish(false), waitMs);
+            const finish = (ok: boolean, err?: Error) => {
+              clearTimeout(timer);
+              peer.off('message', listen);
+              if (err) reject(err);
+              else resolve(ok);
+            };
+            const listen = (m: Message) => {
+              if (m.type === 'getdata' && m.items.some((i) => hashToHex(i.hash) === key)) {
+                peer.send({ type: 'tx', raw, tx, txid: id });
+                // The ping's pong comes after the peer processed the transaction (and any reject).
+                peer.ping().then(() => finish(true), () => finish(true));
+              } else if (m.type === 'reject' && m.data && hashToHex(m.data) === key) {
+                finish(false, new CofferError('invalid-transaction', `A peer rejected the transaction: ${m.reason}.`, { reason: m.reason }));
+              }
+            };
+            peer.on('message', listen);
+            peer.send({ type: 'inv', items: [{ type: MSG_TX, hash: id }] });
+          }),
+      ),
+    );
+    return fetched.filter(Boolean).length;
+  }
 
   /**
    * Ask a peer for the matching transactions in its mempool (BIP35 `mempool`). Some nodes answer

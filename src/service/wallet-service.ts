@@ -134,6 +134,26 @@ export class WalletService {
   }
 
   /**
+   * Derive `extra` addresses beyond the gap limit on every chain (a scan's lookahead, so that a
+   * run of used addresses does not force a rescan for each one). Returns, per account and chain,
+   * how many addresses are derived.
+   */
+  lookahead(extra: number): Map<string, number> {
+    const out = new Map<string, number>();
+    withDbErrors(() =>
+      this.db.transaction(() => {
+        for (const a of listAccounts(this.db)) {
+          for (const chain of [0, 1] as const) {
+            this.fillPool(a, chain, extra);
+            out.set(`${a.id}/${chain}`, listAddresses(this.db, a.id, chain).length);
+          }
+        }
+      })(),
+    );
+    return out;
+  }
+
+  /**
    * Record that an address has history and derive further addresses to keep the gap limit.
    * Returns the newly derived addresses (their scripts must join the watch set). Call inside a
    * transaction together with the transaction that used the address.
@@ -237,9 +257,9 @@ export class WalletService {
   }
 
   /** Derive and store addresses up to the gap limit past the last used one. */
-  private fillPool(account: AccountRow, chain: 0 | 1): void {
+  private fillPool(account: AccountRow, chain: 0 | 1, extra = 0): void {
     const entries = listAddresses(this.db, account.id, chain);
-    const target = derivationTarget(entries, this.setting('gap-limit'));
+    const target = derivationTarget(entries, this.setting('gap-limit')) + extra;
     if (entries.length >= target) return;
     const deriver = new ScriptDeriver(
       parseDescriptor(chain === 0 ? account.externalDesc : account.internalDesc, this.network),

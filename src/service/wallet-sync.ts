@@ -15,11 +15,14 @@ import { SpvClient } from '../node/spv.js';
 import type { PeerTimeouts } from '../p2p/peer.js';
 import { WalletState, type Balance } from '../wallet/wallet-state.js';
 import { networkPaths } from './datadir.js';
+import { faultPoint } from './fault.js';
 import type { Logger } from './log.js';
 import type { WalletService } from './wallet-service.js';
 
 /** Blocks this far before a wallet's creation time are scanned too (clock skew, MTP). */
 const BIRTHDAY_MARGIN_SECONDS = 2 * 60 * 60;
+/** Addresses watched beyond the gap limit while scanning, so a run of used ones rarely forces a rescan. */
+const SCAN_LOOKAHEAD = 50;
 
 export interface SyncOptions {
   datadir: string;
@@ -62,6 +65,8 @@ export class WalletSync {
   private readonly params: ChainParams;
   private state: WalletState;
   private chain: HeaderChain | undefined;
+  /** Addresses derived per account/chain when the filter was last built. */
+  private watched = new Map<string, number>();
 
   constructor(wallet: WalletService, opts: SyncOptions) {
     this.wallet = wallet;
@@ -168,8 +173,10 @@ export class WalletSync {
 
   /** Everything a filter must match: our scripts' data pushes and our unspent outpoints. */
   watchSet(): WatchSet {
+    this.watched = this.wallet.lookahead(SCAN_LOOKAHEAD);
     const elements: Uint8Array[] = [];
     for (const a of listAllAddresses(this.wallet.database)) {
+      this.state.addScript(a.script, { accountId: a.accountId, chain: a.chain, index: a.index });
       const e = scriptElement(a.script);
       if (e) elements.push(e);
     }
@@ -204,7 +211,9 @@ export class WalletSync {
             for (const owner of this.state.paidOwners(tx.wtx.tx)) {
               const fresh = this.wallet.markUsed(owner.accountId, owner.chain, owner.index);
               for (const a of fresh) this.state.addScript(a.script, { accountId: a.accountId, chain: a.chain, index: a.index });
-              if (fresh.length > 0) grew = true;
+              // Addresses the filter did not have may be paid from here on: rescan with them.
+              const inFilter = this.watched.get(`${owner.accountId}/${owner.chain}`) ?? 0;
+              if (owner.index + this.wallet.setting('gap-limit') >= inFilter) grew = true;
             }
           }
           if (grew) {
@@ -218,6 +227,7 @@ export class WalletSync {
         }
       })(),
     );
+    faultPoint('sync:blocks-committed');
     return decision;
   }
 

@@ -14,6 +14,8 @@ export interface MineOptions {
   each?: (i: number) => { bits?: number; time?: number; version?: number };
   /** Salt so two branches from the same parent differ. */
   salt?: number;
+  /** Merkle root for every header (default: derived from the salt and index). */
+  merkleRoot?: Uint8Array;
 }
 
 /** Mine `count` consecutive headers on `parent`, returning their concatenated bytes and the last hash. */
@@ -31,8 +33,11 @@ export function mineHeaders(parent: Uint8Array, count: number, opts: MineOptions
     const v = new DataView(h.buffer, h.byteOffset, 80);
     v.setInt32(0, o.version ?? opts.version ?? 0x20000000, true);
     h.set(prev, 4);
-    v.setUint32(36, (opts.salt ?? 0) + 1, true);
-    v.setUint32(40, i, true);
+    if (opts.merkleRoot) h.set(opts.merkleRoot, 36);
+    else {
+      v.setUint32(36, (opts.salt ?? 0) + 1, true);
+      v.setUint32(40, i, true);
+    }
     v.setUint32(68, time, true);
     v.setUint32(72, bits, true);
     const words = targetWords(bitsToTarget(bits) ?? 0n);

@@ -1,0 +1,111 @@
+// One peer connection against a scripted fake node (unit level): handshake rules, stalls,
+// misbehaviour, and the pool's bans.
+
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { chainParams } from '../../src/chain/params.js';
+import { decodeMessage, encodeMessage, NODE_BLOOM, NODE_NETWORK, type Message } from '../../src/p2p/messages.js';
+import { Peer, PeerError } from '../../src/p2p/peer.js';
+import { parseHostPort, Pool } from '../../src/p2p/pool.js';
+import { encodeFrame, FrameDecoder } from '../../src/p2p/wire.js';
+
+const params = chainParams('regtest');
+const servers: net.Server[] = [];
+afterEach(() => {
+  for (const s of servers.splice(0)) s.close();
+});
+
+/** A fake node: answers the handshake with `services`, then runs `after` for every later message. */
+async function fakeNode(services: bigint, after: (m: Message, send: (m: Message) => void, socket: net.Socket) => void): Promise<number> {
+  const server = net.createServer((socket) => {
+    const d = new FrameDecoder(params.magic);
+    const send = (m: Message) => {
+      const f = encodeMessage(m);
+      socket.write(encodeFrame(params.magic, f.command, f.payload));
+    };
+    socket.on('error', () => undefined);
+    socket.on('data', (c) => {
+      for (const f of d.push(c)) {
+        const m = decodeMessage(f.command, f.payload);
+        if (m.type === 'version') {
+          send({ ...m, services, nonce: m.nonce + 1n, startHeight: 7 });
+          send({ type: 'verack' });
+        } else after(m, send, socket);
+      }
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return (server.address() as net.AddressInfo).port;
+}
+
+const connect = (port: number, timeouts = {}) => Peer.connect({ params, host: '127.0.0.1', port, ourHeight: 0, timeouts });
+
+describe('Peer', () => {
+  it('completes the handshake and answers pings; a ping round trip works', async () => {
+    const port = await fakeNode(NODE_NETWORK | NODE_BLOOM, (m, send) => {
+      if (m.type === 'ping') send({ type: 'pong', nonce: m.nonce });
+    });
+    const peer = await connect(port);
+    expect(peer.startHeight).toBe(7);
+    await peer.ping();
+    peer.close('done');
+    expect(peer.closed).toEqual({ reason: 'done', misbehaving: false });
+  });
+
+  it('refuses a node without bloom filters (not a ban)', async () => {
+    const port = await fakeNode(NODE_NETWORK, () => undefined);
+    const e = await connect(port).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(PeerError);
+    expect((e as PeerError).misbehaving).toBe(false);
+    expect((e as PeerError).message).toMatch(/bloom/);
+  });
+
+  it('a silent peer is closed as stalled', async () => {
+    const port = await fakeNode(NODE_NETWORK | NODE_BLOOM, () => undefined);
+    const peer = await connect(port, { request: 200 });
+    await expect(peer.ping()).rejects.toThrow(/stalled/);
+    expect(peer.closed?.reason).toBe('stalled');
+  });
+
+  it('garbage after the handshake closes the connection as misbehaving', async () => {
+    const port = await fakeNode(NODE_NETWORK | NODE_BLOOM, (m, _send, socket) => {
+      if (m.type === 'sendheaders') socket.write(Buffer.alloc(100, 0x41));
+    });
+    const peer = await connect(port);
+    await new Promise((r) => peer.once('close', r));
+    expect(peer.closed?.misbehaving).toBe(true);
+  });
+
+  it('a connection refused is a typed error', async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    server.close();
+    await expect(connect(port)).rejects.toThrow(/cannot connect/);
+  });
+});
+
+describe('Pool', () => {
+  it('bans a misbehaving peer for a day, then lets it back', async () => {
+    const port = await fakeNode(NODE_NETWORK | NODE_BLOOM, () => undefined);
+    let now = 1_000_000;
+    const pool = new Pool({ params, connect: [`127.0.0.1:${port}`], ourHeight: () => 0, now: () => now });
+    await pool.start();
+    const peer = await pool.waitForPeer(5_000);
+    expect(peer).toBeDefined();
+    pool.ban(peer!, 'test');
+    expect(pool.isBanned(peer!.address)).toBe(true);
+    now += 24 * 3600 + 1;
+    expect(pool.isBanned(peer!.address)).toBe(false);
+    pool.stop();
+  });
+
+  it('parses host:port forms', () => {
+    expect(parseHostPort('127.0.0.1:18444', 1)).toEqual({ host: '127.0.0.1', port: 18444 });
+    expect(parseHostPort('[::1]:8333', 1)).toEqual({ host: '::1', port: 8333 });
+    expect(parseHostPort('node.example', 8333)).toEqual({ host: 'node.example', port: 8333 });
+    expect(parseHostPort('1.2.3.4:99999', 1)).toBeUndefined();
+    expect(parseHostPort('a:b:c', 1)).toBeUndefined();
+  });
+});
