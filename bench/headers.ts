@@ -56,8 +56,14 @@ export function benchHeaders(mainnetFile: string): Figure[] {
   const mainnet = new Uint8Array(fs.readFileSync(mainnetFile));
   const reps = 100;
   for (let r = 0; r < 10; r++) validate('main', mainnet, true); // warm up
-  const mv = time(() => { for (let r = 0; r < reps; r++) validate('main', mainnet, true); });
-  const mb = time(() => { for (let r = 0; r < reps; r++) bareHash(mainnet.subarray(80)); });
+  const mvs: number[] = [];
+  const mbs: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    mvs.push(time(() => { for (let r = 0; r < reps; r++) validate('main', mainnet, true); }).ms);
+    mbs.push(time(() => { for (let r = 0; r < reps; r++) bareHash(mainnet.subarray(80)); }).ms);
+  }
+  const mv = { ms: Math.min(...mvs) };
+  const mb = { ms: Math.min(...mbs) };
   const count = (mainnet.length / 80 - 1) * reps;
   figures.push({ name: `validate real mainnet headers 1..10236 (x${reps})`, value: count / (mv.ms / 1000), unit: 'headers/s' });
   figures.push({ name: 'bare double-SHA256 of the same bytes', value: count / (mb.ms / 1000), unit: 'headers/s' });
@@ -70,8 +76,15 @@ export function benchHeaders(mainnetFile: string): Figure[] {
   figures.push({ name: 'generate 1,000,000 regtest headers (mining)', value: gen.ms / 1000, unit: 's' });
 
   validate('regtest', raw.subarray(0, 100_000 * 80), false); // warm up
-  const v = time(() => validate('regtest', raw, false));
-  const b = time(() => bareHash(raw));
+  // Best of three, alternating, so a busy neighbour on a shared machine does not decide the ratio.
+  const vs: number[] = [];
+  const bs: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    vs.push(time(() => validate('regtest', raw, false)).ms);
+    bs.push(time(() => bareHash(raw)).ms);
+  }
+  const v = { ms: Math.min(...vs) };
+  const b = { ms: Math.min(...bs) };
   figures.push({ name: 'validate 1,000,000 regtest headers', value: 1e6 / (v.ms / 1000), unit: 'headers/s', note: `${(v.ms / 1000).toFixed(2)} s` });
   figures.push({ name: 'bare double-SHA256 of the same bytes', value: 1e6 / (b.ms / 1000), unit: 'headers/s' });
   figures.push({ name: 'validation cost / bare hashing (regtest)', value: v.ms / b.ms, unit: 'x' });

@@ -72,10 +72,10 @@ export class HeaderChain {
   constructor(params: ChainParams, start: ChainStart = genesisStart()) {
     this.params = params;
     this.start = start;
-    this.index = new HashIndex((i) => this.hashBuf.subarray(i * 32, i * 32 + 32), () => this.n);
+    this.index = new HashIndex(() => this.hashBuf, () => this.n);
     if (start.height === 0) {
       const g = params.genesis;
-      this.push(g, headerHash(g));
+      this.push(g, headerHash(g), 0);
       this.work = bitsWork(u32(g, 72));
     }
   }
@@ -156,13 +156,15 @@ export class HeaderChain {
     this.bitsBuf = b;
   }
 
-  private push(raw: Uint8Array, hash: Uint8Array, rawOffset = 0): void {
+  private push(raw: Uint8Array, hashes: Uint8Array, i = 0): void {
     this.grow(this.n + 1);
-    this.hashBuf.set(hash, this.n * 32);
-    this.timeBuf[this.n] = u32(raw, rawOffset + 68);
-    this.bitsBuf[this.n] = u32(raw, rawOffset + 72);
-    this.index.add(hash, this.n);
+    const h = this.hashBuf;
+    const n = this.n;
+    for (let k = 0; k < 32; k++) h[n * 32 + k] = hashes[i * 32 + k]!;
+    this.timeBuf[n] = u32(raw, i * 80 + 68);
+    this.bitsBuf[n] = u32(raw, i * 80 + 72);
     this.n++;
+    this.index.add(n);
   }
 
   private mainView(): AncestorView {
@@ -255,7 +257,7 @@ export class HeaderChain {
     const { hashes, work } = validateRun(this.params, this.mainView(), height, raw, now, start);
     const count = raw.length / 80;
     this.grow(this.n + count);
-    for (let i = 0; i < count; i++) this.push(raw, hashes.subarray(i * 32, i * 32 + 32), i * 80);
+    for (let i = 0; i < count; i++) this.push(raw, hashes, i);
     this.work += work;
     return { change: { forkHeight: height - 1, disconnected: [], headers: raw, hashes }, unconnected: false, added: count };
   }
@@ -335,7 +337,7 @@ export class HeaderChain {
     }
     const total = known.length + count;
     this.grow(this.n + total);
-    for (let i = 0; i < total; i++) this.push(newRaw, newHashes.subarray(i * 32, i * 32 + 32), i * 80);
+    for (let i = 0; i < total; i++) this.push(newRaw, newHashes, i);
     this.work = branchWork;
     this.pruneSide();
     return { change: { forkHeight: fork, disconnected, headers: newRaw, hashes: newHashes }, unconnected: false, added: count };
