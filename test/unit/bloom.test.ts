@@ -16,6 +16,7 @@ import {
 } from '../../src/p2p/bloom.js';
 import { decodeMessage, encodeMessage } from '../../src/p2p/messages.js';
 import { expectCode } from '../helpers/errors.js';
+import { prng } from '../helpers/prng.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -52,17 +53,6 @@ function serialize(f: BloomFilter): string {
   return toHex(encodeMessage({ type: 'filterload', ...f.toFilterload() }).payload);
 }
 
-function prng(seed: number): (n: number) => number {
-  let s = seed >>> 0 || 1;
-  return (n: number) => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s % n;
-  };
-}
 
 const randomBytes = (rand: (n: number) => number, n: number): Uint8Array => Uint8Array.from({ length: n }, () => rand(256));
 

@@ -27,6 +27,7 @@ import {
 } from '../../src/p2p/messages.js';
 import { encodeFrame, FrameDecoder } from '../../src/p2p/wire.js';
 import { expectCode } from '../helpers/errors.js';
+import { prng } from '../helpers/prng.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -340,18 +341,6 @@ describe('limits', () => {
   });
 });
 
-/** Seeded xorshift32, so a failing case can be replayed from its seed. */
-function prng(seed: number): (n: number) => number {
-  let s = seed >>> 0 || 1;
-  return (n: number) => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s % n;
-  };
-}
 
 function mutate(rand: (n: number) => number, b: Uint8Array): Uint8Array {
   const out = Array.from(b);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CofferError } from '../../src/api/errors.js';
 import { encodeFrame, FrameDecoder, MAX_PAYLOAD, type Frame } from '../../src/p2p/wire.js';
 import { expectCode } from '../helpers/errors.js';
+import { prng } from '../helpers/prng.js';
 
 const MAINNET = 0xd9b4bef9;
 const TESTNET = 0x0709110b;
@@ -27,18 +28,6 @@ const CORE23_VERSION_FRAME = hex(`
   ff0ae91284bdd3e2 102f5361746f7368693a32332e302e302f 8e960b00 01`);
 const VERACK_FRAME = hex('f9beb4d9 76657261636b000000000000 00000000 5df6e0e2');
 
-/** Seeded xorshift32, so a failing case can be replayed from its seed. */
-function prng(seed: number): (n: number) => number {
-  let s = seed >>> 0 || 1;
-  return (n: number) => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s % n;
-  };
-}
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
