@@ -8,8 +8,11 @@ import { isNetwork, NETWORKS, type Network } from '../keys/networks.js';
 import { defaultDatadir, networkPaths } from '../service/datadir.js';
 import { errorOrigin, fileLogger } from '../service/log.js';
 import { WalletService } from '../service/wallet-service.js';
+import { BACKEND_OPTIONS } from './backend.js';
 import type { Command, Context, OptionSpec } from './command.js';
 import { readPassword, terminalPrompt, type PromptIO } from './secrets.js';
+import { nodeCommands } from './node-commands.js';
+import { spendCommands } from './spend-commands.js';
 import { syncCommands } from './sync-commands.js';
 import { verifyCommands } from './verify-commands.js';
 import { walletCommands } from './wallet-commands.js';
@@ -19,9 +22,10 @@ const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   network: { type: 'string', value: NETWORKS.join('|'), help: 'network (default main)' },
   'password-file': { type: 'string', value: 'FILE', help: 'read the wallet password from FILE (or set COFFER_PASSWORD)' },
   help: { type: 'boolean', help: 'show help' },
+  ...BACKEND_OPTIONS,
 };
 
-export const COMMANDS: Command[] = [...walletCommands, ...syncCommands, ...verifyCommands];
+export const COMMANDS: Command[] = [...walletCommands, ...spendCommands, ...syncCommands, ...nodeCommands, ...verifyCommands];
 
 export interface Io {
   stdout: (s: string) => void;

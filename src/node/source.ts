@@ -1,11 +1,16 @@
 // What a chain source gives the wallet: a validated header chain, and transactions proven to be in
-// its blocks. BIP37 merkle blocks today; compact block filters or full blocks can sit behind it.
+// its blocks. Implementations: the SPV client (BIP37 merkle blocks) and a JSON-RPC node (full
+// blocks, Merkle roots checked here): Bitcoin Core, or Coffer's embedded bcoin node.
+
+import type { ChainChange } from '../chain/header-chain.js';
 
 export interface WatchSet {
   /** Data elements to match in output scripts: hash160s, witness programs, x-only keys. */
   elements: Uint8Array[];
-  /** Our unspent outpoints (36 bytes: txid + vout), to see them spent. */
+  /** Our outpoints not yet spent in a block (36 bytes: txid + vout), to see them spent. */
   outpoints: Uint8Array[];
+  /** Our unconfirmed transactions (internal byte order), to see them confirmed. */
+  txids: Uint8Array[];
 }
 
 export interface ProvenTx {
@@ -32,6 +37,35 @@ export interface ProofSource {
    * them over in height order, batch by batch (`onBlocks` sees every block, matched or not).
    */
   scan(from: number, to: number, watch: () => WatchSet, onBlocks: (blocks: ProvenBlock[]) => ScanDecision): Promise<void>;
+}
+
+/** Fee rates in sat/vB, and where they came from. */
+export interface FeeEstimates {
+  /** Next block or two. */
+  fast?: number;
+  /** About an hour. */
+  normal?: number;
+  /** About a day. */
+  slow?: number;
+  /** The lowest rate peers or the node will relay. */
+  floor: number;
+  source: string;
+}
+
+export interface ChainSource extends ProofSource {
+  readonly kind: 'spv' | 'node' | 'rpc';
+  start(): Promise<void>;
+  stop(): void;
+  /**
+   * Bring the header chain to the source's best tip. `beforeApply` sees every change before it is
+   * written to disk, so the wallet can roll back first.
+   */
+  syncHeaders(beforeApply: (c: ChainChange) => void): Promise<void>;
+  /** Unconfirmed transactions matching `watch`, handed to `onTx`; waits at most `waitMs`. */
+  mempool(watch: WatchSet, onTx: (raw: Uint8Array) => void, waitMs: number): Promise<void>;
+  /** Hand a signed transaction to the network; typed error when it is refused. */
+  broadcast(raw: Uint8Array): Promise<void>;
+  fees(): Promise<FeeEstimates>;
 }
 
 /** The element a BIP37 filter must hold to match an output script (its data push), if any. */

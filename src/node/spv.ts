@@ -19,7 +19,7 @@ import { MAX_HEADERS, MSG_FILTERED_BLOCK, MSG_TX, type Message } from '../p2p/me
 import type { Peer, PeerTimeouts } from '../p2p/peer.js';
 import { PeerError } from '../p2p/peer.js';
 import { Pool } from '../p2p/pool.js';
-import type { ProofSource, ProvenBlock, ScanDecision, WatchSet } from './source.js';
+import type { ChainSource, FeeEstimates, ProvenBlock, ScanDecision, WatchSet } from './source.js';
 
 export const SCAN_BATCH = 500;
 const FALSE_POSITIVE_RATE = 0.00001;
@@ -33,7 +33,8 @@ export interface SpvOptions {
   log?: (event: string, fields: Record<string, string | number | boolean>) => void;
 }
 
-export class SpvClient implements ProofSource {
+export class SpvClient implements ChainSource {
+  readonly kind = 'spv' as const;
   readonly pool: Pool;
   readonly store: HeaderStore;
   private readonly opts: SpvOptions;
@@ -80,8 +81,8 @@ export class SpvClient implements ProofSource {
    * Download headers from every connected peer until none has more. `beforeApply` sees each
    * change before it is written to disk, so the wallet can roll back first.
    */
-  async syncHeaders(beforeApply: (c: ChainChange) => void, waitMs = 10_000): Promise<void> {
-    await this.peer(waitMs);
+  async syncHeaders(beforeApply: (c: ChainChange) => void): Promise<void> {
+    await this.peer(10_000);
     const done = new Set<Peer>();
     for (;;) {
       const next = this.pool.peers.filter((p) => !done.has(p)).sort((a, b) => b.startHeight - a.startHeight)[0];
@@ -137,10 +138,11 @@ export class SpvClient implements ProofSource {
   }
 
   private loadFilter(peer: Peer, watch: WatchSet): void {
-    const n = watch.elements.length + watch.outpoints.length;
+    const n = watch.elements.length + watch.outpoints.length + watch.txids.length;
     const f = BloomFilter.create(Math.max(n, 10) + 100, FALSE_POSITIVE_RATE, randomBytes(4).readUInt32LE(), BLOOM_UPDATE_ALL);
     for (const e of watch.elements) f.insert(e);
     for (const o of watch.outpoints) f.insert(o);
+    for (const t of watch.txids) f.insert(t);
     peer.send({ type: 'filterload', ...f.toFilterload() });
     this.filtered.set(peer, this.watchVersion);
   }
@@ -227,13 +229,19 @@ export class SpvClient implements ProofSource {
   }
 
   /** Unconfirmed transactions that arrive outside a merkle block (relay, mempool). */
-  onRelay?: (raw: Uint8Array, txid: Uint8Array) => void;
+  private onRelay?: ((raw: Uint8Array, txid: Uint8Array) => void) | undefined;
 
   /**
    * Announce a transaction to every connected peer and hand it to those that ask for it.
    * Resolves with the number of peers that fetched it; a `reject` from a peer is an error.
    */
-  async broadcast(raw: Uint8Array, waitMs = 10_000): Promise<number> {
+  async broadcast(raw: Uint8Array): Promise<void> {
+    const fetched = await this.announce(raw);
+    if (fetched === 0) throw new CofferError('backend-unavailable', 'No peer took the transaction; it will be broadcast again at the next sync.');
+  }
+
+  /** Announce to every peer; the number of peers that fetched the transaction. */
+  async announce(raw: Uint8Array, waitMs = 10_000): Promise<number> {
     await this.peer(waitMs);
     const tx = parseTx(raw);
     const id = txidOf(tx);
@@ -272,7 +280,8 @@ export class SpvClient implements ProofSource {
    * at once, some batch their announcements (bcoin every 5 s), and a node with nothing to say is
    * silent, so wait up to `waitMs` for the first announcement.
    */
-  async mempool(watch: WatchSet, waitMs = 6_000): Promise<void> {
+  async mempool(watch: WatchSet, onTx: (raw: Uint8Array) => void, waitMs = 6_000): Promise<void> {
+    this.onRelay = (raw) => onTx(raw);
     const peer = await this.peer(10_000);
     if (this.filtered.get(peer) !== this.watchVersion) this.loadFilter(peer, watch);
     const items: Uint8Array[] = [];
@@ -301,5 +310,11 @@ export class SpvClient implements ProofSource {
       if (timer) clearTimeout(timer);
       peer.off('message', listen);
     }
+  }
+
+  /** Peers' feefilter floor; SPV has no estimates of its own (the wallet's presets apply). */
+  async fees(): Promise<FeeEstimates> {
+    const floors = this.pool.peers.map((p) => p.feeRate / 1000).filter((r) => r > 0);
+    return { floor: Math.max(1, ...floors), source: floors.length > 0 ? 'peers feefilter' : 'minimum relay fee' };
   }
 }

@@ -68,6 +68,10 @@ export interface RestoreRequest {
 export const SETTINGS = {
   'auto-lock-minutes': { default: 15, min: 0, max: 1440 },
   'gap-limit': { default: DEFAULT_GAP_LIMIT, min: 1, max: 1000 },
+  /** Fee presets in sat/vB, used when the backend has no estimate (SPV) and none is given. */
+  'fee-rate-fast': { default: 20, min: 1, max: 10_000 },
+  'fee-rate-normal': { default: 8, min: 1, max: 10_000 },
+  'fee-rate-slow': { default: 2, min: 1, max: 10_000 },
 } as const;
 export type SettingKey = keyof typeof SETTINGS;
 
@@ -292,6 +296,21 @@ export class WalletService {
     ]);
   }
 
+  /**
+   * A change address on the primary account's internal chain, marked as handed out. Call inside
+   * the transaction that records the spend, so concurrent spends get different ones.
+   */
+  nextChange(): { script: Uint8Array; owner: { accountId: number; chain: 1; index: number } } {
+    const account = this.primaryAccount();
+    this.fillPool(account, 1);
+    const entries = listAddresses(this.db, account.id, 1);
+    const next = nextReceive(entries, this.setting('gap-limit'));
+    const row = entries.find((e) => e.index === next.index);
+    if (!row) throw new Error('change pool is short of the gap window');
+    markIssued(this.db, account.id, 1, next.index);
+    return { script: row.script, owner: { accountId: account.id, chain: 1, index: row.index } };
+  }
+
   /** The next receive address that has not been handed out or used. */
   nextAddress(): { address: string; index: number } {
     const account = this.primaryAccount();
@@ -376,7 +395,7 @@ export class WalletService {
   }
 
   settings(): Record<SettingKey, number> {
-    return { 'auto-lock-minutes': this.setting('auto-lock-minutes'), 'gap-limit': this.setting('gap-limit') };
+    return Object.fromEntries(Object.keys(SETTINGS).map((k) => [k, this.setting(k as SettingKey)])) as Record<SettingKey, number>;
   }
 
   setSetting(key: string, value: string): Record<SettingKey, number> {

@@ -3,14 +3,15 @@
 // SQLite transaction together with the scan height, so a crash at any moment loses nothing.
 
 import { CofferError } from '../api/errors.js';
+import { parseTx, txid as txidOf } from '../chain/tx.js';
 import { hashToHex, hexToHash } from '../chain/bytes.js';
 import { checkpointStart, genesisStart, type ChainChange, type ChainStart, type HeaderChain } from '../chain/header-chain.js';
 import { chainParams, type ChainParams } from '../chain/params.js';
 import { withDbErrors } from '../db/database.js';
 import { HeaderStore } from '../db/header-store.js';
-import { listTxs, unconfirmTx, upsertTx } from '../db/tx-store.js';
+import { listTxs, setTxStatus, unconfirmTx, upsertTx } from '../db/tx-store.js';
 import { deleteAccount, listAccounts, listAllAddresses, setAccountStatus } from '../db/wallet-store.js';
-import { outpointBytes, scriptElement, type ProvenBlock, type ScanDecision, type WatchSet } from '../node/source.js';
+import { outpointBytes, scriptElement, type ChainSource, type FeeEstimates, type ProvenBlock, type ScanDecision, type WatchSet } from '../node/source.js';
 import { SpvClient } from '../node/spv.js';
 import type { PeerTimeouts } from '../p2p/peer.js';
 import { WalletState, type Balance } from '../wallet/wallet-state.js';
@@ -24,13 +25,27 @@ const BIRTHDAY_MARGIN_SECONDS = 2 * 60 * 60;
 /** Addresses watched beyond the gap limit while scanning, so a run of used ones rarely forces a rescan. */
 const SCAN_LOOKAHEAD = 50;
 
+/** Makes the chain source for a sync, given the header store it must feed. */
+export type SourceFactory = (params: ChainParams, store: HeaderStore) => ChainSource;
+
 export interface SyncOptions {
   datadir: string;
-  connect?: string[];
+  source: SourceFactory;
   log: Logger;
-  timeouts?: Partial<PeerTimeouts>;
   /** How long to wait for the mempool's answer; 0 skips asking. */
   mempoolWaitMs?: number;
+}
+
+/** The SPV client as a source: `connect` pins peers, otherwise DNS seeds. */
+export function spvSource(connect: string[], log: Logger, timeouts?: Partial<PeerTimeouts>): SourceFactory {
+  return (params, store) =>
+    new SpvClient({
+      params,
+      store,
+      ...(connect.length > 0 ? { connect } : {}),
+      ...(timeouts ? { timeouts } : {}),
+      log: (event, fields) => log.info(event, fields),
+    });
 }
 
 export interface SyncResult {
@@ -39,13 +54,17 @@ export interface SyncResult {
   balance: Balance;
 }
 
+function txidOfRaw(raw: Uint8Array): Uint8Array {
+  return txidOf(parseTx(raw));
+}
+
 /** The wallet's transactions and scripts as stored. */
 export function loadWalletState(wallet: WalletService): WalletState {
   const db = wallet.database;
   const state = new WalletState();
   withDbErrors(() => {
     for (const a of listAllAddresses(db)) state.addScript(a.script, { accountId: a.accountId, chain: a.chain, index: a.index });
-    for (const t of listTxs(db)) state.put(t.raw, t.firstSeen, t.confirmation);
+    for (const t of listTxs(db)) if (t.status !== 'abandoned' && t.status !== 'replaced') state.put(t.raw, t.firstSeen, t.confirmation);
   });
   return state;
 }
@@ -94,40 +113,98 @@ export class WalletSync {
     return parsed ? { height: Number(h), hash: parsed } : { height: Number(h) };
   }
 
-  /** Connect, sync headers and the wallet, read the mempool; resolves when caught up. */
-  async run(): Promise<SyncResult> {
+  private session: { store: HeaderStore; source: ChainSource } | undefined;
+
+  /** Open the header store and start the chain source (connect to peers or the node). */
+  async open(): Promise<void> {
+    if (this.session) return;
     const birthday = this.wallet.meta('birthday_height');
     const start = chainStartFor(this.params, birthday === undefined ? (this.wallet.meta('restored') === '1' ? 0 : undefined) : Number(birthday));
     const store = HeaderStore.open(networkPaths(this.opts.datadir, this.wallet.network).dir, this.params, start);
-    const spv = new SpvClient({
-      params: this.params,
-      store,
-      ...(this.opts.connect && this.opts.connect.length > 0 ? { connect: this.opts.connect } : {}),
-      ...(this.opts.timeouts ? { timeouts: this.opts.timeouts } : {}),
-      log: (event, fields) => this.opts.log.info(event, fields),
-    });
-    spv.onRelay = (raw) => this.unconfirmed(raw);
+    const source = this.opts.source(this.params, store);
+    this.session = { store, source };
     this.chain = store.chain;
     try {
       this.reconcile(store.chain);
-      await spv.start();
-      await spv.syncHeaders((c) => this.onChainChange(c));
-      const chain = store.chain;
-      const done = this.scanned();
-      const from = done ? done.height + 1 : this.scanStart(chain);
-      if (from <= chain.height) await spv.scan(from, chain.height, () => this.watchSet(), (b) => this.onBlocks(b));
-      this.finishDiscovery();
-      const wait = this.opts.mempoolWaitMs ?? 6_000;
-      if (wait > 0) await spv.mempool(this.watchSet(), wait);
-      const tip = chain.describeTip();
-      withDbErrors(() => {
-        this.wallet.setMeta('tip_height', String(tip.height));
-        this.wallet.setMeta('tip_hash', tip.hash);
-      });
-      return { tipHeight: tip.height, tipHash: tip.hash, balance: this.state.balance() };
+      await source.start();
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+  }
+
+  private get source(): ChainSource {
+    if (!this.session) throw new Error('WalletSync used before open()');
+    return this.session.source;
+  }
+
+  close(): void {
+    if (!this.session) return;
+    this.session.source.stop();
+    this.session.store.close();
+    this.session = undefined;
+  }
+
+  /** Headers, then the wallet's blocks, then the mempool, then our pending transactions again. */
+  async sync(): Promise<SyncResult> {
+    await this.open();
+    const source = this.source;
+    const chain = this.session!.store.chain;
+    await source.syncHeaders((c) => this.onChainChange(c));
+    const done = this.scanned();
+    const from = done ? done.height + 1 : this.scanStart(chain);
+    if (from <= chain.height) await source.scan(from, chain.height, () => this.watchSet(), (b) => this.onBlocks(b));
+    this.finishDiscovery();
+    const wait = this.opts.mempoolWaitMs ?? 6_000;
+    if (wait > 0) await source.mempool(this.watchSet(), (raw) => this.unconfirmed(raw), wait);
+    await this.rebroadcastPending();
+    const tip = chain.describeTip();
+    withDbErrors(() => {
+      this.wallet.setMeta('tip_height', String(tip.height));
+      this.wallet.setMeta('tip_hash', tip.hash);
+    });
+    return { tipHeight: tip.height, tipHash: tip.hash, balance: this.state.balance(tip.height) };
+  }
+
+  /** Connect, sync, disconnect. */
+  async run(): Promise<SyncResult> {
+    try {
+      return await this.sync();
     } finally {
-      spv.stop();
-      store.close();
+      this.close();
+    }
+  }
+
+  /** Hand a transaction to the network; on success it stops being pending. */
+  async broadcast(txid: Uint8Array, raw: Uint8Array): Promise<void> {
+    await this.open();
+    await this.source.broadcast(raw);
+    withDbErrors(() => setTxStatus(this.wallet.database, txid, 'seen'));
+    this.opts.log.info('wallet.broadcast', { txid: hashToHex(txid) });
+  }
+
+  /** Stop treating one of our transactions as pending (a node refused it for good). */
+  abandon(txid: Uint8Array): void {
+    withDbErrors(() => setTxStatus(this.wallet.database, txid, 'abandoned'));
+    this.state = loadWalletState(this.wallet);
+  }
+
+  async fees(): Promise<FeeEstimates> {
+    await this.open();
+    return this.source.fees();
+  }
+
+  /** Signed transactions the network has not acknowledged yet (a crash or failure before broadcast). */
+  private async rebroadcastPending(): Promise<void> {
+    for (const t of listTxs(this.wallet.database)) {
+      if (t.status !== 'pending' || t.confirmation) continue;
+      const w = this.state.get(txidOfRaw(t.raw));
+      if (!w) continue;
+      try {
+        await this.broadcast(w.txid, t.raw);
+      } catch (e) {
+        this.opts.log.warn('wallet.rebroadcast-failed', { txid: hashToHex(w.txid), code: e instanceof CofferError ? e.code : 'internal' });
+      }
     }
   }
 
@@ -180,8 +257,8 @@ export class WalletSync {
       const e = scriptElement(a.script);
       if (e) elements.push(e);
     }
-    const outpoints = this.state.utxos().map((u) => outpointBytes(u.txid, u.vout));
-    return { elements, outpoints };
+    const watch = this.state.watchList();
+    return { elements, outpoints: watch.outpoints.map((o) => outpointBytes(o.txid, o.vout)), txids: watch.txids };
   }
 
   /** Apply a batch of proven blocks in one transaction; rescan when new addresses were derived. */

@@ -2,7 +2,7 @@
 // Pure: facts in (transactions, proofs, the tip), answers out; the service persists the facts.
 
 import { hashToHex } from '../chain/bytes.js';
-import { parseTx, txid as computeTxid, type Tx } from '../chain/tx.js';
+import { isCoinbase, parseTx, txid as computeTxid, type Tx } from '../chain/tx.js';
 
 export interface ScriptOwner {
   accountId: number;
@@ -35,12 +35,17 @@ export interface Utxo {
   owner: ScriptOwner;
   /** Undefined while the funding transaction is unconfirmed. */
   height?: number;
+  coinbase: boolean;
 }
 
 export interface Balance {
   confirmed: number;
   unconfirmed: number;
+  /** Coinbase outputs that cannot be spent yet (shown only when there are any). */
+  immature?: number;
 }
+
+export const COINBASE_MATURITY = 100;
 
 export interface HistoryEntry {
   txid: string;
@@ -48,6 +53,11 @@ export interface HistoryEntry {
   fee?: number;
   confirmations: number;
   blockHeight: number | null;
+}
+
+/** A coinbase output can be spent in the block after it has 100 confirmations' worth of depth. */
+export function isMature(height: number, tipHeight: number): boolean {
+  return tipHeight + 1 - height >= COINBASE_MATURITY;
 }
 
 function hex(b: Uint8Array): string {
@@ -122,6 +132,11 @@ export class WalletState {
     return { wtx, changed: true };
   }
 
+  /** Drop a transaction (a fee bump plans as if the original had never been sent). */
+  remove(txid: Uint8Array): void {
+    this.txs.delete(hex(txid));
+  }
+
   /** Forget the confirmation of transactions in blocks above `height` (a reorg). */
   unconfirmAbove(height: number): WalletTx[] {
     const out: WalletTx[] = [];
@@ -183,6 +198,25 @@ export class WalletState {
     return { spentBy, conflicted };
   }
 
+  /**
+   * What a filter must watch besides our scripts: outputs of ours not yet spent in a block (also
+   * those an unconfirmed transaction spends, or its confirmation would go unseen), and the ids
+   * of our unconfirmed transactions.
+   */
+  watchList(): { outpoints: { txid: Uint8Array; vout: number }[]; txids: Uint8Array[] } {
+    const spentInBlock = new Set<string>();
+    for (const w of this.txs.values()) if (w.confirmation) for (const i of w.tx.inputs) spentInBlock.add(outKey(i.prevTxid, i.vout));
+    const outpoints: { txid: Uint8Array; vout: number }[] = [];
+    const txids: Uint8Array[] = [];
+    for (const w of this.txs.values()) {
+      if (!w.confirmation) txids.push(w.txid);
+      w.tx.outputs.forEach((o, vout) => {
+        if (this.owners.has(hex(o.script)) && !spentInBlock.has(outKey(w.txid, vout))) outpoints.push({ txid: w.txid, vout });
+      });
+    }
+    return { outpoints, txids };
+  }
+
   utxos(): Utxo[] {
     const { spentBy, conflicted } = this.spends();
     const out: Utxo[] = [];
@@ -193,7 +227,15 @@ export class WalletState {
         if (!owner) return;
         const by = spentBy.get(outKey(w.txid, vout));
         if (by && !conflicted.has(hex(by.txid))) return;
-        out.push({ txid: w.txid, vout, value: o.value, script: o.script, owner, ...(w.confirmation ? { height: w.confirmation.height } : {}) });
+        out.push({
+          txid: w.txid,
+          vout,
+          value: o.value,
+          script: o.script,
+          owner,
+          coinbase: isCoinbase(w.tx),
+          ...(w.confirmation ? { height: w.confirmation.height } : {}),
+        });
       });
     }
     return out;
@@ -203,17 +245,19 @@ export class WalletState {
    * Electrum's split: confirmed = what confirmed transactions leave us; unconfirmed = the net
    * effect of unconfirmed ones (negative while a spend of confirmed coins is pending).
    */
-  balance(): Balance {
+  balance(tipHeight = Infinity): Balance {
     const { conflicted } = this.spends();
     let confirmed = 0;
     let unconfirmed = 0;
+    let immature = 0;
     for (const w of this.txs.values()) {
       if (conflicted.has(hex(w.txid))) continue;
       const delta = this.delta(w);
-      if (w.confirmation) confirmed += delta.received - delta.sent;
+      if (w.confirmation && isCoinbase(w.tx) && !isMature(w.confirmation.height, tipHeight)) immature += delta.received;
+      else if (w.confirmation) confirmed += delta.received - delta.sent;
       else unconfirmed += delta.received - delta.sent;
     }
-    return { confirmed, unconfirmed };
+    return immature > 0 ? { confirmed, unconfirmed, immature } : { confirmed, unconfirmed };
   }
 
   private delta(w: WalletTx): { received: number; sent: number; inputsKnown: number; inputTotal: number } {

@@ -177,7 +177,7 @@ describe('damaged data', () => {
 describe('config', () => {
   it('gets and sets auto-lock and gap limit', async () => {
     const dir = tmpDir();
-    expect((await coffer(['--datadir', dir, 'config', 'get'])).json).toEqual({ 'auto-lock-minutes': 15, 'gap-limit': 20 });
+    expect((await coffer(['--datadir', dir, 'config', 'get'])).json).toMatchObject({ 'auto-lock-minutes': 15, 'gap-limit': 20 });
     expect((await coffer(['--datadir', dir, 'config', 'set', 'auto-lock-minutes', '5'])).json['auto-lock-minutes']).toBe(5);
     expect((await coffer(['--datadir', dir, 'config', 'get', 'auto-lock-minutes'])).json).toEqual({ 'auto-lock-minutes': 5 });
     const bad = await coffer(['--datadir', dir, 'config', 'set', 'gap-limit', '0']);

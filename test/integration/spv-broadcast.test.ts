@@ -42,7 +42,7 @@ describe('broadcast', () => {
     try {
       await spv.start();
       const good = spend(99_000n);
-      expect(await spv.broadcast(good.extract())).toBe(1);
+      expect(await spv.announce(good.extract())).toBe(1);
       expect(node.mempool()).toContain(good.id);
       // The same coin again: the node refuses the double spend.
       const err = await spv.broadcast(spend(98_000n).extract()).catch((e: unknown) => e);

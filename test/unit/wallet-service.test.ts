@@ -124,7 +124,7 @@ describe('password and locking', () => {
 
   it('settings are validated', () => {
     const w = service();
-    expect(w.settings()).toEqual({ 'auto-lock-minutes': 15, 'gap-limit': 20 });
+    expect(w.settings()).toEqual({ 'auto-lock-minutes': 15, 'gap-limit': 20, 'fee-rate-fast': 20, 'fee-rate-normal': 8, 'fee-rate-slow': 2 });
     expectCode(() => w.setSetting('auto-lock-minutes', '-1'), 'invalid-setting');
     expectCode(() => w.setSetting('auto-lock-minutes', '1.5'), 'invalid-setting');
     expectCode(() => w.setSetting('colour', 'blue'), 'invalid-setting');

@@ -3,6 +3,7 @@
 import type { Db } from '../database.js';
 import { migration as m0010 } from './0010-initial.js';
 import { migration as m0020 } from './0020-transactions.js';
+import { migration as m0030 } from './0030-spending.js';
 
 export interface Migration {
   version: number;
@@ -10,4 +11,4 @@ export interface Migration {
   up(db: Db): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0010, m0020];
+export const MIGRATIONS: readonly Migration[] = [m0010, m0020, m0030];

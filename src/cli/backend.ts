@@ -1,0 +1,66 @@
+// The chain source a command uses: --backend spv (default), node (the embedded bcoin node) or rpc
+// (the user's Bitcoin Core), with their connection flags.
+
+import { CofferError } from '../api/errors.js';
+import { chainParams } from '../chain/params.js';
+import { embeddedRpc } from '../node/embedded-node.js';
+import { readCookie, RpcClient, type RpcAuth } from '../node/rpc-client.js';
+import { RpcSource } from '../node/rpc-source.js';
+import { parseHostPort } from '../p2p/pool.js';
+import type { Logger } from '../service/log.js';
+import { spvSource, type SourceFactory } from '../service/wallet-sync.js';
+import { stringOption, stringsOption, type Context, type OptionSpec } from './command.js';
+import { readSecretFile } from './secrets.js';
+
+export const BACKEND_OPTIONS: Record<string, OptionSpec> = {
+  backend: { type: 'string', value: 'spv|node|rpc', help: 'chain source: SPV peers (default), the embedded node, Bitcoin Core RPC' },
+  connect: { type: 'string', multiple: true, value: 'HOST:PORT', help: 'peer to use (repeatable); otherwise DNS seeds' },
+  'rpc-url': { type: 'string', value: 'URL', help: 'Bitcoin Core JSON-RPC URL (with --backend rpc)' },
+  'rpc-cookie': { type: 'string', value: 'FILE', help: 'Bitcoin Core cookie file' },
+  'rpc-user': { type: 'string', value: 'USER', help: 'RPC user (with --rpc-password-file)' },
+  'rpc-password-file': { type: 'string', value: 'FILE', help: 'file holding the RPC password' },
+};
+
+export function connectList(ctx: Context): string[] {
+  const list = stringsOption(ctx, 'connect');
+  const port = chainParams(ctx.network).port;
+  for (const c of list) {
+    if (!parseHostPort(c, port)) throw new CofferError('usage', `--connect needs HOST:PORT, got "${c}"`);
+  }
+  return list;
+}
+
+function rpcAuth(ctx: Context): RpcAuth {
+  const cookie = stringOption(ctx, 'rpc-cookie');
+  const user = stringOption(ctx, 'rpc-user');
+  const pwFile = stringOption(ctx, 'rpc-password-file');
+  if (cookie !== undefined && (user !== undefined || pwFile !== undefined)) {
+    throw new CofferError('usage', 'give either --rpc-cookie or --rpc-user with --rpc-password-file, not both');
+  }
+  if (cookie !== undefined) return readCookie(cookie);
+  if (user !== undefined && pwFile !== undefined) return { user, password: readSecretFile(pwFile, 'RPC password') };
+  throw new CofferError('usage', '--backend rpc needs --rpc-cookie FILE, or --rpc-user USER and --rpc-password-file FILE');
+}
+
+export function backendName(ctx: Context): 'spv' | 'node' | 'rpc' {
+  const b = stringOption(ctx, 'backend') ?? 'spv';
+  if (b !== 'spv' && b !== 'node' && b !== 'rpc') throw new CofferError('usage', '--backend must be spv, node or rpc');
+  if (b !== 'rpc' && (stringOption(ctx, 'rpc-url') ?? stringOption(ctx, 'rpc-cookie') ?? stringOption(ctx, 'rpc-user')) !== undefined) {
+    throw new CofferError('usage', 'the --rpc-* options need --backend rpc');
+  }
+  return b;
+}
+
+/** The source factory for this command's flags. */
+export function sourceFor(ctx: Context, log: Logger): SourceFactory {
+  const backend = backendName(ctx);
+  if (backend === 'spv') return spvSource(connectList(ctx), log);
+  if (backend === 'node') {
+    const rpc = embeddedRpc(ctx.datadir, ctx.network);
+    return (params, store) => new RpcSource({ kind: 'node', params, store, rpc });
+  }
+  const url = stringOption(ctx, 'rpc-url');
+  if (url === undefined) throw new CofferError('usage', '--backend rpc needs --rpc-url URL');
+  const rpc = new RpcClient(url, rpcAuth(ctx));
+  return (params, store) => new RpcSource({ kind: 'rpc', params, store, rpc });
+}

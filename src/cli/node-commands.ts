@@ -1,0 +1,105 @@
+// `coffer node start|status|stop|mine`: the embedded bcoin full node, run by a background Coffer
+// process (`node run`) that owns the node's data and answers on a local RPC port.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CofferError } from '../api/errors.js';
+import { addressToScript } from '../keys/address.js';
+import { bcoinAddress, EmbeddedNode, embeddedRpc, nodeStatus, readControl, supportsEmbeddedNode } from '../node/embedded-node.js';
+import { networkPaths } from '../service/datadir.js';
+import { connectList } from './backend.js';
+import { stringOption, type Command, type Context } from './command.js';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'coffer.js');
+const START_TIMEOUT_MS = 60_000;
+
+function requireSupported(ctx: Context): void {
+  if (!supportsEmbeddedNode(ctx.network)) {
+    throw new CofferError('backend-unavailable', `The embedded node (bcoin 1.0.2) does not support ${ctx.network}; use SPV or Bitcoin Core.`);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const nodeCommands: Command[] = [
+  {
+    words: ['node', 'start'],
+    summary: 'start the embedded full node in the background (bcoin; main and regtest)',
+    options: { prune: { type: 'boolean', help: 'keep only recent blocks' } },
+    async run(ctx) {
+      requireSupported(ctx);
+      if (readControl(ctx.datadir, ctx.network)) return nodeStatus(ctx.datadir, ctx.network);
+      const logs = networkPaths(ctx.datadir, ctx.network).logs;
+      fs.mkdirSync(logs, { recursive: true, mode: 0o700 });
+      const out = fs.openSync(path.join(logs, 'node.log'), 'a', 0o600);
+      const args = [BIN, '--datadir', ctx.datadir, '--network', ctx.network, 'node', 'run'];
+      if (ctx.options['prune']) args.push('--prune');
+      for (const c of connectList(ctx)) args.push('--connect', c);
+      const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out] });
+      child.unref();
+      fs.closeSync(out);
+      const deadline = Date.now() + START_TIMEOUT_MS;
+      while (Date.now() < deadline) {
+        const s = await nodeStatus(ctx.datadir, ctx.network);
+        if (s.running) return s;
+        if (child.exitCode !== null) break;
+        await sleep(200);
+      }
+      throw new CofferError('backend-unavailable', `The embedded node did not start; see ${path.join(logs, 'node.log')}.`);
+    },
+  },
+  {
+    words: ['node', 'run'],
+    summary: 'run the embedded full node in the foreground (what node start runs)',
+    options: { prune: { type: 'boolean', help: 'keep only recent blocks' } },
+    async run(ctx) {
+      requireSupported(ctx);
+      if (readControl(ctx.datadir, ctx.network)) throw new CofferError('backend-unavailable', 'The embedded node is already running.');
+      const node = await EmbeddedNode.start({ datadir: ctx.datadir, network: ctx.network, prune: ctx.options['prune'] === true, connect: connectList(ctx) });
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+      await node.stop();
+      return undefined;
+    },
+  },
+  {
+    words: ['node', 'status'],
+    summary: 'is the embedded node running; its height, peers and verification progress',
+    run: (ctx) => nodeStatus(ctx.datadir, ctx.network),
+  },
+  {
+    words: ['node', 'stop'],
+    summary: 'stop the embedded node',
+    async run(ctx) {
+      const c = readControl(ctx.datadir, ctx.network);
+      if (!c) return { stopped: true, wasRunning: false };
+      process.kill(c.pid, 'SIGTERM');
+      const deadline = Date.now() + 60_000;
+      while (Date.now() < deadline && readControl(ctx.datadir, ctx.network)) await sleep(200);
+      if (readControl(ctx.datadir, ctx.network)) throw new CofferError('backend-error', 'The embedded node did not stop within a minute.');
+      return { stopped: true, wasRunning: true };
+    },
+  },
+  {
+    words: ['node', 'mine'],
+    summary: 'regtest: mine N blocks with the embedded node (to the next wallet address by default)',
+    args: { names: 'N', min: 1, max: 1 },
+    options: { address: { type: 'string', value: 'ADDR', help: 'pay the block rewards here' } },
+    async run(ctx) {
+      if (ctx.network !== 'regtest') throw new CofferError('usage', 'node mine works on regtest only');
+      const n = ctx.positionals[0] ?? '';
+      if (!/^\d{1,4}$/.test(n) || Number(n) < 1) throw new CofferError('usage', 'node mine takes a number of blocks (1-9999)');
+      const rpc = embeddedRpc(ctx.datadir, ctx.network);
+      const address = stringOption(ctx, 'address') ?? ctx.wallet().nextAddress().address;
+      const target = bcoinAddress(addressToScript(address, ctx.network), ctx.network);
+      const blocks = await rpc.call<string[]>('generatetoaddress', [Number(n), target]);
+      const height = await rpc.call<number>('getblockcount');
+      return { blocks, height, address };
+    },
+  },
+];

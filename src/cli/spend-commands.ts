@@ -1,0 +1,265 @@
+// `coffer wallet send|psbt|utxos|freeze|unfreeze|abandon|fees|labels`: spending from the CLI.
+
+import fs from 'node:fs';
+import { CofferError } from '../api/errors.js';
+import { hexToHash } from '../chain/bytes.js';
+import { networkPaths } from '../service/datadir.js';
+import { fileLogger } from '../service/log.js';
+import { abandon, broadcastPsbt, bump, chooseFeeRate, combinePsbts, cpfp, createPsbt, finalizePsbt, readPsbt, send, signPsbt } from '../service/spend-flows.js';
+import { parseOutpoint, type Outpoint, type Recipient } from '../service/spend-service.js';
+import { WalletSync } from '../service/wallet-sync.js';
+import type { WalletService } from '../service/wallet-service.js';
+import { sourceFor } from './backend.js';
+import { stringOption, stringsOption, type Command, type Context, type OptionSpec } from './command.js';
+import { exportLabels, importLabels, listUtxos, setFrozen } from '../service/coins.js';
+
+const SEND_OPTIONS: Record<string, OptionSpec> = {
+  to: { type: 'string', multiple: true, value: 'ADDR', help: 'recipient (repeatable, paired with --amount)' },
+  amount: { type: 'string', multiple: true, value: 'SATS|max', help: 'amount in satoshis, or max (repeatable)' },
+  feerate: { type: 'string', value: 'N', help: 'fee rate in sat/vB (default: the node estimate or the preset)' },
+  input: { type: 'string', multiple: true, value: 'TXID:VOUT', help: 'coin control: spend exactly these coins (repeatable)' },
+  'accept-high-fee': { type: 'boolean', help: 'confirm a fee above 5% of the amount sent' },
+};
+
+function recipients(ctx: Context): Recipient[] {
+  const to = stringsOption(ctx, 'to');
+  const amounts = stringsOption(ctx, 'amount');
+  if (to.length === 0) throw new CofferError('usage', 'give at least one --to ADDR --amount SATS|max');
+  if (to.length !== amounts.length) throw new CofferError('usage', 'every --to needs its own --amount');
+  return to.map((address, i) => {
+    const a = amounts[i] ?? '';
+    if (a === 'max') return { address, amount: 'max' as const };
+    if (!/^\d{1,16}$/.test(a)) throw new CofferError('usage', `--amount must be a whole number of satoshis or max, got "${a}"`);
+    return { address, amount: Number(a) };
+  });
+}
+
+function feeRateOption(ctx: Context): number | undefined {
+  const f = stringOption(ctx, 'feerate');
+  if (f === undefined) return undefined;
+  if (!/^\d{1,7}(\.\d{1,3})?$/.test(f) || Number(f) <= 0) throw new CofferError('usage', '--feerate must be a positive number of sat/vB');
+  return Number(f);
+}
+
+function inputs(ctx: Context): Outpoint[] {
+  return stringsOption(ctx, 'input').map(parseOutpoint);
+}
+
+/** Tell CLI users how to confirm a high fee. */
+async function hintHighFee<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof CofferError && e.code === 'fee-too-high' && e.details['requiresConfirmation'] === true) {
+      throw new CofferError(e.code, `${e.message} Add --accept-high-fee to send anyway.`, e.details);
+    }
+    throw e;
+  }
+}
+
+/** Open the wallet, connect the backend, and bring the wallet up to date before acting. */
+async function withSync<T>(ctx: Context, fn: (wallet: WalletService, sync: WalletSync) => Promise<T>, opts: { sync: boolean }): Promise<T> {
+  const wallet = ctx.wallet();
+  wallet.info();
+  const log = fileLogger(networkPaths(ctx.datadir, ctx.network).logs);
+  const sync = new WalletSync(wallet, { datadir: ctx.datadir, source: sourceFor(ctx, log), log, mempoolWaitMs: 0 });
+  try {
+    if (opts.sync) await sync.sync();
+    return await fn(wallet, sync);
+  } finally {
+    sync.close();
+  }
+}
+
+function readFileArg(ctx: Context, what: string): Uint8Array {
+  const file = ctx.positionals[0] ?? '';
+  try {
+    return new Uint8Array(fs.readFileSync(file));
+  } catch (e) {
+    throw new CofferError('file-unreadable', `The ${what} file ${file} cannot be read.`, { file, reason: (e as NodeJS.ErrnoException).code ?? 'unknown' });
+  }
+}
+
+export const spendCommands: Command[] = [
+  {
+    words: ['wallet', 'send'],
+    summary: 'send to one or more addresses (syncs first; signs; broadcasts)',
+    options: { ...SEND_OPTIONS, 'dry-run': { type: 'boolean', help: 'build and sign, but do not record or broadcast' } },
+    async run(ctx) {
+      const rs = recipients(ctx);
+      const coins = inputs(ctx);
+      const given = feeRateOption(ctx);
+      const password = await ctx.password();
+      return hintHighFee(() => withSync(ctx, async (wallet, sync) => {
+        wallet.unlock(password);
+        const fee = await chooseFeeRate(wallet, sync, given);
+        return send(wallet, sync, {
+          recipients: rs,
+          feeRate: fee.feeRate,
+          feeSource: fee.source,
+          ...(coins.length > 0 ? { inputs: coins } : {}),
+          dryRun: ctx.options['dry-run'] === true,
+          acceptHighFee: ctx.options['accept-high-fee'] === true,
+        });
+      }, { sync: true }));
+    },
+  },
+  {
+    words: ['wallet', 'bump'],
+    summary: 'replace an unconfirmed send of ours with a higher fee (RBF, BIP125)',
+    args: { names: 'TXID', min: 1, max: 1 },
+    options: { feerate: { type: 'string', value: 'N', help: 'new fee rate in sat/vB (required)' }, 'dry-run': { type: 'boolean', help: 'build and sign only' } },
+    async run(ctx) {
+      const txid = hexToHash(ctx.positionals[0] ?? '');
+      if (!txid) throw new CofferError('usage', 'bump takes a txid (64 hex digits)');
+      const rate = feeRateOption(ctx);
+      if (rate === undefined) throw new CofferError('usage', 'bump needs --feerate N');
+      const password = await ctx.password();
+      return withSync(ctx, async (wallet, sync) => {
+        wallet.unlock(password);
+        return bump(wallet, sync, txid, rate, ctx.options['dry-run'] === true);
+      }, { sync: true });
+    },
+  },
+  {
+    words: ['wallet', 'cpfp'],
+    summary: 'speed up an unconfirmed transaction by spending one of its outputs to ourselves (CPFP)',
+    args: { names: 'TXID:VOUT', min: 1, max: 1 },
+    options: { feerate: { type: 'string', value: 'N', help: 'fee rate for parent and child together, sat/vB (required)' }, 'dry-run': { type: 'boolean', help: 'build and sign only' } },
+    async run(ctx) {
+      const outpoint = parseOutpoint(ctx.positionals[0] ?? '');
+      const rate = feeRateOption(ctx);
+      if (rate === undefined) throw new CofferError('usage', 'cpfp needs --feerate N');
+      const password = await ctx.password();
+      return withSync(ctx, async (wallet, sync) => {
+        wallet.unlock(password);
+        return cpfp(wallet, sync, outpoint, rate, ctx.options['dry-run'] === true);
+      }, { sync: true });
+    },
+  },
+  {
+    words: ['wallet', 'fees'],
+    summary: 'fee rates in sat/vB: the backend estimates, or the presets in SPV mode',
+    run: (ctx) =>
+      withSync(ctx, async (wallet, sync) => {
+        const est = await sync.fees();
+        const preset = (k: 'fee-rate-fast' | 'fee-rate-normal' | 'fee-rate-slow') => Math.max(est.floor, wallet.setting(k));
+        return {
+          fast: est.fast ?? preset('fee-rate-fast'),
+          normal: est.normal ?? preset('fee-rate-normal'),
+          slow: est.slow ?? preset('fee-rate-slow'),
+          floor: est.floor,
+          source: est.normal !== undefined ? est.source : `presets (${est.source} floor)`,
+        };
+      }, { sync: false }),
+  },
+  {
+    words: ['wallet', 'psbt', 'create'],
+    summary: 'build an unsigned PSBT (same options as send), printed as base64',
+    options: SEND_OPTIONS,
+    async run(ctx) {
+      const rs = recipients(ctx);
+      const coins = inputs(ctx);
+      const given = feeRateOption(ctx);
+      return withSync(ctx, async (wallet, sync) => {
+        const fee = await chooseFeeRate(wallet, sync, given);
+        return createPsbt(wallet, { recipients: rs, feeRate: fee.feeRate, ...(coins.length > 0 ? { inputs: coins } : {}) });
+      }, { sync: true });
+    },
+  },
+  {
+    words: ['wallet', 'psbt', 'sign'],
+    summary: "sign a PSBT's inputs that belong to this wallet; prints the PSBT as base64",
+    args: { names: 'FILE', min: 1, max: 1 },
+    async run(ctx) {
+      const psbt = readPsbt(readFileArg(ctx, 'PSBT'));
+      const wallet = ctx.wallet();
+      wallet.info();
+      wallet.unlock(await ctx.password());
+      return signPsbt(wallet, psbt).psbt;
+    },
+  },
+  {
+    words: ['wallet', 'psbt', 'finalize'],
+    summary: 'finalize a fully signed PSBT; prints it as base64',
+    args: { names: 'FILE', min: 1, max: 1 },
+    run: (ctx) => finalizePsbt(readPsbt(readFileArg(ctx, 'PSBT'))),
+  },
+  {
+    words: ['wallet', 'psbt', 'combine'],
+    summary: 'merge the signatures of several PSBTs of the same transaction',
+    args: { names: 'FILE...', min: 1, max: 16 },
+    run: (ctx) =>
+      combinePsbts(
+        ctx.positionals.map((f) => {
+          try {
+            return readPsbt(new Uint8Array(fs.readFileSync(f)));
+          } catch (e) {
+            if (e instanceof CofferError) throw e;
+            throw new CofferError('file-unreadable', `The PSBT file ${f} cannot be read.`, { file: f });
+          }
+        }),
+      ),
+  },
+  {
+    words: ['wallet', 'psbt', 'broadcast'],
+    summary: 'finalize (if needed) and broadcast a signed PSBT',
+    args: { names: 'FILE', min: 1, max: 1 },
+    options: { 'accept-high-fee': SEND_OPTIONS['accept-high-fee']! },
+    async run(ctx) {
+      const psbt = readPsbt(readFileArg(ctx, 'PSBT'));
+      return hintHighFee(() => withSync(ctx, (wallet, sync) => broadcastPsbt(wallet, sync, psbt, ctx.options['accept-high-fee'] === true), { sync: false }));
+    },
+  },
+  {
+    words: ['wallet', 'abandon'],
+    summary: 'forget one of our unconfirmed transactions (frees its coins)',
+    args: { names: 'TXID', min: 1, max: 1 },
+    run(ctx) {
+      const txid = hexToHash(ctx.positionals[0] ?? '');
+      if (!txid) throw new CofferError('usage', 'abandon takes a txid (64 hex digits)');
+      return abandon(ctx.wallet(), txid);
+    },
+  },
+  {
+    words: ['wallet', 'utxos'],
+    summary: 'unspent coins (as of the last sync)',
+    run: (ctx) => listUtxos(ctx.wallet()),
+  },
+  {
+    words: ['wallet', 'freeze'],
+    summary: 'never spend this coin unless it is unfrozen',
+    args: { names: 'TXID:VOUT', min: 1, max: 1 },
+    run: (ctx) => setFrozen(ctx.wallet(), parseOutpoint(ctx.positionals[0] ?? ''), true),
+  },
+  {
+    words: ['wallet', 'unfreeze'],
+    summary: 'allow spending a frozen coin again',
+    args: { names: 'TXID:VOUT', min: 1, max: 1 },
+    run: (ctx) => setFrozen(ctx.wallet(), parseOutpoint(ctx.positionals[0] ?? ''), false),
+  },
+  {
+    words: ['wallet', 'labels', 'export'],
+    summary: 'write labels (and frozen coins) as BIP329 JSON Lines',
+    args: { names: 'FILE', min: 1, max: 1 },
+    run(ctx) {
+      const file = ctx.positionals[0] ?? '';
+      const text = exportLabels(ctx.wallet());
+      try {
+        fs.writeFileSync(file, text, { mode: 0o600 });
+      } catch (e) {
+        throw new CofferError('file-unreadable', `The labels file ${file} cannot be written.`, { file, reason: (e as NodeJS.ErrnoException).code ?? 'unknown' });
+      }
+      return { records: text === '' ? 0 : text.trimEnd().split('\n').length, file };
+    },
+  },
+  {
+    words: ['wallet', 'labels', 'import'],
+    summary: 'merge BIP329 labels (and spendable flags) from a file',
+    args: { names: 'FILE', min: 1, max: 1 },
+    run(ctx) {
+      const data = readFileArg(ctx, 'labels');
+      return importLabels(ctx.wallet(), new TextDecoder().decode(data));
+    },
+  },
+];

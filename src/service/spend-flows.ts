@@ -1,0 +1,403 @@
+// The user-level spending operations: send, PSBT create/sign/finalize/broadcast, fee rates.
+//
+// A send is planned and signed inside one IMMEDIATE SQLite transaction that also records the
+// signed transaction as pending, so two concurrent sends never pick the same coin, and a crash
+// between signing and broadcast leaves a pending transaction that the next sync broadcasts again
+// (or the user abandons).
+
+import * as btc from '@scure/btc-signer';
+import { base64 } from '@scure/base';
+import { CofferError } from '../api/errors.js';
+import { hashToHex } from '../chain/bytes.js';
+import { parseTx, txid as txidOf } from '../chain/tx.js';
+import { withDbErrors } from '../db/database.js';
+import { getTxStatus, setTxStatus, upsertTx } from '../db/tx-store.js';
+import { buildPsbt } from '../wallet/psbt-builder.js';
+import { checkTransaction, dustThreshold, inputWeight, outputWeight, txOverheadWeight } from '../wallet/policy.js';
+import type { WalletState } from '../wallet/wallet-state.js';
+import { faultPoint } from './fault.js';
+import { KeyOrigins, signWithSeed, SpendService, type PlanRequest } from './spend-service.js';
+import { loadWalletState, type WalletSync } from './wallet-sync.js';
+import type { WalletService } from './wallet-service.js';
+
+export interface FeeChoice {
+  feeRate: number;
+  source: string;
+}
+
+export interface SendResult {
+  txid: string;
+  fee: number;
+  vsize: number;
+  feerate: number;
+  feeSource: string;
+  broadcast: boolean;
+}
+
+class DryRun extends Error {
+  constructor(readonly result: SendResult) {
+    super('dry run');
+  }
+}
+
+/** The fee rate to use: the user's, the node's estimate, or the wallet's preset (said which). */
+export async function chooseFeeRate(wallet: WalletService, sync: WalletSync, given: number | undefined): Promise<FeeChoice> {
+  if (given !== undefined) {
+    if (!(given > 0) || given > 1_000_000) throw new CofferError('usage', '--feerate must be a positive number of sat/vB');
+    return { feeRate: given, source: 'given' };
+  }
+  const est = await sync.fees();
+  if (est.normal !== undefined) return { feeRate: est.normal, source: est.source };
+  return { feeRate: Math.max(est.floor, wallet.setting('fee-rate-normal')), source: 'preset fee-rate-normal' };
+}
+
+function tip(wallet: WalletService): number {
+  return Number(wallet.meta('tip_height') ?? '0');
+}
+
+/** Finalize, extract and check a signed transaction against Coffer's policy. */
+function finish(psbt: btc.Transaction, amountSent: number, acceptHighFee: boolean): { raw: Uint8Array; txid: Uint8Array; fee: number; vsize: number; feeRate: number } {
+  try {
+    if (!psbt.isFinal) psbt.finalize();
+  } catch (e) {
+    throw new CofferError('invalid-psbt', `The transaction cannot be finalized: ${(e as Error).message}.`, { reason: 'finalize' });
+  }
+  const raw = psbt.extract();
+  const tx = parseTx(raw);
+  const fee = Number(psbt.fee);
+  const weight = psbt.weight;
+  const outputs = tx.outputs.map((o) => ({ script: o.script, value: o.value }));
+  const { vsize, feeRate } = checkTransaction({ weight, fee, outputs, amountSent, acceptHighFee });
+  return { raw, txid: txidOf(tx), fee, vsize, feeRate };
+}
+
+export interface SendRequest extends PlanRequest {
+  dryRun?: boolean;
+  acceptHighFee?: boolean;
+  feeSource: string;
+}
+
+/** Plan, sign, record as pending, broadcast. The wallet must be unlocked. */
+export async function send(wallet: WalletService, sync: WalletSync, req: SendRequest): Promise<SendResult> {
+  const db = wallet.database;
+  let result: SendResult;
+  let raw: Uint8Array | undefined;
+  let txid: Uint8Array | undefined;
+  try {
+    withDbErrors(() =>
+      db.transaction(() => {
+        // Read the coins inside the lock: another send may have just taken some.
+        const state = loadWalletState(wallet);
+        const plan = new SpendService(wallet, state, tip(wallet)).plan(req, () => wallet.nextChange());
+        const signed = wallet.withSeed((seed) => signWithSeed(plan.psbt, seed, wallet.network));
+        if (signed !== plan.inputs.length) throw new CofferError('invalid-psbt', `Only ${signed} of ${plan.inputs.length} inputs could be signed.`);
+        const done = finish(plan.psbt, plan.amountSent, req.acceptHighFee === true);
+        result = {
+          txid: hashToHex(done.txid),
+          fee: done.fee,
+          vsize: done.vsize,
+          feerate: Math.round(done.feeRate * 1000) / 1000,
+          feeSource: req.feeSource,
+          broadcast: false,
+        };
+        if (req.dryRun) throw new DryRun(result);
+        upsertTx(db, done.txid, { raw: done.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });
+        raw = done.raw;
+        txid = done.txid;
+      }).immediate(),
+    );
+  } catch (e) {
+    if (e instanceof DryRun) return e.result;
+    throw e;
+  }
+  faultPoint('send:signed');
+  await broadcastRecorded(sync, txid!, raw!);
+  return { ...result!, broadcast: true };
+}
+
+/** Broadcast a transaction already recorded; a definite rejection abandons it so its coins free up. */
+async function broadcastRecorded(sync: WalletSync, txid: Uint8Array, raw: Uint8Array): Promise<void> {
+  try {
+    await sync.broadcast(txid, raw);
+  } catch (e) {
+    if (e instanceof CofferError && e.code === 'invalid-transaction') {
+      sync.abandon(txid);
+      throw e;
+    }
+    throw new CofferError(
+      'backend-unavailable',
+      'The transaction is signed and saved, but could not be broadcast now; the next sync will try again (or abandon it).',
+      { txid: hashToHex(txid), reason: e instanceof CofferError ? e.code : 'error' },
+    );
+  }
+}
+
+/** An unsigned PSBT with key origins, for a hardware wallet or offline signer. Reserves nothing. */
+export function createPsbt(wallet: WalletService, req: PlanRequest): string {
+  const plan = withDbErrors(() =>
+    wallet.database.transaction(() => new SpendService(wallet, loadWalletState(wallet), tip(wallet)).plan(req, () => wallet.nextChange()))(),
+  );
+  return base64.encode(plan.psbt.toPSBT());
+}
+
+/** Read a PSBT from bytes: binary, base64 text, or a JSON string of base64. */
+export function readPsbt(data: Uint8Array): btc.Transaction {
+  let bytes = data;
+  const text = new TextDecoder().decode(data).trim();
+  if (!(data[0] === 0x70 && data[1] === 0x73 && data[2] === 0x62 && data[3] === 0x74)) {
+    let b64 = text;
+    if (b64.startsWith('"')) {
+      try {
+        b64 = JSON.parse(b64) as string;
+      } catch {
+        b64 = '';
+      }
+    }
+    try {
+      bytes = base64.decode(b64.replace(/\s+/g, ''));
+    } catch {
+      throw new CofferError('invalid-psbt', 'The file does not hold a PSBT (binary, base64, or a JSON string of base64).', { reason: 'encoding' });
+    }
+  }
+  try {
+    return btc.Transaction.fromPSBT(bytes, { allowUnknownOutputs: true, allowUnknownInputs: true });
+  } catch (e) {
+    throw new CofferError('invalid-psbt', `The PSBT is invalid: ${(e as Error).message}.`, { reason: 'parse' });
+  }
+}
+
+/**
+ * Sign the inputs this wallet owns. Inputs without key origins (PSBTs from other software) are
+ * recognised by their script and given Coffer's origins first. The wallet must be unlocked.
+ */
+export function signPsbt(wallet: WalletService, psbt: btc.Transaction): { psbt: string; signed: number } {
+  const state = loadWalletState(wallet);
+  addOrigins(wallet, state, psbt);
+  const signed = wallet.withSeed((seed) => signWithSeed(psbt, seed, wallet.network));
+  if (signed === 0) throw new CofferError('invalid-psbt', 'None of the inputs belongs to this wallet (or they are signed already).', { reason: 'nothing to sign' });
+  return { psbt: base64.encode(psbt.toPSBT()), signed };
+}
+
+function addOrigins(wallet: WalletService, state: WalletState, psbt: btc.Transaction): void {
+  const origins = new KeyOrigins(wallet);
+  for (let i = 0; i < psbt.inputsLength; i++) {
+    const input = psbt.getInput(i);
+    let script = input.witnessUtxo?.script;
+    if (!script && input.nonWitnessUtxo && input.index !== undefined) script = input.nonWitnessUtxo.outputs[input.index]?.script;
+    const owner = script ? state.ownerOf(script) : undefined;
+    if (!owner) continue;
+    const o = origins.origin(owner);
+    const der = { fingerprint: o.fingerprint, path: o.path };
+    if (o.kind === 'tr') psbt.updateInput(i, { tapInternalKey: o.pubkey.subarray(1), tapBip32Derivation: [[o.pubkey.subarray(1), { hashes: [], der }]] }, true);
+    else psbt.updateInput(i, { bip32Derivation: [[o.pubkey, der]] }, true);
+  }
+}
+
+export function finalizePsbt(psbt: btc.Transaction): string {
+  try {
+    if (!psbt.isFinal) psbt.finalize();
+  } catch (e) {
+    throw new CofferError('invalid-psbt', `The PSBT cannot be finalized: ${(e as Error).message}.`, { reason: 'finalize' });
+  }
+  return base64.encode(psbt.toPSBT());
+}
+
+export function combinePsbts(psbts: btc.Transaction[]): string {
+  const [first, ...rest] = psbts;
+  if (!first) throw new CofferError('usage', 'psbt combine needs at least one file');
+  for (const p of rest) {
+    try {
+      first.combine(p);
+    } catch (e) {
+      throw new CofferError('invalid-psbt', `These PSBTs cannot be combined: ${(e as Error).message}.`, { reason: 'combine' });
+    }
+  }
+  return base64.encode(first.toPSBT());
+}
+
+/** Finalize if needed, check policy, record and broadcast. */
+export async function broadcastPsbt(wallet: WalletService, sync: WalletSync, psbt: btc.Transaction, acceptHighFee: boolean): Promise<{ txid: string }> {
+  const state = loadWalletState(wallet);
+  let sent = 0;
+  for (let i = 0; i < psbt.outputsLength; i++) {
+    const o = psbt.getOutput(i);
+    if (o.script && !state.ownerOf(o.script)) sent += Number(o.amount ?? 0n);
+  }
+  const done = finish(psbt, sent, acceptHighFee);
+  withDbErrors(() => {
+    if (getTxStatus(wallet.database, done.txid) === undefined) {
+      upsertTx(wallet.database, done.txid, { raw: done.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });
+    }
+  });
+  await broadcastRecorded(sync, done.txid, done.raw);
+  return { txid: hashToHex(done.txid) };
+}
+
+/** Give up on one of our unconfirmed transactions that the network does not have. */
+export function abandon(wallet: WalletService, txid: Uint8Array): { txid: string; abandoned: true } {
+  const status = withDbErrors(() => getTxStatus(wallet.database, txid));
+  const w = loadWalletState(wallet).get(txid);
+  if (status === undefined || !w) throw new CofferError('unknown-transaction', `This wallet has no transaction ${hashToHex(txid)}.`);
+  if (w.confirmation) throw new CofferError('cannot-bump', 'A confirmed transaction cannot be abandoned.', { txid: hashToHex(txid) });
+  withDbErrors(() => setTxStatus(wallet.database, txid, 'abandoned'));
+  return { txid: hashToHex(txid), abandoned: true };
+}
+
+export interface BumpResult extends SendResult {
+  replaces: string;
+}
+
+/**
+ * RBF: replace our unconfirmed send with one paying a higher fee (BIP125). The recipients stay;
+ * the change shrinks, or more confirmed coins join. The new fee must exceed the old by at least
+ * the minimum relay fee for the new size, and the new fee rate must be higher.
+ */
+export async function bump(wallet: WalletService, sync: WalletSync, txid: Uint8Array, feeRate: number, dryRun: boolean): Promise<BumpResult> {
+  const db = wallet.database;
+  let result: BumpResult;
+  let raw: Uint8Array | undefined;
+  let newId: Uint8Array | undefined;
+  try {
+    withDbErrors(() =>
+      db.transaction(() => {
+        const state = loadWalletState(wallet);
+        const old = state.get(txid);
+        if (!old) throw new CofferError('unknown-transaction', `This wallet has no transaction ${hashToHex(txid)}.`);
+        if (old.confirmation) throw new CofferError('cannot-bump', 'The transaction is already confirmed.', { txid: hashToHex(txid) });
+        if (!old.tx.inputs.every((i) => i.sequence < 0xfffffffe)) throw new CofferError('cannot-bump', 'The transaction does not signal replaceability (BIP125).');
+        const prevouts = old.tx.inputs.map((i) => state.get(i.prevTxid)?.tx.outputs[i.vout]);
+        if (prevouts.some((p) => !p || !state.ownerOf(p.script))) throw new CofferError('cannot-bump', 'Only a transaction that spends this wallet\'s coins can be replaced.');
+        const oldFee = prevouts.reduce((n, p) => n + p!.value, 0) - old.tx.outputs.reduce((n, o) => n + o.value, 0);
+        const oldVsize = vsizeOfTx(old.raw);
+        if (feeRate <= oldFee / oldVsize) {
+          throw new CofferError('fee-too-low', `The new fee rate must be above the old one (${(oldFee / oldVsize).toFixed(2)} sat/vB).`, {
+            feeRate,
+            requiredSatPerVb: Math.floor((oldFee / oldVsize) * 100) / 100 + 1,
+          });
+        }
+        state.remove(txid);
+        const recipients = old.tx.outputs.filter((o) => !(state.ownerOf(o.script)?.chain === 1)).map((o) => ({ script: o.script, amount: o.value }));
+        const plan = new SpendService(wallet, state, tip(wallet)).plan(
+          {
+            recipients,
+            feeRate,
+            inputs: old.tx.inputs.map((i) => ({ txid: i.prevTxid, vout: i.vout })),
+            addInputs: true,
+            // BIP125 rule 2: no new unconfirmed inputs.
+            exclude: (u) => u.height === undefined,
+          },
+          () => wallet.nextChange(),
+        );
+        const signed = wallet.withSeed((seed) => signWithSeed(plan.psbt, seed, wallet.network));
+        if (signed !== plan.inputs.length) throw new CofferError('invalid-psbt', `Only ${signed} of ${plan.inputs.length} inputs could be signed.`);
+        const done = finish(plan.psbt, plan.amountSent, true);
+        // BIP125 rules 3 and 4: pay more in absolute terms, by at least the relay fee of the new size.
+        if (done.fee < oldFee + done.vsize) {
+          throw new CofferError('fee-too-low', `A replacement must pay at least ${oldFee + done.vsize} sats; raise the fee rate.`, {
+            fee: done.fee,
+            requiredFee: oldFee + done.vsize,
+          });
+        }
+        result = {
+          txid: hashToHex(done.txid),
+          fee: done.fee,
+          vsize: done.vsize,
+          feerate: Math.round(done.feeRate * 1000) / 1000,
+          feeSource: 'given',
+          broadcast: false,
+          replaces: hashToHex(txid),
+        };
+        if (dryRun) throw new DryRun(result);
+        upsertTx(db, done.txid, { raw: done.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });
+        setTxStatus(db, txid, 'replaced');
+        raw = done.raw;
+        newId = done.txid;
+      }).immediate(),
+    );
+  } catch (e) {
+    if (e instanceof DryRun) return { ...(e.result as BumpResult) };
+    throw e;
+  }
+  await broadcastRecorded(sync, newId!, raw!);
+  return { ...result!, broadcast: true };
+}
+
+function vsizeOfTx(raw: Uint8Array): number {
+  return Math.ceil(btc.Transaction.fromRaw(raw, { allowUnknownOutputs: true }).weight / 4);
+}
+
+export interface CpfpResult extends SendResult {
+  parent: string;
+  packageFeerate: number;
+  parentFeeKnown: boolean;
+}
+
+/**
+ * CPFP: spend one of our outputs of an unconfirmed transaction back to ourselves with a fee that
+ * lifts parent and child together to `feeRate`. When the parent's fee is unknown (an incoming
+ * payment) the child pays for both as if the parent paid nothing.
+ */
+export async function cpfp(wallet: WalletService, sync: WalletSync, outpoint: { txid: Uint8Array; vout: number }, feeRate: number, dryRun: boolean): Promise<CpfpResult> {
+  const db = wallet.database;
+  let result: CpfpResult;
+  let raw: Uint8Array | undefined;
+  let childId: Uint8Array | undefined;
+  try {
+    withDbErrors(() =>
+      db.transaction(() => {
+        const state = loadWalletState(wallet);
+        const parent = state.get(outpoint.txid);
+        if (!parent) throw new CofferError('unknown-transaction', `This wallet has no transaction ${hashToHex(outpoint.txid)}.`);
+        if (parent.confirmation) throw new CofferError('cannot-bump', 'The parent is already confirmed; it needs no help.');
+        const out = parent.tx.outputs[outpoint.vout];
+        if (!out || !state.ownerOf(out.script)) throw new CofferError('invalid-outpoint', 'That output does not belong to this wallet.');
+        const prevouts = parent.tx.inputs.map((i) => state.get(i.prevTxid)?.tx.outputs[i.vout]);
+        const parentFeeKnown = prevouts.every((p) => p !== undefined);
+        const parentFee = parentFeeKnown ? prevouts.reduce((n, p) => n + p!.value, 0) - parent.tx.outputs.reduce((n, o) => n + o.value, 0) : 0;
+        const parentVsize = vsizeOfTx(parent.raw);
+        const service = new SpendService(wallet, state, tip(wallet));
+        const utxo = state.utxos().find((u) => u.vout === outpoint.vout && hashToHex(u.txid) === hashToHex(outpoint.txid));
+        if (!utxo) throw new CofferError('invalid-outpoint', 'That output is already spent.');
+        const change = wallet.nextChange();
+        const childWeight = txOverheadWeight(1, 1, true) + inputWeight(service.origins.kindOf(utxo.owner)) + outputWeight(change.script);
+        const childVsize = Math.ceil(childWeight / 4);
+        const fee = Math.max(Math.ceil(feeRate * (parentVsize + childVsize)) - parentFee, childVsize);
+        const value = out.value - fee;
+        const dust = dustThreshold(change.script);
+        if (value < dust) {
+          throw new CofferError('insufficient-funds', `The output is too small to pay a ${fee}-sat fee for both transactions.`, {
+            needed: fee + dust,
+            available: out.value,
+            shortfall: fee + dust - out.value,
+          });
+        }
+        const plan = {
+          psbt: buildPsbt([service.inputFor(utxo)], [{ script: change.script, value, origin: service.origins.origin(change.owner) }], tip(wallet)),
+        };
+        const signed = wallet.withSeed((seed) => signWithSeed(plan.psbt, seed, wallet.network));
+        if (signed !== 1) throw new CofferError('invalid-psbt', 'The output could not be signed.');
+        const done = finish(plan.psbt, 0, true);
+        result = {
+          txid: hashToHex(done.txid),
+          fee: done.fee,
+          vsize: done.vsize,
+          feerate: Math.round(done.feeRate * 1000) / 1000,
+          feeSource: 'given',
+          broadcast: false,
+          parent: hashToHex(outpoint.txid),
+          packageFeerate: Math.round(((parentFee + done.fee) / (parentVsize + done.vsize)) * 1000) / 1000,
+          parentFeeKnown,
+        };
+        if (dryRun) throw new DryRun(result);
+        upsertTx(db, done.txid, { raw: done.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });
+        raw = done.raw;
+        childId = done.txid;
+      }).immediate(),
+    );
+  } catch (e) {
+    if (e instanceof DryRun) return { ...(e.result as CpfpResult) };
+    throw e;
+  }
+  await broadcastRecorded(sync, childId!, raw!);
+  return { ...result!, broadcast: true };
+}

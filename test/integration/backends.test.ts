@@ -1,0 +1,242 @@
+// The same receive/send suite against every backend: SPV peers, Bitcoin Core-style RPC (bcoin's
+// RPC server stands in for Core) and the embedded node. Real bcoin regtest nodes throughout.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseTx } from '../../src/chain/tx.js';
+import { hashToHex } from '../../src/chain/bytes.js';
+import { coffer, type RunResult } from '../helpers/cli.js';
+import { startNode, waitFor, type RegtestNode } from '../helpers/regtest.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const env = { COFFER_PASSWORD: 'integration password' };
+let a: RegtestNode;
+
+beforeAll(async () => {
+  a = await startNode();
+  await a.fund();
+});
+afterAll(async () => a?.close());
+
+type Backend = 'spv' | 'rpc' | 'node';
+
+function txOf(hex: string) {
+  return parseTx(Uint8Array.from(Buffer.from(hex, 'hex')));
+}
+
+for (const backend of ['spv', 'rpc', 'node'] as Backend[]) {
+  describe(`backend ${backend}`, () => {
+    const dir = tmpDir();
+    let flags: string[] = [];
+    const run = (args: string[], extra: Record<string, string> = {}) =>
+      coffer(['--datadir', dir, '--network', 'regtest', ...flags, ...args], { env: { ...env, ...extra } });
+    const ok = (r: RunResult) => {
+      expect(r.code, r.stderr).toBe(0);
+      return r.json;
+    };
+    const errorCode = (r: RunResult) => /^error: ([a-z-]+):/.exec(r.stderr)?.[1];
+
+    /** For the embedded node: wait until it has the blocks node `a` has. */
+    const caughtUp = async () => {
+      if (backend !== 'node') return;
+      await waitFor(async () => (await coffer(['--datadir', dir, '--network', 'regtest', 'node', 'status'])).json?.height === a.tipHeight(), 30_000, 'embedded node catching up');
+    };
+    const sync = async () => {
+      await caughtUp();
+      return ok(await run(['sync', '--mempool-wait', '1']));
+    };
+    /** The tx reached node `a` (directly, or relayed by the embedded node). */
+    const inMempool = (txid: string) => waitFor(() => a.mempool().includes(txid), 15_000, `tx ${txid} in mempool`);
+    const mine = async (n = 1) => {
+      await a.mine(n);
+      await caughtUp();
+    };
+
+    beforeAll(async () => {
+      ok(await coffer(['--datadir', dir, '--network', 'regtest', 'wallet', 'create'], { env }));
+      if (backend === 'spv') flags = ['--connect', a.address];
+      if (backend === 'rpc') {
+        const cookie = path.join(dir, 'rpc.cookie');
+        fs.writeFileSync(cookie, `coffer:${a.apiKey}`);
+        flags = ['--backend', 'rpc', '--rpc-url', `http://127.0.0.1:${a.httpPort}/`, '--rpc-cookie', cookie];
+      }
+      if (backend === 'node') {
+        ok(await coffer(['--datadir', dir, '--network', 'regtest', 'node', 'start', '--connect', a.address]));
+        flags = ['--backend', 'node'];
+        await caughtUp();
+      }
+    });
+    afterAll(async () => {
+      if (backend === 'node') await coffer(['--datadir', dir, '--network', 'regtest', 'node', 'stop']);
+    });
+
+    it('receives: unconfirmed, then confirmed', async () => {
+      const amounts = [300_000, 200_000, 100_000, 50_000];
+      const txids: string[] = [];
+      for (const sats of amounts) txids.push(await a.send(ok(await run(['wallet', 'address'])).address, sats));
+      if (backend === 'node') await waitFor(async () => (await sync()).balance.unconfirmed === 650_000, 30_000, 'unconfirmed receive');
+      else expect((await sync()).balance).toEqual({ confirmed: 0, unconfirmed: 650_000 });
+      await mine();
+      expect((await sync()).balance).toEqual({ confirmed: 650_000, unconfirmed: 0 });
+      expect(ok(await run(['wallet', 'utxos'])).map((u: { value: number }) => u.value)).toEqual(amounts);
+    });
+
+    it('sends with change coming back, at the requested fee rate', async () => {
+      const before = (await sync()).balance.confirmed;
+      const r = ok(await run(['wallet', 'send', '--to', a.walletAddress, '--amount', '100000', '--feerate', '5']));
+      expect(r.feerate).toBeGreaterThanOrEqual(5);
+      expect(r.feerate).toBeLessThan(6);
+      expect(r.fee).toBe(Math.ceil(r.vsize * 5));
+      await inMempool(r.txid);
+      const tx = txOf(await a.getRawTransaction(r.txid));
+      expect(tx.outputs).toHaveLength(2);
+      await mine();
+      const after = (await sync()).balance;
+      expect(after).toEqual({ confirmed: before - 100_000 - r.fee, unconfirmed: 0 });
+      const h = ok(await run(['wallet', 'history']));
+      expect(h.at(-1)).toMatchObject({ txid: r.txid, amount: -100_000 - r.fee, fee: r.fee, confirmations: 1 });
+    });
+
+    it('sends to several recipients at once', async () => {
+      const r = ok(await run(['wallet', 'send', '--to', a.walletAddress, '--amount', '11000', '--to', a.walletAddress, '--amount', '12000', '--feerate', '2']));
+      await inMempool(r.txid);
+      const tx = txOf(await a.getRawTransaction(r.txid));
+      expect(tx.outputs.map((o) => o.value).filter((v) => v === 11_000 || v === 12_000).sort()).toEqual([11_000, 12_000]);
+      await mine();
+      await sync();
+    });
+
+    it('coin control spends exactly the chosen coin; frozen coins are never spent', async () => {
+      const utxos = ok(await run(['wallet', 'utxos']));
+      const smallest = utxos.at(-1);
+      const r = ok(await run(['wallet', 'send', '--to', a.walletAddress, '--amount', '20000', '--feerate', '2', '--input', `${smallest.txid}:${smallest.vout}`]));
+      await inMempool(r.txid);
+      const tx = txOf(await a.getRawTransaction(r.txid));
+      expect(tx.inputs.map((i) => `${hashToHex(i.prevTxid)}:${i.vout}`)).toEqual([`${smallest.txid}:${smallest.vout}`]);
+      await mine();
+      await sync();
+
+      const coins = ok(await run(['wallet', 'utxos']));
+      const biggest = coins[0];
+      ok(await run(['wallet', 'freeze', `${biggest.txid}:${biggest.vout}`]));
+      const rest = coins.slice(1).reduce((n: number, c: { value: number }) => n + c.value, 0);
+      const refused = await run(['wallet', 'send', '--to', a.walletAddress, '--amount', String(rest + 1000), '--feerate', '2']);
+      expect(errorCode(refused)).toBe('insufficient-funds');
+      const frozen = await run(['wallet', 'send', '--to', a.walletAddress, '--amount', '1000', '--feerate', '2', '--input', `${biggest.txid}:${biggest.vout}`]);
+      expect(errorCode(frozen)).toBe('invalid-outpoint');
+      expect(ok(await run(['wallet', 'utxos']))[0].frozen).toBe(true);
+      ok(await run(['wallet', 'unfreeze', `${biggest.txid}:${biggest.vout}`]));
+    });
+
+    it('refuses bad sends with typed errors', async () => {
+      const send = async (to: string, amount: string, feerate: string, more: string[] = []) =>
+        run(['wallet', 'send', '--to', to, '--amount', amount, '--feerate', feerate, '--dry-run', ...more]);
+      const balance = (await sync()).balance.confirmed;
+      const short = await send(a.walletAddress, String(balance + 1), '2');
+      expect(errorCode(short)).toBe('insufficient-funds');
+      expect(short.stderr).toMatch(/short/);
+      expect(errorCode(await send('bcrt1qnotanaddress', '1000', '2'))).toBe('invalid-address');
+      expect(errorCode(await send('bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu', '1000', '2'))).toBe('wrong-network');
+      expect(errorCode(await send(a.walletAddress, '100', '2'))).toBe('amount-below-dust');
+      expect(errorCode(await send(a.walletAddress, '10000', '0.5'))).toBe('fee-too-low');
+      expect(errorCode(await send(a.walletAddress, '10000', '20000'))).toBe('fee-too-high');
+      const steep = await send(a.walletAddress, '2000', '50');
+      expect(errorCode(steep)).toBe('fee-too-high');
+      expect(steep.stderr).toMatch(/% of the .* --accept-high-fee/);
+      ok(await send(a.walletAddress, '2000', '50', ['--accept-high-fee']));
+      expect(errorCode(await run(['wallet', 'send', '--to', a.walletAddress, '--amount', '1000', '--input', 'nonsense']))).toBe('invalid-outpoint');
+    });
+
+    it('CPFP lifts an unconfirmed incoming payment', async () => {
+      const address = ok(await run(['wallet', 'address'])).address;
+      const parent = await a.send(address, 80_000, { feeRate: 1 });
+      await caughtUp();
+      await waitFor(async () => (await sync()).balance.unconfirmed === 80_000, 30_000, 'unconfirmed parent');
+      const vout = txOf(await a.getRawTransaction(parent)).outputs.findIndex((o) => o.value === 80_000);
+      const r = ok(await run(['wallet', 'cpfp', `${parent}:${vout}`, '--feerate', '20']));
+      expect(r.packageFeerate).toBeGreaterThanOrEqual(20);
+      expect(r.parentFeeKnown).toBe(false);
+      await inMempool(r.txid);
+      await mine();
+      const s = await sync();
+      expect(s.balance.unconfirmed).toBe(0);
+      expect(ok(await run(['wallet', 'history'])).find((e: { txid: string }) => e.txid === r.txid)).toMatchObject({ confirmations: 1 });
+    });
+
+    it('PSBT round trip: create, sign, finalize, broadcast', async () => {
+      const files = ['unsigned', 'signed', 'final'].map((n) => path.join(dir, `${n}.psbt`));
+      const created = await run(['wallet', 'psbt', 'create', '--to', a.walletAddress, '--amount', '30000', '--feerate', '3']);
+      fs.writeFileSync(files[0]!, ok(created));
+      fs.writeFileSync(files[1]!, ok(await run(['wallet', 'psbt', 'sign', files[0]!])));
+      fs.writeFileSync(files[2]!, ok(await run(['wallet', 'psbt', 'finalize', files[1]!])));
+      const { txid } = ok(await run(['wallet', 'psbt', 'broadcast', files[2]!]));
+      await inMempool(txid);
+      expect(errorCode(await run(['wallet', 'psbt', 'sign', path.join(dir, 'rpc.cookie-missing')]))).toBe('file-unreadable');
+      fs.writeFileSync(path.join(dir, 'junk.psbt'), 'cHNidP8BAAo=');
+      expect(errorCode(await run(['wallet', 'psbt', 'finalize', path.join(dir, 'junk.psbt')]))).toBe('invalid-psbt');
+      await mine();
+      await sync();
+    });
+
+    it('killed between signing and broadcast: pending on restart, then rebroadcast', async () => {
+      const killed = await run(['wallet', 'send', '--to', a.walletAddress, '--amount', '15000', '--feerate', '2'], { COFFER_FAULT: 'send:signed' });
+      expect(killed.signal).toBe('SIGKILL');
+      const pending = ok(await run(['wallet', 'history'])).at(-1);
+      expect(pending).toMatchObject({ amount: -15_000 - pending.fee, confirmations: 0 });
+      expect(a.mempool()).not.toContain(pending.txid);
+      await sync();
+      await inMempool(pending.txid);
+      await mine();
+      expect(ok(await run(['wallet', 'history'])).at(-1)).toMatchObject({ txid: pending.txid });
+    });
+
+    it('concurrent sends never spend the same coin', async () => {
+      const [x, y] = await Promise.all([
+        run(['wallet', 'send', '--to', a.walletAddress, '--amount', '10000', '--feerate', '2']),
+        run(['wallet', 'send', '--to', a.walletAddress, '--amount', '10001', '--feerate', '2']),
+      ]);
+      const rx = ok(x);
+      const ry = ok(y);
+      await inMempool(rx.txid);
+      await inMempool(ry.txid);
+      const ix = txOf(await a.getRawTransaction(rx.txid)).inputs.map((i) => `${hashToHex(i.prevTxid)}:${i.vout}`);
+      const iy = txOf(await a.getRawTransaction(ry.txid)).inputs.map((i) => `${hashToHex(i.prevTxid)}:${i.vout}`);
+      expect(ix.filter((i) => iy.includes(i))).toEqual([]);
+      await mine();
+      await sync();
+    });
+
+    it('send-max empties the wallet', async () => {
+      const r = ok(await run(['wallet', 'send', '--to', a.walletAddress, '--amount', 'max', '--feerate', '2']));
+      await inMempool(r.txid);
+      expect(txOf(await a.getRawTransaction(r.txid)).outputs).toHaveLength(1);
+      await mine();
+      expect((await sync()).balance).toEqual({ confirmed: 0, unconfirmed: 0 });
+      expect(ok(await run(['wallet', 'history'])).at(-1)).toMatchObject({ txid: r.txid, confirmations: 1 });
+      expect(ok(await run(['wallet', 'utxos']))).toEqual([]);
+    });
+  });
+}
+
+describe('RPC backend errors', () => {
+  it('wrong credentials, unreachable node, missing flags', async () => {
+    const dir = tmpDir();
+    await coffer(['--datadir', dir, '--network', 'regtest', 'wallet', 'create'], { env });
+    const pw = path.join(dir, 'pw');
+    fs.writeFileSync(pw, 'not the key');
+    const base = ['--datadir', dir, '--network', 'regtest', '--backend', 'rpc'];
+    const bad = await coffer([...base, '--rpc-url', `http://127.0.0.1:${a.httpPort}/`, '--rpc-user', 'x', '--rpc-password-file', pw, 'sync'], { env });
+    expect(bad.stderr).toMatch(/^error: backend-error: .*credentials/);
+    const down = await coffer([...base, '--rpc-url', 'http://127.0.0.1:1/', '--rpc-user', 'x', '--rpc-password-file', pw, 'sync'], { env });
+    expect(down.stderr).toMatch(/^error: backend-unavailable: /);
+    const missing = await coffer([...base, 'sync'], { env });
+    expect(missing.code).toBe(2);
+    const key = path.join(dir, 'key');
+    fs.writeFileSync(key, a.apiKey);
+    const mainDir = tmpDir();
+    await coffer(['--datadir', mainDir, 'wallet', 'create'], { env });
+    const mainnet = await coffer(['--datadir', mainDir, '--backend', 'rpc', '--rpc-url', `http://127.0.0.1:${a.httpPort}/`, '--rpc-user', 'x', '--rpc-password-file', key, 'sync'], { env });
+    expect(mainnet.stderr).toMatch(/^error: wrong-network: /);
+  });
+});
