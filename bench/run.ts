@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchHeaders } from './headers.js';
 import { benchKeys } from './keys.js';
+import { benchEmbeddedNode, benchSpend } from './spend.js';
 import { benchSync } from './sync.js';
 import { report } from './measure.js';
 
@@ -13,3 +14,5 @@ const mainnetFile = path.resolve(import.meta.dirname, '../../test/vectors/mainne
 if (!only || only === 'keys') report(benchKeys());
 if (!only || only === 'headers') report(benchHeaders(mainnetFile));
 if (!only || only === 'sync') report(await benchSync());
+if (!only || only === 'spend') report(await benchSpend());
+if (!only || only === 'node') report(await benchEmbeddedNode());

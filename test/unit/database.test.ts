@@ -46,6 +46,32 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('0020-transactions: wallet_txs with all-or-nothing confirmations', () => {
+    const db = openDatabase(':memory:', { targetVersion: 20 });
+    expect(schemaVersion(db)).toBe(20);
+    const txid = Buffer.alloc(32, 1);
+    db.prepare('INSERT INTO wallet_txs (txid, raw, first_seen) VALUES (?, ?, 1)').run(txid, Buffer.from([1]));
+    expect(() => db.prepare('INSERT INTO wallet_txs (txid, raw, first_seen, block_hash) VALUES (?, ?, 1, ?)').run(Buffer.alloc(32, 2), Buffer.from([1]), Buffer.alloc(32))).toThrow(/CHECK/);
+    expect(() => db.prepare('INSERT INTO wallet_txs (txid, raw, first_seen) VALUES (?, ?, 1)').run(Buffer.alloc(31), Buffer.from([1]))).toThrow(/CHECK/);
+    db.close();
+  });
+
+  it('0030-spending: status (existing rows become seen), frozen coins, labels', () => {
+    const file = path.join(tmpDir(), 'wallet.sqlite');
+    const v20 = openDatabase(file, { targetVersion: 20 });
+    v20.prepare('INSERT INTO wallet_txs (txid, raw, first_seen) VALUES (?, ?, 1)').run(Buffer.alloc(32, 1), Buffer.from([1]));
+    v20.close();
+    const db = openDatabase(file, { targetVersion: 30 });
+    expect(schemaVersion(db)).toBe(30);
+    expect(db.prepare('SELECT status FROM wallet_txs').get()).toEqual({ status: 'seen' });
+    expect(() => db.prepare("UPDATE wallet_txs SET status = 'lost'").run()).toThrow(/CHECK/);
+    db.prepare('INSERT INTO wallet_frozen (txid, vout) VALUES (?, 0)').run(Buffer.alloc(32, 1));
+    expect(() => db.prepare('INSERT INTO wallet_frozen (txid, vout) VALUES (?, -1)').run(Buffer.alloc(32, 1))).toThrow(/CHECK/);
+    db.prepare("INSERT INTO wallet_labels (type, ref, label) VALUES ('tx', 'ab', 'x')").run();
+    expect(() => db.prepare("INSERT INTO wallet_labels (type, ref, label) VALUES ('coin', 'ab', 'x')").run()).toThrow(/CHECK/);
+    db.close();
+  });
+
   it('a failing migration changes nothing', () => {
     const db = openDatabase(':memory:');
     const broken: Migration[] = [

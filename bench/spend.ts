@@ -1,0 +1,102 @@
+// Spending speed: build and sign a 2-output send from a wallet holding 10,000 UTXOs; and the
+// embedded node syncing a 5,000-block regtest chain from a local peer (blocks/s, memory).
+
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { serializeTx, txid as txidOf, type Tx } from '../src/chain/tx.js';
+import { upsertTx } from '../src/db/tx-store.js';
+import { listAddresses, listAccounts } from '../src/db/wallet-store.js';
+import { nullLogger } from '../src/service/log.js';
+import { send } from '../src/service/spend-flows.js';
+import { WalletService } from '../src/service/wallet-service.js';
+import { WalletSync } from '../src/service/wallet-sync.js';
+import { startNode } from '../test/helpers/regtest.js';
+import { scriptToAddress } from '../src/keys/address.js';
+import { median, rssMiB, type Figure } from './measure.js';
+
+export async function benchSpend(utxos = 10_000): Promise<Figure[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-bench-spend-'));
+  try {
+    const wallet = WalletService.open({ datadir: dir, network: 'regtest', logger: nullLogger });
+    wallet.create({ words: 12, passphrase: '', script: 'wpkh', password: 'benchmark password' });
+    const account = listAccounts(wallet.database)[0]!;
+    const addresses = listAddresses(wallet.database, account.id, 0);
+    // 10,000 confirmed coins: 500 funding transactions of 20 outputs, over the first 20 addresses.
+    wallet.database.transaction(() => {
+      for (let t = 0; t < utxos / 20; t++) {
+        const tx: Tx = {
+          version: 2,
+          inputs: [{ prevTxid: new Uint8Array(32).fill(1 + (t % 250)), vout: t, scriptSig: new Uint8Array(), sequence: 0xffffffff, witness: [] }],
+          outputs: Array.from({ length: 20 }, (_, i) => ({ value: 10_000 + ((t * 20 + i) % 5_000) * 37, script: addresses[i % addresses.length]!.script })),
+          locktime: 0,
+        };
+        upsertTx(wallet.database, txidOf(tx), {
+          raw: serializeTx(tx),
+          firstSeen: 1,
+          confirmation: { blockHash: new Uint8Array(32).fill(9), height: 100, pos: 1, time: 1 },
+        });
+      }
+      wallet.setMeta('tip_height', '300');
+    })();
+    wallet.unlock('benchmark password');
+    const offline = new WalletSync(wallet, { datadir: dir, log: nullLogger, source: () => { throw new Error('offline'); } });
+    const runs: number[] = [];
+    let last;
+    const to = scriptToAddress(Uint8Array.of(0x00, 0x14, ...new Uint8Array(20).fill(0x42)), 'regtest')!;
+    for (let i = 0; i < 5; i++) {
+      const start = performance.now();
+      last = await send(wallet, offline, { recipients: [{ address: to, amount: 1_234_567 }], feeRate: 5, feeSource: 'bench', dryRun: true });
+      runs.push(performance.now() - start);
+    }
+    wallet.close();
+    return [
+      {
+        name: `build and sign a 2-output send, wallet of ${utxos.toLocaleString('en')} UTXOs (median of 5)`,
+        value: median(runs),
+        unit: 'ms',
+        note: `${last?.vsize} vB, coin selection included, ${rssMiB().toFixed(0)} MiB resident`,
+      },
+    ];
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export async function benchEmbeddedNode(blocks = 5_000): Promise<Figure[]> {
+  const peer = await startNode();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-bench-node-'));
+  const bin = path.resolve(import.meta.dirname, '..', '..', 'bin', 'coffer.js');
+  const coffer = (...args: string[]) => JSON.parse(execFileSync(process.execPath, [bin, '--datadir', dir, '--network', 'regtest', ...args], { encoding: 'utf8' }));
+  try {
+    await peer.mine(blocks);
+    const start = performance.now();
+    const status = coffer('node', 'start', '--connect', peer.address);
+    let maxRss = 0;
+    let height = 0;
+    while (height < blocks && performance.now() - start < 600_000) {
+      maxRss = Math.max(maxRss, rssOf(status.pid));
+      height = coffer('node', 'status').height ?? 0;
+      if (height < blocks) await new Promise((r) => setTimeout(r, 100));
+    }
+    const seconds = (performance.now() - start) / 1000;
+    coffer('node', 'stop');
+    return [
+      { name: `embedded node: sync ${blocks.toLocaleString('en')} regtest blocks from a local peer`, value: height / seconds, unit: 'blocks/s', note: `${seconds.toFixed(1)} s including start-up` },
+      { name: 'embedded node: peak resident memory while syncing', value: maxRss, unit: 'MiB' },
+    ];
+  } finally {
+    await peer.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
