@@ -183,6 +183,7 @@ export class RpcSource implements ChainSource {
   }
 
   async broadcast(raw: Uint8Array): Promise<void> {
+    const id = hashToHex(txidOf(parseTx(raw)));
     try {
       await this.rpc.call('sendrawtransaction', [hex(raw)]);
     } catch (e) {
@@ -191,6 +192,15 @@ export class RpcSource implements ChainSource {
       }
       throw e;
     }
+    // bcoin answers before its mempool has decided; only a transaction the node keeps counts.
+    for (let i = 0; i < 20; i++) {
+      const entry = await this.rpc.call('getmempoolentry', [id]).catch(() => undefined);
+      if (entry) return;
+      const mined = await this.rpc.call<{ confirmations?: number }>('getrawtransaction', [id, true]).catch(() => undefined);
+      if (mined?.confirmations) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new CofferError('invalid-transaction', 'The node did not accept the transaction into its mempool (see its log for the reason).', { reason: 'not in mempool' });
   }
 
   /** estimatesmartfee for 2, 6 and 24 blocks; bcoin answers `fee` where Core answers `feerate`. */

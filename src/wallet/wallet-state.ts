@@ -55,9 +55,13 @@ export interface HistoryEntry {
   blockHeight: number | null;
 }
 
-/** A coinbase output can be spent in the block after it has 100 confirmations' worth of depth. */
+/**
+ * Whether a coinbase output may be spent now. Consensus allows it in a block 100 blocks after the
+ * coinbase; like Bitcoin Core's wallet we wait for 101 confirmations, since some nodes (bcoin)
+ * refuse the earliest spend from their mempool.
+ */
 export function isMature(height: number, tipHeight: number): boolean {
-  return tipHeight + 1 - height >= COINBASE_MATURITY;
+  return tipHeight - height + 1 > COINBASE_MATURITY;
 }
 
 function hex(b: Uint8Array): string {

@@ -87,7 +87,9 @@ for (const backend of ['spv', 'rpc', 'node'] as Backend[]) {
       const r = ok(await run(['wallet', 'send', '--to', a.walletAddress, '--amount', '100000', '--feerate', '5']));
       expect(r.feerate).toBeGreaterThanOrEqual(5);
       expect(r.feerate).toBeLessThan(6);
-      expect(r.fee).toBe(Math.ceil(r.vsize * 5));
+      // Sizes are estimated with worst-case signatures, so the fee may cover a byte or two more.
+      expect(r.fee).toBeGreaterThanOrEqual(Math.ceil(r.vsize * 5));
+      expect(r.fee).toBeLessThanOrEqual(Math.ceil((r.vsize + 3) * 5));
       await inMempool(r.txid);
       const tx = txOf(await a.getRawTransaction(r.txid));
       expect(tx.outputs).toHaveLength(2);

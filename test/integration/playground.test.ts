@@ -1,0 +1,48 @@
+// The regtest playground: the embedded node alone, mining to the wallet, no outside node at all.
+
+import { afterAll, describe, expect, it } from 'vitest';
+import { coffer, type RunResult } from '../helpers/cli.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const env = { COFFER_PASSWORD: 'integration password' };
+const dir = tmpDir();
+const run = (args: string[]) => coffer(['--datadir', dir, '--network', 'regtest', ...args], { env });
+const ok = (r: RunResult) => {
+  expect(r.code, r.stderr).toBe(0);
+  return r.json;
+};
+afterAll(async () => {
+  await run(['node', 'stop']);
+});
+
+describe('regtest playground', () => {
+  it('starts a node, mines to the wallet, syncs through it, spends, stops', async () => {
+    ok(await run(['wallet', 'create']));
+    expect(ok(await run(['node', 'status']))).toEqual({ running: false, network: 'regtest' });
+    expect((await run(['--backend', 'node', 'sync'])).stderr).toMatch(/^error: node-not-running: /);
+    const started = ok(await run(['node', 'start', '--prune']));
+    expect(started).toMatchObject({ running: true, height: 0, pruned: true });
+    // bcoin's regtest enforces segwit only from height 432; a segwit wallet spends after that.
+    const mined = ok(await run(['node', 'mine', '440']));
+    expect(mined.blocks).toHaveLength(440);
+    expect(mined.height).toBe(440);
+    const s = ok(await run(['--backend', 'node', 'sync', '--mempool-wait', '0']));
+    // A coinbase is spendable with 101 confirmations (as in Bitcoin Core's wallet): heights 1..340.
+    // bcoin's regtest halves the subsidy every 150 blocks (50, 25, 12.5 BTC).
+    const reward = (h: number) => Math.floor(5_000_000_000 / 2 ** Math.floor(h / 150));
+    const sum = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => reward(from + i)).reduce((n, x) => n + x, 0);
+    expect(s.balance).toEqual({ confirmed: sum(1, 340), unconfirmed: 0, immature: sum(341, 440) });
+    const fees = ok(await run(['--backend', 'node', 'wallet', 'fees']));
+    expect(fees.normal).toBeGreaterThanOrEqual(fees.floor);
+    expect(typeof fees.source).toBe('string');
+    const { address } = ok(await run(['wallet', 'address']));
+    const sent = ok(await run(['--backend', 'node', 'wallet', 'send', '--to', address, '--amount', '100000000', '--feerate', '2']));
+    ok(await run(['node', 'mine', '1']));
+    ok(await run(['--backend', 'node', 'sync', '--mempool-wait', '0']));
+    expect(ok(await run(['wallet', 'history'])).find((h: { txid: string }) => h.txid === sent.txid)).toMatchObject({ amount: -sent.fee, confirmations: 1 });
+    expect((await run(['node', 'mine', '1', '--address', 'bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu'])).stderr).toMatch(/^error: wrong-network: /);
+    expect(ok(await run(['node', 'stop']))).toEqual({ stopped: true, wasRunning: true });
+    expect(ok(await run(['node', 'status'])).running).toBe(false);
+    expect((await coffer(['--datadir', dir, '--network', 'signet', 'node', 'start'])).stderr).toMatch(/^error: backend-unavailable: .*signet/);
+  });
+});
