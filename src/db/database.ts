@@ -15,7 +15,7 @@ export function dbError(e: unknown): unknown {
   if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_IOERR_SHORT_READ')) {
     return new CofferError('database-corrupt', 'The wallet database is damaged; restore from your recovery phrase or a backup.', { sqlite: code });
   }
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new CofferError('database-busy', 'The wallet database is in use by another Coffer process.', { sqlite: code });
   }
   if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_PERM' || code === 'SQLITE_FULL') {
@@ -87,8 +87,10 @@ export function migrate(db: Db, migrations: readonly Migration[], targetVersion?
     if (m.version <= current) continue;
     if (targetVersion !== undefined && m.version > targetVersion) break;
     db.transaction(() => {
+      // Another process may have migrated since we looked; check again under the write lock.
+      if (schemaVersion(db) >= m.version) return;
       m.up(db);
       db.pragma(`user_version = ${m.version}`);
-    })();
+    }).immediate();
   }
 }

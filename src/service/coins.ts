@@ -73,7 +73,7 @@ export function importLabels(wallet: WalletService, text: string): { imported: n
           if (bytes && bytes.length === 32) storeFrozen(wallet.database, bytes, Number(vout), !r.spendable);
         }
       }
-    })(),
+    }).immediate(),
   );
   return { imported: parsed.records.length, skipped: parsed.skipped, truncated: parsed.truncated };
 }

@@ -40,6 +40,55 @@ class DryRun extends Error {
   }
 }
 
+type Finished = ReturnType<typeof finish>;
+
+function summary(done: Finished, feeSource: string): SendResult {
+  return {
+    txid: hashToHex(done.txid),
+    fee: done.fee,
+    vsize: done.vsize,
+    feerate: Math.round(done.feeRate * 1000) / 1000,
+    feeSource,
+    broadcast: false,
+  };
+}
+
+/**
+ * The one path every spend takes: `build` plans and signs inside an IMMEDIATE transaction; unless
+ * this is a dry run the signed transaction is recorded as pending in that same transaction (and
+ * `commit` runs there too); then it is broadcast.
+ */
+async function spendOnce<R extends SendResult>(
+  wallet: WalletService,
+  sync: WalletSync,
+  dryRun: boolean,
+  build: () => { done: Finished; result: R; commit?: () => void },
+): Promise<R> {
+  let built: { done: Finished; result: R } | undefined;
+  try {
+    withDbErrors(() =>
+      wallet.database.transaction(() => {
+        const b = build();
+        if (dryRun) throw new DryRun(b.result);
+        upsertTx(wallet.database, b.done.txid, { raw: b.done.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });
+        b.commit?.();
+        built = b;
+      }).immediate(),
+    );
+  } catch (e) {
+    if (e instanceof DryRun) return e.result as R;
+    throw e;
+  }
+  faultPoint('send:signed');
+  await broadcastRecorded(sync, built!.done.txid, built!.done.raw);
+  return { ...built!.result, broadcast: true };
+}
+
+function signAll(wallet: WalletService, psbt: btc.Transaction, expected: number): void {
+  const signed = wallet.withSeed((seed) => signWithSeed(psbt, seed, wallet.network));
+  if (signed !== expected) throw new CofferError('invalid-psbt', `Only ${signed} of ${expected} inputs could be signed.`);
+}
+
 /** The fee rate to use: the user's, the node's estimate, or the wallet's preset (said which). */
 export async function chooseFeeRate(wallet: WalletService, sync: WalletSync, given: number | undefined): Promise<FeeChoice> {
   if (given !== undefined) {
@@ -79,40 +128,13 @@ export interface SendRequest extends PlanRequest {
 
 /** Plan, sign, record as pending, broadcast. The wallet must be unlocked. */
 export async function send(wallet: WalletService, sync: WalletSync, req: SendRequest): Promise<SendResult> {
-  const db = wallet.database;
-  let result: SendResult;
-  let raw: Uint8Array | undefined;
-  let txid: Uint8Array | undefined;
-  try {
-    withDbErrors(() =>
-      db.transaction(() => {
-        // Read the coins inside the lock: another send may have just taken some.
-        const state = loadWalletState(wallet);
-        const plan = new SpendService(wallet, state, tip(wallet)).plan(req, () => wallet.nextChange());
-        const signed = wallet.withSeed((seed) => signWithSeed(plan.psbt, seed, wallet.network));
-        if (signed !== plan.inputs.length) throw new CofferError('invalid-psbt', `Only ${signed} of ${plan.inputs.length} inputs could be signed.`);
-        const done = finish(plan.psbt, plan.amountSent, req.acceptHighFee === true);
-        result = {
-          txid: hashToHex(done.txid),
-          fee: done.fee,
-          vsize: done.vsize,
-          feerate: Math.round(done.feeRate * 1000) / 1000,
-          feeSource: req.feeSource,
-          broadcast: false,
-        };
-        if (req.dryRun) throw new DryRun(result);
-        upsertTx(db, done.txid, { raw: done.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });
-        raw = done.raw;
-        txid = done.txid;
-      }).immediate(),
-    );
-  } catch (e) {
-    if (e instanceof DryRun) return e.result;
-    throw e;
-  }
-  faultPoint('send:signed');
-  await broadcastRecorded(sync, txid!, raw!);
-  return { ...result!, broadcast: true };
+  return spendOnce(wallet, sync, req.dryRun === true, () => {
+    // Read the coins inside the lock: another send may have just taken some.
+    const plan = new SpendService(wallet, loadWalletState(wallet), tip(wallet)).plan(req, () => wallet.nextChange());
+    signAll(wallet, plan.psbt, plan.inputs.length);
+    const done = finish(plan.psbt, plan.amountSent, req.acceptHighFee === true);
+    return { done, result: summary(done, req.feeSource) };
+  });
 }
 
 /** Broadcast a transaction already recorded; a definite rejection abandons it so its coins free up. */
@@ -135,7 +157,7 @@ async function broadcastRecorded(sync: WalletSync, txid: Uint8Array, raw: Uint8A
 /** An unsigned PSBT with key origins, for a hardware wallet or offline signer. Reserves nothing. */
 export function createPsbt(wallet: WalletService, req: PlanRequest): string {
   const plan = withDbErrors(() =>
-    wallet.database.transaction(() => new SpendService(wallet, loadWalletState(wallet), tip(wallet)).plan(req, () => wallet.nextChange()))(),
+    wallet.database.transaction(() => new SpendService(wallet, loadWalletState(wallet), tip(wallet)).plan(req, () => wallet.nextChange())).immediate(),
   );
   return base64.encode(plan.psbt.toPSBT());
 }
@@ -253,73 +275,50 @@ export interface BumpResult extends SendResult {
  * the minimum relay fee for the new size, and the new fee rate must be higher.
  */
 export async function bump(wallet: WalletService, sync: WalletSync, txid: Uint8Array, feeRate: number, dryRun: boolean): Promise<BumpResult> {
-  const db = wallet.database;
-  let result: BumpResult;
-  let raw: Uint8Array | undefined;
-  let newId: Uint8Array | undefined;
-  try {
-    withDbErrors(() =>
-      db.transaction(() => {
-        const state = loadWalletState(wallet);
-        const old = state.get(txid);
-        if (!old) throw new CofferError('unknown-transaction', `This wallet has no transaction ${hashToHex(txid)}.`);
-        if (old.confirmation) throw new CofferError('cannot-bump', 'The transaction is already confirmed.', { txid: hashToHex(txid) });
-        if (!old.tx.inputs.every((i) => i.sequence < 0xfffffffe)) throw new CofferError('cannot-bump', 'The transaction does not signal replaceability (BIP125).');
-        const prevouts = old.tx.inputs.map((i) => state.get(i.prevTxid)?.tx.outputs[i.vout]);
-        if (prevouts.some((p) => !p || !state.ownerOf(p.script))) throw new CofferError('cannot-bump', 'Only a transaction that spends this wallet\'s coins can be replaced.');
-        const oldFee = prevouts.reduce((n, p) => n + p!.value, 0) - old.tx.outputs.reduce((n, o) => n + o.value, 0);
-        const oldVsize = vsizeOfTx(old.raw);
-        if (feeRate <= oldFee / oldVsize) {
-          throw new CofferError('fee-too-low', `The new fee rate must be above the old one (${(oldFee / oldVsize).toFixed(2)} sat/vB).`, {
-            feeRate,
-            requiredSatPerVb: Math.floor((oldFee / oldVsize) * 100) / 100 + 1,
-          });
-        }
-        state.remove(txid);
-        const recipients = old.tx.outputs.filter((o) => !(state.ownerOf(o.script)?.chain === 1)).map((o) => ({ script: o.script, amount: o.value }));
-        const plan = new SpendService(wallet, state, tip(wallet)).plan(
-          {
-            recipients,
-            feeRate,
-            inputs: old.tx.inputs.map((i) => ({ txid: i.prevTxid, vout: i.vout })),
-            addInputs: true,
-            // BIP125 rule 2: no new unconfirmed inputs.
-            exclude: (u) => u.height === undefined,
-          },
-          () => wallet.nextChange(),
-        );
-        const signed = wallet.withSeed((seed) => signWithSeed(plan.psbt, seed, wallet.network));
-        if (signed !== plan.inputs.length) throw new CofferError('invalid-psbt', `Only ${signed} of ${plan.inputs.length} inputs could be signed.`);
-        const done = finish(plan.psbt, plan.amountSent, true);
-        // BIP125 rules 3 and 4: pay more in absolute terms, by at least the relay fee of the new size.
-        if (done.fee < oldFee + done.vsize) {
-          throw new CofferError('fee-too-low', `A replacement must pay at least ${oldFee + done.vsize} sats; raise the fee rate.`, {
-            fee: done.fee,
-            requiredFee: oldFee + done.vsize,
-          });
-        }
-        result = {
-          txid: hashToHex(done.txid),
-          fee: done.fee,
-          vsize: done.vsize,
-          feerate: Math.round(done.feeRate * 1000) / 1000,
-          feeSource: 'given',
-          broadcast: false,
-          replaces: hashToHex(txid),
-        };
-        if (dryRun) throw new DryRun(result);
-        upsertTx(db, done.txid, { raw: done.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });
-        setTxStatus(db, txid, 'replaced');
-        raw = done.raw;
-        newId = done.txid;
-      }).immediate(),
+  return spendOnce(wallet, sync, dryRun, () => {
+    const state = loadWalletState(wallet);
+    const old = state.get(txid);
+    if (!old) throw new CofferError('unknown-transaction', `This wallet has no transaction ${hashToHex(txid)}.`);
+    if (old.confirmation) throw new CofferError('cannot-bump', 'The transaction is already confirmed.', { txid: hashToHex(txid) });
+    if (!old.tx.inputs.every((i) => i.sequence < 0xfffffffe)) throw new CofferError('cannot-bump', 'The transaction does not signal replaceability (BIP125).');
+    const prevouts = old.tx.inputs.map((i) => state.get(i.prevTxid)?.tx.outputs[i.vout]);
+    if (prevouts.some((p) => !p || !state.ownerOf(p.script))) throw new CofferError('cannot-bump', 'Only a transaction that spends this wallet\'s coins can be replaced.');
+    const oldFee = prevouts.reduce((n, p) => n + p!.value, 0) - old.tx.outputs.reduce((n, o) => n + o.value, 0);
+    const oldVsize = vsizeOfTx(old.raw);
+    if (feeRate <= oldFee / oldVsize) {
+      throw new CofferError('fee-too-low', `The new fee rate must be above the old one (${(oldFee / oldVsize).toFixed(2)} sat/vB).`, {
+        feeRate,
+        requiredSatPerVb: Math.floor((oldFee / oldVsize) * 100) / 100 + 1,
+      });
+    }
+    state.remove(txid);
+    const recipients = old.tx.outputs.filter((o) => !(state.ownerOf(o.script)?.chain === 1)).map((o) => ({ script: o.script, amount: o.value }));
+    const plan = new SpendService(wallet, state, tip(wallet)).plan(
+      {
+        recipients,
+        feeRate,
+        inputs: old.tx.inputs.map((i) => ({ txid: i.prevTxid, vout: i.vout })),
+        addInputs: true,
+        // BIP125 rule 2: no new unconfirmed inputs.
+        exclude: (u) => u.height === undefined,
+      },
+      () => wallet.nextChange(),
     );
-  } catch (e) {
-    if (e instanceof DryRun) return { ...(e.result as BumpResult) };
-    throw e;
-  }
-  await broadcastRecorded(sync, newId!, raw!);
-  return { ...result!, broadcast: true };
+    signAll(wallet, plan.psbt, plan.inputs.length);
+    const done = finish(plan.psbt, plan.amountSent, true);
+    // BIP125 rules 3 and 4: pay more in absolute terms, by at least the relay fee of the new size.
+    if (done.fee < oldFee + done.vsize) {
+      throw new CofferError('fee-too-low', `A replacement must pay at least ${oldFee + done.vsize} sats; raise the fee rate.`, {
+        fee: done.fee,
+        requiredFee: oldFee + done.vsize,
+      });
+    }
+    return {
+      done,
+      result: { ...summary(done, 'given'), replaces: hashToHex(txid) },
+      commit: () => setTxStatus(wallet.database, txid, 'replaced'),
+    };
+  });
 }
 
 function vsizeOfTx(raw: Uint8Array): number {
@@ -338,66 +337,46 @@ export interface CpfpResult extends SendResult {
  * payment) the child pays for both as if the parent paid nothing.
  */
 export async function cpfp(wallet: WalletService, sync: WalletSync, outpoint: { txid: Uint8Array; vout: number }, feeRate: number, dryRun: boolean): Promise<CpfpResult> {
-  const db = wallet.database;
-  let result: CpfpResult;
-  let raw: Uint8Array | undefined;
-  let childId: Uint8Array | undefined;
-  try {
-    withDbErrors(() =>
-      db.transaction(() => {
-        const state = loadWalletState(wallet);
-        const parent = state.get(outpoint.txid);
-        if (!parent) throw new CofferError('unknown-transaction', `This wallet has no transaction ${hashToHex(outpoint.txid)}.`);
-        if (parent.confirmation) throw new CofferError('cannot-bump', 'The parent is already confirmed; it needs no help.');
-        const out = parent.tx.outputs[outpoint.vout];
-        if (!out || !state.ownerOf(out.script)) throw new CofferError('invalid-outpoint', 'That output does not belong to this wallet.');
-        const prevouts = parent.tx.inputs.map((i) => state.get(i.prevTxid)?.tx.outputs[i.vout]);
-        const parentFeeKnown = prevouts.every((p) => p !== undefined);
-        const parentFee = parentFeeKnown ? prevouts.reduce((n, p) => n + p!.value, 0) - parent.tx.outputs.reduce((n, o) => n + o.value, 0) : 0;
-        const parentVsize = vsizeOfTx(parent.raw);
-        const service = new SpendService(wallet, state, tip(wallet));
-        const utxo = state.utxos().find((u) => u.vout === outpoint.vout && hashToHex(u.txid) === hashToHex(outpoint.txid));
-        if (!utxo) throw new CofferError('invalid-outpoint', 'That output is already spent.');
-        const change = wallet.nextChange();
-        const childWeight = txOverheadWeight(1, 1, true) + inputWeight(service.origins.kindOf(utxo.owner)) + outputWeight(change.script);
-        const childVsize = Math.ceil(childWeight / 4);
-        const fee = Math.max(Math.ceil(feeRate * (parentVsize + childVsize)) - parentFee, childVsize);
-        const value = out.value - fee;
-        const dust = dustThreshold(change.script);
-        if (value < dust) {
-          throw new CofferError('insufficient-funds', `The output is too small to pay a ${fee}-sat fee for both transactions.`, {
-            needed: fee + dust,
-            available: out.value,
-            shortfall: fee + dust - out.value,
-          });
-        }
-        const plan = {
-          psbt: buildPsbt([service.inputFor(utxo)], [{ script: change.script, value, origin: service.origins.origin(change.owner) }], tip(wallet)),
-        };
-        const signed = wallet.withSeed((seed) => signWithSeed(plan.psbt, seed, wallet.network));
-        if (signed !== 1) throw new CofferError('invalid-psbt', 'The output could not be signed.');
-        const done = finish(plan.psbt, 0, true);
-        result = {
-          txid: hashToHex(done.txid),
-          fee: done.fee,
-          vsize: done.vsize,
-          feerate: Math.round(done.feeRate * 1000) / 1000,
-          feeSource: 'given',
-          broadcast: false,
-          parent: hashToHex(outpoint.txid),
-          packageFeerate: Math.round(((parentFee + done.fee) / (parentVsize + done.vsize)) * 1000) / 1000,
-          parentFeeKnown,
-        };
-        if (dryRun) throw new DryRun(result);
-        upsertTx(db, done.txid, { raw: done.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });
-        raw = done.raw;
-        childId = done.txid;
-      }).immediate(),
-    );
-  } catch (e) {
-    if (e instanceof DryRun) return { ...(e.result as CpfpResult) };
-    throw e;
-  }
-  await broadcastRecorded(sync, childId!, raw!);
-  return { ...result!, broadcast: true };
+  return spendOnce(wallet, sync, dryRun, () => {
+    const state = loadWalletState(wallet);
+    const parent = state.get(outpoint.txid);
+    if (!parent) throw new CofferError('unknown-transaction', `This wallet has no transaction ${hashToHex(outpoint.txid)}.`);
+    if (parent.confirmation) throw new CofferError('cannot-bump', 'The parent is already confirmed; it needs no help.');
+    const out = parent.tx.outputs[outpoint.vout];
+    if (!out || !state.ownerOf(out.script)) throw new CofferError('invalid-outpoint', 'That output does not belong to this wallet.');
+    const prevouts = parent.tx.inputs.map((i) => state.get(i.prevTxid)?.tx.outputs[i.vout]);
+    const parentFeeKnown = prevouts.every((p) => p !== undefined);
+    const parentFee = parentFeeKnown ? prevouts.reduce((n, p) => n + p!.value, 0) - parent.tx.outputs.reduce((n, o) => n + o.value, 0) : 0;
+    const parentVsize = vsizeOfTx(parent.raw);
+    const service = new SpendService(wallet, state, tip(wallet));
+    const utxo = state.utxos().find((u) => u.vout === outpoint.vout && hashToHex(u.txid) === hashToHex(outpoint.txid));
+    if (!utxo) throw new CofferError('invalid-outpoint', 'That output is already spent.');
+    const change = wallet.nextChange();
+    const childWeight = txOverheadWeight(1, 1, true) + inputWeight(service.origins.kindOf(utxo.owner)) + outputWeight(change.script);
+    const childVsize = Math.ceil(childWeight / 4);
+    const fee = Math.max(Math.ceil(feeRate * (parentVsize + childVsize)) - parentFee, childVsize);
+    const value = out.value - fee;
+    const dust = dustThreshold(change.script);
+    if (value < dust) {
+      throw new CofferError('insufficient-funds', `The output is too small to pay a ${fee}-sat fee for both transactions.`, {
+        needed: fee + dust,
+        available: out.value,
+        shortfall: fee + dust - out.value,
+      });
+    }
+    const plan = {
+      psbt: buildPsbt([service.inputFor(utxo)], [{ script: change.script, value, origin: service.origins.origin(change.owner) }], tip(wallet)),
+    };
+    signAll(wallet, plan.psbt, 1);
+    const done = finish(plan.psbt, 0, true);
+    return {
+      done,
+      result: {
+        ...summary(done, 'given'),
+        parent: hashToHex(outpoint.txid),
+        packageFeerate: Math.round(((parentFee + done.fee) / (parentVsize + done.vsize)) * 1000) / 1000,
+        parentFeeKnown,
+      },
+    };
+  });
 }

@@ -152,7 +152,7 @@ export class WalletService {
             out.set(`${a.id}/${chain}`, listAddresses(this.db, a.id, chain).length);
           }
         }
-      })(),
+      }).immediate(),
     );
     return out;
   }
@@ -236,7 +236,7 @@ export class WalletService {
           if (origin.birthday !== undefined) setMeta(this.db, 'birthday_height', String(origin.birthday));
           if (origin.restored) setMeta(this.db, 'restored', '1');
           accounts.forEach((a, i) => this.addAccount(a, i === 0 ? 'active' : 'discover'));
-        })(),
+        }).immediate(),
       );
       return fingerprint;
     } finally {
@@ -323,7 +323,7 @@ export class WalletService {
         if (!row) throw new Error('address pool is short of the gap window');
         markIssued(this.db, account.id, 0, next.index);
         return { address: row.address, index: row.index };
-      })(),
+      }).immediate(),
     );
   }
 

@@ -220,7 +220,7 @@ export class WalletSync {
         for (const w of lost) unconfirmTx(this.wallet.database, w.txid);
         // The scanned chain is gone (damaged header files): scan again from the birthday.
         if (!scanOk) this.wallet.setMeta('scan_height', '');
-      })(),
+      }).immediate(),
     );
   }
 
@@ -243,7 +243,7 @@ export class WalletSync {
           this.wallet.setMeta('scan_height', String(c.forkHeight));
           this.wallet.setMeta('scan_hash', hashToHex(c.headers.subarray(4, 36)));
         }
-      })(),
+      }).immediate(),
     );
     this.opts.log.info('wallet.reorg', { forkHeight: c.forkHeight, unconfirmed: lost.length });
   }
@@ -302,7 +302,7 @@ export class WalletSync {
           this.wallet.setMeta('scan_height', String(b.height));
           this.wallet.setMeta('scan_hash', hashToHex(b.hash));
         }
-      })(),
+      }).immediate(),
     );
     faultPoint('sync:blocks-committed');
     return decision;
@@ -339,7 +339,7 @@ export class WalletSync {
             this.state.addScript(a.script, { accountId: a.accountId, chain: a.chain, index: a.index });
           }
         }
-      })(),
+      }).immediate(),
     );
   }
 
@@ -353,7 +353,7 @@ export class WalletSync {
           if (used.has(a.id)) setAccountStatus(db, a.id, 'active');
           else deleteAccount(db, a.id);
         }
-      })(),
+      }).immediate(),
     );
     this.state = loadWalletState(this.wallet);
   }
