@@ -57,17 +57,25 @@ export class RpcClient {
   }
 
   private async post(body: unknown): Promise<unknown> {
-    let res: Response;
-    try {
-      res = await fetch(this.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: this.authHeader },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-    } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
-      throw new CofferError('backend-unavailable', `The node at ${this.url} cannot be reached (${cause}).`, { url: this.url, reason: String(cause) });
+    let res: Response | undefined;
+    // A kept-alive connection the server has just closed fails once; every call Coffer makes is
+    // safe to repeat (sending the same transaction twice is harmless), so try once more.
+    for (let attempt = 0; !res; attempt++) {
+      try {
+        res = await fetch(this.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: this.authHeader },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(TIMEOUT_MS),
+        });
+      } catch (e) {
+        const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
+        if (attempt === 0 && cause !== 'TimeoutError' && cause !== 'ECONNREFUSED') {
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
+        throw new CofferError('backend-unavailable', `The node at ${this.url} cannot be reached (${cause}).`, { url: this.url, reason: String(cause) });
+      }
     }
     if (res.status === 401 || res.status === 403) {
       throw new CofferError('backend-error', 'The node refused the RPC credentials.', { reason: 'authentication', status: res.status });

@@ -167,7 +167,11 @@ export class RpcSource implements ChainSource {
     const matcher = new Matcher(watch);
     const txids = await this.rpc.call<string[]>('getrawmempool');
     for (let i = 0; i < txids.length; i += 500) {
-      const raws = await this.rpc.batch<string>(txids.slice(i, i + 500).map((id) => ({ method: 'getrawtransaction', params: [id, false] }))).catch(() => [] as string[]);
+      const chunk = txids.slice(i, i + 500);
+      // A transaction can leave the mempool between the two calls; fetch one by one then.
+      const raws = await this.rpc
+        .batch<string>(chunk.map((id) => ({ method: 'getrawtransaction', params: [id, false] })))
+        .catch(async () => Promise.all(chunk.map((id) => this.rpc.call<string>('getrawtransaction', [id, false]).catch(() => ''))));
       for (const x of raws) {
         let raw: Uint8Array;
         let tx: Tx;
@@ -193,7 +197,7 @@ export class RpcSource implements ChainSource {
       throw e;
     }
     // bcoin answers before its mempool has decided; only a transaction the node keeps counts.
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 100; i++) {
       const entry = await this.rpc.call('getmempoolentry', [id]).catch(() => undefined);
       if (entry) return;
       const mined = await this.rpc.call<{ confirmations?: number }>('getrawtransaction', [id, true]).catch(() => undefined);
