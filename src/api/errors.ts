@@ -44,6 +44,7 @@ export const ERROR_CODES = [
   'database-corrupt',
   'database-busy',
   'datadir-unusable',
+  'port-unavailable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -12,6 +12,7 @@ import { BACKEND_OPTIONS } from './backend.js';
 import type { Command, Context, OptionSpec } from './command.js';
 import { readPassword, terminalPrompt, type PromptIO } from './secrets.js';
 import { nodeCommands } from './node-commands.js';
+import { serveCommand } from './serve-command.js';
 import { spendCommands } from './spend-commands.js';
 import { syncCommands } from './sync-commands.js';
 import { verifyCommands } from './verify-commands.js';
@@ -25,7 +26,7 @@ const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   ...BACKEND_OPTIONS,
 };
 
-export const COMMANDS: Command[] = [...walletCommands, ...spendCommands, ...syncCommands, ...nodeCommands, ...verifyCommands];
+export const COMMANDS: Command[] = [...walletCommands, ...spendCommands, ...syncCommands, ...nodeCommands, ...verifyCommands, serveCommand];
 
 export interface Io {
   stdout: (s: string) => void;

@@ -91,6 +91,12 @@ export class RpcSource implements ChainSource {
 
   stop(): void {}
 
+  private best: number | undefined;
+
+  bestHeight(): number | undefined {
+    return this.best;
+  }
+
   private async hashesAt(from: number, to: number): Promise<string[]> {
     const calls = [];
     for (let h = from; h <= to; h++) calls.push({ method: 'getblockhash', params: [h] });
@@ -99,6 +105,7 @@ export class RpcSource implements ChainSource {
 
   async syncHeaders(beforeApply: (c: ChainChange) => void): Promise<void> {
     const info = await this.rpc.call<ChainInfo>('getblockchaininfo');
+    this.best = info.blocks;
     // The last height where the node's chain and ours agree.
     let common = Math.min(this.chain.height, info.blocks);
     while (common >= this.chain.baseHeight) {

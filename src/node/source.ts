@@ -66,6 +66,8 @@ export interface ChainSource extends ProofSource {
   /** Hand a signed transaction to the network; typed error when it is refused. */
   broadcast(raw: Uint8Array): Promise<void>;
   fees(): Promise<FeeEstimates>;
+  /** The best height the source has told of (for progress), if known. */
+  bestHeight(): number | undefined;
 }
 
 /** The element a BIP37 filter must hold to match an output script (its data push), if any. */

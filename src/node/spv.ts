@@ -312,6 +312,10 @@ export class SpvClient implements ChainSource {
     }
   }
 
+  bestHeight(): number | undefined {
+    return this.pool.best()?.startHeight;
+  }
+
   /** Peers' feefilter floor; SPV has no estimates of its own (the wallet's presets apply). */
   async fees(): Promise<FeeEstimates> {
     const floors = this.pool.peers.map((p) => p.feeRate / 1000).filter((r) => r > 0);

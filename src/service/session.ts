@@ -45,6 +45,10 @@ export class KeySession {
     return fn(this.secret);
   }
 
+  activity(): void {
+    if (this.secret) this.touch();
+  }
+
   setIdle(ms: number): void {
     this.idleMs = ms;
     if (this.secret) this.touch();

@@ -47,6 +47,8 @@ export interface Plan {
   inputs: SpendInput[];
   outputs: SpendOutput[];
   fee: number;
+  /** Estimated weight of the signed transaction (worst-case signatures). */
+  weight: number;
   /** What leaves the wallet to others (the 5% fee warning compares against this). */
   amountSent: number;
   changeIndex?: number;
@@ -179,6 +181,7 @@ export class SpendService {
     let chosen: Utxo[];
     let changeValue = 0;
     let fee: number;
+    let weight: number;
     const fixed = outs.reduce((n, o) => n + (o.amount === 'max' ? 0 : o.amount), 0);
     if (!change) {
       const max = outs.findIndex((o) => o.amount === 'max');
@@ -201,6 +204,7 @@ export class SpendService {
       outs[max]!.amount = amount;
       chosen = r.inputs.map((c) => byKey.get(c.id) ?? required!.find((u) => outpointKey(u.txid, u.vout) === c.id)!);
       fee = r.fee;
+      weight = r.weight;
     } else {
       const sel = selectCoins({
         candidates,
@@ -215,6 +219,7 @@ export class SpendService {
       chosen = sel.inputs.map((c) => byKey.get(c.id) ?? required!.find((u) => outpointKey(u.txid, u.vout) === c.id)!);
       changeValue = sel.change;
       fee = sel.fee;
+      weight = sel.weight;
     }
 
     const inputs = chosen.map((u) => ({ ...this.inputFor(u), ...(req.sequence !== undefined ? { sequence: req.sequence } : {}) }));
@@ -227,7 +232,7 @@ export class SpendService {
     }
     const psbt = buildPsbt(inputs, outputs, this.tipHeight > 0 ? this.tipHeight : 0);
     const amountSent = outputs.filter((_, i) => i !== changeIndex).reduce((n, o) => n + o.value, 0);
-    return { psbt, inputs, outputs, fee, amountSent, ...(changeIndex !== undefined ? { changeIndex } : {}) };
+    return { psbt, inputs, outputs, fee, weight, amountSent, ...(changeIndex !== undefined ? { changeIndex } : {}) };
   }
 }
 

@@ -23,7 +23,7 @@ import {
 } from '../keys/keystore.js';
 import { entropyToWords, generateEntropy, mnemonicToSeed, parseMnemonic, type Language } from '../keys/mnemonic.js';
 import type { Network } from '../keys/networks.js';
-import { DEFAULT_GAP_LIMIT, derivationTarget, nextReceive } from '../wallet/address-pool.js';
+import { currentReceive, DEFAULT_GAP_LIMIT, derivationTarget, nextReceive } from '../wallet/address-pool.js';
 import { openDatabase, withDbErrors, type Db } from '../db/database.js';
 import { checkpoint, insertKeystore, readKeystore, replaceKeystore } from '../db/keystore-store.js';
 import {
@@ -85,6 +85,8 @@ export interface WalletServiceOptions {
   logger?: Logger;
   now?: () => number;
   timers?: Timers;
+  /** Called when the key session locks (idle timeout or lock()). */
+  onLock?: () => void;
 }
 
 export class WalletService {
@@ -99,7 +101,14 @@ export class WalletService {
     this.db = db;
     this.log = log;
     this.now = opts.now ?? Date.now;
-    this.session = new KeySession(0, () => this.log.info('wallet.locked'), opts.timers);
+    this.session = new KeySession(
+      0,
+      () => {
+        this.log.info('wallet.locked');
+        opts.onLock?.();
+      },
+      opts.timers,
+    );
     this.session.setIdle(this.setting('auto-lock-minutes') * 60_000);
   }
 
@@ -311,6 +320,15 @@ export class WalletService {
     return { script: row.script, owner: { accountId: account.id, chain: 1, index: row.index } };
   }
 
+  /** The receive address handed out last and not paid yet; a new one when there is none. */
+  currentAddress(): { address: string; index: number } {
+    const account = this.primaryAccount();
+    const entries = withDbErrors(() => listAddresses(this.db, account.id, 0));
+    const index = currentReceive(entries);
+    const row = index === undefined ? undefined : entries.find((e) => e.index === index);
+    return row ? { address: row.address, index: row.index } : this.nextAddress();
+  }
+
   /** The next receive address that has not been handed out or used. */
   nextAddress(): { address: string; index: number } {
     const account = this.primaryAccount();
@@ -378,6 +396,11 @@ export class WalletService {
 
   lock(): void {
     this.session.lock();
+  }
+
+  /** The user is active: restart the idle timer of an unlocked wallet. */
+  activity(): void {
+    this.session.activity();
   }
 
   get locked(): boolean {

@@ -34,6 +34,8 @@ export interface SyncOptions {
   log: Logger;
   /** How long to wait for the mempool's answer; 0 skips asking. */
   mempoolWaitMs?: number;
+  /** Progress for a sync bar: what is being downloaded, how far, towards which height. */
+  onProgress?: (p: { phase: 'headers' | 'blocks' | 'mempool'; height: number; target?: number }) => void;
 }
 
 /** The SPV client as a source: `connect` pins peers, otherwise DNS seeds. */
@@ -150,13 +152,29 @@ export class WalletSync {
     await this.open();
     const source = this.source;
     const chain = this.session!.store.chain;
-    await source.syncHeaders((c) => this.onChainChange(c));
+    const progress = this.opts.onProgress;
+    const best = () => source.bestHeight();
+    progress?.({ phase: 'headers', height: chain.height, ...(best() !== undefined ? { target: best()! } : {}) });
+    await source.syncHeaders((c) => {
+      this.onChainChange(c);
+      progress?.({ phase: 'headers', height: c.forkHeight + c.hashes.length / 32, ...(best() !== undefined ? { target: best()! } : {}) });
+    });
     const done = this.scanned();
     const from = done ? done.height + 1 : this.scanStart(chain);
-    if (from <= chain.height) await source.scan(from, chain.height, () => this.watchSet(), (b) => this.onBlocks(b));
+    if (from <= chain.height) {
+      const target = chain.height;
+      await source.scan(from, target, () => this.watchSet(), (b) => {
+        const d = this.onBlocks(b);
+        progress?.({ phase: 'blocks', height: b.at(-1)?.height ?? from, target });
+        return d;
+      });
+    }
     this.finishDiscovery();
     const wait = this.opts.mempoolWaitMs ?? 6_000;
-    if (wait > 0) await source.mempool(this.watchSet(), (raw) => this.unconfirmed(raw), wait);
+    if (wait > 0) {
+      progress?.({ phase: 'mempool', height: chain.height });
+      await source.mempool(this.watchSet(), (raw) => this.unconfirmed(raw), wait);
+    }
     await this.rebroadcastPending();
     const tip = chain.describeTip();
     withDbErrors(() => {

@@ -35,6 +35,14 @@ export interface NextAddress {
  * the gap window. Gaps below the last used address are never handed out: after a restore the
  * wallet cannot know whether the original wallet gave them to someone.
  */
+/** The address to show again: the latest handed out and still unused, if any (Electrum shows it until it is paid). */
+export function currentReceive(entries: readonly PoolEntry[]): number | undefined {
+  const first = lastUsedIndex(entries) + 1;
+  let current: number | undefined;
+  for (const e of entries) if (e.index >= first && e.issued && !e.used && (current === undefined || e.index > current)) current = e.index;
+  return current;
+}
+
 export function nextReceive(entries: readonly PoolEntry[], gap: number): NextAddress {
   const byIndex = new Map(entries.map((e) => [e.index, e]));
   const first = lastUsedIndex(entries) + 1;

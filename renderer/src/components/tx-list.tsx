@@ -1,0 +1,42 @@
+// Transactions as rows: when, what for (label), how much, and how settled.
+import type { TxSummary } from '../../../src/api/contract.js';
+import { dateTime, signedBtc } from '../format.js';
+
+export function statusText(t: TxSummary): string {
+  if (t.status === 'confirmed') return t.confirmations >= 6 ? 'Confirmed' : `${t.confirmations} confirmation${t.confirmations === 1 ? '' : 's'}`;
+  return t.status === 'pending' ? 'Sending…' : 'Unconfirmed';
+}
+
+export function TxList({ txs, onSelect, selected, testId }: { txs: TxSummary[]; onSelect: (txid: string) => void; selected?: string | undefined; testId: string }) {
+  if (txs.length === 0) return <p className="muted" data-testid={`${testId}-empty`}>No transactions yet.</p>;
+  return (
+    <table className="txs" data-testid={testId}>
+      <thead>
+        <tr>
+          <th scope="col">Date</th>
+          <th scope="col">Label</th>
+          <th scope="col" className="num">
+            Amount
+          </th>
+          <th scope="col">Status</th>
+        </tr>
+      </thead>
+      <tbody>
+        {txs.map((t) => (
+          <tr key={t.txid} className={t.txid === selected ? 'selected' : undefined} data-testid="tx-row" data-txid={t.txid}>
+            <td>{dateTime(t.time)}</td>
+            <td>
+              <button type="button" className="link row-link" onClick={() => onSelect(t.txid)} aria-label={`Details of transaction ${t.label ?? t.txid.slice(0, 12)}`}>
+                {t.label ?? <span className="mono muted">{t.txid.slice(0, 16)}…</span>}
+              </button>
+            </td>
+            <td className={`num ${t.amount >= 0 ? 'in' : 'out'}`} data-testid="tx-amount">
+              {signedBtc(t.amount)}
+            </td>
+            <td data-testid="tx-status">{statusText(t)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,2 @@
+// Vite handles CSS imports at build time.
+declare module '*.css';

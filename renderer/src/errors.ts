@@ -1,0 +1,35 @@
+// Error codes as sentences a person can act on. The core's own message is used for codes not
+// listed here (it is already a plain sentence); a stack trace never reaches the screen.
+
+import { UiError } from './api.js';
+
+const SENTENCES: Record<string, string> = {
+  'wrong-password': 'That password is not right. Try again.',
+  'password-too-short': 'Choose a password of at least 8 characters.',
+  'password-required': 'Enter your password.',
+  'invalid-mnemonic': 'Those recovery words are not valid. Check each word and their order.',
+  'invalid-address': 'This is not a valid Bitcoin address. Check it and paste it again.',
+  'wrong-network': 'This address belongs to a different Bitcoin network than this wallet.',
+  'invalid-uri': 'This payment request could not be read.',
+  'insufficient-funds': 'Not enough bitcoin: the amount plus the fee is more than this wallet can spend.',
+  'amount-below-dust': 'This amount is too small to send: the network would not relay it.',
+  'fee-too-low': 'The fee rate is below what the network relays. Choose a higher fee.',
+  'fee-too-high': 'The fee is unusually high. Review it and confirm that you mean it.',
+  'wallet-locked': 'The wallet is locked. Unlock it with your password.',
+  'no-peers': 'Coffer cannot reach any Bitcoin peer right now. It will keep trying.',
+  'backend-unavailable': 'The connection to your Bitcoin node is not available right now.',
+  'keystore-corrupt': 'The wallet file is damaged. Restore the wallet from your recovery words.',
+  'database-busy': 'Coffer is busy with another task. Try again in a moment.',
+  internal: 'Something went wrong inside Coffer. Your coins are safe; try again, and restart Coffer if it keeps happening.',
+};
+
+export function sentence(e: unknown): string {
+  if (e instanceof UiError) {
+    const s = SENTENCES[e.code];
+    if (e.code === 'insufficient-funds' && typeof e.wire.details?.['shortfall'] === 'number') {
+      return `${s} You are short by ${Number(e.wire.details['shortfall']).toLocaleString('en-US')} sats.`;
+    }
+    return s ?? e.wire.message;
+  }
+  return SENTENCES['internal']!;
+}

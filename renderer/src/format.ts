@@ -1,0 +1,76 @@
+// Amounts, times and password hints as people read them. Amounts stay integer satoshis: BTC
+// strings are parsed and printed digit by digit, never through floating point.
+
+const SATS_PER_BTC = 100_000_000;
+
+/** 123456789 -> "1.23456789"; trailing zeros kept to 8 places like Electrum and Sparrow. */
+export function btc(sats: number): string {
+  const sign = sats < 0 ? '-' : '';
+  const a = Math.abs(sats);
+  return `${sign}${Math.floor(a / SATS_PER_BTC)}.${String(a % SATS_PER_BTC).padStart(8, '0')}`;
+}
+
+export function satsText(sats: number): string {
+  return `${sats.toLocaleString('en-US')} sats`;
+}
+
+/** "+0.00100000 BTC" for history rows. */
+export function signedBtc(sats: number): string {
+  return `${sats > 0 ? '+' : ''}${btc(sats)} BTC`;
+}
+
+export type Unit = 'btc' | 'sats';
+
+/** Parse what the user typed; undefined when it is not a valid amount in that unit. */
+export function parseAmount(text: string, unit: Unit): number | undefined {
+  const t = text.trim().replace(/[_\s,]/g, '');
+  if (unit === 'sats') {
+    if (!/^\d{1,16}$/.test(t)) return undefined;
+    const n = Number(t);
+    return Number.isSafeInteger(n) ? n : undefined;
+  }
+  const m = /^(\d{0,8})(?:\.(\d{0,8}))?$/.exec(t);
+  if (!m || (m[1] === '' && (m[2] ?? '') === '')) return undefined;
+  return Number(m[1] || '0') * SATS_PER_BTC + Number((m[2] ?? '').padEnd(8, '0'));
+}
+
+/** The amount as it would be typed in a unit (for switching units without changing the value). */
+export function amountInput(sats: number, unit: Unit): string {
+  return unit === 'sats' ? String(sats) : btc(sats).replace(/\.?0+$/, '');
+}
+
+export function dateTime(unixSeconds: number): string {
+  if (!unixSeconds) return '—';
+  return new Date(unixSeconds * 1000).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+export function duration(ms: number): string {
+  const s = Math.max(1, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.round(s / 60);
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+export interface Strength {
+  score: 0 | 1 | 2 | 3 | 4;
+  label: string;
+  hint: string;
+}
+
+/** A rough guess of how hard a password is to guess: length and variety, minus obvious patterns. */
+export function passwordStrength(pw: string): Strength {
+  if (pw.length === 0) return { score: 0, label: 'empty', hint: 'Choose a password of at least 8 characters.' };
+  let pool = 0;
+  if (/[a-z]/.test(pw)) pool += 26;
+  if (/[A-Z]/.test(pw)) pool += 26;
+  if (/\d/.test(pw)) pool += 10;
+  if (/[^a-zA-Z\d]/.test(pw)) pool += 33;
+  const distinct = new Set(pw).size;
+  let bits = Math.min(pw.length, distinct * 2) * Math.log2(Math.max(pool, 2));
+  if (/^(?:password|123456|qwerty|letmein|bitcoin|coffer)/i.test(pw)) bits = Math.min(bits, 10);
+  if (pw.length < 8) return { score: 0, label: 'too short', hint: 'Use at least 8 characters.' };
+  if (bits < 40) return { score: 1, label: 'weak', hint: 'Longer is stronger: try a sentence of four or five unrelated words.' };
+  if (bits < 60) return { score: 2, label: 'fair', hint: 'Add a few more words or characters.' };
+  if (bits < 80) return { score: 3, label: 'good', hint: 'A good password. Write it down somewhere safe.' };
+  return { score: 4, label: 'strong', hint: 'A strong password. Write it down somewhere safe.' };
+}

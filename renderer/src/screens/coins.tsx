@@ -1,0 +1,84 @@
+// Coins: every unspent output, which can be frozen (never spent automatically) and labelled.
+import { useState } from 'react';
+import { call } from '../api.js';
+import { ErrorNote } from '../components/field.js';
+import { sentence } from '../errors.js';
+import { btc } from '../format.js';
+import { useLoad } from '../use-load.js';
+
+function LabelCell({ outpoint, initial, onSaved }: { outpoint: string; initial: string; onSaved: (e?: string) => void }) {
+  const [label, setLabel] = useState(initial);
+  const save = () => {
+    if (label.trim() === initial) return;
+    call('wallet.setLabel', { type: 'output', ref: outpoint, label: label.trim() }).then(
+      () => onSaved(),
+      (e: unknown) => onSaved(sentence(e)),
+    );
+  };
+  return <input aria-label={`Label of coin ${outpoint}`} value={label} maxLength={255} onChange={(e) => setLabel(e.target.value)} onBlur={save} onKeyDown={(e) => e.key === 'Enter' && save()} data-testid="coin/label" />;
+}
+
+export function Coins({ revision }: { revision: number }) {
+  const [changed, setChanged] = useState(0);
+  const coins = useLoad(() => call('wallet.utxos', {}), revision + changed);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const freeze = (outpoint: string, frozen: boolean) =>
+    call('wallet.freeze', { outpoint, frozen }).then(
+      () => setChanged((n) => n + 1),
+      (e: unknown) => setError(sentence(e)),
+    );
+  const list = coins.data ?? [];
+  const total = list.reduce((n, c) => n + c.value, 0);
+  const frozen = list.filter((c) => c.frozen).reduce((n, c) => n + c.value, 0);
+  return (
+    <>
+      <h1>Coins</h1>
+      <p className="muted">
+        Each coin is an unspent output you received. A frozen coin is never spent by Coffer until you unfreeze it (useful for coins you
+        want to keep apart). {list.length} coins, {btc(total)} BTC{frozen > 0 ? `, ${btc(frozen)} BTC frozen` : ''}.
+      </p>
+      <ErrorNote text={coins.error ?? error} testId="coins/error" />
+      {list.length === 0 ? (
+        <p className="muted" data-testid="coins/empty">
+          No coins yet.
+        </p>
+      ) : (
+        <table className="txs" data-testid="coins/list">
+          <thead>
+            <tr>
+              <th scope="col">Coin</th>
+              <th scope="col">Address</th>
+              <th scope="col" className="num">
+                Amount
+              </th>
+              <th scope="col">Confirmations</th>
+              <th scope="col">Label</th>
+              <th scope="col">Frozen</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((c) => {
+              const op = `${c.txid}:${c.vout}`;
+              return (
+                <tr key={op} data-testid="coin-row" data-outpoint={op} className={c.frozen ? 'frozen' : undefined}>
+                  <td className="mono">
+                    {c.txid.slice(0, 10)}…:{c.vout}
+                  </td>
+                  <td className="mono small">{c.address}</td>
+                  <td className="num">{btc(c.value)}</td>
+                  <td>{c.confirmations}</td>
+                  <td>
+                    <LabelCell outpoint={op} initial={c.label ?? ''} onSaved={(e) => (e ? setError(e) : setChanged((n) => n + 1))} />
+                  </td>
+                  <td>
+                    <input type="checkbox" checked={c.frozen} aria-label={`Freeze coin ${op}`} onChange={(e) => void freeze(op, e.target.checked)} data-testid="coin/freeze" />
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,109 @@
+// Overview: balances, the balance over time, the latest transactions, and what needs attention.
+import { useState } from 'react';
+import type { AppStatus } from '../../../src/api/contract.js';
+import { call } from '../api.js';
+import type { View } from '../app.js';
+import { BalanceChart } from '../components/balance-chart.js';
+import { ErrorNote, Field } from '../components/field.js';
+import { TxList } from '../components/tx-list.js';
+import { sentence } from '../errors.js';
+import { btc, satsText } from '../format.js';
+import { useLoad } from '../use-load.js';
+import { BackupWords } from './backup-words.js';
+
+function BackupReminder({ onDone }: { onDone: () => void }) {
+  const [stage, setStage] = useState<'note' | 'password' | 'words'>('note');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | undefined>(undefined);
+  if (stage === 'words') return <BackupWords password={password} onDone={onDone} onLater={() => setStage('note')} />;
+  return (
+    <section className="card warning" data-testid="dashboard/backup-reminder">
+      <h2>Back up your recovery words</h2>
+      <p>You have not confirmed your recovery words yet. Without them, a lost computer or forgotten password means lost coins.</p>
+      {stage === 'note' ? (
+        <button type="button" onClick={() => setStage('password')} data-testid="dashboard/backup-start">
+          Back up now
+        </button>
+      ) : (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            setError(undefined);
+            call('wallet.reveal', { password })
+              .then(() => setStage('words'))
+              .catch((err: unknown) => setError(sentence(err)));
+          }}
+        >
+          <Field label="Password">{(p) => <input {...p} type="password" autoFocus value={password} onChange={(e) => setPassword(e.target.value)} />}</Field>
+          <ErrorNote text={error} testId="dashboard/backup-error" />
+          <button type="submit">Show my words</button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function Playground({ onMined }: { onMined: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const mine = (blocks: number) => {
+    setBusy(true);
+    setError(undefined);
+    call('node.mine', { blocks })
+      .then(onMined)
+      .catch((e: unknown) => setError(sentence(e)))
+      .finally(() => setBusy(false));
+  };
+  return (
+    <section className="card" data-testid="dashboard/playground">
+      <h2>Playground</h2>
+      <p className="muted">Mine blocks on your private regtest network; the rewards go to this wallet and mature after 100 blocks.</p>
+      <div className="actions">
+        <button type="button" disabled={busy} onClick={() => mine(1)} data-testid="playground/mine-1">
+          Mine 1 block
+        </button>
+        <button type="button" className="secondary" disabled={busy} onClick={() => mine(100)} data-testid="playground/mine-100">
+          Mine 100 blocks
+        </button>
+      </div>
+      <ErrorNote text={error} testId="playground/mine-error" />
+    </section>
+  );
+}
+
+export function Dashboard({ revision, status, go, onChanged }: { revision: number; status: AppStatus; go: (v: View, txid?: string) => void; onChanged: () => void }) {
+  const summary = useLoad(() => call('wallet.summary', {}), revision);
+  const history = useLoad(() => call('wallet.history', {}), revision);
+  const open = status.open!;
+  const s = summary.data;
+  return (
+    <>
+      <h1>Overview</h1>
+      {!open.backupConfirmed ? <BackupReminder onDone={onChanged} /> : null}
+      <section className="balances" aria-label="Balance">
+        <div className="balance main">
+          <span className="muted">Balance</span>
+          <strong data-testid="dashboard/confirmed">{s ? `${btc(s.confirmed)} BTC` : '…'}</strong>
+          {s ? <span className="muted">{satsText(s.confirmed)}</span> : null}
+        </div>
+        <div className="balance">
+          <span className="muted">Pending</span>
+          <strong data-testid="dashboard/pending">{s ? `${btc(s.unconfirmed)} BTC` : '…'}</strong>
+        </div>
+        {s && s.immature > 0 ? (
+          <div className="balance">
+            <span className="muted">Maturing (mined)</span>
+            <strong data-testid="dashboard/immature">{btc(s.immature)} BTC</strong>
+          </div>
+        ) : null}
+      </section>
+      <ErrorNote text={summary.error ?? history.error} testId="dashboard/error" />
+      {s ? <BalanceChart series={s.series} /> : null}
+      {open.network === 'regtest' && open.backend === 'node' ? <Playground onMined={onChanged} /> : null}
+      <section>
+        <h2>Recent transactions</h2>
+        {history.data ? <TxList txs={history.data.slice(0, 6)} onSelect={(txid) => go('history', txid)} testId="dashboard/recent" /> : null}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,115 @@
+// History: every transaction with its label and status; one selected shows its details,
+// including how Coffer verified it is in the chain.
+import { useEffect, useState } from 'react';
+import type { TxDetail } from '../../../src/api/contract.js';
+import { call } from '../api.js';
+import { CopyButton } from '../components/copy-button.js';
+import { ErrorNote, Field } from '../components/field.js';
+import { statusText, TxList } from '../components/tx-list.js';
+import { sentence } from '../errors.js';
+import { btc, dateTime, satsText, signedBtc } from '../format.js';
+import { useLoad } from '../use-load.js';
+
+function proofText(t: TxDetail): string {
+  if (t.proof === 'merkle-proof') return 'Merkle proof verified: Coffer checked that this transaction is in a block of the header chain it validated itself.';
+  if (t.proof === 'full-block') return 'Verified in a full block by your node: Coffer checked the block’s Merkle root.';
+  return 'Not in a block yet: no proof until it confirms.';
+}
+
+function Details({ txid, revision, onLabelled }: { txid: string; revision: number; onLabelled: () => void }) {
+  const detail = useLoad(() => call('wallet.transaction', { txid }), revision);
+  const [label, setLabel] = useState('');
+  const [error, setError] = useState<string | undefined>(undefined);
+  const t = detail.data;
+  useEffect(() => setLabel(t?.label ?? ''), [t?.label, t?.txid]);
+  if (detail.error) return <ErrorNote text={detail.error} testId="tx/error" />;
+  if (!t) return null;
+  const save = () => {
+    if ((t.label ?? '') === label.trim()) return;
+    call('wallet.setLabel', { type: 'tx', ref: t.txid, label: label.trim() })
+      .then(onLabelled)
+      .catch((e: unknown) => setError(sentence(e)));
+  };
+  return (
+    <section className="card details" data-testid="tx/details" aria-label="Transaction details">
+      <h2>{signedBtc(t.amount)}</h2>
+      <dl className="facts">
+        <dt>Status</dt>
+        <dd data-testid="tx/status">
+          {statusText(t)}
+          {t.confirmations > 0 ? ` (${t.confirmations} confirmations)` : ''}
+        </dd>
+        <dt>Verification</dt>
+        <dd data-testid="tx/proof" className={t.proofVerified ? 'ok' : 'muted'}>
+          {t.proofVerified ? '✓ ' : ''}
+          {proofText(t)}
+        </dd>
+        {t.blockHeight !== null ? (
+          <>
+            <dt>Block</dt>
+            <dd data-testid="tx/block">
+              {t.blockHeight.toLocaleString('en-US')} <span className="mono muted">{t.blockHash}</span>
+            </dd>
+          </>
+        ) : null}
+        <dt>Date</dt>
+        <dd>{dateTime(t.time)}</dd>
+        <dt>Transaction ID</dt>
+        <dd className="mono" data-testid="tx/txid">
+          {t.txid}
+        </dd>
+        {t.fee !== undefined ? (
+          <>
+            <dt>Fee</dt>
+            <dd data-testid="tx/fee">
+              {satsText(t.fee)} ({(t.fee / t.vsize).toFixed(1)} sat/vB)
+            </dd>
+          </>
+        ) : null}
+        <dt>Size</dt>
+        <dd>{t.vsize} vbytes</dd>
+      </dl>
+      <Field label="Label" error={error}>
+        {(p) => <input {...p} value={label} maxLength={255} onChange={(e) => setLabel(e.target.value)} onBlur={save} onKeyDown={(e) => e.key === 'Enter' && save()} data-testid="tx/label" />}
+      </Field>
+      <div className="io">
+        <div>
+          <h3>From</h3>
+          <ul>
+            {t.inputs.map((i) => (
+              <li key={i.outpoint} className="mono">
+                {i.outpoint.slice(0, 12)}…:{i.outpoint.split(':')[1]} {i.value !== undefined ? `${btc(i.value)} BTC` : ''} {i.mine ? <span className="badge">yours</span> : null}
+              </li>
+            ))}
+          </ul>
+        </div>
+        <div>
+          <h3>To</h3>
+          <ul>
+            {t.outputs.map((o, n) => (
+              <li key={n} className="mono">
+                {o.address} {btc(o.value)} BTC {o.mine ? <span className="badge">yours</span> : null}
+              </li>
+            ))}
+          </ul>
+        </div>
+      </div>
+      <CopyButton text={t.txid} label="Copy transaction ID" testId="tx/copy" />
+    </section>
+  );
+}
+
+export function History({ revision, selected, select }: { revision: number; selected: string | undefined; select: (txid: string | undefined) => void }) {
+  const [labelled, setLabelled] = useState(0);
+  const history = useLoad(() => call('wallet.history', {}), revision + labelled);
+  return (
+    <>
+      <h1>History</h1>
+      <ErrorNote text={history.error} testId="history/error" />
+      <div className={selected ? 'split' : undefined}>
+        {history.data ? <TxList txs={history.data} onSelect={select} selected={selected} testId="history/list" /> : null}
+        {selected ? <Details key={selected} txid={selected} revision={revision + labelled} onLabelled={() => setLabelled((n) => n + 1)} /> : null}
+      </div>
+    </>
+  );
+}

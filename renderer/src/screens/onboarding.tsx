@@ -1,0 +1,260 @@
+// First run: create a wallet (then back up its words), restore one, or try the regtest playground.
+import { useState } from 'react';
+import type { AppStatus, BackendConfig } from '../../../src/api/contract.js';
+import { call } from '../api.js';
+import { BackendForm, badPeer, defaultBackend } from '../components/backend-form.js';
+import { ErrorNote, Field } from '../components/field.js';
+import { PasswordChoice, passwordProblem, type PasswordValue } from '../components/password-choice.js';
+import { sentence } from '../errors.js';
+import { BackupWords } from './backup-words.js';
+
+type Network = 'main' | 'test' | 'signet' | 'regtest';
+type Step = 'welcome' | 'create' | 'restore' | 'playground' | 'backup';
+
+const NETWORKS: { id: Network; label: string }[] = [
+  { id: 'main', label: 'Bitcoin (mainnet)' },
+  { id: 'test', label: 'Testnet' },
+  { id: 'signet', label: 'Signet' },
+  { id: 'regtest', label: 'Regtest (local test network)' },
+];
+
+interface Common {
+  network: Network;
+  script: 'wpkh' | 'tr';
+  passphrase: string;
+  backend: BackendConfig;
+  pw: PasswordValue;
+}
+
+function CommonFields({ v, set, idPrefix }: { v: Common; set: (v: Common) => void; idPrefix: string }) {
+  const [advanced, setAdvanced] = useState(false);
+  return (
+    <>
+      <Field label="Network">
+        {(p) => (
+          <select {...p} value={v.network} onChange={(e) => set({ ...v, network: e.target.value as Network, backend: defaultBackend() })} data-testid={`${idPrefix}/network`}>
+            {NETWORKS.map((n) => (
+              <option key={n.id} value={n.id}>
+                {n.label}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <BackendForm network={v.network} value={v.backend} onChange={(backend) => set({ ...v, backend })} idPrefix={idPrefix} />
+      <PasswordChoice value={v.pw} onChange={(pw) => set({ ...v, pw })} idPrefix={idPrefix} />
+      <button type="button" className="link" aria-expanded={advanced} onClick={() => setAdvanced(!advanced)} data-testid={`${idPrefix}/advanced`}>
+        {advanced ? 'Hide advanced options' : 'Advanced options'}
+      </button>
+      {advanced ? (
+        <div className="advanced">
+          <fieldset>
+            <legend>Address type</legend>
+            <label className="choice">
+              <input type="radio" name={`${idPrefix}-script`} checked={v.script === 'wpkh'} onChange={() => set({ ...v, script: 'wpkh' })} />
+              <span>Native SegWit (bc1q…, BIP84) — recommended</span>
+            </label>
+            <label className="choice">
+              <input type="radio" name={`${idPrefix}-script`} checked={v.script === 'tr'} onChange={() => set({ ...v, script: 'tr' })} data-testid={`${idPrefix}/taproot`} />
+              <span>Taproot (bc1p…, BIP86)</span>
+            </label>
+          </fieldset>
+          <Field label="Passphrase (optional)" hint="An extra word added to your recovery words. If you set one, you need both to restore: losing it loses the coins.">
+            {(p) => <input {...p} type="password" autoComplete="off" value={v.passphrase} onChange={(e) => set({ ...v, passphrase: e.target.value })} data-testid={`${idPrefix}/passphrase`} />}
+          </Field>
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+function problem(v: Common): string | undefined {
+  const bad = badPeer(v.backend);
+  if (bad) return `“${bad}” is not a host:port.`;
+  if (v.backend.kind === 'rpc' && !/^https?:\/\/.+/.test(v.backend.url)) return 'Enter the RPC address of your node, like http://127.0.0.1:8332/.';
+  return passwordProblem(v.pw);
+}
+
+const initial = (): Common => ({ network: 'main', script: 'wpkh', passphrase: '', backend: defaultBackend(), pw: { password: '', confirm: '' } });
+
+export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () => void }) {
+  const [step, setStep] = useState<Step>('welcome');
+  const [v, setV] = useState<Common>(initial);
+  const [words, setWords] = useState<12 | 24>(12);
+  const [mnemonic, setMnemonic] = useState('');
+  const [birthday, setBirthday] = useState('');
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const [backupPassword, setBackupPassword] = useState('');
+
+  const run = async (fn: () => Promise<void>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await fn();
+    } catch (e) {
+      setError(sentence(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const go = (s: Step) => {
+    setError(undefined);
+    setStep(s);
+  };
+
+  if (step === 'backup') {
+    return (
+      <main className="center narrow">
+        <BackupWords password={backupPassword} onDone={onDone} onLater={onDone} />
+      </main>
+    );
+  }
+
+  if (step === 'welcome') {
+    return (
+      <main className="center narrow" data-testid="onboarding/welcome">
+        <h1>Welcome to Coffer</h1>
+        <p>A Bitcoin wallet that keeps your keys on this computer and checks the blockchain itself.</p>
+        {status.wallets.length > 0 ? (
+          <div className="card">
+            <h2>Your wallets</h2>
+            {status.wallets.map((n) => (
+              <button type="button" key={n} onClick={() => void run(async () => { await call('app.open', { network: n as Network }); onDone(); })} data-testid={`onboarding/open-${n}`}>
+                Open the {n} wallet
+              </button>
+            ))}
+          </div>
+        ) : null}
+        <div className="choices">
+          <button type="button" onClick={() => go('create')} data-testid="onboarding/create">
+            Create a new wallet
+          </button>
+          <button type="button" className="secondary" onClick={() => go('restore')} data-testid="onboarding/restore">
+            Restore from recovery words
+          </button>
+          <button type="button" className="secondary" onClick={() => go('playground')} data-testid="onboarding/playground">
+            Try the playground (a private test network, no real money)
+          </button>
+        </div>
+        <ErrorNote text={error} testId="onboarding/error" />
+      </main>
+    );
+  }
+
+  const back = (
+    <button type="button" className="link" onClick={() => go('welcome')} data-testid="onboarding/back">
+      ← Back
+    </button>
+  );
+
+  if (step === 'playground') {
+    const pwProblem = passwordProblem(v.pw);
+    return (
+      <main className="center narrow" data-testid="onboarding/playground-form">
+        {back}
+        <h1>Playground</h1>
+        <p>
+          Coffer starts a private regtest network on this computer, creates a wallet on it and mines some blocks to it, so you can try
+          receiving and sending with coins that are worth nothing.
+        </p>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(async () => {
+              await call('wallet.playground', { password: v.pw.password });
+              onDone();
+            });
+          }}
+        >
+          <PasswordChoice value={v.pw} onChange={(pw) => setV({ ...v, pw })} idPrefix="playground" />
+          <ErrorNote text={error} testId="playground/error" />
+          <button type="submit" disabled={busy || pwProblem !== undefined} data-testid="playground/start">
+            {busy ? 'Starting the node and mining blocks…' : 'Start the playground'}
+          </button>
+        </form>
+      </main>
+    );
+  }
+
+  if (step === 'create') {
+    const p = problem(v);
+    return (
+      <main className="center narrow" data-testid="onboarding/create-form">
+        {back}
+        <h1>Create a wallet</h1>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(async () => {
+              await call('wallet.create', { network: v.network, words, passphrase: v.passphrase, script: v.script, password: v.pw.password, backend: v.backend });
+              setBackupPassword(v.pw.password);
+              setV(initial());
+              setStep('backup');
+            });
+          }}
+        >
+          <CommonFields v={v} set={setV} idPrefix="create" />
+          <fieldset>
+            <legend>Recovery words</legend>
+            <label className="choice">
+              <input type="radio" name="words" checked={words === 12} onChange={() => setWords(12)} />
+              <span>12 words</span>
+            </label>
+            <label className="choice">
+              <input type="radio" name="words" checked={words === 24} onChange={() => setWords(24)} data-testid="create/words-24" />
+              <span>24 words</span>
+            </label>
+          </fieldset>
+          <ErrorNote text={error} testId="create/error" />
+          <button type="submit" disabled={busy || p !== undefined} title={p} data-testid="create/submit">
+            {busy ? 'Creating…' : 'Create wallet'}
+          </button>
+          {p && v.pw.password ? <p className="hint">{p}</p> : null}
+        </form>
+      </main>
+    );
+  }
+
+  const p = problem(v) ?? (mnemonic.trim() ? undefined : 'Enter your recovery words.');
+  const birthdayBad = birthday !== '' && !/^\d{1,8}$/.test(birthday.trim());
+  return (
+    <main className="center narrow" data-testid="onboarding/restore-form">
+      {back}
+      <h1>Restore a wallet</h1>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => {
+            const words = mnemonic.trim().toLowerCase().split(/\s+/).join(' ');
+            await call('wallet.restore', {
+              network: v.network,
+              mnemonic: words,
+              passphrase: v.passphrase,
+              script: v.script,
+              password: v.pw.password,
+              backend: v.backend,
+              ...(birthday.trim() ? { birthday: Number(birthday.trim()) } : {}),
+            });
+            setMnemonic('');
+            setV(initial());
+            onDone();
+          });
+        }}
+      >
+        <Field label="Recovery words" hint="12 or 24 words, separated by spaces, in order.">
+          {(props) => <textarea {...props} rows={3} autoComplete="off" spellCheck={false} value={mnemonic} onChange={(e) => setMnemonic(e.target.value)} data-testid="restore/words" />}
+        </Field>
+        <Field label="Wallet birthday (optional)" hint="The block height when the wallet was created; Coffer scans from there, which is faster. Leave empty to scan everything." error={birthdayBad ? 'Enter a block height, like 850000.' : undefined}>
+          {(props) => <input {...props} inputMode="numeric" value={birthday} onChange={(e) => setBirthday(e.target.value)} data-testid="restore/birthday" />}
+        </Field>
+        <CommonFields v={v} set={setV} idPrefix="restore" />
+        <ErrorNote text={error} testId="restore/error" />
+        <button type="submit" disabled={busy || p !== undefined || birthdayBad} title={p} data-testid="restore/submit">
+          {busy ? 'Restoring…' : 'Restore wallet'}
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,88 @@
+// Receive: a fresh address as text and QR code, optionally a payment request with amount and label.
+import { useEffect, useState } from 'react';
+import { call } from '../api.js';
+import { CopyButton } from '../components/copy-button.js';
+import { ErrorNote, Field } from '../components/field.js';
+import { Qr } from '../components/qr.js';
+import { sentence } from '../errors.js';
+import { parseAmount, type Unit } from '../format.js';
+import { useLoad } from '../use-load.js';
+
+export function Receive({ revision }: { revision: number }) {
+  const [fresh, setFresh] = useState(0);
+  const address = useLoad(() => call('wallet.address', { fresh: fresh > 0 }), fresh);
+  const [amount, setAmount] = useState('');
+  const [unit, setUnit] = useState<Unit>('btc');
+  const [label, setLabel] = useState('');
+  const [uri, setUri] = useState<string | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  void revision; // the address stays until the user asks for a new one
+
+  const addr = address.data?.address;
+  const sats = amount.trim() ? parseAmount(amount, unit) : undefined;
+  const amountBad = amount.trim() !== '' && (sats === undefined || sats === 0);
+
+  useEffect(() => {
+    if (!addr || amountBad) return setUri(undefined);
+    let live = true;
+    call('uri.build', { address: addr, ...(sats ? { amountSat: sats } : {}), ...(label.trim() ? { label: label.trim() } : {}) }).then(
+      (r) => live && setUri(r.uri),
+      (e: unknown) => live && setError(sentence(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [addr, sats, label, amountBad]);
+
+  const saveLabel = () => {
+    if (addr && label.trim()) call('wallet.setLabel', { type: 'addr', ref: addr, label: label.trim() }).catch((e: unknown) => setError(sentence(e)));
+  };
+
+  return (
+    <>
+      <h1>Receive</h1>
+      <ErrorNote text={address.error ?? error} testId="receive/error" />
+      {addr ? (
+        <div className="receive">
+          <div className="qr-box">
+            <Qr text={uri ?? `bitcoin:${addr}`} label={`QR code of ${uri ?? addr}`} testId="receive/qr" />
+          </div>
+          <div className="receive-details">
+            <Field label="Your address" hint="Give this address to the sender. A new one each time keeps your payments private.">
+              {(p) => <output {...p} className="mono address" data-testid="receive/address">{addr}</output>}
+            </Field>
+            <div className="actions">
+              <CopyButton text={addr} label="Copy address" testId="receive/copy-address" />
+              <button type="button" className="secondary" onClick={() => { setFresh((f) => f + 1); setLabel(''); setAmount(''); }} data-testid="receive/new">
+                New address
+              </button>
+            </div>
+            <h2>Payment request (optional)</h2>
+            <div className="row">
+              <Field label={`Amount (${unit === 'btc' ? 'BTC' : 'sats'})`} error={amountBad ? 'Enter an amount like 0.001 BTC or 100000 sats.' : undefined} testId="receive/amount">
+                {(p) => <input {...p} inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} data-testid="receive/amount" />}
+              </Field>
+              <Field label="Unit">
+                {(p) => (
+                  <select {...p} value={unit} onChange={(e) => setUnit(e.target.value as Unit)} data-testid="receive/unit">
+                    <option value="btc">BTC</option>
+                    <option value="sats">sats</option>
+                  </select>
+                )}
+              </Field>
+            </div>
+            <Field label="Label" hint="Saved with the address, so you know later what the payment was for.">
+              {(p) => <input {...p} value={label} maxLength={255} onChange={(e) => setLabel(e.target.value)} onBlur={saveLabel} data-testid="receive/label" />}
+            </Field>
+            {uri ? (
+              <>
+                <Field label="Payment request (BIP21)">{(p) => <output {...p} className="mono address" data-testid="receive/uri">{uri}</output>}</Field>
+                <CopyButton text={uri} label="Copy payment request" testId="receive/copy-uri" />
+              </>
+            ) : null}
+          </div>
+        </div>
+      ) : null}
+    </>
+  );
+}

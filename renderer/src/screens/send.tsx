@@ -1,0 +1,251 @@
+// Send: recipient (address or BIP21 request), amount in BTC or sats, fee, then a review of
+// exactly what will be signed, then confirmation.
+import { useState } from 'react';
+import type { Results } from '../../../src/api/contract.js';
+import { call } from '../api.js';
+import type { View } from '../app.js';
+import { ErrorNote, Field } from '../components/field.js';
+import { sentence } from '../errors.js';
+import { amountInput, btc, parseAmount, satsText, type Unit } from '../format.js';
+import { useLoad } from '../use-load.js';
+
+type Preset = 'fast' | 'normal' | 'slow';
+type Fee = { preset: Preset } | { custom: string };
+
+const PRESETS: { id: Preset; label: string; when: string }[] = [
+  { id: 'fast', label: 'Fast', when: 'next block or two' },
+  { id: 'normal', label: 'Normal', when: 'within an hour or so' },
+  { id: 'slow', label: 'Slow', when: 'when the network is quiet' },
+];
+
+export function Send({ revision, network, go, onSent }: { revision: number; network: string; go: (v: View, txid?: string) => void; onSent: (text: string) => void }) {
+  const fees = useLoad(() => call('fees.get', {}), revision);
+  const [to, setTo] = useState('');
+  const [toError, setToError] = useState<string | undefined>(undefined);
+  const [amount, setAmount] = useState('');
+  const [unit, setUnit] = useState<Unit>('btc');
+  const [max, setMax] = useState(false);
+  const [label, setLabel] = useState('');
+  const [fee, setFee] = useState<Fee>({ preset: 'normal' });
+  const [review, setReview] = useState<{ preview: Results['send.preview']; address: string; amount: number | 'max' } | undefined>(undefined);
+  const [acceptHigh, setAcceptHigh] = useState(false);
+  const [sent, setSent] = useState<Results['send.confirm'] | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+
+  const sats = parseAmount(amount, unit);
+  const amountError = !max && amount.trim() !== '' && (sats === undefined || sats === 0) ? 'Enter an amount like 0.001 BTC or 100000 sats.' : undefined;
+  const customRate = 'custom' in fee ? Number(fee.custom) : undefined;
+  const feeError = customRate !== undefined && !(customRate >= 1 && customRate <= 10_000) ? 'Enter a fee rate from 1 to 10,000 sat/vB.' : undefined;
+  const feeParams = 'custom' in fee ? { feeRate: customRate! } : { feePreset: fee.preset };
+
+  /** Read the recipient: a BIP21 request fills in the amount and label it carries. */
+  const readRecipient = async (text: string): Promise<string | undefined> => {
+    if (!text.trim()) return undefined;
+    try {
+      const r = await call('uri.parse', { text });
+      setToError(undefined);
+      if (r.amountSat !== undefined) {
+        setMax(false);
+        setAmount(amountInput(r.amountSat, unit));
+      }
+      if (r.label && !label) setLabel(r.label);
+      return r.address;
+    } catch (e) {
+      setToError(sentence(e));
+      return undefined;
+    }
+  };
+
+  const doReview = async () => {
+    setError(undefined);
+    setBusy(true);
+    try {
+      const address = await readRecipient(to);
+      if (!address) {
+        if (!to.trim()) setToError('Paste the address or payment request you were given.');
+        return;
+      }
+      const value = max ? ('max' as const) : sats;
+      if (value === undefined || value === 0) return setError('Enter an amount like 0.001 BTC or 100000 sats.');
+      const preview = await call('send.preview', { recipients: [{ address, amount: value }], ...feeParams });
+      setAcceptHigh(false);
+      setReview({ preview, address, amount: value });
+    } catch (e) {
+      setError(sentence(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const confirm = async () => {
+    if (!review) return;
+    setError(undefined);
+    setBusy(true);
+    try {
+      // Exactly the coins and rate that were reviewed: the fee cannot change behind the user's back.
+      const p = review.preview;
+      const r = await call('send.confirm', { recipients: [{ address: review.address, amount: review.amount }], feeRate: p.feeRateUsed, inputs: p.outpoints, acceptHighFee: acceptHigh });
+      if (label.trim()) await call('wallet.setLabel', { type: 'tx', ref: r.txid, label: label.trim() }).catch(() => {});
+      setSent(r);
+      onSent(`Sent ${btc(review.preview.amountSent)} BTC`);
+    } catch (e) {
+      setError(sentence(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (sent) {
+    return (
+      <>
+        <h1>Sent</h1>
+        <section className="card" data-testid="send/done">
+          <p>The transaction is on its way to the network. It counts as settled once it is confirmed in a block.</p>
+          <p>
+            Transaction <span className="mono" data-testid="send/txid">{sent.txid}</span>
+          </p>
+          <p className="muted">
+            Fee {satsText(sent.fee)} ({sent.feerate} sat/vB, {sent.vsize} vbytes)
+          </p>
+          <div className="actions">
+            <button type="button" onClick={() => go('history', sent.txid)} data-testid="send/view">
+              View in history
+            </button>
+            <button type="button" className="secondary" onClick={() => { setSent(undefined); setReview(undefined); setTo(''); setAmount(''); setLabel(''); setMax(false); }} data-testid="send/another">
+              Send another
+            </button>
+          </div>
+        </section>
+      </>
+    );
+  }
+
+  if (review) {
+    const p = review.preview;
+    return (
+      <>
+        <h1>Review</h1>
+        <section className="card" data-testid="send/review-panel">
+          <dl className="facts">
+            <dt>To</dt>
+            <dd className="mono" data-testid="review/address">{review.address}</dd>
+            <dt>Amount</dt>
+            <dd data-testid="review/amount">{btc(p.amountSent)} BTC ({satsText(p.amountSent)})</dd>
+            <dt>Network fee</dt>
+            <dd data-testid="review/fee">
+              {satsText(p.fee)} · {p.feerate} sat/vB · {p.vsize} vbytes
+            </dd>
+            <dt>Change back to you</dt>
+            <dd data-testid="review/change">{p.change > 0 ? `${btc(p.change)} BTC` : 'none'}</dd>
+            <dt>Total leaving the wallet</dt>
+            <dd data-testid="review/total">{btc(p.amountSent + p.fee)} BTC</dd>
+            <dt>Coins spent</dt>
+            <dd>{p.inputs}</dd>
+          </dl>
+          {p.highFee ? (
+            <label className="choice warning">
+              <input type="checkbox" checked={acceptHigh} onChange={(e) => setAcceptHigh(e.target.checked)} data-testid="review/accept-high-fee" />
+              <span>The fee is more than 5% of the amount. I want to pay it.</span>
+            </label>
+          ) : null}
+          <ErrorNote text={error} testId="send/error" />
+          <div className="actions">
+            <button type="button" className="secondary" onClick={() => setReview(undefined)} data-testid="review/back">
+              Back
+            </button>
+            <button type="button" disabled={busy || (p.highFee && !acceptHigh)} onClick={() => void confirm()} data-testid="review/confirm">
+              {busy ? 'Sending…' : `Send ${btc(p.amountSent)} BTC`}
+            </button>
+          </div>
+        </section>
+      </>
+    );
+  }
+
+  return (
+    <>
+      <h1>Send</h1>
+      <form
+        className="send"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void doReview();
+        }}
+      >
+        <Field label="Pay to" hint="A Bitcoin address or a payment request (bitcoin:…)." error={toError} testId="send/address">
+          {(p) => (
+            <input
+              {...p}
+              value={to}
+              spellCheck={false}
+              autoComplete="off"
+              placeholder={network === 'main' ? 'bc1q…' : undefined}
+              onChange={(e) => {
+                setTo(e.target.value);
+                setToError(undefined);
+              }}
+              onBlur={() => void readRecipient(to)}
+              data-testid="send/address"
+            />
+          )}
+        </Field>
+        <div className="row">
+          <Field label={`Amount (${unit === 'btc' ? 'BTC' : 'sats'})`} error={amountError} testId="send/amount">
+            {(p) => <input {...p} inputMode="decimal" value={max ? '' : amount} disabled={max} placeholder={max ? 'everything' : undefined} onChange={(e) => setAmount(e.target.value)} data-testid="send/amount" />}
+          </Field>
+          <Field label="Unit">
+            {(p) => (
+              <select
+                {...p}
+                value={unit}
+                onChange={(e) => {
+                  const u = e.target.value as Unit;
+                  if (sats !== undefined) setAmount(amountInput(sats, u));
+                  setUnit(u);
+                }}
+                data-testid="send/unit"
+              >
+                <option value="btc">BTC</option>
+                <option value="sats">sats</option>
+              </select>
+            )}
+          </Field>
+        </div>
+        <label className="choice">
+          <input type="checkbox" checked={max} onChange={(e) => setMax(e.target.checked)} data-testid="send/max" />
+          <span>Send everything (the fee comes out of the amount)</span>
+        </label>
+        <Field label="Label (optional)" hint="Only for you: shown in your history.">
+          {(p) => <input {...p} value={label} maxLength={255} onChange={(e) => setLabel(e.target.value)} data-testid="send/label" />}
+        </Field>
+        <fieldset>
+          <legend>Fee</legend>
+          {PRESETS.map((x) => (
+            <label className="choice" key={x.id}>
+              <input type="radio" name="fee" checked={'preset' in fee && fee.preset === x.id} onChange={() => setFee({ preset: x.id })} data-testid={`send/fee-${x.id}`} />
+              <span>
+                {x.label} — {fees.data ? `${fees.data[x.id]} sat/vB, ` : ''}
+                {x.when}
+              </span>
+            </label>
+          ))}
+          <label className="choice">
+            <input type="radio" name="fee" checked={'custom' in fee} onChange={() => setFee({ custom: String(fees.data?.normal ?? 2) })} data-testid="send/fee-custom" />
+            <span>Custom rate</span>
+          </label>
+          {'custom' in fee ? (
+            <Field label="Fee rate (sat/vB)" error={feeError} testId="send/fee-rate">
+              {(p) => <input {...p} inputMode="decimal" value={fee.custom} onChange={(e) => setFee({ custom: e.target.value })} data-testid="send/fee-rate" />}
+            </Field>
+          ) : null}
+          {fees.data ? <p className="hint">Estimates from {fees.data.source}; the network's minimum is {fees.data.floor} sat/vB.</p> : null}
+        </fieldset>
+        <ErrorNote text={error} testId="send/error" />
+        <button type="submit" disabled={busy || amountError !== undefined || feeError !== undefined} data-testid="send/review">
+          {busy ? 'Checking…' : 'Review'}
+        </button>
+      </form>
+    </>
+  );
+}

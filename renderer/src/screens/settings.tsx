@@ -1,0 +1,226 @@
+// Settings: chain backend, auto-lock, password, recovery words, descriptors, labels.
+import { useEffect, useState } from 'react';
+import type { BackendConfig } from '../../../src/api/contract.js';
+import { call } from '../api.js';
+import { BackendForm, badPeer } from '../components/backend-form.js';
+import { CopyButton } from '../components/copy-button.js';
+import { ErrorNote, Field } from '../components/field.js';
+import { PasswordChoice, passwordProblem, type PasswordValue } from '../components/password-choice.js';
+import { sentence } from '../errors.js';
+import { useLoad } from '../use-load.js';
+
+function useAction(): [(fn: () => Promise<string>) => void, { busy: boolean; error?: string | undefined; done?: string | undefined }] {
+  const [state, setState] = useState<{ busy: boolean; error?: string | undefined; done?: string | undefined }>({ busy: false });
+  const run = (fn: () => Promise<string>) => {
+    setState({ busy: true });
+    fn().then(
+      (done) => setState({ busy: false, done }),
+      (e: unknown) => setState({ busy: false, error: sentence(e) }),
+    );
+  };
+  return [run, state];
+}
+
+function Result({ s, id }: { s: { error?: string | undefined; done?: string | undefined }; id: string }) {
+  return (
+    <>
+      <ErrorNote text={s.error} testId={`${id}/error`} />
+      {s.done ? (
+        <p className="ok" role="status" data-testid={`${id}/done`}>
+          {s.done}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+function BackendSection({ network, current, onSaved }: { network: string; current: BackendConfig; onSaved: () => void }) {
+  const [b, setB] = useState<BackendConfig>(current);
+  const [run, s] = useAction();
+  const bad = badPeer(b);
+  return (
+    <section className="card" aria-labelledby="set-backend">
+      <h2 id="set-backend">Connection</h2>
+      <BackendForm network={network} value={b} onChange={setB} idPrefix="settings" />
+      <button type="button" disabled={s.busy || bad !== undefined} onClick={() => run(async () => { await call('settings.set', { backend: b }); onSaved(); return 'Saved. Coffer reconnects with the new settings.'; })} data-testid="settings/save-backend">
+        Save connection
+      </button>
+      <Result s={s} id="settings/backend" />
+    </section>
+  );
+}
+
+function AutoLockSection({ current }: { current: number }) {
+  const [minutes, setMinutes] = useState(String(current));
+  const [run, s] = useAction();
+  const n = Number(minutes);
+  const bad = !/^\d{1,4}$/.test(minutes) || n > 1440;
+  return (
+    <section className="card" aria-labelledby="set-lock">
+      <h2 id="set-lock">Auto-lock</h2>
+      <Field label="Lock after this many idle minutes (0: never)" error={bad ? 'Enter a number of minutes from 0 to 1440.' : undefined} testId="settings/auto-lock">
+        {(p) => <input {...p} inputMode="numeric" value={minutes} onChange={(e) => setMinutes(e.target.value)} data-testid="settings/auto-lock" />}
+      </Field>
+      <button type="button" disabled={s.busy || bad} onClick={() => run(async () => { await call('settings.set', { autoLockMinutes: n }); return 'Saved.'; })} data-testid="settings/save-auto-lock">
+        Save
+      </button>
+      <Result s={s} id="settings/auto-lock" />
+    </section>
+  );
+}
+
+function PasswordSection() {
+  const [old, setOld] = useState('');
+  const [pw, setPw] = useState<PasswordValue>({ password: '', confirm: '' });
+  const [run, s] = useAction();
+  const problem = passwordProblem(pw);
+  return (
+    <section className="card" aria-labelledby="set-password">
+      <h2 id="set-password">Change password</h2>
+      <Field label="Current password">{(p) => <input {...p} type="password" autoComplete="current-password" value={old} onChange={(e) => setOld(e.target.value)} data-testid="settings/old-password" />}</Field>
+      <PasswordChoice value={pw} onChange={setPw} idPrefix="settings/new" label="New password" />
+      <button
+        type="button"
+        disabled={s.busy || !old || problem !== undefined}
+        onClick={() =>
+          run(async () => {
+            await call('wallet.changePassword', { oldPassword: old, newPassword: pw.password });
+            setOld('');
+            setPw({ password: '', confirm: '' });
+            return 'Password changed.';
+          })
+        }
+        data-testid="settings/change-password"
+      >
+        Change password
+      </button>
+      <Result s={s} id="settings/password" />
+    </section>
+  );
+}
+
+function RevealSection() {
+  const [password, setPassword] = useState('');
+  const [words, setWords] = useState<string[] | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  useEffect(() => () => setWords(undefined), []);
+  return (
+    <section className="card" aria-labelledby="set-words">
+      <h2 id="set-words">Recovery words</h2>
+      {words ? (
+        <>
+          <p className="warning">Anyone who sees these words can take your coins. Make sure nobody is watching.</p>
+          <ol className="words" data-testid="settings/words">
+            {words.map((w, i) => (
+              <li key={i}>{w}</li>
+            ))}
+          </ol>
+          <button type="button" onClick={() => setWords(undefined)} data-testid="settings/hide-words">
+            Hide the words
+          </button>
+        </>
+      ) : (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            setError(undefined);
+            call('wallet.reveal', { password }).then(
+              (r) => {
+                setPassword('');
+                setWords(r.mnemonic.split(' '));
+              },
+              (err: unknown) => setError(sentence(err)),
+            );
+          }}
+        >
+          <Field label="Password (again, to show the words)">{(p) => <input {...p} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} data-testid="settings/reveal-password" />}</Field>
+          <ErrorNote text={error} testId="settings/reveal-error" />
+          <button type="submit" disabled={!password} data-testid="settings/reveal">
+            Show recovery words
+          </button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function DescriptorsSection({ revision }: { revision: number }) {
+  const d = useLoad(() => call('wallet.descriptors', {}), revision);
+  return (
+    <section className="card" aria-labelledby="set-desc">
+      <h2 id="set-desc">Output descriptors</h2>
+      <p className="muted">Public descriptors let another wallet watch this one (see balances and addresses) without being able to spend.</p>
+      <ErrorNote text={d.error} testId="settings/descriptors-error" />
+      <ul className="descriptors" data-testid="settings/descriptors">
+        {(d.data ?? []).map((x) => (
+          <li key={x.desc}>
+            <span className="muted">{x.internal ? 'Change' : 'Receive'}</span>
+            <code className="mono small">{x.desc}</code>
+            <CopyButton text={x.desc} label="Copy" testId="settings/copy-descriptor" />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function LabelsSection() {
+  const [run, s] = useAction();
+  const download = async () => {
+    const { text } = await call('labels.export', {});
+    const url = URL.createObjectURL(new Blob([text], { type: 'application/jsonl' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = 'coffer-labels.jsonl';
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    return `Exported ${text.split('\n').filter(Boolean).length} labels (BIP329).`;
+  };
+  return (
+    <section className="card" aria-labelledby="set-labels">
+      <h2 id="set-labels">Labels</h2>
+      <p className="muted">Labels move between wallets as BIP329 files (Sparrow and others read them).</p>
+      <div className="actions">
+        <button type="button" className="secondary" onClick={() => run(download)} data-testid="settings/export-labels">
+          Export labels
+        </button>
+        <label className="button secondary">
+          Import labels…
+          <input
+            type="file"
+            accept=".jsonl,.json,text/plain"
+            className="visually-hidden"
+            data-testid="settings/import-labels"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              e.target.value = '';
+              if (f) run(async () => { const r = await call('labels.import', { text: await f.text() }); return `Imported ${r.imported} labels${r.skipped ? `, skipped ${r.skipped} that could not be read` : ''}.`; });
+            }}
+          />
+        </label>
+      </div>
+      <Result s={s} id="settings/labels" />
+    </section>
+  );
+}
+
+export function Settings({ revision, onChanged }: { revision: number; onChanged: () => void }) {
+  const settings = useLoad(() => call('settings.get', {}), revision);
+  const s = settings.data;
+  return (
+    <>
+      <h1>Settings</h1>
+      <ErrorNote text={settings.error} testId="settings/error" />
+      {s ? (
+        <>
+          <BackendSection network={s.network} current={s.backend} onSaved={onChanged} />
+          <AutoLockSection current={s.autoLockMinutes} />
+        </>
+      ) : null}
+      <PasswordSection />
+      <RevealSection />
+      <DescriptorsSection revision={revision} />
+      <LabelsSection />
+    </>
+  );
+}

@@ -1,0 +1,205 @@
+// The one contract between the UI and the core: method -> params schema -> result type, and the
+// events the core pushes. Main (IPC) and the browser shell (WebSocket) parse every payload with
+// these schemas at the edge; the renderer imports only the types.
+
+import { z } from 'zod';
+import type { WireError } from './errors.js';
+
+const network = z.enum(['main', 'test', 'signet', 'regtest']);
+const sats = z.number().int().nonnegative().max(21_000_000 * 100_000_000);
+const password = z.string().min(1).max(1024);
+const txidHex = z.string().regex(/^[0-9a-f]{64}$/);
+const outpoint = z.string().regex(/^[0-9a-f]{64}:\d{1,10}$/);
+const shortText = z.string().max(1024);
+const hostPort = z.string().max(300).regex(/^[^\s]+:\d{1,5}$/);
+const feeRate = z.number().positive().max(1_000_000);
+
+export const backendConfig = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('spv'), connect: z.array(hostPort).max(16).default([]) }),
+  z.object({ kind: z.literal('node'), connect: z.array(hostPort).max(16).default([]), prune: z.boolean().default(false) }),
+  z.object({
+    kind: z.literal('rpc'),
+    url: z.string().url().max(300),
+    cookieFile: z.string().max(1024).optional(),
+    user: z.string().max(256).optional(),
+    password: z.string().max(1024).optional(),
+  }),
+]);
+export type BackendConfig = z.infer<typeof backendConfig>;
+
+const recipient = z.object({ address: z.string().min(1).max(200), amount: z.union([sats, z.literal('max')]) });
+const sendParams = z.object({
+  recipients: z.array(recipient).min(1).max(100),
+  feeRate: feeRate.optional(),
+  feePreset: z.enum(['fast', 'normal', 'slow']).optional(),
+  inputs: z.array(outpoint).max(1000).optional(),
+});
+
+/** Params schema of every method. A method is one entry here, one handler in src/service/core.ts. */
+export const METHODS = {
+  'app.status': z.object({}).strict(),
+  /** The user did something (key, click): postpones the auto-lock. Reading data does not. */
+  'app.activity': z.object({}).strict(),
+  'app.open': z.object({ network }).strict(),
+  'wallet.create': z.object({ network, words: z.union([z.literal(12), z.literal(24)]), passphrase: shortText.default(''), script: z.enum(['wpkh', 'tr']), password, backend: backendConfig }).strict(),
+  'wallet.restore': z.object({ network, mnemonic: z.string().min(1).max(2000), passphrase: shortText.default(''), script: z.enum(['wpkh', 'tr']), birthday: z.number().int().nonnegative().max(100_000_000).optional(), password, backend: backendConfig }).strict(),
+  'wallet.playground': z.object({ password }).strict(),
+  'wallet.checkWords': z.object({ password, answers: z.array(z.object({ position: z.number().int().min(1).max(24), word: z.string().max(100) })).min(1).max(24) }).strict(),
+  'wallet.unlock': z.object({ password }).strict(),
+  'wallet.lock': z.object({}).strict(),
+  'wallet.reveal': z.object({ password }).strict(),
+  'wallet.changePassword': z.object({ oldPassword: password, newPassword: password }).strict(),
+  'wallet.summary': z.object({}).strict(),
+  /** The current unpaid receive address, or with `fresh` a new one. */
+  'wallet.address': z.object({ fresh: z.boolean().default(false) }).strict(),
+  'wallet.history': z.object({}).strict(),
+  'wallet.transaction': z.object({ txid: txidHex }).strict(),
+  'wallet.utxos': z.object({}).strict(),
+  'wallet.freeze': z.object({ outpoint, frozen: z.boolean() }).strict(),
+  'wallet.setLabel': z.object({ type: z.enum(['tx', 'addr', 'output']), ref: z.string().min(1).max(200), label: z.string().max(255) }).strict(),
+  'wallet.descriptors': z.object({}).strict(),
+  'labels.export': z.object({}).strict(),
+  'labels.import': z.object({ text: z.string().max(10 * 1024 * 1024) }).strict(),
+  'uri.build': z.object({ address: z.string().min(1).max(200), amountSat: sats.optional(), label: shortText.optional(), message: shortText.optional() }).strict(),
+  'uri.parse': z.object({ text: z.string().max(4000) }).strict(),
+  'send.preview': sendParams.strict(),
+  'send.confirm': sendParams.extend({ acceptHighFee: z.boolean().default(false) }).strict(),
+  'fees.get': z.object({}).strict(),
+  'settings.get': z.object({}).strict(),
+  'settings.set': z.object({ autoLockMinutes: z.number().int().min(0).max(1440).optional(), backend: backendConfig.optional() }).strict(),
+  'sync.now': z.object({}).strict(),
+  'node.mine': z.object({ blocks: z.number().int().min(1).max(1000) }).strict(),
+} as const;
+
+export type Method = keyof typeof METHODS;
+export type Params<M extends Method> = z.input<(typeof METHODS)[M]>;
+
+export type SyncPhase = 'idle' | 'connecting' | 'headers' | 'blocks' | 'mempool' | 'error';
+
+export interface SyncState {
+  phase: SyncPhase;
+  height: number;
+  /** Best height known from the source, while downloading. */
+  target?: number;
+  lastSyncedAt?: number;
+  error?: WireError;
+}
+
+export interface AppStatus {
+  version: string;
+  /** Networks that have a wallet in this data directory. */
+  wallets: string[];
+  open?: { network: string; locked: boolean; backend: BackendConfig['kind']; fingerprint: string; backupConfirmed: boolean };
+  sync: SyncState;
+}
+
+export interface TxSummary {
+  txid: string;
+  amount: number;
+  fee?: number;
+  confirmations: number;
+  blockHeight: number | null;
+  time: number;
+  label?: string;
+  status: 'confirmed' | 'unconfirmed' | 'pending';
+}
+
+export interface TxDetail extends TxSummary {
+  blockHash?: string;
+  /** The transaction was proven in that block: by a Merkle proof (SPV) or a full block whose Merkle root Coffer checked. */
+  proofVerified: boolean;
+  proof: 'merkle-proof' | 'full-block' | 'none';
+  vsize: number;
+  inputs: { outpoint: string; value?: number; mine: boolean }[];
+  outputs: { address: string; value: number; mine: boolean }[];
+}
+
+export interface SendPreview {
+  fee: number;
+  vsize: number;
+  feerate: number;
+  feeSource: string;
+  change: number;
+  amountSent: number;
+  /** The fee exceeds 5% of what is sent: the user must confirm. */
+  highFee: boolean;
+  inputs: number;
+  /** The coins and rate this preview used: confirm with these and the transaction is the one reviewed. */
+  outpoints: string[];
+  feeRateUsed: number;
+}
+
+export interface Results {
+  'app.status': AppStatus;
+  'app.activity': { ok: true };
+  'app.open': AppStatus;
+  'wallet.create': { fingerprint: string };
+  'wallet.restore': { fingerprint: string };
+  'wallet.playground': { fingerprint: string };
+  'wallet.checkWords': { correct: boolean };
+  'wallet.unlock': { locked: false };
+  'wallet.lock': { locked: true };
+  'wallet.reveal': { mnemonic: string };
+  'wallet.changePassword': { ok: true };
+  'wallet.summary': { confirmed: number; unconfirmed: number; immature: number; tipHeight: number; series: { time: number; balance: number }[] };
+  'wallet.address': { address: string; index: number };
+  'wallet.history': TxSummary[];
+  'wallet.transaction': TxDetail;
+  'wallet.utxos': { txid: string; vout: number; value: number; address: string; confirmations: number; frozen: boolean; label?: string }[];
+  'wallet.freeze': { outpoint: string; frozen: boolean };
+  'wallet.setLabel': { ok: true };
+  'wallet.descriptors': { desc: string; internal: boolean }[];
+  'labels.export': { text: string };
+  'labels.import': { imported: number; skipped: number };
+  'uri.build': { uri: string };
+  'uri.parse': { address: string; amountSat?: number; label?: string; message?: string };
+  'send.preview': SendPreview;
+  'send.confirm': { txid: string; fee: number; vsize: number; feerate: number };
+  'fees.get': { fast: number; normal: number; slow: number; floor: number; source: string };
+  'settings.get': { autoLockMinutes: number; backend: BackendConfig; network: string };
+  'settings.set': { ok: true };
+  'sync.now': { ok: true };
+  'node.mine': { height: number };
+}
+
+export type CofferEvent =
+  | { type: 'sync'; state: SyncState }
+  | { type: 'transaction'; txid: string; amount: number; confirmations: number }
+  /** Balances, history or the tip changed: screens showing them reload. */
+  | { type: 'wallet-changed' }
+  | { type: 'locked' }
+  | { type: 'status'; status: AppStatus };
+
+export type Reply<M extends Method> = { ok: true; value: Results[M] } | { ok: false; error: WireError };
+
+/** What window.coffer offers the renderer: one typed function per method, and events. */
+export type CofferApi = { [M in Method]: (params: Params<M>) => Promise<Reply<M>> } & {
+  onEvent(listener: (e: CofferEvent) => void): () => void;
+};
+
+export const METHOD_NAMES = Object.keys(METHODS) as Method[];
+
+/** Parse a payload at a process boundary; undefined when the method or its params are invalid. */
+export function parseCall(method: unknown, params: unknown): { method: Method; params: unknown } | undefined {
+  if (typeof method !== 'string' || !Object.hasOwn(METHODS, method)) return undefined;
+  const r = METHODS[method as Method].safeParse(params ?? {});
+  return r.success ? { method: method as Method, params: r.data } : undefined;
+}
+
+/** One call on a transport (WebSocket, MessagePort): the reply carries the same id. */
+export interface CallMessage {
+  id: number;
+  method: string;
+  params: unknown;
+}
+
+/** What the core sends back on a transport: a reply, or an event. */
+export type CoreMessage = { id: number; reply: { ok: true; value: unknown } | { ok: false; error: WireError } } | { event: CofferEvent };
+
+/** A transport message's envelope, checked before its method and params are. */
+export function parseCallMessage(data: unknown): CallMessage | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const { id, method, params } = data as Record<string, unknown>;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || typeof method !== 'string') return undefined;
+  return { id, method, params };
+}

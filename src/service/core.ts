@@ -1,0 +1,422 @@
+// The running core behind the desktop app and the browser shell: the open wallet, its chain source
+// kept connected, a sync loop with progress events, and one handler per API method.
+
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseCall, type AppStatus, type BackendConfig, type CofferEvent, type Method, type Params, type Results, type SyncState } from '../api/contract.js';
+import { CofferError, toWireError, type Result } from '../api/errors.js';
+import { hashToHex } from '../chain/bytes.js';
+import { addressToScript } from '../keys/address.js';
+import { isNetwork, NETWORKS, type Network } from '../keys/networks.js';
+import { bcoinAddress, EmbeddedNode, readControl } from '../node/embedded-node.js';
+import { readCookie, RpcClient } from '../node/rpc-client.js';
+import { RpcSource } from '../node/rpc-source.js';
+import { buildBip21, parsePaymentUri } from '../wallet/bip21.js';
+import { exportLabels, importLabels, listUtxos, setFrozen } from './coins.js';
+import { networkPaths } from './datadir.js';
+import { fileLogger, type Logger } from './log.js';
+import { chooseFeeRate, send } from './spend-flows.js';
+import { parseOutpoint, SpendService } from './spend-service.js';
+import { putLabel } from '../db/spend-store.js';
+import { withDbErrors } from '../db/database.js';
+import { history, summary, transaction } from './views.js';
+import { loadWalletState, spvSource, WalletSync, type SourceFactory } from './wallet-sync.js';
+import { WalletService } from './wallet-service.js';
+
+export const VERSION = '0.1.0';
+/** How often the open wallet syncs; a regtest node is local and cheap to ask. */
+const syncInterval = (n: Network) => (n === 'regtest' ? 3_000 : 15_000);
+
+type Handlers = { [M in Method]: (params: Params<M>) => Promise<Results[M]> | Results[M] };
+
+/** What may be called while the wallet is locked; everything else shows wallet data and needs the password first. */
+const WHILE_LOCKED = new Set<Method>(['app.status', 'app.open', 'app.activity', 'wallet.create', 'wallet.restore', 'wallet.playground', 'wallet.unlock', 'wallet.lock']);
+
+export class Core extends EventEmitter<{ event: [CofferEvent] }> {
+  private wallet: WalletService | undefined;
+  private sync: WalletSync | undefined;
+  private node: EmbeddedNode | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private syncing: Promise<void> | undefined;
+  private state: SyncState = { phase: 'idle', height: 0 };
+  private known = new Set<string>();
+  /** What the last sync showed, to tell the UI only about changes. */
+  private signature = '';
+  private readonly log: Logger;
+
+  constructor(readonly datadir: string) {
+    super();
+    this.log = fileLogger(path.join(path.resolve(datadir), 'logs'));
+  }
+
+  /** Open the network used last, if it has a wallet. */
+  async start(): Promise<void> {
+    const last = this.appState().network;
+    if (last && this.wallets().includes(last)) await this.open(last);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.syncing;
+    this.sync?.close();
+    this.wallet?.close();
+    await this.node?.stop();
+    this.wallet = undefined;
+    this.sync = undefined;
+    this.node = undefined;
+  }
+
+  /** Validate and run one call; never throws: errors come back as data. */
+  async call(method: unknown, params: unknown): Promise<Result<unknown>> {
+    const parsed = parseCall(method, params);
+    if (!parsed) return { ok: false, error: { code: 'usage', message: 'Unknown method or malformed parameters.' } };
+    try {
+      if (!WHILE_LOCKED.has(parsed.method) && this.wallet?.hasWallet() && this.wallet.locked) {
+        throw new CofferError('wallet-locked', 'The wallet is locked; unlock it with your password.');
+      }
+      const handler = this.handlers[parsed.method] as (p: unknown) => unknown;
+      return { ok: true, value: await handler(parsed.params) };
+    } catch (e) {
+      const error = toWireError(e);
+      if (error.code === 'internal') this.log.error('core.internal-error', { method: parsed.method, errorType: (e as Error)?.name ?? 'unknown' });
+      return { ok: false, error };
+    }
+  }
+
+  private emitEvent(e: CofferEvent): void {
+    this.emit('event', e);
+  }
+
+  private appFile(): string {
+    return path.join(path.resolve(this.datadir), 'app.json');
+  }
+
+  private appState(): { network?: Network } {
+    try {
+      const s = JSON.parse(fs.readFileSync(this.appFile(), 'utf8')) as { network?: string };
+      return s.network && isNetwork(s.network) ? { network: s.network } : {};
+    } catch {
+      return {};
+    }
+  }
+
+  private wallets(): Network[] {
+    return NETWORKS.filter((n) => fs.existsSync(networkPaths(this.datadir, n).database)).filter((n) => {
+      const w = WalletService.open({ datadir: this.datadir, network: n, logger: this.log });
+      try {
+        return w.hasWallet();
+      } finally {
+        w.close();
+      }
+    });
+  }
+
+  private requireWallet(): WalletService {
+    if (!this.wallet) throw new CofferError('no-wallet', 'No wallet is open; create or restore one first.');
+    return this.wallet;
+  }
+
+  private backend(): BackendConfig {
+    const raw = this.wallet?.meta('backend');
+    return raw ? (JSON.parse(raw) as BackendConfig) : { kind: 'spv', connect: [] };
+  }
+
+  private async open(network: Network): Promise<void> {
+    await this.stop();
+    this.wallet = WalletService.open({ datadir: this.datadir, network, logger: this.log, onLock: () => this.emitEvent({ type: 'locked' }) });
+    fs.mkdirSync(path.resolve(this.datadir), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(this.appFile(), JSON.stringify({ network }), { mode: 0o600 });
+    this.known = new Set(history(this.wallet).map((h) => h.txid));
+    this.signature = '';
+    this.state = { phase: 'idle', height: Number(this.wallet.meta('tip_height') ?? '0') };
+    this.timer = setInterval(() => void this.runSync(), syncInterval(network));
+    this.timer.unref();
+    void this.runSync();
+  }
+
+  /** The chain source for the open wallet's backend; starts the embedded node when asked for. */
+  private async sourceFactory(): Promise<SourceFactory> {
+    const wallet = this.requireWallet();
+    const b = this.backend();
+    if (b.kind === 'spv') return spvSource(b.connect, this.log);
+    let rpc: RpcClient;
+    if (b.kind === 'node') {
+      const running = readControl(this.datadir, wallet.network);
+      if (!running && !this.node) this.node = await EmbeddedNode.start({ datadir: this.datadir, network: wallet.network, prune: b.prune, connect: b.connect });
+      const c = this.node?.control ?? running!;
+      rpc = new RpcClient(`http://127.0.0.1:${c.rpcPort}/`, { user: 'coffer', password: c.apiKey });
+    } else {
+      const auth = b.cookieFile ? readCookie(b.cookieFile) : { user: b.user ?? '', password: b.password ?? '' };
+      rpc = new RpcClient(b.url, auth);
+    }
+    return (params, store) => new RpcSource({ kind: b.kind, params, store, rpc });
+  }
+
+  private setSync(s: SyncState): void {
+    this.state = s;
+    this.emitEvent({ type: 'sync', state: s });
+  }
+
+  /** One sync round; concurrent requests share it. */
+  runSync(): Promise<void> {
+    if (this.syncing) return this.syncing;
+    this.syncing = this.doSync().finally(() => {
+      this.syncing = undefined;
+    });
+    return this.syncing;
+  }
+
+  private async doSync(): Promise<void> {
+    const wallet = this.wallet;
+    if (!wallet) return;
+    try {
+      const r = await (await this.ensureSync(wallet)).sync();
+      this.setSync({ phase: 'idle', height: r.tipHeight, lastSyncedAt: Date.now() });
+      const list = history(wallet);
+      const signature = `${r.tipHeight}|${list.map((h) => `${h.txid}${h.status[0]}${h.confirmations > 0 ? 1 : 0}`).join(',')}`;
+      if (signature !== this.signature) {
+        this.signature = signature;
+        this.emitEvent({ type: 'wallet-changed' });
+      }
+      for (const h of list) {
+        if (this.known.has(h.txid)) continue;
+        this.known.add(h.txid);
+        if (h.amount > 0) this.emitEvent({ type: 'transaction', txid: h.txid, amount: h.amount, confirmations: h.confirmations });
+      }
+    } catch (e) {
+      this.sync?.close();
+      this.sync = undefined;
+      this.setSync({ ...this.state, phase: 'error', error: toWireError(e) });
+    }
+  }
+
+  private status(): AppStatus {
+    const w = this.wallet;
+    const open = w?.hasWallet()
+      ? { network: w.network, locked: w.locked, backend: this.backend().kind, fingerprint: String(w.info()['fingerprint']), backupConfirmed: w.meta('backup_confirmed') === '1' }
+      : undefined;
+    return { version: VERSION, wallets: this.wallets(), ...(open ? { open } : {}), sync: this.state };
+  }
+
+  private async initialise(network: Network, backend: BackendConfig, make: (w: WalletService) => { fingerprint: string }, password: string): Promise<{ fingerprint: string }> {
+    if (this.wallets().includes(network)) throw new CofferError('wallet-exists', `There is already a ${network} wallet in this data directory.`);
+    await this.stop();
+    const w = WalletService.open({ datadir: this.datadir, network, logger: this.log });
+    let fingerprint: string;
+    try {
+      fingerprint = make(w).fingerprint;
+      w.setMeta('backend', JSON.stringify(backend));
+    } finally {
+      w.close();
+    }
+    await this.open(network);
+    this.requireWallet().unlock(password);
+    return { fingerprint };
+  }
+
+  private readonly handlers: Handlers = {
+    'app.status': () => this.status(),
+    'app.activity': () => {
+      this.wallet?.activity();
+      return { ok: true as const };
+    },
+    'app.open': async ({ network }) => {
+      if (!this.wallets().includes(network)) throw new CofferError('no-wallet', `There is no ${network} wallet here.`);
+      await this.open(network);
+      return this.status();
+    },
+    'wallet.create': (p) =>
+      this.initialise(p.network, p.backend as BackendConfig, (w) => w.create({ words: p.words, passphrase: p.passphrase ?? '', script: p.script, password: p.password }), p.password),
+    'wallet.restore': (p) =>
+      this.initialise(
+        p.network,
+        p.backend as BackendConfig,
+        (w) => {
+          const r = w.restore({ mnemonic: p.mnemonic, passphrase: p.passphrase ?? '', script: p.script, password: p.password, ...(p.birthday !== undefined ? { birthday: p.birthday } : {}) });
+          // Whoever restores from the words has them.
+          w.setMeta('backup_confirmed', '1');
+          return r;
+        },
+        p.password,
+      ),
+    'wallet.playground': async ({ password }) => {
+      const r = await this.initialise('regtest', { kind: 'node', connect: [], prune: false }, (w) => {
+        const made = w.create({ words: 12, passphrase: '', script: 'wpkh', password });
+        w.setMeta('backup_confirmed', '1'); // play money: no backup to nag about
+        return made;
+      }, password);
+      // bcoin's regtest enforces segwit from height 432: mine past it, to the wallet, so there is money to try.
+      await this.mine(440);
+      return r;
+    },
+    'wallet.checkWords': ({ password, answers }) => {
+      const w = this.requireWallet();
+      const words = w.reveal(password).mnemonic.split(' ');
+      const correct = answers.every((a) => words[a.position - 1] === a.word.trim().toLowerCase());
+      if (correct) w.setMeta('backup_confirmed', '1');
+      return { correct };
+    },
+    'wallet.unlock': ({ password }) => {
+      this.requireWallet().unlock(password);
+      return { locked: false as const };
+    },
+    'wallet.lock': () => {
+      this.requireWallet().lock();
+      return { locked: true as const };
+    },
+    'wallet.reveal': ({ password }) => this.requireWallet().reveal(password),
+    'wallet.changePassword': ({ oldPassword, newPassword }) => {
+      this.requireWallet().changePassword(oldPassword, newPassword);
+      return { ok: true as const };
+    },
+    'wallet.summary': () => summary(this.requireWallet()),
+    'wallet.address': ({ fresh }) => (fresh ? this.requireWallet().nextAddress() : this.requireWallet().currentAddress()),
+    'wallet.history': () => history(this.requireWallet()),
+    'wallet.transaction': ({ txid }) => transaction(this.requireWallet(), txid, this.backend().kind),
+    'wallet.utxos': () => listUtxos(this.requireWallet()),
+    'wallet.freeze': ({ outpoint, frozen }) => setFrozen(this.requireWallet(), parseOutpoint(outpoint), frozen),
+    'wallet.setLabel': ({ type, ref, label }) => {
+      withDbErrors(() => putLabel(this.requireWallet().database, { type, ref, label }));
+      return { ok: true as const };
+    },
+    'wallet.descriptors': () => this.requireWallet().descriptors(),
+    'labels.export': () => ({ text: exportLabels(this.requireWallet()) }),
+    'labels.import': ({ text }) => {
+      const r = importLabels(this.requireWallet(), text);
+      return { imported: r.imported, skipped: r.skipped.length };
+    },
+    'uri.build': (p) => {
+      const w = this.requireWallet();
+      addressToScript(p.address, w.network);
+      return { uri: buildBip21({ address: p.address, ...(p.amountSat !== undefined ? { amountSat: p.amountSat } : {}), ...(p.label ? { label: p.label } : {}), ...(p.message ? { message: p.message } : {}) }) };
+    },
+    'uri.parse': ({ text }) => {
+      const w = this.requireWallet();
+      const t = text.trim();
+      if (!/^bitcoin:/i.test(t)) {
+        addressToScript(t, w.network);
+        return { address: t };
+      }
+      const r = parsePaymentUri(t, w.network);
+      return { address: r.address, ...(r.amountSat !== undefined ? { amountSat: r.amountSat } : {}), ...(r.label ? { label: r.label } : {}), ...(r.message ? { message: r.message } : {}) };
+    },
+    'send.preview': async (p) => {
+      const w = this.requireWallet();
+      const rate = await this.feeRate(p.feeRate, p.feePreset);
+      const req = { recipients: p.recipients, feeRate: rate.feeRate, ...(p.inputs ? { inputs: p.inputs.map(parseOutpoint) } : {}) };
+      // Plan inside a transaction that is rolled back: a preview hands out no change address.
+      let preview: Results['send.preview'] | undefined;
+      try {
+        w.database.transaction(() => {
+          const plan = new SpendService(w, loadWalletState(w), Number(w.meta('tip_height') ?? '0')).plan(req, () => w.nextChange());
+          const vsize = Math.ceil(plan.weight / 4);
+          const change = plan.changeIndex !== undefined ? plan.outputs[plan.changeIndex]!.value : 0;
+          preview = { fee: plan.fee, vsize, feerate: Math.round((plan.fee / vsize) * 100) / 100, feeSource: rate.source, change, amountSent: plan.amountSent, highFee: plan.amountSent > 0 && plan.fee > plan.amountSent * 0.05, inputs: plan.inputs.length, outpoints: plan.inputs.map((i) => `${hashToHex(i.txid)}:${i.vout}`), feeRateUsed: rate.feeRate };
+          throw new RollBack();
+        })();
+      } catch (e) {
+        if (!(e instanceof RollBack)) throw e;
+      }
+      return preview!;
+    },
+    'send.confirm': async (p) => {
+      const w = this.requireWallet();
+      if (w.locked) throw new CofferError('wallet-locked', 'The wallet is locked; unlock it with your password.');
+      const rate = await this.feeRate(p.feeRate, p.feePreset);
+      const sync = await this.syncSession();
+      const r = await send(w, sync, {
+        recipients: p.recipients,
+        feeRate: rate.feeRate,
+        feeSource: rate.source,
+        ...(p.inputs ? { inputs: p.inputs.map(parseOutpoint) } : {}),
+        acceptHighFee: p.acceptHighFee ?? false,
+      });
+      void this.runSync();
+      return { txid: r.txid, fee: r.fee, vsize: r.vsize, feerate: r.feerate };
+    },
+    'fees.get': async () => {
+      const w = this.requireWallet();
+      const est = await (await this.syncSession()).fees();
+      const preset = (k: 'fee-rate-fast' | 'fee-rate-normal' | 'fee-rate-slow') => Math.max(est.floor, w.setting(k));
+      return { fast: est.fast ?? preset('fee-rate-fast'), normal: est.normal ?? preset('fee-rate-normal'), slow: est.slow ?? preset('fee-rate-slow'), floor: est.floor, source: est.normal !== undefined ? est.source : 'presets' };
+    },
+    'settings.get': () => {
+      const w = this.requireWallet();
+      return { autoLockMinutes: w.setting('auto-lock-minutes'), backend: this.backend(), network: w.network };
+    },
+    'settings.set': async (p) => {
+      const w = this.requireWallet();
+      if (p.autoLockMinutes !== undefined) w.setSetting('auto-lock-minutes', String(p.autoLockMinutes));
+      if (p.backend) {
+        w.setMeta('backend', JSON.stringify(p.backend));
+        await this.syncing;
+        this.sync?.close();
+        this.sync = undefined;
+        if (p.backend.kind !== 'node' && this.node) {
+          await this.node.stop();
+          this.node = undefined;
+        }
+        void this.runSync();
+      }
+      return { ok: true as const };
+    },
+    'sync.now': async () => {
+      await this.runSync();
+      return { ok: true as const };
+    },
+    'node.mine': async ({ blocks }) => ({ height: await this.mine(blocks) }),
+  };
+
+  /** The open wallet's sync session (one per backend setting), created on first use. */
+  private async ensureSync(wallet: WalletService): Promise<WalletSync> {
+    if (!this.sync) {
+      this.setSync({ ...this.state, phase: 'connecting' });
+      this.sync = new WalletSync(wallet, {
+        datadir: this.datadir,
+        source: await this.sourceFactory(),
+        log: this.log,
+        mempoolWaitMs: 2_000,
+        // Only downloads are news; a round that finds the chain where it was stays quiet.
+        onProgress: (p) => {
+          if (p.target !== undefined && p.target > p.height) this.setSync({ phase: p.phase, height: p.height, target: p.target });
+        },
+      });
+    }
+    return this.sync;
+  }
+
+  /** The session for a spend or fee call, once the running sync round is done with it. */
+  private async syncSession(): Promise<WalletSync> {
+    await this.syncing;
+    return this.ensureSync(this.requireWallet());
+  }
+
+  private async feeRate(given: number | undefined, preset: 'fast' | 'normal' | 'slow' | undefined): Promise<{ feeRate: number; source: string }> {
+    const w = this.requireWallet();
+    if (given !== undefined || preset === undefined || preset === 'normal') return chooseFeeRate(w, await this.syncSession(), given);
+    const est = await (await this.syncSession()).fees();
+    const value = est[preset] ?? Math.max(est.floor, w.setting(preset === 'fast' ? 'fee-rate-fast' : 'fee-rate-slow'));
+    return { feeRate: value, source: est[preset] !== undefined ? est.source : `preset fee-rate-${preset}` };
+  }
+
+  /** Regtest with the embedded node: mine to the wallet's next address, then sync. */
+  private async mine(blocks: number): Promise<number> {
+    const w = this.requireWallet();
+    if (w.network !== 'regtest' || this.backend().kind !== 'node') {
+      throw new CofferError('backend-unavailable', 'Mining works only in the regtest playground (embedded node).');
+    }
+    await this.syncSession();
+    const c = this.node?.control ?? readControl(this.datadir, w.network);
+    if (!c) throw new CofferError('node-not-running', 'The embedded node is not running.');
+    const rpc = new RpcClient(`http://127.0.0.1:${c.rpcPort}/`, { user: 'coffer', password: c.apiKey });
+    const address = bcoinAddress(addressToScript(w.nextAddress().address, w.network), w.network);
+    await rpc.call('generatetoaddress', [blocks, address]);
+    const height = await rpc.call<number>('getblockcount');
+    await this.runSync();
+    return height;
+  }
+}
+
+class RollBack extends Error {}
+
