@@ -6,6 +6,7 @@ import { benchHeaders } from './headers.js';
 import { benchKeys } from './keys.js';
 import { benchEmbeddedNode, benchSpend } from './spend.js';
 import { benchSync } from './sync.js';
+import { benchUi } from './ui.js';
 import { report } from './measure.js';
 
 console.log(`Coffer benchmarks on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
@@ -16,3 +17,4 @@ if (!only || only === 'headers') report(benchHeaders(mainnetFile));
 if (!only || only === 'sync') report(await benchSync());
 if (!only || only === 'spend') report(await benchSpend());
 if (!only || only === 'node') report(await benchEmbeddedNode());
+if (!only || only === 'ui') report(await benchUi());

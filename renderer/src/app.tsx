@@ -53,6 +53,7 @@ export function App() {
   }, []);
 
   const toast = useCallback((text: string) => setToasts((t) => [...t, { id: ++toastId.current, text }]), []);
+  const dismiss = useCallback((id: number) => setToasts((t) => t.filter((x) => x.id !== id)), []);
 
   useEffect(() => {
     void refresh();
@@ -157,7 +158,7 @@ export function App() {
         {view === 'coins' ? <Coins revision={revision} /> : null}
         {view === 'settings' ? <Settings revision={revision} onChanged={refresh} /> : null}
       </main>
-      <Toasts toasts={toasts} onDismiss={(id) => setToasts((t) => t.filter((x) => x.id !== id))} />
+      <Toasts toasts={toasts} onDismiss={dismiss} />
     </div>
   );
 }

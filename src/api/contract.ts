@@ -52,7 +52,8 @@ export const METHODS = {
   'wallet.summary': z.object({}).strict(),
   /** The current unpaid receive address, or with `fresh` a new one. */
   'wallet.address': z.object({ fresh: z.boolean().default(false) }).strict(),
-  'wallet.history': z.object({}).strict(),
+  /** Newest first; `limit` for a short list (the dashboard's recent transactions). */
+  'wallet.history': z.object({ limit: z.number().int().min(1).max(10_000).optional() }).strict(),
   'wallet.transaction': z.object({ txid: txidHex }).strict(),
   'wallet.utxos': z.object({}).strict(),
   'wallet.freeze': z.object({ outpoint, frozen: z.boolean() }).strict(),

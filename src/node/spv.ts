@@ -23,6 +23,8 @@ import type { ChainSource, FeeEstimates, ProvenBlock, ScanDecision, WatchSet } f
 
 export const SCAN_BATCH = 500;
 const FALSE_POSITIVE_RATE = 0.00001;
+/** Announcements kept between mempool rounds; beyond this a flood is dropped (the next block brings them). */
+const MAX_ANNOUNCED = 10_000;
 
 export interface SpvOptions {
   params: ChainParams;
@@ -40,6 +42,12 @@ export class SpvClient implements ChainSource {
   private readonly opts: SpvOptions;
   private readonly filtered = new WeakMap<Peer, number>();
   private watchVersion = 0;
+  /**
+   * Transactions peers announced between mempool rounds (they match our filter). A node announces
+   * a transaction once per peer and leaves it out of later `mempool` answers, so an announcement
+   * that arrives while no round is listening is kept here for the next round to fetch.
+   */
+  private readonly announcedTxs = new Map<string, Uint8Array>();
 
   constructor(opts: SpvOptions) {
     this.opts = opts;
@@ -51,6 +59,15 @@ export class SpvClient implements ChainSource {
       ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
       ...(opts.log ? { log: opts.log } : {}),
       ourHeight: () => this.store.chain.height,
+    });
+    this.pool.on('peer', (peer: Peer) => {
+      peer.on('message', (m: Message) => {
+        if (m.type !== 'inv') return;
+        for (const i of m.items) {
+          if ((i.type & 0xff) !== MSG_TX || this.announcedTxs.size >= MAX_ANNOUNCED) continue;
+          this.announcedTxs.set(hashToHex(i.hash), i.hash);
+        }
+      });
     });
   }
 
@@ -284,7 +301,9 @@ export class SpvClient implements ChainSource {
     this.onRelay = (raw) => onTx(raw);
     const peer = await this.peer(10_000);
     if (this.filtered.get(peer) !== this.watchVersion) this.loadFilter(peer, watch);
-    const items: Uint8Array[] = [];
+    // What was announced since the last round, then what the `mempool` request brings.
+    const items: Uint8Array[] = [...this.announcedTxs.values()];
+    this.announcedTxs.clear();
     let announced: () => void = () => {};
     const firstInv = new Promise<void>((resolve) => (announced = resolve));
     const listen = (m: Message) => {
@@ -304,6 +323,8 @@ export class SpvClient implements ChainSource {
         peer.send({ type: 'getdata', items: items.slice(i, i + 1000).map((hash) => ({ type: MSG_TX, hash })) });
       }
       if (items.length > 0) await peer.ping();
+      // This round fetched them; the listener in the constructor saw this round's invs too.
+      for (const hash of items) this.announcedTxs.delete(hashToHex(hash));
     } catch (e) {
       if (!(e instanceof PeerError)) throw e;
     } finally {

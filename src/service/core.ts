@@ -27,6 +27,7 @@ import { WalletService } from './wallet-service.js';
 export const VERSION = '0.1.0';
 /** How often the open wallet syncs; a regtest node is local and cheap to ask. */
 const syncInterval = (n: Network) => (n === 'regtest' ? 3_000 : 15_000);
+const FIRST_ROUND_DELAY_MS = 1_000;
 
 type Handlers = { [M in Method]: (params: Params<M>) => Promise<Results[M]> | Results[M] };
 
@@ -38,9 +39,11 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private sync: WalletSync | undefined;
   private node: EmbeddedNode | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private firstRound: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
   private state: SyncState = { phase: 'idle', height: 0 };
-  private known = new Set<string>();
+  /** Transactions already told about; filled just before the first sync round. */
+  private known: Set<string> | undefined;
   /** What the last sync showed, to tell the UI only about changes. */
   private signature = '';
   private readonly log: Logger;
@@ -58,6 +61,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    clearTimeout(this.firstRound);
     await this.syncing;
     this.sync?.close();
     this.wallet?.close();
@@ -127,12 +131,15 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     this.wallet = WalletService.open({ datadir: this.datadir, network, logger: this.log, onLock: () => this.emitEvent({ type: 'locked' }) });
     fs.mkdirSync(path.resolve(this.datadir), { recursive: true, mode: 0o700 });
     fs.writeFileSync(this.appFile(), JSON.stringify({ network }), { mode: 0o600 });
-    this.known = new Set(history(this.wallet).map((h) => h.txid));
+    this.known = undefined;
     this.signature = '';
     this.state = { phase: 'idle', height: Number(this.wallet.meta('tip_height') ?? '0') };
     this.timer = setInterval(() => void this.runSync(), syncInterval(network));
     this.timer.unref();
-    void this.runSync();
+    // The first round loads the whole header chain (about 0.3 s per million headers, blocking):
+    // let the window come up first.
+    this.firstRound = setTimeout(() => void this.runSync(), FIRST_ROUND_DELAY_MS);
+    this.firstRound.unref();
   }
 
   /** The chain source for the open wallet's backend; starts the embedded node when asked for. */
@@ -170,6 +177,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private async doSync(): Promise<void> {
     const wallet = this.wallet;
     if (!wallet) return;
+    this.known ??= new Set(history(wallet).map((h) => h.txid));
+    const known = this.known;
     try {
       const r = await (await this.ensureSync(wallet)).sync();
       this.setSync({ phase: 'idle', height: r.tipHeight, lastSyncedAt: Date.now() });
@@ -180,14 +189,20 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
         this.emitEvent({ type: 'wallet-changed' });
       }
       for (const h of list) {
-        if (this.known.has(h.txid)) continue;
-        this.known.add(h.txid);
+        if (known.has(h.txid)) continue;
+        known.add(h.txid);
         if (h.amount > 0) this.emitEvent({ type: 'transaction', txid: h.txid, amount: h.amount, confirmations: h.confirmations });
       }
     } catch (e) {
-      this.sync?.close();
-      this.sync = undefined;
-      this.setSync({ ...this.state, phase: 'error', error: toWireError(e) });
+      const error = toWireError(e);
+      // No peer reachable (offline): keep the loaded header chain, which takes a while to reload,
+      // and let the pool keep reconnecting. Anything else (a node that moved, a database error)
+      // starts the source over next round.
+      if (error.code !== 'no-peers') {
+        this.sync?.close();
+        this.sync = undefined;
+      }
+      this.setSync({ ...this.state, phase: 'error', error });
     }
   }
 
@@ -272,7 +287,10 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     },
     'wallet.summary': () => summary(this.requireWallet()),
     'wallet.address': ({ fresh }) => (fresh ? this.requireWallet().nextAddress() : this.requireWallet().currentAddress()),
-    'wallet.history': () => history(this.requireWallet()),
+    'wallet.history': ({ limit }) => {
+      const list = history(this.requireWallet());
+      return limit === undefined ? list : list.slice(0, limit);
+    },
     'wallet.transaction': ({ txid }) => transaction(this.requireWallet(), txid, this.backend().kind),
     'wallet.utxos': () => listUtxos(this.requireWallet()),
     'wallet.freeze': ({ outpoint, frozen }) => setFrozen(this.requireWallet(), parseOutpoint(outpoint), frozen),

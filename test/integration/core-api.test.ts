@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus, CofferEvent } from '../../src/api/contract.js';
 import type { Result } from '../../src/api/errors.js';
 import { Core } from '../../src/service/core.js';
+import { startNode, waitFor, type RegtestNode } from '../helpers/regtest.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const PASSWORD = 'correct horse battery';
@@ -144,5 +145,44 @@ describe('core API', () => {
     const s = value<AppStatus>(await core.call('app.status', {}));
     expect(s.open).toMatchObject({ network: 'regtest', locked: true, backupConfirmed: true });
     expect(code(await core.call('wallet.history', {}))).toBe('wallet-locked');
+  });
+});
+
+describe('core sync loop against a regtest node', () => {
+  let node: RegtestNode;
+  let core: Core;
+  const events: CofferEvent[] = [];
+
+  beforeAll(async () => {
+    node = await startNode();
+    await node.fund();
+    core = new Core(tmpDir());
+    core.on('event', (e) => events.push(e));
+    await core.start();
+  });
+  afterAll(async () => {
+    await core?.stop();
+    await node?.close();
+  });
+
+  it('a payment announced while no sync round is listening still arrives in the next round', async () => {
+    value(await core.call('wallet.create', { network: 'regtest', words: 12, script: 'wpkh', password: PASSWORD, backend: { kind: 'spv', connect: [node.address] } }));
+    const { address } = value<{ address: string }>(await core.call('wallet.address', {}));
+    // Right after a round ends the loop sleeps: the node announces the payment to a connected peer
+    // that is not asking, once, and leaves it out of its later `mempool` answers.
+    const roundEnded = () => new Promise<void>((resolve) => {
+      const listen = (e: CofferEvent) => {
+        if (e.type === 'sync' && e.state.phase === 'idle' && e.state.lastSyncedAt !== undefined) {
+          core.off('event', listen);
+          resolve();
+        }
+      };
+      core.on('event', listen);
+    });
+    await roundEnded();
+    const txid = await node.send(address, 250_000);
+    await waitFor(() => events.some((e) => e.type === 'transaction' && e.txid === txid), 30_000, 'the transaction event');
+    const summary = value<{ unconfirmed: number }>(await core.call('wallet.summary', {}));
+    expect(summary.unconfirmed).toBe(250_000);
   });
 });

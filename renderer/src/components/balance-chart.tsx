@@ -8,9 +8,11 @@ const PAD = 4;
 export function BalanceChart({ series }: { series: { time: number; balance: number }[] }) {
   if (series.length === 0) return <p className="muted" data-testid="dashboard/chart-empty">The chart fills in as coins arrive.</p>;
   const now = Math.floor(Date.now() / 1000);
-  const points = [...series, { time: Math.max(now, series[series.length - 1]!.time), balance: series[series.length - 1]!.balance }];
-  const t0 = points[0]!.time;
-  const t1 = Math.max(points[points.length - 1]!.time, t0 + 1);
+  const t0 = series[0]!.time;
+  // The balance holds until now; at least a minute wide, so activity within seconds (or block
+  // times a little ahead of this clock) still draws an area rather than a vertical line.
+  const t1 = Math.max(now, series[series.length - 1]!.time, t0 + 60);
+  const points = [...series, { time: t1, balance: series[series.length - 1]!.balance }];
   const max = Math.max(...points.map((p) => p.balance), 1);
   const x = (t: number) => PAD + ((t - t0) / (t1 - t0)) * (W - 2 * PAD);
   const y = (b: number) => H - PAD - (Math.max(b, 0) / max) * (H - 2 * PAD);

@@ -1,4 +1,4 @@
-// Short notices (an incoming payment, a sent transaction) that fade after a while.
+// Short notices (an incoming payment, a sent transaction); each fades after its own while.
 import { useEffect } from 'react';
 
 export interface Toast {
@@ -6,21 +6,28 @@ export interface Toast {
   text: string;
 }
 
-export function Toasts({ toasts, onDismiss }: { toasts: Toast[]; onDismiss: (id: number) => void }) {
+const LIFETIME_MS = 10_000;
+
+function Notice({ toast, onDismiss }: { toast: Toast; onDismiss: (id: number) => void }) {
   useEffect(() => {
-    if (toasts.length === 0) return;
-    const t = setTimeout(() => onDismiss(toasts[0]!.id), 12_000);
+    const t = setTimeout(() => onDismiss(toast.id), LIFETIME_MS);
     return () => clearTimeout(t);
-  }, [toasts, onDismiss]);
+  }, [toast.id, onDismiss]);
+  return (
+    <div className="toast" data-testid="toast" role="status">
+      <span>{toast.text}</span>
+      <button type="button" className="link" onClick={() => onDismiss(toast.id)} aria-label="Dismiss notice">
+        ✕
+      </button>
+    </div>
+  );
+}
+
+export function Toasts({ toasts, onDismiss }: { toasts: Toast[]; onDismiss: (id: number) => void }) {
   return (
     <div className="toasts" aria-live="polite">
       {toasts.map((t) => (
-        <div className="toast" key={t.id} data-testid="toast" role="status">
-          <span>{t.text}</span>
-          <button type="button" className="link" onClick={() => onDismiss(t.id)} aria-label="Dismiss notice">
-            ✕
-          </button>
-        </div>
+        <Notice key={t.id} toast={t} onDismiss={onDismiss} />
       ))}
     </div>
   );

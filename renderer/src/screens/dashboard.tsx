@@ -71,9 +71,12 @@ function Playground({ onMined }: { onMined: () => void }) {
   );
 }
 
+/** Transactions shown under the chart; the rest are in History. */
+const RECENT = 6;
+
 export function Dashboard({ revision, status, go, onChanged }: { revision: number; status: AppStatus; go: (v: View, txid?: string) => void; onChanged: () => void }) {
   const summary = useLoad(() => call('wallet.summary', {}), revision);
-  const history = useLoad(() => call('wallet.history', {}), revision);
+  const history = useLoad(() => call('wallet.history', { limit: RECENT }), revision);
   const open = status.open!;
   const s = summary.data;
   return (
@@ -102,7 +105,7 @@ export function Dashboard({ revision, status, go, onChanged }: { revision: numbe
       {open.network === 'regtest' && open.backend === 'node' ? <Playground onMined={onChanged} /> : null}
       <section>
         <h2>Recent transactions</h2>
-        {history.data ? <TxList txs={history.data.slice(0, 6)} onSelect={(txid) => go('history', txid)} testId="dashboard/recent" /> : null}
+        {history.data ? <TxList txs={history.data} onSelect={(txid) => go('history', txid)} testId="dashboard/recent" /> : null}
       </section>
     </>
   );

@@ -37,7 +37,7 @@ function Details({ txid, revision, onLabelled }: { txid: string; revision: numbe
         <dt>Status</dt>
         <dd data-testid="tx/status">
           {statusText(t)}
-          {t.confirmations > 0 ? ` (${t.confirmations} confirmations)` : ''}
+          {t.status === 'confirmed' && t.confirmations >= 6 ? ` (${t.confirmations.toLocaleString('en-US')} confirmations)` : ''}
         </dd>
         <dt>Verification</dt>
         <dd data-testid="tx/proof" className={t.proofVerified ? 'ok' : 'muted'}>

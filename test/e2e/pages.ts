@@ -1,0 +1,139 @@
+// What a person does in the UI, as steps an end-to-end test can call: the test reads as the user's
+// story, and a changed screen is fixed in one place.
+
+import { expect } from 'vitest';
+import type { Page } from 'playwright-core';
+
+const BTC = 100_000_000;
+
+/** "1.50000000 BTC" -> 150000000. */
+export function satsOf(text: string): number {
+  const m = /(-?)(\d+)\.(\d{8}) BTC/.exec(text);
+  if (!m) throw new Error(`no BTC amount in "${text}"`);
+  return (m[1] ? -1 : 1) * (Number(m[2]) * BTC + Number(m[3]));
+}
+
+/**
+ * Waits until `read` returns a value satisfying `ok` (the UI updates on its own, by core events).
+ * A read that throws (a screen still loading) counts as not yet.
+ */
+export async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const v = await read();
+      last = v;
+      if (ok(v)) return v;
+    } catch (e) {
+      last = String(e);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
+}
+
+export const byId = (page: Page, id: string) => page.getByTestId(id);
+
+export async function textOf(page: Page, id: string): Promise<string> {
+  return (await byId(page, id).textContent({ timeout: 30_000 })) ?? '';
+}
+
+export interface WalletChoice {
+  peer: string;
+  password: string;
+}
+
+/** Fills network (regtest), the SPV peer and the password on the create or restore form. */
+async function fillCommon(page: Page, prefix: 'create' | 'restore', w: WalletChoice): Promise<void> {
+  await byId(page, `${prefix}/network`).selectOption('regtest');
+  await byId(page, `${prefix}/backend-spv`).check();
+  await byId(page, `${prefix}/peers`).fill(w.peer);
+  await byId(page, `${prefix}/password`).fill(w.password);
+  await byId(page, `${prefix}/confirm`).fill(w.password);
+}
+
+/** Welcome -> create form -> the words screen; returns the words as shown. */
+export async function createWallet(page: Page, w: WalletChoice, onForm?: () => Promise<void>): Promise<string[]> {
+  await byId(page, 'onboarding/create').click();
+  await fillCommon(page, 'create', w);
+  if (onForm) await onForm();
+  await byId(page, 'create/submit').click();
+  await byId(page, 'backup/words').waitFor({ timeout: 30_000 });
+  const items = await byId(page, 'backup/words').locator('li').allTextContents();
+  return items.map((s) => s.trim());
+}
+
+/** The quiz: the positions it asks for, filled from `words` (or with `wrong` for every answer). */
+export async function answerQuiz(page: Page, words: readonly string[], wrong?: string): Promise<void> {
+  const answers = byId(page, 'backup/quiz').locator('[data-testid^="backup/answer-"]');
+  const n = await answers.count();
+  expect(n).toBeGreaterThanOrEqual(3);
+  for (let i = 0; i < n; i++) {
+    const position = Number(await answers.nth(i).getAttribute('data-position'));
+    await answers.nth(i).fill(wrong ?? words[position - 1]!);
+  }
+  await byId(page, 'backup/confirm').click();
+}
+
+export async function restoreWallet(page: Page, words: readonly string[], w: WalletChoice): Promise<void> {
+  await byId(page, 'onboarding/restore').click();
+  await byId(page, 'restore/words').fill(words.join(' '));
+  await fillCommon(page, 'restore', w);
+  await byId(page, 'restore/submit').click();
+  await byId(page, 'screen/dashboard').waitFor({ timeout: 60_000 });
+}
+
+export interface Balances {
+  confirmed: number;
+  pending: number;
+  immature: number;
+}
+
+export async function balances(page: Page): Promise<Balances> {
+  const immature = byId(page, 'dashboard/immature');
+  return {
+    confirmed: satsOf(await textOf(page, 'dashboard/confirmed')),
+    pending: satsOf(await textOf(page, 'dashboard/pending')),
+    immature: (await immature.count()) > 0 ? satsOf((await immature.textContent()) ?? '') : 0,
+  };
+}
+
+/** Waits until the dashboard shows balances satisfying `ok`, as they arrive through sync. */
+export async function waitForBalances(page: Page, ok: (b: Balances) => boolean, what: string, timeoutMs = 60_000): Promise<Balances> {
+  await byId(page, 'nav/dashboard').click();
+  return eventually(() => balances(page), ok, timeoutMs, what);
+}
+
+export async function shownAddress(page: Page): Promise<string> {
+  await byId(page, 'nav/receive').click();
+  const text = await eventually(() => textOf(page, 'receive/address'), (t) => t.startsWith('bcrt1'), 15_000, 'a receive address');
+  return text.trim();
+}
+
+export interface SendForm {
+  address: string;
+  amount: string;
+  unit?: 'btc' | 'sats';
+  label?: string;
+}
+
+/** Fills the send form and asks for the review. */
+export async function startSend(page: Page, f: SendForm): Promise<void> {
+  await byId(page, 'nav/send').click();
+  await byId(page, 'send/address').fill(f.address);
+  await byId(page, 'send/unit').selectOption(f.unit ?? 'btc');
+  await byId(page, 'send/amount').fill(f.amount);
+  if (f.label) await byId(page, 'send/label').fill(f.label);
+  await byId(page, 'send/review').click();
+}
+
+export async function lock(page: Page): Promise<void> {
+  await byId(page, 'app/lock').click();
+  await byId(page, 'screen/unlock').waitFor();
+}
+
+export async function unlock(page: Page, password: string): Promise<void> {
+  await byId(page, 'unlock/password').fill(password);
+  await byId(page, 'unlock/submit').click();
+}
