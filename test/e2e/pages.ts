@@ -90,13 +90,14 @@ export interface Balances {
   immature: number;
 }
 
+/** The three balances as one render shows them (read together: separate reads could straddle a re-render). */
 export async function balances(page: Page): Promise<Balances> {
-  const immature = byId(page, 'dashboard/immature');
-  return {
-    confirmed: satsOf(await textOf(page, 'dashboard/confirmed')),
-    pending: satsOf(await textOf(page, 'dashboard/pending')),
-    immature: (await immature.count()) > 0 ? satsOf((await immature.textContent()) ?? '') : 0,
-  };
+  const texts = (await page.evaluate(
+    `['dashboard/confirmed', 'dashboard/pending', 'dashboard/immature'].map((id) => document.querySelector('[data-testid="' + id + '"]')?.textContent ?? null)`,
+  )) as (string | null)[];
+  const [confirmed, pending, immature] = texts;
+  if (confirmed == null || pending == null) throw new Error('the dashboard is not showing its balances');
+  return { confirmed: satsOf(confirmed), pending: satsOf(pending), immature: immature == null ? 0 : satsOf(immature) };
 }
 
 /** Waits until the dashboard shows balances satisfying `ok`, as they arrive through sync. */
