@@ -7,6 +7,7 @@ import { benchKeys } from './keys.js';
 import { benchEmbeddedNode, benchSpend } from './spend.js';
 import { benchSync } from './sync.js';
 import { benchUi } from './ui.js';
+import { benchVault } from './vault.js';
 import { report } from './measure.js';
 
 console.log(`Coffer benchmarks on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
@@ -18,3 +19,4 @@ if (!only || only === 'sync') report(await benchSync());
 if (!only || only === 'spend') report(await benchSpend());
 if (!only || only === 'node') report(await benchEmbeddedNode());
 if (!only || only === 'ui') report(await benchUi());
+if (!only || only === 'vault') report(benchVault());

@@ -1,0 +1,30 @@
+// Sizes of a vault's transactions (issue 6 asks for them; they set what each step costs).
+
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { vsize } from '../src/chain/tx.js';
+import { DEFAULT_CANCEL_FEERATES, presign, recoverySweep, withdrawal } from '../src/vaults/vault-tx.js';
+import { median, type Figure } from './measure.js';
+
+export function benchVault(): Figure[] {
+  const key = () => secp256k1.utils.randomSecretKey();
+  const wpkh = Uint8Array.of(0x00, 0x14, ...new Uint8Array(20).fill(1));
+  const recovery = key();
+  const hot = key();
+  const deposit = { txid: new Uint8Array(32).fill(3), vout: 0, value: 10_000_000 };
+  const times: number[] = [];
+  let set;
+  for (let i = 0; i < 20; i++) {
+    const start = performance.now();
+    set = presign({ deposit, k: key(), recoveryKey: secp256k1.getPublicKey(recovery, true), hotKey: secp256k1.getPublicKey(hot, true), delay: 144, recoveryScript: wpkh, unvaultFeerate: 5, cancelFeerates: DEFAULT_CANCEL_FEERATES });
+    times.push(performance.now() - start);
+  }
+  const s = set!;
+  return [
+    { name: 'vault unvault transaction (P2WSH in, P2WSH + anchor out)', value: vsize(s.unvault), unit: 'vB' },
+    { name: 'vault cancel (unvault output -> P2WPKH + anchor)', value: s.cancels[0]!.vsize, unit: 'vB', note: `${s.cancels.length} rungs, ${DEFAULT_CANCEL_FEERATES.join('/')} sat/vB` },
+    { name: 'vault emergency cancel (deposit -> P2WPKH + anchor)', value: s.emergencies[0]!.vsize, unit: 'vB' },
+    { name: 'vault withdrawal (hot key after the delay -> P2WPKH)', value: vsize(withdrawal(s.unvaultOutput, s.unvaultScript, 144, hot, wpkh, 5)), unit: 'vB' },
+    { name: 'vault stray sweep with the recovery key (-> P2WPKH)', value: vsize(recoverySweep(deposit, s.depositScript, recovery, wpkh, 5)), unit: 'vB' },
+    { name: 'presign a vault: unvault + 8 cancels + 8 emergencies (median of 20)', value: median(times), unit: 'ms' },
+  ];
+}

@@ -1,0 +1,200 @@
+// A vault's scripts and transactions (pure). The deposit output can be spent only by the
+// presigning key `k` (which signs the unvault and the emergency cancels, then is wiped) or by the
+// recovery key. The unvault output can be spent by `k` (the presigned cancels, to the recovery
+// destination) at once, or by the hot key after `delay` blocks (BIP68/112). Every presigned
+// transaction also carries a keyless pay-to-anchor output, so anyone can bump it by CPFP.
+//
+//   deposit  D = IF <k> CHECKSIG ELSE <recovery> CHECKSIG ENDIF
+//   unvault  U = IF <k> CHECKSIG ELSE <delay> CHECKSEQUENCEVERIFY DROP <hot> CHECKSIG ENDIF
+
+import { sha256 } from '@noble/hashes/sha2.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { CofferError } from '../api/errors.js';
+import { segwitV0SighashAll, SIGHASH_ALL } from '../chain/sighash.js';
+import { txid as txidOf, vsize, type Tx } from '../chain/tx.js';
+import { dustThreshold } from '../wallet/policy.js';
+
+const OP_0 = 0x00;
+const OP_1 = 0x51;
+const OP_IF = 0x63;
+const OP_ELSE = 0x67;
+const OP_ENDIF = 0x68;
+const OP_DROP = 0x75;
+const OP_CHECKSIG = 0xac;
+const OP_CHECKSEQUENCEVERIFY = 0xb2;
+
+/** The anchor's witness script: OP_TRUE, so anyone may spend it (with this script as witness). */
+export const ANCHOR_WITNESS_SCRIPT = Uint8Array.of(OP_1);
+/**
+ * P2WSH(OP_TRUE) rather than Core 28's pay-to-anchor (witness v1): every node relays its spend,
+ * bcoin and Core before 28 included, which treat a v1 spend as non-standard.
+ */
+export const ANCHOR_SCRIPT = Uint8Array.of(OP_0, 32, ...sha256(ANCHOR_WITNESS_SCRIPT));
+/** The P2WSH dust limit. */
+export const ANCHOR_VALUE = 330;
+/** Presigned cancel fee rates (sat/vB): the tower broadcasts the cheapest that meets the need. */
+export const DEFAULT_CANCEL_FEERATES = [2, 5, 10, 25, 50, 100, 250, 500] as const;
+/** BIP68: a relative lock in blocks is the sequence number itself, at most 0xffff. */
+export const MAX_DELAY = 0xffff;
+/** nSequence of presigned inputs: final for BIP68, signals BIP125. */
+const SEQUENCE_RBF = 0xfffffffd;
+/** A DER signature with low S is at most 71 bytes, plus the sighash byte. */
+const MAX_SIG_BYTES = 72;
+
+export interface Outpoint {
+  /** Internal byte order. */
+  txid: Uint8Array;
+  vout: number;
+  value: number;
+}
+
+/** Minimal CScriptNum push of a small positive number (1..0xffff here). */
+function pushNumber(n: number): number[] {
+  if (n >= 1 && n <= 16) return [OP_1 + n - 1];
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v >>= 8) bytes.push(v & 0xff);
+  if (bytes[bytes.length - 1]! & 0x80) bytes.push(0);
+  return [bytes.length, ...bytes];
+}
+
+function checkPubkey(p: Uint8Array, what: string): void {
+  if (p.length !== 33 || (p[0] !== 2 && p[0] !== 3)) throw new CofferError('invalid-descriptor', `The ${what} must be a compressed public key.`);
+}
+
+export function checkDelay(delay: number): void {
+  if (!Number.isSafeInteger(delay) || delay < 1 || delay > MAX_DELAY) {
+    throw new CofferError('invalid-setting', `The delay must be a whole number of blocks from 1 to ${MAX_DELAY}.`);
+  }
+}
+
+export function depositScript(k: Uint8Array, recovery: Uint8Array): Uint8Array {
+  checkPubkey(k, 'presigning key');
+  checkPubkey(recovery, 'recovery key');
+  return Uint8Array.of(OP_IF, 33, ...k, OP_CHECKSIG, OP_ELSE, 33, ...recovery, OP_CHECKSIG, OP_ENDIF);
+}
+
+export function unvaultScript(k: Uint8Array, hot: Uint8Array, delay: number): Uint8Array {
+  checkPubkey(k, 'presigning key');
+  checkPubkey(hot, 'hot key');
+  checkDelay(delay);
+  return Uint8Array.of(OP_IF, 33, ...k, OP_CHECKSIG, OP_ELSE, ...pushNumber(delay), OP_CHECKSEQUENCEVERIFY, OP_DROP, 33, ...hot, OP_CHECKSIG, OP_ENDIF);
+}
+
+/** The P2WSH output script of a witness script. */
+export function p2wsh(witnessScript: Uint8Array): Uint8Array {
+  return Uint8Array.of(OP_0, 32, ...sha256(witnessScript));
+}
+
+/** Witness selecting the IF branch (`k`) or the ELSE branch (recovery / hot key). */
+function witness(sig: Uint8Array, branchIf: boolean, script: Uint8Array): Uint8Array[] {
+  return [sig, branchIf ? Uint8Array.of(1) : new Uint8Array(0), script];
+}
+
+function sign(tx: Tx, script: Uint8Array, value: number, key: Uint8Array): Uint8Array {
+  const digest = segwitV0SighashAll(tx, 0, script, value);
+  const der = secp256k1.sign(digest, key, { prehash: false, format: 'der' });
+  return Uint8Array.of(...der, SIGHASH_ALL);
+}
+
+/** One input, spending `from` (P2WSH of `script`) through a branch; outputs as given; fee at `feerate`. */
+function spend(from: Outpoint, script: Uint8Array, branchIf: boolean, sequence: number, outputs: Tx['outputs'], key: Uint8Array): Tx {
+  const tx: Tx = { version: 2, inputs: [{ prevTxid: from.txid, vout: from.vout, scriptSig: new Uint8Array(0), sequence, witness: [] }], outputs, locktime: 0 };
+  tx.inputs[0]!.witness = witness(sign(tx, script, from.value, key), branchIf, script);
+  return tx;
+}
+
+/** The vsize of a one-input spend of `script` with these output scripts (a maximal signature). */
+function spendVsize(script: Uint8Array, branchIf: boolean, outputScripts: Uint8Array[]): number {
+  const tx: Tx = {
+    version: 2,
+    inputs: [{ prevTxid: new Uint8Array(32), vout: 0, scriptSig: new Uint8Array(0), sequence: 0, witness: witness(new Uint8Array(MAX_SIG_BYTES), branchIf, script) }],
+    outputs: outputScripts.map((s) => ({ value: 0, script: s })),
+    locktime: 0,
+  };
+  return vsize(tx);
+}
+
+export interface PresignRequest {
+  deposit: Outpoint;
+  /** The presigning private key; the caller wipes it afterwards. */
+  k: Uint8Array;
+  recoveryKey: Uint8Array;
+  hotKey: Uint8Array;
+  delay: number;
+  /** Where cancels pay: an output script of a wallet that never touches this machine. */
+  recoveryScript: Uint8Array;
+  unvaultFeerate: number;
+  cancelFeerates: readonly number[];
+}
+
+export interface Rung {
+  feerate: number;
+  fee: number;
+  vsize: number;
+  tx: Tx;
+}
+
+export interface PresignedSet {
+  depositScript: Uint8Array;
+  unvaultScript: Uint8Array;
+  unvault: Tx;
+  /** The unvault output (vout 0) the cancels and the withdrawal spend. */
+  unvaultOutput: Outpoint;
+  /** Unvault output -> recovery destination, one per fee rate, cheapest first. */
+  cancels: Rung[];
+  /** Deposit -> recovery destination directly (before any unvault), one per fee rate. */
+  emergencies: Rung[];
+}
+
+function ladder(from: Outpoint, script: Uint8Array, req: PresignRequest): Rung[] {
+  const size = spendVsize(script, true, [req.recoveryScript, ANCHOR_SCRIPT]);
+  const dust = dustThreshold(req.recoveryScript);
+  const rungs: Rung[] = [];
+  for (const feerate of [...req.cancelFeerates].sort((a, b) => a - b)) {
+    const fee = Math.ceil(size * feerate);
+    const out = from.value - fee - ANCHOR_VALUE;
+    if (out < dust) break;
+    const tx = spend(from, script, true, SEQUENCE_RBF, [{ value: out, script: req.recoveryScript }, { value: ANCHOR_VALUE, script: ANCHOR_SCRIPT }], req.k);
+    rungs.push({ feerate, fee, vsize: vsize(tx), tx });
+  }
+  return rungs;
+}
+
+/**
+ * Signs with `k` everything a vault needs before its deposit may be broadcast: the unvault, the
+ * cancel ladder and the emergency ladder. Throws `amount-below-dust` when the deposit cannot pay
+ * for its unvault and at least one cancel.
+ */
+export function presign(req: PresignRequest): PresignedSet {
+  const kPub = secp256k1.getPublicKey(req.k, true);
+  const dScript = depositScript(kPub, req.recoveryKey);
+  const uScript = unvaultScript(kPub, req.hotKey, req.delay);
+  const uOut = p2wsh(uScript);
+  const unvaultFee = Math.ceil(spendVsize(dScript, true, [uOut, ANCHOR_SCRIPT]) * req.unvaultFeerate);
+  const unvaultValue = req.deposit.value - unvaultFee - ANCHOR_VALUE;
+  if (unvaultValue < dustThreshold(uOut)) throw new CofferError('amount-below-dust', 'The vault amount does not cover the fees of its presigned transactions.');
+  const unvault = spend(req.deposit, dScript, true, SEQUENCE_RBF, [{ value: unvaultValue, script: uOut }, { value: ANCHOR_VALUE, script: ANCHOR_SCRIPT }], req.k);
+  const unvaultOutput = { txid: txidOf(unvault), vout: 0, value: unvaultValue };
+  const cancels = ladder(unvaultOutput, uScript, req);
+  const emergencies = ladder(req.deposit, dScript, req);
+  if (cancels.length === 0 || emergencies.length === 0) {
+    throw new CofferError('amount-below-dust', 'The vault amount is too small for even the cheapest cancel to leave a spendable output.');
+  }
+  return { depositScript: dScript, unvaultScript: uScript, unvault, unvaultOutput, cancels, emergencies };
+}
+
+/** After the delay: the hot key spends the unvault output to `to` (BIP68: sequence = delay). */
+export function withdrawal(from: Outpoint, uScript: Uint8Array, delay: number, hotKey: Uint8Array, to: Uint8Array, feerate: number): Tx {
+  const fee = Math.ceil(spendVsize(uScript, false, [to]) * feerate);
+  const out = from.value - fee;
+  if (out < dustThreshold(to)) throw new CofferError('amount-below-dust', 'After the fee nothing spendable would be left.');
+  return spend(from, uScript, false, delay, [{ value: out, script: to }], hotKey);
+}
+
+/** The recovery key spends a deposit output (a stray deposit, or in an emergency) to `to`. */
+export function recoverySweep(from: Outpoint, dScript: Uint8Array, recoveryKey: Uint8Array, to: Uint8Array, feerate: number): Tx {
+  const fee = Math.ceil(spendVsize(dScript, false, [to]) * feerate);
+  const out = from.value - fee;
+  if (out < dustThreshold(to)) throw new CofferError('amount-below-dust', 'After the fee nothing spendable would be left.');
+  return spend(from, dScript, false, SEQUENCE_RBF, [{ value: out, script: to }], recoveryKey);
+}

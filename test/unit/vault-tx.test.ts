@@ -1,0 +1,140 @@
+// Vault scripts and presigned transactions, checked without a node: the BIP143 digest against
+// @scure/btc-signer's, the scripts byte by byte, every signature against its key, the ladder's
+// amounts and sizes. test/integration/vault-tx.test.ts has a bcoin node accept and refuse them.
+
+import * as btc from '@scure/btc-signer';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { describe, expect, it } from 'vitest';
+import { segwitV0SighashAll } from '../../src/chain/sighash.js';
+import { serializeTx, vsize, type Tx } from '../../src/chain/tx.js';
+import {
+  ANCHOR_SCRIPT,
+  ANCHOR_VALUE,
+  DEFAULT_CANCEL_FEERATES,
+  depositScript,
+  p2wsh,
+  presign,
+  recoverySweep,
+  unvaultScript,
+  withdrawal,
+} from '../../src/vaults/vault-tx.js';
+import { CofferError } from '../../src/api/errors.js';
+
+const priv = (n: number) => Uint8Array.from({ length: 32 }, (_, i) => (i === 31 ? n : 0x11 * ((i % 7) + 1)));
+const pub = (k: Uint8Array) => secp256k1.getPublicKey(k, true);
+const K = priv(1);
+const RECOVERY = priv(2);
+const HOT = priv(3);
+const deposit = { txid: Uint8Array.from({ length: 32 }, (_, i) => i), vout: 1, value: 1_000_000 };
+const recoveryScript = Uint8Array.of(0x00, 0x14, ...new Uint8Array(20).fill(7));
+
+function request(over: Partial<Parameters<typeof presign>[0]> = {}) {
+  return { deposit, k: K, recoveryKey: pub(RECOVERY), hotKey: pub(HOT), delay: 144, recoveryScript, unvaultFeerate: 5, cancelFeerates: DEFAULT_CANCEL_FEERATES, ...over };
+}
+
+/** Checks input 0's witness signature against `key` for the given script and amount. */
+function signedBy(tx: Tx, script: Uint8Array, value: number, key: Uint8Array): boolean {
+  const sig = tx.inputs[0]!.witness[0]!;
+  expect(sig.at(-1)).toBe(1);
+  return secp256k1.verify(sig.subarray(0, -1), segwitV0SighashAll(tx, 0, script, value), pub(key), { prehash: false, format: 'der' });
+}
+
+describe('BIP143 digest', () => {
+  it('matches @scure/btc-signer for a two-input, two-output transaction', () => {
+    const script = unvaultScript(pub(K), pub(HOT), 20);
+    const tx: Tx = {
+      version: 2,
+      inputs: [
+        { prevTxid: new Uint8Array(32).fill(1), vout: 3, scriptSig: new Uint8Array(), sequence: 20, witness: [] },
+        { prevTxid: new Uint8Array(32).fill(2), vout: 0, scriptSig: new Uint8Array(), sequence: 0xfffffffd, witness: [] },
+      ],
+      outputs: [{ value: 12_345, script: recoveryScript }, { value: ANCHOR_VALUE, script: ANCHOR_SCRIPT }],
+      locktime: 777,
+    };
+    const theirs = btc.Transaction.fromRaw(serializeTx(tx), { allowUnknownOutputs: true, allowUnknownInputs: true, disableScriptCheck: true });
+    for (const [i, value] of [[0, 50_000], [1, 70_000]] as const) {
+      const ours = segwitV0SighashAll(tx, i, script, value);
+      expect(Buffer.from(ours).toString('hex')).toBe(Buffer.from(theirs.preimageWitnessV0(i, script, 1, BigInt(value))).toString('hex'));
+    }
+  });
+});
+
+describe('vault scripts', () => {
+  it('spell out the two branches of the deposit and of the unvault', () => {
+    const d = depositScript(pub(K), pub(RECOVERY));
+    expect(Buffer.from(d).toString('hex')).toBe(`6321${Buffer.from(pub(K)).toString('hex')}ac6721${Buffer.from(pub(RECOVERY)).toString('hex')}ac68`);
+    // 144 blocks is the two-byte script number 0x9000 (the sign bit needs the extra byte).
+    const u = unvaultScript(pub(K), pub(HOT), 144);
+    expect(Buffer.from(u).toString('hex')).toBe(`6321${Buffer.from(pub(K)).toString('hex')}ac67029000b27521${Buffer.from(pub(HOT)).toString('hex')}ac68`);
+    expect(unvaultScript(pub(K), pub(HOT), 6)[37]).toBe(0x56); // OP_6
+    expect(Buffer.from(unvaultScript(pub(K), pub(HOT), 0xffff).subarray(37, 41)).toString('hex')).toBe('03ffff00');
+    expect(p2wsh(d).length).toBe(34);
+  });
+
+  it('refuse bad keys and delays with typed errors', () => {
+    expect(() => depositScript(new Uint8Array(33), pub(RECOVERY))).toThrow(CofferError);
+    expect(() => depositScript(pub(K), pub(RECOVERY).subarray(1))).toThrow(CofferError);
+    for (const delay of [0, -1, 1.5, 0x10000, Number.NaN]) expect(() => unvaultScript(pub(K), pub(HOT), delay)).toThrow(CofferError);
+  });
+});
+
+describe('the presigned set', () => {
+  const set = presign(request());
+
+  it('unvaults the deposit with k, paying the unvault output and an anchor', () => {
+    const u = set.unvault;
+    expect(u.version).toBe(2);
+    expect(u.inputs[0]!.prevTxid).toEqual(deposit.txid);
+    expect(u.inputs[0]!.vout).toBe(1);
+    expect(u.outputs[0]!.script).toEqual(p2wsh(set.unvaultScript));
+    expect(u.outputs[1]).toEqual({ value: ANCHOR_VALUE, script: ANCHOR_SCRIPT });
+    expect(u.inputs[0]!.witness[1]).toEqual(Uint8Array.of(1));
+    expect(signedBy(u, set.depositScript, deposit.value, K)).toBe(true);
+    const fee = deposit.value - u.outputs[0]!.value - ANCHOR_VALUE;
+    expect(fee / vsize(u)).toBeGreaterThanOrEqual(5);
+    expect(fee / vsize(u)).toBeLessThan(5.1);
+  });
+
+  it('has a cancel ladder and an emergency ladder at every rate, each paying the recovery destination', () => {
+    expect(set.cancels.map((r) => r.feerate)).toEqual([...DEFAULT_CANCEL_FEERATES]);
+    expect(set.emergencies.map((r) => r.feerate)).toEqual([...DEFAULT_CANCEL_FEERATES]);
+    for (const r of set.cancels) {
+      expect(r.tx.inputs[0]!.prevTxid).toEqual(set.unvaultOutput.txid);
+      expect(r.tx.outputs[0]!.script).toEqual(recoveryScript);
+      expect(r.tx.outputs[1]).toEqual({ value: ANCHOR_VALUE, script: ANCHOR_SCRIPT });
+      expect(r.tx.outputs[0]!.value + ANCHOR_VALUE + r.fee).toBe(set.unvaultOutput.value);
+      expect(r.fee / r.vsize).toBeGreaterThanOrEqual(r.feerate);
+      expect(signedBy(r.tx, set.unvaultScript, set.unvaultOutput.value, K)).toBe(true);
+    }
+    for (const r of set.emergencies) {
+      expect(r.tx.inputs[0]!.prevTxid).toEqual(deposit.txid);
+      expect(r.tx.outputs[0]!.value + ANCHOR_VALUE + r.fee).toBe(deposit.value);
+      expect(signedBy(r.tx, set.depositScript, deposit.value, K)).toBe(true);
+    }
+  });
+
+  it('stops the ladder where a rung would leave dust, and refuses a deposit too small for any', () => {
+    const small = presign(request({ deposit: { ...deposit, value: 40_000 } }));
+    expect(small.cancels.length).toBeLessThan(DEFAULT_CANCEL_FEERATES.length);
+    expect(small.cancels.length).toBeGreaterThan(0);
+    for (const r of small.cancels) expect(r.tx.outputs[0]!.value).toBeGreaterThanOrEqual(294);
+    expect(() => presign(request({ deposit: { ...deposit, value: 1_000 } }))).toThrow(CofferError);
+  });
+
+  it('a signature by k does not cover a changed transaction', () => {
+    const r = set.cancels[0]!;
+    const forged: Tx = { ...r.tx, outputs: [{ ...r.tx.outputs[0]!, script: Uint8Array.of(0x00, 0x14, ...new Uint8Array(20).fill(9)) }, r.tx.outputs[1]!] };
+    expect(signedBy(forged, set.unvaultScript, set.unvaultOutput.value, K)).toBe(false);
+  });
+
+  it('the withdrawal waits `delay` blocks (BIP68) and is signed by the hot key through the ELSE branch', () => {
+    const to = Uint8Array.of(0x00, 0x14, ...new Uint8Array(20).fill(5));
+    const w = withdrawal(set.unvaultOutput, set.unvaultScript, 144, HOT, to, 3);
+    expect(w.version).toBe(2);
+    expect(w.inputs[0]!.sequence).toBe(144);
+    expect(w.inputs[0]!.witness[1]!.length).toBe(0);
+    expect(signedBy(w, set.unvaultScript, set.unvaultOutput.value, HOT)).toBe(true);
+    const s = recoverySweep(deposit, set.depositScript, RECOVERY, to, 3);
+    expect(signedBy(s, set.depositScript, deposit.value, RECOVERY)).toBe(true);
+  });
+});
