@@ -45,6 +45,7 @@ export const ERROR_CODES = [
   'database-busy',
   'datadir-unusable',
   'port-unavailable',
+  'invalid-watchtower-package',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,0 +1,170 @@
+// What a watchtower holds and decides (pure). Its package is keyless: for each vault the deposit
+// outpoint, the unvault's txid, and the presigned cancels (which pay only the recovery
+// destination), plus the public key that signs the wallet's own withdrawal announcements. Leaking
+// it lets someone cancel a withdrawal early, nothing more.
+//
+// The tower looks at every transaction it sees (mempool or block). An unvault of one of its
+// vaults that the wallet did not announce gets the cheapest presigned cancel that meets the fee
+// need at once; a need above the top rung is flagged for a CPFP through the cancel's anchor.
+
+import { sha256 } from '@noble/hashes/sha2.js';
+import { schnorr } from '@noble/curves/secp256k1.js';
+import { hex } from '@scure/base';
+import { z } from 'zod';
+import { CofferError } from '../api/errors.js';
+import { hashToHex } from '../chain/bytes.js';
+import { parseTx, serializeTx, txid as txidOf, type Tx } from '../chain/tx.js';
+import type { PresignedSet, Rung } from './vault-tx.js';
+
+const HEX = /^(?:[0-9a-f]{2})+$/;
+const TXID = /^[0-9a-f]{64}$/;
+
+const rungSchema = z.object({ feerate: z.number().positive().max(10_000), fee: z.number().int().nonnegative(), vsize: z.number().int().positive(), hex: z.string().regex(HEX).max(20_000) }).strict();
+
+const vaultSchema = z
+  .object({
+    id: z.string().min(1).max(64),
+    deposit: z.object({ txid: z.string().regex(TXID), vout: z.number().int().nonnegative(), value: z.number().int().positive() }).strict(),
+    unvaultTxid: z.string().regex(TXID),
+    cancels: z.array(rungSchema).min(1).max(32),
+    emergencies: z.array(rungSchema).min(1).max(32),
+  })
+  .strict();
+
+const packageSchema = z
+  .object({
+    format: z.literal('coffer-watchtower'),
+    version: z.literal(1),
+    network: z.enum(['main', 'test', 'signet', 'regtest']),
+    /** x-only public key (hex) whose BIP340 signatures announce the wallet's own withdrawals. */
+    announceKey: z.string().regex(/^[0-9a-f]{64}$/),
+    vaults: z.array(vaultSchema).max(10_000),
+  })
+  .strict();
+
+export type TowerPackage = z.infer<typeof packageSchema>;
+export type TowerVault = TowerPackage['vaults'][number];
+export type TowerRung = TowerVault['cancels'][number];
+
+function bad(message: string, reason: string): CofferError {
+  return new CofferError('invalid-watchtower-package', message, { reason });
+}
+
+function rungOf(r: Rung): TowerRung {
+  return { feerate: r.feerate, fee: r.fee, vsize: r.vsize, hex: hex.encode(serializeTx(r.tx)) };
+}
+
+/** The package entry of one vault, from its presigned set. */
+export function towerVault(id: string, set: PresignedSet, deposit: { txid: Uint8Array; vout: number; value: number }): TowerVault {
+  return {
+    id,
+    deposit: { txid: hashToHex(deposit.txid), vout: deposit.vout, value: deposit.value },
+    unvaultTxid: hashToHex(txidOf(set.unvault)),
+    cancels: set.cancels.map(rungOf),
+    emergencies: set.emergencies.map(rungOf),
+  };
+}
+
+function spends(tx: Tx, txidHex: string, vout: number): boolean {
+  return tx.inputs.length === 1 && hashToHex(tx.inputs[0]!.prevTxid) === txidHex && tx.inputs[0]!.vout === vout;
+}
+
+/** Reads a package file's text; every cancel must spend its vault's unvault output, every emergency its deposit. */
+export function parsePackage(text: string): TowerPackage {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw bad('The watchtower package is not JSON.', 'json');
+  }
+  const parsed = packageSchema.safeParse(json);
+  if (!parsed.success) throw bad(`The watchtower package is not in Coffer's format (${parsed.error.issues[0]?.path.join('.') || 'top level'}).`, 'schema');
+  const ids = new Set<string>();
+  for (const v of parsed.data.vaults) {
+    if (ids.has(v.id)) throw bad(`The watchtower package lists vault ${v.id} twice.`, 'duplicate');
+    ids.add(v.id);
+    const check = (rungs: TowerRung[], txid: string, vout: number, what: string) => {
+      let last = 0;
+      for (const r of rungs) {
+        let tx: Tx;
+        try {
+          tx = parseTx(hex.decode(r.hex));
+        } catch {
+          throw bad(`A ${what} of vault ${v.id} is not a transaction.`, 'transaction');
+        }
+        if (!spends(tx, txid, vout)) throw bad(`A ${what} of vault ${v.id} does not spend what it should.`, 'spends');
+        if (r.feerate <= last) throw bad(`The ${what}s of vault ${v.id} are not in increasing fee rate.`, 'order');
+        last = r.feerate;
+      }
+    };
+    check(v.cancels, v.unvaultTxid, 0, 'cancel');
+    check(v.emergencies, v.deposit.txid, v.deposit.vout, 'emergency cancel');
+  }
+  return parsed.data;
+}
+
+/** What the wallet signs (BIP340) to tell its towers a withdrawal is its own. */
+export function announcementDigest(vaultId: string, unvaultTxid: string): Uint8Array {
+  return sha256(new TextEncoder().encode(`coffer-vault-withdrawal\n${vaultId}\n${unvaultTxid}`));
+}
+
+export function signAnnouncement(vaultId: string, unvaultTxid: string, announceSecret: Uint8Array): string {
+  return hex.encode(schnorr.sign(announcementDigest(vaultId, unvaultTxid), announceSecret));
+}
+
+export function verifyAnnouncement(pkg: TowerPackage, vaultId: string, unvaultTxid: string, signatureHex: string): boolean {
+  if (!/^[0-9a-f]{128}$/.test(signatureHex)) return false;
+  try {
+    return schnorr.verify(hex.decode(signatureHex), announcementDigest(vaultId, unvaultTxid), hex.decode(pkg.announceKey));
+  } catch {
+    return false;
+  }
+}
+
+/** The cheapest rung paying at least `needed` sat/vB; else the top rung, which then needs a CPFP. */
+export function chooseRung(rungs: readonly TowerRung[], needed: number): { rung: TowerRung; cpfp: boolean } {
+  const enough = rungs.find((r) => r.feerate >= needed);
+  return enough ? { rung: enough, cpfp: false } : { rung: rungs[rungs.length - 1]!, cpfp: true };
+}
+
+export type TowerEvent =
+  | { event: 'unvault'; vault: string; txid: string; announced: true }
+  | { event: 'cancel'; vault: string; unvaultTxid: string; cancelTxid: string; feerate: number; cpfp: boolean; hex: string }
+  | { event: 'cancelled'; vault: string; txid: string }
+  | { event: 'withdrawn'; vault: string; txid: string; announced: boolean }
+  | { event: 'deposit-spent'; vault: string; txid: string };
+
+/**
+ * The tower's reaction to a transaction it saw. `announced` holds the unvault txids the wallet
+ * announced with a valid signature; `needed` is the fee rate a cancel needs now.
+ */
+export function react(pkg: TowerPackage, tx: Tx, announced: ReadonlySet<string>, needed: number): TowerEvent[] {
+  const txid = hashToHex(txidOf(tx));
+  const events: TowerEvent[] = [];
+  for (const v of pkg.vaults) {
+    const isRung = (rungs: TowerRung[]) => rungs.some((r) => hashToHex(txidOf(parseTx(hex.decode(r.hex)))) === txid);
+    for (const input of tx.inputs) {
+      const prev = hashToHex(input.prevTxid);
+      if (prev === v.deposit.txid && input.vout === v.deposit.vout) {
+        if (txid === v.unvaultTxid) {
+          if (announced.has(txid)) {
+            events.push({ event: 'unvault', vault: v.id, txid, announced: true });
+          } else {
+            const { rung, cpfp } = chooseRung(v.cancels, needed);
+            const cancelTxid = hashToHex(txidOf(parseTx(hex.decode(rung.hex))));
+            events.push({ event: 'cancel', vault: v.id, unvaultTxid: txid, cancelTxid, feerate: rung.feerate, cpfp, hex: rung.hex });
+          }
+        } else if (isRung(v.emergencies)) {
+          events.push({ event: 'cancelled', vault: v.id, txid });
+        } else {
+          // The recovery key swept it, or something unforeseen: worth a line, nothing to undo.
+          events.push({ event: 'deposit-spent', vault: v.id, txid });
+        }
+      } else if (prev === v.unvaultTxid && input.vout === 0) {
+        if (isRung(v.cancels)) events.push({ event: 'cancelled', vault: v.id, txid });
+        else events.push({ event: 'withdrawn', vault: v.id, txid, announced: announced.has(v.unvaultTxid) });
+      }
+    }
+  }
+  return events;
+}
