@@ -17,6 +17,7 @@ import { spendCommands } from './spend-commands.js';
 import { syncCommands } from './sync-commands.js';
 import { verifyCommands } from './verify-commands.js';
 import { walletCommands } from './wallet-commands.js';
+import { watchtowerRunCommand } from './watchtower-command.js';
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   datadir: { type: 'string', value: 'DIR', help: `data directory (default ${defaultDatadir()})` },
@@ -26,7 +27,7 @@ const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   ...BACKEND_OPTIONS,
 };
 
-export const COMMANDS: Command[] = [...walletCommands, ...spendCommands, ...syncCommands, ...nodeCommands, ...verifyCommands, serveCommand];
+export const COMMANDS: Command[] = [...walletCommands, ...spendCommands, ...syncCommands, ...nodeCommands, ...verifyCommands, serveCommand, watchtowerRunCommand];
 
 export interface Io {
   stdout: (s: string) => void;

@@ -10,7 +10,7 @@ import { hashToHex } from '../chain/bytes.js';
 import type { ChainChange } from '../chain/header-chain.js';
 import { HeaderError } from '../chain/header-rules.js';
 import { verifyMerkleBlock } from '../chain/merkle.js';
-import { parseTx, txid as txidOf } from '../chain/tx.js';
+import { parseTx, txid as txidOf, type Tx } from '../chain/tx.js';
 import type { ChainParams } from '../chain/params.js';
 import { CofferError } from '../api/errors.js';
 import type { HeaderStore } from '../db/header-store.js';
@@ -331,6 +331,41 @@ export class SpvClient implements ChainSource {
       if (timer) clearTimeout(timer);
       peer.off('message', listen);
     }
+  }
+
+  /**
+   * Until stop() is called: every transaction peers relay that matches `watch` reaches `onTx`, as
+   * soon as it is announced (the filter goes to every peer, present and future, and each is asked
+   * for its mempool once). For a watchtower, which must act within seconds, not at the next round.
+   * `onReady` hears of each peer once its filter is loaded.
+   */
+  watchRelay(watch: WatchSet, onTx: (tx: Tx, txid: Uint8Array) => void, onReady?: (peer: Peer) => void): () => void {
+    const attached = new Map<Peer, (m: Message) => void>();
+    const attach = (peer: Peer) => {
+      if (attached.has(peer) || peer.closed) return;
+      const listen = (m: Message) => {
+        if (m.type === 'inv') {
+          const items = m.items.filter((i) => (i.type & 0xff) === MSG_TX).map((i) => ({ type: MSG_TX, hash: i.hash }));
+          if (items.length > 0) peer.send({ type: 'getdata', items });
+        } else if (m.type === 'tx') {
+          onTx(m.tx, m.txid);
+        }
+      };
+      attached.set(peer, listen);
+      peer.on('message', listen);
+      this.loadFilter(peer, watch);
+      this.filtered.delete(peer); // a scan or mempool round reloads the wallet's own filter
+      peer.send({ type: 'mempool' });
+      // Peers answer in order: after the pong, the filter is in place.
+      peer.ping().then(() => onReady?.(peer), () => {});
+    };
+    for (const peer of this.pool.peers) attach(peer);
+    this.pool.on('peer', attach);
+    return () => {
+      this.pool.off('peer', attach);
+      for (const [peer, listen] of attached) peer.off('message', listen);
+      attached.clear();
+    };
   }
 
   bestHeight(): number | undefined {

@@ -1,0 +1,48 @@
+// `coffer watchtower run --package FILE [--connect HOST:PORT ...] [--min-feerate N]`: the headless
+// tower. Holds no key; prints one JSON line per event on stdout; reads withdrawal announcements
+// from the wallet as JSON lines on stdin; runs until interrupted.
+
+import fs from 'node:fs';
+import readline from 'node:readline';
+import { CofferError } from '../api/errors.js';
+import { WatchtowerRunner } from '../service/watchtower-runner.js';
+import { parsePackage } from '../vaults/watchtower.js';
+import { connectList } from './backend.js';
+import { stringOption, type Command } from './command.js';
+
+export const watchtowerRunCommand: Command = {
+  words: ['watchtower', 'run'],
+  summary: 'watch vaults from a keyless package and cancel any withdrawal the wallet did not announce',
+  options: {
+    package: { type: 'string', value: 'FILE', help: 'the package `coffer watchtower export` wrote' },
+    'min-feerate': { type: 'string', value: 'N', help: 'least fee rate for a cancel, sat/vB (default 2)' },
+  },
+  async run(ctx) {
+    const file = stringOption(ctx, 'package');
+    if (!file) throw new CofferError('usage', 'watchtower run needs --package FILE');
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new CofferError('file-unreadable', `The watchtower package ${file} cannot be read.`, { file, reason: (e as NodeJS.ErrnoException).code ?? 'unknown' });
+    }
+    const pkg = parsePackage(text);
+    const raw = stringOption(ctx, 'min-feerate') ?? '2';
+    const minFeerate = Number(raw);
+    if (!/^\d+(\.\d+)?$/.test(raw) || minFeerate < 1 || minFeerate > 10_000) throw new CofferError('usage', '--min-feerate must be a number from 1 to 10000');
+    const print = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), ...line })}\n`);
+    const tower = new WatchtowerRunner({ datadir: ctx.datadir, pkg, connect: connectList(ctx), minFeerate, print });
+    await tower.start();
+    const lines = readline.createInterface({ input: process.stdin });
+    lines.on('line', (l) => {
+      if (l.trim()) tower.announce(l);
+    });
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    lines.close();
+    tower.stop();
+    return undefined;
+  },
+};
