@@ -5,7 +5,7 @@ import { CofferError } from '../api/errors.js';
 import { ByteReader, DecodeError, equalBytes } from './bytes.js';
 import { merkleRootMutated } from './merkle.js';
 import { headerHash } from './sha256d.js';
-import { readTxFrom, txid as txidOf, type Tx } from './tx.js';
+import { readTx, txid as txidOf, type Tx } from './tx.js';
 
 export interface BlockTx {
   tx: Tx;
@@ -33,7 +33,7 @@ export function parseBlock(raw: Uint8Array): Block {
     const txs: BlockTx[] = [];
     for (let i = 0; i < n; i++) {
       const start = r.offset;
-      const tx = readTxFrom(r);
+      const tx = readTx(r);
       txs.push({ tx, raw: raw.slice(start, r.offset), txid: txidOf(tx) });
     }
     r.end('block');

@@ -67,9 +67,3 @@ export function hashMeetsTarget(hash: Uint8Array, offset: number, target: Uint32
   return true;
 }
 
-/** A 32-byte internal-order hash as a bigint. */
-export function hashToBigint(hash: Uint8Array): bigint {
-  let v = 0n;
-  for (let i = 31; i >= 0; i--) v = (v << 8n) | BigInt(hash[i]!);
-  return v;
-}

@@ -32,7 +32,8 @@ export function sha256d(data: Uint8Array): Uint8Array {
   return sha256(sha256(data));
 }
 
-function readTx(r: ByteReader): Tx {
+/** Read one transaction from a stream of several (blocks, messages). Throws DecodeError. */
+export function readTx(r: ByteReader): Tx {
   const version = r.i32le();
   let nIn = r.count(41);
   let segwit = false;
@@ -47,7 +48,8 @@ function readTx(r: ByteReader): Tx {
   for (let i = 0; i < nIn; i++) {
     const prevTxid = r.hash().slice();
     const vout = r.u32le();
-    const scriptSig = r.varBytes(10_000).slice();
+    // Script sizes are limited when scripts run, not in serialization (a large OP_RETURN is valid).
+    const scriptSig = r.varBytes().slice();
     const sequence = r.u32le();
     inputs.push({ prevTxid, vout, scriptSig, sequence, witness: [] });
   }
@@ -59,7 +61,7 @@ function readTx(r: ByteReader): Tx {
     if (value > MAX_MONEY) throw new DecodeError('output value above 21 million BTC');
     total += value;
     if (total > MAX_MONEY) throw new DecodeError('output total above 21 million BTC');
-    outputs.push({ value, script: r.varBytes(10_000).slice() });
+    outputs.push({ value, script: r.varBytes().slice() });
   }
   if (segwit) {
     let any = false;
@@ -87,11 +89,6 @@ export function parseTx(bytes: Uint8Array): Tx {
     }
     throw e;
   }
-}
-
-/** Read one transaction from a stream of several (blocks, messages). Throws DecodeError. */
-export function readTxFrom(r: ByteReader): Tx {
-  return readTx(r);
 }
 
 export function hasWitness(tx: Tx): boolean {

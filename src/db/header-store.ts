@@ -3,6 +3,7 @@
 // (network and start height). Loading checks linkage and rehashes only the tail.
 
 import fs from 'node:fs';
+import { CofferError } from '../api/errors.js';
 import path from 'node:path';
 import { HeaderChain, type ChainChange, type ChainStart } from '../chain/header-chain.js';
 import { HeaderError } from '../chain/header-rules.js';
@@ -92,9 +93,10 @@ export class HeaderStore {
       for (let i = 0; i < nb; i += CHUNK) {
         const n = Math.min(CHUNK, nb - i);
         const raw = rawBuf.subarray(0, n * 80);
-        if (fs.readSync(this.headersFd, raw, 0, raw.length, i * 80) !== raw.length) throw new Error('short read from headers.bin');
         const hashes = hashBuf.subarray(0, n * 32);
-        fs.readSync(this.hashesFd, hashes, 0, n * 32, i * 32);
+        // A file cut short under us: keep what was read, like a header that does not connect.
+        if (fs.readSync(this.headersFd, raw, 0, raw.length, i * 80) !== raw.length) break;
+        if (fs.readSync(this.hashesFd, hashes, 0, hashes.length, i * 32) !== hashes.length) break;
         this.chain.load(raw, hashes);
         loaded = i + n;
       }
@@ -127,7 +129,7 @@ export class HeaderStore {
   private readRecords(first: number, count: number): Uint8Array {
     const raw = new Uint8Array(count * 80);
     const got = fs.readSync(this.headersFd, raw, 0, raw.length, first * 80);
-    if (got !== raw.length) throw new Error('short read from headers.bin');
+    if (got !== raw.length) throw new CofferError('database-corrupt', 'The stored block headers are shorter than expected; Coffer will download them again if you delete headers.bin.', { reason: 'short-read' });
     return raw;
   }
 

@@ -52,6 +52,9 @@ export class RpcClient {
       throw new CofferError('usage', `--rpc-url must be a URL like http://127.0.0.1:8332, got "${url}"`);
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new CofferError('usage', '--rpc-url must use http or https');
+    // Credentials go in a cookie or password file, never the URL: fetch refuses them, and an
+    // error quoting the URL would then show the password.
+    if (parsed.username || parsed.password) throw new CofferError('usage', '--rpc-url must not contain a user or password; use --rpc-cookie or --rpc-user with --rpc-password-file');
     this.url = parsed.toString();
     this.authHeader = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`;
   }

@@ -17,7 +17,7 @@ import type { HeaderStore } from '../db/header-store.js';
 import { BloomFilter, BLOOM_UPDATE_ALL } from '../p2p/bloom.js';
 import { MAX_HEADERS, MSG_FILTERED_BLOCK, MSG_TX, type Message } from '../p2p/messages.js';
 import type { Peer, PeerTimeouts } from '../p2p/peer.js';
-import { PeerError } from '../p2p/peer.js';
+import { PeerError, PROTOCOL_VERSION } from '../p2p/peer.js';
 import { Pool } from '../p2p/pool.js';
 import type { ChainSource, FeeEstimates, ProvenBlock, ScanDecision, WatchSet } from './source.js';
 
@@ -119,7 +119,7 @@ export class SpvClient implements ChainSource {
       };
       peer.on('message', listen);
       try {
-        peer.send({ type: 'getheaders', version: 70016, locator: this.chain.locator(), stop: new Uint8Array(32) });
+        peer.send({ type: 'getheaders', version: PROTOCOL_VERSION, locator: this.chain.locator(), stop: new Uint8Array(32) });
         await peer.ping();
       } catch {
         return; // stalled or closed: the next peer takes over

@@ -7,7 +7,7 @@
 
 import { CofferError } from '../api/errors.js';
 import { ByteReader, ByteWriter, DecodeError } from '../chain/bytes.js';
-import { readTxFrom, serializeTx, txid, type Tx } from '../chain/tx.js';
+import { readTx, serializeTx, txid, type Tx } from '../chain/tx.js';
 import { MAX_BLOOM_FILTER_SIZE, MAX_HASH_FUNCS } from './bloom.js';
 import type { Frame } from './wire.js';
 
@@ -284,7 +284,7 @@ function readBody(command: string, r: ByteReader, payload: Uint8Array): Message 
       return { type: command, items };
     }
     case 'tx': {
-      const tx = readTxFrom(r);
+      const tx = readTx(r);
       return { type: 'tx', raw: payload.slice(), tx, txid: txid(tx) };
     }
     case 'merkleblock': {

@@ -1,9 +1,10 @@
 // Bitcoin amounts as text: exact decimal BTC <-> integer satoshis, never through floats.
 
 import { CofferError } from '../api/errors.js';
+import { MAX_MONEY } from '../chain/tx.js';
 
 export const SAT_PER_BTC = 100_000_000;
-export const MAX_MONEY_SAT = 21_000_000 * SAT_PER_BTC;
+export const MAX_MONEY_SAT = MAX_MONEY;
 
 /** Parse a decimal BTC amount ("0.001", "50", "50.00", ".5") into satoshis. */
 export function parseBtc(text: string): number {

@@ -8,6 +8,7 @@
 import { base58check as base58checkFactory } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { CofferError, type ErrorDetails } from '../api/errors.js';
+import { MAX_MONEY_SAT } from './amount.js';
 
 export const LABEL_TYPES = ['tx', 'addr', 'pubkey', 'input', 'output', 'xpub'] as const;
 export type LabelType = (typeof LABEL_TYPES)[number];
@@ -50,7 +51,6 @@ export const MAX_LABEL_CHARS = 255;
 export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_MAX_RECORDS = 1_000_000;
 
-const MAX_MONEY = 2_100_000_000_000_000;
 const MAX_INDEX = 0xffffffff; // inputs and outputs are counted by a u32 in transactions
 const MAX_HEIGHT = 0x7fffffff;
 const MAX_BIP32_INDEX = 0x7fffffff; // the number as written; hardening is the suffix
@@ -275,9 +275,9 @@ function readRecord(o: Record<string, unknown>, mode: 'import' | 'export'): { re
   const txLike = type === 'tx' || type === 'input' || type === 'output';
   if (txLike && o['height'] !== undefined) record.height = checkInt(o['height'], 'height', 0, MAX_HEIGHT);
   if (txLike && o['time'] !== undefined) record.time = checkTime(o['time']);
-  if (type === 'tx' && o['fee'] !== undefined) record.fee = checkInt(o['fee'], 'fee', 0, MAX_MONEY);
+  if (type === 'tx' && o['fee'] !== undefined) record.fee = checkInt(o['fee'], 'fee', 0, MAX_MONEY_SAT);
   if (txLike && o['value'] !== undefined) {
-    record.value = checkInt(o['value'], 'value', type === 'tx' ? -MAX_MONEY : 0, MAX_MONEY);
+    record.value = checkInt(o['value'], 'value', type === 'tx' ? -MAX_MONEY_SAT : 0, MAX_MONEY_SAT);
   }
   if (type !== 'tx' && type !== 'pubkey' && type !== 'xpub' && o['keypath'] !== undefined) {
     record.keypath = checkKeypath(o['keypath']);
