@@ -13,6 +13,8 @@ import { bcoinAddress, EmbeddedNode, readControl } from '../node/embedded-node.j
 import { readCookie, RpcClient } from '../node/rpc-client.js';
 import { RpcSource } from '../node/rpc-source.js';
 import { buildBip21, parsePaymentUri } from '../wallet/bip21.js';
+import { checkLabel } from '../wallet/labels.js';
+import { checkTransaction, HIGH_FEE_SHARE } from '../wallet/policy.js';
 import { exportLabels, importLabels, listUtxos, setFrozen } from './coins.js';
 import { networkPaths } from './datadir.js';
 import { fileLogger, type Logger } from './log.js';
@@ -177,6 +179,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private async doSync(): Promise<void> {
     const wallet = this.wallet;
     if (!wallet) return;
+    // A wallet never scanned (just restored) finds its whole past in the first round: no notices for that.
+    const quiet = this.known === undefined && wallet.meta('scan_height') === undefined;
     this.known ??= new Set(history(wallet).map((h) => h.txid));
     const known = this.known;
     try {
@@ -191,10 +195,11 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       for (const h of list) {
         if (known.has(h.txid)) continue;
         known.add(h.txid);
-        if (h.amount > 0) this.emitEvent({ type: 'transaction', txid: h.txid, amount: h.amount, confirmations: h.confirmations });
+        if (h.amount > 0 && !quiet) this.emitEvent({ type: 'transaction', txid: h.txid, amount: h.amount, confirmations: h.confirmations });
       }
     } catch (e) {
       const error = toWireError(e);
+      if (quiet) this.known = undefined; // the next round is still the first scan
       // No peer reachable (offline): keep the loaded header chain, which takes a while to reload,
       // and let the pool keep reconnecting. Anything else (a node that moved, a database error)
       // starts the source over next round.
@@ -216,7 +221,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
 
   private async initialise(network: Network, backend: BackendConfig, make: (w: WalletService) => { fingerprint: string }, password: string): Promise<{ fingerprint: string }> {
     if (this.wallets().includes(network)) throw new CofferError('wallet-exists', `There is already a ${network} wallet in this data directory.`);
-    await this.stop();
+    // The open wallet stays open until the new one exists: bad words or a short password change nothing.
     const w = WalletService.open({ datadir: this.datadir, network, logger: this.log });
     let fingerprint: string;
     try {
@@ -295,7 +300,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     'wallet.utxos': () => listUtxos(this.requireWallet()),
     'wallet.freeze': ({ outpoint, frozen }) => setFrozen(this.requireWallet(), parseOutpoint(outpoint), frozen),
     'wallet.setLabel': ({ type, ref, label }) => {
-      withDbErrors(() => putLabel(this.requireWallet().database, { type, ref, label }));
+      const checked = checkLabel(type, ref, label);
+      withDbErrors(() => putLabel(this.requireWallet().database, { type, ...checked }));
       return { ok: true as const };
     },
     'wallet.descriptors': () => this.requireWallet().descriptors(),
@@ -326,13 +332,29 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       // Plan inside a transaction that is rolled back: a preview hands out no change address.
       let preview: Results['send.preview'] | undefined;
       try {
-        w.database.transaction(() => {
-          const plan = new SpendService(w, loadWalletState(w), Number(w.meta('tip_height') ?? '0')).plan(req, () => w.nextChange());
-          const vsize = Math.ceil(plan.weight / 4);
-          const change = plan.changeIndex !== undefined ? plan.outputs[plan.changeIndex]!.value : 0;
-          preview = { fee: plan.fee, vsize, feerate: Math.round((plan.fee / vsize) * 100) / 100, feeSource: rate.source, change, amountSent: plan.amountSent, highFee: plan.amountSent > 0 && plan.fee > plan.amountSent * 0.05, inputs: plan.inputs.length, outpoints: plan.inputs.map((i) => `${hashToHex(i.txid)}:${i.vout}`), feeRateUsed: rate.feeRate };
-          throw new RollBack();
-        })();
+        // The write lock up front, as every spend takes it (nextChange writes, then rolls back).
+        withDbErrors(() =>
+          w.database.transaction(() => {
+            const plan = new SpendService(w, loadWalletState(w), Number(w.meta('tip_height') ?? '0')).plan(req, () => w.nextChange());
+            // The checks confirm will make, so a preview never approves what the send refuses.
+            const outputs = plan.outputs.map((o) => ({ script: o.script, value: o.value }));
+            const checked = checkTransaction({ weight: plan.weight, fee: plan.fee, outputs, amountSent: plan.amountSent, acceptHighFee: true });
+            const change = plan.changeIndex !== undefined ? plan.outputs[plan.changeIndex]!.value : 0;
+            preview = {
+              fee: plan.fee,
+              vsize: checked.vsize,
+              feerate: Math.round(checked.feeRate * 100) / 100,
+              feeSource: rate.source,
+              change,
+              amountSent: plan.amountSent,
+              highFee: plan.amountSent > 0 && plan.fee / plan.amountSent > HIGH_FEE_SHARE,
+              inputs: plan.inputs.length,
+              outpoints: plan.inputs.map((i) => `${hashToHex(i.txid)}:${i.vout}`),
+              feeRateUsed: rate.feeRate,
+            };
+            throw new RollBack();
+          }).immediate(),
+        );
       } catch (e) {
         if (!(e instanceof RollBack)) throw e;
       }
@@ -361,13 +383,18 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     },
     'settings.get': () => {
       const w = this.requireWallet();
-      return { autoLockMinutes: w.setting('auto-lock-minutes'), backend: this.backend(), network: w.network };
+      // The RPC password stays in the core: the form leaves it empty to keep the saved one.
+      const { password: _saved, ...backend } = this.backend() as BackendConfig & { password?: string };
+      return { autoLockMinutes: w.setting('auto-lock-minutes'), backend: backend as BackendConfig, network: w.network };
     },
     'settings.set': async (p) => {
       const w = this.requireWallet();
       if (p.autoLockMinutes !== undefined) w.setSetting('auto-lock-minutes', String(p.autoLockMinutes));
       if (p.backend) {
-        w.setMeta('backend', JSON.stringify(p.backend));
+        const saved = this.backend();
+        const next = p.backend as BackendConfig;
+        const keep = next.kind === 'rpc' && !next.password && saved.kind === 'rpc' && saved.password && saved.url === next.url && saved.user === next.user;
+        w.setMeta('backend', JSON.stringify(keep ? { ...next, password: saved.password } : next));
         await this.syncing;
         this.sync?.close();
         this.sync = undefined;
@@ -412,7 +439,9 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
 
   private async feeRate(given: number | undefined, preset: 'fast' | 'normal' | 'slow' | undefined): Promise<{ feeRate: number; source: string }> {
     const w = this.requireWallet();
-    if (given !== undefined || preset === undefined || preset === 'normal') return chooseFeeRate(w, await this.syncSession(), given);
+    // A rate the user chose needs no estimate: do not wait for a running sync round.
+    if (given !== undefined) return { feeRate: given, source: 'given' };
+    if (preset === undefined || preset === 'normal') return chooseFeeRate(w, await this.syncSession(), undefined);
     const est = await (await this.syncSession()).fees();
     const value = est[preset] ?? Math.max(est.floor, w.setting(preset === 'fast' ? 'fee-rate-fast' : 'fee-rate-slow'));
     return { feeRate: value, source: est[preset] !== undefined ? est.source : `preset fee-rate-${preset}` };

@@ -9,11 +9,12 @@ import * as btc from '@scure/btc-signer';
 import { base64 } from '@scure/base';
 import { CofferError } from '../api/errors.js';
 import { hashToHex } from '../chain/bytes.js';
-import { parseTx, txid as txidOf } from '../chain/tx.js';
+import { parseTx, txid as txidOf, vsize } from '../chain/tx.js';
 import { withDbErrors } from '../db/database.js';
 import { getTxStatus, setTxStatus, upsertTx } from '../db/tx-store.js';
+import { listFrozen } from '../db/spend-store.js';
 import { buildPsbt } from '../wallet/psbt-builder.js';
-import { checkTransaction, dustThreshold, inputWeight, outputWeight, txOverheadWeight } from '../wallet/policy.js';
+import { checkTransaction, dustThreshold, feeForWeight, inputWeight, outputWeight, txOverheadWeight, vsizeOf } from '../wallet/policy.js';
 import type { WalletState } from '../wallet/wallet-state.js';
 import { faultPoint } from './fault.js';
 import { KeyOrigins, signWithSeed, SpendService, type PlanRequest } from './spend-service.js';
@@ -261,8 +262,20 @@ export function abandon(wallet: WalletService, txid: Uint8Array): { txid: string
   const w = loadWalletState(wallet).get(txid);
   if (status === undefined || !w) throw new CofferError('unknown-transaction', `This wallet has no transaction ${hashToHex(txid)}.`);
   if (w.confirmation) throw new CofferError('cannot-bump', 'A confirmed transaction cannot be abandoned.', { txid: hashToHex(txid) });
+  refuseWithChildren(loadWalletState(wallet), txid, 'abandoned');
   withDbErrors(() => setTxStatus(wallet.database, txid, 'abandoned'));
   return { txid: hashToHex(txid), abandoned: true };
+}
+
+/** A transaction another of ours spends from cannot go away alone: that one would lose its inputs. */
+function refuseWithChildren(state: WalletState, txid: Uint8Array, what: 'abandoned' | 'replaced'): void {
+  const children = state.children(txid);
+  if (children.length > 0) {
+    throw new CofferError('cannot-bump', `Another of your transactions spends from this one, so it cannot be ${what} alone; deal with ${hashToHex(children[0]!.txid)} first.`, {
+      txid: hashToHex(txid),
+      child: hashToHex(children[0]!.txid),
+    });
+  }
 }
 
 export interface BumpResult extends SendResult {
@@ -280,11 +293,12 @@ export async function bump(wallet: WalletService, sync: WalletSync, txid: Uint8A
     const old = state.get(txid);
     if (!old) throw new CofferError('unknown-transaction', `This wallet has no transaction ${hashToHex(txid)}.`);
     if (old.confirmation) throw new CofferError('cannot-bump', 'The transaction is already confirmed.', { txid: hashToHex(txid) });
+    refuseWithChildren(state, txid, 'replaced');
     if (!old.tx.inputs.every((i) => i.sequence < 0xfffffffe)) throw new CofferError('cannot-bump', 'The transaction does not signal replaceability (BIP125).');
     const prevouts = old.tx.inputs.map((i) => state.get(i.prevTxid)?.tx.outputs[i.vout]);
     if (prevouts.some((p) => !p || !state.ownerOf(p.script))) throw new CofferError('cannot-bump', 'Only a transaction that spends this wallet\'s coins can be replaced.');
     const oldFee = prevouts.reduce((n, p) => n + p!.value, 0) - old.tx.outputs.reduce((n, o) => n + o.value, 0);
-    const oldVsize = vsizeOfTx(old.raw);
+    const oldVsize = vsize(old.tx);
     if (feeRate <= oldFee / oldVsize) {
       throw new CofferError('fee-too-low', `The new fee rate must be above the old one (${(oldFee / oldVsize).toFixed(2)} sat/vB).`, {
         feeRate,
@@ -321,9 +335,6 @@ export async function bump(wallet: WalletService, sync: WalletSync, txid: Uint8A
   });
 }
 
-function vsizeOfTx(raw: Uint8Array): number {
-  return Math.ceil(btc.Transaction.fromRaw(raw, { allowUnknownOutputs: true }).weight / 4);
-}
 
 export interface CpfpResult extends SendResult {
   parent: string;
@@ -347,14 +358,17 @@ export async function cpfp(wallet: WalletService, sync: WalletSync, outpoint: { 
     const prevouts = parent.tx.inputs.map((i) => state.get(i.prevTxid)?.tx.outputs[i.vout]);
     const parentFeeKnown = prevouts.every((p) => p !== undefined);
     const parentFee = parentFeeKnown ? prevouts.reduce((n, p) => n + p!.value, 0) - parent.tx.outputs.reduce((n, o) => n + o.value, 0) : 0;
-    const parentVsize = vsizeOfTx(parent.raw);
+    const parentVsize = vsize(parent.tx);
     const service = new SpendService(wallet, state, tip(wallet));
     const utxo = state.utxos().find((u) => u.vout === outpoint.vout && hashToHex(u.txid) === hashToHex(outpoint.txid));
     if (!utxo) throw new CofferError('invalid-outpoint', 'That output is already spent.');
+    if (listFrozen(wallet.database).some((o) => o.vout === outpoint.vout && hashToHex(o.txid) === hashToHex(outpoint.txid))) {
+      throw new CofferError('invalid-outpoint', 'That output is frozen; unfreeze it to spend it.');
+    }
     const change = wallet.nextChange();
     const childWeight = txOverheadWeight(1, 1, true) + inputWeight(service.origins.kindOf(utxo.owner)) + outputWeight(change.script);
-    const childVsize = Math.ceil(childWeight / 4);
-    const fee = Math.max(Math.ceil(feeRate * (parentVsize + childVsize)) - parentFee, childVsize);
+    const childVsize = vsizeOf(childWeight);
+    const fee = Math.max(feeForWeight((parentVsize + childVsize) * 4, feeRate) - parentFee, childVsize);
     const value = out.value - fee;
     const dust = dustThreshold(change.script);
     if (value < dust) {

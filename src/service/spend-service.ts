@@ -164,6 +164,9 @@ export class SpendService {
     if (req.inputs && req.inputs.length > 0) {
       const all = new Map(this.state.utxos().map((u) => [outpointKey(u.txid, u.vout), u]));
       const frozen = new Set(listFrozen(this.wallet.database).map((o) => outpointKey(o.txid, o.vout)));
+      const named = req.inputs.map((o) => outpointKey(o.txid, o.vout));
+      const twice = named.find((k, i) => named.indexOf(k) !== i);
+      if (twice) throw new CofferError('invalid-outpoint', `${twice} is named twice.`, { outpoint: twice });
       required = req.inputs.map((o) => {
         const k = outpointKey(o.txid, o.vout);
         const u = all.get(k);

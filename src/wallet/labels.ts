@@ -292,6 +292,19 @@ function checkLimit(v: number | undefined, fallback: number, name: string): numb
   return v;
 }
 
+/**
+ * One label as the user typed it, checked as an import would check it: a valid ref (returned in
+ * its one spelling) and a label with no line breaks or control characters. `invalid-labels`.
+ */
+export function checkLabel(type: LabelType, ref: string, label: string): { ref: string; label: string } {
+  try {
+    return { ref: checkRef(type, ref), label: checkText(label, 'label') };
+  } catch (e) {
+    if (e instanceof RecordProblem) throw invalid(`The label cannot be saved: ${e.message}.`, { reason: e.message });
+    throw e;
+  }
+}
+
 /** UTF-8 length of the text as it was read, stopping early once past `limit`. */
 function utf8Length(text: string, limit: number): number {
   if (text.length > limit) return text.length; // every UTF-16 unit is at least one byte

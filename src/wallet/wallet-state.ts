@@ -141,6 +141,12 @@ export class WalletState {
     this.txs.delete(hex(txid));
   }
 
+  /** Our transactions that spend an output of `txid`: replacing or abandoning it would orphan them. */
+  children(txid: Uint8Array): WalletTx[] {
+    const id = hex(txid);
+    return [...this.txs.values()].filter((w) => w.tx.inputs.some((i) => hex(i.prevTxid) === id));
+  }
+
   /** Forget the confirmation of transactions in blocks above `height` (a reorg). */
   unconfirmAbove(height: number): WalletTx[] {
     const out: WalletTx[] = [];

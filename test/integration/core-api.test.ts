@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus, CofferEvent } from '../../src/api/contract.js';
 import type { Result } from '../../src/api/errors.js';
 import { Core } from '../../src/service/core.js';
+import { nullLogger } from '../../src/service/log.js';
+import { WalletService } from '../../src/service/wallet-service.js';
 import { startNode, waitFor, type RegtestNode } from '../helpers/regtest.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -139,6 +141,45 @@ describe('core API', () => {
     expect(value<{ autoLockMinutes: number }>(await core.call('settings.get', {})).autoLockMinutes).toBe(7);
     expect(code(await core.call('settings.set', { autoLockMinutes: 99999 }))).toBe('usage');
     expect(code(await core.call('node.mine', { blocks: 1 }))).toBe('backend-unavailable');
+  });
+
+  it('keeps an RPC password in the core: never sent back, kept when the form leaves it empty', async () => {
+    const rpc = { kind: 'rpc', url: 'http://127.0.0.1:1/', user: 'alice', password: 'rpc-s3cret' };
+    value(await core.call('settings.set', { backend: rpc }));
+    const shown = value<{ backend: Record<string, unknown> }>(await core.call('settings.get', {}));
+    expect(shown.backend).toEqual({ kind: 'rpc', url: 'http://127.0.0.1:1/', user: 'alice' });
+    expect(JSON.stringify(shown)).not.toContain('rpc-s3cret');
+    value(await core.call('settings.set', { backend: { kind: 'rpc', url: 'http://127.0.0.1:1/', user: 'alice' } }));
+    const saved = () => {
+      const w = WalletService.open({ datadir, network: 'regtest', logger: nullLogger });
+      try {
+        return JSON.parse(w.meta('backend')!) as { password?: string };
+      } finally {
+        w.close();
+      }
+    };
+    expect(saved().password).toBe('rpc-s3cret');
+    // Another user of the node does not inherit it.
+    value(await core.call('settings.set', { backend: { kind: 'rpc', url: 'http://127.0.0.1:1/', user: 'bob' } }));
+    expect(saved().password).toBeUndefined();
+    value(await core.call('settings.set', { backend: NOWHERE }));
+  });
+
+  it('refuses a coin named twice, and a failed restore of another network leaves this wallet open', async () => {
+    const op = `${'cd'.repeat(32)}:0`;
+    const r = await core.call('send.preview', { recipients: [{ address: 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080', amount: 10_000 }], feeRate: 2, inputs: [op, op] });
+    expect(code(r)).toBe('invalid-outpoint');
+    expect(r.ok ? '' : r.error.message).toContain('named twice');
+    expect(code(await core.call('wallet.restore', { network: 'test', mnemonic: 'not valid words at all', password: PASSWORD, script: 'wpkh', backend: NOWHERE }))).toBe('invalid-mnemonic');
+    expect(value<AppStatus>(await core.call('app.status', {})).open?.network).toBe('regtest');
+    expect(value<{ confirmed: number }>(await core.call('wallet.summary', {})).confirmed).toBe(0);
+  });
+
+  it('checks a label like an import would: a bad ref or a line break is invalid-labels', async () => {
+    expect(code(await core.call('wallet.setLabel', { type: 'tx', ref: 'foo', label: 'x' }))).toBe('invalid-labels');
+    expect(code(await core.call('wallet.setLabel', { type: 'tx', ref: 'ab'.repeat(32), label: 'two\nlines' }))).toBe('invalid-labels');
+    value(await core.call('wallet.setLabel', { type: 'tx', ref: 'AB'.repeat(32), label: 'Rent' }));
+    expect(value<{ text: string }>(await core.call('labels.export', {})).text).toContain(`"ref":"${'ab'.repeat(32)}"`);
   });
 
   it('reopens the last wallet, locked, after a restart', async () => {

@@ -51,6 +51,9 @@ describe('WalletState', () => {
     expect(h[1]).toMatchObject({ amount: -61_000, fee: 1_000, confirmations: 0 });
     expect(s.utxos().map((u) => u.value)).toEqual([39_000]);
     expect(s.isRelevant(s.get(s.all()[1]!.txid)!.tx)).toBe(true);
+    // The spend is the fund's child, so the fund could not be abandoned or replaced alone.
+    expect(s.children(s.all()[0]!.txid).map((w) => w.txid)).toEqual([s.all()[1]!.txid]);
+    expect(s.children(s.all()[1]!.txid)).toEqual([]);
   });
 
   it('a reorg unconfirms; reconcile drops confirmations the chain does not back', () => {

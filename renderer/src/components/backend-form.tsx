@@ -97,7 +97,7 @@ export function BackendForm({ network, value, onChange, idPrefix }: { network: s
             <Field label="RPC user">
               {(p) => <input {...p} value={value.user ?? ''} autoComplete="off" data-testid={`${idPrefix}/rpc-user`} onChange={(e) => onChange({ ...value, user: e.target.value })} />}
             </Field>
-            <Field label="RPC password">
+            <Field label="RPC password" hint="Kept by the core, never shown again; leave empty to keep the saved one.">
               {(p) => <input {...p} type="password" value={value.password ?? ''} autoComplete="off" data-testid={`${idPrefix}/rpc-password`} onChange={(e) => onChange({ ...value, password: e.target.value })} />}
             </Field>
           </div>
