@@ -3,7 +3,7 @@
 // goes away. Free of Electron: `post` and `receive` are wired to a MessagePortMain by core-host.ts.
 
 import type { CallMessage, CofferEvent, Method } from '../src/api/contract.js';
-import type { WireError } from '../src/api/errors.js';
+import { toWireError, type WireError } from '../src/api/errors.js';
 import type { WireReply } from './ipc-router.js';
 
 export const CORE_GONE: WireError = {
@@ -11,7 +11,7 @@ export const CORE_GONE: WireError = {
   message: 'The Coffer core stopped, so this request could not finish. Restart Coffer.',
 };
 
-const BAD_REPLY: WireReply = { ok: false, error: { code: 'internal', message: 'An unexpected internal error occurred.' } };
+const BAD_REPLY: WireReply = { ok: false, error: toWireError(undefined) };
 
 export interface CoreLink {
   call(method: Method, params: unknown): Promise<WireReply>;

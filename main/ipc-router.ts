@@ -3,7 +3,7 @@
 // only then forward it to the core.
 
 import { parseCall, type Method } from '../src/api/contract.js';
-import type { WireError } from '../src/api/errors.js';
+import { toWireError, type WireError } from '../src/api/errors.js';
 import { APP_HOST, APP_SCHEME } from './channels.js';
 
 /** A reply as it crosses IPC: the core's value, or an error with a code the renderer branches on. */
@@ -31,6 +31,11 @@ export function isAppUrl(url: string | undefined): boolean {
   return u.protocol === `${APP_SCHEME}:` && u.hostname === APP_HOST && u.port === '' && u.username === '' && u.password === '';
 }
 
+/** The one permission granted, to the one origin: writing (sanitized) text to the clipboard. */
+export function mayUse(permission: string, url: string | undefined): boolean {
+  return permission === 'clipboard-sanitized-write' && isAppUrl(url);
+}
+
 /**
  * Only our one window's main frame, showing our own pages, may call the core. A subframe, another
  * webContents (a devtools window, a future helper) or a page from elsewhere may not.
@@ -43,7 +48,7 @@ export function usageError(message: string): WireReply {
   return { ok: false, error: { code: 'usage', message } };
 }
 
-const INTERNAL: WireReply = { ok: false, error: { code: 'internal', message: 'An unexpected internal error occurred.' } };
+const INTERNAL: WireReply = { ok: false, error: toWireError(undefined) };
 
 export interface RouterDeps<S> {
   isTrustedSender(sender: S): boolean;

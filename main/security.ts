@@ -2,12 +2,14 @@
 // navigation, no new windows, no <webview>. The renderer needs none of these to show a wallet.
 
 import { app, type Session, type WebContents } from 'electron';
+import { mayUse } from './ipc-router.js';
 
 /** Deny-all handlers on a session (the window uses the default session). */
 export function hardenSession(ses: Session): void {
-  // Camera, notifications, clipboard-read, geolocation...: refused without asking the user.
-  ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  ses.setPermissionCheckHandler(() => false);
+  // Camera, notifications, clipboard-read, geolocation...: refused without asking the user. Only
+  // our own page may write to the clipboard (the Copy buttons); it can never read it.
+  ses.setPermissionRequestHandler((_contents, permission, callback, details) => callback(mayUse(permission, details.requestingUrl)));
+  ses.setPermissionCheckHandler((_contents, permission, requestingOrigin) => mayUse(permission, requestingOrigin));
   ses.setDevicePermissionHandler(() => false);
   // The CSP already forbids remote origins; this also stops anything the CSP does not cover
   // (a favicon, a prefetch) from reaching the network.

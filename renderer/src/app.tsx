@@ -67,8 +67,6 @@ export function App() {
         setRevision((r) => r + 1);
       } else if (e.type === 'locked') {
         void refresh();
-      } else if (e.type === 'status') {
-        setStatus(e.status);
       }
     });
   }, [refresh, toast]);
@@ -153,7 +151,7 @@ export function App() {
       <main className="content" data-testid={`screen/${view}`}>
         {view === 'dashboard' ? <Dashboard revision={revision} status={status} go={go} onChanged={() => { void refresh(); setRevision((r) => r + 1); }} /> : null}
         {view === 'send' ? <Send revision={revision} network={open.network} go={go} onSent={(t) => { toast(t); setRevision((r) => r + 1); }} /> : null}
-        {view === 'receive' ? <Receive revision={revision} /> : null}
+        {view === 'receive' ? <Receive /> : null}
         {view === 'history' ? <History revision={revision} selected={selectedTx} select={setSelectedTx} /> : null}
         {view === 'coins' ? <Coins revision={revision} /> : null}
         {view === 'settings' ? <Settings revision={revision} onChanged={refresh} /> : null}

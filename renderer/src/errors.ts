@@ -17,9 +17,9 @@ const SENTENCES: Record<string, string> = {
   'fee-too-high': 'The fee is unusually high. Review it and confirm that you mean it.',
   'wallet-locked': 'The wallet is locked. Unlock it with your password.',
   'no-peers': 'Coffer cannot reach any Bitcoin peer right now. It will keep trying.',
-  'backend-unavailable': 'The connection to your Bitcoin node is not available right now.',
   'keystore-corrupt': 'The wallet file is damaged. Restore the wallet from your recovery words.',
   'database-busy': 'Coffer is busy with another task. Try again in a moment.',
+  usage: 'Coffer could not accept that input. Check the values you entered.',
   internal: 'Something went wrong inside Coffer. Your coins are safe; try again, and restart Coffer if it keeps happening.',
 };
 

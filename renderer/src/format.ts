@@ -21,17 +21,22 @@ export function signedBtc(sats: number): string {
 
 export type Unit = 'btc' | 'sats';
 
+const MAX_SATS = 21_000_000 * SATS_PER_BTC;
+
 /** Parse what the user typed; undefined when it is not a valid amount in that unit. */
 export function parseAmount(text: string, unit: Unit): number | undefined {
   const t = text.trim().replace(/[_\s,]/g, '');
+  let sats: number;
   if (unit === 'sats') {
     if (!/^\d{1,16}$/.test(t)) return undefined;
-    const n = Number(t);
-    return Number.isSafeInteger(n) ? n : undefined;
+    sats = Number(t);
+  } else {
+    const m = /^(\d{0,8})(?:\.(\d{0,8}))?$/.exec(t);
+    if (!m || (m[1] === '' && (m[2] ?? '') === '')) return undefined;
+    sats = Number(m[1] || '0') * SATS_PER_BTC + Number((m[2] ?? '').padEnd(8, '0'));
   }
-  const m = /^(\d{0,8})(?:\.(\d{0,8}))?$/.exec(t);
-  if (!m || (m[1] === '' && (m[2] ?? '') === '')) return undefined;
-  return Number(m[1] || '0') * SATS_PER_BTC + Number((m[2] ?? '').padEnd(8, '0'));
+  // No amount above the 21 million bitcoin that can ever exist.
+  return sats <= MAX_SATS ? sats : undefined;
 }
 
 /** The amount as it would be typed in a unit (for switching units without changing the value). */

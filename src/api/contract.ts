@@ -168,8 +168,7 @@ export type CofferEvent =
   | { type: 'transaction'; txid: string; amount: number; confirmations: number }
   /** Balances, history or the tip changed: screens showing them reload. */
   | { type: 'wallet-changed' }
-  | { type: 'locked' }
-  | { type: 'status'; status: AppStatus };
+  | { type: 'locked' };
 
 export type Reply<M extends Method> = { ok: true; value: Results[M] } | { ok: false; error: WireError };
 

@@ -14,7 +14,7 @@ export const watchtowerRunCommand: Command = {
   words: ['watchtower', 'run'],
   summary: 'watch vaults from a keyless package and cancel any withdrawal the wallet did not announce',
   options: {
-    package: { type: 'string', value: 'FILE', help: 'the package `coffer watchtower export` wrote' },
+    package: { type: 'string', value: 'FILE', help: 'the keyless package (format coffer-watchtower, version 1)' },
     'min-feerate': { type: 'string', value: 'N', help: 'least fee rate for a cancel, sat/vB (default 2)' },
   },
   async run(ctx) {

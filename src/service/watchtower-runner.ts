@@ -5,15 +5,18 @@
 
 import path from 'node:path';
 import { hex } from '@scure/base';
+import { hexToHash } from '../chain/bytes.js';
 import { chainParams } from '../chain/params.js';
 import type { Tx } from '../chain/tx.js';
 import { HeaderStore } from '../db/header-store.js';
 import type { Network } from '../keys/networks.js';
-import type { WatchSet } from '../node/source.js';
+import { outpointBytes, type WatchSet } from '../node/source.js';
 import { SpvClient } from '../node/spv.js';
 import { react, verifyAnnouncement, type TowerPackage } from '../vaults/watchtower.js';
 import { ensureDir, networkPaths } from './datadir.js';
 import { chainStartFor } from './wallet-sync.js';
+
+const RETRY_MS = 10_000;
 
 export interface TowerOptions {
   datadir: string;
@@ -25,10 +28,7 @@ export interface TowerOptions {
 }
 
 function outpoint(txidHex: string, vout: number): Uint8Array {
-  const o = new Uint8Array(36);
-  o.set(hex.decode(txidHex).reverse());
-  new DataView(o.buffer).setUint32(32, vout, true);
-  return o;
+  return outpointBytes(hexToHash(txidHex)!, vout);
 }
 
 /** Deposit outpoints and unvault outputs: a peer relays any transaction spending one of them. */
@@ -85,6 +85,8 @@ export class WatchtowerRunner {
     this.opts.print({ event: 'announcement', vault, unvaultTxid });
   }
 
+  private readonly retries = new Set<NodeJS.Timeout>();
+
   private async onTx(tx: Tx): Promise<void> {
     const spv = this.spv;
     if (!spv) return;
@@ -101,15 +103,23 @@ export class WatchtowerRunner {
       this.opts.print({ event: 'unvault', vault: e.vault, txid: e.unvaultTxid, announced: false });
       try {
         const peers = await spv.announce(hex.decode(raw));
+        if (peers === 0) throw new Error('no peer took the cancel');
         this.opts.print({ ...cancel, peers });
       } catch (err) {
-        this.handled.delete(e.unvaultTxid); // try again when it is seen again
-        this.opts.print({ event: 'cancel-failed', vault: e.vault, cancelTxid: e.cancelTxid, reason: err instanceof Error ? err.message : 'error' });
+        // A peer announces a transaction once: do not wait to see the unvault again, retry.
+        this.handled.delete(e.unvaultTxid);
+        this.opts.print({ event: 'cancel-failed', vault: e.vault, cancelTxid: e.cancelTxid, reason: err instanceof Error ? err.message : 'error', retryInSeconds: RETRY_MS / 1000 });
+        const timer = setTimeout(() => {
+          this.retries.delete(timer);
+          void this.onTx(tx);
+        }, RETRY_MS);
+        this.retries.add(timer);
       }
     }
   }
 
   stop(): void {
+    for (const t of this.retries) clearTimeout(t);
     this.stopRelay?.();
     this.spv?.stop();
     this.store?.close();

@@ -12,9 +12,15 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { CofferError } from '../api/errors.js';
 import { segwitV0SighashAll, SIGHASH_ALL } from '../chain/sighash.js';
 import { txid as txidOf, vsize, type Tx } from '../chain/tx.js';
-import { dustThreshold } from '../wallet/policy.js';
+import { scripts } from '../keys/address.js';
+import { RBF_SEQUENCE } from '../wallet/psbt-builder.js';
+import { dustThreshold, feeForWeight, MAX_FEE_RATE, MIN_RELAY_FEE_RATE } from '../wallet/policy.js';
 
-const OP_0 = 0x00;
+/** The P2WSH output script of a witness script. */
+export function p2wsh(witnessScript: Uint8Array): Uint8Array {
+  return scripts.p2wsh(sha256(witnessScript));
+}
+
 const OP_1 = 0x51;
 const OP_IF = 0x63;
 const OP_ELSE = 0x67;
@@ -27,17 +33,17 @@ const OP_CHECKSEQUENCEVERIFY = 0xb2;
 export const ANCHOR_WITNESS_SCRIPT = Uint8Array.of(OP_1);
 /**
  * P2WSH(OP_TRUE) rather than Core 28's pay-to-anchor (witness v1): every node relays its spend,
- * bcoin and Core before 28 included, which treat a v1 spend as non-standard.
+ * bcoin and Core before 28 included, which treat a v1 spend as non-standard. Without TRUC (v3)
+ * limits anyone may also attach a large low-rate child to pin a cancel; the fee ladder is the
+ * answer until the nodes Coffer supports relay v3 packages.
  */
-export const ANCHOR_SCRIPT = Uint8Array.of(OP_0, 32, ...sha256(ANCHOR_WITNESS_SCRIPT));
+export const ANCHOR_SCRIPT = p2wsh(ANCHOR_WITNESS_SCRIPT);
 /** The P2WSH dust limit. */
 export const ANCHOR_VALUE = 330;
 /** Presigned cancel fee rates (sat/vB): the tower broadcasts the cheapest that meets the need. */
 export const DEFAULT_CANCEL_FEERATES = [2, 5, 10, 25, 50, 100, 250, 500] as const;
 /** BIP68: a relative lock in blocks is the sequence number itself, at most 0xffff. */
 export const MAX_DELAY = 0xffff;
-/** nSequence of presigned inputs: final for BIP68, signals BIP125. */
-const SEQUENCE_RBF = 0xfffffffd;
 /** A DER signature with low S is at most 71 bytes, plus the sighash byte. */
 const MAX_SIG_BYTES = 72;
 
@@ -80,10 +86,6 @@ export function unvaultScript(k: Uint8Array, hot: Uint8Array, delay: number): Ui
   return Uint8Array.of(OP_IF, 33, ...k, OP_CHECKSIG, OP_ELSE, ...pushNumber(delay), OP_CHECKSEQUENCEVERIFY, OP_DROP, 33, ...hot, OP_CHECKSIG, OP_ENDIF);
 }
 
-/** The P2WSH output script of a witness script. */
-export function p2wsh(witnessScript: Uint8Array): Uint8Array {
-  return Uint8Array.of(OP_0, 32, ...sha256(witnessScript));
-}
 
 /** Witness selecting the IF branch (`k`) or the ELSE branch (recovery / hot key). */
 function witness(sig: Uint8Array, branchIf: boolean, script: Uint8Array): Uint8Array[] {
@@ -151,10 +153,10 @@ function ladder(from: Outpoint, script: Uint8Array, req: PresignRequest): Rung[]
   const dust = dustThreshold(req.recoveryScript);
   const rungs: Rung[] = [];
   for (const feerate of [...req.cancelFeerates].sort((a, b) => a - b)) {
-    const fee = Math.ceil(size * feerate);
+    const fee = feeForWeight(size * 4, feerate);
     const out = from.value - fee - ANCHOR_VALUE;
     if (out < dust) break;
-    const tx = spend(from, script, true, SEQUENCE_RBF, [{ value: out, script: req.recoveryScript }, { value: ANCHOR_VALUE, script: ANCHOR_SCRIPT }], req.k);
+    const tx = spend(from, script, true, RBF_SEQUENCE, [{ value: out, script: req.recoveryScript }, { value: ANCHOR_VALUE, script: ANCHOR_SCRIPT }], req.k);
     rungs.push({ feerate, fee, vsize: vsize(tx), tx });
   }
   return rungs;
@@ -166,14 +168,19 @@ function ladder(from: Outpoint, script: Uint8Array, req: PresignRequest): Rung[]
  * for its unvault and at least one cancel.
  */
 export function presign(req: PresignRequest): PresignedSet {
+  for (const rate of [req.unvaultFeerate, ...req.cancelFeerates]) {
+    if (!(rate >= MIN_RELAY_FEE_RATE && rate <= MAX_FEE_RATE)) {
+      throw new CofferError('invalid-setting', `Fee rates must be from ${MIN_RELAY_FEE_RATE} to ${MAX_FEE_RATE} sat/vB.`, { feeRate: rate });
+    }
+  }
   const kPub = secp256k1.getPublicKey(req.k, true);
   const dScript = depositScript(kPub, req.recoveryKey);
   const uScript = unvaultScript(kPub, req.hotKey, req.delay);
   const uOut = p2wsh(uScript);
-  const unvaultFee = Math.ceil(spendVsize(dScript, true, [uOut, ANCHOR_SCRIPT]) * req.unvaultFeerate);
+  const unvaultFee = feeForWeight(spendVsize(dScript, true, [uOut, ANCHOR_SCRIPT]) * 4, req.unvaultFeerate);
   const unvaultValue = req.deposit.value - unvaultFee - ANCHOR_VALUE;
   if (unvaultValue < dustThreshold(uOut)) throw new CofferError('amount-below-dust', 'The vault amount does not cover the fees of its presigned transactions.');
-  const unvault = spend(req.deposit, dScript, true, SEQUENCE_RBF, [{ value: unvaultValue, script: uOut }, { value: ANCHOR_VALUE, script: ANCHOR_SCRIPT }], req.k);
+  const unvault = spend(req.deposit, dScript, true, RBF_SEQUENCE, [{ value: unvaultValue, script: uOut }, { value: ANCHOR_VALUE, script: ANCHOR_SCRIPT }], req.k);
   const unvaultOutput = { txid: txidOf(unvault), vout: 0, value: unvaultValue };
   const cancels = ladder(unvaultOutput, uScript, req);
   const emergencies = ladder(req.deposit, dScript, req);
@@ -185,7 +192,7 @@ export function presign(req: PresignRequest): PresignedSet {
 
 /** After the delay: the hot key spends the unvault output to `to` (BIP68: sequence = delay). */
 export function withdrawal(from: Outpoint, uScript: Uint8Array, delay: number, hotKey: Uint8Array, to: Uint8Array, feerate: number): Tx {
-  const fee = Math.ceil(spendVsize(uScript, false, [to]) * feerate);
+  const fee = feeForWeight(spendVsize(uScript, false, [to]) * 4, feerate);
   const out = from.value - fee;
   if (out < dustThreshold(to)) throw new CofferError('amount-below-dust', 'After the fee nothing spendable would be left.');
   return spend(from, uScript, false, delay, [{ value: out, script: to }], hotKey);
@@ -193,8 +200,8 @@ export function withdrawal(from: Outpoint, uScript: Uint8Array, delay: number, h
 
 /** The recovery key spends a deposit output (a stray deposit, or in an emergency) to `to`. */
 export function recoverySweep(from: Outpoint, dScript: Uint8Array, recoveryKey: Uint8Array, to: Uint8Array, feerate: number): Tx {
-  const fee = Math.ceil(spendVsize(dScript, false, [to]) * feerate);
+  const fee = feeForWeight(spendVsize(dScript, false, [to]) * 4, feerate);
   const out = from.value - fee;
   if (out < dustThreshold(to)) throw new CofferError('amount-below-dust', 'After the fee nothing spendable would be left.');
-  return spend(from, dScript, false, SEQUENCE_RBF, [{ value: out, script: to }], recoveryKey);
+  return spend(from, dScript, false, RBF_SEQUENCE, [{ value: out, script: to }], recoveryKey);
 }

@@ -3,7 +3,7 @@
 // destination), plus the public key that signs the wallet's own withdrawal announcements. Leaking
 // it lets someone cancel a withdrawal early, nothing more.
 //
-// The tower looks at every transaction it sees (mempool or block). An unvault of one of its
+// The tower looks at every transaction its peers relay (the mempool; blocks are not scanned yet). An unvault of one of its
 // vaults that the wallet did not announce gets the cheapest presigned cancel that meets the fee
 // need at once; a need above the top rung is flagged for a CPFP through the cancel's anchor.
 
@@ -161,8 +161,18 @@ export function react(pkg: TowerPackage, tx: Tx, announced: ReadonlySet<string>,
           events.push({ event: 'deposit-spent', vault: v.id, txid });
         }
       } else if (prev === v.unvaultTxid && input.vout === 0) {
-        if (isRung(v.cancels)) events.push({ event: 'cancelled', vault: v.id, txid });
-        else events.push({ event: 'withdrawn', vault: v.id, txid, announced: announced.has(v.unvaultTxid) });
+        if (isRung(v.cancels)) {
+          events.push({ event: 'cancelled', vault: v.id, txid });
+        } else if (announced.has(v.unvaultTxid)) {
+          events.push({ event: 'withdrawn', vault: v.id, txid, announced: true });
+        } else {
+          // The unvault went by unseen (the tower was down): the top rung may still replace an
+          // unconfirmed withdrawal, and a CPFP through its anchor helps it further.
+          events.push({ event: 'withdrawn', vault: v.id, txid, announced: false });
+          const rung = v.cancels[v.cancels.length - 1]!;
+          const cancelTxid = hashToHex(txidOf(parseTx(hex.decode(rung.hex))));
+          events.push({ event: 'cancel', vault: v.id, unvaultTxid: v.unvaultTxid, cancelTxid, feerate: rung.feerate, cpfp: true, hex: rung.hex });
+        }
       }
     }
   }

@@ -46,7 +46,10 @@ describe('renderer security in the browser shell', () => {
       page,
       `new Promise((resolve) => {
         const seen = [];
-        document.addEventListener('securitypolicyviolation', (e) => seen.push(e.violatedDirective));
+        document.addEventListener('securitypolicyviolation', (e) => {
+          seen.push(e.violatedDirective);
+          if (seen.length === 2) resolve(seen);
+        });
         const s = document.createElement('script');
         s.textContent = 'window.__injected = 1';
         document.body.append(s);
@@ -54,15 +57,22 @@ describe('renderer security in the browser shell', () => {
         img.setAttribute('onerror', 'window.__handler = 1');
         img.src = 'data:,not-an-image';
         document.body.append(img);
-        setTimeout(() => resolve(seen), 500);
+        setTimeout(() => resolve(seen), 10000);
       })`,
     );
     expect(await inPage(page, 'typeof window.__injected')).toBe('undefined');
     expect(await inPage(page, 'typeof window.__handler')).toBe('undefined');
     expect(violations.some((d) => d.startsWith('script-src'))).toBe(true);
     // A string timer is compiled by the page itself, so the policy's missing 'unsafe-eval' applies.
-    await inPage(page, `setTimeout('window.__timer = 1', 0)`);
-    await new Promise((r) => setTimeout(r, 300));
+    const blockedEval = await inPage<string>(
+      page,
+      `new Promise((resolve) => {
+        document.addEventListener('securitypolicyviolation', (e) => resolve(e.blockedURI));
+        setTimeout('window.__timer = 1', 0);
+        setTimeout(() => resolve('no violation'), 10000);
+      })`,
+    );
+    expect(blockedEval).toBe('eval');
     expect(await inPage(page, 'typeof window.__timer')).toBe('undefined');
   });
 
@@ -71,10 +81,13 @@ describe('renderer security in the browser shell', () => {
       watched.page,
       `new Promise((resolve) => {
         const seen = [];
-        document.addEventListener('securitypolicyviolation', (e) => seen.push(e.effectiveDirective + ' ' + e.blockedURI));
+        document.addEventListener('securitypolicyviolation', (e) => {
+          seen.push(e.effectiveDirective + ' ' + e.blockedURI);
+          if (seen.length === 2) resolve(seen);
+        });
         fetch('http://127.0.0.1:9/x').catch(() => {});
         try { new WebSocket('ws://127.0.0.1:9/'); } catch {}
-        setTimeout(() => resolve(seen), 500);
+        setTimeout(() => resolve(seen), 10000);
       })`,
     );
     expect(blocked).toEqual(expect.arrayContaining(['connect-src http://127.0.0.1:9/x', 'connect-src ws://127.0.0.1:9/']));

@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { METHOD_NAMES, METHODS, type CallMessage, type CofferEvent } from '../../src/api/contract.js';
 import { ERROR_CODES } from '../../src/api/errors.js';
 import { CORE_GONE, createCoreLink } from '../../main/core-link.js';
-import { createRouter, isAppUrl, isTrustedSender, type SenderInfo, type WireReply } from '../../main/ipc-router.js';
+import { createRouter, isAppUrl, isTrustedSender, mayUse, type SenderInfo, type WireReply } from '../../main/ipc-router.js';
 
 const WINDOW_ID = 7;
 const GOOD: SenderInfo = { webContentsId: WINDOW_ID, isMainFrame: true, url: 'app://coffer/index.html' };
@@ -45,6 +45,14 @@ describe('sender check', () => {
     ['no window at all', GOOD, undefined],
   ])('refuses %s', (_name, sender, windowId) => {
     expect(isTrustedSender(sender, windowId)).toBe(false);
+  });
+
+  it('grants only clipboard writes, only to app://coffer', () => {
+    expect(mayUse('clipboard-sanitized-write', 'app://coffer/index.html')).toBe(true);
+    expect(mayUse('clipboard-sanitized-write', 'app://coffer')).toBe(true);
+    expect(mayUse('clipboard-sanitized-write', 'https://evil.example/')).toBe(false);
+    expect(mayUse('clipboard-sanitized-write', undefined)).toBe(false);
+    for (const p of ['clipboard-read', 'media', 'notifications', 'geolocation', 'openExternal']) expect(mayUse(p, 'app://coffer/')).toBe(false);
   });
 
   it('reads app URLs strictly', () => {

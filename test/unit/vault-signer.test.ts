@@ -39,7 +39,7 @@ describe('presigner worker', () => {
     await expect(a.sign(request)).rejects.toThrow(/one vault only/);
   });
 
-  it('turns a bad request into a typed error, and the key is gone after it', async () => {
+  it('turns a bad request into a typed error, and the presigner cannot be used again', async () => {
     const p = await Presigner.open(WORKER);
     const err = await p.sign({ ...request, deposit: { ...request.deposit, value: 500 } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CofferError);

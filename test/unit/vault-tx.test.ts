@@ -119,6 +119,10 @@ describe('the presigned set', () => {
     expect(small.cancels.length).toBeGreaterThan(0);
     for (const r of small.cancels) expect(r.tx.outputs[0]!.value).toBeGreaterThanOrEqual(294);
     expect(() => presign(request({ deposit: { ...deposit, value: 1_000 } }))).toThrow(CofferError);
+    for (const bad of [0, -5, 0.5, Number.NaN, 20_000]) {
+      expect(() => presign(request({ cancelFeerates: [2, bad] })), String(bad)).toThrow(/Fee rates must be/);
+      expect(() => presign(request({ unvaultFeerate: bad })), String(bad)).toThrow(/Fee rates must be/);
+    }
   });
 
   it('a signature by k does not cover a changed transaction', () => {

@@ -53,7 +53,18 @@ export function BackupWords({ password, onDone, onLater }: { password: string; o
     }
   };
 
-  if (!words) return <section className="card" aria-busy="true"><ErrorNote text={error} testId="backup/error" /></section>;
+  if (!words) {
+    return (
+      <section className="card" aria-busy={error === undefined}>
+        <ErrorNote text={error} testId="backup/error" />
+        {error && onLater ? (
+          <button type="button" className="secondary" onClick={onLater} data-testid="backup/back">
+            Back
+          </button>
+        ) : null}
+      </section>
+    );
+  }
   if (step === 'show') {
     return (
       <section className="card" data-testid="backup/show">

@@ -65,7 +65,7 @@ export function Coins({ revision }: { revision: number }) {
                     {c.txid.slice(0, 10)}…:{c.vout}
                   </td>
                   <td className="mono small">{c.address}</td>
-                  <td className="num">{btc(c.value)}</td>
+                  <td className="num" data-testid="coin/value">{btc(c.value)}</td>
                   <td>{c.confirmations}</td>
                   <td>
                     <LabelCell outpoint={op} initial={c.label ?? ''} onSaved={(e) => (e ? setError(e) : setChanged((n) => n + 1))} />

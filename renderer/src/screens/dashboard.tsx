@@ -14,7 +14,6 @@ import { BackupWords } from './backup-words.js';
 function BackupReminder({ onDone }: { onDone: () => void }) {
   const [stage, setStage] = useState<'note' | 'password' | 'words'>('note');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | undefined>(undefined);
   if (stage === 'words') return <BackupWords password={password} onDone={onDone} onLater={() => setStage('note')} />;
   return (
     <section className="card warning" data-testid="dashboard/backup-reminder">
@@ -28,14 +27,10 @@ function BackupReminder({ onDone }: { onDone: () => void }) {
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            setError(undefined);
-            call('wallet.reveal', { password })
-              .then(() => setStage('words'))
-              .catch((err: unknown) => setError(sentence(err)));
+            setStage('words');
           }}
         >
           <Field label="Password">{(p) => <input {...p} type="password" autoFocus value={password} onChange={(e) => setPassword(e.target.value)} />}</Field>
-          <ErrorNote text={error} testId="dashboard/backup-error" />
           <button type="submit">Show my words</button>
         </form>
       )}

@@ -101,6 +101,11 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
 
   const go = (s: Step) => {
     setError(undefined);
+    // Leaving a form forgets what was typed in it (words, passwords).
+    if (s === 'welcome') {
+      setMnemonic('');
+      setV(initial());
+    }
     setStep(s);
   };
 

@@ -5,10 +5,10 @@ import { CopyButton } from '../components/copy-button.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { Qr } from '../components/qr.js';
 import { sentence } from '../errors.js';
-import { parseAmount, type Unit } from '../format.js';
+import { amountInput, parseAmount, type Unit } from '../format.js';
 import { useLoad } from '../use-load.js';
 
-export function Receive({ revision }: { revision: number }) {
+export function Receive() {
   const [fresh, setFresh] = useState(0);
   const address = useLoad(() => call('wallet.address', { fresh: fresh > 0 }), fresh);
   const [amount, setAmount] = useState('');
@@ -16,7 +16,6 @@ export function Receive({ revision }: { revision: number }) {
   const [label, setLabel] = useState('');
   const [uri, setUri] = useState<string | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
-  void revision; // the address stays until the user asks for a new one
 
   const addr = address.data?.address;
   const sats = amount.trim() ? parseAmount(amount, unit) : undefined;
@@ -64,7 +63,12 @@ export function Receive({ revision }: { revision: number }) {
               </Field>
               <Field label="Unit">
                 {(p) => (
-                  <select {...p} value={unit} onChange={(e) => setUnit(e.target.value as Unit)} data-testid="receive/unit">
+                  <select {...p} value={unit} onChange={(e) => {
+                      const u = e.target.value as Unit;
+                      // The same value in the other unit, as on the send screen.
+                      if (sats !== undefined) setAmount(amountInput(sats, u));
+                      setUnit(u);
+                    }} data-testid="receive/unit">
                     <option value="btc">BTC</option>
                     <option value="sats">sats</option>
                   </select>

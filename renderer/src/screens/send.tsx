@@ -40,7 +40,7 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
   const feeParams = 'custom' in fee ? { feeRate: customRate! } : { feePreset: fee.preset };
 
   /** Read the recipient: a BIP21 request fills in the amount and label it carries. */
-  const readRecipient = async (text: string): Promise<string | undefined> => {
+  const readRecipient = async (text: string): Promise<{ address: string; amountSat?: number } | undefined> => {
     if (!text.trim()) return undefined;
     try {
       const r = await call('uri.parse', { text });
@@ -50,7 +50,7 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
         setAmount(amountInput(r.amountSat, unit));
       }
       if (r.label && !label) setLabel(r.label);
-      return r.address;
+      return r.amountSat !== undefined ? { address: r.address, amountSat: r.amountSat } : { address: r.address };
     } catch (e) {
       setToError(sentence(e));
       return undefined;
@@ -61,12 +61,14 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
     setError(undefined);
     setBusy(true);
     try {
-      const address = await readRecipient(to);
-      if (!address) {
+      const recipient = await readRecipient(to);
+      if (!recipient) {
         if (!to.trim()) setToError('Paste the address or payment request you were given.');
         return;
       }
-      const value = max ? ('max' as const) : sats;
+      const { address } = recipient;
+      // The request's own amount wins: the state set from it has not re-rendered yet.
+      const value = recipient.amountSat ?? (max ? ('max' as const) : sats);
       if (value === undefined || value === 0) return setError('Enter an amount like 0.001 BTC or 100000 sats.');
       const preview = await call('send.preview', { recipients: [{ address, amount: value }], ...feeParams });
       setAcceptHigh(false);
