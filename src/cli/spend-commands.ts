@@ -5,7 +5,7 @@ import { CofferError } from '../api/errors.js';
 import { hexToHash } from '../chain/bytes.js';
 import { networkPaths } from '../service/datadir.js';
 import { fileLogger } from '../service/log.js';
-import { abandon, broadcastPsbt, bump, chooseFeeRate, combinePsbts, cpfp, createPsbt, finalizePsbt, readPsbt, send, signPsbt } from '../service/spend-flows.js';
+import { abandon, broadcastPsbt, bump, chooseFeeRate, combinePsbts, cpfp, createPsbt, finalizePsbt, presetRate, readPsbt, send, signPsbt, type FeePreset } from '../service/spend-flows.js';
 import { parseOutpoint, type Outpoint, type Recipient } from '../service/spend-service.js';
 import { WalletSync } from '../service/wallet-sync.js';
 import type { WalletService } from '../service/wallet-service.js';
@@ -143,11 +143,11 @@ export const spendCommands: Command[] = [
     run: (ctx) =>
       withSync(ctx, async (wallet, sync) => {
         const est = await sync.fees();
-        const preset = (k: 'fee-rate-fast' | 'fee-rate-normal' | 'fee-rate-slow') => Math.max(est.floor, wallet.setting(k));
+        const rate = (p: FeePreset) => presetRate(wallet, est, p).feeRate;
         return {
-          fast: est.fast ?? preset('fee-rate-fast'),
-          normal: est.normal ?? preset('fee-rate-normal'),
-          slow: est.slow ?? preset('fee-rate-slow'),
+          fast: rate('fast'),
+          normal: rate('normal'),
+          slow: rate('slow'),
           floor: est.floor,
           source: est.normal !== undefined ? est.source : `presets (${est.source} floor)`,
         };

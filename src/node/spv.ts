@@ -353,6 +353,7 @@ export class SpvClient implements ChainSource {
       };
       attached.set(peer, listen);
       peer.on('message', listen);
+      peer.once('close', () => attached.delete(peer));
       this.loadFilter(peer, watch);
       this.filtered.delete(peer); // a scan or mempool round reloads the wallet's own filter
       peer.send({ type: 'mempool' });

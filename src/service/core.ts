@@ -18,7 +18,7 @@ import { checkTransaction, HIGH_FEE_SHARE } from '../wallet/policy.js';
 import { exportLabels, importLabels, listUtxos, setFrozen } from './coins.js';
 import { networkPaths } from './datadir.js';
 import { fileLogger, type Logger } from './log.js';
-import { chooseFeeRate, send } from './spend-flows.js';
+import { presetRate, send, type FeePreset } from './spend-flows.js';
 import { parseOutpoint, SpendService } from './spend-service.js';
 import { putLabel } from '../db/spend-store.js';
 import { withDbErrors } from '../db/database.js';
@@ -378,8 +378,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     'fees.get': async () => {
       const w = this.requireWallet();
       const est = await (await this.syncSession()).fees();
-      const preset = (k: 'fee-rate-fast' | 'fee-rate-normal' | 'fee-rate-slow') => Math.max(est.floor, w.setting(k));
-      return { fast: est.fast ?? preset('fee-rate-fast'), normal: est.normal ?? preset('fee-rate-normal'), slow: est.slow ?? preset('fee-rate-slow'), floor: est.floor, source: est.normal !== undefined ? est.source : 'presets' };
+      const rate = (p: FeePreset) => presetRate(w, est, p).feeRate;
+      return { fast: rate('fast'), normal: rate('normal'), slow: rate('slow'), floor: est.floor, source: est.normal !== undefined ? est.source : 'presets' };
     },
     'settings.get': () => {
       const w = this.requireWallet();
@@ -441,10 +441,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     const w = this.requireWallet();
     // A rate the user chose needs no estimate: do not wait for a running sync round.
     if (given !== undefined) return { feeRate: given, source: 'given' };
-    if (preset === undefined || preset === 'normal') return chooseFeeRate(w, await this.syncSession(), undefined);
-    const est = await (await this.syncSession()).fees();
-    const value = est[preset] ?? Math.max(est.floor, w.setting(preset === 'fast' ? 'fee-rate-fast' : 'fee-rate-slow'));
-    return { feeRate: value, source: est[preset] !== undefined ? est.source : `preset fee-rate-${preset}` };
+    return presetRate(w, await (await this.syncSession()).fees(), preset ?? 'normal');
   }
 
   /** Regtest with the embedded node: mine to the wallet's next address, then sync. */

@@ -18,6 +18,7 @@ import { checkTransaction, dustThreshold, feeForWeight, inputWeight, outputWeigh
 import type { WalletState } from '../wallet/wallet-state.js';
 import { faultPoint } from './fault.js';
 import { KeyOrigins, signWithSeed, SpendService, type PlanRequest } from './spend-service.js';
+import type { FeeEstimates } from '../node/source.js';
 import { loadWalletState, type WalletSync } from './wallet-sync.js';
 import type { WalletService } from './wallet-service.js';
 
@@ -96,9 +97,16 @@ export async function chooseFeeRate(wallet: WalletService, sync: WalletSync, giv
     if (!(given > 0) || given > 1_000_000) throw new CofferError('usage', '--feerate must be a positive number of sat/vB');
     return { feeRate: given, source: 'given' };
   }
-  const est = await sync.fees();
-  if (est.normal !== undefined) return { feeRate: est.normal, source: est.source };
-  return { feeRate: Math.max(est.floor, wallet.setting('fee-rate-normal')), source: 'preset fee-rate-normal' };
+  return presetRate(wallet, await sync.fees(), 'normal');
+}
+
+export type FeePreset = 'fast' | 'normal' | 'slow';
+
+/** One preset's rate: the backend's estimate, else the wallet's setting, never below the relay floor. */
+export function presetRate(wallet: WalletService, est: FeeEstimates, preset: FeePreset): FeeChoice {
+  const e = est[preset];
+  if (e !== undefined) return { feeRate: e, source: est.source };
+  return { feeRate: Math.max(est.floor, wallet.setting(`fee-rate-${preset}`)), source: `preset fee-rate-${preset}` };
 }
 
 function tip(wallet: WalletService): number {
