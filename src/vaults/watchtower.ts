@@ -31,6 +31,8 @@ const vaultSchema = z
   })
   .strict();
 
+const announcementSchema = z.object({ vault: z.string().min(1).max(64), unvaultTxid: z.string().regex(TXID), signature: z.string().regex(/^[0-9a-f]{128}$/) }).strict();
+
 const packageSchema = z
   .object({
     format: z.literal('coffer-watchtower'),
@@ -38,7 +40,11 @@ const packageSchema = z
     network: z.enum(['main', 'test', 'signet', 'regtest']),
     /** x-only public key (hex) whose BIP340 signatures announce the wallet's own withdrawals. */
     announceKey: z.string().regex(/^[0-9a-f]{64}$/),
+    /** The wallet's tip when it wrote the package: a tower that never ran scans blocks from here. */
+    height: z.number().int().nonnegative().max(100_000_000).optional(),
     vaults: z.array(vaultSchema).max(10_000),
+    /** Withdrawals the wallet started (BIP340 signatures by announceKey), written before each unvault is broadcast. */
+    announcements: z.array(announcementSchema).max(10_000).optional(),
   })
   .strict();
 
