@@ -46,6 +46,8 @@ export const ERROR_CODES = [
   'datadir-unusable',
   'port-unavailable',
   'invalid-watchtower-package',
+  'unknown-vault',
+  'vault-not-ready',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

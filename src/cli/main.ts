@@ -17,6 +17,7 @@ import { spendCommands } from './spend-commands.js';
 import { syncCommands } from './sync-commands.js';
 import { verifyCommands } from './verify-commands.js';
 import { walletCommands } from './wallet-commands.js';
+import { vaultCommands } from './vault-commands.js';
 import { watchtowerRunCommand } from './watchtower-command.js';
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
@@ -27,7 +28,7 @@ const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   ...BACKEND_OPTIONS,
 };
 
-export const COMMANDS: Command[] = [...walletCommands, ...spendCommands, ...syncCommands, ...nodeCommands, ...verifyCommands, serveCommand, watchtowerRunCommand];
+export const COMMANDS: Command[] = [...walletCommands, ...spendCommands, ...syncCommands, ...nodeCommands, ...verifyCommands, ...vaultCommands, serveCommand, watchtowerRunCommand];
 
 export interface Io {
   stdout: (s: string) => void;

@@ -5,7 +5,8 @@ import { CofferError } from '../api/errors.js';
 import { hexToHash } from '../chain/bytes.js';
 import { networkPaths } from '../service/datadir.js';
 import { fileLogger } from '../service/log.js';
-import { abandon, broadcastPsbt, bump, chooseFeeRate, combinePsbts, cpfp, createPsbt, finalizePsbt, presetRate, readPsbt, send, signPsbt, type FeePreset } from '../service/spend-flows.js';
+import { abandon, broadcastPsbt, bump, chooseFeeRate, combinePsbts, cpfp, createPsbt, finalizePsbt, readPsbt, send, signPsbt } from '../service/spend-flows.js';
+import { presetRate, type FeePreset } from '../service/wallet-service.js';
 import { parseOutpoint, type Outpoint, type Recipient } from '../service/spend-service.js';
 import { WalletSync } from '../service/wallet-sync.js';
 import type { WalletService } from '../service/wallet-service.js';
@@ -34,7 +35,7 @@ function recipients(ctx: Context): Recipient[] {
   });
 }
 
-function feeRateOption(ctx: Context): number | undefined {
+export function feeRateOption(ctx: Context): number | undefined {
   const f = stringOption(ctx, 'feerate');
   if (f === undefined) return undefined;
   if (!/^\d{1,7}(\.\d{1,3})?$/.test(f) || Number(f) <= 0) throw new CofferError('usage', '--feerate must be a positive number of sat/vB');
@@ -58,7 +59,7 @@ async function hintHighFee<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** Open the wallet, connect the backend, and bring the wallet up to date before acting. */
-async function withSync<T>(ctx: Context, fn: (wallet: WalletService, sync: WalletSync) => Promise<T>, opts: { sync: boolean }): Promise<T> {
+export async function withSync<T>(ctx: Context, fn: (wallet: WalletService, sync: WalletSync) => Promise<T>, opts: { sync: boolean }): Promise<T> {
   const wallet = ctx.wallet();
   wallet.info();
   const log = fileLogger(networkPaths(ctx.datadir, ctx.network).logs);

@@ -18,13 +18,13 @@ import { checkTransaction, HIGH_FEE_SHARE } from '../wallet/policy.js';
 import { exportLabels, importLabels, listUtxos, setFrozen } from './coins.js';
 import { networkPaths } from './datadir.js';
 import { fileLogger, type Logger } from './log.js';
-import { presetRate, send, type FeePreset } from './spend-flows.js';
+import { send } from './spend-flows.js';
 import { parseOutpoint, SpendService } from './spend-service.js';
 import { putLabel } from '../db/spend-store.js';
 import { withDbErrors } from '../db/database.js';
 import { history, summary, transaction } from './views.js';
 import { loadWalletState, spvSource, WalletSync, type SourceFactory } from './wallet-sync.js';
-import { WalletService } from './wallet-service.js';
+import { presetRate, WalletService, type FeePreset } from './wallet-service.js';
 
 export const VERSION = '0.1.0';
 /** How often the open wallet syncs; a regtest node is local and cheap to ask. */

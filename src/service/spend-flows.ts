@@ -18,9 +18,8 @@ import { checkTransaction, dustThreshold, feeForWeight, inputWeight, outputWeigh
 import type { WalletState } from '../wallet/wallet-state.js';
 import { faultPoint } from './fault.js';
 import { KeyOrigins, signWithSeed, SpendService, type PlanRequest } from './spend-service.js';
-import type { FeeEstimates } from '../node/source.js';
 import { loadWalletState, type WalletSync } from './wallet-sync.js';
-import type { WalletService } from './wallet-service.js';
+import { presetRate, type WalletService } from './wallet-service.js';
 
 export interface FeeChoice {
   feeRate: number;
@@ -86,7 +85,7 @@ async function spendOnce<R extends SendResult>(
   return { ...built!.result, broadcast: true };
 }
 
-function signAll(wallet: WalletService, psbt: btc.Transaction, expected: number): void {
+export function signAll(wallet: WalletService, psbt: btc.Transaction, expected: number): void {
   const signed = wallet.withSeed((seed) => signWithSeed(psbt, seed, wallet.network));
   if (signed !== expected) throw new CofferError('invalid-psbt', `Only ${signed} of ${expected} inputs could be signed.`);
 }
@@ -100,21 +99,13 @@ export async function chooseFeeRate(wallet: WalletService, sync: WalletSync, giv
   return presetRate(wallet, await sync.fees(), 'normal');
 }
 
-export type FeePreset = 'fast' | 'normal' | 'slow';
-
-/** One preset's rate: the backend's estimate, else the wallet's setting, never below the relay floor. */
-export function presetRate(wallet: WalletService, est: FeeEstimates, preset: FeePreset): FeeChoice {
-  const e = est[preset];
-  if (e !== undefined) return { feeRate: e, source: est.source };
-  return { feeRate: Math.max(est.floor, wallet.setting(`fee-rate-${preset}`)), source: `preset fee-rate-${preset}` };
-}
 
 function tip(wallet: WalletService): number {
   return Number(wallet.meta('tip_height') ?? '0');
 }
 
 /** Finalize, extract and check a signed transaction against Coffer's policy. */
-function finish(psbt: btc.Transaction, amountSent: number, acceptHighFee: boolean): { raw: Uint8Array; txid: Uint8Array; fee: number; vsize: number; feeRate: number } {
+export function finish(psbt: btc.Transaction, amountSent: number, acceptHighFee: boolean): { raw: Uint8Array; txid: Uint8Array; fee: number; vsize: number; feeRate: number } {
   try {
     if (!psbt.isFinal) psbt.finalize();
   } catch (e) {
@@ -147,7 +138,7 @@ export async function send(wallet: WalletService, sync: WalletSync, req: SendReq
 }
 
 /** Broadcast a transaction already recorded; a definite rejection abandons it so its coins free up. */
-async function broadcastRecorded(sync: WalletSync, txid: Uint8Array, raw: Uint8Array): Promise<void> {
+export async function broadcastRecorded(sync: WalletSync, txid: Uint8Array, raw: Uint8Array): Promise<void> {
   try {
     await sync.broadcast(txid, raw);
   } catch (e) {

@@ -23,6 +23,7 @@ import {
 } from '../keys/keystore.js';
 import { entropyToWords, generateEntropy, mnemonicToSeed, parseMnemonic, type Language } from '../keys/mnemonic.js';
 import type { Network } from '../keys/networks.js';
+import type { FeeEstimates } from '../node/source.js';
 import { currentReceive, DEFAULT_GAP_LIMIT, derivationTarget, nextReceive } from '../wallet/address-pool.js';
 import { openDatabase, withDbErrors, type Db } from '../db/database.js';
 import { checkpoint, insertKeystore, readKeystore, replaceKeystore } from '../db/keystore-store.js';
@@ -74,6 +75,15 @@ export const SETTINGS = {
   'fee-rate-slow': { default: 2, min: 1, max: 10_000 },
 } as const;
 export type SettingKey = keyof typeof SETTINGS;
+
+export type FeePreset = 'fast' | 'normal' | 'slow';
+
+/** One preset's rate: the backend's estimate, else the wallet's setting, never below the relay floor. */
+export function presetRate(wallet: WalletService, est: FeeEstimates, preset: FeePreset): { feeRate: number; source: string } {
+  const e = est[preset];
+  if (e !== undefined) return { feeRate: e, source: est.source };
+  return { feeRate: Math.max(est.floor, wallet.setting(`fee-rate-${preset}`)), source: `preset fee-rate-${preset}` };
+}
 
 export function isSettingKey(k: string): k is SettingKey {
   return Object.hasOwn(SETTINGS, k);

@@ -18,7 +18,8 @@ import { WalletState, type Balance } from '../wallet/wallet-state.js';
 import { networkPaths } from './datadir.js';
 import { faultPoint } from './fault.js';
 import type { Logger } from './log.js';
-import type { WalletService } from './wallet-service.js';
+import { serveTowers, VaultTracker } from './vault-tracker.js';
+import { presetRate, type WalletService } from './wallet-service.js';
 
 /** Blocks this far before a wallet's creation time are scanned too (clock skew, MTP). */
 const BIRTHDAY_MARGIN_SECONDS = 2 * 60 * 60;
@@ -88,12 +89,14 @@ export class WalletSync {
   private chain: HeaderChain | undefined;
   /** Addresses derived per account/chain when the filter was last built. */
   private watched = new Map<string, number>();
+  readonly vaults: VaultTracker;
 
   constructor(wallet: WalletService, opts: SyncOptions) {
     this.wallet = wallet;
     this.opts = opts;
     this.params = chainParams(wallet.network);
     this.state = loadWalletState(wallet);
+    this.vaults = new VaultTracker(wallet, opts.log);
   }
 
   /** First block to scan: the restore birthday, the block at the creation time, or genesis. */
@@ -175,7 +178,13 @@ export class WalletSync {
       progress?.({ phase: 'mempool', height: chain.height });
       await source.mempool(this.watchSet(), (raw) => this.unconfirmed(raw), wait);
     }
+    try {
+      serveTowers(this.wallet);
+    } catch (e) {
+      this.opts.log.warn('vault.towers-unserved', { code: e instanceof CofferError ? e.code : 'internal' });
+    }
     await this.rebroadcastPending();
+    await this.vaults.guard(chain.height, presetRate(this.wallet, await source.fees(), 'fast').feeRate, (raw) => source.broadcast(raw));
     const tip = chain.describeTip();
     withDbErrors(() => {
       this.wallet.setMeta('tip_height', String(tip.height));
@@ -191,6 +200,12 @@ export class WalletSync {
     } finally {
       this.close();
     }
+  }
+
+  /** Hand a transaction that is not the wallet's (a vault's presigned one) to the network. */
+  async relay(raw: Uint8Array): Promise<void> {
+    await this.open();
+    await this.source.broadcast(raw);
   }
 
   /** Hand a transaction to the network; on success it stops being pending. */
@@ -217,7 +232,7 @@ export class WalletSync {
     for (const t of listTxs(this.wallet.database)) {
       if (t.status !== 'pending' || t.confirmation) continue;
       const w = this.state.get(txidOfRaw(t.raw));
-      if (!w) continue;
+      if (!w || !this.vaults.mayBroadcast(w.txid)) continue;
       try {
         await this.broadcast(w.txid, t.raw);
       } catch (e) {
@@ -230,9 +245,10 @@ export class WalletSync {
   private reconcile(chain: HeaderChain): void {
     const hashAt = (h: number) => (h >= chain.baseHeight && h <= chain.height ? chain.hashAt(h) : undefined);
     const lost = this.state.reconcile(hashAt);
+    const vaultLost = this.vaults.reconcile(hashAt);
     const scan = this.scanned();
     const scanOk = !scan || (scan.hash !== undefined && hashToHex(hashAt(scan.height) ?? new Uint8Array(32)) === hashToHex(scan.hash));
-    if (lost.length === 0 && scanOk) return;
+    if (lost.length === 0 && vaultLost === 0 && scanOk) return;
     withDbErrors(() =>
       this.wallet.database.transaction(() => {
         for (const w of lost) unconfirmTx(this.wallet.database, w.txid);
@@ -256,6 +272,7 @@ export class WalletSync {
     withDbErrors(() =>
       this.wallet.database.transaction(() => {
         for (const w of lost) unconfirmTx(this.wallet.database, w.txid);
+        this.vaults.unconfirmAbove(c.forkHeight);
         if (scan && scan.height > c.forkHeight) {
           // The fork block is the parent of the first new header.
           this.wallet.setMeta('scan_height', String(c.forkHeight));
@@ -276,7 +293,8 @@ export class WalletSync {
       if (e) elements.push(e);
     }
     const watch = this.state.watchList();
-    return { elements, outpoints: watch.outpoints.map((o) => outpointBytes(o.txid, o.vout)), txids: watch.txids };
+    const vaults = this.vaults.watch();
+    return { elements: [...elements, ...vaults.elements], outpoints: [...watch.outpoints.map((o) => outpointBytes(o.txid, o.vout)), ...vaults.outpoints], txids: watch.txids };
   }
 
   /** Apply a batch of proven blocks in one transaction; rescan when new addresses were derived. */
@@ -288,9 +306,10 @@ export class WalletSync {
         for (const b of blocks) {
           let grew = false;
           for (const p of b.txs) {
-            const raw = p.raw ?? this.state.get(p.txid)?.raw;
+            const raw = p.raw ?? this.state.get(p.txid)?.raw ?? this.vaults.rawOf(p.txid);
             if (!raw) continue; // a filter false positive the peer did not resend
             const confirmation = { blockHash: b.hash, height: b.height, pos: p.pos, time: b.time };
+            this.vaults.observe(raw, { hash: b.hash, height: b.height });
             let tx;
             try {
               tx = this.state.put(raw, Math.floor(Date.now() / 1000), confirmation);
@@ -337,6 +356,7 @@ export class WalletSync {
 
   /** A transaction from the mempool or relay: kept when it is ours. */
   private unconfirmed(raw: Uint8Array): void {
+    this.vaults.observe(raw);
     let parsed;
     try {
       parsed = this.state.put(raw, Math.floor(Date.now() / 1000));

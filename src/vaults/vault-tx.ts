@@ -4,7 +4,8 @@
 // destination) at once, or by the hot key after `delay` blocks (BIP68/112). Every presigned
 // transaction also carries a keyless pay-to-anchor output, so anyone can bump it by CPFP.
 //
-//   deposit  D = IF <k> CHECKSIG ELSE <recovery> CHECKSIG ENDIF
+//   deposit  D = IF <k> CHECKSIG ELSE <recovery> CHECKSIG ENDIF   (recovery given as a key)
+//            D = <k> CHECKSIG                                     (recovery given as an address only)
 //   unvault  U = IF <k> CHECKSIG ELSE <delay> CHECKSEQUENCEVERIFY DROP <hot> CHECKSIG ENDIF
 
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -73,10 +74,20 @@ export function checkDelay(delay: number): void {
   }
 }
 
-export function depositScript(k: Uint8Array, recovery: Uint8Array): Uint8Array {
+/**
+ * Without a recovery key (the destination is a bare address) the deposit has no recovery branch:
+ * only the presigned transactions can move it, and a stray payment to it cannot be swept.
+ */
+export function depositScript(k: Uint8Array, recovery: Uint8Array | undefined): Uint8Array {
   checkPubkey(k, 'presigning key');
+  if (!recovery) return Uint8Array.of(33, ...k, OP_CHECKSIG);
   checkPubkey(recovery, 'recovery key');
   return Uint8Array.of(OP_IF, 33, ...k, OP_CHECKSIG, OP_ELSE, 33, ...recovery, OP_CHECKSIG, OP_ENDIF);
+}
+
+/** Whether a deposit script has the recovery key's branch (an IF). */
+export function hasRecoveryBranch(dScript: Uint8Array): boolean {
+  return dScript[0] === OP_IF;
 }
 
 export function unvaultScript(k: Uint8Array, hot: Uint8Array, delay: number): Uint8Array {
@@ -87,8 +98,9 @@ export function unvaultScript(k: Uint8Array, hot: Uint8Array, delay: number): Ui
 }
 
 
-/** Witness selecting the IF branch (`k`) or the ELSE branch (recovery / hot key). */
+/** Witness selecting the IF branch (`k`) or the ELSE branch (recovery / hot key); none for a one-branch script. */
 function witness(sig: Uint8Array, branchIf: boolean, script: Uint8Array): Uint8Array[] {
+  if (script[0] !== OP_IF) return [sig, script];
   return [sig, branchIf ? Uint8Array.of(1) : new Uint8Array(0), script];
 }
 
@@ -120,7 +132,8 @@ export interface PresignRequest {
   deposit: Outpoint;
   /** The presigning private key; the caller wipes it afterwards. */
   k: Uint8Array;
-  recoveryKey: Uint8Array;
+  /** The recovery key for the deposit's own recovery branch; absent when the destination is an address. */
+  recoveryKey?: Uint8Array | undefined;
   hotKey: Uint8Array;
   delay: number;
   /** Where cancels pay: an output script of a wallet that never touches this machine. */
@@ -200,6 +213,7 @@ export function withdrawal(from: Outpoint, uScript: Uint8Array, delay: number, h
 
 /** The recovery key spends a deposit output (a stray deposit, or in an emergency) to `to`. */
 export function recoverySweep(from: Outpoint, dScript: Uint8Array, recoveryKey: Uint8Array, to: Uint8Array, feerate: number): Tx {
+  if (!hasRecoveryBranch(dScript)) throw new CofferError('invalid-descriptor', 'This vault was made with a recovery address, not a key: its deposit address has no recovery branch.');
   const fee = feeForWeight(spendVsize(dScript, false, [to]) * 4, feerate);
   const out = from.value - fee;
   if (out < dustThreshold(to)) throw new CofferError('amount-below-dust', 'After the fee nothing spendable would be left.');

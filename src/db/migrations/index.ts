@@ -4,6 +4,7 @@ import type { Db } from '../database.js';
 import { migration as m0010 } from './0010-initial.js';
 import { migration as m0020 } from './0020-transactions.js';
 import { migration as m0030 } from './0030-spending.js';
+import { migration as m0040 } from './0040-vaults.js';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,4 @@ export interface Migration {
   up(db: Db): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0010, m0020, m0030];
+export const MIGRATIONS: readonly Migration[] = [m0010, m0020, m0030, m0040];

@@ -1,0 +1,136 @@
+// `coffer vault create|list|withdraw|complete|cancel|sweep` and `coffer watchtower export`.
+
+import fs from 'node:fs';
+import { CofferError } from '../api/errors.js';
+import { chooseFeeRate } from '../service/spend-flows.js';
+import { cancelVault, completeVault, createVault, exportPackage, listVaultEntries, sweepStray, withdrawVault } from '../service/vault-service.js';
+import { presetRate } from '../service/wallet-service.js';
+import { stringOption, stringsOption, type Command, type Context, type OptionSpec } from './command.js';
+import { feeRateOption, withSync } from './spend-commands.js';
+
+function single(ctx: Context, name: string, what: string): string {
+  const v = stringsOption(ctx, name);
+  if (v.length !== 1) throw new CofferError('usage', `give --${name} ${what} once`);
+  return v[0]!;
+}
+
+function wholeNumber(text: string, name: string): number {
+  if (!/^\d{1,16}$/.test(text)) throw new CofferError('usage', `--${name} must be a whole number, got "${text}"`);
+  return Number(text);
+}
+
+const FEERATE: OptionSpec = { type: 'string', value: 'N', help: 'fee rate in sat/vB (default: the node estimate or the preset)' };
+
+const id = (ctx: Context) => ctx.positionals[0] ?? '';
+
+export const vaultCommands: Command[] = [
+  {
+    words: ['vault', 'create'],
+    summary: 'lock coins in a vault: withdrawals wait DELAY blocks and can be cancelled to the recovery destination',
+    options: {
+      amount: { type: 'string', multiple: true, value: 'SATS', help: 'amount to vault, in satoshis' },
+      delay: { type: 'string', value: 'BLOCKS', help: 'blocks a withdrawal must wait (1-65535; 144 is about a day)' },
+      recovery: { type: 'string', value: 'DESCRIPTOR|ADDRESS', help: 'where cancels send the coins: a wallet that never touches this machine' },
+      feerate: { ...FEERATE, help: 'fee rate of the deposit and the unvault, sat/vB' },
+    },
+    async run(ctx) {
+      const amount = wholeNumber(single(ctx, 'amount', 'SATS'), 'amount');
+      const delayText = stringOption(ctx, 'delay');
+      if (delayText === undefined) throw new CofferError('usage', 'vault create needs --delay BLOCKS');
+      const delay = wholeNumber(delayText, 'delay');
+      const recovery = stringOption(ctx, 'recovery');
+      if (recovery === undefined) throw new CofferError('usage', 'vault create needs --recovery DESCRIPTOR|ADDRESS');
+      const given = feeRateOption(ctx);
+      const password = await ctx.password();
+      return withSync(ctx, async (wallet, sync) => {
+        wallet.unlock(password);
+        const fee = await chooseFeeRate(wallet, sync, given);
+        return createVault(wallet, sync, { amount, delay, recovery, feeRate: fee.feeRate });
+      }, { sync: true });
+    },
+  },
+  {
+    words: ['vault', 'list'],
+    summary: 'the vaults and stray deposits, with their states (as of the last sync)',
+    run: (ctx) => listVaultEntries(ctx.wallet()),
+  },
+  {
+    words: ['vault', 'withdraw'],
+    summary: 'start a withdrawal: announce it to the watchtowers, broadcast the unvault',
+    args: { names: 'ID', min: 1, max: 1 },
+    async run(ctx) {
+      const password = await ctx.password();
+      return withSync(ctx, async (wallet, sync) => {
+        wallet.unlock(password);
+        return withdrawVault(wallet, sync, id(ctx));
+      }, { sync: true });
+    },
+  },
+  {
+    words: ['vault', 'complete'],
+    summary: 'after the delay, send the withdrawn coins to ADDR with the hot key',
+    args: { names: 'ID', min: 1, max: 1 },
+    options: { to: { type: 'string', multiple: true, value: 'ADDR', help: 'destination address' }, feerate: FEERATE },
+    async run(ctx) {
+      const to = single(ctx, 'to', 'ADDR');
+      const given = feeRateOption(ctx);
+      const password = await ctx.password();
+      return withSync(ctx, async (wallet, sync) => {
+        wallet.unlock(password);
+        const fee = await chooseFeeRate(wallet, sync, given);
+        return completeVault(wallet, sync, id(ctx), to, fee.feeRate);
+      }, { sync: true });
+    },
+  },
+  {
+    words: ['vault', 'cancel'],
+    summary: 'send the vault to its recovery destination (presigned; no password needed)',
+    args: { names: 'ID', min: 1, max: 1 },
+    options: { feerate: { ...FEERATE, help: 'least fee rate the cancel must pay (default: the fast estimate)' } },
+    async run(ctx) {
+      const given = feeRateOption(ctx);
+      return withSync(ctx, async (wallet, sync) => {
+        const needed = given ?? presetRate(wallet, await sync.fees(), 'fast').feeRate;
+        const r = await cancelVault(wallet, sync, id(ctx), needed);
+        return { cancelTxid: r.cancelTxid };
+      }, { sync: true });
+    },
+  },
+  {
+    words: ['vault', 'sweep'],
+    summary: 'sweep a stray deposit to a vault address with the recovery key',
+    args: { names: 'STRAY_ID', min: 1, max: 1 },
+    options: {
+      to: { type: 'string', multiple: true, value: 'ADDR', help: 'destination address' },
+      'key-file': { type: 'string', value: 'FILE', help: 'file holding the recovery private key (WIF or xprv)' },
+      feerate: FEERATE,
+    },
+    async run(ctx) {
+      const to = single(ctx, 'to', 'ADDR');
+      const keyFile = stringOption(ctx, 'key-file');
+      if (keyFile === undefined) throw new CofferError('usage', 'vault sweep needs --key-file FILE');
+      let keyText: string;
+      try {
+        keyText = fs.readFileSync(keyFile, 'utf8');
+      } catch (e) {
+        throw new CofferError('file-unreadable', `The key file ${keyFile} cannot be read.`, { file: keyFile, reason: (e as NodeJS.ErrnoException).code ?? 'unknown' });
+      }
+      const given = feeRateOption(ctx);
+      return withSync(ctx, async (wallet, sync) => {
+        const fee = await chooseFeeRate(wallet, sync, given);
+        return sweepStray(wallet, sync, id(ctx), to, keyText, fee.feeRate);
+      }, { sync: true });
+    },
+  },
+  {
+    words: ['watchtower', 'export'],
+    summary: 'write the keyless watchtower package to FILE, kept up to date from now on',
+    args: { names: 'FILE', min: 1, max: 1 },
+    options: { once: { type: 'boolean', help: 'write it once; do not keep FILE up to date' } },
+    run(ctx) {
+      const wallet = ctx.wallet();
+      wallet.info();
+      return exportPackage(wallet, ctx.positionals[0] ?? '', ctx.options['once'] === true);
+    },
+  },
+];

@@ -1,0 +1,323 @@
+// Vaults as the CLI and the UI use them: create (the crash-safe order below), list, withdraw,
+// complete, cancel, sweep a stray deposit, and the watchtower package.
+//
+// Creating a vault, step by step; a crash at any step leaves either nothing spent or a stored
+// vault with its whole presigned set, never funded coins without it:
+//   1. A worker thread creates the presigning key `k` and hands out only its public key.
+//   2. Inside the write lock: plan and sign the deposit from the wallet's coins (nothing stored
+//      but the change address handed out).
+//   3. The worker signs the unvault and both cancel ladders for the deposit's outpoint, wipes `k`
+//      and ends.
+//   4. Inside the write lock again (the deposit's coins checked still free): the deposit is
+//      recorded as pending together with the vault and its presigned set, not yet served.
+//   5. Every configured watchtower file is rewritten with the new vault; then it counts as served.
+//   6. The deposit is broadcast. A sync broadcasts a pending deposit only once its vault is served.
+
+import { randomBytes } from '@noble/hashes/utils.js';
+import { hex } from '@scure/base';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CofferError } from '../api/errors.js';
+import { hashToHex } from '../chain/bytes.js';
+import { parseTx, serializeTx as serialize, txid as txidOf } from '../chain/tx.js';
+import { withDbErrors } from '../db/database.js';
+import { upsertTx } from '../db/tx-store.js';
+import { insertVault, listVaults, nextVaultSeq, setWithdrawStarted, type StoredRung, type VaultRow } from '../db/vault-store.js';
+import { addressToScript } from '../keys/address.js';
+import { parseRecovery, recoverySecret } from '../vaults/recovery.js';
+import { announceKey, hotKey } from '../vaults/vault-keys.js';
+import { checkDelay, DEFAULT_CANCEL_FEERATES, depositScript, hasRecoveryBranch, p2wsh, recoverySweep, withdrawal, type Rung } from '../vaults/vault-tx.js';
+import { chooseRung, signAnnouncement } from '../vaults/watchtower.js';
+import { faultPoint } from './fault.js';
+import { broadcastRecorded, finish, signAll } from './spend-flows.js';
+import { outpointKey, SpendService } from './spend-service.js';
+import { Presigner } from './vault-signer.js';
+import { ANNOUNCE_KEY_META, serveTowers, TOWER_FILES_META, towerFiles, towerPackage, vaultSnapshots, writePackageFile, type Stray } from './vault-tracker.js';
+import { loadWalletState, type WalletSync } from './wallet-sync.js';
+import type { WalletService } from './wallet-service.js';
+
+export interface CreateVaultRequest {
+  amount: number;
+  delay: number;
+  recovery: string;
+  feeRate: number;
+  cancelFeerates?: readonly number[];
+}
+
+export interface VaultEntry {
+  id: string;
+  amount: number;
+  status: string;
+  delay: number;
+  depositTxid: string;
+  unvaultTxid?: string;
+  withdrawableAtHeight?: number;
+  cancelTxid?: string;
+  withdrawTxid?: string;
+  confirmations: number;
+  recovery: string;
+  /** An unvault this wallet did not start. */
+  alert?: true;
+  /** For a stray deposit: the vault whose address it paid. */
+  vault?: string;
+}
+
+function tipOf(wallet: WalletService): number {
+  return Number(wallet.meta('tip_height') ?? '0');
+}
+
+function storedRung(r: Rung): StoredRung {
+  return { feerate: r.feerate, fee: r.fee, vsize: r.vsize, hex: hex.encode(serialize(r.tx)) };
+}
+
+function checkAmount(amount: number): void {
+  if (!Number.isSafeInteger(amount) || amount <= 0) throw new CofferError('invalid-amount', 'The vault amount is a positive whole number of satoshis.');
+}
+
+/** Create a vault (the wallet must be unlocked). */
+export async function createVault(wallet: WalletService, sync: WalletSync, req: CreateVaultRequest): Promise<{ id: string; depositTxid: string; delay: number; cancelFeerates: number[] }> {
+  checkAmount(req.amount);
+  checkDelay(req.delay);
+  const db = wallet.database;
+  const seq = withDbErrors(() => nextVaultSeq(db));
+  const recovery = parseRecovery(req.recovery, wallet.network, seq);
+  const { hot, announce } = wallet.withSeed((seed) => {
+    const h = hotKey(seed, wallet.network, seq);
+    const a = announceKey(seed, wallet.network);
+    h.secret.fill(0);
+    a.secret.fill(0);
+    return { hot: h.pub, announce: hex.encode(a.pub) };
+  });
+  const id = hex.encode(randomBytes(6));
+  const presigner = await Presigner.open();
+  faultPoint('vault:key-created');
+  try {
+    const dScript = depositScript(presigner.kPub, recovery.key);
+    const depositSpk = p2wsh(dScript);
+    const deposit = withDbErrors(() =>
+      db.transaction(() => {
+        const plan = new SpendService(wallet, loadWalletState(wallet), tipOf(wallet)).plan({ recipients: [{ script: depositSpk, amount: req.amount }], feeRate: req.feeRate }, () => wallet.nextChange());
+        signAll(wallet, plan.psbt, plan.inputs.length);
+        const done = finish(plan.psbt, plan.amountSent, false);
+        const vout = parseTx(done.raw).outputs.findIndex((o) => hex.encode(o.script) === hex.encode(depositSpk));
+        return { ...done, vout, inputs: plan.inputs.map((i) => outpointKey(i.txid, i.vout)) };
+      }).immediate(),
+    );
+    faultPoint('vault:deposit-signed');
+    const set = await presigner.sign({
+      deposit: { txid: deposit.txid, vout: deposit.vout, value: req.amount },
+      recoveryKey: recovery.key,
+      hotKey: hot,
+      delay: req.delay,
+      recoveryScript: recovery.script,
+      unvaultFeerate: req.feeRate,
+      cancelFeerates: req.cancelFeerates ?? DEFAULT_CANCEL_FEERATES,
+    });
+    faultPoint('vault:presigned');
+    const row: VaultRow = {
+      id,
+      seq,
+      createdAt: Math.floor(Date.now() / 1000),
+      amount: req.amount,
+      delay: req.delay,
+      recovery: req.recovery.trim(),
+      recoveryScript: recovery.script,
+      depositTxid: deposit.txid,
+      depositVout: deposit.vout,
+      depositScript: set.depositScript,
+      unvaultScript: set.unvaultScript,
+      unvaultRaw: serialize(set.unvault),
+      cancels: set.cancels.map(storedRung),
+      emergencies: set.emergencies.map(storedRung),
+      towersServed: false,
+    };
+    withDbErrors(() =>
+      db.transaction(() => {
+        // Another spend may have taken these coins while the worker signed: then nothing is stored.
+        const free = new Set(new SpendService(wallet, loadWalletState(wallet), tipOf(wallet)).spendable().map((u) => outpointKey(u.txid, u.vout)));
+        if (!deposit.inputs.every((k) => free.has(k))) {
+          throw new CofferError('database-busy', 'Another spend took some of these coins while the vault was being signed; nothing was sent. Try again.');
+        }
+        if (nextVaultSeq(db) !== seq) throw new CofferError('database-busy', 'Another vault was created at the same time; nothing was sent. Try again.');
+        upsertTx(db, deposit.txid, { raw: deposit.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });
+        insertVault(db, row);
+        if (!wallet.meta(ANNOUNCE_KEY_META)) wallet.setMeta(ANNOUNCE_KEY_META, announce);
+      }).immediate(),
+    );
+    faultPoint('vault:stored');
+  } finally {
+    await presigner.close();
+  }
+  serveTowers(wallet);
+  faultPoint('vault:towers-served');
+  const stored = withDbErrors(() => listVaults(db)).find((v) => v.id === id)!;
+  const raw = withDbErrors(() => db.prepare('SELECT raw FROM wallet_txs WHERE txid = ?').get(stored.depositTxid) as { raw: Buffer }).raw;
+  await broadcastRecorded(sync, stored.depositTxid, new Uint8Array(raw));
+  return { id, depositTxid: hashToHex(stored.depositTxid), delay: stored.delay, cancelFeerates: stored.cancels.map((r) => r.feerate) };
+}
+
+function entry(v: VaultRow, view: ReturnType<typeof vaultSnapshots>['vaults'][number]['view']): VaultEntry {
+  return {
+    id: v.id,
+    amount: v.amount,
+    status: view.status,
+    delay: v.delay,
+    depositTxid: hashToHex(v.depositTxid),
+    ...(view.unvaultTxid ? { unvaultTxid: view.unvaultTxid } : {}),
+    ...(view.withdrawableAtHeight !== undefined ? { withdrawableAtHeight: view.withdrawableAtHeight } : {}),
+    ...(view.cancelTxid ? { cancelTxid: view.cancelTxid } : {}),
+    ...(view.withdrawTxid ? { withdrawTxid: view.withdrawTxid } : {}),
+    confirmations: view.confirmations,
+    recovery: v.recovery,
+    ...(view.alert ? { alert: true as const } : {}),
+  };
+}
+
+function strayEntry(s: Stray, tip: number): VaultEntry {
+  return {
+    id: s.id,
+    amount: s.value,
+    status: s.sweptBy ? 'swept' : 'stray',
+    delay: s.vault.delay,
+    depositTxid: hashToHex(s.txid),
+    confirmations: s.height !== undefined ? tip - s.height + 1 : 0,
+    recovery: s.vault.recovery,
+    vault: s.vault.id,
+  };
+}
+
+export function listVaultEntries(wallet: WalletService): VaultEntry[] {
+  wallet.info();
+  const tip = tipOf(wallet);
+  const { vaults, strays } = vaultSnapshots(wallet, tip);
+  return [...vaults.map((s) => entry(s.vault, s.view)), ...strays.map((s) => strayEntry(s, tip))];
+}
+
+function find(wallet: WalletService, id: string) {
+  const tip = tipOf(wallet);
+  const snap = vaultSnapshots(wallet, tip).vaults.find((s) => s.vault.id === id);
+  if (!snap) throw new CofferError('unknown-vault', `This wallet has no vault ${id}.`, { id });
+  return { ...snap, tip };
+}
+
+function notReady(status: string, what: string): CofferError {
+  return new CofferError('vault-not-ready', `The vault is ${status}: ${what}.`, { status });
+}
+
+/**
+ * Start a withdrawal: sign the announcement, give it to every configured tower, then broadcast
+ * the presigned unvault. The wallet must be unlocked (the announcement key comes from the seed).
+ */
+export async function withdrawVault(wallet: WalletService, sync: WalletSync, id: string): Promise<{ unvaultTxid: string; withdrawableAtHeight: number }> {
+  const { vault: v, view, tip } = find(wallet, id);
+  if (view.status === 'funding') throw notReady(view.status, 'its deposit has not reached the network yet');
+  if (view.status !== 'funded' && !(view.status === 'unvaulting' && !view.alert) && !(view.status === 'withdrawable' && !view.alert)) {
+    throw notReady(view.status, 'only a funded vault can start a withdrawal');
+  }
+  const unvaultTxid = hashToHex(txidOf(parseTx(v.unvaultRaw)));
+  if (v.announcement === undefined) {
+    const signature = wallet.withSeed((seed) => {
+      const a = announceKey(seed, wallet.network);
+      try {
+        return signAnnouncement(v.id, unvaultTxid, a.secret);
+      } finally {
+        a.secret.fill(0);
+      }
+    });
+    withDbErrors(() => setWithdrawStarted(wallet.database, v.id, Math.floor(Date.now() / 1000), signature));
+  }
+  // The towers must know before the unvault is seen, or they cancel it.
+  serveTowers(wallet);
+  faultPoint('vault:announced');
+  if (view.status === 'funded') {
+    await sync.relay(v.unvaultRaw);
+    sync.vaults.record(v.id, v.unvaultRaw);
+  }
+  return { unvaultTxid, withdrawableAtHeight: view.withdrawableAtHeight ?? tip + 1 + v.delay };
+}
+
+/** After the delay: the hot key spends the unvault output to `to`. The wallet must be unlocked. */
+export async function completeVault(wallet: WalletService, sync: WalletSync, id: string, to: string, feeRate: number): Promise<{ txid: string }> {
+  const { vault: v, view, tip } = find(wallet, id);
+  const toScript = addressToScript(to, wallet.network);
+  if (view.status === 'unvaulting') {
+    const at = view.withdrawableAtHeight;
+    throw new CofferError('vault-not-ready', at === undefined ? 'The unvault is not confirmed yet; the delay starts when it is.' : `The delay is not over: the withdrawal can be mined from block ${at} (the tip is ${tip}).`, {
+      status: view.status,
+      ...(at !== undefined ? { withdrawableAtHeight: at, tipHeight: tip } : {}),
+    });
+  }
+  if (view.status !== 'withdrawable') throw notReady(view.status, 'only a withdrawable vault can be completed');
+  const unvault = parseTx(v.unvaultRaw);
+  const from = { txid: txidOf(unvault), vout: 0, value: unvault.outputs[0]!.value };
+  const tx = wallet.withSeed((seed) => {
+    const h = hotKey(seed, wallet.network, v.seq);
+    try {
+      return withdrawal(from, v.unvaultScript, v.delay, h.secret, toScript, feeRate);
+    } finally {
+      h.secret.fill(0);
+    }
+  });
+  const raw = serialize(tx);
+  await sync.relay(raw);
+  sync.vaults.record(v.id, raw);
+  return { txid: hashToHex(txidOf(tx)) };
+}
+
+/**
+ * Send the vault to its recovery destination with the cheapest presigned cancel meeting
+ * `needed`: from the unvault output once a withdrawal started, else straight from the deposit.
+ * No key needed.
+ */
+export async function cancelVault(wallet: WalletService, sync: WalletSync, id: string, needed: number): Promise<{ cancelTxid: string; feerate: number }> {
+  const { vault: v, view } = find(wallet, id);
+  let rungs: StoredRung[];
+  if (view.status === 'funded') rungs = v.emergencies;
+  else if (view.status === 'unvaulting' || view.status === 'withdrawable') rungs = v.cancels;
+  else if (view.status === 'funding') throw notReady(view.status, 'its deposit has not reached the network; abandon the deposit instead');
+  else throw notReady(view.status, 'there is nothing left to cancel');
+  const { rung } = chooseRung(rungs, needed);
+  const raw = hex.decode(rung.hex);
+  await sync.relay(raw);
+  sync.vaults.record(v.id, raw);
+  return { cancelTxid: hashToHex(txidOf(parseTx(raw))), feerate: rung.feerate };
+}
+
+/** Sweep a stray deposit to `to` with the recovery key read from `keyText` (WIF or xprv). */
+export async function sweepStray(wallet: WalletService, sync: WalletSync, strayId: string, to: string, keyText: string, feeRate: number): Promise<{ txid: string }> {
+  const tip = tipOf(wallet);
+  const s = vaultSnapshots(wallet, tip).strays.find((x) => x.id === strayId);
+  if (!s) throw new CofferError('unknown-vault', `This wallet has no stray deposit ${strayId}.`, { id: strayId });
+  if (s.sweptBy) throw notReady('swept', `it was swept by ${s.sweptBy}`);
+  const toScript = addressToScript(to, wallet.network);
+  const d = s.vault.depositScript;
+  if (!hasRecoveryBranch(d)) throw new CofferError('invalid-descriptor', 'This vault was made with a recovery address, not a key: a stray payment to it cannot be swept.');
+  // IF <33: k> CHECKSIG ELSE <33: recovery> CHECKSIG ENDIF: the recovery key is bytes 38..70.
+  const pub = d.subarray(38, 71);
+  const secret = recoverySecret(keyText, s.vault.recovery, wallet.network, s.vault.seq, pub);
+  let raw: Uint8Array;
+  try {
+    raw = serialize(recoverySweep({ txid: s.txid, vout: s.vout, value: s.value }, d, secret, toScript, feeRate));
+  } finally {
+    secret.fill(0);
+  }
+  await sync.relay(raw);
+  sync.vaults.record(s.vault.id, raw);
+  return { txid: hashToHex(txidOf(parseTx(raw))) };
+}
+
+/**
+ * Write the keyless package to `file`; unless `once`, remember it as a configured tower file,
+ * rewritten before every deposit and unvault from now on.
+ */
+export function exportPackage(wallet: WalletService, file: string, once: boolean): { file: string; vaults: number; configured: boolean } {
+  const pkg = towerPackage(wallet);
+  const abs = path.resolve(file);
+  if (!fs.existsSync(path.dirname(abs))) throw new CofferError('file-unreadable', `The folder of ${file} does not exist.`, { file, reason: 'ENOENT' });
+  writePackageFile(abs, pkg);
+  if (!once) {
+    const files = towerFiles(wallet);
+    if (!files.includes(abs)) wallet.setMeta(TOWER_FILES_META, JSON.stringify([...files, abs]));
+  }
+  return { file: abs, vaults: pkg.vaults.length, configured: !once };
+}
