@@ -13,6 +13,9 @@ const outpoint = z.string().regex(/^[0-9a-f]{64}:\d{1,10}$/);
 const shortText = z.string().max(1024);
 const hostPort = z.string().max(300).regex(/^[^\s]+:\d{1,5}$/);
 const feeRate = z.number().positive().max(1_000_000);
+const vaultId = z.string().min(1).max(64);
+const vaultDelay = z.number().int().min(1).max(65535);
+const recoveryText = z.string().min(1).max(1000);
 
 export const backendConfig = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('spv'), connect: z.array(hostPort).max(16).default([]) }),
@@ -70,6 +73,13 @@ export const METHODS = {
   'settings.set': z.object({ autoLockMinutes: z.number().int().min(0).max(1440).optional(), backend: backendConfig.optional() }).strict(),
   'sync.now': z.object({}).strict(),
   'node.mine': z.object({ blocks: z.number().int().min(1).max(1000) }).strict(),
+  'vault.list': z.object({}).strict(),
+  /** What a vault would cost: the presigned unvault and each cancel rung, for the create form. */
+  'vault.preview': z.object({ amount: sats, delay: vaultDelay, recovery: recoveryText, feeRate: feeRate.optional() }).strict(),
+  'vault.create': z.object({ amount: sats, delay: vaultDelay, recovery: recoveryText, feeRate: feeRate.optional() }).strict(),
+  'vault.withdraw': z.object({ id: vaultId }).strict(),
+  'vault.complete': z.object({ id: vaultId, address: z.string().min(1).max(200), feeRate: feeRate.optional() }).strict(),
+  'vault.cancel': z.object({ id: vaultId }).strict(),
 } as const;
 
 export type Method = keyof typeof METHODS;
@@ -130,6 +140,24 @@ export interface SendPreview {
   feeRateUsed: number;
 }
 
+export interface VaultInfo {
+  id: string;
+  amount: number;
+  /** funding, funded, unvaulting, withdrawable, withdrawn, cancelled, abandoned; stray or swept for a stray deposit. */
+  status: string;
+  delay: number;
+  depositTxid: string;
+  unvaultTxid?: string;
+  withdrawableAtHeight?: number;
+  cancelTxid?: string;
+  withdrawTxid?: string;
+  confirmations: number;
+  recovery: string;
+  /** An unvault this wallet did not start. */
+  alert?: true;
+  vault?: string;
+}
+
 export interface Results {
   'app.status': AppStatus;
   'app.activity': { ok: true };
@@ -161,6 +189,12 @@ export interface Results {
   'settings.set': { ok: true };
   'sync.now': { ok: true };
   'node.mine': { height: number };
+  'vault.list': { tipHeight: number; vaults: VaultInfo[] };
+  'vault.preview': { unvaultFee: number; cancels: { feerate: number; fee: number }[]; emergencyCancels: { feerate: number; fee: number }[]; recoveryHasKey: boolean };
+  'vault.create': { id: string; depositTxid: string; delay: number; cancelFeerates: number[] };
+  'vault.withdraw': { unvaultTxid: string; withdrawableAtHeight: number };
+  'vault.complete': { txid: string };
+  'vault.cancel': { cancelTxid: string };
 }
 
 export type CofferEvent =
@@ -168,7 +202,9 @@ export type CofferEvent =
   | { type: 'transaction'; txid: string; amount: number; confirmations: number }
   /** Balances, history or the tip changed: screens showing them reload. */
   | { type: 'wallet-changed' }
-  | { type: 'locked' };
+  | { type: 'locked' }
+  /** An unvault this wallet did not start: the in-app tower cancels it; the user should know at once. */
+  | { type: 'vault-alert'; vault: string; unvaultTxid: string };
 
 export type Reply<M extends Method> = { ok: true; value: Results[M] } | { ok: false; error: WireError };
 

@@ -23,6 +23,7 @@ import { parseOutpoint, SpendService } from './spend-service.js';
 import { putLabel } from '../db/spend-store.js';
 import { withDbErrors } from '../db/database.js';
 import { history, summary, transaction } from './views.js';
+import { cancelVault, completeVault, createVault, listVaultEntries, previewVault, withdrawVault } from './vault-service.js';
 import { loadWalletState, spvSource, WalletSync, type SourceFactory } from './wallet-sync.js';
 import { presetRate, WalletService, type FeePreset } from './wallet-service.js';
 
@@ -48,6 +49,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private known: Set<string> | undefined;
   /** What the last sync showed, to tell the UI only about changes. */
   private signature = '';
+  /** Unvaults already alerted about (the vault list keeps showing them). */
+  private readonly alerted = new Set<string>();
   private readonly log: Logger;
 
   constructor(readonly datadir: string) {
@@ -187,7 +190,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       const r = await (await this.ensureSync(wallet)).sync();
       this.setSync({ phase: 'idle', height: r.tipHeight, lastSyncedAt: Date.now() });
       const list = history(wallet);
-      const signature = `${r.tipHeight}|${list.map((h) => `${h.txid}${h.status[0]}${h.confirmations > 0 ? 1 : 0}`).join(',')}`;
+      const vaults = listVaultEntries(wallet);
+      const signature = `${r.tipHeight}|${list.map((h) => `${h.txid}${h.status[0]}${h.confirmations > 0 ? 1 : 0}`).join(',')}|${vaults.map((v) => `${v.id}${v.status}`).join(',')}`;
       if (signature !== this.signature) {
         this.signature = signature;
         this.emitEvent({ type: 'wallet-changed' });
@@ -196,6 +200,11 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
         if (known.has(h.txid)) continue;
         known.add(h.txid);
         if (h.amount > 0 && !quiet) this.emitEvent({ type: 'transaction', txid: h.txid, amount: h.amount, confirmations: h.confirmations });
+      }
+      for (const v of vaults) {
+        if (!v.alert || !v.unvaultTxid || this.alerted.has(v.unvaultTxid)) continue;
+        this.alerted.add(v.unvaultTxid);
+        this.emitEvent({ type: 'vault-alert', vault: v.id, unvaultTxid: v.unvaultTxid });
       }
     } catch (e) {
       const error = toWireError(e);
@@ -411,6 +420,40 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       return { ok: true as const };
     },
     'node.mine': async ({ blocks }) => ({ height: await this.mine(blocks) }),
+    'vault.list': () => {
+      const w = this.requireWallet();
+      return { tipHeight: Number(w.meta('tip_height') ?? '0'), vaults: listVaultEntries(w) };
+    },
+    'vault.preview': async (p) => {
+      const w = this.requireWallet();
+      return previewVault(w, { amount: p.amount, delay: p.delay, recovery: p.recovery, feeRate: (await this.feeRate(p.feeRate, 'normal')).feeRate });
+    },
+    'vault.create': async (p) => {
+      const w = this.requireWallet();
+      const rate = await this.feeRate(p.feeRate, 'normal');
+      const r = await createVault(w, await this.syncSession(), { amount: p.amount, delay: p.delay, recovery: p.recovery, feeRate: rate.feeRate });
+      void this.runSync();
+      return r;
+    },
+    'vault.withdraw': async ({ id }) => {
+      const r = await withdrawVault(this.requireWallet(), await this.syncSession(), id);
+      void this.runSync();
+      return r;
+    },
+    'vault.complete': async ({ id, address, feeRate }) => {
+      const w = this.requireWallet();
+      const rate = await this.feeRate(feeRate, 'normal');
+      const r = await completeVault(w, await this.syncSession(), id, address, rate.feeRate);
+      void this.runSync();
+      return r;
+    },
+    'vault.cancel': async ({ id }) => {
+      const w = this.requireWallet();
+      const needed = (await this.feeRate(undefined, 'fast')).feeRate;
+      const r = await cancelVault(w, await this.syncSession(), id, needed);
+      void this.runSync();
+      return { cancelTxid: r.cancelTxid };
+    },
   };
 
   /** The open wallet's sync session (one per backend setting), created on first use. */

@@ -26,7 +26,8 @@ import { insertVault, listVaults, nextVaultSeq, setWithdrawStarted, type StoredR
 import { addressToScript } from '../keys/address.js';
 import { parseRecovery, recoverySecret } from '../vaults/recovery.js';
 import { announceKey, hotKey } from '../vaults/vault-keys.js';
-import { checkDelay, DEFAULT_CANCEL_FEERATES, depositScript, hasRecoveryBranch, p2wsh, recoverySweep, withdrawal, type Rung } from '../vaults/vault-tx.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { ANCHOR_VALUE, checkDelay, DEFAULT_CANCEL_FEERATES, depositScript, hasRecoveryBranch, p2wsh, presign, recoverySweep, withdrawal, type Rung } from '../vaults/vault-tx.js';
 import { chooseRung, signAnnouncement } from '../vaults/watchtower.js';
 import { faultPoint } from './fault.js';
 import { broadcastRecorded, finish, signAll } from './spend-flows.js';
@@ -154,6 +155,38 @@ export async function createVault(wallet: WalletService, sync: WalletSync, req: 
   const raw = withDbErrors(() => db.prepare('SELECT raw FROM wallet_txs WHERE txid = ?').get(stored.depositTxid) as { raw: Buffer }).raw;
   await broadcastRecorded(sync, stored.depositTxid, new Uint8Array(raw));
   return { id, depositTxid: hashToHex(stored.depositTxid), delay: stored.delay, cancelFeerates: stored.cancels.map((r) => r.feerate) };
+}
+
+/**
+ * What a vault of `amount` would cost, for the create form: the unvault's fee and each cancel
+ * rung's. Signed with throwaway keys (the sizes do not depend on them); nothing is stored.
+ */
+export function previewVault(wallet: WalletService, req: Omit<CreateVaultRequest, 'feeRate'> & { feeRate: number }): {
+  unvaultFee: number;
+  cancels: { feerate: number; fee: number }[];
+  emergencyCancels: { feerate: number; fee: number }[];
+  recoveryHasKey: boolean;
+} {
+  checkAmount(req.amount);
+  checkDelay(req.delay);
+  const recovery = parseRecovery(req.recovery, wallet.network, withDbErrors(() => nextVaultSeq(wallet.database)));
+  const k = secp256k1.utils.randomSecretKey();
+  try {
+    const set = presign({
+      deposit: { txid: new Uint8Array(32), vout: 0, value: req.amount },
+      k,
+      recoveryKey: recovery.key,
+      hotKey: secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), true),
+      delay: req.delay,
+      recoveryScript: recovery.script,
+      unvaultFeerate: req.feeRate,
+      cancelFeerates: req.cancelFeerates ?? DEFAULT_CANCEL_FEERATES,
+    });
+    const fee = (r: Rung) => ({ feerate: r.feerate, fee: r.fee });
+    return { unvaultFee: req.amount - set.unvaultOutput.value - ANCHOR_VALUE, cancels: set.cancels.map(fee), emergencyCancels: set.emergencies.map(fee), recoveryHasKey: recovery.key !== undefined };
+  } finally {
+    k.fill(0);
+  }
 }
 
 function entry(v: VaultRow, view: ReturnType<typeof vaultSnapshots>['vaults'][number]['view']): VaultEntry {
