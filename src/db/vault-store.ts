@@ -74,17 +74,17 @@ function fromRaw(r: Raw): VaultRow {
 }
 
 export function listVaults(db: Db): VaultRow[] {
-  return (db.prepare('SELECT * FROM vaults ORDER BY seq').all() as Raw[]).map(fromRaw);
+  return (db.prepare('SELECT * FROM vault_vaults ORDER BY seq').all() as Raw[]).map(fromRaw);
 }
 
 export function nextVaultSeq(db: Db): number {
-  const r = db.prepare('SELECT MAX(seq) AS m FROM vaults').get() as { m: number | null };
+  const r = db.prepare('SELECT MAX(seq) AS m FROM vault_vaults').get() as { m: number | null };
   return r.m === null ? 0 : r.m + 1;
 }
 
 export function insertVault(db: Db, v: VaultRow): void {
   db.prepare(
-    `INSERT INTO vaults (id, seq, created_at, amount, delay, recovery, recovery_script, deposit_txid, deposit_vout,
+    `INSERT INTO vault_vaults (id, seq, created_at, amount, delay, recovery, recovery_script, deposit_txid, deposit_vout,
        deposit_script, unvault_script, unvault_raw, cancels, emergencies, towers_served)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
@@ -107,12 +107,12 @@ export function insertVault(db: Db, v: VaultRow): void {
 }
 
 export function setTowersServed(db: Db, ids: string[]): void {
-  const st = db.prepare('UPDATE vaults SET towers_served = 1 WHERE id = ?');
+  const st = db.prepare('UPDATE vault_vaults SET towers_served = 1 WHERE id = ?');
   for (const id of ids) st.run(id);
 }
 
 export function setWithdrawStarted(db: Db, id: string, at: number, announcement: string): void {
-  db.prepare('UPDATE vaults SET withdraw_started_at = ?, announcement = ? WHERE id = ?').run(at, announcement, id);
+  db.prepare('UPDATE vault_vaults SET withdraw_started_at = ?, announcement = ? WHERE id = ?').run(at, announcement, id);
 }
 
 export interface VaultTxRow {

@@ -102,7 +102,7 @@ export function vaultSnapshots(wallet: WalletService, tip: number): { vaults: Va
 /** The keyless package for watchtowers: every vault's deposit, unvault txid and cancels; the announcements made. */
 export function towerPackage(wallet: WalletService): TowerPackage {
   const announceKey = wallet.meta(ANNOUNCE_KEY_META);
-  if (!announceKey) throw new CofferError('usage', 'This wallet has no vaults yet; create one first.');
+  if (!announceKey) throw new CofferError('unknown-vault', 'This wallet has no vaults yet; create one first.');
   const vaults = withDbErrors(() => listVaults(wallet.database));
   const pkg: TowerPackage = {
     format: 'coffer-watchtower',

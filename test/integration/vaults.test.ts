@@ -85,7 +85,7 @@ const rawOf = async (node: RegtestNode, txid: string) => parseTx(hex.decode(awai
 /** What a thief copies: the wallet file's stored unvault, and the hot key from the words. */
 function steal(w: Wallet, id: string): { unvault: string; hot: Uint8Array; unvaultScript: Uint8Array; seq: number } {
   const db = new Database(path.join(w.dir, 'regtest', 'wallet.sqlite'), { readonly: true });
-  const row = db.prepare('SELECT unvault_raw, unvault_script, seq FROM vaults WHERE id = ?').get(id) as { unvault_raw: Buffer; unvault_script: Buffer; seq: number };
+  const row = db.prepare('SELECT unvault_raw, unvault_script, seq FROM vault_vaults WHERE id = ?').get(id) as { unvault_raw: Buffer; unvault_script: Buffer; seq: number };
   db.close();
   const { entropy, language } = parseMnemonic(w.mnemonic);
   const hot = hotKey(mnemonicToSeed(entropy, language, ''), 'regtest', row.seq).secret;
@@ -307,7 +307,7 @@ describe('vaults', () => {
     const capture = path.join(tmpDir(), 'random.txt');
     const made = ok(await create({ COFFER_CAPTURE_RANDOM: capture, NODE_OPTIONS: `--import ${path.resolve('test/helpers/capture-random.mjs')}` }));
     const db = new Database(path.join(w.dir, 'regtest', 'wallet.sqlite'), { readonly: true });
-    const script = (db.prepare('SELECT deposit_script FROM vaults WHERE id = ?').get(made.id) as { deposit_script: Buffer }).deposit_script;
+    const script = (db.prepare('SELECT deposit_script FROM vault_vaults WHERE id = ?').get(made.id) as { deposit_script: Buffer }).deposit_script;
     db.close();
     const kPub = hex.encode(script.subarray(2, 35));
     const k = fs

@@ -8,7 +8,7 @@ export const migration: Migration = {
   name: 'vaults',
   up(db) {
     db.exec(`
-      CREATE TABLE vaults (
+      CREATE TABLE vault_vaults (
         id TEXT PRIMARY KEY,
         seq INTEGER NOT NULL UNIQUE CHECK (seq >= 0),
         created_at INTEGER NOT NULL,
@@ -31,7 +31,7 @@ export const migration: Migration = {
 
       CREATE TABLE vault_txs (
         txid BLOB PRIMARY KEY CHECK (length(txid) = 32),
-        vault_id TEXT NOT NULL REFERENCES vaults (id),
+        vault_id TEXT NOT NULL REFERENCES vault_vaults (id),
         raw BLOB NOT NULL,
         first_seen INTEGER NOT NULL,
         block_hash BLOB CHECK (block_hash IS NULL OR length(block_hash) = 32),
