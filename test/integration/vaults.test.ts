@@ -13,7 +13,7 @@ import { HDKey } from '@scure/bip32';
 import { hex } from '@scure/base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToHex } from '../../src/chain/bytes.js';
-import { parseTx, serializeTx, txid as txidOf } from '../../src/chain/tx.js';
+import { parseTx, serializeTx, txid as txidOf, vsize } from '../../src/chain/tx.js';
 import { addressToScript, scriptToAddress } from '../../src/keys/address.js';
 import { mnemonicToSeed, parseMnemonic } from '../../src/keys/mnemonic.js';
 import { keyParams } from '../../src/keys/networks.js';
@@ -116,8 +116,7 @@ describe('vaults', () => {
     const deposit = await rawOf(a, made.depositTxid);
     const vaultOut = deposit.outputs.find((o) => o.value === 1_000_000)!;
     expect(vaultOut.script.length).toBe(34); // P2WSH
-    const depositVsize = Math.ceil((serializeTx(deposit).length * 3 + serializeTx({ ...deposit, inputs: deposit.inputs.map((i) => ({ ...i, witness: [] })) }).length) / 4);
-    console.log(`vault deposit (1 wpkh input, vault + change outputs): ~${depositVsize} vB`);
+    console.log(`vault deposit on regtest (${deposit.inputs.length} input, vault + change): ${vsize(deposit)} vB`);
 
     const [funded] = await w.list();
     expect(funded).toMatchObject({ id: made.id, amount: 1_000_000, status: 'funded', delay: DELAY, depositTxid: made.depositTxid, confirmations: 0 });
