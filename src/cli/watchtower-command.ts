@@ -1,11 +1,12 @@
 // `coffer watchtower run --package FILE [--connect HOST:PORT ...] [--min-feerate N]`: the headless
-// tower. Holds no key; prints one JSON line per event on stdout; reads withdrawal announcements
-// from the wallet as JSON lines on stdin; runs until interrupted.
+// tower. Holds no key; prints one JSON line per event on stdout; takes the wallet's withdrawal
+// announcements from the package file (re-read whenever the wallet rewrites it) and as JSON lines
+// on stdin; keeps its header chain and scan point under <datadir>/<network>/watchtower; runs until
+// interrupted (SIGINT, SIGTERM).
 
-import fs from 'node:fs';
 import readline from 'node:readline';
 import { CofferError } from '../api/errors.js';
-import { WatchtowerRunner } from '../service/watchtower-runner.js';
+import { readPackageFile, WatchtowerRunner } from '../service/watchtower-runner.js';
 import { parsePackage } from '../vaults/watchtower.js';
 import { connectList } from './backend.js';
 import { stringOption, type Command } from './command.js';
@@ -20,27 +21,24 @@ export const watchtowerRunCommand: Command = {
   async run(ctx) {
     const file = stringOption(ctx, 'package');
     if (!file) throw new CofferError('usage', 'watchtower run needs --package FILE');
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new CofferError('file-unreadable', `The watchtower package ${file} cannot be read.`, { file, reason: (e as NodeJS.ErrnoException).code ?? 'unknown' });
-    }
-    const pkg = parsePackage(text);
+    const read = readPackageFile(file);
+    const pkg = parsePackage(read.text);
     const raw = stringOption(ctx, 'min-feerate') ?? '2';
     const minFeerate = Number(raw);
     if (!/^\d+(\.\d+)?$/.test(raw) || minFeerate < 1 || minFeerate > 10_000) throw new CofferError('usage', '--min-feerate must be a number from 1 to 10000');
     const print = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), ...line })}\n`);
-    const tower = new WatchtowerRunner({ datadir: ctx.datadir, pkg, connect: connectList(ctx), minFeerate, print });
+    const tower = new WatchtowerRunner({ datadir: ctx.datadir, pkg, file: { path: file, ...read }, connect: connectList(ctx), minFeerate, print });
+    // Listening before start(): a SIGTERM during the first connection still stops the tower cleanly.
+    const interrupted = new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
     await tower.start();
     const lines = readline.createInterface({ input: process.stdin });
     lines.on('line', (l) => {
       if (l.trim()) tower.announce(l);
     });
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await interrupted;
     lines.close();
     tower.stop();
     return undefined;

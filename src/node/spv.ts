@@ -112,10 +112,13 @@ export class SpvClient implements ChainSource {
   private async headersFrom(peer: Peer, beforeApply: (c: ChainChange) => void): Promise<void> {
     for (;;) {
       // Some nodes (bcoin) stay silent when they have no new headers; a ping after the request
-      // tells "nothing new" from "still working", since peers answer in order.
-      let m: Message | undefined;
+      // tells "nothing new" from "still working", since peers answer in order. A block
+      // announcement (BIP130 headers) may arrive before the answer and not connect yet: every
+      // headers message until the pong is tried in order, and only the last one, the answer to
+      // our locator, must connect.
+      const got: Uint8Array[][] = [];
       const listen = (x: Message) => {
-        if (x.type === 'headers' && !m) m = x;
+        if (x.type === 'headers' && x.headers.length > 0) got.push(x.headers);
       };
       peer.on('message', listen);
       try {
@@ -126,31 +129,35 @@ export class SpvClient implements ChainSource {
       } finally {
         peer.off('message', listen);
       }
-      if (m?.type !== 'headers' || m.headers.length === 0) return;
-      const raw = new Uint8Array(m.headers.length * 80);
-      m.headers.forEach((h, i) => raw.set(h, i * 80));
-      try {
-        const r = this.chain.add(raw);
-        if (r.unconnected) {
-          this.pool.ban(peer, 'headers that do not connect to our locator');
-          return;
-        }
-        if (r.change) {
-          beforeApply(r.change);
-          this.store.apply(r.change);
-          if (r.change.disconnected.length > 0) {
-            this.log('chain.reorg', { forkHeight: r.change.forkHeight, disconnected: r.change.disconnected.length, peer: peer.address });
+      let full = false;
+      for (const [i, headers] of got.entries()) {
+        const raw = new Uint8Array(headers.length * 80);
+        headers.forEach((h, i) => raw.set(h, i * 80));
+        try {
+          const r = this.chain.add(raw);
+          if (r.unconnected) {
+            if (i < got.length - 1) continue;
+            this.pool.ban(peer, 'headers that do not connect to our locator');
+            return;
           }
+          if (r.change) {
+            beforeApply(r.change);
+            this.store.apply(r.change);
+            if (r.change.disconnected.length > 0) {
+              this.log('chain.reorg', { forkHeight: r.change.forkHeight, disconnected: r.change.disconnected.length, peer: peer.address });
+            }
+          }
+          if (headers.length >= MAX_HEADERS) full = true;
+        } catch (e) {
+          if (e instanceof HeaderError) {
+            this.log('chain.invalid-header', { peer: peer.address, height: e.height, reason: e.reason });
+            if (e.punish) this.pool.ban(peer, `invalid header at ${e.height}: ${e.reason}`);
+            return;
+          }
+          throw e;
         }
-      } catch (e) {
-        if (e instanceof HeaderError) {
-          this.log('chain.invalid-header', { peer: peer.address, height: e.height, reason: e.reason });
-          if (e.punish) this.pool.ban(peer, `invalid header at ${e.height}: ${e.reason}`);
-          return;
-        }
-        throw e;
       }
-      if (m.headers.length < MAX_HEADERS) return;
+      if (!full) return;
     }
   }
 

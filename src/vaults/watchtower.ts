@@ -3,9 +3,10 @@
 // destination), plus the public key that signs the wallet's own withdrawal announcements. Leaking
 // it lets someone cancel a withdrawal early, nothing more.
 //
-// The tower looks at every transaction its peers relay (the mempool; blocks are not scanned yet). An unvault of one of its
-// vaults that the wallet did not announce gets the cheapest presigned cancel that meets the fee
-// need at once; a need above the top rung is flagged for a CPFP through the cancel's anchor.
+// The tower looks at every transaction its peers relay and every matching one in the blocks it
+// scans. An unvault of one of its vaults that the wallet did not announce gets the cheapest
+// presigned cancel that meets the fee need at once; a need above the top rung is flagged for a
+// CPFP through the cancel's anchor.
 
 import { sha256 } from '@noble/hashes/sha2.js';
 import { schnorr } from '@noble/curves/secp256k1.js';

@@ -1,0 +1,121 @@
+// Shared by the watchtower integration tests: vaults presigned straight from vault-tx (no wallet),
+// packages written the way the wallet writes them (temporary file, then rename), and the
+// `coffer watchtower run` process with the JSON lines it prints.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
+import { hex } from '@scure/base';
+import { hashToHex } from '../../src/chain/bytes.js';
+import { parseTx, serializeTx, txid as txidOf, type Tx } from '../../src/chain/tx.js';
+import { scriptToAddress } from '../../src/keys/address.js';
+import { p2wsh, presign, type Outpoint, type PresignedSet } from '../../src/vaults/vault-tx.js';
+import { signAnnouncement, towerVault, type TowerPackage } from '../../src/vaults/watchtower.js';
+import { BIN } from '../helpers/cli.js';
+import { waitFor, type RegtestNode } from '../helpers/regtest.js';
+
+export const DELAY = 12;
+export const toHex = (tx: Tx) => hex.encode(serializeTx(tx));
+export const recoveryScript = Uint8Array.of(0x00, 0x14, ...new Uint8Array(20).fill(0x77));
+export const thiefScript = Uint8Array.of(0x00, 0x14, ...new Uint8Array(20).fill(0x66));
+
+export interface TestVault {
+  id: string;
+  set: PresignedSet;
+  deposit: Outpoint;
+  /** The hot key: what a thief holds, with the presigned unvault. */
+  hot: Uint8Array;
+  unvaultTxid: string;
+}
+
+/** Presign a vault and pay its deposit (in the mempool; the caller mines). */
+export async function makeVault(node: RegtestNode, id: string): Promise<TestVault> {
+  const k = secp256k1.utils.randomSecretKey();
+  const hot = secp256k1.utils.randomSecretKey();
+  const recoveryKey = secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), true);
+  const base = { k, recoveryKey, hotKey: secp256k1.getPublicKey(hot, true), delay: DELAY, recoveryScript, unvaultFeerate: 2, cancelFeerates: [2, 5, 20] };
+  const script = presign({ ...base, deposit: { txid: new Uint8Array(32), vout: 0, value: 1_500_000 } }).depositScript;
+  const txid = await node.send(scriptToAddress(p2wsh(script), 'regtest')!, 1_500_000);
+  const tx = parseTx(hex.decode(await node.getRawTransaction(txid)));
+  const vout = tx.outputs.findIndex((o) => hex.encode(o.script) === hex.encode(p2wsh(script)));
+  const deposit = { txid: txidOf(tx), vout, value: 1_500_000 };
+  const set = presign({ ...base, deposit });
+  k.fill(0);
+  return { id, set, deposit, hot, unvaultTxid: hashToHex(txidOf(set.unvault)) };
+}
+
+/** The wallet's package: its vaults, its announce key, and the withdrawals it announced. */
+export function towerPackage(announceSecret: Uint8Array, vaults: TestVault[], opts: { height?: number; announced?: TestVault[] } = {}): TowerPackage {
+  return {
+    format: 'coffer-watchtower',
+    version: 1,
+    network: 'regtest',
+    announceKey: hex.encode(schnorr.getPublicKey(announceSecret)),
+    ...(opts.height === undefined ? {} : { height: opts.height }),
+    vaults: vaults.map((v) => towerVault(v.id, v.set, v.deposit)),
+    ...(opts.announced ? { announcements: opts.announced.map((v) => ({ vault: v.id, unvaultTxid: v.unvaultTxid, signature: signAnnouncement(v.id, v.unvaultTxid, announceSecret) })) } : {}),
+  };
+}
+
+/** As the wallet does it: a reader sees the old file or the new one, never half of one. */
+export function writeAtomically(file: string, text: string): void {
+  fs.writeFileSync(`${file}.tmp`, text);
+  fs.renameSync(`${file}.tmp`, file);
+}
+
+export type Line = Record<string, unknown> & { event?: string; receivedAt: number };
+
+export class TowerProcess {
+  readonly lines: Line[] = [];
+  private readonly exited: Promise<void>;
+
+  private constructor(private readonly child: ChildProcess) {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const parts = out.split('\n');
+      out = parts.pop()!;
+      for (const p of parts) this.lines.push({ ...(JSON.parse(p) as Record<string, unknown>), receivedAt: Date.now() });
+    });
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+
+  static start(datadir: string, packageFile: string, node: RegtestNode): TowerProcess {
+    const args = [BIN, '--datadir', datadir, 'watchtower', 'run', '--package', packageFile, '--connect', node.address];
+    return new TowerProcess(spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] }));
+  }
+
+  /** The number of lines so far: `find` and `waitFor` can look only at what comes after. */
+  mark(): number {
+    return this.lines.length;
+  }
+
+  find(pred: (l: Line) => boolean, after = 0): Line | undefined {
+    return this.lines.slice(after).find(pred);
+  }
+
+  filter(pred: (l: Line) => boolean, after = 0): Line[] {
+    return this.lines.slice(after).filter(pred);
+  }
+
+  async waitFor(pred: (l: Line) => boolean, timeoutMs: number, what: string, after = 0): Promise<Line> {
+    await waitFor(() => this.find(pred, after) !== undefined, timeoutMs, what);
+    return this.find(pred, after)!;
+  }
+
+  /** Wait until the tower scanned the node's tip (so that mining again does not race its header sync). */
+  scannedTip(node: RegtestNode, after = 0): Promise<Line> {
+    const tip = node.tipHeight();
+    return this.waitFor((l) => l.event === 'scanned' && l['to'] === tip, 20_000, `the tower to scan up to ${tip}`, after);
+  }
+
+  write(line: string): void {
+    this.child.stdin!.write(`${line}\n`);
+  }
+
+  /** SIGTERM, as a service manager stops it; resolves once the process is gone. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    await this.exited;
+  }
+}
