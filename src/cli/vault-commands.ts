@@ -89,10 +89,14 @@ export const vaultCommands: Command[] = [
     options: { feerate: { ...FEERATE, help: 'least fee rate the cancel must pay (default: the fast estimate)' } },
     async run(ctx) {
       const given = feeRateOption(ctx);
+      // No key is needed; a password given (file or COFFER_PASSWORD) also lets a CPFP child lift a
+      // cancel above the top rung.
+      const password = ctx.options['password-file'] !== undefined || ctx.env['COFFER_PASSWORD'] ? await ctx.password() : undefined;
       return withSync(ctx, async (wallet, sync) => {
+        if (password !== undefined) wallet.unlock(password);
         const needed = given ?? presetRate(wallet, await sync.fees(), 'fast').feeRate;
         const r = await cancelVault(wallet, sync, id(ctx), needed);
-        return { cancelTxid: r.cancelTxid };
+        return { cancelTxid: r.cancelTxid, ...(r.cpfpTxid ? { cpfpTxid: r.cpfpTxid } : {}) };
       }, { sync: true });
     },
   },

@@ -27,11 +27,13 @@ import { addressToScript } from '../keys/address.js';
 import { parseRecovery, recoverySecret } from '../vaults/recovery.js';
 import { announceKey, hotKey } from '../vaults/vault-keys.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { ANCHOR_VALUE, checkDelay, DEFAULT_CANCEL_FEERATES, depositScript, hasRecoveryBranch, p2wsh, presign, recoverySweep, withdrawal, type Rung } from '../vaults/vault-tx.js';
+import { ANCHOR_SCRIPT, ANCHOR_VALUE, ANCHOR_WITNESS_SCRIPT, checkDelay, DEFAULT_CANCEL_FEERATES, depositScript, hasRecoveryBranch, p2wsh, presign, recoverySweep, withdrawal, type Rung } from '../vaults/vault-tx.js';
 import { chooseRung, signAnnouncement } from '../vaults/watchtower.js';
 import { faultPoint } from './fault.js';
 import { broadcastRecorded, finish, signAll } from './spend-flows.js';
 import { outpointKey, SpendService } from './spend-service.js';
+import { buildPsbt, RBF_SEQUENCE } from '../wallet/psbt-builder.js';
+import { dustThreshold, feeForWeight, inputWeight, outputWeight, txOverheadWeight, vsizeOf } from '../wallet/policy.js';
 import { Presigner } from './vault-signer.js';
 import { ANNOUNCE_KEY_META, serveTowers, TOWER_FILES_META, towerFiles, towerPackage, vaultSnapshots, writePackageFile, type Stray } from './vault-tracker.js';
 import { loadWalletState, type WalletSync } from './wallet-sync.js';
@@ -302,18 +304,65 @@ export async function completeVault(wallet: WalletService, sync: WalletSync, id:
  * `needed`: from the unvault output once a withdrawal started, else straight from the deposit.
  * No key needed.
  */
-export async function cancelVault(wallet: WalletService, sync: WalletSync, id: string, needed: number): Promise<{ cancelTxid: string; feerate: number }> {
+export async function cancelVault(wallet: WalletService, sync: WalletSync, id: string, needed: number): Promise<{ cancelTxid: string; feerate: number; cpfpTxid?: string }> {
   const { vault: v, view } = find(wallet, id);
   let rungs: StoredRung[];
   if (view.status === 'funded') rungs = v.emergencies;
   else if (view.status === 'unvaulting' || view.status === 'withdrawable') rungs = v.cancels;
   else if (view.status === 'funding') throw notReady(view.status, 'its deposit has not reached the network; abandon the deposit instead');
   else throw notReady(view.status, 'there is nothing left to cancel');
-  const { rung } = chooseRung(rungs, needed);
+  const { rung, cpfp } = chooseRung(rungs, needed);
   const raw = hex.decode(rung.hex);
   await sync.relay(raw);
   sync.vaults.record(v.id, raw);
-  return { cancelTxid: hashToHex(txidOf(parseTx(raw))), feerate: rung.feerate };
+  const cancelTxid = txidOf(parseTx(raw));
+  // Above the top rung: a child of the cancel's anchor, paid from the wallet's coins, lifts the
+  // pair to the rate needed (needs the unlocked wallet; a locked one leaves the top rung alone).
+  if (cpfp && !wallet.locked) {
+    const child = await anchorChild(wallet, sync, { txid: cancelTxid, vout: 1, vsize: rung.vsize, fee: rung.fee }, needed);
+    return { cancelTxid: hashToHex(cancelTxid), feerate: rung.feerate, cpfpTxid: child };
+  }
+  return { cancelTxid: hashToHex(cancelTxid), feerate: rung.feerate };
+}
+
+/** vbytes x 4 of spending the P2WSH(OP_TRUE) anchor: outpoint, empty scriptSig, sequence; witness [OP_TRUE script]. */
+const ANCHOR_INPUT_WEIGHT = (32 + 4 + 1 + 4) * 4 + 1 + 1 + 1;
+
+/**
+ * CPFP through a presigned transaction's anchor: the anchor plus the smallest wallet coin that
+ * pays the fee, back to a change address, so that parent and child together pay `feeRate`.
+ * Recorded as pending before it is broadcast, like every spend.
+ */
+export async function anchorChild(wallet: WalletService, sync: WalletSync, parent: { txid: Uint8Array; vout: number; vsize: number; fee: number }, feeRate: number): Promise<string> {
+  const done = withDbErrors(() =>
+    wallet.database.transaction(() => {
+      const svc = new SpendService(wallet, loadWalletState(wallet), tipOf(wallet));
+      const change = wallet.nextChange();
+      const weightWith = (kind: Parameters<typeof inputWeight>[0]) => txOverheadWeight(2, 1, true) + ANCHOR_INPUT_WEIGHT + inputWeight(kind) + outputWeight(change.script);
+      const feeFor = (weight: number) => Math.max(feeForWeight(parent.vsize * 4 + weight, feeRate) - parent.fee, vsizeOf(weight));
+      const coin = svc
+        .spendable()
+        .sort((x, y) => x.value - y.value)
+        .find((u) => u.value + ANCHOR_VALUE - feeFor(weightWith(svc.origins.kindOf(u.owner))) >= dustThreshold(change.script));
+      if (!coin) throw new CofferError('insufficient-funds', 'No coin of this wallet can pay for the cancel\'s fee bump.', { needed: feeFor(weightWith('wpkh')) });
+      const fee = feeFor(weightWith(svc.origins.kindOf(coin.owner)));
+      const psbt = buildPsbt([svc.inputFor(coin)], [{ script: change.script, value: coin.value + ANCHOR_VALUE - fee, origin: svc.origins.origin(change.owner) }], tipOf(wallet));
+      psbt.addInput({
+        txid: Uint8Array.from(parent.txid).reverse(),
+        index: parent.vout,
+        sequence: RBF_SEQUENCE,
+        witnessUtxo: { script: ANCHOR_SCRIPT, amount: BigInt(ANCHOR_VALUE) },
+        finalScriptWitness: [ANCHOR_WITNESS_SCRIPT],
+      });
+      signAll(wallet, psbt, 1);
+      psbt.finalizeIdx(0); // the anchor's witness is final already; the signer knows only ours
+      const f = finish(psbt, 0, true);
+      upsertTx(wallet.database, f.txid, { raw: f.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });
+      return f;
+    }).immediate(),
+  );
+  await broadcastRecorded(sync, done.txid, done.raw);
+  return hashToHex(done.txid);
 }
 
 /** Sweep a stray deposit to `to` with the recovery key read from `keyText` (WIF or xprv). */

@@ -209,6 +209,35 @@ describe('vaults', () => {
     expect(hex.encode(mined.outputs[0]!.script)).toBe(hex.encode(rec.scriptAt(0)));
   });
 
+  it('a cancel above the top rung is lifted by a CPFP child through its anchor, paid from the wallet', async () => {
+    const w = await fundedWallet(3_000_000);
+    const rec = recoveryWallet();
+    const made = ok(await w.run(['vault', 'create', '--amount', '1500000', '--delay', String(DELAY), '--recovery', rec.descriptor, '--feerate', '2']));
+    await a.mine(1);
+    const started = ok(await w.run(['vault', 'withdraw', made.id]));
+    await waitFor(() => a.mempool().includes(started.unvaultTxid), 10_000, 'the unvault');
+    const r = ok(await w.run(['vault', 'cancel', made.id, '--feerate', '800']));
+    expect(Object.keys(r).sort()).toEqual(['cancelTxid', 'cpfpTxid']);
+    await waitFor(() => a.mempool().includes(r.cpfpTxid), 10_000, 'the CPFP child');
+    const cancel = await rawOf(a, r.cancelTxid);
+    const child = await rawOf(a, r.cpfpTxid);
+    const unvault = await rawOf(a, started.unvaultTxid);
+    expect(child.inputs.some((i) => hashToHex(i.prevTxid) === r.cancelTxid && i.vout === 1)).toBe(true);
+    const valueIn = async (tx: typeof child) => {
+      let n = 0;
+      for (const i of tx.inputs) n += (await rawOf(a, hashToHex(i.prevTxid))).outputs[i.vout]!.value;
+      return n;
+    };
+    const fee = async (tx: typeof child) => (await valueIn(tx)) - tx.outputs.reduce((n, o) => n + o.value, 0);
+    expect(unvault.outputs[0]!.value).toBe(await valueIn(cancel));
+    const packageRate = ((await fee(cancel)) + (await fee(child))) / (vsize(cancel) + vsize(child));
+    console.log(`cancel at the 500 sat/vB rung + CPFP child: package ${packageRate.toFixed(1)} sat/vB`);
+    expect(packageRate).toBeGreaterThanOrEqual(800);
+    await a.mine(1);
+    await w.sync();
+    expect((await w.list())[0]).toMatchObject({ status: 'cancelled', cancelTxid: r.cancelTxid });
+  });
+
   it('a reorg while unvaulting moves the end of the delay; a stray deposit is swept with the recovery key', async () => {
     const w = await fundedWallet(3_000_000);
     const rec = recoveryWallet();
