@@ -254,13 +254,15 @@ export class VaultTracker {
    * cheapest cancel meeting `needed` (or the top rung once a withdrawal races it); our own
    * started unvaults the network has not shown yet are broadcast again.
    */
-  async guard(tip: number, needed: number, broadcast: (raw: Uint8Array) => Promise<void>): Promise<void> {
+  async guard(tip: number, feeNeed: () => Promise<number>, broadcast: (raw: Uint8Array) => Promise<void>): Promise<void> {
     const { vaults } = vaultSnapshots(this.wallet, tip);
+    let need: number | undefined;
     for (const { vault: v, view } of vaults) {
       try {
         if (view.alert && (view.status === 'unvaulting' || view.status === 'withdrawable' || (view.status === 'withdrawn' && view.withdrawTxid !== undefined))) {
-          const { rung } = view.status === 'withdrawn' ? { rung: v.cancels[v.cancels.length - 1]! } : chooseRung(v.cancels, needed);
           if (view.status === 'withdrawn' && this.confirmed(view.withdrawTxid!)) continue;
+          need ??= await feeNeed();
+          const { rung } = view.status === 'withdrawn' ? { rung: v.cancels[v.cancels.length - 1]! } : chooseRung(v.cancels, need);
           const raw = hex.decode(rung.hex);
           this.log.warn('vault.alert', { vault: v.id, unvault: view.unvaultTxid ?? '', feerate: rung.feerate });
           await broadcast(raw);

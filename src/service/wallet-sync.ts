@@ -184,7 +184,7 @@ export class WalletSync {
       this.opts.log.warn('vault.towers-unserved', { code: e instanceof CofferError ? e.code : 'internal' });
     }
     await this.rebroadcastPending();
-    await this.vaults.guard(chain.height, presetRate(this.wallet, await source.fees(), 'fast').feeRate, (raw) => source.broadcast(raw));
+    await this.vaults.guard(chain.height, async () => presetRate(this.wallet, await source.fees(), 'fast').feeRate, (raw) => source.broadcast(raw));
     const tip = chain.describeTip();
     withDbErrors(() => {
       this.wallet.setMeta('tip_height', String(tip.height));
