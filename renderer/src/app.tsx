@@ -5,6 +5,7 @@ import type { AppStatus, CofferEvent, SyncState } from '../../src/api/contract.j
 import { call, coffer } from './api.js';
 import { SyncBar } from './components/sync-bar.js';
 import { Toasts, type Toast } from './components/toasts.js';
+import { VaultAlertBanner, type VaultAlertEvent } from './components/vault-alert.js';
 import { sentence } from './errors.js';
 import { signedBtc } from './format.js';
 import { Coins } from './screens/coins.js';
@@ -15,8 +16,9 @@ import { Receive } from './screens/receive.js';
 import { Send } from './screens/send.js';
 import { Settings } from './screens/settings.js';
 import { Unlock } from './screens/unlock.js';
+import { Vaults } from './screens/vaults.js';
 
-export type View = 'dashboard' | 'send' | 'receive' | 'history' | 'coins' | 'settings';
+export type View = 'dashboard' | 'send' | 'receive' | 'history' | 'coins' | 'vaults' | 'settings';
 
 const VIEWS: { id: View; label: string }[] = [
   { id: 'dashboard', label: 'Overview' },
@@ -24,6 +26,7 @@ const VIEWS: { id: View; label: string }[] = [
   { id: 'receive', label: 'Receive' },
   { id: 'history', label: 'History' },
   { id: 'coins', label: 'Coins' },
+  { id: 'vaults', label: 'Vaults' },
   { id: 'settings', label: 'Settings' },
 ];
 
@@ -39,6 +42,7 @@ export function App() {
   const [revision, setRevision] = useState(0);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [syncBusy, setSyncBusy] = useState(false);
+  const [vaultAlerts, setVaultAlerts] = useState<VaultAlertEvent[]>([]);
   const toastId = useRef(0);
 
   const refresh = useCallback(async () => {
@@ -64,6 +68,9 @@ export function App() {
         setRevision((r) => r + 1);
       } else if (e.type === 'transaction') {
         toast(`Incoming payment: ${signedBtc(e.amount)}${e.confirmations > 0 ? '' : ' (unconfirmed)'}`);
+        setRevision((r) => r + 1);
+      } else if (e.type === 'vault-alert') {
+        setVaultAlerts((a) => (a.some((x) => x.unvaultTxid === e.unvaultTxid) ? a : [...a, { vault: e.vault, unvaultTxid: e.unvaultTxid }]));
         setRevision((r) => r + 1);
       } else if (e.type === 'locked') {
         void refresh();
@@ -116,7 +123,16 @@ export function App() {
   }
   if (!status) return <main className="center" data-testid="app/loading" aria-busy="true">Starting Coffer…</main>;
   if (!status.open) return <Onboarding status={status} onDone={refresh} />;
-  if (status.open.locked) return <Unlock network={status.open.network} onUnlocked={refresh} />;
+  // The vault alarm shows over the lock screen too (from events: the list needs the password).
+  const alarm = <VaultAlertBanner revision={revision} events={vaultAlerts} onOpen={() => setView('vaults')} onDismiss={() => setVaultAlerts([])} />;
+  if (status.open.locked) {
+    return (
+      <>
+        {alarm}
+        <Unlock network={status.open.network} onUnlocked={refresh} />
+      </>
+    );
+  }
 
   const go = (v: View, txid?: string) => {
     setSelectedTx(txid);
@@ -137,6 +153,7 @@ export function App() {
           Lock
         </button>
       </header>
+      {alarm}
       <nav className="sidebar" aria-label="Main">
         <ul>
           {VIEWS.map((v) => (
@@ -154,6 +171,7 @@ export function App() {
         {view === 'receive' ? <Receive /> : null}
         {view === 'history' ? <History revision={revision} selected={selectedTx} select={setSelectedTx} /> : null}
         {view === 'coins' ? <Coins revision={revision} /> : null}
+        {view === 'vaults' ? <Vaults revision={revision} network={open.network} onNotice={(t) => { toast(t); setRevision((r) => r + 1); }} /> : null}
         {view === 'settings' ? <Settings revision={revision} onChanged={refresh} /> : null}
       </main>
       <Toasts toasts={toasts} onDismiss={dismiss} />

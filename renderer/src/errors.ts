@@ -19,6 +19,7 @@ const SENTENCES: Record<string, string> = {
   'no-peers': 'Coffer cannot reach any Bitcoin peer right now. It will keep trying.',
   'keystore-corrupt': 'The wallet file is damaged. Restore the wallet from your recovery words.',
   'database-busy': 'Coffer is busy with another task. Try again in a moment.',
+  'unknown-vault': 'This wallet has no such vault. The list may be out of date; it reloads by itself.',
   usage: 'Coffer could not accept that input. Check the values you entered.',
   internal: 'Something went wrong inside Coffer. Your coins are safe; try again, and restart Coffer if it keeps happening.',
 };
@@ -28,6 +29,11 @@ export function sentence(e: unknown): string {
     const s = SENTENCES[e.code];
     if (e.code === 'insufficient-funds' && typeof e.wire.details?.['shortfall'] === 'number') {
       return `${s} You are short by ${Number(e.wire.details['shortfall']).toLocaleString('en-US')} sats.`;
+    }
+    const at = e.wire.details?.['withdrawableAtHeight'];
+    const tip = e.wire.details?.['tipHeight'];
+    if (e.code === 'vault-not-ready' && typeof at === 'number' && typeof tip === 'number') {
+      return `The delay is not over: the withdrawal can be mined from block ${at.toLocaleString('en-US')} (the tip is ${tip.toLocaleString('en-US')}).`;
     }
     return s ?? e.wire.message;
   }

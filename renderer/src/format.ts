@@ -56,6 +56,25 @@ export function duration(ms: number): string {
   return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
+/** Blocks as time at the network's ten-minute average: 144 -> "≈ 1 day", 3 -> "≈ 30 min". */
+export function blocksTime(blocks: number): string {
+  const minutes = Math.max(0, blocks) * 10;
+  if (minutes < 24 * 60) {
+    const h = Math.floor(minutes / 60);
+    const m = minutes % 60;
+    return `≈ ${h > 0 ? `${h} h` : ''}${h > 0 && m > 0 ? ' ' : ''}${m > 0 || h === 0 ? `${m} min` : ''}`;
+  }
+  const hours = Math.round(minutes / 60);
+  const d = Math.floor(hours / 24);
+  const h = hours % 24;
+  return `≈ ${d} day${d === 1 ? '' : 's'}${h > 0 ? ` ${h} h` : ''}`;
+}
+
+/** "144 blocks ≈ 1 day". */
+export function blocksText(blocks: number): string {
+  return `${blocks.toLocaleString('en-US')} block${blocks === 1 ? '' : 's'} ${blocksTime(blocks)}`;
+}
+
 export interface Strength {
   score: 0 | 1 | 2 | 3 | 4;
   label: string;

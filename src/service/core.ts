@@ -138,6 +138,11 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     fs.writeFileSync(this.appFile(), JSON.stringify({ network }), { mode: 0o600 });
     this.known = undefined;
     this.signature = '';
+    // Alerts of vaults already settled are not news after a restart.
+    this.alerted.clear();
+    if (this.wallet.hasWallet()) {
+      for (const v of listVaultEntries(this.wallet)) if (v.alert && v.unvaultTxid && (v.status === 'cancelled' || v.status === 'withdrawn')) this.alerted.add(v.unvaultTxid);
+    }
     this.state = { phase: 'idle', height: Number(this.wallet.meta('tip_height') ?? '0') };
     this.timer = setInterval(() => void this.runSync(), syncInterval(network));
     this.timer.unref();

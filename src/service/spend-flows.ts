@@ -13,6 +13,7 @@ import { parseTx, txid as txidOf, vsize } from '../chain/tx.js';
 import { withDbErrors } from '../db/database.js';
 import { getTxStatus, setTxStatus, upsertTx } from '../db/tx-store.js';
 import { listFrozen } from '../db/spend-store.js';
+import { listVaults } from '../db/vault-store.js';
 import { buildPsbt } from '../wallet/psbt-builder.js';
 import { checkTransaction, dustThreshold, feeForWeight, inputWeight, outputWeight, txOverheadWeight, vsizeOf } from '../wallet/policy.js';
 import type { WalletState } from '../wallet/wallet-state.js';
@@ -262,8 +263,16 @@ export function abandon(wallet: WalletService, txid: Uint8Array): { txid: string
   if (status === undefined || !w) throw new CofferError('unknown-transaction', `This wallet has no transaction ${hashToHex(txid)}.`);
   if (w.confirmation) throw new CofferError('cannot-bump', 'A confirmed transaction cannot be abandoned.', { txid: hashToHex(txid) });
   refuseWithChildren(loadWalletState(wallet), txid, 'abandoned');
+  if (status !== 'pending') refuseVaultDeposit(wallet, txid, 'abandoned');
   withDbErrors(() => setTxStatus(wallet.database, txid, 'abandoned'));
   return { txid: hashToHex(txid), abandoned: true };
+}
+
+/** A vault's presigned set spends exactly its deposit transaction: replacing it would strand the vault. */
+function refuseVaultDeposit(wallet: WalletService, txid: Uint8Array, what: 'abandoned' | 'replaced'): void {
+  if (withDbErrors(() => listVaults(wallet.database)).some((v) => hashToHex(v.depositTxid) === hashToHex(txid))) {
+    throw new CofferError('cannot-bump', `This transaction funds a vault whose presigned transactions spend exactly it, so it cannot be ${what}; speed it up with CPFP on its change instead.`, { txid: hashToHex(txid) });
+  }
 }
 
 /** A transaction another of ours spends from cannot go away alone: that one would lose its inputs. */
@@ -293,6 +302,7 @@ export async function bump(wallet: WalletService, sync: WalletSync, txid: Uint8A
     if (!old) throw new CofferError('unknown-transaction', `This wallet has no transaction ${hashToHex(txid)}.`);
     if (old.confirmation) throw new CofferError('cannot-bump', 'The transaction is already confirmed.', { txid: hashToHex(txid) });
     refuseWithChildren(state, txid, 'replaced');
+    refuseVaultDeposit(wallet, txid, 'replaced');
     if (!old.tx.inputs.every((i) => i.sequence < 0xfffffffe)) throw new CofferError('cannot-bump', 'The transaction does not signal replaceability (BIP125).');
     const prevouts = old.tx.inputs.map((i) => state.get(i.prevTxid)?.tx.outputs[i.vout]);
     if (prevouts.some((p) => !p || !state.ownerOf(p.script))) throw new CofferError('cannot-bump', 'Only a transaction that spends this wallet\'s coins can be replaced.');

@@ -138,3 +138,49 @@ export async function unlock(page: Page, password: string): Promise<void> {
   await byId(page, 'unlock/password').fill(password);
   await byId(page, 'unlock/submit').click();
 }
+
+export interface VaultChoice {
+  amount: string;
+  unit?: 'btc' | 'sats';
+  delay: number;
+  recovery: string;
+}
+
+/** The vault's card on the Vaults screen. */
+export const vaultCard = (page: Page, id: string) => page.locator(`[data-testid="vault"][data-vault-id="${id}"]`);
+
+/** Fills the create form and (unless told not to) waits for the core's preview of the cancel costs. */
+export async function fillVaultForm(page: Page, v: VaultChoice, waitForPreview = true): Promise<void> {
+  await byId(page, 'nav/vaults').click();
+  await byId(page, 'vaults/unit').selectOption(v.unit ?? 'btc');
+  await byId(page, 'vaults/amount').fill(v.amount);
+  await byId(page, 'vaults/delay').fill(String(v.delay));
+  await byId(page, 'vaults/recovery').fill(v.recovery);
+  if (waitForPreview) await byId(page, 'vaults/costs').waitFor({ timeout: 15_000 });
+}
+
+/** Creates the vault from a filled form; its id and deposit as the notice shows them. */
+export async function createVault(page: Page, v: VaultChoice): Promise<{ id: string; depositTxid: string }> {
+  await fillVaultForm(page, v);
+  await byId(page, 'vaults/create').click();
+  await byId(page, 'vaults/created').waitFor({ timeout: 30_000 });
+  return { id: (await textOf(page, 'vaults/created-id')).trim(), depositTxid: (await textOf(page, 'vaults/created-txid')).trim() };
+}
+
+/** Waits until the vault's card shows `status` (it follows the chain by itself). */
+export async function waitForVault(page: Page, id: string, status: string, timeoutMs = 60_000): Promise<void> {
+  await byId(page, 'nav/vaults').click();
+  await eventually(async () => vaultCard(page, id).getAttribute('data-status', { timeout: 1_000 }), (s) => s === status, timeoutMs, `vault ${id} to be ${status}`);
+}
+
+/** A text on the vault's card, by test id. */
+export async function vaultText(page: Page, id: string, testId: string): Promise<string> {
+  return ((await vaultCard(page, id).getByTestId(testId).textContent({ timeout: 30_000 })) ?? '').trim();
+}
+
+/** Cancel to recovery, through the confirm step. */
+export async function cancelVault(page: Page, id: string): Promise<void> {
+  const card = vaultCard(page, id);
+  await card.getByTestId('vault/cancel').click();
+  await card.getByTestId('vault/cancel-confirm').click();
+}

@@ -1,11 +1,12 @@
 // Receive: a fresh address as text and QR code, optionally a payment request with amount and label.
 import { useEffect, useState } from 'react';
 import { call } from '../api.js';
+import { AMOUNT_EXAMPLE, AmountField } from '../components/amount-field.js';
 import { CopyButton } from '../components/copy-button.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { Qr } from '../components/qr.js';
 import { sentence } from '../errors.js';
-import { amountInput, parseAmount, type Unit } from '../format.js';
+import { parseAmount, type Unit } from '../format.js';
 import { useLoad } from '../use-load.js';
 
 export function Receive() {
@@ -57,24 +58,16 @@ export function Receive() {
               </button>
             </div>
             <h2>Payment request (optional)</h2>
-            <div className="row">
-              <Field label={`Amount (${unit === 'btc' ? 'BTC' : 'sats'})`} error={amountBad ? 'Enter an amount like 0.001 BTC or 100000 sats.' : undefined} testId="receive/amount">
-                {(p) => <input {...p} inputMode="decimal" value={amount} onChange={(e) => setAmount(e.target.value)} data-testid="receive/amount" />}
-              </Field>
-              <Field label="Unit">
-                {(p) => (
-                  <select {...p} value={unit} onChange={(e) => {
-                      const u = e.target.value as Unit;
-                      // The same value in the other unit, as on the send screen.
-                      if (sats !== undefined) setAmount(amountInput(sats, u));
-                      setUnit(u);
-                    }} data-testid="receive/unit">
-                    <option value="btc">BTC</option>
-                    <option value="sats">sats</option>
-                  </select>
-                )}
-              </Field>
-            </div>
+            <AmountField
+              text={amount}
+              unit={unit}
+              onChange={(text, u) => {
+                setAmount(text);
+                setUnit(u);
+              }}
+              error={amountBad ? AMOUNT_EXAMPLE : undefined}
+              testId="receive"
+            />
             <Field label="Label" hint="Saved with the address, so you know later what the payment was for.">
               {(p) => <input {...p} value={label} maxLength={255} onChange={(e) => setLabel(e.target.value)} onBlur={saveLabel} data-testid="receive/label" />}
             </Field>

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import type { Results } from '../../../src/api/contract.js';
 import { call } from '../api.js';
 import type { View } from '../app.js';
+import { AMOUNT_EXAMPLE, AmountField } from '../components/amount-field.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { sentence } from '../errors.js';
 import { amountInput, btc, parseAmount, satsText, type Unit } from '../format.js';
@@ -34,7 +35,7 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
   const [busy, setBusy] = useState(false);
 
   const sats = parseAmount(amount, unit);
-  const amountError = !max && amount.trim() !== '' && (sats === undefined || sats === 0) ? 'Enter an amount like 0.001 BTC or 100000 sats.' : undefined;
+  const amountError = !max && amount.trim() !== '' && (sats === undefined || sats === 0) ? AMOUNT_EXAMPLE : undefined;
   const customRate = 'custom' in fee ? Number(fee.custom) : undefined;
   const feeError = customRate !== undefined && !(customRate >= 1 && customRate <= 10_000) ? 'Enter a fee rate from 1 to 10,000 sat/vB.' : undefined;
   const feeParams = 'custom' in fee ? { feeRate: customRate! } : { feePreset: fee.preset };
@@ -69,7 +70,7 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
       const { address } = recipient;
       // The request's own amount wins: the state set from it has not re-rendered yet.
       const value = recipient.amountSat ?? (max ? ('max' as const) : sats);
-      if (value === undefined || value === 0) return setError('Enter an amount like 0.001 BTC or 100000 sats.');
+      if (value === undefined || value === 0) return setError(AMOUNT_EXAMPLE);
       const preview = await call('send.preview', { recipients: [{ address, amount: value }], ...feeParams });
       setAcceptHigh(false);
       setReview({ preview, address, amount: value });
@@ -192,28 +193,18 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
             />
           )}
         </Field>
-        <div className="row">
-          <Field label={`Amount (${unit === 'btc' ? 'BTC' : 'sats'})`} error={amountError} testId="send/amount">
-            {(p) => <input {...p} inputMode="decimal" value={max ? '' : amount} disabled={max} placeholder={max ? 'everything' : undefined} onChange={(e) => setAmount(e.target.value)} data-testid="send/amount" />}
-          </Field>
-          <Field label="Unit">
-            {(p) => (
-              <select
-                {...p}
-                value={unit}
-                onChange={(e) => {
-                  const u = e.target.value as Unit;
-                  if (sats !== undefined) setAmount(amountInput(sats, u));
-                  setUnit(u);
-                }}
-                data-testid="send/unit"
-              >
-                <option value="btc">BTC</option>
-                <option value="sats">sats</option>
-              </select>
-            )}
-          </Field>
-        </div>
+        <AmountField
+          text={amount}
+          unit={unit}
+          onChange={(text, u) => {
+            setAmount(text);
+            setUnit(u);
+          }}
+          error={amountError}
+          disabled={max}
+          placeholder={max ? 'everything' : undefined}
+          testId="send"
+        />
         <label className="choice">
           <input type="checkbox" checked={max} onChange={(e) => setMax(e.target.checked)} data-testid="send/max" />
           <span>Send everything (the fee comes out of the amount)</span>

@@ -1,0 +1,57 @@
+// An amount typed in BTC or sats with its unit beside it; switching the unit keeps the value.
+import type { ReactNode } from 'react';
+import { amountInput, parseAmount, type Unit } from '../format.js';
+import { Field } from './field.js';
+
+export const AMOUNT_EXAMPLE = 'Enter an amount like 0.001 BTC or 100000 sats.';
+
+export interface AmountFieldProps {
+  text: string;
+  unit: Unit;
+  onChange: (text: string, unit: Unit) => void;
+  error?: string | undefined;
+  hint?: ReactNode;
+  /** The amount is decided elsewhere (send everything): the box is empty and shows the placeholder. */
+  disabled?: boolean;
+  placeholder?: string | undefined;
+  /** `send` gives send/amount, send/unit and send/amount-error. */
+  testId: string;
+}
+
+export function AmountField({ text, unit, onChange, error, hint, disabled = false, placeholder, testId }: AmountFieldProps) {
+  return (
+    <div className="row">
+      <Field label={`Amount (${unit === 'btc' ? 'BTC' : 'sats'})`} hint={hint} error={error} testId={`${testId}/amount`}>
+        {(p) => (
+          <input
+            {...p}
+            inputMode="decimal"
+            autoComplete="off"
+            value={disabled ? '' : text}
+            disabled={disabled}
+            placeholder={placeholder}
+            onChange={(e) => onChange(e.target.value, unit)}
+            data-testid={`${testId}/amount`}
+          />
+        )}
+      </Field>
+      <Field label="Unit">
+        {(p) => (
+          <select
+            {...p}
+            value={unit}
+            onChange={(e) => {
+              const next = e.target.value as Unit;
+              const sats = parseAmount(text, unit);
+              onChange(sats !== undefined ? amountInput(sats, next) : text, next);
+            }}
+            data-testid={`${testId}/unit`}
+          >
+            <option value="btc">BTC</option>
+            <option value="sats">sats</option>
+          </select>
+        )}
+      </Field>
+    </div>
+  );
+}

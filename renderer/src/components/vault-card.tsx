@@ -1,0 +1,199 @@
+// One vault: its amount and state in words, the countdown of a withdrawal, and what can be done
+// now (withdraw, complete after the delay, cancel to the recovery destination after a confirm step).
+import { useState } from 'react';
+import type { VaultInfo } from '../../../src/api/contract.js';
+import { call, UiError } from '../api.js';
+import { sentence } from '../errors.js';
+import { blocksText, blocksTime, btc, satsText } from '../format.js';
+import { ErrorNote, Field } from './field.js';
+
+/** States after which nothing more happens to a vault. */
+export const FINAL_STATUSES: ReadonlySet<string> = new Set(['withdrawn', 'cancelled', 'abandoned', 'swept']);
+
+const STATUS_WORDS: Record<string, string> = {
+  funding: 'Deposit not on the network yet',
+  funded: 'In the vault',
+  unvaulting: 'Withdrawal under way',
+  withdrawable: 'Ready to withdraw',
+  withdrawn: 'Withdrawn',
+  cancelled: 'Cancelled: sent to the recovery destination',
+  abandoned: 'Abandoned: the deposit never reached the network',
+  stray: 'Stray payment',
+  swept: 'Swept with the recovery key',
+};
+
+export function statusWords(v: VaultInfo): string {
+  if (v.alert && (v.status === 'unvaulting' || v.status === 'withdrawable')) return 'Withdrawal you did not start: being cancelled';
+  return STATUS_WORDS[v.status] ?? v.status;
+}
+
+function confirmationsText(n: number): string {
+  return n === 0 ? 'unconfirmed' : `${n.toLocaleString('en-US')} confirmation${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * Where a withdrawal stands. The withdrawal can be mined from block N (BIP68: the unvault's height
+ * plus the delay), so it may be sent once the tip is N - 1: that many blocks are still to come.
+ */
+function countdown(v: VaultInfo, tip: number): string {
+  if (v.withdrawableAtHeight === undefined) return 'Waiting for the unvault to confirm; the delay starts then.';
+  const left = Math.max(0, v.withdrawableAtHeight - 1 - tip);
+  return `Withdrawable at block ${v.withdrawableAtHeight.toLocaleString('en-US')} — ${left.toLocaleString('en-US')} block${left === 1 ? '' : 's'} (${blocksTime(left)}) left.`;
+}
+
+function Txid({ label, txid, testId }: { label: string; txid: string | undefined; testId: string }) {
+  if (!txid) return null;
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd className="mono small" data-testid={testId}>
+        {txid}
+      </dd>
+    </>
+  );
+}
+
+export function VaultCard({ v, tip, onDone }: { v: VaultInfo; tip: number; onDone: (notice: string) => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const [confirming, setConfirming] = useState(false);
+  const [address, setAddress] = useState('');
+  const [addressError, setAddressError] = useState<string | undefined>(undefined);
+
+  const act = async (run: () => Promise<string>) => {
+    setBusy(true);
+    setError(undefined);
+    setAddressError(undefined);
+    try {
+      onDone(await run());
+      setConfirming(false);
+    } catch (e) {
+      if (e instanceof UiError && (e.code === 'invalid-address' || e.code === 'wrong-network')) setAddressError(sentence(e));
+      else setError(sentence(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const withdraw = () =>
+    act(async () => {
+      const r = await call('vault.withdraw', { id: v.id });
+      return `Withdrawal from vault ${v.id} started: it can complete from block ${r.withdrawableAtHeight.toLocaleString('en-US')} if the unvault confirms in the next block.`;
+    });
+  const cancel = () =>
+    act(async () => {
+      const r = await call('vault.cancel', { id: v.id });
+      return `Vault ${v.id} cancelled: ${btc(v.amount)} BTC minus the fee go to the recovery destination (transaction ${r.cancelTxid.slice(0, 12)}…).`;
+    });
+  const complete = () => {
+    if (!address.trim()) return setAddressError('Enter the address the coins should go to.');
+    return act(async () => {
+      const r = await call('vault.complete', { id: v.id, address: address.trim() });
+      setAddress('');
+      return `Vault ${v.id} withdrawn (transaction ${r.txid.slice(0, 12)}…).`;
+    });
+  };
+
+  const canWithdraw = v.status === 'funded';
+  const canCancel = v.status === 'funded' || v.status === 'unvaulting' || v.status === 'withdrawable';
+  const canComplete = v.status === 'withdrawable' && !v.alert;
+  const classes = ['card', 'vault', FINAL_STATUSES.has(v.status) ? 'final' : '', v.alert ? 'alerted' : ''].filter(Boolean).join(' ');
+  return (
+    <li className={classes} data-testid="vault" data-vault-id={v.id} data-status={v.status} aria-labelledby={`vault-${v.id}`}>
+      <div className="vault-head">
+        <h3 id={`vault-${v.id}`}>
+          {btc(v.amount)} BTC <span className="muted small">({satsText(v.amount)})</span>
+        </h3>
+        <span className={`badge status-${v.status}`} data-testid="vault/status">
+          {statusWords(v)}
+        </span>
+      </div>
+      <dl className="facts">
+        <dt>Vault</dt>
+        <dd className="mono" data-testid="vault/id">
+          {v.id}
+        </dd>
+        <dt>Delay</dt>
+        <dd data-testid="vault/delay">{blocksText(v.delay)}</dd>
+        <dt>Deposit</dt>
+        <dd data-testid="vault/confirmations">{confirmationsText(v.confirmations)}</dd>
+        <Txid label="Deposit transaction" txid={v.depositTxid} testId="vault/deposit-txid" />
+        <dt>Recovery destination</dt>
+        <dd className="mono small">{v.recovery}</dd>
+        <Txid label="Unvault transaction" txid={v.unvaultTxid} testId="vault/unvault-txid" />
+        <Txid label="Withdrawal transaction" txid={v.withdrawTxid} testId="vault/withdraw-txid" />
+        <Txid label="Cancel transaction" txid={v.cancelTxid} testId="vault/cancel-txid" />
+      </dl>
+      {v.alert ? (
+        <p className="note warning" data-testid="vault/alert">
+          {v.status === 'withdrawn'
+            ? 'A withdrawal this wallet did not start took these coins.'
+            : 'A withdrawal this wallet did not start was seen for this vault; Coffer answered it with a cancel to the recovery destination.'}
+        </p>
+      ) : null}
+      {v.status === 'unvaulting' ? (
+        <p className="countdown" data-testid="vault/countdown">
+          {countdown(v, tip)}
+        </p>
+      ) : null}
+      {canComplete ? (
+        <form
+          className="complete"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void complete();
+          }}
+        >
+          <Field label="Send the coins to" hint="Any address: the delay is over, the coins can leave." error={addressError} testId="vault/complete-address">
+            {(p) => (
+              <input
+                {...p}
+                spellCheck={false}
+                autoComplete="off"
+                value={address}
+                onChange={(e) => {
+                  setAddress(e.target.value);
+                  setAddressError(undefined);
+                }}
+                data-testid="vault/complete-address"
+              />
+            )}
+          </Field>
+          <button type="submit" disabled={busy} data-testid="vault/complete">
+            {busy ? 'Sending…' : 'Complete the withdrawal'}
+          </button>
+        </form>
+      ) : null}
+      {confirming ? (
+        <div className="confirm" role="group" aria-label={`Confirm the cancel of vault ${v.id}`} data-testid="vault/cancel-step">
+          <p>
+            Send {btc(v.amount)} BTC (minus the cancel’s fee) to the recovery destination? This cannot be undone: afterwards only the recovery
+            wallet can spend these coins.
+          </p>
+          <div className="actions">
+            <button type="button" className="danger" disabled={busy} onClick={() => void cancel()} data-testid="vault/cancel-confirm">
+              {busy ? 'Cancelling…' : 'Yes, send them to recovery'}
+            </button>
+            <button type="button" className="secondary" autoFocus disabled={busy} onClick={() => setConfirming(false)} data-testid="vault/cancel-keep">
+              Keep the vault
+            </button>
+          </div>
+        </div>
+      ) : canWithdraw || canCancel ? (
+        <div className="actions">
+          {canWithdraw ? (
+            <button type="button" disabled={busy} onClick={() => void withdraw()} data-testid="vault/withdraw">
+              {busy ? 'Starting…' : 'Withdraw'}
+            </button>
+          ) : null}
+          {canCancel ? (
+            <button type="button" className="secondary danger-text" disabled={busy} onClick={() => setConfirming(true)} data-testid="vault/cancel">
+              Cancel to recovery…
+            </button>
+          ) : null}
+        </div>
+      ) : null}
+      {canWithdraw ? <p className="hint">Withdraw starts the wait of {blocksText(v.delay)}; after it you can send the coins anywhere.</p> : null}
+      <ErrorNote text={error} testId="vault/error" />
+    </li>
+  );
+}

@@ -1,0 +1,215 @@
+// The create-a-vault form: amount, delay (with the time it stands for), recovery destination,
+// and what each presigned cancel would cost, previewed by the core as the user types.
+import { useEffect, useState } from 'react';
+import type { Results } from '../../../src/api/contract.js';
+import { call, UiError } from '../api.js';
+import { sentence } from '../errors.js';
+import { blocksText, btc, parseAmount, satsText, type Unit } from '../format.js';
+import { AMOUNT_EXAMPLE, AmountField } from './amount-field.js';
+import { CopyButton } from './copy-button.js';
+import { ErrorNote, Field } from './field.js';
+
+type Preview = Results['vault.preview'];
+type Created = Results['vault.create'] & { amount: number };
+
+/** A day of blocks: a thief's withdrawal has to wait this long, and so does yours. */
+const DEFAULT_DELAY = '144';
+const MAX_DELAY = 65_535;
+/** Wait for a pause in typing before asking the core for a preview. */
+const PREVIEW_DEBOUNCE_MS = 350;
+
+const RECOVERY_CODES = new Set(['invalid-address', 'wrong-network', 'invalid-descriptor', 'usage']);
+const AMOUNT_CODES = new Set(['invalid-amount', 'amount-below-dust']);
+
+function parseDelay(text: string): number | undefined {
+  const t = text.trim();
+  if (!/^\d{1,5}$/.test(t)) return undefined;
+  const n = Number(t);
+  return n >= 1 && n <= MAX_DELAY ? n : undefined;
+}
+
+/** Which field an error from the core is about. */
+function fieldOf(e: unknown): 'amount' | 'delay' | 'recovery' | 'form' {
+  if (!(e instanceof UiError)) return 'form';
+  if (RECOVERY_CODES.has(e.code)) return 'recovery';
+  if (AMOUNT_CODES.has(e.code)) return 'amount';
+  return e.code === 'invalid-setting' ? 'delay' : 'form';
+}
+
+/** Both ladders by fee rate: a row per rate, the fee of each kind of cancel at that rate. */
+function costRows(p: Preview): { feerate: number; cancel?: number; emergency?: number }[] {
+  const rates = [...new Set([...p.cancels, ...p.emergencyCancels].map((r) => r.feerate))].sort((a, b) => a - b);
+  return rates.map((feerate) => {
+    const cancel = p.cancels.find((r) => r.feerate === feerate)?.fee;
+    const emergency = p.emergencyCancels.find((r) => r.feerate === feerate)?.fee;
+    return { feerate, ...(cancel !== undefined ? { cancel } : {}), ...(emergency !== undefined ? { emergency } : {}) };
+  });
+}
+
+function Costs({ preview }: { preview: Preview }) {
+  return (
+    <section className="costs" aria-label="Cost of each cancel" data-testid="vaults/costs">
+      <h3>What a cancel would cost</h3>
+      <p className="hint">
+        Coffer signs these cancels now, one per fee rate, and later sends the cheapest one the network needs at that moment. The fee comes
+        out of the vault. Starting a withdrawal (the unvault) costs <span data-testid="vaults/unvault-fee">{satsText(preview.unvaultFee)}</span>.
+      </p>
+      <table className="txs">
+        <thead>
+          <tr>
+            <th scope="col">Fee rate</th>
+            <th scope="col" className="num">
+              Cancel of a withdrawal
+            </th>
+            <th scope="col" className="num">
+              Emergency cancel (no withdrawal)
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {costRows(preview).map((r) => (
+            <tr key={r.feerate} data-testid="vaults/cost-row" data-feerate={r.feerate}>
+              <td>{r.feerate} sat/vB</td>
+              <td className="num" data-testid="vaults/cost-cancel">
+                {r.cancel !== undefined ? satsText(r.cancel) : '—'}
+              </td>
+              <td className="num" data-testid="vaults/cost-emergency">
+                {r.emergency !== undefined ? satsText(r.emergency) : '—'}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function RecoveryNote({ hasKey }: { hasKey: boolean }) {
+  if (hasKey) {
+    return (
+      <p className="note" data-testid="vaults/recovery-note" data-has-key="true">
+        This destination comes with a key: besides receiving cancels, it can sweep a stray payment someone sends to the vault’s address
+        later (with <span className="mono">coffer vault sweep</span>, on a machine that holds the recovery key).
+      </p>
+    );
+  }
+  return (
+    <p className="note warning" data-testid="vaults/recovery-note" data-has-key="false">
+      This is a bare address: cancels can pay it, but a stray payment someone sends to the vault’s address later can never be recovered.
+      Give a descriptor with a key (for example <span className="mono">wpkh(xpub…/0/*)</span>) to be able to sweep such payments.
+    </p>
+  );
+}
+
+export function VaultForm({ onCreated }: { onCreated: (r: Created) => void }) {
+  const [amount, setAmount] = useState('');
+  const [unit, setUnit] = useState<Unit>('btc');
+  const [delay, setDelay] = useState(DEFAULT_DELAY);
+  const [recovery, setRecovery] = useState('');
+  const [preview, setPreview] = useState<Preview | undefined>(undefined);
+  const [coreError, setCoreError] = useState<{ field: ReturnType<typeof fieldOf>; text: string } | undefined>(undefined);
+  const [created, setCreated] = useState<Created | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+
+  const sats = parseAmount(amount, unit);
+  const blocks = parseDelay(delay);
+  const dest = recovery.trim();
+  const amountError = amount.trim() !== '' && (sats === undefined || sats === 0) ? AMOUNT_EXAMPLE : coreError?.field === 'amount' ? coreError.text : undefined;
+  const delayError = delay.trim() !== '' && blocks === undefined ? `Enter a whole number of blocks from 1 to ${MAX_DELAY.toLocaleString('en-US')}.` : coreError?.field === 'delay' ? coreError.text : undefined;
+  const recoveryError = coreError?.field === 'recovery' ? coreError.text : undefined;
+  const ready = sats !== undefined && sats > 0 && blocks !== undefined && dest !== '';
+
+  useEffect(() => {
+    setPreview(undefined);
+    setCoreError(undefined);
+    if (!ready) return;
+    let live = true;
+    const t = setTimeout(() => {
+      call('vault.preview', { amount: sats, delay: blocks, recovery: dest }).then(
+        (p) => live && setPreview(p),
+        (e: unknown) => live && setCoreError({ field: fieldOf(e), text: sentence(e) }),
+      );
+    }, PREVIEW_DEBOUNCE_MS);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [ready, sats, blocks, dest]);
+
+  const create = async () => {
+    if (!ready) return;
+    setBusy(true);
+    setCoreError(undefined);
+    try {
+      const r = await call('vault.create', { amount: sats, delay: blocks, recovery: dest });
+      const done = { ...r, amount: sats };
+      setCreated(done);
+      setAmount('');
+      setRecovery('');
+      onCreated(done);
+    } catch (e) {
+      setCoreError({ field: fieldOf(e), text: sentence(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="vault-create-title">
+      <h2 id="vault-create-title">New vault</h2>
+      {created ? (
+        <div className="note" role="status" data-testid="vaults/created">
+          <p>
+            Vault <span className="mono" data-testid="vaults/created-id">{created.id}</span> holds {btc(created.amount)} BTC once its deposit
+            confirms. Deposit transaction <span className="mono small" data-testid="vaults/created-txid">{created.depositTxid}</span>.
+          </p>
+          <CopyButton text={created.depositTxid} label="Copy deposit transaction ID" testId="vaults/copy-deposit" />
+        </div>
+      ) : null}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void create();
+        }}
+      >
+        <AmountField
+          text={amount}
+          unit={unit}
+          onChange={(text, u) => {
+            setAmount(text);
+            setUnit(u);
+            setCreated(undefined);
+          }}
+          error={amountError}
+          testId="vaults"
+        />
+        <Field
+          label="Delay (blocks)"
+          hint={blocks !== undefined ? <span data-testid="vaults/delay-time">{blocksText(blocks)}, at ten minutes a block</span> : 'How long a withdrawal waits before the coins can leave.'}
+          error={delayError}
+          testId="vaults/delay"
+        >
+          {(p) => <input {...p} inputMode="numeric" autoComplete="off" value={delay} onChange={(e) => setDelay(e.target.value)} data-testid="vaults/delay" />}
+        </Field>
+        <Field
+          label="Recovery destination"
+          hint="A descriptor (best: wpkh(xpub…/0/*) of a wallet with a key) or an address, of a wallet that never touches this computer: a hardware wallet or a paper wallet. Cancelled withdrawals go there."
+          error={recoveryError}
+          testId="vaults/recovery"
+        >
+          {(p) => <input {...p} spellCheck={false} autoComplete="off" value={recovery} onChange={(e) => setRecovery(e.target.value)} data-testid="vaults/recovery" />}
+        </Field>
+        {preview ? (
+          <>
+            <RecoveryNote hasKey={preview.recoveryHasKey} />
+            <Costs preview={preview} />
+          </>
+        ) : null}
+        <ErrorNote text={coreError?.field === 'form' ? coreError.text : undefined} testId="vaults/error" />
+        <button type="submit" disabled={busy || !ready || amountError !== undefined || delayError !== undefined || recoveryError !== undefined} data-testid="vaults/create">
+          {busy ? 'Creating…' : sats ? `Put ${btc(sats)} BTC in a vault` : 'Create vault'}
+        </button>
+      </form>
+    </section>
+  );
+}

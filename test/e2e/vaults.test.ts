@@ -1,0 +1,244 @@
+// Vaults in the real UI: Debian's Chromium against `coffer serve` (SPV) and a bcoin regtest node.
+// Create a vault and see what its cancels cost; withdraw, wait the delay, complete to an outside
+// address; cancel a withdrawal to a recovery address; and a thief's unvault, taken from the wallet
+// file and sent to the node, raises the alarm on every screen while the app cancels it.
+
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { HDKey } from '@scure/bip32';
+import { hex } from '@scure/base';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashToHex } from '../../src/chain/bytes.js';
+import { parseTx, type Tx } from '../../src/chain/tx.js';
+import { addressToScript, scriptToAddress } from '../../src/keys/address.js';
+import { keyParams } from '../../src/keys/networks.js';
+import { launchBrowser, openPage, screenshot, type WatchedPage } from '../helpers/browser.js';
+import { startNode, type RegtestNode } from '../helpers/regtest.js';
+import { serve, type ServeProcess } from '../helpers/shell.js';
+import { tmpDir } from '../helpers/tmp.js';
+import { byId, cancelVault, createVault, createWallet, eventually, fillVaultForm, shownAddress, textOf, vaultCard, vaultText, waitForBalances, waitForVault } from './pages.js';
+
+const PASSWORD = 'correct horse battery';
+const FUNDS = 5_000_000;
+const DELAY = 3;
+
+/** A recovery wallet that never touches Coffer's machine: an HD key and its ranged descriptor. */
+function recoveryWallet() {
+  const root = HDKey.fromMasterSeed(secp256k1.utils.randomSecretKey(), keyParams('regtest').bip32);
+  const scriptAt = (i: number) => Uint8Array.of(0x00, 0x14, ...root.deriveChild(0).deriveChild(i).identifier!);
+  return { descriptor: `wpkh(${root.publicExtendedKey}/0/*)`, scriptAt };
+}
+
+const same = (a: Uint8Array, b: Uint8Array) => hex.encode(a) === hex.encode(b);
+
+/** The cost of each cancel of a withdrawal, in sats, as the create form shows them. */
+async function cancelFees(page: Page): Promise<number[]> {
+  return (await byId(page, 'vaults/cost-cancel').allTextContents()).map((t) => Number(t.replace(/[^\d]/g, '')));
+}
+
+describe('vaults in the desktop UI, against a real core and a regtest node', () => {
+  let node: RegtestNode;
+  let browser: Browser;
+  let shell: ServeProcess;
+  let watched: WatchedPage;
+  let page: Page;
+  let datadir: string;
+  const rec = recoveryWallet();
+
+  const rawOf = async (txid: string): Promise<Tx> => parseTx(hex.decode(await node.getRawTransaction(txid)));
+  const inMempool = (txid: string, what: string) => eventually(async () => node.mempool().includes(txid), Boolean, 30_000, what);
+  /** What a thief with a copy of the wallet file reads from it: the presigned unvault, and the vault's index. */
+  const stolen = (id: string): { unvault: string; seq: number } => {
+    const db = new Database(path.join(datadir, 'regtest', 'wallet.sqlite'), { readonly: true });
+    try {
+      const row = db.prepare('SELECT unvault_raw, seq FROM vault_vaults WHERE id = ?').get(id) as { unvault_raw: Buffer; seq: number };
+      return { unvault: hex.encode(row.unvault_raw), seq: row.seq };
+    } finally {
+      db.close();
+    }
+  };
+
+  beforeAll(async () => {
+    node = await startNode();
+    await node.fund();
+    browser = await launchBrowser();
+    datadir = tmpDir('coffer-e2e-vaults-');
+    shell = await serve(datadir);
+    watched = await openPage(browser, shell.url);
+    page = watched.page;
+    await byId(page, 'onboarding/welcome').waitFor();
+    await createWallet(page, { peer: node.address, password: PASSWORD });
+    await byId(page, 'backup/later').click();
+    await byId(page, 'screen/dashboard').waitFor({ timeout: 30_000 });
+    await node.send(await shownAddress(page), FUNDS);
+    await node.mine(1);
+    await waitForBalances(page, (b) => b.confirmed === FUNDS, 'the funding payment');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await shell?.stop();
+    await node?.close();
+  });
+
+  let first = { id: '', depositTxid: '' };
+
+  it('creates a vault: the delay as time, each cancel rung’s cost, a notice, then listed as funded', async () => {
+    await fillVaultForm(page, { amount: '0.01', delay: 144, recovery: 'bcrt1qnotanaddress' }, false);
+    expect(await textOf(page, 'vaults/recovery-error')).toBe('This is not a valid Bitcoin address. Check it and paste it again.');
+    expect(await textOf(page, 'vaults/delay-time')).toContain('144 blocks ≈ 1 day');
+    expect(await byId(page, 'vaults/create').isDisabled()).toBe(true);
+
+    await fillVaultForm(page, { amount: '1000000', unit: 'sats', delay: DELAY, recovery: rec.descriptor });
+    expect(await textOf(page, 'vaults/delay-time')).toContain('3 blocks ≈ 30 min');
+    expect(await byId(page, 'vaults/recovery-note').getAttribute('data-has-key')).toBe('true');
+    const rows = byId(page, 'vaults/cost-row');
+    const rates = (await rows.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-feerate'))))) as number[];
+    expect(rates).toEqual([2, 5, 10, 25, 50, 100, 250, 500]);
+    const fees = await cancelFees(page);
+    expect(fees).toHaveLength(rates.length);
+    // Each rung pays more than the one below it, and the dearest still leaves most of the vault.
+    for (let i = 1; i < fees.length; i++) expect(fees[i]!).toBeGreaterThan(fees[i - 1]!);
+    expect(fees[0]!).toBeGreaterThan(0);
+    expect(fees.at(-1)!).toBeLessThan(1_000_000 / 2);
+    await screenshot(page, 'vaults-01-create');
+
+    first = await createVault(page, { amount: '1000000', unit: 'sats', delay: DELAY, recovery: rec.descriptor });
+    expect(first.id).toMatch(/^[0-9a-f]{12}$/);
+    expect(first.depositTxid).toMatch(/^[0-9a-f]{64}$/);
+    await byId(page, 'toast').filter({ hasText: `Vault ${first.id} created` }).first().waitFor();
+    await inMempool(first.depositTxid, 'the deposit in the node mempool');
+    const deposit = await rawOf(first.depositTxid);
+    const vaultOut = deposit.outputs.find((o) => o.value === 1_000_000)!;
+    expect(vaultOut.script.length).toBe(34); // P2WSH
+
+    await waitForVault(page, first.id, 'funded');
+    expect(await vaultText(page, first.id, 'vault/status')).toBe('In the vault');
+    expect(await vaultText(page, first.id, 'vault/delay')).toBe('3 blocks ≈ 30 min');
+    expect(await vaultText(page, first.id, 'vault/confirmations')).toBe('unconfirmed');
+    expect(await vaultText(page, first.id, 'vault/deposit-txid')).toBe(first.depositTxid);
+
+    // Someone pays the vault's address again: a stray, which only the recovery key can sweep.
+    const stray = await node.send(scriptToAddress(vaultOut.script, 'regtest')!, 55_000);
+    await node.mine(1);
+    await eventually(() => vaultText(page, first.id, 'vault/confirmations'), (t) => t === '1 confirmation', 30_000, 'the deposit to confirm');
+    const strayRow = byId(page, 'stray').filter({ hasText: stray });
+    await strayRow.waitFor({ timeout: 30_000 });
+    expect(await strayRow.getByTestId('stray/amount').textContent()).toBe('0.00055000 BTC');
+    const strayId = await strayRow.getAttribute('data-stray-id');
+    expect(await strayRow.getByTestId('stray/hint').textContent()).toBe(`coffer --network regtest vault sweep ${strayId} --to ADDR --key-file FILE`);
+  });
+
+  it('withdraws: a countdown while unvaulting, withdrawable after the delay, completed to an outside address', async () => {
+    const card = vaultCard(page, first.id);
+    await card.getByTestId('vault/withdraw').click();
+    await waitForVault(page, first.id, 'unvaulting');
+    expect(await vaultText(page, first.id, 'vault/countdown')).toContain('Waiting for the unvault to confirm');
+    expect(await card.getByTestId('vault/withdraw').count()).toBe(0);
+    expect(await card.getByTestId('vault/complete').count()).toBe(0);
+    const unvaultTxid = await vaultText(page, first.id, 'vault/unvault-txid');
+    await inMempool(unvaultTxid, 'the unvault in the node mempool');
+
+    await node.mine(1);
+    const at = node.tipHeight() + DELAY;
+    await eventually(() => vaultText(page, first.id, 'vault/countdown'), (t) => t === `Withdrawable at block ${at} — 2 blocks (≈ 20 min) left.`, 30_000, 'the countdown');
+    await screenshot(page, 'vaults-02-unvaulting');
+    await node.mine(1);
+    await eventually(() => vaultText(page, first.id, 'vault/countdown'), (t) => t === `Withdrawable at block ${at} — 1 block (≈ 10 min) left.`, 30_000, 'the countdown');
+    await node.mine(1);
+    await waitForVault(page, first.id, 'withdrawable');
+    expect(await vaultText(page, first.id, 'vault/status')).toBe('Ready to withdraw');
+
+    await card.getByTestId('vault/complete-address').fill(node.walletAddress);
+    await card.getByTestId('vault/complete').click();
+    await waitForVault(page, first.id, 'withdrawn');
+    const withdrawTxid = await vaultText(page, first.id, 'vault/withdraw-txid');
+    await inMempool(withdrawTxid, 'the withdrawal in the node mempool');
+    const tx = await rawOf(withdrawTxid);
+    expect(tx.inputs.map((i) => `${hashToHex(i.prevTxid)}:${i.vout}`)).toEqual([`${unvaultTxid}:0`]);
+    expect(tx.outputs).toHaveLength(1);
+    expect(same(tx.outputs[0]!.script, addressToScript(node.walletAddress, 'regtest'))).toBe(true);
+    expect(tx.outputs[0]!.value).toBeGreaterThan(1_000_000 - 5_000);
+    await node.mine(1);
+    await waitForVault(page, first.id, 'withdrawn');
+    expect(await card.locator('button').count()).toBe(0);
+  });
+
+  it('cancels a withdrawal to a bare recovery address, after a confirm step', async () => {
+    const recoveryAddress = scriptToAddress(recoveryWallet().scriptAt(0), 'regtest')!;
+    await fillVaultForm(page, { amount: '0.008', delay: DELAY, recovery: recoveryAddress });
+    // With a bare address there is no recovery key: the form says a stray payment would be lost.
+    expect(await byId(page, 'vaults/recovery-note').getAttribute('data-has-key')).toBe('false');
+    const shownFees = await cancelFees(page);
+    const made = await createVault(page, { amount: '0.008', delay: DELAY, recovery: recoveryAddress });
+    await waitForVault(page, made.id, 'funded');
+    const card = vaultCard(page, made.id);
+
+    // The first click only asks; keeping the vault changes nothing.
+    await card.getByTestId('vault/cancel').click();
+    await card.getByTestId('vault/cancel-step').waitFor();
+    await card.getByTestId('vault/cancel-keep').click();
+    expect(await card.getByTestId('vault/cancel-step').count()).toBe(0);
+    expect(await card.getAttribute('data-status')).toBe('funded');
+
+    await card.getByTestId('vault/withdraw').click();
+    await waitForVault(page, made.id, 'unvaulting');
+    const unvaultTxid = await vaultText(page, made.id, 'vault/unvault-txid');
+    await cancelVault(page, made.id);
+    await waitForVault(page, made.id, 'cancelled');
+    const cancelTxid = await vaultText(page, made.id, 'vault/cancel-txid');
+    await inMempool(cancelTxid, 'the cancel in the node mempool');
+    const tx = await rawOf(cancelTxid);
+    expect(tx.inputs.some((i) => hashToHex(i.prevTxid) === unvaultTxid && i.vout === 0)).toBe(true);
+    expect(same(tx.outputs[0]!.script, addressToScript(recoveryAddress, 'regtest'))).toBe(true);
+    // Its fee is one of the rungs the form showed before the vault was made.
+    const unvault = await rawOf(unvaultTxid);
+    const fee = unvault.outputs[0]!.value - tx.outputs.reduce((n, o) => n + o.value, 0);
+    expect(shownFees).toContain(fee);
+    await node.mine(1);
+    await waitForVault(page, made.id, 'cancelled');
+  });
+
+  it('a thief’s unvault raises the alarm on every screen, and the app cancels it to the recovery wallet', async () => {
+    const made = await createVault(page, { amount: '0.007', delay: DELAY, recovery: rec.descriptor });
+    await waitForVault(page, made.id, 'funded');
+    await node.mine(1);
+    await eventually(() => vaultText(page, made.id, 'vault/confirmations'), (t) => t === '1 confirmation', 30_000, 'the deposit to confirm');
+    await byId(page, 'nav/dashboard').click();
+
+    const thief = stolen(made.id);
+    const unvaultTxid = await node.submitTransaction(thief.unvault);
+    const alarm = page.getByRole('alert').filter({ hasText: `A withdrawal you did not start is under way for vault ${made.id}` });
+    await alarm.waitFor({ timeout: 30_000 });
+    expect(await byId(page, 'screen/dashboard').count()).toBe(1);
+    expect(await alarm.textContent()).toContain('Coffer broadcast a cancel to your recovery destination.');
+    await screenshot(page, 'vaults-03-alert');
+
+    await byId(page, 'vault-alert/open').click();
+    await byId(page, 'screen/vaults').waitFor();
+    await waitForVault(page, made.id, 'cancelled');
+    expect(await vaultText(page, made.id, 'vault/unvault-txid')).toBe(unvaultTxid);
+    const cancelTxid = await vaultText(page, made.id, 'vault/cancel-txid');
+    await inMempool(cancelTxid, 'the cancel in the node mempool');
+    const tx = await rawOf(cancelTxid);
+    expect(tx.inputs.some((i) => hashToHex(i.prevTxid) === unvaultTxid && i.vout === 0)).toBe(true);
+    expect(same(tx.outputs[0]!.script, rec.scriptAt(thief.seq))).toBe(true);
+    await node.mine(1);
+    await waitForVault(page, made.id, 'cancelled');
+    expect(await vaultText(page, made.id, 'vault/alert')).toContain('did not start');
+    await screenshot(page, 'vaults-04-list');
+    const dark = await openPage(browser, shell.url, 'dark');
+    await byId(dark.page, 'nav/vaults').click();
+    await vaultCard(dark.page, made.id).waitFor({ timeout: 30_000 });
+    await screenshot(dark.page, 'vaults-05-dark');
+    expect(dark.problems).toEqual([]);
+    await dark.page.close();
+
+    // Over now (the coins reached the recovery side): the banner may be dismissed.
+    await byId(page, 'vault-alert/dismiss').click();
+    expect(await byId(page, 'app/vault-alert').count()).toBe(0);
+    expect(watched.problems).toEqual([]);
+  });
+});
