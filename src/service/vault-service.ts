@@ -17,6 +17,7 @@ import { randomBytes } from '@noble/hashes/utils.js';
 import { hex } from '@scure/base';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { VaultInfo } from '../api/contract.js';
 import { CofferError } from '../api/errors.js';
 import { hashToHex } from '../chain/bytes.js';
 import { parseTx, serializeTx as serialize, txid as txidOf } from '../chain/tx.js';
@@ -47,23 +48,8 @@ export interface CreateVaultRequest {
   cancelFeerates?: readonly number[];
 }
 
-export interface VaultEntry {
-  id: string;
-  amount: number;
-  status: string;
-  delay: number;
-  depositTxid: string;
-  unvaultTxid?: string;
-  withdrawableAtHeight?: number;
-  cancelTxid?: string;
-  withdrawTxid?: string;
-  confirmations: number;
-  recovery: string;
-  /** An unvault this wallet did not start. */
-  alert?: true;
-  /** For a stray deposit: the vault whose address it paid. */
-  vault?: string;
-}
+/** A vault or stray deposit as `vault list` and the UI show it. */
+export type VaultEntry = VaultInfo;
 
 function tipOf(wallet: WalletService): number {
   return Number(wallet.meta('tip_height') ?? '0');
@@ -94,6 +80,7 @@ export async function createVault(wallet: WalletService, sync: WalletSync, req: 
   const id = hex.encode(randomBytes(6));
   const presigner = await Presigner.open();
   faultPoint('vault:key-created');
+  let signedDeposit: { txid: Uint8Array; raw: Uint8Array };
   try {
     const dScript = depositScript(presigner.kPub, recovery.key);
     const depositSpk = p2wsh(dScript);
@@ -148,14 +135,14 @@ export async function createVault(wallet: WalletService, sync: WalletSync, req: 
       }).immediate(),
     );
     faultPoint('vault:stored');
+    signedDeposit = deposit;
   } finally {
     await presigner.close();
   }
   serveTowers(wallet);
   faultPoint('vault:towers-served');
   const stored = withDbErrors(() => listVaults(db)).find((v) => v.id === id)!;
-  const raw = withDbErrors(() => db.prepare('SELECT raw FROM wallet_txs WHERE txid = ?').get(stored.depositTxid) as { raw: Buffer }).raw;
-  await broadcastRecorded(sync, stored.depositTxid, new Uint8Array(raw));
+  await broadcastRecorded(sync, signedDeposit.txid, signedDeposit.raw);
   return { id, depositTxid: hashToHex(stored.depositTxid), delay: stored.delay, cancelFeerates: stored.cancels.map((r) => r.feerate) };
 }
 
