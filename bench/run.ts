@@ -8,6 +8,7 @@ import { benchEmbeddedNode, benchSpend } from './spend.js';
 import { benchSync } from './sync.js';
 import { benchUi } from './ui.js';
 import { benchVault } from './vault.js';
+import { benchChannels } from './channels.js';
 import { report } from './measure.js';
 
 console.log(`Coffer benchmarks on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
@@ -20,3 +21,4 @@ if (!only || only === 'spend') report(await benchSpend());
 if (!only || only === 'node') report(await benchEmbeddedNode());
 if (!only || only === 'ui') report(await benchUi());
 if (!only || only === 'vault') report(benchVault());
+if (!only || only === 'channels') report(await benchChannels());

@@ -80,6 +80,12 @@ export const METHODS = {
   'vault.withdraw': z.object({ id: vaultId }).strict(),
   'vault.complete': z.object({ id: vaultId, address: z.string().min(1).max(200), feeRate: feeRate.optional() }).strict(),
   'vault.cancel': z.object({ id: vaultId }).strict(),
+  'ln.info': z.object({}).strict(),
+  'ln.invoice': z.object({ amountMsat: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(), description: z.string().max(639).default(''), expirySecs: z.number().int().min(60).max(31_536_000).default(3600) }).strict(),
+  'ln.pay': z.object({ bolt11: z.string().min(1).max(8000), amountMsat: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() }).strict(),
+  'channel.open': z.object({ peer: z.string().min(1).max(300), amountSat: sats, pushSat: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0) }).strict(),
+  'channel.list': z.object({}).strict(),
+  'channel.close': z.object({ id: z.string().regex(/^[0-9a-fA-F]{64}$/), force: z.boolean().default(false) }).strict(),
 } as const;
 
 export type Method = keyof typeof METHODS;
@@ -195,6 +201,31 @@ export interface Results {
   'vault.withdraw': { unvaultTxid: string; withdrawableAtHeight: number };
   'vault.complete': { txid: string };
   'vault.cancel': { cancelTxid: string };
+  'ln.info': { nodeId: string; listen?: number; peers: number; channels: number };
+  'ln.invoice': { bolt11: string; paymentHash: string; expiresAt: number };
+  'ln.pay': { paymentHash: string; preimage: string; feeMsat: number };
+  'channel.open': { channelId: string; fundingTxid: string };
+  'channel.list': ChannelInfo[];
+  'channel.close': { channelId: string; force: boolean; delay?: number };
+}
+
+/** One Lightning channel as `channel list` and the channels screen show it. */
+export interface ChannelInfo {
+  channelId: string;
+  /** The peer's node id. */
+  counterparty: string;
+  /** opening (no funding yet), pending (funding unconfirmed), ready, closing. */
+  state: 'opening' | 'pending' | 'ready' | 'closing';
+  capacitySat: number;
+  localBalanceMsat: number;
+  remoteBalanceMsat: number;
+  confirmations: number;
+  confirmationsRequired?: number;
+  fundingTxid?: string;
+  outbound: boolean;
+  usable: boolean;
+  /** Blocks our own funds wait after we force close. */
+  forceCloseDelay?: number;
 }
 
 export type CofferEvent =

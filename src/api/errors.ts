@@ -48,6 +48,19 @@ export const ERROR_CODES = [
   'invalid-watchtower-package',
   'unknown-vault',
   'vault-not-ready',
+  'invalid-peer',
+  'peer-unreachable',
+  'channel-open-failed',
+  'channel-close-failed',
+  'unknown-channel',
+  'invalid-invoice',
+  'invoice-expired',
+  'invoice-paid',
+  'payment-failed',
+  'payment-pending',
+  'no-route',
+  'lightning-unavailable',
+  'daemon-unavailable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

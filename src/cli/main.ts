@@ -19,6 +19,7 @@ import { verifyCommands } from './verify-commands.js';
 import { walletCommands } from './wallet-commands.js';
 import { vaultCommands } from './vault-commands.js';
 import { watchtowerRunCommand } from './watchtower-command.js';
+import { lightningCommands } from './lightning-commands.js';
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   datadir: { type: 'string', value: 'DIR', help: `data directory (default ${defaultDatadir()})` },
@@ -28,7 +29,7 @@ const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   ...BACKEND_OPTIONS,
 };
 
-export const COMMANDS: Command[] = [...walletCommands, ...spendCommands, ...syncCommands, ...nodeCommands, ...verifyCommands, ...vaultCommands, serveCommand, watchtowerRunCommand];
+export const COMMANDS: Command[] = [...walletCommands, ...spendCommands, ...syncCommands, ...nodeCommands, ...verifyCommands, ...vaultCommands, ...lightningCommands, serveCommand, watchtowerRunCommand];
 
 export interface Io {
   stdout: (s: string) => void;

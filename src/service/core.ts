@@ -26,6 +26,9 @@ import { history, summary, transaction } from './views.js';
 import { cancelVault, completeVault, createVault, listVaultEntries, previewVault, withdrawVault } from './vault-service.js';
 import { loadWalletState, spvSource, WalletSync, type SourceFactory } from './wallet-sync.js';
 import { presetRate, WalletService, type FeePreset } from './wallet-service.js';
+import { ChannelNode, type ChannelNodeOptions } from '../channels/channel-node.js';
+import { hexToHash } from '../chain/bytes.js';
+import { acquireLock, type LockFile } from './lock-file.js';
 
 export const VERSION = '0.1.0';
 /** How often the open wallet syncs; a regtest node is local and cheap to ask. */
@@ -41,6 +44,12 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private wallet: WalletService | undefined;
   private sync: WalletSync | undefined;
   private node: EmbeddedNode | undefined;
+  private channels: { node: ChannelNode; lock: LockFile } | undefined;
+  private starting: Promise<ChannelNode> | undefined;
+  /** The chain source the daemon's command-line flags chose, instead of the wallet's setting. */
+  private sourceOverride: SourceFactory | undefined;
+  /** Fee rates (sat/vB) LDK is given, refreshed every sync round while it runs. */
+  private lnFees = { fast: 10, normal: 5, slow: 2 };
   private timer: NodeJS.Timeout | undefined;
   private firstRound: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
@@ -68,6 +77,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     if (this.timer) clearInterval(this.timer);
     clearTimeout(this.firstRound);
     await this.syncing;
+    await this.stopLightning();
     this.sync?.close();
     this.wallet?.close();
     await this.node?.stop();
@@ -155,6 +165,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   /** The chain source for the open wallet's backend; starts the embedded node when asked for. */
   private async sourceFactory(): Promise<SourceFactory> {
     const wallet = this.requireWallet();
+    if (this.sourceOverride) return this.sourceOverride;
     const b = this.backend();
     if (b.kind === 'spv') return spvSource(b.connect, this.log);
     let rpc: RpcClient;
@@ -192,7 +203,9 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     this.known ??= new Set(history(wallet).map((h) => h.txid));
     const known = this.known;
     try {
-      const r = await (await this.ensureSync(wallet)).sync();
+      const session = await this.ensureSync(wallet);
+      const r = await session.sync();
+      if (this.channels) await this.refreshFees(session);
       this.setSync({ phase: 'idle', height: r.tipHeight, lastSyncedAt: Date.now() });
       const list = history(wallet);
       const vaults = listVaultEntries(wallet);
@@ -459,7 +472,96 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       void this.runSync();
       return { cancelTxid: r.cancelTxid };
     },
+    'ln.info': async () => (await this.lightning()).info(),
+    'ln.invoice': async (p) => (await this.lightning()).invoice(p.amountMsat, p.description ?? '', p.expirySecs ?? 3600),
+    'ln.pay': async (p) => (await this.lightning()).pay(p.bolt11, p.amountMsat),
+    'channel.open': async (p) => {
+      const r = await (await this.lightning()).open(p.peer, p.amountSat, p.pushSat ?? 0);
+      void this.runSync();
+      return r;
+    },
+    'channel.list': async () => (await this.lightning()).list(),
+    'channel.close': async (p) => {
+      const r = (await this.lightning()).close(p.id, p.force === true);
+      void this.runSync();
+      return r;
+    },
   };
+
+  private async refreshFees(session: WalletSync): Promise<void> {
+    const w = this.requireWallet();
+    try {
+      const est = await session.fees();
+      this.lnFees = { fast: presetRate(w, est, 'fast').feeRate, normal: presetRate(w, est, 'normal').feeRate, slow: presetRate(w, est, 'slow').feeRate };
+    } catch {
+      // keep the last rates
+    }
+  }
+
+  /**
+   * Start the Lightning node of the open wallet (once per process; one process per wallet holds it).
+   * The wallet must be unlocked: the node's keys come from the seed.
+   */
+  startLightning(opts: ChannelNodeOptions = {}): Promise<ChannelNode> {
+    if (this.channels) return Promise.resolve(this.channels.node);
+    this.starting ??= (async () => {
+      const wallet = this.requireWallet();
+      if (wallet.locked) throw new CofferError('wallet-locked', 'Unlock the wallet to start Lightning: its keys come from the seed.');
+      const lock = acquireLock(path.join(networkPaths(this.datadir, wallet.network).dir, 'lightning.lock'), 'Lightning');
+      try {
+        // LDK starts from the chain as synced: the first round must have run.
+        if (wallet.meta('tip_hash') === undefined) await this.runSync();
+        const tipHash = wallet.meta('tip_hash');
+        if (tipHash === undefined) throw new CofferError('backend-unavailable', 'The chain has not been synced yet; Lightning starts after the first sync.');
+        const session = await this.ensureSync(wallet);
+        await this.refreshFees(session);
+        const node = await ChannelNode.start(
+          {
+            wallet,
+            log: this.log,
+            broadcast: async (raw) => (await this.ensureSync(wallet)).relay(raw),
+            feeRates: () => this.lnFees,
+            tip: () => ({ hash: hexToHash(wallet.meta('tip_hash') ?? '') ?? new Uint8Array(32), height: Number(wallet.meta('tip_height') ?? '0') }),
+          },
+          opts,
+        );
+        this.channels = { node, lock };
+        this.sync?.watchers.push(node);
+        void this.runSync();
+        return node;
+      } catch (e) {
+        lock.release();
+        throw e;
+      }
+    })().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  /** Use this chain source (the daemon's flags) rather than the stored backend setting. */
+  overrideSource(source: SourceFactory): void {
+    this.sourceOverride = source;
+    this.sync?.close();
+    this.sync = undefined;
+  }
+
+  /** The daemon's wallet stays unlocked while it runs (funding channels signs with the seed). */
+  keepUnlocked(): void {
+    this.requireWallet().keepUnlocked();
+  }
+
+  private async stopLightning(): Promise<void> {
+    const c = this.channels;
+    if (!c) return;
+    this.channels = undefined;
+    await c.node.stop();
+    c.lock.release();
+  }
+
+  private lightning(): Promise<ChannelNode> {
+    return this.startLightning();
+  }
 
   /** The open wallet's sync session (one per backend setting), created on first use. */
   private async ensureSync(wallet: WalletService): Promise<WalletSync> {
@@ -475,6 +577,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
           if (p.target !== undefined && p.target > p.height) this.setSync({ phase: p.phase, height: p.height, target: p.target });
         },
       });
+      if (this.channels) this.sync.watchers.push(this.channels.node);
     }
     return this.sync;
   }

@@ -408,6 +408,11 @@ export class WalletService {
     this.session.lock();
   }
 
+  /** No idle lock in this process (the daemon, which has no screen to unlock from); the setting is unchanged. */
+  keepUnlocked(): void {
+    this.session.setIdle(0);
+  }
+
   /** The user is active: restart the idle timer of an unlocked wallet. */
   activity(): void {
     this.session.activity();
@@ -457,6 +462,8 @@ export class WalletService {
       createdAt: Number(meta('created_at')),
       hasPassphrase: meta('has_passphrase') === '1',
       locked: this.locked,
+      /** The chain tip as of the last sync (null before the first). */
+      tipHeight: meta('tip_height') === null ? null : Number(meta('tip_height')),
       ...this.settings(),
     };
   }

@@ -19,6 +19,7 @@ import { networkPaths } from './datadir.js';
 import { faultPoint } from './fault.js';
 import type { Logger } from './log.js';
 import { serveTowers, VaultTracker } from './vault-tracker.js';
+import type { ChainWatcher } from '../channels/chain-watch.js';
 import { presetRate, type WalletService } from './wallet-service.js';
 
 /** Blocks this far before a wallet's creation time are scanned too (clock skew, MTP). */
@@ -90,6 +91,8 @@ export class WalletSync {
   /** Addresses derived per account/chain when the filter was last built. */
   private watched = new Map<string, number>();
   readonly vaults: VaultTracker;
+  /** Others that follow the chain through this sync (the Lightning node). */
+  readonly watchers: ChainWatcher[] = [];
 
   constructor(wallet: WalletService, opts: SyncOptions) {
     this.wallet = wallet;
@@ -185,6 +188,8 @@ export class WalletSync {
     }
     await this.rebroadcastPending();
     await this.vaults.guard(chain.height, async () => presetRate(this.wallet, await source.fees(), 'fast').feeRate, (raw) => source.broadcast(raw));
+    const store = this.session!.store;
+    for (const w of this.watchers) await w.afterRound({ height: chain.height, hashAt: (h) => chain.hashAt(h), header: (h) => store.readHeader(h) });
     const tip = chain.describeTip();
     withDbErrors(() => {
       this.wallet.setMeta('tip_height', String(tip.height));
@@ -232,7 +237,7 @@ export class WalletSync {
     for (const t of listTxs(this.wallet.database)) {
       if (t.status !== 'pending' || t.confirmation) continue;
       const w = this.state.get(txidOfRaw(t.raw));
-      if (!w || !this.vaults.mayBroadcast(w.txid)) continue;
+      if (!w || !this.vaults.mayBroadcast(w.txid) || this.watchers.some((x) => x.mayBroadcast?.(w.txid) === false)) continue;
       try {
         await this.broadcast(w.txid, t.raw);
       } catch (e) {
@@ -273,6 +278,7 @@ export class WalletSync {
       this.wallet.database.transaction(() => {
         for (const w of lost) unconfirmTx(this.wallet.database, w.txid);
         this.vaults.unconfirmAbove(c.forkHeight);
+        for (const w of this.watchers) w.unconfirmAbove(c.forkHeight);
         if (scan && scan.height > c.forkHeight) {
           // The fork block is the parent of the first new header.
           this.wallet.setMeta('scan_height', String(c.forkHeight));
@@ -293,8 +299,12 @@ export class WalletSync {
       if (e) elements.push(e);
     }
     const watch = this.state.watchList();
-    const vaults = this.vaults.watch();
-    return { elements: [...elements, ...vaults.elements], outpoints: [...watch.outpoints.map((o) => outpointBytes(o.txid, o.vout)), ...vaults.outpoints], txids: watch.txids };
+    const others = [this.vaults.watch(), ...this.watchers.map((w) => w.watch())];
+    return {
+      elements: [...elements, ...others.flatMap((o) => o.elements)],
+      outpoints: [...watch.outpoints.map((o) => outpointBytes(o.txid, o.vout)), ...others.flatMap((o) => o.outpoints)],
+      txids: watch.txids,
+    };
   }
 
   /** Apply a batch of proven blocks in one transaction; rescan when new addresses were derived. */
@@ -306,10 +316,11 @@ export class WalletSync {
         for (const b of blocks) {
           let grew = false;
           for (const p of b.txs) {
-            const raw = p.raw ?? this.state.get(p.txid)?.raw ?? this.vaults.rawOf(p.txid);
+            const raw = p.raw ?? this.state.get(p.txid)?.raw ?? this.vaults.rawOf(p.txid) ?? this.watchers.map((w) => w.rawOf(p.txid)).find((r) => r !== undefined);
             if (!raw) continue; // a filter false positive the peer did not resend
             const confirmation = { blockHash: b.hash, height: b.height, pos: p.pos, time: b.time };
             this.vaults.observe(raw, { hash: b.hash, height: b.height });
+            for (const w of this.watchers) w.observe(raw, { hash: b.hash, height: b.height, pos: p.pos });
             let tx;
             try {
               tx = this.state.put(raw, Math.floor(Date.now() / 1000), confirmation);
@@ -357,6 +368,7 @@ export class WalletSync {
   /** A transaction from the mempool or relay: kept when it is ours. */
   private unconfirmed(raw: Uint8Array): void {
     this.vaults.observe(raw);
+    for (const w of this.watchers) w.observe(raw);
     let parsed;
     try {
       parsed = this.state.put(raw, Math.floor(Date.now() / 1000));

@@ -13,7 +13,8 @@ import { keyParams, type Network } from '../keys/networks.js';
 
 export const VAULT_PURPOSE = 1776;
 
-function derive(seed: Uint8Array, network: Network, path: number[]): HDKey {
+/** The key at m / path' (every step hardened); the caller wipes it. */
+export function deriveHardened(seed: Uint8Array, network: Network, path: number[]): HDKey {
   const master = masterFromSeed(seed, network);
   try {
     let hd = master;
@@ -24,13 +25,13 @@ function derive(seed: Uint8Array, network: Network, path: number[]): HDKey {
   }
 }
 
-function coin(network: Network): number {
+export function coin(network: Network): number {
   return keyParams(network).coinType;
 }
 
 /** The hot key pair of vault `seq`; the caller wipes `secret`. */
 export function hotKey(seed: Uint8Array, network: Network, seq: number): { secret: Uint8Array; pub: Uint8Array } {
-  const hd = derive(seed, network, [VAULT_PURPOSE, coin(network), 0, seq]);
+  const hd = deriveHardened(seed, network, [VAULT_PURPOSE, coin(network), 0, seq]);
   try {
     return { secret: Uint8Array.from(hd.privateKey!), pub: Uint8Array.from(hd.publicKey!) };
   } finally {
@@ -40,7 +41,7 @@ export function hotKey(seed: Uint8Array, network: Network, seq: number): { secre
 
 /** The announcement key; the caller wipes `secret`. `pub` is x-only (BIP340). */
 export function announceKey(seed: Uint8Array, network: Network): { secret: Uint8Array; pub: Uint8Array } {
-  const hd = derive(seed, network, [VAULT_PURPOSE, coin(network), 1, 0]);
+  const hd = deriveHardened(seed, network, [VAULT_PURPOSE, coin(network), 1, 0]);
   try {
     const secret = Uint8Array.from(hd.privateKey!);
     return { secret, pub: schnorr.getPublicKey(secret) };

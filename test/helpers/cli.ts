@@ -3,7 +3,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
-export const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'coffer.js');
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+/** bin/coffer.js of the repository (this file also runs built, from dist/test/helpers, in benchmarks). */
+export const BIN = path.join(path.basename(ROOT) === 'dist' ? path.dirname(ROOT) : ROOT, 'bin', 'coffer.js');
 
 export interface RunResult {
   code: number | null;

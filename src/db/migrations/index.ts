@@ -5,6 +5,7 @@ import { migration as m0010 } from './0010-initial.js';
 import { migration as m0020 } from './0020-transactions.js';
 import { migration as m0030 } from './0030-spending.js';
 import { migration as m0040 } from './0040-vaults.js';
+import { migration as m0050 } from './0050-channels.js';
 
 export interface Migration {
   version: number;
@@ -12,4 +13,4 @@ export interface Migration {
   up(db: Db): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0010, m0020, m0030, m0040];
+export const MIGRATIONS: readonly Migration[] = [m0010, m0020, m0030, m0040, m0050];

@@ -1,0 +1,87 @@
+// Lightning figures: payments per second over one channel between two local `coffer daemon`s
+// (each monitor update written to SQLite with synchronous=FULL before LDK goes on), the time to
+// load LDK and to start a daemon that restores its channels, and a daemon's memory with 10 channels.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadLdk } from '../src/channels/ldk.js';
+import { party, startDaemon, stopDaemon, type Party } from '../test/helpers/daemon.js';
+import { startNode, waitFor, type RegtestNode } from '../test/helpers/regtest.js';
+import { type Figure } from './measure.js';
+
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+async function open(node: RegtestNode, a: Party, b: Party, sats: number): Promise<string> {
+  const r = await a.call<{ channelId: string; fundingTxid: string }>('channel.open', { peer: `${b.daemon!.nodeId}@127.0.0.1:${b.daemon!.listen}`, amountSat: sats });
+  await waitFor(() => node.mempool().includes(r.fundingTxid), 20_000, 'funding');
+  return r.channelId;
+}
+
+async function usable(p: Party, n: number): Promise<void> {
+  await waitFor(async () => (await p.call<{ usable: boolean }[]>('channel.list')).filter((c) => c.usable).length >= n, 60_000, `${n} usable channels`);
+}
+
+export async function benchChannels(payments = 300): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const t0 = performance.now();
+  await loadLdk();
+  figures.push({ name: 'ln: load LDK (WASM) in-process', value: performance.now() - t0, unit: 'ms' });
+
+  const node = await startNode();
+  let a: Party | undefined;
+  let b: Party | undefined;
+  try {
+    await node.fund();
+    a = await party(node, fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-bench-')), Array.from({ length: 11 }, () => 1_000_000));
+    b = await party(node, fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-bench-')), []);
+    let t = performance.now();
+    await startDaemon(node, a);
+    figures.push({ name: 'ln: daemon start, no channels (spawn to ready)', value: performance.now() - t, unit: 'ms' });
+    await startDaemon(node, b, { listen: true });
+    await open(node, a, b, 900_000);
+    await node.mine(6);
+    await usable(a, 1);
+    await usable(b, 1);
+
+    const invoices: string[] = [];
+    for (let i = 0; i < payments; i++) invoices.push((await b.call<{ bolt11: string }>('ln.invoice', { amountMsat: 10_000, description: `bench ${i}` })).bolt11);
+    t = performance.now();
+    for (const bolt11 of invoices) await a.call('ln.pay', { bolt11 });
+    const seq = payments / ((performance.now() - t) / 1000);
+    figures.push({ name: 'ln: payments/s, one at a time, one channel', value: seq, unit: 'pay/s', note: `${payments} payments; Core Lightning ~61/s` });
+
+    const more: string[] = [];
+    for (let i = 0; i < payments; i++) more.push((await b.call<{ bolt11: string }>('ln.invoice', { amountMsat: 10_000, description: `bench c${i}` })).bolt11);
+    t = performance.now();
+    const inFlight = 10;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next < more.length) await a!.call('ln.pay', { bolt11: more[next++]! });
+      }),
+    );
+    figures.push({ name: 'ln: payments/s, 10 in flight, one channel', value: payments / ((performance.now() - t) / 1000), unit: 'pay/s' });
+
+    for (let i = 0; i < 9; i++) await open(node, a, b, 200_000);
+    await node.mine(6);
+    await usable(a, 10);
+    figures.push({ name: 'ln: daemon memory (RSS) with 10 channels', value: rssOf(a.daemon!.child.pid!), unit: 'MiB' });
+
+    await stopDaemon(a);
+    t = performance.now();
+    await startDaemon(node, a);
+    figures.push({ name: 'ln: daemon restart restoring 10 channels (to ready)', value: performance.now() - t, unit: 'ms' });
+    t = performance.now();
+    await usable(a, 10);
+    figures.push({ name: 'ln: ... then all 10 re-established with the peer', value: performance.now() - t, unit: 'ms' });
+  } finally {
+    for (const p of [a, b]) if (p) await stopDaemon(p, 'SIGKILL');
+    await node.close();
+    for (const p of [a, b]) if (p) fs.rmSync(p.dir, { recursive: true, force: true });
+  }
+  return figures;
+}

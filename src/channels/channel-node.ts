@@ -1,0 +1,1008 @@
+// A Lightning node: LDK's channel manager and chain monitor, with everything LDK leaves to its
+// host supplied by Coffer. Keys come from the wallet seed (m/9735'/coin'/0'), state is written to
+// the wallet database before LDK is told it is safe, chain data comes from the wallet's sync (a
+// ChainWatcher), funding transactions are built from the wallet's coins, and whatever a close
+// leaves us is swept back into the wallet.
+
+import net from 'node:net';
+import * as ldk from 'lightningdevkit';
+import type { ChannelInfo } from '../api/contract.js';
+import { CofferError } from '../api/errors.js';
+import { hashToHex } from '../chain/bytes.js';
+import { parseTx, txid as txidOf } from '../chain/tx.js';
+import {
+  addWatch,
+  chainTx,
+  confirmedChainTxs,
+  fundingByChannel,
+  isHeldFunding,
+  listPeers,
+  listWatch,
+  markFed,
+  markSwept,
+  payment,
+  putChainTx,
+  putFunding,
+  putPayment,
+  putPeer,
+  putSweep,
+  readManager,
+  readMonitors,
+  setFundingStatus,
+  unconfirmChainTxsAbove,
+  unfedChainTxs,
+  unsweptDescriptors,
+  writeManager,
+  writeMonitor,
+} from '../db/channel-store.js';
+import { withDbErrors } from '../db/database.js';
+import { getTxStatus, setTxStatus, upsertTx } from '../db/tx-store.js';
+import type { Network } from '../keys/networks.js';
+import { outpointBytes, scriptElement } from '../node/source.js';
+import { finish, signAll } from '../service/spend-flows.js';
+import { SpendService } from '../service/spend-service.js';
+import type { Logger } from '../service/log.js';
+import { loadWalletState } from '../service/wallet-sync.js';
+import type { WalletService } from '../service/wallet-service.js';
+import { coin, deriveHardened } from '../vaults/vault-keys.js';
+import type { BlockRef, ChainView, ChainWatcher } from './chain-watch.js';
+import { apiErrorText, hex, ldkCurrency, ldkNetwork, loadLdk, option32Bytes, optionU32, optionU64, outpointText } from './ldk.js';
+
+export const LIGHTNING_PURPOSE = 9735;
+/** LDK never goes below 253 sat per 1000 weight (1.012 sat/vB). */
+const MIN_FEERATE_PER_KW = 253;
+const TIMER_TICK_MS = 10_000;
+const CONNECT_TIMEOUT_MS = 10_000;
+const PAYMENT_TIMEOUT_MS = 60_000;
+const OPEN_TIMEOUT_MS = 30_000;
+
+export interface ChannelHost {
+  wallet: WalletService;
+  log: Logger;
+  /** Hand a transaction to the network (the wallet's chain source). */
+  broadcast(raw: Uint8Array): Promise<void>;
+  /** Fee rates in sat/vB, fast / normal / slow, from the last estimate. */
+  feeRates(): { fast: number; normal: number; slow: number };
+  /** The best chain as last synced. */
+  tip(): { hash: Uint8Array; height: number };
+}
+
+export interface ChannelNodeOptions {
+  /** Accept peers on this port (host optional, default all interfaces). */
+  listen?: { host: string; port: number };
+}
+
+type Waiter<T> = { resolve: (v: T) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+
+/** A peer address `pubkey@host:port`, checked. */
+export function parsePeerUri(uri: string): { nodeId: Uint8Array; host: string; port: number } {
+  const m = /^([0-9a-fA-F]{66})@(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(uri.trim());
+  const port = m ? Number(m[3]) : 0;
+  if (!m || port < 1 || port > 65535) throw new CofferError('invalid-peer', 'A peer is written PUBKEY@HOST:PORT (a 33-byte public key in hex).');
+  const nodeId = Uint8Array.from(Buffer.from(m[1]!, 'hex'));
+  if (nodeId[0] !== 2 && nodeId[0] !== 3) throw new CofferError('invalid-peer', 'The peer\'s public key must start with 02 or 03.');
+  return { nodeId, host: m[2]!.replace(/^\[|\]$/g, ''), port };
+}
+
+function feerateToKw(satPerVb: number): number {
+  return Math.max(MIN_FEERATE_PER_KW, Math.ceil(satPerVb * 250));
+}
+
+export class ChannelNode implements ChainWatcher {
+  private keys!: ldk.KeysManager;
+  private signer!: ldk.SignerProvider;
+  private chainMonitor!: ldk.ChainMonitor;
+  private manager!: ldk.ChannelManager;
+  private peers!: ldk.PeerManager;
+  private logger!: ldk.Logger;
+  private feeEstimator!: ldk.FeeEstimator;
+  private broadcaster!: ldk.BroadcasterInterface;
+  private server: net.Server | undefined;
+  /**
+   * Every JS object handed to LDK stays referenced here: the bindings hold only weak references,
+   * and a callback into a collected object is fatal.
+   */
+  private readonly keep: unknown[] = [];
+  private wakeManager: ldk.FutureCallback | undefined;
+  private wakeMonitor: ldk.FutureCallback | undefined;
+  private armed = { manager: false, monitor: false };
+  private readonly sockets = new Map<bigint, { socket: net.Socket; descriptor: ldk.SocketDescriptor }>();
+  private nextSocketId = 1n;
+  private timer: NodeJS.Timeout | undefined;
+  private scheduled = false;
+  private stopped = false;
+  private watchedScripts = new Set<string>();
+  private watchedOutpoints = new Set<string>();
+  private readonly opens = new Map<string, Waiter<{ channelId: string; fundingTxid: string }>>();
+  private readonly payments = new Map<string, Waiter<{ paymentHash: string; preimage: string; feeMsat: number }>>();
+  private listenPort: number | undefined;
+  readonly nodeId: string;
+
+  private constructor(
+    private readonly host: ChannelHost,
+    private readonly network: Network,
+    nodeId: string,
+  ) {
+    this.nodeId = nodeId;
+  }
+
+  private get db() {
+    return this.host.wallet.database;
+  }
+
+  /** Load LDK, restore the stored channels (or start afresh), and listen when asked. The wallet must be unlocked. */
+  static async start(host: ChannelHost, opts: ChannelNodeOptions = {}): Promise<ChannelNode> {
+    await loadLdk();
+    const wallet = host.wallet;
+    const seed = wallet.withSeed((s) => {
+      const hd = deriveHardened(s, wallet.network, [LIGHTNING_PURPOSE, coin(wallet.network), 0]);
+      try {
+        return Uint8Array.from(hd.privateKey!);
+      } finally {
+        hd.wipePrivateData();
+      }
+    });
+    const now = Date.now();
+    // LDK keeps its own copy inside the WASM memory for as long as the node runs.
+    const keys = ldk.KeysManager.constructor_new(seed, BigInt(Math.floor(now / 1000)), (now % 1000) * 1_000_000);
+    seed.fill(0);
+    const id = keys.as_NodeSigner().get_node_id(ldk.Recipient.LDKRecipient_Node);
+    if (!(id instanceof ldk.Result_PublicKeyNoneZ_OK)) throw new CofferError('lightning-unavailable', 'LDK could not derive the node key.');
+    const nodeId = hex(id.res);
+    const node = new ChannelNode(host, wallet.network, nodeId);
+    node.keys = keys;
+    node.build();
+    if (opts.listen) await node.listen(opts.listen);
+    node.timer = setInterval(() => node.tick(), TIMER_TICK_MS);
+    node.timer.unref();
+    node.schedule();
+    void node.reconnect();
+    return node;
+  }
+
+  private build(): void {
+    const log = this.host.log;
+    const verbose = process.env['COFFER_LDK_LOG'] === '1';
+    this.logger = ldk.Logger.new_impl({
+      log(record: ldk.Record) {
+        const level = record.get_level();
+        if (level === ldk.Level.LDKLevel_Error || level === ldk.Level.LDKLevel_Warn) log.warn('ln.ldk', { module: record.get_module_path(), text: record.get_args().slice(0, 500) });
+        else if (verbose && level !== ldk.Level.LDKLevel_Gossip) log.info('ln.ldk', { module: record.get_module_path(), text: record.get_args().slice(0, 500) });
+      },
+    } as ldk.LoggerInterface);
+    const host = this.host;
+    this.feeEstimator = ldk.FeeEstimator.new_impl({
+      get_est_sat_per_1000_weight(target: ldk.ConfirmationTarget): number {
+        const r = host.feeRates();
+        switch (target) {
+          case ldk.ConfirmationTarget.LDKConfirmationTarget_MaximumFeeEstimate:
+          case ldk.ConfirmationTarget.LDKConfirmationTarget_UrgentOnChainSweep:
+            return feerateToKw(r.fast);
+          case ldk.ConfirmationTarget.LDKConfirmationTarget_MinAllowedAnchorChannelRemoteFee:
+          case ldk.ConfirmationTarget.LDKConfirmationTarget_MinAllowedNonAnchorChannelRemoteFee:
+            return MIN_FEERATE_PER_KW;
+          case ldk.ConfirmationTarget.LDKConfirmationTarget_ChannelCloseMinimum:
+          case ldk.ConfirmationTarget.LDKConfirmationTarget_OutputSpendingFee:
+            return feerateToKw(r.slow);
+          default:
+            return feerateToKw(r.normal);
+        }
+      },
+    } as ldk.FeeEstimatorInterface);
+    this.broadcaster = ldk.BroadcasterInterface.new_impl({
+      broadcast_transactions: (txs: Uint8Array[]) => {
+        for (const raw of txs) this.release(raw);
+      },
+    } as ldk.BroadcasterInterfaceInterface);
+
+    const filter = ldk.Filter.new_impl({
+      register_tx: (txid: Uint8Array, script: Uint8Array) => this.watchScript(script, txid),
+      register_output: (o: ldk.WatchedOutput) => {
+        const op = o.get_outpoint();
+        this.watchOutpoint(op.get_txid(), op.get_index(), o.get_script_pubkey());
+      },
+    } as ldk.FilterInterface);
+
+    const persist = ldk.Persist.new_impl({
+      persist_new_channel: (outpoint: ldk.OutPoint, monitor: ldk.ChannelMonitor) => this.persistMonitor(outpoint, monitor),
+      update_persisted_channel: (outpoint: ldk.OutPoint, _update: ldk.ChannelMonitorUpdate, monitor: ldk.ChannelMonitor) => this.persistMonitor(outpoint, monitor),
+    } as ldk.PersistInterface);
+
+    this.keep.push(filter, persist, this.logger, this.feeEstimator, this.broadcaster);
+    this.chainMonitor = ldk.ChainMonitor.constructor_new(ldk.Option_FilterZ.constructor_some(filter), this.broadcaster, this.logger, this.feeEstimator, persist);
+
+    const keys = this.keys;
+    const base = keys.as_SignerProvider();
+    const wallet = this.host.wallet;
+    // Closing outputs and claimed HTLCs pay the wallet directly; only LDK's own scripts need a sweep.
+    const walletScript = () => wallet.nextChange().script;
+    this.signer = ldk.SignerProvider.new_impl({
+      // The bindings hand over user_channel_id (a u128) in a form they cannot take back; KeysManager
+      // makes the id unique from its own counter and start time, so 0 is passed on instead.
+      generate_channel_keys_id: (inbound: boolean, value: bigint) => base.generate_channel_keys_id(inbound, value, 0n),
+      derive_channel_signer: (value: bigint, id: Uint8Array) => base.derive_channel_signer(value, id),
+      read_chan_signer: (reader: Uint8Array) => base.read_chan_signer(reader),
+      get_destination_script: () => ldk.Result_CVec_u8ZNoneZ.constructor_ok(walletScript()),
+      get_shutdown_scriptpubkey: () => {
+        const script = walletScript();
+        if (script.length === 22 && script[0] === 0 && script[1] === 20) return ldk.Result_ShutdownScriptNoneZ.constructor_ok(ldk.ShutdownScript.constructor_new_p2wpkh(script.subarray(2)));
+        return base.get_shutdown_scriptpubkey();
+      },
+    } as ldk.SignerProviderInterface);
+
+    const network = ldkNetwork(this.network);
+    const graph = ldk.NetworkGraph.constructor_new(network, this.logger);
+    const scorer = ldk.ProbabilisticScorer.constructor_new(ldk.ProbabilisticScoringDecayParameters.constructor_default(), graph, this.logger);
+    const score = ldk.MultiThreadedLockableScore.constructor_new(scorer.as_Score());
+    const router = ldk.DefaultRouter.constructor_new(graph, this.logger, keys.as_EntropySource(), score.as_LockableScore(), ldk.ProbabilisticScoringFeeParameters.constructor_default());
+    const messageRouter = ldk.DefaultMessageRouter.constructor_new(graph, keys.as_EntropySource());
+    const config = ldk.UserConfig.constructor_default();
+    this.keep.push(this.signer, graph, scorer, score, router, messageRouter, config);
+
+    const stored = withDbErrors(() => ({ manager: readManager(this.db), monitors: readMonitors(this.db) }));
+    const monitors: ldk.ChannelMonitor[] = [];
+    for (const m of stored.monitors) {
+      const r = ldk.UtilMethods.constructor_C2Tuple_ThirtyTwoBytesChannelMonitorZ_read(m.data, keys.as_EntropySource(), this.signer);
+      if (!(r instanceof ldk.Result_C2Tuple_ThirtyTwoBytesChannelMonitorZDecodeErrorZ_OK)) {
+        throw new CofferError('database-corrupt', `The stored state of channel ${m.fundingOutpoint} cannot be read; restore from a channel backup.`);
+      }
+      monitors.push(r.res.get_b());
+    }
+    if (stored.manager) {
+      const r = ldk.UtilMethods.constructor_C2Tuple_ThirtyTwoBytesChannelManagerZ_read(
+        stored.manager,
+        keys.as_EntropySource(),
+        keys.as_NodeSigner(),
+        this.signer,
+        this.feeEstimator,
+        this.chainMonitor.as_Watch(),
+        this.broadcaster,
+        router.as_Router(),
+        messageRouter.as_MessageRouter(),
+        this.logger,
+        config,
+        monitors,
+      );
+      if (!(r instanceof ldk.Result_C2Tuple_ThirtyTwoBytesChannelManagerZDecodeErrorZ_OK)) {
+        throw new CofferError('database-corrupt', 'The stored channel manager cannot be read; restore from a channel backup.');
+      }
+      this.manager = r.res.get_b();
+    } else {
+      if (monitors.length > 0) throw new CofferError('database-corrupt', 'Channel monitors are stored without their channel manager; restore from a channel backup.');
+      const tip = this.host.tip();
+      const params = ldk.ChainParameters.constructor_new(network, ldk.BestBlock.constructor_new(tip.hash, tip.height));
+      this.manager = ldk.ChannelManager.constructor_new(
+        this.feeEstimator,
+        this.chainMonitor.as_Watch(),
+        this.broadcaster,
+        router.as_Router(),
+        messageRouter.as_MessageRouter(),
+        this.logger,
+        keys.as_EntropySource(),
+        keys.as_NodeSigner(),
+        this.signer,
+        config,
+        params,
+        Math.floor(Date.now() / 1000),
+      );
+      withDbErrors(() => writeManager(this.db, this.manager.write()));
+    }
+    for (const m of monitors) {
+      const watched = this.chainMonitor.as_Watch().watch_channel(m.get_funding_txo().get_a(), m);
+      if (!(watched instanceof ldk.Result_ChannelMonitorUpdateStatusNoneZ_OK)) throw new CofferError('database-corrupt', 'A stored channel monitor was refused by LDK.');
+    }
+    // Everything stored is shown to LDK again after a restart (it ignores what it has seen).
+    withDbErrors(() => {
+      for (const w of listWatch(this.db)) (w.kind === 'script' ? this.watchedScripts : this.watchedOutpoints).add(hex(w.item));
+      this.db.prepare('UPDATE chan_txs SET fed = 0').run();
+    });
+
+    const ignorer = ldk.IgnoringMessageHandler.constructor_new();
+    this.keep.push(ignorer, monitors);
+    this.peers = ldk.PeerManager.constructor_new(
+      this.manager.as_ChannelMessageHandler(),
+      ignorer.as_RoutingMessageHandler(),
+      ignorer.as_OnionMessageHandler(),
+      ignorer.as_CustomMessageHandler(),
+      Math.floor(Date.now() / 1000),
+      keys.as_EntropySource().get_secure_random_bytes(),
+      this.logger,
+      keys.as_NodeSigner(),
+    );
+  }
+
+  // ---- persistence -------------------------------------------------------------------------
+
+  /**
+   * Monitor updates LDK has handed over and waits on, in order. They are written together with
+   * the channel manager in one SQLite transaction, and only then does LDK hear they completed:
+   * on disk, the manager always knows every update its monitors hold (a manager behind its
+   * monitors would force-close the channel at the next start), and nothing LDK sent the peer
+   * depends on an update that is not durable.
+   */
+  private readonly pendingMonitors: { key: string; outpoint: ldk.OutPoint; data: Uint8Array; updateId: bigint }[] = [];
+
+  private persistMonitor(outpoint: ldk.OutPoint, monitor: ldk.ChannelMonitor): ldk.ChannelMonitorUpdateStatus {
+    this.pendingMonitors.push({ key: outpointText(outpoint), outpoint: outpoint.clone(), data: monitor.write(), updateId: monitor.get_latest_update_id() });
+    this.schedule();
+    return ldk.ChannelMonitorUpdateStatus.LDKChannelMonitorUpdateStatus_InProgress;
+  }
+
+  /** Write the manager (when it changed or monitors wait) and the waiting monitors; then tell LDK. */
+  private flush(): void {
+    const monitors = this.pendingMonitors.splice(0);
+    const manager = this.manager.get_and_clear_needs_persistence() || monitors.length > 0 ? this.manager.write() : undefined;
+    if (!manager) return;
+    try {
+      withDbErrors(() =>
+        this.db.transaction(() => {
+          writeManager(this.db, manager);
+          const latest = new Map(monitors.map((m) => [m.key, m]));
+          for (const m of latest.values()) writeMonitor(this.db, m.key, m.data, m.updateId);
+        }).immediate(),
+      );
+    } catch (e) {
+      // Not on disk: LDK keeps the channels waiting; try again shortly.
+      this.pendingMonitors.unshift(...monitors);
+      this.host.log.error('ln.persist-failed', { monitors: monitors.length, code: e instanceof CofferError ? e.code : 'internal' });
+      setTimeout(() => this.schedule(), 1_000).unref();
+      return;
+    }
+    for (const m of monitors) this.chainMonitor.channel_monitor_updated(m.outpoint, m.updateId);
+  }
+
+  // ---- events ------------------------------------------------------------------------------
+
+  private schedule(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.process();
+    });
+  }
+
+  /** Drain events, flush messages, save the manager; re-arm LDK's wake-up. */
+  private process(): void {
+    if (this.stopped) return;
+    try {
+      const handler = ldk.EventHandler.new_impl({
+        handle_event: (e: ldk.Event) => {
+          try {
+            this.handle(e);
+          } catch (err) {
+            this.host.log.error('ln.event-failed', { event: e.constructor.name, code: err instanceof CofferError ? err.code : 'internal', message: (err as Error).message?.slice(0, 200) ?? '' });
+          }
+          return ldk.Result_NoneReplayEventZ.constructor_ok();
+        },
+      } as ldk.EventHandlerInterface);
+      this.chainMonitor.as_EventsProvider().process_pending_events(handler);
+      this.manager.as_EventsProvider().process_pending_events(handler);
+      this.flush();
+      this.peers.process_events();
+      // Sending may have produced more updates (each peer message can): write them too.
+      if (this.pendingMonitors.length > 0) this.schedule();
+    } catch (e) {
+      this.host.log.error('ln.process-failed', { message: (e as Error).message?.slice(0, 200) ?? 'error' });
+    }
+    // LDK's futures call back once each: re-armed after they fire.
+    this.wakeManager ??= ldk.FutureCallback.new_impl({
+      call: () => {
+        this.armed.manager = false;
+        this.schedule();
+      },
+    } as ldk.FutureCallbackInterface);
+    this.wakeMonitor ??= ldk.FutureCallback.new_impl({
+      call: () => {
+        this.armed.monitor = false;
+        this.schedule();
+      },
+    } as ldk.FutureCallbackInterface);
+    if (!this.armed.manager) {
+      this.armed.manager = true;
+      this.manager.get_event_or_persistence_needed_future().register_callback_fn(this.wakeManager);
+    }
+    if (!this.armed.monitor) {
+      this.armed.monitor = true;
+      this.chainMonitor.get_update_future().register_callback_fn(this.wakeMonitor);
+    }
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    this.manager.timer_tick_occurred();
+    this.peers.timer_tick_occurred();
+    this.chainMonitor.rebroadcast_pending_claims();
+    void this.reconnect();
+    void this.sweep();
+    this.schedule();
+  }
+
+  private handle(e: ldk.Event): void {
+    const log = this.host.log;
+    if (e instanceof ldk.Event_FundingGenerationReady) {
+      this.fund(e);
+    } else if (e instanceof ldk.Event_ChannelPending) {
+      const channelId = hex(e.channel_id.get_a());
+      const fundingTxid = hashToHex(e.funding_txo.get_txid());
+      log.info('ln.channel-pending', { channelId, fundingTxid });
+      const w = this.opens.get(hex(e.former_temporary_channel_id.get_a()));
+      if (w) {
+        clearTimeout(w.timer);
+        this.opens.delete(hex(e.former_temporary_channel_id.get_a()));
+        w.resolve({ channelId, fundingTxid });
+      }
+    } else if (e instanceof ldk.Event_ChannelReady) {
+      log.info('ln.channel-ready', { channelId: hex(e.channel_id.get_a()) });
+    } else if (e instanceof ldk.Event_ChannelClosed) {
+      const channelId = hex(e.channel_id.get_a());
+      log.info('ln.channel-closed', { channelId, reason: e.reason.constructor.name.replace(/^ClosureReason_/, '') });
+      const w = this.opens.get(channelId);
+      if (w) {
+        clearTimeout(w.timer);
+        this.opens.delete(channelId);
+        w.reject(new CofferError('channel-open-failed', `The peer did not accept the channel (${e.reason.constructor.name.replace(/^ClosureReason_/, '')}).`));
+      }
+      this.discardFunding(channelId);
+    } else if (e instanceof ldk.Event_DiscardFunding) {
+      if (e.funding_info instanceof ldk.FundingInfo_Tx) this.abandonFunding(txidOf(parseTx(e.funding_info.transaction)));
+    } else if (e instanceof ldk.Event_PaymentClaimable) {
+      const preimage = option32Bytes(e.purpose.preimage());
+      if (preimage) this.manager.claim_funds(preimage);
+      else this.manager.fail_htlc_backwards(e.payment_hash);
+    } else if (e instanceof ldk.Event_PaymentClaimed) {
+      const paymentHash = hex(e.payment_hash);
+      const preimage = option32Bytes(e.purpose.preimage());
+      withDbErrors(() =>
+        putPayment(this.db, { paymentHash, direction: 'in', amountMsat: Number(e.amount_msat), status: 'succeeded', ...(preimage ? { preimage: hex(preimage) } : {}), settledAt: Date.now() }),
+      );
+    } else if (e instanceof ldk.Event_PaymentSent) {
+      const paymentHash = hex(e.payment_hash);
+      const preimage = hex(e.payment_preimage);
+      const feeMsat = Number(optionU64(e.fee_paid_msat) ?? 0n);
+      withDbErrors(() => putPayment(this.db, { paymentHash, direction: 'out', status: 'succeeded', preimage, feeMsat, settledAt: Date.now() }));
+      const w = this.payments.get(paymentHash);
+      if (w) {
+        clearTimeout(w.timer);
+        this.payments.delete(paymentHash);
+        w.resolve({ paymentHash, preimage, feeMsat });
+      }
+    } else if (e instanceof ldk.Event_PaymentFailed) {
+      const paymentHash = hex(option32Bytes(e.payment_hash) ?? e.payment_id);
+      const reason = e.reason instanceof ldk.Option_PaymentFailureReasonZ_Some ? ldk.PaymentFailureReason[e.reason.some] ?? 'unknown' : 'unknown';
+      withDbErrors(() => putPayment(this.db, { paymentHash, direction: 'out', status: 'failed', settledAt: Date.now() }));
+      const w = this.payments.get(paymentHash);
+      if (w) {
+        clearTimeout(w.timer);
+        this.payments.delete(paymentHash);
+        w.reject(new CofferError('payment-failed', `The payment failed (${String(reason).replace(/^LDKPaymentFailureReason_/, '')}).`, { paymentHash }));
+      }
+    } else if (e instanceof ldk.Event_PendingHTLCsForwardable) {
+      setTimeout(() => {
+        if (this.stopped) return;
+        this.manager.process_pending_htlc_forwards();
+        this.schedule();
+      }, Math.min(Number(e.time_forwardable), 1_000)).unref();
+    } else if (e instanceof ldk.Event_SpendableOutputs) {
+      const channelId = hex(e.channel_id.get_a());
+      // A static output pays a script this node gave LDK (a closing output, a claimed HTLC): those
+      // are the wallet's own addresses, which the wallet already sees. The rest need LDK's keys.
+      const ours = e.outputs.filter((d) => !(d instanceof ldk.SpendableOutputDescriptor_StaticOutput));
+      withDbErrors(() => {
+        for (const d of ours) putSweep(this.db, d.write(), channelId);
+      });
+      log.info('ln.spendable-outputs', { channelId, count: e.outputs.length, toSweep: ours.length });
+      void this.sweep();
+    } else if (e instanceof ldk.Event_ConnectionNeeded) {
+      void this.reconnect();
+    }
+  }
+
+  /** Build and sign the funding transaction from the wallet's coins; it stays held until LDK releases it. */
+  private fund(e: ldk.Event_FundingGenerationReady): void {
+    const temp = hex(e.temporary_channel_id.get_a());
+    const wallet = this.host.wallet;
+    try {
+      const done = withDbErrors(() =>
+        wallet.database.transaction(() => {
+          const tip = Number(wallet.meta('tip_height') ?? '0');
+          const svc = new SpendService(wallet, loadWalletState(wallet), tip);
+          const plan = svc.plan(
+            {
+              recipients: [{ script: e.output_script, amount: Number(e.channel_value_satoshis) }],
+              feeRate: this.host.feeRates().normal,
+              // LDK needs a funding transaction whose id cannot change: segwit inputs only.
+              exclude: (u) => svc.origins.kindOf(u.owner) === 'pkh',
+            },
+            () => wallet.nextChange(),
+          );
+          signAll(wallet, plan.psbt, plan.inputs.length);
+          const f = finish(plan.psbt, plan.amountSent, false);
+          upsertTx(wallet.database, f.txid, { raw: f.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });
+          putFunding(wallet.database, f.txid, temp, hex(e.counterparty_node_id));
+          return f;
+        }).immediate(),
+      );
+      const r = this.manager.funding_transaction_generated(e.temporary_channel_id, e.counterparty_node_id, done.raw);
+      if (!(r instanceof ldk.Result_NoneAPIErrorZ_OK)) {
+        this.abandonFunding(done.txid);
+        throw new CofferError('channel-open-failed', `LDK refused the funding transaction: ${apiErrorText((r as ldk.Result_NoneAPIErrorZ_Err).err)}.`);
+      }
+    } catch (err) {
+      this.manager.force_close_without_broadcasting_txn(e.temporary_channel_id, e.counterparty_node_id, 'funding failed');
+      const w = this.opens.get(temp);
+      if (w) {
+        clearTimeout(w.timer);
+        this.opens.delete(temp);
+        w.reject(err instanceof CofferError ? err : new CofferError('channel-open-failed', (err as Error).message));
+      }
+    }
+  }
+
+  private discardFunding(temporaryOrChannelId: string): void {
+    const f = withDbErrors(() => fundingByChannel(this.db, temporaryOrChannelId));
+    if (f && f.status === 'held') this.abandonFunding(f.txid);
+  }
+
+  private abandonFunding(txid: Uint8Array): void {
+    withDbErrors(() =>
+      this.db.transaction(() => {
+        if (!isHeldFunding(this.db, txid)) return;
+        setFundingStatus(this.db, txid, 'discarded');
+        if (getTxStatus(this.db, txid) === 'pending') setTxStatus(this.db, txid, 'abandoned');
+      }).immediate(),
+    );
+  }
+
+  /** LDK's broadcaster: a held funding transaction is released (the peer has signed), then everything goes out. */
+  private release(raw: Uint8Array): void {
+    const txid = txidOf(parseTx(raw));
+    withDbErrors(() => {
+      if (isHeldFunding(this.db, txid)) setFundingStatus(this.db, txid, 'released');
+      putChainTx(this.db, txid, raw);
+    });
+    this.host.log.info('ln.broadcast', { txid: hashToHex(txid) });
+    this.host.broadcast(raw).then(
+      () => {
+        withDbErrors(() => {
+          if (getTxStatus(this.db, txid) === 'pending') setTxStatus(this.db, txid, 'seen');
+        });
+      },
+      (err: unknown) => this.host.log.warn('ln.broadcast-failed', { txid: hashToHex(txid), code: err instanceof CofferError ? err.code : 'internal' }),
+    );
+  }
+
+  /** May the wallet's own rebroadcast send this transaction? Not a funding transaction still held. */
+  mayBroadcast(txid: Uint8Array): boolean {
+    return !withDbErrors(() => isHeldFunding(this.db, txid));
+  }
+
+  /** Spend what closes left to LDK's keys into the wallet; retried every tick until it goes out. */
+  private sweeping = false;
+  private async sweep(): Promise<void> {
+    if (this.sweeping || this.stopped) return;
+    this.sweeping = true;
+    try {
+      const stored = withDbErrors(() => unsweptDescriptors(this.db));
+      if (stored.length === 0) return;
+      const descriptors: ldk.SpendableOutputDescriptor[] = [];
+      for (const d of stored) {
+        const r = ldk.SpendableOutputDescriptor.constructor_read(d);
+        if (r instanceof ldk.Result_SpendableOutputDescriptorDecodeErrorZ_OK) descriptors.push(r.res);
+      }
+      const script = this.host.wallet.nextChange().script;
+      const feerate = feerateToKw(this.host.feeRates().slow);
+      const r = this.keys.as_OutputSpender().spend_spendable_outputs(descriptors, [], script, feerate, ldk.Option_u32Z.constructor_none());
+      if (!(r instanceof ldk.Result_TransactionNoneZ_OK)) {
+        this.host.log.warn('ln.sweep-unbuildable', { outputs: descriptors.length });
+        return;
+      }
+      const raw = r.res;
+      const txid = txidOf(parseTx(raw));
+      try {
+        await this.host.broadcast(raw);
+      } catch (err) {
+        // Usually a delayed output whose wait is not over yet: try again at the next tick.
+        this.host.log.info('ln.sweep-waiting', { txid: hashToHex(txid), code: err instanceof CofferError ? err.code : 'internal' });
+        return;
+      }
+      withDbErrors(() =>
+        this.db.transaction(() => {
+          upsertTx(this.db, txid, { raw, firstSeen: Math.floor(Date.now() / 1000), status: 'seen' });
+          markSwept(this.db, stored, txid);
+        }).immediate(),
+      );
+      this.host.log.info('ln.swept', { txid: hashToHex(txid), outputs: descriptors.length });
+    } catch (err) {
+      this.host.log.warn('ln.sweep-failed', { code: err instanceof CofferError ? err.code : 'internal' });
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  // ---- chain -------------------------------------------------------------------------------
+
+  private watchScript(script: Uint8Array, txid?: Uint8Array): void {
+    const element = scriptElement(script) ?? script;
+    const key = hex(element);
+    if (!this.watchedScripts.has(key)) {
+      this.watchedScripts.add(key);
+      withDbErrors(() => addWatch(this.db, 'script', element));
+    }
+    void txid;
+  }
+
+  private watchOutpoint(txid: Uint8Array, vout: number, script: Uint8Array): void {
+    const op = outpointBytes(txid, vout);
+    const key = hex(op);
+    if (!this.watchedOutpoints.has(key)) {
+      this.watchedOutpoints.add(key);
+      withDbErrors(() => addWatch(this.db, 'outpoint', op));
+    }
+    this.watchScript(script);
+  }
+
+  watch(): { elements: Uint8Array[]; outpoints: Uint8Array[] } {
+    const bytes = (k: string) => Uint8Array.from(Buffer.from(k, 'hex'));
+    return { elements: [...this.watchedScripts].map(bytes), outpoints: [...this.watchedOutpoints].map(bytes) };
+  }
+
+  private relevant(raw: Uint8Array): boolean {
+    let tx;
+    try {
+      tx = parseTx(raw);
+    } catch {
+      return false;
+    }
+    for (const i of tx.inputs) if (this.watchedOutpoints.has(hex(outpointBytes(i.prevTxid, i.vout)))) return true;
+    for (const o of tx.outputs) {
+      const e = scriptElement(o.script) ?? o.script;
+      if (this.watchedScripts.has(hex(e))) return true;
+    }
+    return false;
+  }
+
+  observe(raw: Uint8Array, block?: BlockRef): void {
+    if (!this.relevant(raw)) return;
+    const txid = txidOf(parseTx(raw));
+    withDbErrors(() => putChainTx(this.db, txid, raw, block));
+  }
+
+  rawOf(txid: Uint8Array): Uint8Array | undefined {
+    return withDbErrors(() => chainTx(this.db, txid)?.raw);
+  }
+
+  unconfirmAbove(height: number): void {
+    withDbErrors(() => unconfirmChainTxsAbove(this.db, height));
+  }
+
+  /** Tell LDK what changed: transactions that left the best chain, those that entered it, the new tip. */
+  afterRound(chain: ChainView): void {
+    if (this.stopped) return;
+    const confirms = [this.manager.as_Confirm(), this.chainMonitor.as_Confirm()];
+    const onChain = (hash: Uint8Array, height: number) => height <= chain.height && height >= 0 && hashToHex(chain.hashAt(height)) === hashToHex(hash);
+    withDbErrors(() => {
+      for (const t of confirmedChainTxs(this.db)) {
+        if (!onChain(t.blockHash!, t.height!)) unconfirmChainTxsAbove(this.db, t.height! - 1);
+      }
+    });
+    for (const c of confirms) {
+      for (const r of c.get_relevant_txids()) {
+        const hash = option32Bytes(r.get_c());
+        if (hash && !onChain(hash, r.get_b())) for (const d of confirms) d.transaction_unconfirmed(r.get_a());
+      }
+    }
+    const unfed = withDbErrors(() => unfedChainTxs(this.db));
+    let i = 0;
+    while (i < unfed.length) {
+      const height = unfed[i]!.height!;
+      const group: typeof unfed = [];
+      while (i < unfed.length && unfed[i]!.height === height) group.push(unfed[i++]!);
+      if (!onChain(group[0]!.blockHash!, height)) continue;
+      const header = chain.header(height);
+      const txdata = group.map((t) => ldk.TwoTuple_usizeTransactionZ.constructor_new(t.pos!, t.raw));
+      for (const c of confirms) c.transactions_confirmed(header, txdata, height);
+      withDbErrors(() => {
+        for (const t of group) markFed(this.db, t.txid);
+      });
+    }
+    const tipHeader = chain.header(chain.height);
+    for (const c of confirms) c.best_block_updated(tipHeader, chain.height);
+    this.schedule();
+  }
+
+  // ---- peers -------------------------------------------------------------------------------
+
+  private adopt(socket: net.Socket): ldk.SocketDescriptor {
+    const id = this.nextSocketId++;
+    const descriptor = ldk.SocketDescriptor.new_impl({
+      send_data: (data: Uint8Array, _resume: boolean) => {
+        if (socket.destroyed) return 0;
+        socket.write(Buffer.from(data));
+        return data.length;
+      },
+      disconnect_socket: () => {
+        this.sockets.delete(id);
+        socket.destroy();
+      },
+      eq: (other: ldk.SocketDescriptor) => other.hash() === id,
+      hash: () => id,
+    } as ldk.SocketDescriptorInterface);
+    this.sockets.set(id, { socket, descriptor });
+    socket.setNoDelay(true);
+    socket.on('data', (data: Buffer) => {
+      if (this.stopped) return;
+      const r = this.peers.read_event(descriptor, new Uint8Array(data.buffer, data.byteOffset, data.length));
+      if (!(r instanceof ldk.Result_boolPeerHandleErrorZ_OK)) {
+        this.sockets.delete(id);
+        socket.destroy();
+        return;
+      }
+      this.schedule();
+    });
+    socket.on('close', () => {
+      if (this.sockets.delete(id) && !this.stopped) this.peers.socket_disconnected(descriptor);
+      this.schedule();
+    });
+    socket.on('error', () => socket.destroy());
+    return descriptor;
+  }
+
+  private async listen(at: { host: string; port: number }): Promise<void> {
+    const server = net.createServer((socket) => {
+      if (this.stopped) return socket.destroy();
+      const d = this.adopt(socket);
+      const r = this.peers.new_inbound_connection(d, ldk.Option_SocketAddressZ.constructor_none());
+      if (!(r instanceof ldk.Result_NonePeerHandleErrorZ_OK)) socket.destroy();
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) => reject(new CofferError('port-unavailable', `Lightning port ${at.port} cannot be used (${e.code ?? 'error'}).`)));
+      server.listen(at.port, at.host, () => resolve());
+    });
+    this.server = server;
+    this.listenPort = (server.address() as net.AddressInfo).port;
+  }
+
+  get listening(): number | undefined {
+    return this.listenPort;
+  }
+
+  private connected(nodeId: Uint8Array): boolean {
+    return this.peers.list_peers().some((p) => hex(p.get_counterparty_node_id()) === hex(nodeId));
+  }
+
+  /** Connect to a peer (noise handshake and init) unless already connected. */
+  async connect(nodeId: Uint8Array, host: string, port: number): Promise<void> {
+    if (this.connected(nodeId)) return;
+    const socket = await new Promise<net.Socket>((resolve, reject) => {
+      const s = net.connect({ host, port });
+      const timer = setTimeout(() => {
+        s.destroy();
+        reject(new CofferError('peer-unreachable', `No answer from ${host}:${port}.`));
+      }, CONNECT_TIMEOUT_MS);
+      s.once('connect', () => {
+        clearTimeout(timer);
+        resolve(s);
+      });
+      s.once('error', (e: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new CofferError('peer-unreachable', `Cannot connect to ${host}:${port} (${e.code ?? 'error'}).`));
+      });
+    });
+    const d = this.adopt(socket);
+    const r = this.peers.new_outbound_connection(nodeId, d, ldk.Option_SocketAddressZ.constructor_none());
+    if (!(r instanceof ldk.Result_CVec_u8ZPeerHandleErrorZ_OK)) {
+      socket.destroy();
+      throw new CofferError('peer-unreachable', 'The connection was refused by LDK.');
+    }
+    socket.write(Buffer.from(r.res));
+    const deadline = Date.now() + CONNECT_TIMEOUT_MS;
+    while (!this.connected(nodeId)) {
+      if (socket.destroyed || Date.now() > deadline) {
+        socket.destroy();
+        throw new CofferError('peer-unreachable', `${host}:${port} did not complete the Lightning handshake (wrong public key?).`);
+      }
+      await new Promise((r2) => setTimeout(r2, 20));
+    }
+    withDbErrors(() => putPeer(this.db, hex(nodeId), `${host}:${port}`));
+  }
+
+  /** Reconnect to the counterparties of our channels. */
+  private reconnecting = false;
+  private async reconnect(): Promise<void> {
+    if (this.reconnecting || this.stopped) return;
+    this.reconnecting = true;
+    try {
+      const wanted = new Set(this.manager.list_channels().map((c) => hex(c.get_counterparty().get_node_id())));
+      for (const p of withDbErrors(() => listPeers(this.db))) {
+        if (!wanted.has(p.nodeId)) continue;
+        const nodeId = Uint8Array.from(Buffer.from(p.nodeId, 'hex'));
+        if (this.connected(nodeId)) continue;
+        const i = p.address.lastIndexOf(':');
+        try {
+          await this.connect(nodeId, p.address.slice(0, i), Number(p.address.slice(i + 1)));
+        } catch {
+          // offline peer: next tick
+        }
+      }
+    } finally {
+      this.reconnecting = false;
+    }
+  }
+
+  // ---- the API -----------------------------------------------------------------------------
+
+  info(): { nodeId: string; listen?: number; peers: number; channels: number } {
+    return { nodeId: this.nodeId, ...(this.listenPort !== undefined ? { listen: this.listenPort } : {}), peers: this.peers.list_peers().length, channels: this.manager.list_channels().length };
+  }
+
+  async open(peerUri: string, amountSat: number, pushSat = 0): Promise<{ channelId: string; fundingTxid: string }> {
+    const peer = parsePeerUri(peerUri);
+    if (!Number.isSafeInteger(amountSat) || amountSat <= 0) throw new CofferError('invalid-amount', 'The channel amount is a positive whole number of satoshis.');
+    if (!Number.isSafeInteger(pushSat) || pushSat < 0 || pushSat >= amountSat) throw new CofferError('invalid-amount', 'The push amount must be below the channel amount.');
+    if (hex(peer.nodeId) === this.nodeId) throw new CofferError('invalid-peer', 'That is this node.');
+    await this.connect(peer.nodeId, peer.host, peer.port);
+    const r = this.manager.create_channel(peer.nodeId, BigInt(amountSat), BigInt(pushSat) * 1000n, 0n, null, null);
+    if (!(r instanceof ldk.Result_ChannelIdAPIErrorZ_OK)) {
+      throw new CofferError('channel-open-failed', `The channel cannot be opened: ${apiErrorText((r as ldk.Result_ChannelIdAPIErrorZ_Err).err)}.`);
+    }
+    const temp = hex(r.res.get_a());
+    const result = new Promise<{ channelId: string; fundingTxid: string }>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.opens.delete(temp);
+        reject(new CofferError('channel-open-failed', 'The peer did not answer the channel opening in time.'));
+      }, OPEN_TIMEOUT_MS);
+      this.opens.set(temp, { resolve, reject, timer });
+    });
+    this.schedule();
+    return result;
+  }
+
+  /**
+   * Our balance in a channel, msat. LDK 0.1's channel details give what can be sent now, which
+   * leaves out the reserve the peer makes us keep: when that is above zero the balance is it plus
+   * the reserve, exactly; otherwise the balance is at most the reserve, and the monitor's
+   * claimable amount (whole sats, plus the commitment fee when we funded) says how much.
+   */
+  private localMsat(c: ldk.ChannelDetails, all: ldk.ChannelDetails[]): number {
+    const outbound = Number(c.get_outbound_capacity_msat());
+    const reserve = Number(optionU64(c.get_unspendable_punishment_reserve()) ?? 0n);
+    if (outbound > 0) return outbound + reserve * 1000;
+    const others = all.filter((d) => hex(d.get_channel_id().get_a()) !== hex(c.get_channel_id().get_a()));
+    let sat = 0n;
+    for (const b of this.chainMonitor.get_claimable_balances(others)) {
+      if (b instanceof ldk.Balance_ClaimableOnChannelClose) sat += b.amount_satoshis + (Boolean(c.get_is_outbound()) ? b.transaction_fee_satoshis : 0n);
+    }
+    return Number(sat) * 1000;
+  }
+
+  list(): ChannelInfo[] {
+    const all = this.manager.list_channels();
+    return all.map((c) => {
+      const capacitySat = Number(c.get_channel_value_satoshis());
+      const local = this.localMsat(c, all);
+      const shutdown = c.get_channel_shutdown_state();
+      const closing = shutdown instanceof ldk.Option_ChannelShutdownStateZ_Some && shutdown.some !== ldk.ChannelShutdownState.LDKChannelShutdownState_NotShuttingDown;
+      const funding = c.get_funding_txo();
+      const delay = c.get_force_close_spend_delay();
+      return {
+        channelId: hex(c.get_channel_id().get_a()),
+        counterparty: hex(c.get_counterparty().get_node_id()),
+        state: closing ? 'closing' : Boolean(c.get_is_channel_ready()) ? 'ready' : funding ? 'pending' : 'opening',
+        capacitySat,
+        localBalanceMsat: local,
+        remoteBalanceMsat: capacitySat * 1000 - local,
+        confirmations: optionU32(c.get_confirmations()) ?? 0,
+        ...(optionU32(c.get_confirmations_required()) !== undefined ? { confirmationsRequired: optionU32(c.get_confirmations_required())! } : {}),
+        ...(funding ? { fundingTxid: hashToHex(funding.get_txid()) } : {}),
+        // The bindings return booleans as 0/1.
+        outbound: Boolean(c.get_is_outbound()),
+        usable: Boolean(c.get_is_usable()),
+        ...(delay instanceof ldk.Option_u16Z_Some ? { forceCloseDelay: delay.some } : {}),
+      };
+    });
+  }
+
+  private channel(id: string): ldk.ChannelDetails {
+    const c = this.manager.list_channels().find((d) => hex(d.get_channel_id().get_a()) === id.toLowerCase());
+    if (!c) throw new CofferError('unknown-channel', `There is no open channel ${id}.`);
+    return c;
+  }
+
+  close(id: string, force: boolean): { channelId: string; force: boolean; delay?: number } {
+    const c = this.channel(id);
+    const cp = c.get_counterparty().get_node_id();
+    const r = force
+      ? this.manager.force_close_broadcasting_latest_txn(c.get_channel_id(), cp, 'closed by the user')
+      : this.manager.close_channel(c.get_channel_id(), cp);
+    if (!(r instanceof ldk.Result_NoneAPIErrorZ_OK)) throw new CofferError('channel-close-failed', `The channel cannot be closed: ${apiErrorText((r as ldk.Result_NoneAPIErrorZ_Err).err)}.`);
+    this.schedule();
+    const delay = c.get_force_close_spend_delay();
+    return { channelId: id.toLowerCase(), force, ...(force && delay instanceof ldk.Option_u16Z_Some ? { delay: delay.some } : {}) };
+  }
+
+  invoice(amountMsat: number | undefined, description: string, expirySecs: number): { bolt11: string; paymentHash: string; expiresAt: number } {
+    if (amountMsat !== undefined && (!Number.isSafeInteger(amountMsat) || amountMsat <= 0)) throw new CofferError('invalid-amount', 'The invoice amount is a positive whole number of millisatoshis.');
+    if (!Number.isSafeInteger(expirySecs) || expirySecs < 60 || expirySecs > 365 * 86_400) throw new CofferError('usage', 'The expiry is from 60 seconds to a year.');
+    if (Buffer.byteLength(description) > 639) throw new CofferError('usage', 'The description is at most 639 bytes.');
+    const r = ldk.UtilMethods.constructor_create_invoice_from_channelmanager(
+      this.manager,
+      amountMsat === undefined ? ldk.Option_u64Z.constructor_none() : ldk.Option_u64Z.constructor_some(BigInt(amountMsat)),
+      description,
+      expirySecs,
+      ldk.Option_u16Z.constructor_none(),
+    );
+    if (!(r instanceof ldk.Result_Bolt11InvoiceSignOrCreationErrorZ_OK)) throw new CofferError('lightning-unavailable', 'LDK could not create the invoice.');
+    const inv = r.res;
+    const paymentHash = hex(inv.payment_hash());
+    withDbErrors(() => putPayment(this.db, { paymentHash, direction: 'in', ...(amountMsat !== undefined ? { amountMsat } : {}), status: 'pending', bolt11: inv.to_str() }));
+    return { bolt11: inv.to_str(), paymentHash, expiresAt: Number(inv.duration_since_epoch() + inv.expiry_time()) };
+  }
+
+  async pay(bolt11: string, amountMsat?: number): Promise<{ paymentHash: string; preimage: string; feeMsat: number }> {
+    const parsed = ldk.Bolt11Invoice.constructor_from_str(bolt11.trim());
+    if (!(parsed instanceof ldk.Result_Bolt11InvoiceParseOrSemanticErrorZ_OK)) throw new CofferError('invalid-invoice', 'This is not a valid BOLT 11 invoice.');
+    const inv = parsed.res;
+    if (inv.currency() !== ldkCurrency(this.network)) throw new CofferError('invalid-invoice', `This invoice is for another network than ${this.network}.`);
+    if (inv.would_expire(BigInt(Math.floor(Date.now() / 1000)))) throw new CofferError('invoice-expired', 'This invoice has expired; ask the payee for a new one.');
+    if (hex(inv.recover_payee_pub_key()) === this.nodeId) throw new CofferError('invalid-invoice', 'This invoice is this node\'s own.');
+    const fixed = optionU64(inv.amount_milli_satoshis());
+    const params =
+      fixed !== undefined
+        ? ldk.UtilMethods.constructor_payment_parameters_from_invoice(inv)
+        : amountMsat !== undefined && Number.isSafeInteger(amountMsat) && amountMsat > 0
+          ? ldk.UtilMethods.constructor_payment_parameters_from_variable_amount_invoice(inv, BigInt(amountMsat))
+          : undefined;
+    if (!params) throw new CofferError('invalid-amount', 'This invoice has no amount; give one.');
+    if (!(params instanceof ldk.Result_C3Tuple_ThirtyTwoBytesRecipientOnionFieldsRouteParametersZNoneZ_OK)) throw new CofferError('invalid-invoice', 'This invoice cannot be paid (bad amount).');
+    const paymentHash = inv.payment_hash();
+    const key = hex(paymentHash);
+    const before = withDbErrors(() => payment(this.db, key));
+    if (before?.direction === 'out' && before.status === 'succeeded') throw new CofferError('invoice-paid', 'This invoice was paid already.', { paymentHash: key });
+    if (before?.direction === 'out' && before.status === 'pending') throw new CofferError('payment-pending', 'A payment of this invoice is under way.', { paymentHash: key });
+    const need = Number(fixed ?? BigInt(amountMsat ?? 0));
+    const spendable = this.manager.list_usable_channels().reduce((s, c) => s + Number(c.get_next_outbound_htlc_limit_msat()), 0);
+    if (need > spendable) throw new CofferError('insufficient-funds', `The channels can send ${spendable} msat now; the invoice asks for ${need}.`, { needed: need, available: spendable });
+    withDbErrors(() => putPayment(this.db, { paymentHash: key, direction: 'out', amountMsat: need, status: 'pending', bolt11: bolt11.trim() }));
+    const result = new Promise<{ paymentHash: string; preimage: string; feeMsat: number }>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.payments.delete(key);
+        reject(new CofferError('payment-pending', 'The payment has not completed yet; it may still succeed or fail (see the payments list).', { paymentHash: key }));
+      }, PAYMENT_TIMEOUT_MS);
+      this.payments.set(key, { resolve, reject, timer });
+    });
+    const t = params.res;
+    const sent = this.manager.send_payment(paymentHash, t.get_b(), paymentHash, t.get_c(), ldk.Retry.constructor_attempts(3));
+    if (!(sent instanceof ldk.Result_NoneRetryableSendFailureZ_OK)) {
+      const w = this.payments.get(key);
+      if (w) clearTimeout(w.timer);
+      this.payments.delete(key);
+      withDbErrors(() => putPayment(this.db, { paymentHash: key, direction: 'out', status: 'failed' }));
+      const why = sent instanceof ldk.Result_NoneRetryableSendFailureZ_Err ? String(ldk.RetryableSendFailure[sent.err]).replace(/^LDKRetryableSendFailure_/, '') : 'unknown';
+      throw new CofferError(why === 'RouteNotFound' ? 'no-route' : 'payment-failed', `The payment cannot be sent (${why}).`, { paymentHash: key });
+    }
+    this.schedule();
+    return result;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      this.flush();
+      withDbErrors(() => writeManager(this.db, this.manager.write()));
+    } catch (e) {
+      this.host.log.error('ln.persist-failed', { code: e instanceof CofferError ? e.code : 'internal' });
+    }
+    this.stopped = true;
+    clearInterval(this.timer);
+    for (const w of [...this.opens.values(), ...this.payments.values()]) {
+      clearTimeout(w.timer);
+      w.reject(new CofferError('lightning-unavailable', 'The Lightning node is stopping.'));
+    }
+    this.peers.disconnect_all_peers();
+    for (const { socket } of this.sockets.values()) socket.destroy();
+    this.sockets.clear();
+    if (this.server) await new Promise<void>((r) => this.server!.close(() => r()));
+  }
+}
+

@@ -1,0 +1,78 @@
+// Coffer wallets and daemons for Lightning tests and benchmarks: a funded regtest wallet in its
+// own data directory, and `coffer daemon` started on it, talking to one bcoin node.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { callDaemon, findDaemon } from '../../src/service/daemon.js';
+import { BIN, coffer, type RunResult } from './cli.js';
+import type { RegtestNode } from './regtest.js';
+
+export const PASSWORD_ENV = { COFFER_PASSWORD: 'integration password' };
+
+export interface Party {
+  dir: string;
+  run: (args: string[]) => Promise<RunResult>;
+  daemon?: { child: ChildProcess; nodeId: string; listen?: number };
+  /** Call the running daemon's API directly (no process per call). */
+  call<T>(method: string, params?: unknown): Promise<T>;
+}
+
+function must(r: RunResult): any {
+  if (r.code !== 0) throw new Error(`coffer failed: ${r.stderr}`);
+  return r.json;
+}
+
+/** A new regtest wallet in `dir`; `fundSats` (one payment per entry) mined into it. */
+export async function party(node: RegtestNode, dir: string, fundSats: number[], extraArgs: string[] = []): Promise<Party> {
+  const run = (args: string[]) => coffer(['--datadir', dir, '--network', 'regtest', '--connect', node.address, ...extraArgs, ...args], { env: PASSWORD_ENV });
+  must(await run(['wallet', 'create']));
+  for (const sats of fundSats) await node.send(must(await run(['wallet', 'address'])).address, sats);
+  if (fundSats.length > 0) await node.mine(1);
+  must(await run(['sync', '--mempool-wait', '0']));
+  return {
+    dir,
+    run,
+    call: <T>(method: string, params: unknown = {}) => {
+      const d = findDaemon(dir, 'regtest');
+      if (!d) throw new Error('no daemon');
+      return callDaemon<T>(d, method, params);
+    },
+  };
+}
+
+/** Start `coffer daemon`; resolves with what it prints once Lightning runs. */
+export function startDaemon(node: RegtestNode, p: Party, opts: { listen?: boolean; args?: string[] } = {}): Promise<NonNullable<Party['daemon']>> {
+  return new Promise((resolve, reject) => {
+    const args = [BIN, '--datadir', p.dir, '--network', 'regtest', '--connect', node.address, ...(opts.args ?? []), 'daemon', ...(opts.listen ? ['--ln-listen', '127.0.0.1:0'] : [])];
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...PASSWORD_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const debug = process.env['COFFER_TEST_DEBUG'] ? (s: string) => process.stderr.write(`[${p.dir.slice(-6)}] ${s}`) : () => {};
+    child.stderr.on('data', (d) => {
+      err += d;
+      debug(String(d));
+    });
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line && p.daemon?.child !== child) {
+        const info = JSON.parse(line) as { nodeId: string; listen?: number };
+        p.daemon = { child, nodeId: info.nodeId, ...(info.listen !== undefined ? { listen: info.listen } : {}) };
+        resolve(p.daemon);
+      }
+    });
+    child.on('exit', (code, signal) => {
+      debug(`daemon exited ${code} ${signal}\n`);
+      reject(new Error(`daemon exited ${code ?? signal}: ${err.slice(-2000)}`));
+    });
+  });
+}
+
+/** Stop a daemon: SIGTERM (it saves and closes), or SIGKILL to cut it off mid-flight. */
+export async function stopDaemon(p: Party, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  const child = p.daemon?.child;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}

@@ -1,0 +1,169 @@
+// Lightning through the real `coffer daemon` and `coffer ln|channel` commands: two Coffer
+// daemons with their own data directories and one bcoin regtest node. A opens a channel to B,
+// pays B's invoices (A's daemon is killed half-way and comes back), they close it together;
+// a second channel is force-closed by B and both sides get their coins back.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunResult } from '../helpers/cli.js';
+import { party, startDaemon, stopDaemon, type Party } from '../helpers/daemon.js';
+import { startNode, waitFor, type RegtestNode } from '../helpers/regtest.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+let node: RegtestNode;
+let a: Party;
+let b: Party;
+
+beforeAll(async () => {
+  node = await startNode();
+  await node.fund();
+  a = await party(node, tmpDir(), [2_000_000, 2_000_000]);
+  b = await party(node, tmpDir(), []);
+  await startDaemon(node, a);
+  await startDaemon(node, b, { listen: true });
+});
+afterAll(async () => {
+  for (const p of [a, b]) if (p) await stopDaemon(p, 'SIGKILL');
+  if (process.env['COFFER_TEST_DEBUG']) for (const [n, p] of [['a', a], ['b', b]] as const) if (p) fs.copyFileSync(path.join(p.dir, 'logs', 'coffer.log'), `/tmp/ln-${n}.log`);
+  await node?.close();
+});
+
+function ok(r: RunResult) {
+  expect(r.code, r.stderr).toBe(0);
+  return r.json;
+}
+
+function failed(r: RunResult, code: string) {
+  expect(r.code, r.stdout).toBe(code === 'usage' ? 2 : 1);
+  expect(r.stderr).toMatch(new RegExp(`^error: ${code}: `));
+}
+
+const channels = async (p: Party): Promise<any[]> => ok(await p.run(['channel', 'list']));
+const tipOf = async (p: Party): Promise<number> => ok(await p.run(['wallet', 'info'])).tipHeight;
+/** The daemon syncs its wallet every 3 s on regtest; this reads what it stored. */
+const balance = async (p: Party): Promise<number> => ok(await p.run(['wallet', 'balance'])).confirmed;
+
+async function bothAt(height: number): Promise<void> {
+  await waitFor(async () => (await tipOf(a)) === height && (await tipOf(b)) === height, 30_000, `both wallets at ${height}`);
+}
+
+async function openChannel(sats: number): Promise<{ channelId: string; fundingTxid: string }> {
+  const bd = b.daemon!;
+  const opened = ok(await a.run(['channel', 'open', '--peer', `${bd.nodeId}@127.0.0.1:${bd.listen}`, '--amount', String(sats)]));
+  expect(opened.channelId).toMatch(/^[0-9a-f]{64}$/);
+  await waitFor(() => node.mempool().includes(opened.fundingTxid), 20_000, 'the funding transaction in the mempool');
+  await node.mine(6);
+  for (const p of [a, b]) await waitFor(async () => (await channels(p)).some((c) => c.channelId === opened.channelId && c.usable), 30_000, 'the channel usable');
+  return opened;
+}
+
+/** B invoices, A pays: over the CLI, or straight to the daemon's API (the same core calls). */
+async function payOnce(i: number, viaCli: boolean): Promise<void> {
+  if (viaCli) {
+    const inv = ok(await b.run(['ln', 'invoice', '--amount-msat', '1000000', '--description', `coffee ${i}`]));
+    expect(inv.bolt11).toMatch(/^lnbcrt10u1/);
+    const paid = ok(await a.run(['ln', 'pay', inv.bolt11]));
+    expect(paid).toMatchObject({ paymentHash: inv.paymentHash, feeMsat: 0 });
+    expect(paid.preimage).toMatch(/^[0-9a-f]{64}$/);
+  } else {
+    const inv = await b.call<{ bolt11: string; paymentHash: string }>('ln.invoice', { amountMsat: 1_000_000, description: `coffee ${i}` });
+    const paid = await a.call<{ paymentHash: string }>('ln.pay', { bolt11: inv.bolt11 });
+    expect(paid.paymentHash).toBe(inv.paymentHash);
+  }
+}
+
+describe('Lightning between two Coffer daemons', () => {
+  let channelId: string;
+
+  it('A opens a channel to B; after six confirmations it is ready on both sides', async () => {
+    expect(ok(await b.run(['ln', 'info']))).toMatchObject({ nodeId: b.daemon!.nodeId, listen: b.daemon!.listen });
+    const opened = await openChannel(500_000);
+    channelId = opened.channelId;
+    const [ca] = await channels(a);
+    expect(ca).toMatchObject({ channelId, counterparty: b.daemon!.nodeId, state: 'ready', capacitySat: 500_000, outbound: true, confirmations: 6, fundingTxid: opened.fundingTxid });
+    const [cb] = await channels(b);
+    expect(cb).toMatchObject({ channelId, counterparty: a.daemon!.nodeId, state: 'ready', outbound: false, localBalanceMsat: 0 });
+  }, 120_000);
+
+  it('A pays B 100 invoices, with its daemon killed after 50 and restarted; balances agree on both sides', async () => {
+    const before = (await channels(a))[0];
+    for (let i = 0; i < 50; i++) await payOnce(i, i % 10 === 0);
+    await stopDaemon(a, 'SIGKILL');
+    await startDaemon(node, a);
+    await waitFor(async () => (await channels(a)).some((c) => c.channelId === channelId && c.usable), 30_000, 'the channel re-established');
+    expect((await channels(a))[0].localBalanceMsat).toBe(before.localBalanceMsat - 50_000_000);
+    for (let i = 50; i < 100; i++) await payOnce(i, i % 10 === 0);
+    const ca = (await channels(a))[0];
+    const cb = (await channels(b))[0];
+    expect(ca.localBalanceMsat).toBe(before.localBalanceMsat - 100_000_000);
+    expect(cb.localBalanceMsat).toBe(100_000_000);
+    expect(cb.remoteBalanceMsat).toBe(ca.localBalanceMsat);
+    expect(cb.localBalanceMsat).toBe(ca.remoteBalanceMsat);
+  }, 300_000);
+
+  it('a cooperative close pays each wallet its share minus fees', async () => {
+    await node.mine(1);
+    await bothAt(node.tipHeight());
+    const aBefore = await balance(a);
+    expect(await balance(b)).toBe(0);
+    expect(ok(await a.run(['channel', 'close', channelId]))).toEqual({ channelId, force: false });
+    await waitFor(() => node.mempool().length > 0, 20_000, 'the closing transaction');
+    await node.mine(1);
+    await bothAt(node.tipHeight());
+    await waitFor(async () => (await balance(b)) > 0, 30_000, 'B\'s share on chain');
+    expect(await balance(b)).toBe(100_000);
+    const gained = (await balance(a)) - aBefore;
+    // A funded the channel, so the closing fee (a few thousand sats at regtest's preset rates) comes out of its share.
+    expect(gained).toBeGreaterThan(400_000 - 5_000);
+    expect(gained).toBeLessThan(400_000);
+    expect(await channels(a)).toEqual([]);
+  }, 120_000);
+
+  it('a force close by B: A gets its share at once, B after the delay, swept automatically', async () => {
+    const opened = await openChannel(300_000);
+    for (let i = 0; i < 5; i++) await payOnce(i, false);
+    await node.mine(1);
+    await bothAt(node.tipHeight());
+    const aBefore = await balance(a);
+    const bBefore = await balance(b);
+    const closed = ok(await b.run(['channel', 'close', opened.channelId, '--force']));
+    expect(closed).toMatchObject({ channelId: opened.channelId, force: true });
+    // B's own output waits the delay A asked for (LDK's default: 144 blocks).
+    expect(closed.delay).toBe(144);
+    await waitFor(() => node.mempool().length > 0, 20_000, 'B\'s commitment');
+    await node.mine(1);
+    // A's output is spendable at once; LDK reports it after 6 confirmations, then Coffer sweeps it.
+    await node.mine(6);
+    await bothAt(node.tipHeight());
+    await waitFor(() => node.mempool().length > 0, 30_000, 'A\'s sweep');
+    await node.mine(1);
+    await bothAt(node.tipHeight());
+    await waitFor(async () => (await balance(a)) > aBefore, 30_000, 'A\'s share swept');
+    const aGot = (await balance(a)) - aBefore;
+    expect(aGot).toBeGreaterThan(295_000 - 3_000);
+    expect(aGot).toBeLessThan(295_000);
+    expect(await balance(b)).toBe(bBefore);
+    await node.mine(144);
+    await bothAt(node.tipHeight());
+    await waitFor(() => node.mempool().length > 0, 40_000, 'B\'s sweep after the delay');
+    await node.mine(1);
+    await bothAt(node.tipHeight());
+    await waitFor(async () => (await balance(b)) > bBefore, 30_000, 'B\'s share swept');
+    const bGot = (await balance(b)) - bBefore;
+    expect(bGot).toBeGreaterThan(5_000 - 1_000);
+    expect(bGot).toBeLessThan(5_000);
+  }, 300_000);
+
+  it('bad input gets typed errors and leaves nothing stuck', async () => {
+    failed(await a.run(['ln', 'pay', 'lnbcrt1garbage']), 'invalid-invoice');
+    failed(await a.run(['ln', 'invoice', '--amount-msat', 'ten']), 'usage');
+    failed(await a.run(['channel', 'open', '--peer', 'nonsense', '--amount', '100000']), 'invalid-peer');
+    failed(await a.run(['channel', 'open', '--peer', `02${'11'.repeat(32)}@127.0.0.1:1`, '--amount', '100000']), 'peer-unreachable');
+    failed(await a.run(['channel', 'close', 'ab'.repeat(32)]), 'unknown-channel');
+    // No channel is left: paying a good invoice finds no route and says so.
+    const inv = ok(await b.run(['ln', 'invoice', '--amount-msat', '5000']));
+    failed(await a.run(['ln', 'pay', inv.bolt11]), 'insufficient-funds');
+    expect(ok(await a.run(['ln', 'info'])).nodeId).toBe(a.daemon!.nodeId);
+  }, 60_000);
+});
