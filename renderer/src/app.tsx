@@ -8,6 +8,7 @@ import { Toasts, type Toast } from './components/toasts.js';
 import { VaultAlertBanner, type VaultAlertEvent } from './components/vault-alert.js';
 import { sentence } from './errors.js';
 import { signedBtc } from './format.js';
+import { Channels } from './screens/channels.js';
 import { Coins } from './screens/coins.js';
 import { Dashboard } from './screens/dashboard.js';
 import { History } from './screens/history.js';
@@ -18,7 +19,7 @@ import { Settings } from './screens/settings.js';
 import { Unlock } from './screens/unlock.js';
 import { Vaults } from './screens/vaults.js';
 
-export type View = 'dashboard' | 'send' | 'receive' | 'history' | 'coins' | 'vaults' | 'settings';
+export type View = 'dashboard' | 'send' | 'receive' | 'history' | 'coins' | 'vaults' | 'channels' | 'settings';
 
 const VIEWS: { id: View; label: string }[] = [
   { id: 'dashboard', label: 'Overview' },
@@ -27,6 +28,7 @@ const VIEWS: { id: View; label: string }[] = [
   { id: 'history', label: 'History' },
   { id: 'coins', label: 'Coins' },
   { id: 'vaults', label: 'Vaults' },
+  { id: 'channels', label: 'Channels' },
   { id: 'settings', label: 'Settings' },
 ];
 
@@ -172,6 +174,7 @@ export function App() {
         {view === 'history' ? <History revision={revision} selected={selectedTx} select={setSelectedTx} /> : null}
         {view === 'coins' ? <Coins revision={revision} /> : null}
         {view === 'vaults' ? <Vaults revision={revision} network={open.network} onNotice={(t) => { toast(t); setRevision((r) => r + 1); }} /> : null}
+        {view === 'channels' ? <Channels revision={revision} network={open.network} onNotice={(t) => { toast(t); setRevision((r) => r + 1); }} /> : null}
         {view === 'settings' ? <Settings revision={revision} onChanged={refresh} /> : null}
       </main>
       <Toasts toasts={toasts} onDismiss={dismiss} />

@@ -20,9 +20,16 @@ const SENTENCES: Record<string, string> = {
   'keystore-corrupt': 'The wallet file is damaged. Restore the wallet from your recovery words.',
   'database-busy': 'Coffer is busy with another task. Try again in a moment.',
   'unknown-vault': 'This wallet has no such vault. The list may be out of date; it reloads by itself.',
+  'unknown-channel': 'This wallet has no such channel any more. The list may be out of date; it reloads by itself.',
+  'no-route': 'No route to the payee was found: Coffer pays over its own channels and the route hints in the invoice.',
   usage: 'Coffer could not accept that input. Check the values you entered.',
   internal: 'Something went wrong inside Coffer. Your coins are safe; try again, and restart Coffer if it keeps happening.',
 };
+
+/** The code of an error from the core, for `data-code` and for choosing which field shows it. */
+export function codeOf(e: unknown): string | undefined {
+  return e instanceof UiError ? e.code : undefined;
+}
 
 export function sentence(e: unknown): string {
   if (e instanceof UiError) {

@@ -14,6 +14,13 @@ export function satsText(sats: number): string {
   return `${sats.toLocaleString('en-US')} sats`;
 }
 
+/** Millisatoshis as sats, the thousandths kept: 2000000 -> "2,000 sats", 1500 -> "1.5 sats". */
+export function msatText(msat: number): string {
+  const rest = msat % 1000;
+  const whole = Math.floor(msat / 1000).toLocaleString('en-US');
+  return rest === 0 ? `${whole} sats` : `${whole}.${String(rest).padStart(3, '0').replace(/0+$/, '')} sats`;
+}
+
 /** "+0.00100000 BTC" for history rows. */
 export function signedBtc(sats: number): string {
   return `${sats > 0 ? '+' : ''}${btc(sats)} BTC`;

@@ -61,6 +61,7 @@ export const ERROR_CODES = [
   'no-route',
   'lightning-unavailable',
   'daemon-unavailable',
+  'invalid-backup',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

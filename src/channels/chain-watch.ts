@@ -1,6 +1,12 @@
 // What a sync hands to watchers beside the wallet (Lightning channels): the transactions that
 // match what they registered, with their blocks, and the chain after each round.
 
+import { hex } from '@scure/base';
+import { parseTx, txid as txidOf, type Tx } from '../chain/tx.js';
+import { addWatch, chainTx, isHeldFunding, listWatch, putChainTx, unconfirmChainTxsAbove } from '../db/channel-store.js';
+import { withDbErrors, type Db } from '../db/database.js';
+import { outpointBytes, scriptElement } from '../node/source.js';
+
 export interface BlockRef {
   hash: Uint8Array;
   height: number;
@@ -26,6 +32,95 @@ export interface ChainWatcher {
   unconfirmAbove(height: number): void;
   /** False for a wallet transaction that must not be broadcast yet (a funding transaction LDK holds). */
   mayBroadcast?(txid: Uint8Array): boolean;
-  /** After a round: the chain as it now is. */
-  afterRound(chain: ChainView): Promise<void> | void;
+  /**
+   * After a round: the chain as it now is. Returns a height when what the watcher wants grew from
+   * transactions it was just given (a close's outputs): blocks from there are scanned again.
+   */
+  afterRound(chain: ChainView): Promise<number | undefined> | number | undefined;
+}
+
+/**
+ * What Lightning asked to be watched, kept in the wallet's database and matched by every sync,
+ * whether or not the channel node runs: a close that confirms while Coffer was stopped is recorded
+ * by the first round after it starts, before LDK is loaded, and handed to LDK once it is.
+ */
+export class ChannelWatch implements ChainWatcher {
+  private readonly scripts = new Set<string>();
+  private readonly outpoints = new Set<string>();
+  private node: Pick<ChainWatcher, 'afterRound'> | undefined;
+  private grew = false;
+
+  constructor(private readonly db: Db) {
+    withDbErrors(() => {
+      for (const w of listWatch(db)) (w.kind === 'script' ? this.scripts : this.outpoints).add(hex.encode(w.item));
+    });
+  }
+
+  /** The running channel node hears of each round; undefined when it stops. */
+  attach(node: Pick<ChainWatcher, 'afterRound'> | undefined): void {
+    this.node = node;
+  }
+
+  watchScript(script: Uint8Array): void {
+    const element = scriptElement(script) ?? script;
+    const key = hex.encode(element);
+    if (this.scripts.has(key)) return;
+    this.scripts.add(key);
+    this.grew = true;
+    withDbErrors(() => addWatch(this.db, 'script', element));
+  }
+
+  watchOutpoint(txid: Uint8Array, vout: number, script: Uint8Array): void {
+    const op = outpointBytes(txid, vout);
+    const key = hex.encode(op);
+    if (!this.outpoints.has(key)) {
+      this.outpoints.add(key);
+      this.grew = true;
+      withDbErrors(() => addWatch(this.db, 'outpoint', op));
+    }
+    this.watchScript(script);
+  }
+
+  watch(): { elements: Uint8Array[]; outpoints: Uint8Array[] } {
+    return { elements: [...this.scripts].map((k) => hex.decode(k)), outpoints: [...this.outpoints].map((k) => hex.decode(k)) };
+  }
+
+  private relevant(tx: Tx): boolean {
+    for (const i of tx.inputs) if (this.outpoints.has(hex.encode(outpointBytes(i.prevTxid, i.vout)))) return true;
+    return tx.outputs.some((o) => this.scripts.has(hex.encode(scriptElement(o.script) ?? o.script)));
+  }
+
+  observe(raw: Uint8Array, block?: BlockRef): void {
+    if (this.scripts.size === 0 && this.outpoints.size === 0) return;
+    let tx: Tx;
+    try {
+      tx = parseTx(raw);
+    } catch {
+      return;
+    }
+    if (this.relevant(tx)) withDbErrors(() => putChainTx(this.db, txidOf(tx), raw, block));
+  }
+
+  rawOf(txid: Uint8Array): Uint8Array | undefined {
+    return withDbErrors(() => chainTx(this.db, txid)?.raw);
+  }
+
+  unconfirmAbove(height: number): void {
+    withDbErrors(() => unconfirmChainTxsAbove(this.db, height));
+  }
+
+  mayBroadcast(txid: Uint8Array): boolean {
+    return !withDbErrors(() => isHeldFunding(this.db, txid));
+  }
+
+  /**
+   * LDK learns of a confirmed commitment only now and asks to watch its outputs; a spend of them in
+   * the same or a later block already scanned (the peer's second-stage transaction) would be
+   * missed, so the blocks from the first one just handed over are scanned again.
+   */
+  async afterRound(chain: ChainView): Promise<number | undefined> {
+    this.grew = false;
+    const fedFrom = await this.node?.afterRound(chain);
+    return this.grew ? fedFrom : undefined;
+  }
 }

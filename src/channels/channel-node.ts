@@ -1,5 +1,5 @@
 // A Lightning node: LDK's channel manager and chain monitor, with everything LDK leaves to its
-// host supplied by Coffer. Keys come from the wallet seed (m/9735'/coin'/0'), state is written to
+// host supplied by Coffer. Keys come from the wallet seed (channel-keys.ts), state is written to
 // the wallet database before LDK is told it is safe, chain data comes from the wallet's sync (a
 // ChainWatcher), funding transactions are built from the wallet's coins, and whatever a close
 // leaves us is swept back into the wallet.
@@ -11,13 +11,10 @@ import { CofferError } from '../api/errors.js';
 import { hashToHex } from '../chain/bytes.js';
 import { parseTx, txid as txidOf } from '../chain/tx.js';
 import {
-  addWatch,
-  chainTx,
   confirmedChainTxs,
   fundingByChannel,
   isHeldFunding,
   listPeers,
-  listWatch,
   markFed,
   markSwept,
   payment,
@@ -38,17 +35,18 @@ import {
 import { withDbErrors } from '../db/database.js';
 import { getTxStatus, setTxStatus, upsertTx } from '../db/tx-store.js';
 import type { Network } from '../keys/networks.js';
-import { outpointBytes, scriptElement } from '../node/source.js';
 import { finish, signAll } from '../service/spend-flows.js';
 import { SpendService } from '../service/spend-service.js';
 import type { Logger } from '../service/log.js';
 import { loadWalletState } from '../service/wallet-sync.js';
 import type { WalletService } from '../service/wallet-service.js';
-import { coin, deriveHardened } from '../vaults/vault-keys.js';
-import type { BlockRef, ChainView, ChainWatcher } from './chain-watch.js';
+import { backupKey, ldkSeed } from './channel-keys.js';
+import { openBackup, sealBackup, writeBackupFile } from './channel-backup.js';
+import path from 'node:path';
+import fs from 'node:fs';
+import type { ChainView, ChannelWatch } from './chain-watch.js';
 import { apiErrorText, hex, ldkCurrency, ldkNetwork, loadLdk, option32Bytes, optionU32, optionU64, outpointText } from './ldk.js';
 
-export const LIGHTNING_PURPOSE = 9735;
 /** LDK never goes below 253 sat per 1000 weight (1.012 sat/vB). */
 const MIN_FEERATE_PER_KW = 253;
 const TIMER_TICK_MS = 10_000;
@@ -65,6 +63,8 @@ export interface ChannelHost {
   feeRates(): { fast: number; normal: number; slow: number };
   /** The best chain as last synced. */
   tip(): { hash: Uint8Array; height: number };
+  /** What the wallet's sync watches for the channels (kept in the database). */
+  watch: ChannelWatch;
 }
 
 export interface ChannelNodeOptions {
@@ -88,7 +88,7 @@ function feerateToKw(satPerVb: number): number {
   return Math.max(MIN_FEERATE_PER_KW, Math.ceil(satPerVb * 250));
 }
 
-export class ChannelNode implements ChainWatcher {
+export class ChannelNode {
   private keys!: ldk.KeysManager;
   private signer!: ldk.SignerProvider;
   private chainMonitor!: ldk.ChainMonitor;
@@ -111,11 +111,10 @@ export class ChannelNode implements ChainWatcher {
   private timer: NodeJS.Timeout | undefined;
   private scheduled = false;
   private stopped = false;
-  private watchedScripts = new Set<string>();
-  private watchedOutpoints = new Set<string>();
   private readonly opens = new Map<string, Waiter<{ channelId: string; fundingTxid: string }>>();
   private readonly payments = new Map<string, Waiter<{ paymentHash: string; preimage: string; feeMsat: number }>>();
   private listenPort: number | undefined;
+  private backupKey: Uint8Array | undefined;
   readonly nodeId: string;
 
   private constructor(
@@ -134,14 +133,8 @@ export class ChannelNode implements ChainWatcher {
   static async start(host: ChannelHost, opts: ChannelNodeOptions = {}): Promise<ChannelNode> {
     await loadLdk();
     const wallet = host.wallet;
-    const seed = wallet.withSeed((s) => {
-      const hd = deriveHardened(s, wallet.network, [LIGHTNING_PURPOSE, coin(wallet.network), 0]);
-      try {
-        return Uint8Array.from(hd.privateKey!);
-      } finally {
-        hd.wipePrivateData();
-      }
-    });
+    const seed = wallet.withSeed((s) => ldkSeed(s, wallet.network));
+    const backup = wallet.withSeed((s) => backupKey(s, wallet.network));
     const now = Date.now();
     // LDK keeps its own copy inside the WASM memory for as long as the node runs.
     const keys = ldk.KeysManager.constructor_new(seed, BigInt(Math.floor(now / 1000)), (now % 1000) * 1_000_000);
@@ -151,7 +144,9 @@ export class ChannelNode implements ChainWatcher {
     const nodeId = hex(id.res);
     const node = new ChannelNode(host, wallet.network, nodeId);
     node.keys = keys;
+    node.backupKey = backup;
     node.build();
+    node.writeBackup();
     if (opts.listen) await node.listen(opts.listen);
     node.timer = setInterval(() => node.tick(), TIMER_TICK_MS);
     node.timer.unref();
@@ -196,10 +191,10 @@ export class ChannelNode implements ChainWatcher {
     } as ldk.BroadcasterInterfaceInterface);
 
     const filter = ldk.Filter.new_impl({
-      register_tx: (txid: Uint8Array, script: Uint8Array) => this.watchScript(script, txid),
+      register_tx: (_txid: Uint8Array, script: Uint8Array) => this.host.watch.watchScript(script),
       register_output: (o: ldk.WatchedOutput) => {
         const op = o.get_outpoint();
-        this.watchOutpoint(op.get_txid(), op.get_index(), o.get_script_pubkey());
+        this.host.watch.watchOutpoint(op.get_txid(), op.get_index(), o.get_script_pubkey());
       },
     } as ldk.FilterInterface);
 
@@ -237,7 +232,15 @@ export class ChannelNode implements ChainWatcher {
     const router = ldk.DefaultRouter.constructor_new(graph, this.logger, keys.as_EntropySource(), score.as_LockableScore(), ldk.ProbabilisticScoringFeeParameters.constructor_default());
     const messageRouter = ldk.DefaultMessageRouter.constructor_new(graph, keys.as_EntropySource());
     const config = ldk.UserConfig.constructor_default();
-    this.keep.push(this.signer, graph, scorer, score, router, messageRouter, config);
+    // LDK's default lets a peer have only 10% of a channel in flight towards us; a wallet's
+    // channels pay and receive up to their whole balance, as other implementations allow.
+    const handshake = config.get_channel_handshake_config();
+    handshake.set_max_inbound_htlc_value_in_flight_percent_of_channel(100);
+    config.set_channel_handshake_config(handshake);
+    // Coffer's channels are all unannounced; a payment reaches one through its peer only when the
+    // peer forwards into unannounced channels (the route hint of the payee's invoice).
+    config.set_accept_forwards_to_priv_channels(true);
+    this.keep.push(this.signer, graph, scorer, score, router, messageRouter, config, handshake);
 
     const stored = withDbErrors(() => ({ manager: readManager(this.db), monitors: readMonitors(this.db) }));
     const monitors: ldk.ChannelMonitor[] = [];
@@ -248,9 +251,35 @@ export class ChannelNode implements ChainWatcher {
       }
       monitors.push(r.res.get_b());
     }
-    if (stored.manager) {
+    const tip = this.host.tip();
+    const fresh = () =>
+      ldk.ChannelManager.constructor_new(
+        this.feeEstimator,
+        this.chainMonitor.as_Watch(),
+        this.broadcaster,
+        router.as_Router(),
+        messageRouter.as_MessageRouter(),
+        this.logger,
+        keys.as_EntropySource(),
+        keys.as_NodeSigner(),
+        this.signer,
+        config,
+        ldk.ChainParameters.constructor_new(network, ldk.BestBlock.constructor_new(tip.hash, tip.height)),
+        Math.floor(Date.now() / 1000),
+      );
+    let managerBytes = stored.manager;
+    if (!managerBytes && monitors.length > 0) {
+      if (this.host.wallet.meta('channel_restore') !== '1') {
+        throw new CofferError('database-corrupt', 'Channel monitors are stored without their channel manager; restore from a channel backup.');
+      }
+      // Restored from a backup: an empty manager read back with the monitors makes LDK close
+      // every channel it does not know, broadcasting each monitor's latest commitment.
+      managerBytes = fresh().write();
+      this.host.log.info('ln.restoring', { channels: monitors.length });
+    }
+    if (managerBytes) {
       const r = ldk.UtilMethods.constructor_C2Tuple_ThirtyTwoBytesChannelManagerZ_read(
-        stored.manager,
+        managerBytes,
         keys.as_EntropySource(),
         keys.as_NodeSigner(),
         this.signer,
@@ -268,34 +297,20 @@ export class ChannelNode implements ChainWatcher {
       }
       this.manager = r.res.get_b();
     } else {
-      if (monitors.length > 0) throw new CofferError('database-corrupt', 'Channel monitors are stored without their channel manager; restore from a channel backup.');
-      const tip = this.host.tip();
-      const params = ldk.ChainParameters.constructor_new(network, ldk.BestBlock.constructor_new(tip.hash, tip.height));
-      this.manager = ldk.ChannelManager.constructor_new(
-        this.feeEstimator,
-        this.chainMonitor.as_Watch(),
-        this.broadcaster,
-        router.as_Router(),
-        messageRouter.as_MessageRouter(),
-        this.logger,
-        keys.as_EntropySource(),
-        keys.as_NodeSigner(),
-        this.signer,
-        config,
-        params,
-        Math.floor(Date.now() / 1000),
-      );
-      withDbErrors(() => writeManager(this.db, this.manager.write()));
+      this.manager = fresh();
     }
+    withDbErrors(() =>
+      this.db.transaction(() => {
+        writeManager(this.db, this.manager.write());
+        this.host.wallet.setMeta('channel_restore', '');
+      }).immediate(),
+    );
     for (const m of monitors) {
       const watched = this.chainMonitor.as_Watch().watch_channel(m.get_funding_txo().get_a(), m);
       if (!(watched instanceof ldk.Result_ChannelMonitorUpdateStatusNoneZ_OK)) throw new CofferError('database-corrupt', 'A stored channel monitor was refused by LDK.');
     }
     // Everything stored is shown to LDK again after a restart (it ignores what it has seen).
-    withDbErrors(() => {
-      for (const w of listWatch(this.db)) (w.kind === 'script' ? this.watchedScripts : this.watchedOutpoints).add(hex(w.item));
-      this.db.prepare('UPDATE chan_txs SET fed = 0').run();
-    });
+    withDbErrors(() => this.db.prepare('UPDATE chan_txs SET fed = 0').run());
 
     const ignorer = ldk.IgnoringMessageHandler.constructor_new();
     this.keep.push(ignorer, monitors);
@@ -348,7 +363,34 @@ export class ChannelNode implements ChainWatcher {
       setTimeout(() => this.schedule(), 1_000).unref();
       return;
     }
+    if (monitors.length > 0) this.writeBackup();
     for (const m of monitors) this.chainMonitor.channel_monitor_updated(m.outpoint, m.updateId);
+  }
+
+  /**
+   * Rewrite the channel backup file, when one is set, before LDK hears a monitor update is done:
+   * the file is never older than what the peer has seen from us. A failure is logged loudly
+   * (the wallet database still has everything) and retried at the next write.
+   */
+  private writeBackup(): void {
+    const file = this.host.wallet.meta('channel_backup_file');
+    if (!file || !this.backupKey) return;
+    try {
+      const { monitors, peers } = withDbErrors(() => ({ monitors: readMonitors(this.db), peers: listPeers(this.db) }));
+      writeBackupFile(file, sealBackup({ network: this.network, nodeId: this.nodeId, writtenAt: Date.now(), monitors, peers }, this.backupKey));
+    } catch (e) {
+      this.host.log.error('ln.backup-failed', { code: e instanceof CofferError ? e.code : 'internal' });
+    }
+  }
+
+  /** Keep an encrypted channel backup at `file` from now on (rewritten after every channel change). */
+  setBackup(file: string): { file: string; channels: number } {
+    const abs = path.resolve(file);
+    if (!fs.existsSync(path.dirname(abs))) throw new CofferError('file-unreadable', `The folder ${path.dirname(abs)} does not exist.`);
+    const { monitors, peers } = withDbErrors(() => ({ monitors: readMonitors(this.db), peers: listPeers(this.db) }));
+    writeBackupFile(abs, sealBackup({ network: this.network, nodeId: this.nodeId, writtenAt: Date.now(), monitors, peers }, this.backupKey!));
+    withDbErrors(() => this.host.wallet.setMeta('channel_backup_file', abs));
+    return { file: abs, channels: monitors.length };
   }
 
   // ---- events ------------------------------------------------------------------------------
@@ -478,11 +520,14 @@ export class ChannelNode implements ChainWatcher {
         w.reject(new CofferError('payment-failed', `The payment failed (${String(reason).replace(/^LDKPaymentFailureReason_/, '')}).`, { paymentHash }));
       }
     } else if (e instanceof ldk.Event_PendingHTLCsForwardable) {
-      setTimeout(() => {
+      // LDK suggests waiting `time_forwardable` to batch forwards and blur timing; this wallet
+      // forwards nothing of others' (no public channels), and for our own payments the wait
+      // would only slow each one down.
+      setImmediate(() => {
         if (this.stopped) return;
         this.manager.process_pending_htlc_forwards();
         this.schedule();
-      }, Math.min(Number(e.time_forwardable), 1_000)).unref();
+      });
     } else if (e instanceof ldk.Event_SpendableOutputs) {
       const channelId = hex(e.channel_id.get_a());
       // A static output pays a script this node gave LDK (a closing output, a claimed HTLC): those
@@ -572,11 +617,6 @@ export class ChannelNode implements ChainWatcher {
     );
   }
 
-  /** May the wallet's own rebroadcast send this transaction? Not a funding transaction still held. */
-  mayBroadcast(txid: Uint8Array): boolean {
-    return !withDbErrors(() => isHeldFunding(this.db, txid));
-  }
-
   /** Spend what closes left to LDK's keys into the wallet; retried every tick until it goes out. */
   private sweeping = false;
   private async sweep(): Promise<void> {
@@ -622,63 +662,10 @@ export class ChannelNode implements ChainWatcher {
 
   // ---- chain -------------------------------------------------------------------------------
 
-  private watchScript(script: Uint8Array, txid?: Uint8Array): void {
-    const element = scriptElement(script) ?? script;
-    const key = hex(element);
-    if (!this.watchedScripts.has(key)) {
-      this.watchedScripts.add(key);
-      withDbErrors(() => addWatch(this.db, 'script', element));
-    }
-    void txid;
-  }
-
-  private watchOutpoint(txid: Uint8Array, vout: number, script: Uint8Array): void {
-    const op = outpointBytes(txid, vout);
-    const key = hex(op);
-    if (!this.watchedOutpoints.has(key)) {
-      this.watchedOutpoints.add(key);
-      withDbErrors(() => addWatch(this.db, 'outpoint', op));
-    }
-    this.watchScript(script);
-  }
-
-  watch(): { elements: Uint8Array[]; outpoints: Uint8Array[] } {
-    const bytes = (k: string) => Uint8Array.from(Buffer.from(k, 'hex'));
-    return { elements: [...this.watchedScripts].map(bytes), outpoints: [...this.watchedOutpoints].map(bytes) };
-  }
-
-  private relevant(raw: Uint8Array): boolean {
-    let tx;
-    try {
-      tx = parseTx(raw);
-    } catch {
-      return false;
-    }
-    for (const i of tx.inputs) if (this.watchedOutpoints.has(hex(outpointBytes(i.prevTxid, i.vout)))) return true;
-    for (const o of tx.outputs) {
-      const e = scriptElement(o.script) ?? o.script;
-      if (this.watchedScripts.has(hex(e))) return true;
-    }
-    return false;
-  }
-
-  observe(raw: Uint8Array, block?: BlockRef): void {
-    if (!this.relevant(raw)) return;
-    const txid = txidOf(parseTx(raw));
-    withDbErrors(() => putChainTx(this.db, txid, raw, block));
-  }
-
-  rawOf(txid: Uint8Array): Uint8Array | undefined {
-    return withDbErrors(() => chainTx(this.db, txid)?.raw);
-  }
-
-  unconfirmAbove(height: number): void {
-    withDbErrors(() => unconfirmChainTxsAbove(this.db, height));
-  }
-
   /** Tell LDK what changed: transactions that left the best chain, those that entered it, the new tip. */
-  afterRound(chain: ChainView): void {
-    if (this.stopped) return;
+  afterRound(chain: ChainView): number | undefined {
+    if (this.stopped) return undefined;
+    let fedFrom: number | undefined;
     const confirms = [this.manager.as_Confirm(), this.chainMonitor.as_Confirm()];
     const onChain = (hash: Uint8Array, height: number) => height <= chain.height && height >= 0 && hashToHex(chain.hashAt(height)) === hashToHex(hash);
     withDbErrors(() => {
@@ -702,6 +689,7 @@ export class ChannelNode implements ChainWatcher {
       const header = chain.header(height);
       const txdata = group.map((t) => ldk.TwoTuple_usizeTransactionZ.constructor_new(t.pos!, t.raw));
       for (const c of confirms) c.transactions_confirmed(header, txdata, height);
+      fedFrom = Math.min(fedFrom ?? height, height);
       withDbErrors(() => {
         for (const t of group) markFed(this.db, t.txid);
       });
@@ -709,6 +697,7 @@ export class ChannelNode implements ChainWatcher {
     const tipHeader = chain.header(chain.height);
     for (const c of confirms) c.best_block_updated(tipHeader, chain.height);
     this.schedule();
+    return fedFrom;
   }
 
   // ---- peers -------------------------------------------------------------------------------
@@ -805,6 +794,7 @@ export class ChannelNode implements ChainWatcher {
       await new Promise((r2) => setTimeout(r2, 20));
     }
     withDbErrors(() => putPeer(this.db, hex(nodeId), `${host}:${port}`));
+    this.writeBackup();
   }
 
   /** Reconnect to the counterparties of our channels. */
@@ -994,6 +984,7 @@ export class ChannelNode implements ChainWatcher {
       this.host.log.error('ln.persist-failed', { code: e instanceof CofferError ? e.code : 'internal' });
     }
     this.stopped = true;
+    this.backupKey?.fill(0);
     clearInterval(this.timer);
     for (const w of [...this.opens.values(), ...this.payments.values()]) {
       clearTimeout(w.timer);
@@ -1006,3 +997,37 @@ export class ChannelNode implements ChainWatcher {
   }
 }
 
+
+/**
+ * Put a channel backup into a wallet restored from its words, before Lightning starts: its
+ * monitors and peers are stored and, at the next start, LDK closes every channel and the funds
+ * come back to the wallet after the channels' delays. Refused when the wallet has channel state
+ * of its own, or the backup is another wallet's.
+ */
+export async function restoreChannels(wallet: WalletService, bytes: Uint8Array): Promise<{ channels: number; nodeId: string; writtenAt: number }> {
+  await loadLdk();
+  const key = wallet.withSeed((s) => backupKey(s, wallet.network));
+  let backup;
+  try {
+    backup = openBackup(bytes, key);
+  } finally {
+    key.fill(0);
+  }
+  if (backup.network !== wallet.network) throw new CofferError('invalid-backup', `This channel backup is for ${backup.network}, not ${wallet.network}.`);
+  const seed = wallet.withSeed((s) => ldkSeed(s, wallet.network));
+  const keys = ldk.KeysManager.constructor_new(seed, 0n, 0);
+  seed.fill(0);
+  const id = keys.as_NodeSigner().get_node_id(ldk.Recipient.LDKRecipient_Node);
+  if (!(id instanceof ldk.Result_PublicKeyNoneZ_OK) || hex(id.res) !== backup.nodeId) throw new CofferError('invalid-backup', 'This channel backup belongs to another wallet.');
+  withDbErrors(() =>
+    wallet.database.transaction(() => {
+      if (readManager(wallet.database) || readMonitors(wallet.database).length > 0) {
+        throw new CofferError('invalid-backup', 'This wallet has channel state of its own; a backup is restored only into a wallet just restored from its words.');
+      }
+      for (const m of backup.monitors) writeMonitor(wallet.database, m.fundingOutpoint, m.data, 0n);
+      for (const p of backup.peers) putPeer(wallet.database, p.nodeId, p.address);
+      wallet.setMeta('channel_restore', '1');
+    }).immediate(),
+  );
+  return { channels: backup.monitors.length, nodeId: backup.nodeId, writtenAt: backup.writtenAt };
+}

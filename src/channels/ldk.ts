@@ -15,12 +15,13 @@ export function loadLdk(): Promise<void> {
   loading ??= (async () => {
     const require = createRequire(import.meta.url);
     const wasm = fs.readFileSync(require.resolve('lightningdevkit/liblightningjs.wasm'));
-    // The bindings print their banner and anything the WASM writes to a file descriptor (a Rust
-    // panic's message) with console.log; stdout carries the CLI's JSON, so those go to stderr.
+    // The bindings print a banner (dropped) and anything the WASM writes to a file descriptor (a
+    // Rust panic's message) with console.log; stdout carries the CLI's JSON, so those go to stderr.
     const print = console.log.bind(console);
     console.log = (...args: unknown[]) => {
       const first = args[0];
-      if (typeof first === 'string' && (first.startsWith('Loaded LDK') || first.startsWith('[fd ') || first.startsWith('wasi_snapshot'))) {
+      if (typeof first === 'string' && first.startsWith('Loaded LDK')) return;
+      if (typeof first === 'string' && (first.startsWith('[fd ') || first.startsWith('wasi_snapshot'))) {
         process.stderr.write(`${args.map(String).join(' ')}\n`);
       } else print(...args);
     };

@@ -3,13 +3,16 @@
 // Lightning needs a process that stays connected, so these commands go to the running daemon of
 // the wallet (found by its cookie file); `ln info` alone also works without one.
 
+import fs from 'node:fs';
+import path from 'node:path';
 import { CofferError } from '../api/errors.js';
+import { restoreChannels } from '../channels/channel-node.js';
+import { acquireLock } from '../service/lock-file.js';
 import type { Results } from '../api/contract.js';
 import { hex, loadLdk } from '../channels/ldk.js';
-import { LIGHTNING_PURPOSE } from '../channels/channel-node.js';
+import { ldkSeed } from '../channels/channel-keys.js';
 import { Core } from '../service/core.js';
 import { callDaemon, findDaemon, startControl } from '../service/daemon.js';
-import { coin, deriveHardened } from '../vaults/vault-keys.js';
 import * as ldk from 'lightningdevkit';
 import { networkPaths } from '../service/datadir.js';
 import { fileLogger } from '../service/log.js';
@@ -43,14 +46,7 @@ async function nodeIdFromSeed(ctx: Context): Promise<string> {
   await loadLdk();
   const wallet = ctx.wallet();
   wallet.unlock(await ctx.password());
-  const seed = wallet.withSeed((s) => {
-    const hd = deriveHardened(s, wallet.network, [LIGHTNING_PURPOSE, coin(wallet.network), 0]);
-    try {
-      return Uint8Array.from(hd.privateKey!);
-    } finally {
-      hd.wipePrivateData();
-    }
-  });
+  const seed = wallet.withSeed((s) => ldkSeed(s, wallet.network));
   const keys = ldk.KeysManager.constructor_new(seed, 0n, 0);
   seed.fill(0);
   const id = keys.as_NodeSigner().get_node_id(ldk.Recipient.LDKRecipient_Node);
@@ -81,13 +77,14 @@ export const daemonCommand: Command = {
       return r.value;
     };
     let control;
+    if (listen) core.lightningOptions = { listen };
+    if (BACKEND_FLAGS.some((f) => ctx.options[f] !== undefined)) core.overrideSource(sourceFor(ctx, fileLogger(networkPaths(ctx.datadir, ctx.network).logs)));
     try {
       await call('app.open', { network: ctx.network });
       await call('wallet.unlock', { password });
       // The daemon has no screen to unlock from again: it keeps the wallet unlocked while it runs.
       core.keepUnlocked();
-      if (BACKEND_FLAGS.some((f) => ctx.options[f] !== undefined)) core.overrideSource(sourceFor(ctx, fileLogger(networkPaths(ctx.datadir, ctx.network).logs)));
-      const node = await core.startLightning(listen ? { listen } : {});
+      const node = await core.startLightning(core.lightningOptions);
       control = await startControl(core, ctx.datadir, ctx.network);
       const info = node.info();
       process.stdout.write(`${JSON.stringify({ nodeId: info.nodeId, ...(info.listen !== undefined ? { listen: info.listen } : {}), control: control.port })}\n`);
@@ -168,6 +165,34 @@ export const lightningCommands: Command[] = [
       const amountSat = wholeNumber(amounts[0], 'amount')!;
       const pushSat = wholeNumber(stringOption(ctx, 'push'), 'push') ?? 0;
       return callDaemon<Results['channel.open']>(daemonOf(ctx), 'channel.open', { peer, amountSat, pushSat });
+    },
+  },
+  {
+    words: ['channel', 'backup'],
+    summary: 'keep an encrypted channel backup at FILE, rewritten after every channel change (words + file recover channel funds)',
+    args: { names: 'FILE', min: 1, max: 1 },
+    run: (ctx) => callDaemon<Results['channel.backup']>(daemonOf(ctx), 'channel.backup', { file: path.resolve(ctx.positionals[0]!) }),
+  },
+  {
+    words: ['channel', 'restore'],
+    summary: 'after `wallet restore`: close every channel of a backup FILE and bring its funds back (run before the daemon)',
+    args: { names: 'FILE', min: 1, max: 1 },
+    async run(ctx) {
+      if (findDaemon(ctx.datadir, ctx.network)) throw new CofferError('lightning-unavailable', 'Stop the daemon first: a backup is restored before Lightning starts.');
+      let bytes: Uint8Array;
+      try {
+        bytes = fs.readFileSync(ctx.positionals[0]!);
+      } catch (e) {
+        throw new CofferError('file-unreadable', `Cannot read ${ctx.positionals[0]} (${(e as NodeJS.ErrnoException).code ?? 'error'}).`);
+      }
+      const wallet = ctx.wallet();
+      wallet.unlock(await ctx.password());
+      const lock = acquireLock(path.join(networkPaths(ctx.datadir, ctx.network).dir, 'lightning.lock'), 'Lightning');
+      try {
+        return await restoreChannels(wallet, bytes);
+      } finally {
+        lock.release();
+      }
     },
   },
   {

@@ -21,11 +21,13 @@ import { fileLogger, type Logger } from './log.js';
 import { send } from './spend-flows.js';
 import { parseOutpoint, SpendService } from './spend-service.js';
 import { putLabel } from '../db/spend-store.js';
+import { readManager } from '../db/channel-store.js';
 import { withDbErrors } from '../db/database.js';
 import { history, summary, transaction } from './views.js';
 import { cancelVault, completeVault, createVault, listVaultEntries, previewVault, withdrawVault } from './vault-service.js';
 import { loadWalletState, spvSource, WalletSync, type SourceFactory } from './wallet-sync.js';
 import { presetRate, WalletService, type FeePreset } from './wallet-service.js';
+import { ChannelWatch } from '../channels/chain-watch.js';
 import { ChannelNode, type ChannelNodeOptions } from '../channels/channel-node.js';
 import { hexToHash } from '../chain/bytes.js';
 import { acquireLock, type LockFile } from './lock-file.js';
@@ -43,9 +45,12 @@ const WHILE_LOCKED = new Set<Method>(['app.status', 'app.open', 'app.activity', 
 export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private wallet: WalletService | undefined;
   private sync: WalletSync | undefined;
+  private readonly channelWatches = new WeakMap<WalletService, ChannelWatch>();
   private node: EmbeddedNode | undefined;
-  private channels: { node: ChannelNode; lock: LockFile } | undefined;
+  private channels: { node: ChannelNode; lock: LockFile; watch: ChannelWatch } | undefined;
   private starting: Promise<ChannelNode> | undefined;
+  /** How Lightning starts when it starts by itself (the daemon sets its listening port). */
+  lightningOptions: ChannelNodeOptions = {};
   /** The chain source the daemon's command-line flags chose, instead of the wallet's setting. */
   private sourceOverride: SourceFactory | undefined;
   /** Fee rates (sat/vB) LDK is given, refreshed every sync round while it runs. */
@@ -305,7 +310,13 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       return { correct };
     },
     'wallet.unlock': ({ password }) => {
-      this.requireWallet().unlock(password);
+      const w = this.requireWallet();
+      w.unlock(password);
+      // A wallet with channels runs its Lightning node from unlock on: closes must be watched and
+      // swept, and a revoked commitment answered, whether or not the channels screen is open.
+      if (!this.channels && withDbErrors(() => readManager(w.database)) !== undefined) {
+        this.startLightning(this.lightningOptions).catch((e: unknown) => this.log.warn('ln.autostart-failed', { code: e instanceof CofferError ? e.code : 'internal' }));
+      }
       return { locked: false as const };
     },
     'wallet.lock': () => {
@@ -481,6 +492,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       return r;
     },
     'channel.list': async () => (await this.lightning()).list(),
+    'channel.backup': async ({ file }) => (await this.lightning()).setBackup(file),
     'channel.close': async (p) => {
       const r = (await this.lightning()).close(p.id, p.force === true);
       void this.runSync();
@@ -522,11 +534,12 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
             broadcast: async (raw) => (await this.ensureSync(wallet)).relay(raw),
             feeRates: () => this.lnFees,
             tip: () => ({ hash: hexToHash(wallet.meta('tip_hash') ?? '') ?? new Uint8Array(32), height: Number(wallet.meta('tip_height') ?? '0') }),
+            watch: this.channelWatch(wallet),
           },
           opts,
         );
-        this.channels = { node, lock };
-        this.sync?.watchers.push(node);
+        this.channels = { node, lock, watch: this.channelWatch(wallet) };
+        this.channelWatch(wallet).attach(node);
         void this.runSync();
         return node;
       } catch (e) {
@@ -551,10 +564,21 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     this.requireWallet().keepUnlocked();
   }
 
+  /** The wallet's channel watch list: matched by every sync, whether or not Lightning runs. */
+  private channelWatch(wallet: WalletService): ChannelWatch {
+    let w = this.channelWatches.get(wallet);
+    if (!w) {
+      w = new ChannelWatch(wallet.database);
+      this.channelWatches.set(wallet, w);
+    }
+    return w;
+  }
+
   private async stopLightning(): Promise<void> {
     const c = this.channels;
     if (!c) return;
     this.channels = undefined;
+    c.watch.attach(undefined);
     await c.node.stop();
     c.lock.release();
   }
@@ -577,7 +601,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
           if (p.target !== undefined && p.target > p.height) this.setSync({ phase: p.phase, height: p.height, target: p.target });
         },
       });
-      if (this.channels) this.sync.watchers.push(this.channels.node);
+      this.sync.watchers.push(this.channelWatch(wallet));
     }
     return this.sync;
   }

@@ -26,6 +26,7 @@ import { presetRate, type WalletService } from './wallet-service.js';
 const BIRTHDAY_MARGIN_SECONDS = 2 * 60 * 60;
 /** Addresses watched beyond the gap limit while scanning, so a run of used ones rarely forces a rescan. */
 const SCAN_LOOKAHEAD = 50;
+const RESCAN_PASSES = 4;
 
 /** Makes the chain source for a sync, given the header store it must feed. */
 export type SourceFactory = (params: ChainParams, store: HeaderStore) => ChainSource;
@@ -189,7 +190,18 @@ export class WalletSync {
     await this.rebroadcastPending();
     await this.vaults.guard(chain.height, async () => presetRate(this.wallet, await source.fees(), 'fast').feeRate, (raw) => source.broadcast(raw));
     const store = this.session!.store;
-    for (const w of this.watchers) await w.afterRound({ height: chain.height, hashAt: (h) => chain.hashAt(h), header: (h) => store.readHeader(h) });
+    const view = { height: chain.height, hashAt: (h: number) => chain.hashAt(h), header: (h: number) => store.readHeader(h) };
+    // A watcher that learnt what to watch from blocks it was just given has those blocks scanned
+    // again (a few times at most: each pass can only add the next transaction of a chain of spends).
+    for (let pass = 0; pass < RESCAN_PASSES; pass++) {
+      let again: number | undefined;
+      for (const w of this.watchers) {
+        const from = await w.afterRound(view);
+        if (from !== undefined && from <= chain.height) again = Math.min(again ?? from, from);
+      }
+      if (again === undefined || pass === RESCAN_PASSES - 1) break;
+      await source.scan(again, chain.height, () => this.watchSet(), (b) => this.onBlocks(b));
+    }
     const tip = chain.describeTip();
     withDbErrors(() => {
       this.wallet.setMeta('tip_height', String(tip.height));

@@ -184,3 +184,63 @@ export async function cancelVault(page: Page, id: string): Promise<void> {
   await card.getByTestId('vault/cancel').click();
   await card.getByTestId('vault/cancel-confirm').click();
 }
+
+/** A channel's card on the Channels screen. */
+export const channelCard = (page: Page, id: string) => page.locator(`[data-testid="channel"][data-channel-id="${id}"]`);
+
+export interface ChannelView {
+  state: string;
+  usable: boolean;
+  confirmations: string;
+  localMsat: number;
+  remoteMsat: number;
+}
+
+/** What the channel's card shows; throws while it is not on the screen. */
+export async function channelView(page: Page, id: string): Promise<ChannelView> {
+  const card = channelCard(page, id);
+  const attr = async (testId: string, name: string) => Number(await card.getByTestId(testId).getAttribute(name, { timeout: 1_000 }));
+  return {
+    state: (await card.getAttribute('data-state', { timeout: 1_000 })) ?? '',
+    usable: (await card.getAttribute('data-usable', { timeout: 1_000 })) === 'true',
+    confirmations: ((await card.getByTestId('channel/confirmations').textContent({ timeout: 1_000 })) ?? '').trim(),
+    localMsat: await attr('channel/local', 'data-msat'),
+    remoteMsat: await attr('channel/remote', 'data-msat'),
+  };
+}
+
+/** Waits until the channel's card satisfies `ok` (the screen reloads the list by itself). */
+export async function waitForChannel(page: Page, id: string, ok: (c: ChannelView) => boolean, what: string, timeoutMs = 60_000): Promise<ChannelView> {
+  return eventually(() => channelView(page, id), ok, timeoutMs, what);
+}
+
+/** Fills the open-a-channel form and submits it. */
+export async function fillChannelForm(page: Page, peer: string, sats: number, pushSats?: number): Promise<void> {
+  await byId(page, 'channels/peer').fill(peer);
+  await byId(page, 'channels/open/unit').selectOption('sats');
+  await byId(page, 'channels/open/amount').fill(String(sats));
+  await byId(page, 'channels/push/amount').fill(pushSats ? String(pushSats) : '');
+  await byId(page, 'channels/open-submit').click();
+}
+
+/** Opens a channel through the form; its id and funding transaction as the notice shows them. */
+export async function openChannel(page: Page, peer: string, sats: number): Promise<{ channelId: string; fundingTxid: string }> {
+  await fillChannelForm(page, peer, sats);
+  await byId(page, 'channels/opened').waitFor({ timeout: 60_000 });
+  return { channelId: (await textOf(page, 'channels/opened-id')).trim(), fundingTxid: (await textOf(page, 'channels/opened-txid')).trim() };
+}
+
+/** Pastes an invoice into the pay form and pays it. */
+export async function payInvoice(page: Page, bolt11: string): Promise<void> {
+  await byId(page, 'channels/pay-invoice').fill(bolt11);
+  await byId(page, 'channels/pay-submit').click();
+}
+
+/** Creates an invoice through the form; the BOLT 11 text it shows. */
+export async function createInvoice(page: Page, sats: number | undefined, description: string): Promise<string> {
+  await byId(page, 'channels/invoice/unit').selectOption('sats');
+  await byId(page, 'channels/invoice/amount').fill(sats === undefined ? '' : String(sats));
+  await byId(page, 'channels/invoice-description').fill(description);
+  await byId(page, 'channels/invoice-submit').click();
+  return (await textOf(page, 'channels/invoice-bolt11')).trim();
+}

@@ -10,6 +10,7 @@ export const PASSWORD_ENV = { COFFER_PASSWORD: 'integration password' };
 
 export interface Party {
   dir: string;
+  mnemonic: string;
   run: (args: string[]) => Promise<RunResult>;
   daemon?: { child: ChildProcess; nodeId: string; listen?: number };
   /** Call the running daemon's API directly (no process per call). */
@@ -24,12 +25,13 @@ function must(r: RunResult): any {
 /** A new regtest wallet in `dir`; `fundSats` (one payment per entry) mined into it. */
 export async function party(node: RegtestNode, dir: string, fundSats: number[], extraArgs: string[] = []): Promise<Party> {
   const run = (args: string[]) => coffer(['--datadir', dir, '--network', 'regtest', '--connect', node.address, ...extraArgs, ...args], { env: PASSWORD_ENV });
-  must(await run(['wallet', 'create']));
+  const { mnemonic } = must(await run(['wallet', 'create'])) as { mnemonic: string };
   for (const sats of fundSats) await node.send(must(await run(['wallet', 'address'])).address, sats);
   if (fundSats.length > 0) await node.mine(1);
   must(await run(['sync', '--mempool-wait', '0']));
   return {
     dir,
+    mnemonic,
     run,
     call: <T>(method: string, params: unknown = {}) => {
       const d = findDaemon(dir, 'regtest');

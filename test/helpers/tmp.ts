@@ -7,6 +7,7 @@ import { afterAll } from 'vitest';
 
 const made: string[] = [];
 afterAll(() => {
+  if (process.env.COFFER_TEST_KEEP) return console.error(`kept: ${made.join(" ")}`);
   for (const d of made) fs.rmSync(d, { recursive: true, force: true });
 });
 

@@ -14,6 +14,8 @@ import { tmpDir } from '../helpers/tmp.js';
 let node: RegtestNode;
 let a: Party;
 let b: Party;
+/** An invoice of B's with the shortest expiry, made first and paid last, when it has run out. */
+let stale: { bolt11: string; expiresAt: number };
 
 beforeAll(async () => {
   node = await startNode();
@@ -22,6 +24,7 @@ beforeAll(async () => {
   b = await party(node, tmpDir(), []);
   await startDaemon(node, a);
   await startDaemon(node, b, { listen: true });
+  stale = await b.call('ln.invoice', { amountMsat: 1_000_000, expirySecs: 60 });
 });
 afterAll(async () => {
   for (const p of [a, b]) if (p) await stopDaemon(p, 'SIGKILL');
@@ -164,6 +167,9 @@ describe('Lightning between two Coffer daemons', () => {
     // No channel is left: paying a good invoice finds no route and says so.
     const inv = ok(await b.run(['ln', 'invoice', '--amount-msat', '5000']));
     failed(await a.run(['ln', 'pay', inv.bolt11]), 'insufficient-funds');
+    const wait = stale.expiresAt * 1000 + 1_000 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    failed(await a.run(['ln', 'pay', stale.bolt11]), 'invoice-expired');
     expect(ok(await a.run(['ln', 'info'])).nodeId).toBe(a.daemon!.nodeId);
   }, 60_000);
 });

@@ -14,14 +14,16 @@ export interface AmountFieldProps {
   /** The amount is decided elsewhere (send everything): the box is empty and shows the placeholder. */
   disabled?: boolean;
   placeholder?: string | undefined;
+  /** What the amount is, shown before the unit: "Amount (BTC)". */
+  label?: string;
   /** `send` gives send/amount, send/unit and send/amount-error. */
   testId: string;
 }
 
-export function AmountField({ text, unit, onChange, error, hint, disabled = false, placeholder, testId }: AmountFieldProps) {
+export function AmountField({ text, unit, onChange, error, hint, disabled = false, placeholder, label = 'Amount', testId }: AmountFieldProps) {
   return (
     <div className="row">
-      <Field label={`Amount (${unit === 'btc' ? 'BTC' : 'sats'})`} hint={hint} error={error} testId={`${testId}/amount`}>
+      <Field label={`${label} (${unit === 'btc' ? 'BTC' : 'sats'})`} hint={hint} error={error} testId={`${testId}/amount`}>
         {(p) => (
           <input
             {...p}

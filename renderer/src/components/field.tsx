@@ -30,11 +30,11 @@ export function Field({ label, hint, error, testId, children }: FieldProps) {
   );
 }
 
-/** A form-level error: a plain sentence, announced. */
-export function ErrorNote({ text, testId }: { text: string | undefined; testId: string }) {
+/** A form-level error: a plain sentence, announced; `code` (the core's error code) as data-code. */
+export function ErrorNote({ text, testId, code }: { text: string | undefined; testId: string; code?: string | undefined }) {
   if (!text) return null;
   return (
-    <p className="error" role="alert" data-testid={testId}>
+    <p className="error" role="alert" data-testid={testId} data-code={code}>
       {text}
     </p>
   );

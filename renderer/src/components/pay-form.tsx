@@ -1,0 +1,132 @@
+// Pay a Lightning invoice: paste the BOLT 11 text, see the amount it asks, give one only when it
+// asks for none; then the fee paid and the preimage (the proof of payment), or why it failed.
+import { useState } from 'react';
+import type { Results } from '../../../src/api/contract.js';
+import { call, UiError } from '../api.js';
+import { askedAmount, invoiceText } from '../bolt11.js';
+import { codeOf, sentence } from '../errors.js';
+import { msatText, parseAmount, type Unit } from '../format.js';
+import { AMOUNT_EXAMPLE, AmountField } from './amount-field.js';
+import { ErrorNote, Field } from './field.js';
+
+type Paid = Results['ln.pay'] & { amountMsat: number | undefined };
+
+/** The channels' spendable total and what the payment needs, in words. */
+function paySentence(e: unknown): string {
+  const needed = e instanceof UiError ? e.wire.details?.['needed'] : undefined;
+  const available = e instanceof UiError ? e.wire.details?.['available'] : undefined;
+  if (codeOf(e) === 'insufficient-funds' && typeof needed === 'number' && typeof available === 'number') {
+    return `Your channels can send ${msatText(available)} now; this payment needs ${msatText(needed)}.`;
+  }
+  return sentence(e);
+}
+
+export function PayForm({ onPaid }: { onPaid: () => void }) {
+  const [invoice, setInvoice] = useState('');
+  const [amount, setAmount] = useState('');
+  const [unit, setUnit] = useState<Unit>('sats');
+  const [error, setError] = useState<{ text: string; code?: string | undefined } | undefined>(undefined);
+  const [paid, setPaid] = useState<Paid | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+
+  const asked = askedAmount(invoice);
+  const fixed = asked && 'msat' in asked ? asked.msat : undefined;
+  const sats = amount.trim() === '' ? undefined : parseAmount(amount, unit);
+  const amountBad = fixed === undefined && amount.trim() !== '' && (sats === undefined || sats === 0 || sats * 1000 > Number.MAX_SAFE_INTEGER);
+  const msat = fixed ?? (sats !== undefined && !amountBad ? sats * 1000 : undefined);
+
+  const pay = async () => {
+    const text = invoiceText(invoice);
+    if (!text) return setError({ text: 'Paste the invoice you were given.' });
+    setBusy(true);
+    setError(undefined);
+    setPaid(undefined);
+    try {
+      // The core takes an amount only for an invoice without one; otherwise the invoice's own is paid.
+      const r = await call('ln.pay', { bolt11: text, ...(fixed === undefined && msat ? { amountMsat: msat } : {}) });
+      setPaid({ ...r, amountMsat: msat });
+      setInvoice('');
+      setAmount('');
+      onPaid();
+    } catch (e) {
+      setError({ text: paySentence(e), code: codeOf(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="ln-pay-title">
+      <h2 id="ln-pay-title">Pay an invoice</h2>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void pay();
+        }}
+      >
+        <Field label="Invoice" hint="The BOLT 11 text you were given (lnbc…). Scanning a QR code is not supported yet: paste the text.">
+          {(p) => (
+            <textarea
+              {...p}
+              rows={4}
+              spellCheck={false}
+              autoComplete="off"
+              className="mono"
+              value={invoice}
+              onChange={(e) => {
+                setInvoice(e.target.value);
+                setError(undefined);
+                setPaid(undefined);
+              }}
+              data-testid="channels/pay-invoice"
+            />
+          )}
+        </Field>
+        {asked ? (
+          <p data-testid="channels/pay-asked" data-msat={fixed}>
+            {fixed !== undefined ? `This invoice asks for ${msatText(fixed)}.` : 'This invoice does not say how much: enter the amount to pay.'}
+          </p>
+        ) : null}
+        <AmountField
+          text={amount}
+          unit={unit}
+          onChange={(text, u) => {
+            setAmount(text);
+            setUnit(u);
+            setError(undefined);
+          }}
+          disabled={fixed !== undefined}
+          placeholder={fixed !== undefined ? 'set by the invoice' : undefined}
+          error={amountBad ? AMOUNT_EXAMPLE : undefined}
+          hint="Only for an invoice without an amount."
+          testId="channels/pay"
+        />
+        <ErrorNote text={error?.text} code={error?.code} testId="channels/pay-error" />
+        <button type="submit" disabled={busy || amountBad} data-testid="channels/pay-submit">
+          {busy ? 'Paying…' : msat ? `Pay ${msatText(msat)}` : 'Pay'}
+        </button>
+      </form>
+      {paid ? (
+        <div className="note" role="status" data-testid="channels/paid">
+          <p>
+            Paid{paid.amountMsat !== undefined ? ` ${msatText(paid.amountMsat)}` : ''}. Routing fee:{' '}
+            <strong data-testid="channels/paid-fee" data-msat={paid.feeMsat}>
+              {msatText(paid.feeMsat)}
+            </strong>
+            .
+          </p>
+          <dl className="facts">
+            <dt>Preimage (proof of payment)</dt>
+            <dd className="mono small" data-testid="channels/paid-preimage">
+              {paid.preimage}
+            </dd>
+            <dt>Payment hash</dt>
+            <dd className="mono small" data-testid="channels/paid-hash">
+              {paid.paymentHash}
+            </dd>
+          </dl>
+        </div>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,94 @@
+// The channel backup file: every channel monitor (what LDK needs to close a channel and claim its
+// funds) and the peers' addresses, encrypted with a key derived from the wallet seed, so the
+// words plus this file recover channel funds. The node rewrites the file after every monitor
+// write, because restoring an out-of-date monitor would broadcast a revoked state (the peer
+// would then take the whole channel).
+//
+// File: "COFFERCB" | version (1 byte) | 24-byte nonce | XChaCha20-Poly1305(JSON payload).
+// Key: `backupKey` (channel-keys.ts).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { randomBytes } from '@noble/ciphers/utils.js';
+import { CofferError } from '../api/errors.js';
+import type { Network } from '../keys/networks.js';
+
+const MAGIC = new TextEncoder().encode('COFFERCB');
+const VERSION = 1;
+
+export interface ChannelBackup {
+  network: Network;
+  nodeId: string;
+  writtenAt: number;
+  monitors: { fundingOutpoint: string; data: Uint8Array }[];
+  peers: { nodeId: string; address: string }[];
+}
+
+export function sealBackup(b: ChannelBackup, key: Uint8Array): Uint8Array {
+  const payload = new TextEncoder().encode(
+    JSON.stringify({ ...b, monitors: b.monitors.map((m) => ({ fundingOutpoint: m.fundingOutpoint, data: Buffer.from(m.data).toString('hex') })) }),
+  );
+  const nonce = randomBytes(24);
+  const sealed = xchacha20poly1305(key, nonce, MAGIC).encrypt(payload);
+  const out = new Uint8Array(MAGIC.length + 1 + nonce.length + sealed.length);
+  out.set(MAGIC, 0);
+  out[MAGIC.length] = VERSION;
+  out.set(nonce, MAGIC.length + 1);
+  out.set(sealed, MAGIC.length + 1 + nonce.length);
+  return out;
+}
+
+export function openBackup(file: Uint8Array, key: Uint8Array): ChannelBackup {
+  const head = MAGIC.length + 1 + 24;
+  if (file.length < head + 16 || !MAGIC.every((c, i) => file[i] === c)) throw new CofferError('invalid-backup', 'This is not a Coffer channel backup file.');
+  if (file[MAGIC.length] !== VERSION) throw new CofferError('invalid-backup', `This channel backup has version ${file[MAGIC.length]}; this Coffer reads version ${VERSION}.`);
+  let plain: Uint8Array;
+  try {
+    plain = xchacha20poly1305(key, file.subarray(MAGIC.length + 1, head), MAGIC).decrypt(file.subarray(head));
+  } catch {
+    throw new CofferError('invalid-backup', 'This channel backup belongs to another wallet, or the file is damaged.');
+  }
+  let raw: { network?: unknown; nodeId?: unknown; writtenAt?: unknown; monitors?: unknown; peers?: unknown };
+  try {
+    raw = JSON.parse(new TextDecoder().decode(plain)) as typeof raw;
+  } catch {
+    throw new CofferError('invalid-backup', 'The channel backup is damaged.');
+  }
+  const monitors = Array.isArray(raw.monitors) ? raw.monitors : undefined;
+  const peers = Array.isArray(raw.peers) ? raw.peers : undefined;
+  if (typeof raw.network !== 'string' || typeof raw.nodeId !== 'string' || typeof raw.writtenAt !== 'number' || !monitors || !peers) {
+    throw new CofferError('invalid-backup', 'The channel backup is damaged.');
+  }
+  return {
+    network: raw.network as Network,
+    nodeId: raw.nodeId,
+    writtenAt: raw.writtenAt,
+    monitors: monitors.map((m: { fundingOutpoint?: unknown; data?: unknown }) => {
+      if (typeof m.fundingOutpoint !== 'string' || typeof m.data !== 'string' || !/^([0-9a-f]{2})+$/.test(m.data)) throw new CofferError('invalid-backup', 'The channel backup is damaged.');
+      return { fundingOutpoint: m.fundingOutpoint, data: Uint8Array.from(Buffer.from(m.data, 'hex')) };
+    }),
+    peers: peers.map((p: { nodeId?: unknown; address?: unknown }) => {
+      if (typeof p.nodeId !== 'string' || typeof p.address !== 'string') throw new CofferError('invalid-backup', 'The channel backup is damaged.');
+      return { nodeId: p.nodeId, address: p.address };
+    }),
+  };
+}
+
+/** Replace `file` atomically: a crash leaves the old backup or the new one, never half of one. */
+export function writeBackupFile(file: string, bytes: Uint8Array): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    const fd = fs.openSync(tmp, 'w', 0o600);
+    try {
+      fs.writeSync(fd, bytes);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw new CofferError('file-unreadable', `The channel backup ${file} cannot be written (${(e as NodeJS.ErrnoException).code ?? 'error'}).`);
+  }
+}

@@ -1,0 +1,226 @@
+// Lightning beyond the happy path, through real daemons and one bcoin regtest node: a peer that
+// broadcasts a revoked commitment loses the whole channel to a justice transaction; a wallet lost
+// with its computer gets its channel funds back from the words and the channel backup file; the
+// same open/pay/close run works with the embedded full node as the wallet's chain source; and a
+// payment crosses two channels with the route hint of the payee's invoice.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { coffer, type RunResult } from '../helpers/cli.js';
+import { party, PASSWORD_ENV, startDaemon, stopDaemon, type Party } from '../helpers/daemon.js';
+import { startNode, waitFor, type RegtestNode } from '../helpers/regtest.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+let node: RegtestNode;
+const parties: Party[] = [];
+
+beforeAll(async () => {
+  node = await startNode();
+  await node.fund();
+});
+afterAll(async () => {
+  for (const p of parties) await stopDaemon(p, 'SIGKILL');
+  await node?.close();
+});
+
+function ok(r: RunResult) {
+  expect(r.code, r.stderr).toBe(0);
+  return r.json;
+}
+
+const channels = async (p: Party): Promise<any[]> => ok(await p.run(['channel', 'list']));
+const balance = async (p: Party): Promise<number> => ok(await p.run(['wallet', 'balance'])).confirmed;
+const tipOf = async (p: Party): Promise<number> => ok(await p.run(['wallet', 'info'])).tipHeight;
+
+async function synced(...ps: Party[]): Promise<void> {
+  const h = node.tipHeight();
+  await waitFor(async () => (await Promise.all(ps.map(tipOf))).every((t) => t === h), 40_000, `wallets at ${h}`);
+}
+
+async function openChannel(a: Party, b: Party, sats: number): Promise<string> {
+  const opened = ok(await a.run(['channel', 'open', '--peer', `${b.daemon!.nodeId}@127.0.0.1:${b.daemon!.listen}`, '--amount', String(sats)]));
+  await waitFor(() => node.mempool().includes(opened.fundingTxid), 20_000, 'the funding transaction');
+  await node.mine(6);
+  for (const p of [a, b]) await waitFor(async () => (await channels(p)).some((c) => c.channelId === opened.channelId && c.usable), 40_000, 'the channel usable');
+  return opened.channelId;
+}
+
+async function pay(from: Party, to: Party, msat: number): Promise<void> {
+  const inv = await to.call<{ bolt11: string }>('ln.invoice', { amountMsat: msat });
+  await from.call('ln.pay', { bolt11: inv.bolt11 });
+}
+
+describe('a breach', () => {
+  it('B broadcasts a revoked commitment from an old copy of its state; A takes the whole channel', async () => {
+    const a = await party(node, tmpDir(), [1_000_000]);
+    const b = await party(node, tmpDir(), []);
+    parties.push(a, b);
+    await startDaemon(node, a);
+    await startDaemon(node, b, { listen: true });
+    const channelId = await openChannel(a, b, 400_000);
+    await pay(a, b, 150_000_000);
+    // B saves its state while it holds 150,000 sats of the channel...
+    const saved = path.join(tmpDir(), 'old-wallet.sqlite');
+    const live = new Database(path.join(b.dir, 'regtest', 'wallet.sqlite'), { readonly: true });
+    await live.backup(saved);
+    live.close();
+    // ...then pays most of it back: that state is revoked.
+    await pay(b, a, 140_000_000);
+    expect((await channels(b))[0].localBalanceMsat).toBe(10_000_000);
+
+    // A goes offline. B comes back from the old copy and force-closes with it, before A can tell it is stale.
+    await stopDaemon(a);
+    await stopDaemon(b);
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(path.join(b.dir, 'regtest', `wallet.sqlite${suffix}`), { force: true });
+    fs.copyFileSync(saved, path.join(b.dir, 'regtest', 'wallet.sqlite'));
+    await startDaemon(node, b, { listen: true });
+    const [old] = await channels(b);
+    expect(old.localBalanceMsat).toBe(150_000_000);
+    ok(await b.run(['channel', 'close', channelId, '--force']));
+    await waitFor(() => node.mempool().length > 0, 20_000, 'the revoked commitment');
+    const revoked = node.mempool()[0]!;
+    await node.mine(1);
+
+    // A comes back, sees the revoked commitment confirmed, and claims B's output with the revocation key.
+    const aBefore = await balance(a);
+    await startDaemon(node, a);
+    await waitFor(() => node.mempool().length > 0, 40_000, 'the justice transaction');
+    const justice = node.mempool();
+    expect(justice).not.toContain(revoked);
+    await node.mine(1);
+    // A's own output on B's commitment is swept after 6 confirmations.
+    await node.mine(6);
+    await synced(a);
+    await waitFor(() => node.mempool().length > 0, 40_000, 'A\'s sweep of its own output');
+    await node.mine(1);
+    await synced(a);
+    const gained = (await balance(a)) - aBefore;
+    // The whole channel: A's 250,000 back plus B's 150,000 of the old state, less the fees of the
+    // commitment (paid by A as funder), the justice transaction and the sweep.
+    expect(gained).toBeGreaterThan(400_000 - 6_000);
+    expect(gained).toBeLessThan(400_000);
+  }, 300_000);
+});
+
+describe('a channel backup', () => {
+  it('the words plus the backup file bring the channel funds back after the computer is lost', async () => {
+    const a = await party(node, tmpDir(), [1_000_000]);
+    const b = await party(node, tmpDir(), []);
+    parties.push(a, b);
+    await startDaemon(node, a);
+    await startDaemon(node, b, { listen: true });
+    const file = path.join(tmpDir(), 'channels.backup');
+    expect(ok(await a.run(['channel', 'backup', file]))).toEqual({ file, channels: 0 });
+    await openChannel(a, b, 300_000);
+    await pay(a, b, 50_000_000);
+    const bBefore = await balance(b);
+    // The computer is gone: no clean shutdown, the data directory never seen again.
+    await stopDaemon(a, 'SIGKILL');
+
+    const dir = tmpDir();
+    const words = path.join(dir, 'words.txt');
+    fs.writeFileSync(words, a.mnemonic);
+    const run = (args: string[]) => coffer(['--datadir', dir, '--network', 'regtest', '--connect', node.address, ...args], { env: PASSWORD_ENV });
+    ok(await run(['wallet', 'restore', '--mnemonic-file', words]));
+    ok(await run(['sync', '--mempool-wait', '0']));
+    const onChain = ok(await run(['wallet', 'balance'])).confirmed as number;
+    // A wrong file and a damaged one are refused and change nothing.
+    const junk = path.join(dir, 'junk.backup');
+    fs.writeFileSync(junk, 'not a backup');
+    expect((await run(['channel', 'restore', junk])).stderr).toMatch(/^error: invalid-backup: /);
+    const damaged = path.join(dir, 'damaged.backup');
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.length - 1]! ^= 1;
+    fs.writeFileSync(damaged, bytes);
+    expect((await run(['channel', 'restore', damaged])).stderr).toMatch(/^error: invalid-backup: /);
+    expect(ok(await run(['channel', 'restore', file]))).toMatchObject({ channels: 1, nodeId: a.daemon!.nodeId });
+    expect((await run(['channel', 'restore', file])).stderr).toMatch(/^error: invalid-backup: .*channel state of its own/);
+
+    const restored: Party = { ...a, dir, run, call: a.call };
+    parties.push(restored);
+    await startDaemon(node, restored);
+    await waitFor(() => node.mempool().length > 0, 40_000, 'the commitment from the backup');
+    await node.mine(1);
+    // B's share comes back to B (its output on our commitment is not delayed)...
+    await node.mine(6);
+    await synced(b);
+    await waitFor(() => node.mempool().length > 0, 40_000, 'B\'s sweep');
+    await node.mine(1);
+    await synced(b);
+    expect((await balance(b)) - bBefore).toBeGreaterThan(50_000 - 1_000);
+    // ...and ours after the delay B asked of us, swept by the restored wallet.
+    await node.mine(144);
+    await synced(restored);
+    await waitFor(() => node.mempool().length > 0, 40_000, 'the restored wallet\'s sweep');
+    await node.mine(1);
+    await synced(restored);
+    const got = (await balance(restored)) - onChain;
+    expect(got).toBeGreaterThan(250_000 - 6_000);
+    expect(got).toBeLessThan(250_000);
+  }, 300_000);
+});
+
+describe('the embedded full node as chain source', () => {
+  it('opens, pays and closes with A on its own bcoin node', async () => {
+    const dir = tmpDir();
+    const a = await party(node, dir, [1_000_000]);
+    const b = await party(node, tmpDir(), []);
+    parties.push(a, b);
+    ok(await coffer(['--datadir', dir, '--network', 'regtest', 'node', 'start', '--connect', node.address]));
+    try {
+      await waitFor(async () => (await coffer(['--datadir', dir, '--network', 'regtest', 'node', 'status'])).json?.height === node.tipHeight(), 30_000, 'embedded node caught up');
+      await startDaemon(node, a, { args: ['--backend', 'node'] });
+      await startDaemon(node, b, { listen: true });
+      const channelId = await openChannel(a, b, 300_000);
+      for (let i = 0; i < 10; i++) await pay(a, b, 2_000_000);
+      expect((await channels(b))[0].localBalanceMsat).toBe(20_000_000);
+      const aBefore = await balance(a);
+      ok(await a.run(['channel', 'close', channelId]));
+      await waitFor(() => node.mempool().length > 0, 20_000, 'the closing transaction');
+      await node.mine(1);
+      await synced(b);
+      await waitFor(async () => (await balance(b)) === 20_000 && (await balance(a)) > aBefore, 40_000, 'both shares on chain');
+      expect((await balance(a)) - aBefore).toBeGreaterThan(280_000 - 5_000);
+    } finally {
+      await stopDaemon(a);
+      await coffer(['--datadir', dir, '--network', 'regtest', 'node', 'stop']);
+    }
+  }, 300_000);
+});
+
+describe('a payment over two channels', () => {
+  it('A pays C through B with the route hint in C\'s invoice; too large an amount is refused', async () => {
+    const a = await party(node, tmpDir(), [1_000_000]);
+    const b = await party(node, tmpDir(), [1_000_000]);
+    const c = await party(node, tmpDir(), []);
+    parties.push(a, b, c);
+    await startDaemon(node, a);
+    await startDaemon(node, b, { listen: true });
+    await startDaemon(node, c, { listen: true });
+    await openChannel(a, b, 400_000);
+    await openChannel(b, c, 300_000);
+    const local = async (p: Party, peer: Party): Promise<number> => (await channels(p)).find((ch) => ch.counterparty === peer.daemon!.nodeId).localBalanceMsat;
+    const [a0, ba0, bc0] = [await local(a, b), await local(b, a), await local(b, c)];
+
+    const inv = await c.call<{ bolt11: string; paymentHash: string }>('ln.invoice', { amountMsat: 50_000_000, description: 'two hops' });
+    const paid = await a.call<{ paymentHash: string; feeMsat: number }>('ln.pay', { bolt11: inv.bolt11 });
+    expect(paid.paymentHash).toBe(inv.paymentHash);
+    // B's forwarding fee, paid by A and kept by B.
+    expect(paid.feeMsat).toBeGreaterThan(0);
+    await waitFor(async () => (await local(c, b)) === 50_000_000, 20_000, 'C paid');
+    expect(await local(a, b)).toBe(a0 - 50_000_000 - paid.feeMsat);
+    expect(await local(b, a)).toBe(ba0 + 50_000_000 + paid.feeMsat);
+    expect(await local(b, c)).toBe(bc0 - 50_000_000);
+
+    // More than A's channel holds: refused before anything is sent, and the next payment goes through.
+    const big = await c.call<{ bolt11: string }>('ln.invoice', { amountMsat: 450_000_000 });
+    await expect(a.call('ln.pay', { bolt11: big.bolt11 })).rejects.toMatchObject({ code: 'insufficient-funds' });
+    const small = await c.call<{ bolt11: string }>('ln.invoice', { amountMsat: 2_000_000 });
+    await a.call('ln.pay', { bolt11: small.bolt11 });
+    await waitFor(async () => (await local(c, b)) === 52_000_000, 20_000, 'C paid again');
+
+    await expect(c.call('ln.pay', { bolt11: 'lnbcrt1' + 'q'.repeat(40) })).rejects.toMatchObject({ code: 'invalid-invoice' });
+  }, 300_000);
+});
