@@ -216,8 +216,11 @@ export interface ChannelInfo {
   channelId: string;
   /** The peer's node id. */
   counterparty: string;
-  /** opening (no funding yet), pending (funding unconfirmed), ready, closing. */
-  state: 'opening' | 'pending' | 'ready' | 'closing';
+  /**
+   * opening (no funding yet), pending (funding unconfirmed), ready, closing (shutdown under way),
+   * closed (closed on chain, our funds not back in the wallet yet).
+   */
+  state: 'opening' | 'pending' | 'ready' | 'closing' | 'closed';
   capacitySat: number;
   localBalanceMsat: number;
   remoteBalanceMsat: number;
@@ -228,6 +231,8 @@ export interface ChannelInfo {
   usable: boolean;
   /** Blocks our own funds wait after we force close. */
   forceCloseDelay?: number;
+  /** Closed: the block height from which the last of our funds can be swept back. */
+  claimableAt?: number;
 }
 
 export type CofferEvent =

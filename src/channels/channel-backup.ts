@@ -49,12 +49,13 @@ export function openBackup(file: Uint8Array, key: Uint8Array): ChannelBackup {
   } catch {
     throw new CofferError('invalid-backup', 'This channel backup belongs to another wallet, or the file is damaged.');
   }
-  let raw: { network?: unknown; nodeId?: unknown; writtenAt?: unknown; monitors?: unknown; peers?: unknown };
+  let parsed: unknown;
   try {
-    raw = JSON.parse(new TextDecoder().decode(plain)) as typeof raw;
+    parsed = JSON.parse(new TextDecoder().decode(plain));
   } catch {
     throw new CofferError('invalid-backup', 'The channel backup is damaged.');
   }
+  const raw = record(parsed);
   const monitors = Array.isArray(raw.monitors) ? raw.monitors : undefined;
   const peers = Array.isArray(raw.peers) ? raw.peers : undefined;
   if (typeof raw.network !== 'string' || typeof raw.nodeId !== 'string' || typeof raw.writtenAt !== 'number' || !monitors || !peers) {
@@ -64,15 +65,23 @@ export function openBackup(file: Uint8Array, key: Uint8Array): ChannelBackup {
     network: raw.network as Network,
     nodeId: raw.nodeId,
     writtenAt: raw.writtenAt,
-    monitors: monitors.map((m: { fundingOutpoint?: unknown; data?: unknown }) => {
+    monitors: monitors.map((item: unknown) => {
+      const m = record(item);
       if (typeof m.fundingOutpoint !== 'string' || typeof m.data !== 'string' || !/^([0-9a-f]{2})+$/.test(m.data)) throw new CofferError('invalid-backup', 'The channel backup is damaged.');
       return { fundingOutpoint: m.fundingOutpoint, data: Uint8Array.from(Buffer.from(m.data, 'hex')) };
     }),
-    peers: peers.map((p: { nodeId?: unknown; address?: unknown }) => {
+    peers: peers.map((item: unknown) => {
+      const p = record(item);
       if (typeof p.nodeId !== 'string' || typeof p.address !== 'string') throw new CofferError('invalid-backup', 'The channel backup is damaged.');
       return { nodeId: p.nodeId, address: p.address };
     }),
   };
+}
+
+/** A JSON object's fields, or a damaged-backup error for anything else (null, an array, a number). */
+function record(v: unknown): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new CofferError('invalid-backup', 'The channel backup is damaged.');
+  return v as Record<string, unknown>;
 }
 
 /** Replace `file` atomically: a crash leaves the old backup or the new one, never half of one. */
@@ -87,6 +96,13 @@ export function writeBackupFile(file: string, bytes: Uint8Array): void {
       fs.closeSync(fd);
     }
     fs.renameSync(tmp, file);
+    // The rename itself must reach the disk: a backup older than the last one can cost the channel.
+    const dir = fs.openSync(path.dirname(file), 'r');
+    try {
+      fs.fsyncSync(dir);
+    } finally {
+      fs.closeSync(dir);
+    }
   } catch (e) {
     fs.rmSync(tmp, { force: true });
     throw new CofferError('file-unreadable', `The channel backup ${file} cannot be written (${(e as NodeJS.ErrnoException).code ?? 'error'}).`);

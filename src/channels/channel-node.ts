@@ -8,10 +8,12 @@ import net from 'node:net';
 import * as ldk from 'lightningdevkit';
 import type { ChannelInfo } from '../api/contract.js';
 import { CofferError } from '../api/errors.js';
-import { hashToHex } from '../chain/bytes.js';
+import { hashToHex, hexToHash } from '../chain/bytes.js';
 import { parseTx, txid as txidOf } from '../chain/tx.js';
 import {
   confirmedChainTxs,
+  forceCloses,
+  fundedByUs,
   fundingByChannel,
   isHeldFunding,
   listPeers,
@@ -20,10 +22,12 @@ import {
   payment,
   putChainTx,
   putFunding,
+  putClose,
   putPayment,
   putPeer,
   putSweep,
   readManager,
+  readMonitor,
   readMonitors,
   setFundingStatus,
   unconfirmChainTxsAbove,
@@ -31,6 +35,7 @@ import {
   unsweptDescriptors,
   writeManager,
   writeMonitor,
+  type ChannelClose,
 } from '../db/channel-store.js';
 import { withDbErrors } from '../db/database.js';
 import { getTxStatus, setTxStatus, upsertTx } from '../db/tx-store.js';
@@ -338,7 +343,9 @@ export class ChannelNode {
   private readonly pendingMonitors: { key: string; outpoint: ldk.OutPoint; data: Uint8Array; updateId: bigint }[] = [];
 
   private persistMonitor(outpoint: ldk.OutPoint, monitor: ldk.ChannelMonitor): ldk.ChannelMonitorUpdateStatus {
-    this.pendingMonitors.push({ key: outpointText(outpoint), outpoint: outpoint.clone(), data: monitor.write(), updateId: monitor.get_latest_update_id() });
+    const key = outpointText(outpoint);
+    this.pendingMonitors.push({ key, outpoint: outpoint.clone(), data: monitor.write(), updateId: monitor.get_latest_update_id() });
+    this.closedCache.delete(key);
     this.schedule();
     return ldk.ChannelMonitorUpdateStatus.LDKChannelMonitorUpdateStatus_InProgress;
   }
@@ -478,7 +485,21 @@ export class ChannelNode {
       log.info('ln.channel-ready', { channelId: hex(e.channel_id.get_a()) });
     } else if (e instanceof ldk.Event_ChannelClosed) {
       const channelId = hex(e.channel_id.get_a());
-      log.info('ln.channel-closed', { channelId, reason: e.reason.constructor.name.replace(/^ClosureReason_/, '') });
+      const reason = e.reason.constructor.name.replace(/^ClosureReason_/, '');
+      log.info('ln.channel-closed', { channelId, reason });
+      if (e.channel_funding_txo) {
+        withDbErrors(() =>
+          putClose(this.db, {
+            channelId,
+            counterparty: hex(e.counterparty_node_id),
+            reason,
+            cooperative: /Cooperative/.test(reason),
+            capacitySat: Number(optionU64(e.channel_capacity_sats) ?? 0n),
+            fundingOutpoint: outpointText(e.channel_funding_txo!),
+            closedAt: Math.floor(Date.now() / 1000),
+          }),
+        );
+      }
       const w = this.opens.get(channelId);
       if (w) {
         clearTimeout(w.timer);
@@ -694,6 +715,8 @@ export class ChannelNode {
         for (const t of group) markFed(this.db, t.txid);
       });
     }
+    // A resolved close stays resolved (until its monitor is written again); the others are read again.
+    for (const [k, v] of this.closedCache) if (v) this.closedCache.delete(k);
     const tipHeader = chain.header(chain.height);
     for (const c of confirms) c.best_block_updated(tipHeader, chain.height);
     this.schedule();
@@ -866,8 +889,68 @@ export class ChannelNode {
     return Number(sat) * 1000;
   }
 
+  /**
+   * Channels closed by force, whose funds may still be waiting their delay or a sweep: LDK no
+   * longer lists them, so they come from the close recorded at the time and the channel's stored
+   * monitor (cached until the monitor is written again, and for one round of blocks at most).
+   */
+  private readonly closedCache = new Map<string, ChannelInfo | null>();
+  private closed(): ChannelInfo[] {
+    const out: ChannelInfo[] = [];
+    for (const c of withDbErrors(() => forceCloses(this.db))) {
+      const key = c.fundingOutpoint!;
+      if (!this.closedCache.has(key)) this.closedCache.set(key, this.closedInfo(c));
+      const info = this.closedCache.get(key);
+      if (info) out.push(info);
+    }
+    return out;
+  }
+
+  private closedInfo(c: ChannelClose): ChannelInfo | null {
+    const data = withDbErrors(() => readMonitor(this.db, c.fundingOutpoint!));
+    if (!data) return null;
+    const r = ldk.UtilMethods.constructor_C2Tuple_ThirtyTwoBytesChannelMonitorZ_read(data, this.keys.as_EntropySource(), this.signer);
+    if (!(r instanceof ldk.Result_C2Tuple_ThirtyTwoBytesChannelMonitorZDecodeErrorZ_OK)) return null;
+    let sat = 0n;
+    let at: number | undefined;
+    for (const b of r.res.get_b().get_claimable_balances()) {
+      if (b instanceof ldk.Balance_ClaimableAwaitingConfirmations) {
+        sat += b.amount_satoshis;
+        at = Math.max(at ?? 0, b.confirmation_height);
+      } else if (b instanceof ldk.Balance_MaybeTimeoutClaimableHTLC) {
+        sat += b.amount_satoshis;
+        at = Math.max(at ?? 0, b.claimable_height);
+      } else if (
+        b instanceof ldk.Balance_ClaimableOnChannelClose ||
+        b instanceof ldk.Balance_ContentiousClaimable ||
+        b instanceof ldk.Balance_CounterpartyRevokedOutputClaimable
+      ) {
+        sat += b.amount_satoshis;
+      }
+    }
+    if (sat === 0n) return null;
+    const fundingTxid = c.fundingOutpoint!.split(':')[0]!;
+    return {
+      channelId: c.channelId,
+      counterparty: c.counterparty,
+      state: 'closed',
+      capacitySat: c.capacitySat,
+      localBalanceMsat: Number(sat) * 1000,
+      remoteBalanceMsat: Math.max(0, c.capacitySat - Number(sat)) * 1000,
+      confirmations: 0,
+      fundingTxid,
+      outbound: withDbErrors(() => fundedByUs(this.db, hexToHash(fundingTxid)!)),
+      usable: false,
+      ...(at !== undefined ? { claimableAt: at } : {}),
+    };
+  }
+
   list(): ChannelInfo[] {
     const all = this.manager.list_channels();
+    return [...this.openList(all), ...this.closed()];
+  }
+
+  private openList(all: ldk.ChannelDetails[]): ChannelInfo[] {
     return all.map((c) => {
       const capacitySat = Number(c.get_channel_value_satoshis());
       const local = this.localMsat(c, all);

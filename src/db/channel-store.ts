@@ -195,3 +195,42 @@ export function markSwept(db: Db, descriptors: Uint8Array[], txid: Uint8Array): 
   const st = db.prepare('UPDATE chan_sweeps SET sweep_txid = ? WHERE descriptor = ?');
   for (const d of descriptors) st.run(txid, d);
 }
+
+export interface ChannelClose {
+  channelId: string;
+  counterparty: string;
+  reason: string;
+  cooperative: boolean;
+  capacitySat: number;
+  fundingOutpoint?: string;
+  closedAt: number;
+}
+
+export function putClose(db: Db, c: ChannelClose): void {
+  db.prepare(
+    `INSERT INTO chan_closes (channel_id, counterparty, reason, cooperative, capacity_sat, funding_outpoint, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (channel_id) DO NOTHING`,
+  ).run(c.channelId, c.counterparty, c.reason, c.cooperative ? 1 : 0, c.capacitySat, c.fundingOutpoint ?? null, c.closedAt);
+}
+
+/** Channels closed by force (ours or the peer's), whose funds may still be on their way back. */
+export function forceCloses(db: Db): ChannelClose[] {
+  const rows = db.prepare('SELECT * FROM chan_closes WHERE cooperative = 0 AND funding_outpoint IS NOT NULL ORDER BY closed_at').all() as {
+    channel_id: string;
+    counterparty: string;
+    reason: string;
+    capacity_sat: number;
+    funding_outpoint: string;
+    closed_at: number;
+  }[];
+  return rows.map((r) => ({ channelId: r.channel_id, counterparty: r.counterparty, reason: r.reason, cooperative: false, capacitySat: r.capacity_sat, fundingOutpoint: r.funding_outpoint, closedAt: r.closed_at }));
+}
+
+/** Did this wallet fund the channel with this funding transaction? */
+export function fundedByUs(db: Db, txid: Uint8Array): boolean {
+  return db.prepare('SELECT 1 FROM chan_funding WHERE txid = ?').get(txid) !== undefined;
+}
+
+export function readMonitor(db: Db, fundingOutpoint: string): Uint8Array | undefined {
+  return (db.prepare('SELECT data FROM chan_monitors WHERE funding_outpoint = ?').get(fundingOutpoint) as { data: Uint8Array } | undefined)?.data;
+}

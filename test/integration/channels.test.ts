@@ -147,6 +147,12 @@ describe('Lightning between two Coffer daemons', () => {
     expect(aGot).toBeGreaterThan(295_000 - 3_000);
     expect(aGot).toBeLessThan(295_000);
     expect(await balance(b)).toBe(bBefore);
+    // Meanwhile B's list shows the closed channel with its funds on the way back, and from when.
+    const waiting = (await channels(b)).find((c) => c.channelId === opened.channelId);
+    expect(waiting).toMatchObject({ state: 'closed', usable: false, capacitySat: 300_000, outbound: false });
+    expect(waiting.localBalanceMsat).toBeGreaterThan(4_000_000);
+    expect(waiting.localBalanceMsat).toBeLessThanOrEqual(5_000_000);
+    expect(waiting.claimableAt).toBeGreaterThan(node.tipHeight() + 130);
     await node.mine(144);
     await bothAt(node.tipHeight());
     await waitFor(() => node.mempool().length > 0, 40_000, 'B\'s sweep after the delay');

@@ -72,6 +72,19 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('0060-channel-closes: added beside the stored channels, cooperative is 0 or 1', () => {
+    const file = path.join(tmpDir(), 'wallet.sqlite');
+    const v50 = openDatabase(file, { targetVersion: 50 });
+    v50.prepare("INSERT INTO chan_monitors (funding_outpoint, data, update_id, written_at) VALUES ('ab:0', ?, 1, 1)").run(Buffer.from([1]));
+    v50.close();
+    const db = openDatabase(file, { targetVersion: 60 });
+    expect(schemaVersion(db)).toBe(60);
+    expect(db.prepare('SELECT funding_outpoint FROM chan_monitors').get()).toEqual({ funding_outpoint: 'ab:0' });
+    db.prepare("INSERT INTO chan_closes (channel_id, counterparty, reason, cooperative, capacity_sat, closed_at) VALUES ('c', 'p', 'HolderForceClosed', 0, 1, 1)").run();
+    expect(() => db.prepare("INSERT INTO chan_closes (channel_id, counterparty, reason, cooperative, capacity_sat, closed_at) VALUES ('d', 'p', 'x', 2, 1, 1)").run()).toThrow(/CHECK/);
+    db.close();
+  });
+
   it('a failing migration changes nothing', () => {
     const db = openDatabase(':memory:');
     const broken: Migration[] = [

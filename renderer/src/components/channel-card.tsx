@@ -21,10 +21,16 @@ const STATE_WORDS: Record<ChannelInfo['state'], string> = {
   pending: 'Waiting for confirmations',
   ready: 'Open',
   closing: 'Closing',
+  closed: 'Closed: your funds are on their way back',
 };
 
 function confirmationsText(c: ChannelInfo): string {
   if (c.state === 'opening') return 'no funding transaction yet';
+  if (c.state === 'closed') {
+    return c.claimableAt !== undefined
+      ? `the close is on chain; Coffer sweeps your funds back to the wallet from block ${c.claimableAt.toLocaleString('en-US')}`
+      : 'the close is on chain; Coffer sweeps your funds back to the wallet';
+  }
   const n = c.confirmations.toLocaleString('en-US');
   if (c.state === 'pending' && c.confirmationsRequired !== undefined) return `${n} of ${c.confirmationsRequired.toLocaleString('en-US')}`;
   return `${n} confirmation${c.confirmations === 1 ? '' : 's'}`;
@@ -153,7 +159,7 @@ export function ChannelCard({ c, feeRate, onDone }: { c: ChannelInfo; feeRate: n
             </button>
           </div>
         </div>
-      ) : (
+      ) : c.state === 'closed' ? null : (
         <div className="actions">
           {canClose ? (
             <button type="button" className="secondary" disabled={busy} onClick={() => setStep('close')} data-testid="channel/close">

@@ -17,7 +17,7 @@ import { useLoad } from '../use-load.js';
 const POLL_MS = 3_000;
 
 /** Channels that can still change first, in the core's order. */
-const ORDER: Record<ChannelInfo['state'], number> = { opening: 0, pending: 1, ready: 2, closing: 3 };
+const ORDER: Record<ChannelInfo['state'], number> = { opening: 0, pending: 1, ready: 2, closing: 3, closed: 4 };
 
 function NodeCard({ info, channels, error, onRetry }: { info: Results['ln.info'] | undefined; channels: ChannelInfo[]; error: string | undefined; onRetry: () => void }) {
   if (!info) {

@@ -6,6 +6,7 @@ import { migration as m0020 } from './0020-transactions.js';
 import { migration as m0030 } from './0030-spending.js';
 import { migration as m0040 } from './0040-vaults.js';
 import { migration as m0050 } from './0050-channels.js';
+import { migration as m0060 } from './0060-channel-closes.js';
 
 export interface Migration {
   version: number;
@@ -13,4 +14,4 @@ export interface Migration {
   up(db: Db): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0010, m0020, m0030, m0040, m0050];
+export const MIGRATIONS: readonly Migration[] = [m0010, m0020, m0030, m0040, m0050, m0060];
