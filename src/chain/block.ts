@@ -5,7 +5,7 @@ import { CofferError } from '../api/errors.js';
 import { ByteReader, DecodeError, equalBytes } from './bytes.js';
 import { merkleRootMutated } from './merkle.js';
 import { headerHash } from './sha256d.js';
-import { readTx, txid as txidOf, type Tx } from './tx.js';
+import { readTx, serializeTx, sha256d, txid as txidOf, type Tx } from './tx.js';
 
 export interface BlockTx {
   tx: Tx;
@@ -49,4 +49,28 @@ export function checkMerkleRoot(block: Block): void {
   const { root, mutated } = merkleRootMutated(block.txs.map((t) => t.txid));
   if (mutated) throw bad('duplicated transactions (CVE-2012-2459)');
   if (!equalBytes(root, block.header.subarray(36, 68))) throw bad('merkle root mismatch');
+}
+
+const WITNESS_COMMITMENT = Uint8Array.of(0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed);
+
+/**
+ * Throws unless the block's witnesses are the ones its coinbase commits to (BIP141): the Merkle
+ * root only covers transactions without their witnesses, so a peer could otherwise change them.
+ * A block without witnesses needs no commitment.
+ */
+export function checkWitnessCommitment(block: Block): void {
+  if (!block.txs.some((t) => t.tx.inputs.some((i) => i.witness.length > 0))) return;
+  const coinbase = block.txs[0]!.tx;
+  let commitment: Uint8Array | undefined;
+  for (const o of coinbase.outputs) {
+    if (o.script.length >= 38 && WITNESS_COMMITMENT.every((b, i) => o.script[i] === b)) commitment = o.script.subarray(6, 38);
+  }
+  const reserved = coinbase.inputs[0]?.witness;
+  if (!commitment || !reserved || reserved.length !== 1 || reserved[0]!.length !== 32) throw bad('witnesses without a commitment');
+  const wtxids = block.txs.map((t, i) => (i === 0 ? new Uint8Array(32) : sha256d(serializeTx(t.tx, true))));
+  const root = merkleRootMutated(wtxids).root;
+  const joined = new Uint8Array(64);
+  joined.set(root, 0);
+  joined.set(reserved[0]!, 32);
+  if (!equalBytes(sha256d(joined), commitment)) throw bad('witness commitment mismatch');
 }

@@ -3,7 +3,7 @@
 
 import { hex } from '@scure/base';
 import { parseTx, txid as txidOf, type Tx } from '../chain/tx.js';
-import { addWatch, chainTx, isHeldFunding, listWatch, putChainTx, unconfirmChainTxsAbove } from '../db/channel-store.js';
+import { addWatch, chainTx, isHeldFunding, listWatch, putChainTx, putWitnessRaw, unconfirmChainTxsAbove, unfedChainTxs } from '../db/channel-store.js';
 import { withDbErrors, type Db } from '../db/database.js';
 import { outpointBytes, scriptElement } from '../node/source.js';
 
@@ -30,6 +30,10 @@ export interface ChainWatcher {
   rawOf(txid: Uint8Array): Uint8Array | undefined;
   /** A reorg: blocks above `height` are gone. */
   unconfirmAbove(height: number): void;
+  /** Confirmed transactions kept without their witnesses, by block, before they are handed on. */
+  stripped?(): { blockHash: Uint8Array; txids: Uint8Array[] }[];
+  /** The witness-carrying bytes of a transaction kept earlier. */
+  putWitness?(raw: Uint8Array): void;
   /** False for a wallet transaction that must not be broadcast yet (a funding transaction LDK holds). */
   mayBroadcast?(txid: Uint8Array): boolean;
   /**
@@ -111,6 +115,43 @@ export class ChannelWatch implements ChainWatcher {
 
   mayBroadcast(txid: Uint8Array): boolean {
     return !withDbErrors(() => isHeldFunding(this.db, txid));
+  }
+
+  /**
+   * LDK reads witnesses: a peer's HTLC-success transaction carries the preimage we need to claim
+   * upstream, and tells a success from a timeout. A BIP37 scan stores them stripped; these are
+   * fetched again with the whole block before LDK sees them. Asked once per process each (a
+   * transaction with no segwit input has no witness to fetch).
+   */
+  private readonly asked = new Set<string>();
+  stripped(): { blockHash: Uint8Array; txids: Uint8Array[] }[] {
+    const byBlock = new Map<string, { blockHash: Uint8Array; txids: Uint8Array[] }>();
+    for (const t of withDbErrors(() => unfedChainTxs(this.db))) {
+      const key = hex.encode(t.txid);
+      if (this.asked.has(key)) continue;
+      let tx: Tx;
+      try {
+        tx = parseTx(t.raw);
+      } catch {
+        continue;
+      }
+      if (tx.inputs.some((i) => i.witness.length > 0)) continue;
+      this.asked.add(key);
+      const b = hex.encode(t.blockHash!);
+      if (!byBlock.has(b)) byBlock.set(b, { blockHash: t.blockHash!, txids: [] });
+      byBlock.get(b)!.txids.push(t.txid);
+    }
+    return [...byBlock.values()];
+  }
+
+  putWitness(raw: Uint8Array): void {
+    let tx: Tx;
+    try {
+      tx = parseTx(raw);
+    } catch {
+      return;
+    }
+    withDbErrors(() => putWitnessRaw(this.db, txidOf(tx), raw));
   }
 
   /**

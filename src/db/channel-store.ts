@@ -234,3 +234,8 @@ export function fundedByUs(db: Db, txid: Uint8Array): boolean {
 export function readMonitor(db: Db, fundingOutpoint: string): Uint8Array | undefined {
   return (db.prepare('SELECT data FROM chan_monitors WHERE funding_outpoint = ?').get(fundingOutpoint) as { data: Uint8Array } | undefined)?.data;
 }
+
+/** The same transaction with its witness (a scan may have stored it without). */
+export function putWitnessRaw(db: Db, txid: Uint8Array, raw: Uint8Array): void {
+  db.prepare('UPDATE chan_txs SET raw = ? WHERE txid = ?').run(raw, txid);
+}

@@ -37,6 +37,12 @@ export interface ProofSource {
    * them over in height order, batch by batch (`onBlocks` sees every block, matched or not).
    */
   scan(from: number, to: number, watch: () => WatchSet, onBlocks: (blocks: ProvenBlock[]) => ScanDecision): Promise<void>;
+  /**
+   * These transactions of a best-chain block with their witnesses, where the scan may have handed
+   * them over without (BIP37 peers send matched transactions stripped). Sources whose scans carry
+   * witnesses leave it out.
+   */
+  withWitness?(blockHash: Uint8Array, txids: Uint8Array[]): Promise<Uint8Array[]>;
 }
 
 /** Fee rates in sat/vB, and where they came from. */

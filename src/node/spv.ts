@@ -9,13 +9,14 @@ import { randomBytes } from 'node:crypto';
 import { hashToHex } from '../chain/bytes.js';
 import type { ChainChange } from '../chain/header-chain.js';
 import { HeaderError } from '../chain/header-rules.js';
+import { checkMerkleRoot, checkWitnessCommitment, parseBlock } from '../chain/block.js';
 import { verifyMerkleBlock } from '../chain/merkle.js';
 import { parseTx, txid as txidOf, type Tx } from '../chain/tx.js';
 import type { ChainParams } from '../chain/params.js';
 import { CofferError } from '../api/errors.js';
 import type { HeaderStore } from '../db/header-store.js';
 import { BloomFilter, BLOOM_UPDATE_ALL } from '../p2p/bloom.js';
-import { MAX_HEADERS, MSG_FILTERED_BLOCK, MSG_TX, type Message } from '../p2p/messages.js';
+import { MAX_HEADERS, MSG_FILTERED_BLOCK, MSG_TX, MSG_WITNESS_BLOCK, type Message } from '../p2p/messages.js';
 import type { Peer, PeerTimeouts } from '../p2p/peer.js';
 import { PeerError, PROTOCOL_VERSION } from '../p2p/peer.js';
 import { Pool } from '../p2p/pool.js';
@@ -200,6 +201,45 @@ export class SpvClient implements ChainSource {
         this.watchVersion++;
       } else height = end + 1;
     }
+  }
+
+  /**
+   * The whole block with witnesses, checked against its header (Merkle root, witness commitment):
+   * the way to a confirmed transaction's witness (an HTLC preimage a peer revealed on chain).
+   */
+  async withWitness(blockHash: Uint8Array, txids: Uint8Array[]): Promise<Uint8Array[]> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const peer = await this.peer(10_000);
+      let payload: Uint8Array | undefined;
+      const listen = (m: Message) => {
+        if (m.type === 'unknown' && m.command === 'block') payload = m.payload;
+      };
+      peer.on('message', listen);
+      try {
+        peer.send({ type: 'getdata', items: [{ type: MSG_WITNESS_BLOCK, hash: blockHash }] });
+        await peer.ping();
+      } catch (e) {
+        if (!(e instanceof PeerError)) throw e;
+        peer.close(e.message);
+        continue;
+      } finally {
+        peer.off('message', listen);
+      }
+      try {
+        if (!payload) throw new PeerError('the peer did not send the block', false);
+        const block = parseBlock(payload);
+        if (hashToHex(block.hash) !== hashToHex(blockHash)) throw new PeerError('a block we did not ask for', true);
+        checkMerkleRoot(block);
+        checkWitnessCommitment(block);
+        const want = new Set(txids.map((t) => hashToHex(t)));
+        return block.txs.filter((t) => want.has(hashToHex(t.txid))).map((t) => t.raw);
+      } catch (e) {
+        const err = e instanceof PeerError ? e : new PeerError(e instanceof CofferError ? e.message : 'a bad block', true);
+        if (err.misbehaving) this.pool.ban(peer, err.message);
+        else peer.close(err.message);
+      }
+    }
+    throw new CofferError('no-peers', 'No peer sent the block with its witnesses.');
   }
 
   /** getdata for filtered blocks, then a ping: everything before the pong belongs to the batch. */

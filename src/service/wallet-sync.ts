@@ -194,6 +194,7 @@ export class WalletSync {
     // A watcher that learnt what to watch from blocks it was just given has those blocks scanned
     // again (a few times at most: each pass can only add the next transaction of a chain of spends).
     for (let pass = 0; pass < RESCAN_PASSES; pass++) {
+      await this.fetchWitnesses(source);
       let again: number | undefined;
       for (const w of this.watchers) {
         const from = await w.afterRound(view);
@@ -208,6 +209,20 @@ export class WalletSync {
       this.wallet.setMeta('tip_hash', tip.hash);
     });
     return { tipHeight: tip.height, tipHash: tip.hash, balance: this.state.balance(tip.height) };
+  }
+
+  /** Witnesses a watcher needs that the scan did not carry (BIP37), from the whole blocks. */
+  private async fetchWitnesses(source: ChainSource): Promise<void> {
+    if (!source.withWitness) return;
+    for (const w of this.watchers) {
+      for (const { blockHash, txids } of w.stripped?.() ?? []) {
+        try {
+          for (const raw of await source.withWitness(blockHash, txids)) w.putWitness?.(raw);
+        } catch (e) {
+          this.opts.log.warn('sync.witness-unavailable', { code: e instanceof CofferError ? e.code : 'internal' });
+        }
+      }
+    }
   }
 
   /** Connect, sync, disconnect. */
