@@ -1040,7 +1040,7 @@ export class ChannelNode {
     const result = new Promise<{ paymentHash: string; preimage: string; feeMsat: number }>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.payments.delete(key);
-        reject(new CofferError('payment-pending', 'The payment has not completed yet; it may still succeed or fail (see the payments list).', { paymentHash: key }));
+        reject(new CofferError('payment-pending', 'The payment has not completed yet; it may still succeed or fail, and the channel balances will show which. Paying the invoice again is refused meanwhile.', { paymentHash: key }));
       }, PAYMENT_TIMEOUT_MS);
       this.payments.set(key, { resolve, reject, timer });
     });
