@@ -1,12 +1,14 @@
 // `coffer daemon`, `coffer ln info|invoice|pay` and `coffer channel open|list|close`.
 //
 // Lightning needs a process that stays connected, so these commands go to the running daemon of
-// the wallet (found by its cookie file); `ln info` alone also works without one.
+// the wallet (found by its cookie file). Without one they run standalone: the command starts the
+// wallet's Lightning node in its own process, waits a few seconds for the channels' peers to
+// reconnect, does its work and stops (`ln info` needs no node at all).
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { CofferError } from '../api/errors.js';
-import { restoreChannels } from '../channels/channel-node.js';
+import { restoreChannels, type ChannelNodeOptions } from '../channels/channel-node.js';
 import { acquireLock } from '../service/lock-file.js';
 import type { Results } from '../api/contract.js';
 import { hex, loadLdk } from '../channels/ldk.js';
@@ -21,10 +23,52 @@ import { stringOption, stringsOption, type Command, type Context } from './comma
 
 const BACKEND_FLAGS = Object.keys(BACKEND_OPTIONS);
 
-function daemonOf(ctx: Context): { port: number; cookie: string } {
+/** How long a standalone command waits for its channels' peers to come back before it acts. */
+const RECONNECT_WAIT_MS = 10_000;
+
+/** The wallet's core opened and unlocked in this process, with the backend flags applied. */
+async function openCore(ctx: Context, lightning: ChannelNodeOptions = {}): Promise<{ core: Core; call: <T>(method: string, params: unknown) => Promise<T> }> {
+  const password = await ctx.password();
+  const core = new Core(ctx.datadir);
+  // Unlocking starts Lightning by itself when the wallet has channels: with these options.
+  core.lightningOptions = lightning;
+  const call = async <T>(method: string, params: unknown): Promise<T> => {
+    const r = (await core.call(method, params)) as { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+    if (!r.ok) throw new CofferError(r.error.code as never, r.error.message);
+    return r.value;
+  };
+  if (BACKEND_FLAGS.some((f) => ctx.options[f] !== undefined)) core.overrideSource(sourceFor(ctx, fileLogger(networkPaths(ctx.datadir, ctx.network).logs)));
+  try {
+    await call('app.open', { network: ctx.network });
+    await call('wallet.unlock', { password });
+  } catch (e) {
+    await core.stop();
+    throw e;
+  }
+  return { core, call };
+}
+
+/** A Lightning call: to the daemon when one runs, else through a node started for this command. */
+async function lightningCall<T>(ctx: Context, method: string, params: unknown): Promise<T> {
   const d = findDaemon(ctx.datadir, ctx.network);
-  if (!d) throw new CofferError('daemon-unavailable', `No Coffer daemon is running for this ${ctx.network} wallet; start one with \`coffer daemon\`.`);
-  return d;
+  if (d) {
+    try {
+      return await callDaemon<T>(d, method, params);
+    } catch (e) {
+      // A daemon that died leaves its files behind: go on without it.
+      if (!(e instanceof CofferError && e.code === 'daemon-unavailable')) throw e;
+    }
+  }
+  const { core, call } = await openCore(ctx);
+  try {
+    core.keepUnlocked();
+    const node = await core.startLightning();
+    const deadline = Date.now() + RECONNECT_WAIT_MS;
+    while (Date.now() < deadline && node.list().some((c) => c.state === 'ready' && !c.usable)) await new Promise((r) => setTimeout(r, 100));
+    return await call<T>(method, params);
+  } finally {
+    await core.stop();
+  }
 }
 
 function wholeNumber(text: string | undefined, name: string): number | undefined {
@@ -69,19 +113,9 @@ export const daemonCommand: Command = {
         if (!(e instanceof CofferError && e.code === 'daemon-unavailable')) throw e;
       }
     }
-    const password = await ctx.password();
-    const core = new Core(ctx.datadir);
-    const call = async <T>(method: string, params: unknown): Promise<T> => {
-      const r = (await core.call(method, params)) as { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
-      if (!r.ok) throw new CofferError(r.error.code as never, r.error.message);
-      return r.value;
-    };
     let control;
-    if (listen) core.lightningOptions = { listen };
-    if (BACKEND_FLAGS.some((f) => ctx.options[f] !== undefined)) core.overrideSource(sourceFor(ctx, fileLogger(networkPaths(ctx.datadir, ctx.network).logs)));
+    const { core } = await openCore(ctx, listen ? { listen } : {});
     try {
-      await call('app.open', { network: ctx.network });
-      await call('wallet.unlock', { password });
       // The daemon has no screen to unlock from again: it keeps the wallet unlocked while it runs.
       core.keepUnlocked();
       const node = await core.startLightning(core.lightningOptions);
@@ -131,7 +165,7 @@ export const lightningCommands: Command[] = [
     async run(ctx) {
       const amountMsat = wholeNumber(stringOption(ctx, 'amount-msat'), 'amount-msat');
       const expirySecs = wholeNumber(stringOption(ctx, 'expiry'), 'expiry');
-      const r = await callDaemon<Results['ln.invoice']>(daemonOf(ctx), 'ln.invoice', {
+      const r = await lightningCall<Results['ln.invoice']>(ctx, 'ln.invoice', {
         ...(amountMsat !== undefined ? { amountMsat } : {}),
         description: stringOption(ctx, 'description') ?? '',
         ...(expirySecs !== undefined ? { expirySecs } : {}),
@@ -146,7 +180,7 @@ export const lightningCommands: Command[] = [
     options: { 'amount-msat': { type: 'string', value: 'N', help: 'amount in millisatoshis (omit for any amount)' } },
     async run(ctx) {
       const amountMsat = wholeNumber(stringOption(ctx, 'amount-msat'), 'amount-msat');
-      return callDaemon<Results['ln.pay']>(daemonOf(ctx), 'ln.pay', { bolt11: ctx.positionals[0], ...(amountMsat !== undefined ? { amountMsat } : {}) });
+      return lightningCall<Results['ln.pay']>(ctx, 'ln.pay', { bolt11: ctx.positionals[0], ...(amountMsat !== undefined ? { amountMsat } : {}) });
     },
   },
   {
@@ -164,14 +198,14 @@ export const lightningCommands: Command[] = [
       if (amounts.length !== 1) throw new CofferError('usage', 'channel open needs --amount SATS once');
       const amountSat = wholeNumber(amounts[0], 'amount')!;
       const pushSat = wholeNumber(stringOption(ctx, 'push'), 'push') ?? 0;
-      return callDaemon<Results['channel.open']>(daemonOf(ctx), 'channel.open', { peer, amountSat, pushSat });
+      return lightningCall<Results['channel.open']>(ctx, 'channel.open', { peer, amountSat, pushSat });
     },
   },
   {
     words: ['channel', 'backup'],
     summary: 'keep an encrypted channel backup at FILE, rewritten after every channel change (words + file recover channel funds)',
     args: { names: 'FILE', min: 1, max: 1 },
-    run: (ctx) => callDaemon<Results['channel.backup']>(daemonOf(ctx), 'channel.backup', { file: path.resolve(ctx.positionals[0]!) }),
+    run: (ctx) => lightningCall<Results['channel.backup']>(ctx, 'channel.backup', { file: path.resolve(ctx.positionals[0]!) }),
   },
   {
     words: ['channel', 'restore'],
@@ -198,13 +232,13 @@ export const lightningCommands: Command[] = [
   {
     words: ['channel', 'list'],
     summary: 'the wallet\'s channels: state, capacity, balances, confirmations, peer',
-    run: (ctx) => callDaemon<Results['channel.list']>(daemonOf(ctx), 'channel.list', {}),
+    run: (ctx) => lightningCall<Results['channel.list']>(ctx, 'channel.list', {}),
   },
   {
     words: ['channel', 'close'],
     summary: 'close a channel with the peer\'s agreement, or alone with --force (funds wait the channel\'s delay)',
     args: { names: 'CHANNEL_ID', min: 1, max: 1 },
     options: { force: { type: 'boolean', help: 'close without the peer: broadcast our latest commitment' } },
-    run: (ctx) => callDaemon<Results['channel.close']>(daemonOf(ctx), 'channel.close', { id: ctx.positionals[0], force: ctx.options['force'] === true }),
+    run: (ctx) => lightningCall<Results['channel.close']>(ctx, 'channel.close', { id: ctx.positionals[0], force: ctx.options['force'] === true }),
   },
 ];

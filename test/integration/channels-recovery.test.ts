@@ -2,7 +2,8 @@
 // broadcasts a revoked commitment loses the whole channel to a justice transaction; a wallet lost
 // with its computer gets its channel funds back from the words and the channel backup file; the
 // same open/pay/close run works with the embedded full node as the wallet's chain source; and a
-// payment crosses two channels with the route hint of the payee's invoice.
+// payment crosses two channels with the route hint of the payee's invoice, by the daemon and by a
+// command run with no daemon.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -222,5 +223,13 @@ describe('a payment over two channels', () => {
     await waitFor(async () => (await local(c, b)) === 52_000_000, 20_000, 'C paid again');
 
     await expect(c.call('ln.pay', { bolt11: 'lnbcrt1' + 'q'.repeat(40) })).rejects.toMatchObject({ code: 'invalid-invoice' });
+
+    // Without its daemon, A's commands start A's node themselves: the channel comes back and pays.
+    await stopDaemon(a);
+    const later = await c.call<{ bolt11: string }>('ln.invoice', { amountMsat: 3_000_000 });
+    expect(ok(await a.run(['ln', 'pay', later.bolt11])).feeMsat).toBeGreaterThan(0);
+    await waitFor(async () => (await local(c, b)) === 55_000_000, 20_000, 'C paid by the standalone command');
+    const [alone] = await channels(a);
+    expect(alone).toMatchObject({ counterparty: b.daemon!.nodeId, state: 'ready' });
   }, 300_000);
 });
