@@ -93,6 +93,12 @@ export interface WireError {
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: WireError };
 
+/** A result's value, or its error raised again on this side (an internal one as `onInternal`). */
+export function unwrap<T>(r: Result<T>, onInternal: ErrorCode): T {
+  if (r.ok) return r.value;
+  throw new CofferError(r.error.code === 'internal' ? onInternal : r.error.code, r.error.message, r.error.details ?? {});
+}
+
 export function toWireError(e: unknown): WireError {
   if (e instanceof CofferError) {
     return Object.keys(e.details).length > 0

@@ -120,15 +120,12 @@ export class ChannelWatch implements ChainWatcher {
   /**
    * LDK reads witnesses: a peer's HTLC-success transaction carries the preimage we need to claim
    * upstream, and tells a success from a timeout. A BIP37 scan stores them stripped; these are
-   * fetched again with the whole block before LDK sees them. Asked once per process each (a
-   * transaction with no segwit input has no witness to fetch).
+   * fetched again with the whole block before LDK sees them (once: LDK is fed them right after,
+   * with or without).
    */
-  private readonly asked = new Set<string>();
   stripped(): { blockHash: Uint8Array; txids: Uint8Array[] }[] {
     const byBlock = new Map<string, { blockHash: Uint8Array; txids: Uint8Array[] }>();
     for (const t of withDbErrors(() => unfedChainTxs(this.db))) {
-      const key = hex.encode(t.txid);
-      if (this.asked.has(key)) continue;
       let tx: Tx;
       try {
         tx = parseTx(t.raw);
@@ -136,7 +133,6 @@ export class ChannelWatch implements ChainWatcher {
         continue;
       }
       if (tx.inputs.some((i) => i.witness.length > 0)) continue;
-      this.asked.add(key);
       const b = hex.encode(t.blockHash!);
       if (!byBlock.has(b)) byBlock.set(b, { blockHash: t.blockHash!, txids: [] });
       byBlock.get(b)!.txids.push(t.txid);

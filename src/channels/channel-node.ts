@@ -13,6 +13,7 @@ import { parseTx, txid as txidOf } from '../chain/tx.js';
 import {
   confirmedChainTxs,
   forceCloses,
+  hasChannelState,
   fundedByUs,
   fundingByChannel,
   isHeldFunding,
@@ -250,11 +251,9 @@ export class ChannelNode {
     const stored = withDbErrors(() => ({ manager: readManager(this.db), monitors: readMonitors(this.db) }));
     const monitors: ldk.ChannelMonitor[] = [];
     for (const m of stored.monitors) {
-      const r = ldk.UtilMethods.constructor_C2Tuple_ThirtyTwoBytesChannelMonitorZ_read(m.data, keys.as_EntropySource(), this.signer);
-      if (!(r instanceof ldk.Result_C2Tuple_ThirtyTwoBytesChannelMonitorZDecodeErrorZ_OK)) {
-        throw new CofferError('database-corrupt', `The stored state of channel ${m.fundingOutpoint} cannot be read; restore from a channel backup.`);
-      }
-      monitors.push(r.res.get_b());
+      const monitor = this.decodeMonitor(m.data);
+      if (!monitor) throw new CofferError('database-corrupt', `The stored state of channel ${m.fundingOutpoint} cannot be read; restore from a channel backup.`);
+      monitors.push(monitor);
     }
     const tip = this.host.tip();
     const fresh = () =>
@@ -906,14 +905,20 @@ export class ChannelNode {
     return out;
   }
 
+  /** A stored channel monitor, or undefined when the bytes are not one. */
+  private decodeMonitor(data: Uint8Array): ldk.ChannelMonitor | undefined {
+    const r = ldk.UtilMethods.constructor_C2Tuple_ThirtyTwoBytesChannelMonitorZ_read(data, this.keys.as_EntropySource(), this.signer);
+    return r instanceof ldk.Result_C2Tuple_ThirtyTwoBytesChannelMonitorZDecodeErrorZ_OK ? r.res.get_b() : undefined;
+  }
+
   private closedInfo(c: ChannelClose): ChannelInfo | null {
     const data = withDbErrors(() => readMonitor(this.db, c.fundingOutpoint!));
     if (!data) return null;
-    const r = ldk.UtilMethods.constructor_C2Tuple_ThirtyTwoBytesChannelMonitorZ_read(data, this.keys.as_EntropySource(), this.signer);
-    if (!(r instanceof ldk.Result_C2Tuple_ThirtyTwoBytesChannelMonitorZDecodeErrorZ_OK)) return null;
+    const monitor = this.decodeMonitor(data);
+    if (!monitor) return null;
     let sat = 0n;
     let at: number | undefined;
-    for (const b of r.res.get_b().get_claimable_balances()) {
+    for (const b of monitor.get_claimable_balances()) {
       if (b instanceof ldk.Balance_ClaimableAwaitingConfirmations) {
         sat += b.amount_satoshis;
         at = Math.max(at ?? 0, b.confirmation_height);
@@ -1104,7 +1109,7 @@ export async function restoreChannels(wallet: WalletService, bytes: Uint8Array):
   if (!(id instanceof ldk.Result_PublicKeyNoneZ_OK) || hex(id.res) !== backup.nodeId) throw new CofferError('invalid-backup', 'This channel backup belongs to another wallet.');
   withDbErrors(() =>
     wallet.database.transaction(() => {
-      if (readManager(wallet.database) || readMonitors(wallet.database).length > 0) {
+      if (hasChannelState(wallet.database)) {
         throw new CofferError('invalid-backup', 'This wallet has channel state of its own; a backup is restored only into a wallet just restored from its words.');
       }
       for (const m of backup.monitors) writeMonitor(wallet.database, m.fundingOutpoint, m.data, 0n);

@@ -7,7 +7,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { CofferError } from '../api/errors.js';
+import { CofferError, unwrap, type Result } from '../api/errors.js';
 import { restoreChannels, type ChannelNodeOptions } from '../channels/channel-node.js';
 import { acquireLock } from '../service/lock-file.js';
 import type { Results } from '../api/contract.js';
@@ -32,11 +32,7 @@ async function openCore(ctx: Context, lightning: ChannelNodeOptions = {}): Promi
   const core = new Core(ctx.datadir);
   // Unlocking starts Lightning by itself when the wallet has channels: with these options.
   core.lightningOptions = lightning;
-  const call = async <T>(method: string, params: unknown): Promise<T> => {
-    const r = (await core.call(method, params)) as { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
-    if (!r.ok) throw new CofferError(r.error.code as never, r.error.message);
-    return r.value;
-  };
+  const call = async <T>(method: string, params: unknown): Promise<T> => unwrap((await core.call(method, params)) as Result<T>, 'lightning-unavailable');
   if (BACKEND_FLAGS.some((f) => ctx.options[f] !== undefined)) core.overrideSource(sourceFor(ctx, fileLogger(networkPaths(ctx.datadir, ctx.network).logs)));
   try {
     await call('app.open', { network: ctx.network });

@@ -239,3 +239,8 @@ export function readMonitor(db: Db, fundingOutpoint: string): Uint8Array | undef
 export function putWitnessRaw(db: Db, txid: Uint8Array, raw: Uint8Array): void {
   db.prepare('UPDATE chan_txs SET raw = ? WHERE txid = ?').run(raw, txid);
 }
+
+/** Has this wallet ever run Lightning (a channel manager or a monitor stored)? */
+export function hasChannelState(db: Db): boolean {
+  return db.prepare('SELECT 1 FROM chan_manager UNION ALL SELECT 1 FROM chan_monitors LIMIT 1').get() !== undefined;
+}

@@ -21,7 +21,7 @@ import { fileLogger, type Logger } from './log.js';
 import { send } from './spend-flows.js';
 import { parseOutpoint, SpendService } from './spend-service.js';
 import { putLabel } from '../db/spend-store.js';
-import { readManager } from '../db/channel-store.js';
+import { hasChannelState } from '../db/channel-store.js';
 import { withDbErrors } from '../db/database.js';
 import { history, summary, transaction } from './views.js';
 import { cancelVault, completeVault, createVault, listVaultEntries, previewVault, withdrawVault } from './vault-service.js';
@@ -314,7 +314,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       w.unlock(password);
       // A wallet with channels runs its Lightning node from unlock on: closes must be watched and
       // swept, and a revoked commitment answered, whether or not the channels screen is open.
-      if (!this.channels && withDbErrors(() => readManager(w.database)) !== undefined) {
+      if (!this.channels && withDbErrors(() => hasChannelState(w.database))) {
         this.startLightning(this.lightningOptions).catch((e: unknown) => this.log.warn('ln.autostart-failed', { code: e instanceof CofferError ? e.code : 'internal' }));
       }
       return { locked: false as const };

@@ -7,7 +7,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { CofferError, type WireError } from '../api/errors.js';
+import { CofferError, unwrap, type Result } from '../api/errors.js';
 import type { Network } from '../keys/networks.js';
 import { networkPaths } from './datadir.js';
 
@@ -107,9 +107,7 @@ export async function callDaemon<T>(d: { port: number; cookie: string }, method:
   } catch {
     throw new CofferError('daemon-unavailable', 'The Coffer daemon does not answer; start it with `coffer daemon`.');
   }
-  const body = (await res.json().catch(() => undefined)) as { ok: true; value: T } | { ok: false; error: WireError } | undefined;
+  const body = (await res.json().catch(() => undefined)) as Result<T> | undefined;
   if (!body) throw new CofferError('daemon-unavailable', 'The daemon sent an unreadable answer.');
-  if (body.ok) return body.value;
-  const code = body.error.code === 'internal' ? 'daemon-unavailable' : body.error.code;
-  throw new CofferError(code, body.error.message, body.error.details ?? {});
+  return unwrap(body, 'daemon-unavailable');
 }

@@ -8,22 +8,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, screenshot, type WatchedPage } from '../helpers/browser.js';
+import { launchBrowser, screenshot, type WatchedPage } from '../helpers/browser.js';
 import { party, startDaemon, stopDaemon, type Party } from '../helpers/daemon.js';
 import { startNode, type RegtestNode } from '../helpers/regtest.js';
-import { serve, type ServeProcess } from '../helpers/shell.js';
+import type { ServeProcess } from '../helpers/shell.js';
 import { tmpDir } from '../helpers/tmp.js';
 import {
   byId,
   channelCard,
   channelView,
   createInvoice,
-  createWallet,
+  fundedApp,
   eventually,
   fillChannelForm,
   openChannel,
   payInvoice,
-  shownAddress,
   textOf,
   waitForBalances,
   waitForChannel,
@@ -62,17 +61,7 @@ describe('Lightning channels in the desktop UI, against a real core, a second Co
       const d = await startDaemon(node, b, { listen: true });
       peerUri = `${d.nodeId}@127.0.0.1:${d.listen}`;
     })();
-    shell = await serve(datadir);
-    watched = await openPage(browser, shell.url);
-    page = watched.page;
-    await byId(page, 'onboarding/welcome').waitFor();
-    await createWallet(page, { peer: node.address, password: PASSWORD });
-    await byId(page, 'backup/later').click();
-    await byId(page, 'screen/dashboard').waitFor({ timeout: 30_000 });
-    await node.send(await shownAddress(page), FUNDS);
-    await bReady;
-    await node.mine(1);
-    await waitForBalances(page, (x) => x.confirmed === FUNDS, 'the funding payment');
+    ({ shell, watched, page } = await fundedApp(browser, node, datadir, PASSWORD, FUNDS, bReady));
   });
 
   afterAll(async () => {

@@ -2,7 +2,10 @@
 // story, and a changed screen is fixed in one place.
 
 import { expect } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { openPage, type WatchedPage } from '../helpers/browser.js';
+import type { RegtestNode } from '../helpers/regtest.js';
+import { serve, type ServeProcess } from '../helpers/shell.js';
 
 const BTC = 100_000_000;
 
@@ -243,4 +246,30 @@ export async function createInvoice(page: Page, sats: number | undefined, descri
   await byId(page, 'channels/invoice-description').fill(description);
   await byId(page, 'channels/invoice-submit').click();
   return (await textOf(page, 'channels/invoice-bolt11')).trim();
+}
+
+/**
+ * `coffer serve` on `datadir` in a new page of `browser`, a wallet created there (backup left for
+ * later) and paid `sats` in a mined block; `beforeMine` finishes first (other set-up alongside).
+ */
+export async function fundedApp(
+  browser: Browser,
+  node: RegtestNode,
+  datadir: string,
+  password: string,
+  sats: number,
+  beforeMine?: Promise<unknown>,
+): Promise<{ shell: ServeProcess; watched: WatchedPage; page: Page }> {
+  const shell = await serve(datadir);
+  const watched = await openPage(browser, shell.url);
+  const page = watched.page;
+  await byId(page, 'onboarding/welcome').waitFor();
+  await createWallet(page, { peer: node.address, password });
+  await byId(page, 'backup/later').click();
+  await byId(page, 'screen/dashboard').waitFor({ timeout: 30_000 });
+  await node.send(await shownAddress(page), sats);
+  await beforeMine;
+  await node.mine(1);
+  await waitForBalances(page, (b) => b.confirmed === sats, 'the funding payment');
+  return { shell, watched, page };
 }

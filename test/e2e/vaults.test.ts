@@ -16,9 +16,9 @@ import { addressToScript, scriptToAddress } from '../../src/keys/address.js';
 import { keyParams } from '../../src/keys/networks.js';
 import { launchBrowser, openPage, screenshot, type WatchedPage } from '../helpers/browser.js';
 import { startNode, type RegtestNode } from '../helpers/regtest.js';
-import { serve, type ServeProcess } from '../helpers/shell.js';
+import type { ServeProcess } from '../helpers/shell.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { byId, cancelVault, createVault, createWallet, eventually, fillVaultForm, shownAddress, textOf, vaultCard, vaultText, waitForBalances, waitForVault } from './pages.js';
+import { byId, cancelVault, createVault, eventually, fillVaultForm, fundedApp, textOf, vaultCard, vaultText, waitForVault } from './pages.js';
 
 const PASSWORD = 'correct horse battery';
 const FUNDS = 5_000_000;
@@ -65,16 +65,7 @@ describe('vaults in the desktop UI, against a real core and a regtest node', () 
     await node.fund();
     browser = await launchBrowser();
     datadir = tmpDir('coffer-e2e-vaults-');
-    shell = await serve(datadir);
-    watched = await openPage(browser, shell.url);
-    page = watched.page;
-    await byId(page, 'onboarding/welcome').waitFor();
-    await createWallet(page, { peer: node.address, password: PASSWORD });
-    await byId(page, 'backup/later').click();
-    await byId(page, 'screen/dashboard').waitFor({ timeout: 30_000 });
-    await node.send(await shownAddress(page), FUNDS);
-    await node.mine(1);
-    await waitForBalances(page, (b) => b.confirmed === FUNDS, 'the funding payment');
+    ({ shell, watched, page } = await fundedApp(browser, node, datadir, PASSWORD, FUNDS));
   });
 
   afterAll(async () => {

@@ -14,7 +14,7 @@ import { mnemonicToSeedSync } from '@scure/bip39';
 import { afterEach, describe, expect, it } from 'vitest';
 import { askedAmount, invoiceText } from '../../renderer/src/bolt11.js';
 import { CofferError } from '../../src/api/errors.js';
-import { serializeTx } from '../../src/chain/tx.js';
+import { parseTx, serializeTx } from '../../src/chain/tx.js';
 import { ChannelWatch, type ChainView } from '../../src/channels/chain-watch.js';
 import { openBackup, sealBackup, writeBackupFile, type ChannelBackup } from '../../src/channels/channel-backup.js';
 import { backupKey, ldkSeed } from '../../src/channels/channel-keys.js';
@@ -414,6 +414,28 @@ describe('ChannelWatch', () => {
     const newHash = new Uint8Array(32).fill(0xee);
     w.observe(raw101, { hash: newHash, height: 101, pos: 3 });
     expect(confirmation(db, at[1]!)).toEqual({ height: 101, pos: 3, hash: 'ee'.repeat(32), fed: false });
+  });
+
+  it('lists confirmed transactions kept without witnesses, by block, until their witnesses are put', () => {
+    const db = memDb();
+    const w = new ChannelWatch(db);
+    w.watchOutpoint(FUNDING_TXID, 1, FUNDING_SCRIPT);
+    w.watchScript(SWEEP_SCRIPT);
+    const close = rawTx([[FUNDING_TXID, 1]], [UNWATCHED_SCRIPT]);
+    const sweep = rawTx([[OTHER_TXID, 0]], [SWEEP_SCRIPT]);
+    const unconfirmed = rawTx([[OTHER_TXID, 1]], [SWEEP_SCRIPT]);
+    w.observe(close, block(100, 1));
+    w.observe(sweep, block(100, 2));
+    w.observe(unconfirmed);
+    const listed = w.stripped().map((b) => ({ block: hex.encode(b.blockHash), txids: b.txids.map((t) => hex.encode(t)).sort() }));
+    expect(listed).toEqual([{ block: hex.encode(block(100).hash), txids: [hex.encode(txidOf(close)), hex.encode(txidOf(sweep))].sort() }]);
+
+    // The same transaction with its witness replaces the stripped one; junk is ignored.
+    const witnessed = serializeTx({ ...parseTx(close), inputs: parseTx(close).inputs.map((i) => ({ ...i, witness: [Uint8Array.of(1), new Uint8Array(72)] })) });
+    w.putWitness(witnessed);
+    w.putWitness(Uint8Array.of(1, 2, 3));
+    expect(hex.encode(chainTx(db, txidOf(close))!.raw)).toBe(hex.encode(witnessed));
+    expect(w.stripped().flatMap((b) => b.txids.map((t) => hex.encode(t)))).toEqual([hex.encode(txidOf(sweep))]);
   });
 
   it('holds back a funding transaction until LDK releases it', () => {
