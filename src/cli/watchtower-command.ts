@@ -1,8 +1,9 @@
 // `coffer watchtower run --package FILE [--connect HOST:PORT ...] [--min-feerate N]`: the headless
 // tower. Holds no key; prints one JSON line per event on stdout; takes the wallet's withdrawal
 // announcements from the package file (re-read whenever the wallet rewrites it) and as JSON lines
-// on stdin; keeps its header chain and scan point under <datadir>/<network>/watchtower; runs until
-// interrupted (SIGINT, SIGTERM).
+// on stdin; keeps its header chain and scan point under <datadir>/<network>/watchtower. It runs
+// until a signal stops it (SIGINT, SIGTERM), whatever becomes of its stdin and its peers; an error
+// it cannot go on from ends it with one `error: <code>: <message>` line and status 1.
 
 import readline from 'node:readline';
 import { CofferError } from '../api/errors.js';
@@ -10,6 +11,7 @@ import { readPackageFile, WatchtowerRunner } from '../service/watchtower-runner.
 import { parsePackage } from '../vaults/watchtower.js';
 import { connectList } from './backend.js';
 import { stringOption, type Command } from './command.js';
+import { untilStopped } from './until-stopped.js';
 
 export const watchtowerRunCommand: Command = {
   words: ['watchtower', 'run'],
@@ -29,18 +31,26 @@ export const watchtowerRunCommand: Command = {
     const print = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), ...line })}\n`);
     const tower = new WatchtowerRunner({ datadir: ctx.datadir, pkg, file: { path: file, ...read }, connect: connectList(ctx), minFeerate, print });
     // Listening before start(): a SIGTERM during the first connection still stops the tower cleanly.
-    const interrupted = new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    await tower.start();
-    const lines = readline.createInterface({ input: process.stdin });
-    lines.on('line', (l) => {
-      if (l.trim()) tower.announce(l);
-    });
-    await interrupted;
-    lines.close();
-    tower.stop();
+    const { stopped, done } = untilStopped();
+    let lines: readline.Interface | undefined;
+    let failed = true;
+    try {
+      await Promise.race([tower.start(), stopped]);
+      lines = readline.createInterface({ input: process.stdin });
+      lines.on('line', (l) => {
+        if (l.trim()) tower.announce(l);
+      });
+      await stopped;
+      failed = false;
+    } finally {
+      done(failed);
+      lines?.close();
+      try {
+        tower.stop();
+      } catch {
+        // stopping after a failure: what matters now is the error line
+      }
+    }
     return undefined;
   },
 };

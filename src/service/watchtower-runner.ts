@@ -190,6 +190,7 @@ export class WatchtowerRunner {
     this.spv = new SpvClient({ params, store: this.store, ...(this.opts.connect.length > 0 ? { connect: this.opts.connect } : {}) });
     for (const a of this.pkg.announcements ?? []) this.accept(a.vault, a.unvaultTxid, a.signature, 'package');
     await this.spv.start();
+    if (this.stopped) return; // stopped while the seeds were asked
     this.startRelay();
     this.opts.print({ event: 'watching', network, vaults: this.pkg.vaults.length });
     for (const peer of this.spv.pool.peers) this.listenForBlocks(peer);

@@ -1,14 +1,29 @@
-// `coffer watchtower run` refuses what it cannot use, with a typed error and before touching the network.
+// `coffer watchtower run` refuses what it cannot use, with a typed error and before touching the
+// network; once running, an error nothing caught ends it with one `error:` line, never a stack trace.
 
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { coffer } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 
+const PRELOAD = path.resolve('test/helpers/fail-on-signal.mjs');
+
+/** A local port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
 describe('coffer watchtower run: bad input', () => {
   const dir = tmpDir();
-  const run = (args: string[]) => coffer(['--datadir', dir, 'watchtower', 'run', ...args]);
+  const run = (args: string[], global: string[] = ['--network', 'regtest']) => coffer(['--datadir', dir, ...global, 'watchtower', 'run', ...args]);
+  const good = path.join(dir, 'empty.json');
+  fs.writeFileSync(good, JSON.stringify({ format: 'coffer-watchtower', version: 1, network: 'regtest', announceKey: '11'.repeat(32), vaults: [] }));
 
   it('needs a package, readable, in its format, and a sane fee floor', async () => {
     const missing = await run([]);
@@ -29,10 +44,33 @@ describe('coffer watchtower run: bad input', () => {
     fs.writeFileSync(truncated, '{"format":"coffer-watch');
     expect((await run(['--package', truncated])).stderr).toMatch(/^error: invalid-watchtower-package: The watchtower package is not JSON\./);
 
-    const good = path.join(dir, 'empty.json');
-    fs.writeFileSync(good, JSON.stringify({ format: 'coffer-watchtower', version: 1, network: 'regtest', announceKey: '11'.repeat(32), vaults: [] }));
     const rate = await run(['--package', good, '--min-feerate', 'fast']);
     expect(rate.code).toBe(2);
     expect(rate.stderr).toContain('--min-feerate must be a number');
   });
+});
+
+describe('coffer watchtower run: an error nothing caught', () => {
+  for (const kind of ['exception', 'rejection']) {
+    it(`an uncaught ${kind} ends the tower with one error line and status 1`, async () => {
+      const dir = tmpDir();
+      const file = path.join(dir, 'package.json');
+      fs.writeFileSync(file, JSON.stringify({ format: 'coffer-watchtower', version: 1, network: 'regtest', announceKey: '11'.repeat(32), vaults: [] }));
+      const args = ['--datadir', dir, '--network', 'regtest', 'watchtower', 'run', '--package', file, '--connect', `127.0.0.1:${await closedPort()}`];
+      const r = await coffer(args, {
+        env: { NODE_OPTIONS: `--import ${PRELOAD}`, COFFER_TEST_FAIL: kind },
+        killAfterMs: 60_000,
+        onSpawn: (child) => {
+          let out = '';
+          child.stdout!.on('data', (d) => {
+            out += d;
+            if (out.includes('"event":"watching"')) child.kill('SIGUSR2');
+          });
+        },
+      });
+      expect(r.signal).toBeNull();
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe('error: internal: An unexpected internal error occurred.\n');
+    });
+  }
 });

@@ -110,6 +110,8 @@ export interface StartNodeOptions {
    * to `mempool` arrive promptly.
    */
   invIntervalMs?: number;
+  /** P2P port (default: a free one); a node started again on the port of one that stopped takes its place. */
+  port?: number;
 }
 
 export interface Payment {
@@ -316,7 +318,7 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RegtestNod
   const logLevel = opts.logLevel ?? envLogLevel();
   bcoin.net.Peer.INV_INTERVAL = opts.invIntervalMs ?? 200;
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = opts.port ?? (await freePort());
     const apiKey = randomBytes(24).toString('hex');
     const node: BFullNode = new bcoin.FullNode({
       network: 'regtest',
@@ -351,7 +353,7 @@ export async function startNode(opts: StartNodeOptions = {}): Promise<RegtestNod
       await node.pool.connect();
     } catch (err) {
       await node.close().catch(() => {});
-      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 5) continue;
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' && opts.port === undefined && attempt < 5) continue;
       throw err;
     }
     node.pool.startSync();

@@ -65,8 +65,20 @@ export function writeAtomically(file: string, text: string): void {
 
 export type Line = Record<string, unknown> & { event?: string; receivedAt: number };
 
+export interface TowerStartOptions {
+  /**
+   * 'pipe' (default): the test can write announcements; 'ignore': stdin is /dev/null from the start,
+   * as under systemd, nohup or docker.
+   */
+  stdin?: 'pipe' | 'ignore';
+}
+
 export class TowerProcess {
   readonly lines: Line[] = [];
+  /** Everything the tower wrote on stderr. */
+  stderr = '';
+  /** Set once the process is gone. */
+  exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private readonly exited: Promise<void>;
 
   private constructor(private readonly child: ChildProcess) {
@@ -77,12 +89,18 @@ export class TowerProcess {
       out = parts.pop()!;
       for (const p of parts) this.lines.push({ ...(JSON.parse(p) as Record<string, unknown>), receivedAt: Date.now() });
     });
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    child.stderr!.on('data', (d) => (this.stderr += d));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve();
+      }),
+    );
   }
 
-  static start(datadir: string, packageFile: string, node: RegtestNode): TowerProcess {
+  static start(datadir: string, packageFile: string, node: RegtestNode, opts: TowerStartOptions = {}): TowerProcess {
     const args = [BIN, '--datadir', datadir, 'watchtower', 'run', '--package', packageFile, '--connect', node.address];
-    return new TowerProcess(spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] }));
+    return new TowerProcess(spawn(process.execPath, args, { stdio: [opts.stdin ?? 'pipe', 'pipe', 'pipe'] }));
   }
 
   /** The number of lines so far: `find` and `waitFor` can look only at what comes after. */
@@ -98,8 +116,17 @@ export class TowerProcess {
     return this.lines.slice(after).filter(pred);
   }
 
+  /** Waits for a line; a tower that exits meanwhile fails the wait at once, with its status and stderr. */
   async waitFor(pred: (l: Line) => boolean, timeoutMs: number, what: string, after = 0): Promise<Line> {
-    await waitFor(() => this.find(pred, after) !== undefined, timeoutMs, what);
+    await waitFor(
+      () => {
+        if (this.find(pred, after) !== undefined) return true;
+        if (this.exit) throw new Error(`the tower exited (status ${this.exit.code ?? this.exit.signal}) while waiting for ${what}; stderr: ${this.stderr.trim() || '(nothing)'}`);
+        return false;
+      },
+      timeoutMs,
+      what,
+    );
     return this.find(pred, after)!;
   }
 

@@ -1,12 +1,12 @@
 // One peer connection against a scripted fake node (unit level): handshake rules, stalls,
-// misbehaviour, and the pool's bans.
+// misbehaviour, and the pool's bans and reconnections.
 
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chainParams } from '../../src/chain/params.js';
 import { decodeMessage, encodeMessage, NODE_BLOOM, NODE_NETWORK, type Message } from '../../src/p2p/messages.js';
 import { Peer, PeerError } from '../../src/p2p/peer.js';
-import { parseHostPort, Pool } from '../../src/p2p/pool.js';
+import { parseHostPort, Pool, routable } from '../../src/p2p/pool.js';
 import { encodeFrame, FrameDecoder } from '../../src/p2p/wire.js';
 
 const params = chainParams('regtest');
@@ -37,6 +37,14 @@ async function fakeNode(services: bigint, after: (m: Message, send: (m: Message)
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return (server.address() as net.AddressInfo).port;
+}
+
+async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 const connect = (port: number, timeouts = {}) => Peer.connect({ params, host: '127.0.0.1', port, ourHeight: 0, timeouts });
@@ -99,6 +107,51 @@ describe('Pool', () => {
     now += 24 * 3600 + 1;
     expect(pool.isBanned(peer!.address)).toBe(false);
     pool.stop();
+  });
+
+  it('connects again to a pinned peer that dropped the connection', async () => {
+    let connections = 0;
+    const port = await fakeNode(NODE_NETWORK | NODE_BLOOM, (m, _send, socket) => {
+      // The first connection is cut as soon as it is up.
+      if (m.type === 'sendheaders' && ++connections === 1) socket.destroy();
+    });
+    const pool = new Pool({ params, connect: [`127.0.0.1:${port}`], ourHeight: () => 0 });
+    const seen: Peer[] = [];
+    pool.on('peer', (p) => seen.push(p));
+    await pool.start();
+    await waitFor(() => seen.length === 2 && pool.peers.length === 1, 10_000, 'a second connection');
+    expect(seen[0]!.closed).toBeDefined();
+    expect(pool.peers).toEqual([seen[1]]);
+    pool.stop();
+  });
+
+  it('without pinned peers, falls back on an address a peer sent when that peer goes away', async () => {
+    const other = await fakeNode(NODE_NETWORK | NODE_BLOOM, () => undefined);
+    const first = await fakeNode(NODE_NETWORK | NODE_BLOOM, (m, send, socket) => {
+      if (m.type !== 'getaddr') return;
+      send({
+        type: 'addr',
+        addrs: [
+          { time: 1, services: NODE_NETWORK, host: '127.0.0.1', port: 9 }, // no bloom filters: not kept
+          { time: 1, services: NODE_NETWORK | NODE_BLOOM, host: '127.0.0.1', port: other },
+        ],
+      });
+      setTimeout(() => socket.destroy(), 100);
+    });
+    const pool = new Pool({ params, maxPeers: 1, ourHeight: () => 0, discover: async () => [{ host: '127.0.0.1', port: first }] });
+    const seen: string[] = [];
+    pool.on('peer', (p) => seen.push(p.address));
+    await pool.start();
+    await waitFor(() => pool.peers.some((p) => p.address === `127.0.0.1:${other}`), 10_000, 'a connection to the address the first peer sent');
+    expect(seen).toEqual([`127.0.0.1:${first}`, `127.0.0.1:${other}`]);
+    pool.stop();
+  });
+
+  it('dials only public addresses a peer sends (but on regtest): never this machine or the LAN', () => {
+    for (const host of ['1.2.3.4', '8.8.8.8', '2001:4860:4860::8888']) expect(routable(host), host).toBe(true);
+    for (const host of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.1.1', '100.64.0.1', '0.0.0.0', '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fd00::1', '2001:db8::1', 'example.com']) {
+      expect(routable(host), host).toBe(false);
+    }
   });
 
   it('parses host:port forms', () => {
