@@ -25,6 +25,13 @@ export const watchtowerRunCommand: Command = {
     if (!file) throw new CofferError('usage', 'watchtower run needs --package FILE');
     const read = readPackageFile(file);
     const pkg = parsePackage(read.text);
+    // As with every other command, --network (default main) says which chain this is for.
+    if (pkg.network !== ctx.network) {
+      throw new CofferError('wrong-network', `The package is for ${pkg.network}, the tower was started for ${ctx.network}; pass --network ${pkg.network}.`, {
+        packageNetwork: pkg.network,
+        network: ctx.network,
+      });
+    }
     const raw = stringOption(ctx, 'min-feerate') ?? '2';
     const minFeerate = Number(raw);
     if (!/^\d+(\.\d+)?$/.test(raw) || minFeerate < 1 || minFeerate > 10_000) throw new CofferError('usage', '--min-feerate must be a number from 1 to 10000');

@@ -48,6 +48,18 @@ describe('coffer watchtower run: bad input', () => {
     expect(rate.code).toBe(2);
     expect(rate.stderr).toContain('--min-feerate must be a number');
   });
+
+  it("refuses a package for another network than the command's (main unless --network says otherwise)", async () => {
+    const byDefault = await run(['--package', good], []);
+    expect(byDefault.code).toBe(1);
+    expect(byDefault.stderr).toBe('error: wrong-network: The package is for regtest, the tower was started for main; pass --network regtest.\n');
+    const signet = await run(['--package', good], ['--network', 'signet']);
+    expect(signet.code).toBe(1);
+    expect(signet.stderr).toMatch(/^error: wrong-network: The package is for regtest, the tower was started for signet/);
+    // Nothing was set up for the wrong network.
+    expect(fs.existsSync(path.join(dir, 'main', 'watchtower'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'signet', 'watchtower'))).toBe(false);
+  });
 });
 
 describe('coffer watchtower run: an error nothing caught', () => {

@@ -161,7 +161,7 @@ describe('vaults', () => {
     await a.mine(1);
 
     const lines: Record<string, unknown>[] = [];
-    const tower = spawn(process.execPath, [BIN, '--datadir', tmpDir('coffer-tower-'), 'watchtower', 'run', '--package', pkgFile, '--connect', a.address], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const tower = spawn(process.execPath, [BIN, '--datadir', tmpDir('coffer-tower-'), '--network', 'regtest', 'watchtower', 'run', '--package', pkgFile, '--connect', a.address], { stdio: ['pipe', 'pipe', 'pipe'] });
     towers.push(tower);
     let buf = '';
     tower.stdout!.on('data', (d) => {

@@ -99,7 +99,7 @@ export class TowerProcess {
   }
 
   static start(datadir: string, packageFile: string, node: RegtestNode, opts: TowerStartOptions = {}): TowerProcess {
-    const args = [BIN, '--datadir', datadir, 'watchtower', 'run', '--package', packageFile, '--connect', node.address];
+    const args = [BIN, '--datadir', datadir, '--network', 'regtest', 'watchtower', 'run', '--package', packageFile, '--connect', node.address];
     return new TowerProcess(spawn(process.execPath, args, { stdio: [opts.stdin ?? 'pipe', 'pipe', 'pipe'] }));
   }
 
