@@ -14,12 +14,13 @@ import type { Results } from '../api/contract.js';
 import { hex, loadLdk } from '../channels/ldk.js';
 import { ldkSeed } from '../channels/channel-keys.js';
 import { Core } from '../service/core.js';
-import { callDaemon, findDaemon, startControl } from '../service/daemon.js';
+import { callDaemon, findDaemon, startControl, type ControlServer } from '../service/daemon.js';
 import * as ldk from 'lightningdevkit';
 import { networkPaths } from '../service/datadir.js';
 import { fileLogger } from '../service/log.js';
 import { BACKEND_OPTIONS, sourceFor } from './backend.js';
 import { stringOption, stringsOption, type Command, type Context } from './command.js';
+import { untilStopped } from './until-stopped.js';
 
 const BACKEND_FLAGS = Object.keys(BACKEND_OPTIONS);
 
@@ -109,25 +110,33 @@ export const daemonCommand: Command = {
         if (!(e instanceof CofferError && e.code === 'daemon-unavailable')) throw e;
       }
     }
-    let control;
-    const { core } = await openCore(ctx, listen ? { listen } : {});
-    try {
+    // From here on the daemon ends only on SIGINT or SIGTERM, or on an error nothing caught; every
+    // way out removes the cookie and daemon.json and stops the core (which releases the lock).
+    const { stopped, done } = untilStopped();
+    let started: { core: Core; control?: ControlServer } | undefined;
+    const startup = (async () => {
+      const { core } = await openCore(ctx, listen ? { listen } : {});
+      started = { core };
       // The daemon has no screen to unlock from again: it keeps the wallet unlocked while it runs.
       core.keepUnlocked();
       const node = await core.startLightning(core.lightningOptions);
-      control = await startControl(core, ctx.datadir, ctx.network);
+      const control = await startControl(core, ctx.datadir, ctx.network);
+      started.control = control;
       const info = node.info();
       process.stdout.write(`${JSON.stringify({ nodeId: info.nodeId, ...(info.listen !== undefined ? { listen: info.listen } : {}), control: control.port })}\n`);
-    } catch (e) {
-      await core.stop();
-      throw e;
+    })();
+    let failed = true;
+    try {
+      await Promise.race([startup, stopped]);
+      await stopped;
+      failed = false;
+    } finally {
+      done(failed);
+      // A signal during startup: let it finish, then undo it all.
+      await startup.catch(() => undefined);
+      await started?.control?.close().catch(() => undefined);
+      await started?.core.stop().catch(() => undefined);
     }
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    await control.close();
-    await core.stop();
     return undefined;
   },
 };

@@ -56,13 +56,21 @@ export async function startControl(core: ControlCore, datadir: string, network: 
       else chunks.push(c);
     });
     req.on('end', () => {
-      let call: { method?: unknown; params?: unknown };
+      let call: unknown;
       try {
-        call = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof call;
+        call = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       } catch {
         return reply(400, { ok: false, error: { code: 'usage', message: 'The request is not JSON.' } });
       }
-      void core.call(call.method, call.params).then((r) => reply(200, r));
+      // null, an array, a number or a string is not a call (reading `.method` of null crashed the daemon).
+      if (typeof call !== 'object' || call === null || Array.isArray(call)) {
+        return reply(400, { ok: false, error: { code: 'usage', message: 'The request must be a JSON object {"method", "params"}.' } });
+      }
+      const { method, params } = call as { method?: unknown; params?: unknown };
+      core.call(method, params).then(
+        (r) => reply(200, r),
+        () => reply(500, { ok: false, error: { code: 'internal', message: 'An unexpected internal error occurred.' } }),
+      );
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -42,10 +42,10 @@ export async function party(node: RegtestNode, dir: string, fundSats: number[], 
 }
 
 /** Start `coffer daemon`; resolves with what it prints once Lightning runs. */
-export function startDaemon(node: RegtestNode, p: Party, opts: { listen?: boolean; args?: string[] } = {}): Promise<NonNullable<Party['daemon']>> {
+export function startDaemon(node: RegtestNode, p: Party, opts: { listen?: boolean; args?: string[]; env?: Record<string, string> } = {}): Promise<NonNullable<Party['daemon']>> {
   return new Promise((resolve, reject) => {
     const args = [BIN, '--datadir', p.dir, '--network', 'regtest', '--connect', node.address, ...(opts.args ?? []), 'daemon', ...(opts.listen ? ['--ln-listen', '127.0.0.1:0'] : [])];
-    const child = spawn(process.execPath, args, { env: { ...process.env, ...PASSWORD_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...PASSWORD_ENV, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const debug = process.env['COFFER_TEST_DEBUG'] ? (s: string) => process.stderr.write(`[${p.dir.slice(-6)}] ${s}`) : () => {};
