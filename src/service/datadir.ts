@@ -36,3 +36,59 @@ export function ensureDir(dir: string): void {
     });
   }
 }
+
+/** Files beside the database that only a wallet that was here leaves (see earlierWalletTraces). */
+const WALLET_FILES = ['headers.bin', 'headers.idx', 'headers.json', 'lightning.lock', 'daemon.cookie', 'daemon.json', 'node', 'watchtower'];
+/** Log events written only once a wallet existed (the CLI logs `cli.command` before any database is opened). */
+const WALLET_EVENT = /"event":"(?:wallet|vault|ln|sync|chan)\./;
+const MAX_LOG_READ = 6 * 1024 * 1024;
+
+/** The first `max` bytes of a regular file (never through a link), or undefined. */
+function readHead(file: string, max: number): string | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return undefined;
+    const buf = Buffer.alloc(Math.min(st.size, max));
+    const n = fs.readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n).toString('utf8');
+  } catch {
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * What in a network folder shows that a wallet lived here: the header files, Lightning, daemon,
+ * embedded node and tower files, other `wallet.sqlite*` files (its -wal, -shm, journal, copies),
+ * log lines of a wallet, and `app.json` naming this network. An empty wallet.sqlite beside any of
+ * them is a wallet that was lost, not a folder to start afresh in. Empty when none is there.
+ */
+export function earlierWalletTraces(datadir: string, network: Network): string[] {
+  const { dir, database, logs } = networkPaths(datadir, network);
+  const found: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return found;
+  }
+  const db = path.basename(database);
+  for (const name of names.sort()) {
+    if (WALLET_FILES.includes(name) || (name.startsWith(db) && name !== db)) found.push(name);
+  }
+  if (['coffer.log', 'coffer.log.1'].some((f) => WALLET_EVENT.test(readHead(path.join(logs, f), MAX_LOG_READ) ?? ''))) found.push('logs');
+  try {
+    const app = JSON.parse(readHead(path.join(path.resolve(datadir), 'app.json'), 4096) ?? 'null') as { network?: unknown } | null;
+    if (app?.network === network) found.push('app.json');
+  } catch {
+    // not JSON: not ours to judge
+  }
+  return found;
+}

@@ -1,6 +1,7 @@
 // The wallet as the CLI and the UI use it: create, restore, lock and unlock, reveal, change the
 // password, descriptors and receive addresses. Owns the database handle and the key session.
 
+import fs from 'node:fs';
 import { CofferError } from '../api/errors.js';
 import {
   accountDescriptorText,
@@ -41,7 +42,7 @@ import {
   type AccountRow,
   type AddressRow,
 } from '../db/wallet-store.js';
-import { ensureDir, networkPaths } from './datadir.js';
+import { earlierWalletTraces, ensureDir, networkPaths } from './datadir.js';
 import { faultPoint } from './fault.js';
 import { fileLogger, type Logger } from './log.js';
 import { KeySession, type Timers } from './session.js';
@@ -99,6 +100,24 @@ export interface WalletServiceOptions {
   onLock?: () => void;
 }
 
+/**
+ * SQLite takes an empty file for an empty database, so a wallet.sqlite emptied by a damaged disk
+ * or a bad copy read as "no wallet here" and a new one was created over it. Beside traces of the
+ * wallet that was here it is `database-corrupt`, and the file is not opened (so not touched); in a
+ * folder with no such trace (a first start cut short) it is still a fresh start.
+ */
+function refuseLostWallet(datadir: string, network: Network, database: string): void {
+  const st = fs.statSync(database, { throwIfNoEntry: false });
+  if (!st?.isFile() || st.size !== 0) return;
+  const traces = earlierWalletTraces(datadir, network);
+  if (traces.length === 0) return;
+  throw new CofferError(
+    'database-corrupt',
+    `The wallet database ${database} is empty, but this folder held a wallet (${traces.join(', ')}); nothing was changed. Restore from your recovery phrase or a backup.`,
+    { file: database, traces: traces.join(',') },
+  );
+}
+
 export class WalletService {
   readonly network: Network;
   private readonly db: Db;
@@ -126,6 +145,7 @@ export class WalletService {
     const paths = networkPaths(opts.datadir, opts.network);
     ensureDir(paths.dir);
     const log = opts.logger ?? fileLogger(paths.logs);
+    refuseLostWallet(opts.datadir, opts.network, paths.database);
     const db = openDatabase(paths.database);
     const stored = withDbErrors(() => getMeta(db, 'network'));
     if (stored !== undefined && stored !== opts.network) {

@@ -172,6 +172,22 @@ describe('damaged data', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: database-corrupt: /);
   });
+
+  it('an emptied wallet.sqlite is database-corrupt, never a new wallet over the lost one; it stays as it is', async () => {
+    const dir = await restored();
+    const file = path.join(dir, 'regtest', 'wallet.sqlite');
+    fs.truncateSync(file, 0);
+    for (const f of ['wallet.sqlite-wal', 'wallet.sqlite-shm']) fs.rmSync(path.join(dir, 'regtest', f), { force: true });
+    for (const args of [['wallet', 'address'], ['wallet', 'create']]) {
+      const r = await coffer(['--datadir', dir, '--network', 'regtest', ...args], { env: PW });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(/^error: database-corrupt: The wallet database .*wallet\.sqlite is empty, but this folder held a wallet \(logs\); nothing was changed\. Restore from your recovery phrase or a backup\.\n$/);
+    }
+    expect(fs.statSync(file).size).toBe(0);
+    // A first run still starts from nothing.
+    const fresh = await coffer(['--datadir', tmpDir(), '--network', 'regtest', 'wallet', 'create'], { env: PW });
+    expect(fresh.code, fresh.stderr).toBe(0);
+  });
 });
 
 describe('config', () => {

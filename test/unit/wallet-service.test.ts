@@ -93,6 +93,49 @@ describe('create', () => {
   });
 });
 
+describe('an empty wallet.sqlite', () => {
+  /** A network folder holding an empty wallet.sqlite and whatever `traces` makes. */
+  function emptyDb(traces: (dir: string) => void = () => {}): { datadir: string; file: string } {
+    const datadir = tmpDir();
+    const dir = path.join(datadir, 'main');
+    fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
+    // What the CLI logs before it opens any database: no trace of a wallet.
+    fs.writeFileSync(path.join(dir, 'logs', 'coffer.log'), '{"t":"2026-01-01T00:00:00.000Z","level":"info","event":"cli.command","command":"wallet create"}\n');
+    const file = path.join(dir, 'wallet.sqlite');
+    fs.writeFileSync(file, '');
+    traces(dir);
+    return { datadir, file };
+  }
+
+  it('in a folder with no trace of a wallet is a fresh start, as is a folder with none at all', () => {
+    // app.json naming another network is no trace of a main wallet.
+    const { datadir } = emptyDb((dir) => fs.writeFileSync(path.join(dir, '..', 'app.json'), '{"network":"regtest"}'));
+    expect(service(datadir).create({ words: 12, passphrase: '', script: 'wpkh', password: PW }).mnemonic.split(' ')).toHaveLength(12);
+    expect(service(tmpDir()).hasWallet()).toBe(false);
+  });
+
+  const traces: Record<string, (dir: string) => void> = {
+    'header files': (dir) => fs.writeFileSync(path.join(dir, 'headers.bin'), Buffer.alloc(80)),
+    'the lightning lock': (dir) => fs.writeFileSync(path.join(dir, 'lightning.lock'), ''),
+    "a daemon's files": (dir) => fs.writeFileSync(path.join(dir, 'daemon.json'), '{}'),
+    'the embedded node': (dir) => fs.mkdirSync(path.join(dir, 'node')),
+    'a tower folder': (dir) => fs.mkdirSync(path.join(dir, 'watchtower')),
+    'a -wal file': (dir) => fs.writeFileSync(path.join(dir, 'wallet.sqlite-wal'), Buffer.alloc(4096, 1)),
+    'a copy of the database': (dir) => fs.writeFileSync(path.join(dir, 'wallet.sqlite.bak'), 'x'),
+    "a wallet's log lines": (dir) => fs.appendFileSync(path.join(dir, 'logs', 'coffer.log'), '{"t":"2026-01-01T00:00:01.000Z","level":"info","event":"wallet.created"}\n'),
+    'app.json naming this network': (dir) => fs.writeFileSync(path.join(dir, '..', 'app.json'), '{"network":"main"}'),
+  };
+  for (const [what, make] of Object.entries(traces)) {
+    it(`beside ${what} is database-corrupt, and the file is left as it was`, () => {
+      const { datadir, file } = emptyDb(make);
+      const e = expectCode(() => service(datadir), 'database-corrupt');
+      expect(e.message).toMatch(/^The wallet database .*wallet\.sqlite is empty, but this folder held a wallet \(.+\); nothing was changed\./);
+      expect(fs.statSync(file).size).toBe(0);
+      expect(fs.readdirSync(path.dirname(file)).filter((f) => f.startsWith('wallet.sqlite-') && f !== 'wallet.sqlite-wal')).toEqual([]);
+    });
+  }
+});
+
 describe('password and locking', () => {
   it('change-password: the new one works, the old one no longer does', () => {
     const w = service();
