@@ -44,7 +44,10 @@ export const verifyCommands: Command[] = [
         });
       }
       try {
-        const size = fs.fstatSync(fd).size;
+        const st = fs.fstatSync(fd);
+        // A folder opens for reading on Linux and fails only at the first read.
+        if (!st.isFile()) throw new CofferError('file-unreadable', `The headers file ${file} is not a regular file.`, { file, reason: 'not-a-file' });
+        const size = st.size;
         const count = Math.floor(size / 80);
         if (count === 0) throw new HeaderError(startHeight, 'the file holds no headers');
         if (startHeight > 0 && startHeight % params.interval !== 0) {
