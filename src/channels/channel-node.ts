@@ -90,6 +90,14 @@ export function parsePeerUri(uri: string): { nodeId: Uint8Array; host: string; p
   return { nodeId, host: m[2]!.replace(/^\[|\]$/g, ''), port };
 }
 
+/** A channel opening's peer and amounts, checked before anything starts (the CLI checks them up front too). */
+export function checkOpen(peerUri: string, amountSat: number, pushSat: number): { nodeId: Uint8Array; host: string; port: number } {
+  const peer = parsePeerUri(peerUri);
+  if (!Number.isSafeInteger(amountSat) || amountSat <= 0) throw new CofferError('invalid-amount', 'The channel amount is a positive whole number of satoshis.');
+  if (!Number.isSafeInteger(pushSat) || pushSat < 0 || pushSat >= amountSat) throw new CofferError('invalid-amount', 'The push amount must be below the channel amount.');
+  return peer;
+}
+
 function feerateToKw(satPerVb: number): number {
   return Math.max(MIN_FEERATE_PER_KW, Math.ceil(satPerVb * 250));
 }
@@ -849,9 +857,7 @@ export class ChannelNode {
   }
 
   async open(peerUri: string, amountSat: number, pushSat = 0): Promise<{ channelId: string; fundingTxid: string }> {
-    const peer = parsePeerUri(peerUri);
-    if (!Number.isSafeInteger(amountSat) || amountSat <= 0) throw new CofferError('invalid-amount', 'The channel amount is a positive whole number of satoshis.');
-    if (!Number.isSafeInteger(pushSat) || pushSat < 0 || pushSat >= amountSat) throw new CofferError('invalid-amount', 'The push amount must be below the channel amount.');
+    const peer = checkOpen(peerUri, amountSat, pushSat);
     if (hex(peer.nodeId) === this.nodeId) throw new CofferError('invalid-peer', 'That is this node.');
     await this.connect(peer.nodeId, peer.host, peer.port);
     const r = this.manager.create_channel(peer.nodeId, BigInt(amountSat), BigInt(pushSat) * 1000n, 0n, null, null);

@@ -8,9 +8,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CofferError, unwrap, type Result } from '../api/errors.js';
-import { restoreChannels, type ChannelNodeOptions } from '../channels/channel-node.js';
+import { checkOpen, restoreChannels, type ChannelNodeOptions } from '../channels/channel-node.js';
 import { acquireLock } from '../service/lock-file.js';
-import type { Results } from '../api/contract.js';
+import { METHODS, parseCall, type Results } from '../api/contract.js';
 import { hex, loadLdk } from '../channels/ldk.js';
 import { ldkSeed } from '../channels/channel-keys.js';
 import { Core } from '../service/core.js';
@@ -45,8 +45,12 @@ async function openCore(ctx: Context, lightning: ChannelNodeOptions = {}): Promi
   return { core, call };
 }
 
-/** A Lightning call: to the daemon when one runs, else through a node started for this command. */
+/**
+ * A Lightning call: to the daemon when one runs, else through a node started for this command.
+ * The parameters are checked first: a typo must not cost the 15 s of starting LDK to be told.
+ */
 async function lightningCall<T>(ctx: Context, method: string, params: unknown): Promise<T> {
+  if (!parseCall(method, params)) throw new CofferError('usage', `Malformed parameters for ${method}; see coffer help.`);
   const d = findDaemon(ctx.datadir, ctx.network);
   if (d) {
     try {
@@ -203,6 +207,7 @@ export const lightningCommands: Command[] = [
       if (amounts.length !== 1) throw new CofferError('usage', 'channel open needs --amount SATS once');
       const amountSat = wholeNumber(amounts[0], 'amount')!;
       const pushSat = wholeNumber(stringOption(ctx, 'push'), 'push') ?? 0;
+      checkOpen(peer, amountSat, pushSat);
       return lightningCall<Results['channel.open']>(ctx, 'channel.open', { peer, amountSat, pushSat });
     },
   },
@@ -244,6 +249,10 @@ export const lightningCommands: Command[] = [
     summary: 'close a channel with the peer\'s agreement, or alone with --force (funds wait the channel\'s delay)',
     args: { names: 'CHANNEL_ID', min: 1, max: 1 },
     options: { force: { type: 'boolean', help: 'close without the peer: broadcast our latest commitment' } },
-    run: (ctx) => lightningCall<Results['channel.close']>(ctx, 'channel.close', { id: ctx.positionals[0], force: ctx.options['force'] === true }),
+    run(ctx) {
+      const id = ctx.positionals[0]!;
+      if (!METHODS['channel.close'].shape.id.safeParse(id).success) throw new CofferError('usage', "CHANNEL_ID is the channel's id, 64 hex digits (see coffer channel list)");
+      return lightningCall<Results['channel.close']>(ctx, 'channel.close', { id, force: ctx.options['force'] === true });
+    },
   },
 ];
