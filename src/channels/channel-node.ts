@@ -78,6 +78,15 @@ export interface ChannelNodeOptions {
   listen?: { host: string; port: number };
 }
 
+/**
+ * A channel monitor from its bytes, or undefined when they are not one. The one decoder: start-up
+ * and a channel restore both read monitors through it.
+ */
+export function decodeMonitor(data: Uint8Array, keys: ldk.KeysManager, signer: ldk.SignerProvider): ldk.ChannelMonitor | undefined {
+  const r = ldk.UtilMethods.constructor_C2Tuple_ThirtyTwoBytesChannelMonitorZ_read(data, keys.as_EntropySource(), signer);
+  return r instanceof ldk.Result_C2Tuple_ThirtyTwoBytesChannelMonitorZDecodeErrorZ_OK ? r.res.get_b() : undefined;
+}
+
 type Waiter<T> = { resolve: (v: T) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 
 /** A peer address `pubkey@host:port`, checked. */
@@ -251,7 +260,7 @@ export class ChannelNode {
     const stored = withDbErrors(() => ({ manager: readManager(this.db), monitors: readMonitors(this.db) }));
     const monitors: ldk.ChannelMonitor[] = [];
     for (const m of stored.monitors) {
-      const monitor = this.decodeMonitor(m.data);
+      const monitor = decodeMonitor(m.data, this.keys, this.signer);
       if (!monitor) throw new CofferError('database-corrupt', `The stored state of channel ${m.fundingOutpoint} cannot be read; restore from a channel backup.`);
       monitors.push(monitor);
     }
@@ -905,16 +914,10 @@ export class ChannelNode {
     return out;
   }
 
-  /** A stored channel monitor, or undefined when the bytes are not one. */
-  private decodeMonitor(data: Uint8Array): ldk.ChannelMonitor | undefined {
-    const r = ldk.UtilMethods.constructor_C2Tuple_ThirtyTwoBytesChannelMonitorZ_read(data, this.keys.as_EntropySource(), this.signer);
-    return r instanceof ldk.Result_C2Tuple_ThirtyTwoBytesChannelMonitorZDecodeErrorZ_OK ? r.res.get_b() : undefined;
-  }
-
   private closedInfo(c: ChannelClose): ChannelInfo | null {
     const data = withDbErrors(() => readMonitor(this.db, c.fundingOutpoint!));
     if (!data) return null;
-    const monitor = this.decodeMonitor(data);
+    const monitor = decodeMonitor(data, this.keys, this.signer);
     if (!monitor) return null;
     let sat = 0n;
     let at: number | undefined;
@@ -1107,6 +1110,15 @@ export async function restoreChannels(wallet: WalletService, bytes: Uint8Array):
   seed.fill(0);
   const id = keys.as_NodeSigner().get_node_id(ldk.Recipient.LDKRecipient_Node);
   if (!(id instanceof ldk.Result_PublicKeyNoneZ_OK) || hex(id.res) !== backup.nodeId) throw new CofferError('invalid-backup', 'This channel backup belongs to another wallet.');
+  // Every monitor must read back as LDK reads it at start-up, for the channel it is filed under:
+  // one that does not would be stored and then stop Lightning from ever starting.
+  const signer = keys.as_SignerProvider();
+  for (const m of backup.monitors) {
+    const monitor = decodeMonitor(m.data, keys, signer);
+    if (!monitor || outpointText(monitor.get_funding_txo().get_a()) !== m.fundingOutpoint) {
+      throw new CofferError('invalid-backup', `The channel backup's state of channel ${m.fundingOutpoint.slice(0, 80)} cannot be read; nothing was restored.`);
+    }
+  }
   withDbErrors(() =>
     wallet.database.transaction(() => {
       if (hasChannelState(wallet.database)) {

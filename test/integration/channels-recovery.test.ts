@@ -1,14 +1,18 @@
 // Lightning beyond the happy path, through real daemons and one bcoin regtest node: a peer that
 // broadcasts a revoked commitment loses the whole channel to a justice transaction; a wallet lost
-// with its computer gets its channel funds back from the words and the channel backup file; the
-// same open/pay/close run works with the embedded full node as the wallet's chain source; and a
+// with its computer gets its channel funds back from the words and the channel backup file (a
+// backup whose monitor LDK cannot read is refused and stores nothing); the same open/pay/close
+// run works with the embedded full node as the wallet's chain source; and a
 // payment crosses two channels with the route hint of the payee's invoice, by the daemon and by a
 // command run with no daemon.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { mnemonicToSeedSync } from '@scure/bip39';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBackup, sealBackup } from '../../src/channels/channel-backup.js';
+import { backupKey } from '../../src/channels/channel-keys.js';
 import { coffer, type RunResult } from '../helpers/cli.js';
 import { party, PASSWORD_ENV, startDaemon, stopDaemon, type Party } from '../helpers/daemon.js';
 import { startNode, waitFor, type RegtestNode } from '../helpers/regtest.js';
@@ -136,6 +140,25 @@ describe('a channel backup', () => {
     bytes[bytes.length - 1]! ^= 1;
     fs.writeFileSync(damaged, bytes);
     expect((await run(['channel', 'restore', damaged])).stderr).toMatch(/^error: invalid-backup: /);
+    // Sealed with the right key, for the right node, but its monitor is not one LDK can read:
+    // refused, and the wallet's channel tables stay empty (Lightning would otherwise never start).
+    const key = backupKey(mnemonicToSeedSync(a.mnemonic), 'regtest');
+    const real = openBackup(fs.readFileSync(file), key);
+    expect(real.monitors).toHaveLength(1);
+    const bogus = path.join(dir, 'bogus.backup');
+    const cut = { ...real.monitors[0]!, data: real.monitors[0]!.data.subarray(0, 200) };
+    fs.writeFileSync(bogus, sealBackup({ ...real, monitors: [cut] }, key));
+    expect((await run(['channel', 'restore', bogus])).stderr).toMatch(/^error: invalid-backup: /);
+    const renamed = path.join(dir, 'renamed.backup');
+    fs.writeFileSync(renamed, sealBackup({ ...real, monitors: [{ ...real.monitors[0]!, fundingOutpoint: `${'00'.repeat(32)}:0` }] }, key));
+    expect((await run(['channel', 'restore', renamed])).stderr).toMatch(/^error: invalid-backup: /);
+    const db = new Database(path.join(dir, 'regtest', 'wallet.sqlite'), { readonly: true });
+    try {
+      for (const table of ['chan_manager', 'chan_monitors', 'chan_peers']) expect((db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n, table).toBe(0);
+      expect(db.prepare("SELECT value FROM wallet_meta WHERE key = 'channel_restore'").get()).toBeUndefined();
+    } finally {
+      db.close();
+    }
     expect(ok(await run(['channel', 'restore', file]))).toMatchObject({ channels: 1, nodeId: a.daemon!.nodeId });
     expect((await run(['channel', 'restore', file])).stderr).toMatch(/^error: invalid-backup: .*channel state of its own/);
 
