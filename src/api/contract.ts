@@ -202,7 +202,18 @@ export interface Results {
   'vault.withdraw': { unvaultTxid: string; withdrawableAtHeight: number };
   'vault.complete': { txid: string };
   'vault.cancel': { cancelTxid: string };
-  'ln.info': { nodeId: string; listen?: number; peers: number; channels: number };
+  'ln.info': {
+    nodeId: string;
+    /** The Lightning port and the address it is bound to, when peers may connect. */
+    listen?: number;
+    listenHost?: string;
+    peers: number;
+    channels: number;
+    /** Other nodes' payments are forwarded (`coffer daemon --ln-forward`). */
+    forwards: boolean;
+    /** Channels peers may open to this node (`coffer daemon --ln-accept-inbound`). */
+    acceptsChannels?: { minSat: number; maxSat: number; maxPendingPerPeer: number };
+  };
   'ln.invoice': { bolt11: string; paymentHash: string; expiresAt: number };
   'ln.pay': { paymentHash: string; preimage: string; feeMsat: number };
   'channel.open': { channelId: string; fundingTxid: string };

@@ -6,7 +6,7 @@
 
 import net from 'node:net';
 import * as ldk from 'lightningdevkit';
-import type { ChannelInfo } from '../api/contract.js';
+import type { ChannelInfo, Results } from '../api/contract.js';
 import { CofferError } from '../api/errors.js';
 import { hashToHex, hexToHash } from '../chain/bytes.js';
 import { parseTx, txid as txidOf } from '../chain/tx.js';
@@ -59,6 +59,8 @@ const TIMER_TICK_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 const PAYMENT_TIMEOUT_MS = 60_000;
 const OPEN_TIMEOUT_MS = 30_000;
+/** Channels peers have opened to us that are not ready yet, all peers together. */
+const MAX_PENDING_INBOUND = 10;
 
 export interface ChannelHost {
   wallet: WalletService;
@@ -73,9 +75,22 @@ export interface ChannelHost {
   watch: ChannelWatch;
 }
 
+/** Which channels peers may open to this node (none unless the user allows). */
+export interface InboundPolicy {
+  /** Smallest and largest channel accepted, sats. */
+  minSat: number;
+  maxSat: number;
+  /** Channels one peer may have opened to us that are not ready yet. */
+  maxPendingPerPeer: number;
+}
+
 export interface ChannelNodeOptions {
-  /** Accept peers on this port (host optional, default all interfaces). */
+  /** Accept peers on this port and host (the CLI's default host is 127.0.0.1). */
   listen?: { host: string; port: number };
+  /** Forward other nodes' payments through this node's channels; off unless asked. */
+  forward?: boolean;
+  /** Accept channels that peers open to this node, within these limits; refused unless asked. */
+  inbound?: InboundPolicy;
 }
 
 /**
@@ -129,6 +144,8 @@ export class ChannelNode {
   private readonly opens = new Map<string, Waiter<{ channelId: string; fundingTxid: string }>>();
   private readonly payments = new Map<string, Waiter<{ paymentHash: string; preimage: string; feeMsat: number }>>();
   private listenPort: number | undefined;
+  /** The address the port is bound to (127.0.0.1 unless the user named a host). */
+  private listenHost: string | undefined;
   private backupKey: Uint8Array | undefined;
   readonly nodeId: string;
 
@@ -136,6 +153,7 @@ export class ChannelNode {
     private readonly host: ChannelHost,
     private readonly network: Network,
     nodeId: string,
+    private readonly opts: ChannelNodeOptions,
   ) {
     this.nodeId = nodeId;
   }
@@ -157,7 +175,7 @@ export class ChannelNode {
     const id = keys.as_NodeSigner().get_node_id(ldk.Recipient.LDKRecipient_Node);
     if (!(id instanceof ldk.Result_PublicKeyNoneZ_OK)) throw new CofferError('lightning-unavailable', 'LDK could not derive the node key.');
     const nodeId = hex(id.res);
-    const node = new ChannelNode(host, wallet.network, nodeId);
+    const node = new ChannelNode(host, wallet.network, nodeId, opts);
     node.keys = keys;
     node.backupKey = backup;
     node.build();
@@ -251,11 +269,27 @@ export class ChannelNode {
     // channels pay and receive up to their whole balance, as other implementations allow.
     const handshake = config.get_channel_handshake_config();
     handshake.set_max_inbound_htlc_value_in_flight_percent_of_channel(100);
+    // Never announced: the only channels forwarding could use are unannounced ones...
+    handshake.set_announce_for_forwarding(false);
     config.set_channel_handshake_config(handshake);
-    // Coffer's channels are all unannounced; a payment reaches one through its peer only when the
-    // peer forwards into unannounced channels (the route hint of the payee's invoice).
-    config.set_accept_forwards_to_priv_channels(true);
-    this.keep.push(this.signer, graph, scorer, score, router, messageRouter, config, handshake);
+    // ...and LDK refuses to forward into those unless told to: others' payments cross this node
+    // only when the user opts in (the middle node of a route hint, `coffer daemon --ln-forward`).
+    // Forwarding is the path of several LDK fixes newer than these bindings (docs/ldk-advisories.md).
+    config.set_accept_forwards_to_priv_channels(this.opts.forward === true);
+    config.set_accept_intercept_htlcs(false);
+    // Channels opened to us: refused by LDK unless the user allows them, and then each one is
+    // checked against the user's limits (OpenChannelRequest) before LDK accepts it.
+    config.set_accept_inbound_channels(this.opts.inbound !== undefined);
+    config.set_manually_accept_inbound_channels(true);
+    const limits = config.get_channel_handshake_limits();
+    // A peer that wants its channel announced is refused (ours are not).
+    limits.set_force_announced_channel_preference(true);
+    if (this.opts.inbound) {
+      limits.set_min_funding_satoshis(BigInt(this.opts.inbound.minSat));
+      limits.set_max_funding_satoshis(BigInt(this.opts.inbound.maxSat));
+    }
+    config.set_channel_handshake_limits(limits);
+    this.keep.push(this.signer, graph, scorer, score, router, messageRouter, config, handshake, limits);
 
     const stored = withDbErrors(() => ({ manager: readManager(this.db), monitors: readMonitors(this.db) }));
     const monitors: ldk.ChannelMonitor[] = [];
@@ -569,7 +603,45 @@ export class ChannelNode {
       void this.sweep();
     } else if (e instanceof ldk.Event_ConnectionNeeded) {
       void this.reconnect();
+    } else if (e instanceof ldk.Event_OpenChannelRequest) {
+      this.answerOpen(e);
+    } else if (e instanceof ldk.Event_HTLCHandlingFailed) {
+      log.info('ln.htlc-failed', { channelId: hex(e.prev_channel_id.get_a()), destination: e.failed_next_destination.constructor.name.replace(/^HTLCDestination_/, '') });
     }
+  }
+
+  /** Why a peer's request to open a channel to us is refused, or undefined to accept it. */
+  private refusal(e: ldk.Event_OpenChannelRequest): string | undefined {
+    const policy = this.opts.inbound;
+    if (!policy) return 'This node does not accept channels opened to it.';
+    const sats = Number(e.funding_satoshis);
+    if (sats < policy.minSat || sats > policy.maxSat) return `This node accepts channels of ${policy.minSat} to ${policy.maxSat} sats.`;
+    if (e.is_announced) return 'This node accepts only unannounced channels.';
+    if (e.channel_type.requires_zero_conf() || e.channel_type.requires_anchors_zero_fee_htlc_tx()) return 'This node accepts only channels without zero-conf or anchors.';
+    const pending = this.manager.list_channels().filter((c) => !c.get_is_outbound() && !c.get_is_channel_ready());
+    const peer = hex(e.counterparty_node_id);
+    if (pending.filter((c) => hex(c.get_counterparty().get_node_id()) === peer).length >= policy.maxPendingPerPeer) return 'Too many of your channels to this node are not ready yet.';
+    if (pending.length >= MAX_PENDING_INBOUND) return 'This node has too many channels opened to it that are not ready yet.';
+    return undefined;
+  }
+
+  /** A peer asks to open a channel to us: accepted only as the user allowed (ChannelNodeOptions.inbound). */
+  private answerOpen(e: ldk.Event_OpenChannelRequest): void {
+    const peer = hex(e.counterparty_node_id);
+    const sats = Number(e.funding_satoshis);
+    const why = this.refusal(e);
+    if (why === undefined) {
+      const r = this.manager.accept_inbound_channel(e.temporary_channel_id, e.counterparty_node_id, 0n);
+      if (r instanceof ldk.Result_NoneAPIErrorZ_OK) {
+        this.host.log.info('ln.inbound-accepted', { peer, sats });
+        return;
+      }
+      this.host.log.warn('ln.inbound-refused', { peer, sats, why: apiErrorText((r as ldk.Result_NoneAPIErrorZ_Err).err).slice(0, 200) });
+    } else {
+      this.host.log.info('ln.inbound-refused', { peer, sats, why });
+    }
+    // Refusing is closing the request: the peer gets our reason as an error message.
+    this.manager.force_close_without_broadcasting_txn(e.temporary_channel_id, e.counterparty_node_id, why ?? 'refused');
   }
 
   /** Build and sign the funding transaction from the wallet's coins; it stays held until LDK releases it. */
@@ -780,7 +852,9 @@ export class ChannelNode {
       server.listen(at.port, at.host, () => resolve());
     });
     this.server = server;
-    this.listenPort = (server.address() as net.AddressInfo).port;
+    const bound = server.address() as net.AddressInfo;
+    this.listenPort = bound.port;
+    this.listenHost = bound.address;
   }
 
   get listening(): number | undefined {
@@ -853,8 +927,16 @@ export class ChannelNode {
 
   // ---- the API -----------------------------------------------------------------------------
 
-  info(): { nodeId: string; listen?: number; peers: number; channels: number } {
-    return { nodeId: this.nodeId, ...(this.listenPort !== undefined ? { listen: this.listenPort } : {}), peers: this.peers.list_peers().length, channels: this.manager.list_channels().length };
+  info(): Results['ln.info'] {
+    const inbound = this.opts.inbound;
+    return {
+      nodeId: this.nodeId,
+      ...(this.listenPort !== undefined ? { listen: this.listenPort, listenHost: this.listenHost! } : {}),
+      peers: this.peers.list_peers().length,
+      channels: this.manager.list_channels().length,
+      forwards: this.opts.forward === true,
+      ...(inbound ? { acceptsChannels: { minSat: inbound.minSat, maxSat: inbound.maxSat, maxPendingPerPeer: inbound.maxPendingPerPeer } } : {}),
+    };
   }
 
   async open(peerUri: string, amountSat: number, pushSat = 0): Promise<{ channelId: string; fundingTxid: string }> {
@@ -1026,7 +1108,14 @@ export class ChannelNode {
     const inv = parsed.res;
     if (inv.currency() !== ldkCurrency(this.network)) throw new CofferError('invalid-invoice', `This invoice is for another network than ${this.network}.`);
     if (inv.would_expire(BigInt(Math.floor(Date.now() / 1000)))) throw new CofferError('invoice-expired', 'This invoice has expired; ask the payee for a new one.');
-    if (hex(inv.recover_payee_pub_key()) === this.nodeId) throw new CofferError('invalid-invoice', 'This invoice is this node\'s own.');
+    // The payee's key as LDK 0.1 pays to (recovered from the signature); an invoice that names
+    // another key explicitly would send the payment to a node that cannot take it.
+    const recovered = inv.clone().into_signed_raw().recover_payee_pub_key();
+    if (!(recovered instanceof ldk.Result_PayeePubKeySecp256k1ErrorZ_OK)) throw new CofferError('invalid-invoice', 'The payee of this invoice cannot be read from its signature.');
+    const payee = hex(recovered.res.get_a());
+    const named = inv.payee_pub_key();
+    if (named && named.length === 33 && named.some((b) => b !== 0) && hex(named) !== payee) throw new CofferError('invalid-invoice', 'This invoice names a payee that did not sign it.');
+    if (payee === this.nodeId) throw new CofferError('invalid-invoice', 'This invoice is this node\'s own.');
     const fixed = optionU64(inv.amount_milli_satoshis());
     const params =
       fixed !== undefined

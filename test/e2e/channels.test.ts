@@ -58,7 +58,7 @@ describe('Lightning channels in the desktop UI, against a real core, a second Co
     // B (a CLI wallet and its daemon) gets ready while A is created in the browser.
     const bReady = (async () => {
       b = await party(node, tmpDir(), []);
-      const d = await startDaemon(node, b, { listen: true });
+      const d = await startDaemon(node, b, { listen: true, inbound: true });
       peerUri = `${d.nodeId}@127.0.0.1:${d.listen}`;
     })();
     ({ shell, watched, page } = await fundedApp(browser, node, datadir, PASSWORD, FUNDS, bReady));

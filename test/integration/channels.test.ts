@@ -23,7 +23,7 @@ beforeAll(async () => {
   a = await party(node, tmpDir(), [2_000_000, 2_000_000]);
   b = await party(node, tmpDir(), []);
   await startDaemon(node, a);
-  await startDaemon(node, b, { listen: true });
+  await startDaemon(node, b, { listen: true, inbound: true });
   stale = await b.call('ln.invoice', { amountMsat: 1_000_000, expirySecs: 60 });
 });
 afterAll(async () => {
@@ -80,7 +80,9 @@ describe('Lightning between two Coffer daemons', () => {
   let channelId: string;
 
   it('A opens a channel to B; after six confirmations it is ready on both sides', async () => {
-    expect(ok(await b.run(['ln', 'info']))).toMatchObject({ nodeId: b.daemon!.nodeId, listen: b.daemon!.listen });
+    // `--ln-listen PORT` with no host binds the loopback address only.
+    expect(b.daemon!.listenHost).toBe('127.0.0.1');
+    expect(ok(await b.run(['ln', 'info']))).toMatchObject({ nodeId: b.daemon!.nodeId, listen: b.daemon!.listen, listenHost: '127.0.0.1', forwards: false, acceptsChannels: { minSat: 20_000 } });
     const opened = await openChannel(500_000);
     channelId = opened.channelId;
     const [ca] = await channels(a);

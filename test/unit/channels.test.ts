@@ -19,6 +19,7 @@ import { ChannelWatch, type ChainView } from '../../src/channels/chain-watch.js'
 import { openBackup, sealBackup, writeBackupFile, type ChannelBackup } from '../../src/channels/channel-backup.js';
 import { backupKey, ldkSeed } from '../../src/channels/channel-keys.js';
 import { parsePeerUri } from '../../src/channels/channel-node.js';
+import { inboundOption, listenOption } from '../../src/cli/lightning-commands.js';
 import { chainTx, markFed, putFunding, setFundingStatus } from '../../src/db/channel-store.js';
 import { openDatabase, type Db } from '../../src/db/database.js';
 import { expectCode } from '../helpers/errors.js';
@@ -250,6 +251,31 @@ describe('channel keys', () => {
 });
 
 // ---- peer addresses ------------------------------------------------------------------------
+
+describe('daemon options', () => {
+  it('--ln-listen binds 127.0.0.1 unless a host is named', () => {
+    expect(listenOption('9735')).toEqual({ host: '127.0.0.1', port: 9735 });
+    expect(listenOption('0')).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(listenOption('0.0.0.0:9735')).toEqual({ host: '0.0.0.0', port: 9735 });
+    expect(listenOption('192.168.1.20:9735')).toEqual({ host: '192.168.1.20', port: 9735 });
+    expect(listenOption('node.example:9735')).toEqual({ host: 'node.example', port: 9735 });
+    expect(listenOption('[::1]:9735')).toEqual({ host: '::1', port: 9735 });
+    expect(listenOption(undefined)).toBeUndefined();
+    for (const bad of ['', 'x', ':9735', '9735:', '70000', '1.2.3.4:70000', 'a b:1', '[::1:9735', 'host:port']) expectCode(() => listenOption(bad), 'usage');
+  });
+
+  it('--ln-accept-inbound: off unless given; its limits need it, have defaults and are checked', () => {
+    expect(inboundOption({ accept: false })).toBeUndefined();
+    expect(inboundOption({ accept: true })).toEqual({ minSat: 20_000, maxSat: 16_777_215, maxPendingPerPeer: 1 });
+    expect(inboundOption({ accept: true, min: '100000', max: '350000', pending: '2' })).toEqual({ minSat: 100_000, maxSat: 350_000, maxPendingPerPeer: 2 });
+    expectCode(() => inboundOption({ accept: false, min: '100000' }), 'usage');
+    expectCode(() => inboundOption({ accept: false, max: '100000' }), 'usage');
+    expectCode(() => inboundOption({ accept: false, pending: '1' }), 'usage');
+    for (const bad of [{ min: '500' }, { min: '300000', max: '200000' }, { pending: '0' }, { pending: '11' }, { min: '-1' }, { max: '1e6' }, { max: '2100000000000001' }]) {
+      expectCode(() => inboundOption({ accept: true, ...bad }), 'usage');
+    }
+  });
+});
 
 describe('parsePeerUri', () => {
   const K02 = `02${'5a'.repeat(32)}`;
