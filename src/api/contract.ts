@@ -85,7 +85,8 @@ export const METHODS = {
   'ln.pay': z.object({ bolt11: z.string().min(1).max(8000), amountMsat: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() }).strict(),
   'channel.open': z.object({ peer: z.string().min(1).max(300), amountSat: sats, pushSat: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0) }).strict(),
   'channel.list': z.object({}).strict(),
-  'channel.backup': z.object({ file: z.string().min(1).max(4096) }).strict(),
+  // The desktop app leaves out `file`: Electron main asks for it in a save dialog (main/ipc-router.ts).
+  'channel.backup': z.object({ file: z.string().min(1).max(4096).optional() }).strict(),
   'channel.close': z.object({ id: z.string().regex(/^[0-9a-fA-F]{64}$/), force: z.boolean().default(false) }).strict(),
 } as const;
 
@@ -218,7 +219,8 @@ export interface Results {
   'ln.pay': { paymentHash: string; preimage: string; feeMsat: number };
   'channel.open': { channelId: string; fundingTxid: string };
   'channel.list': ChannelInfo[];
-  'channel.backup': { file: string; channels: number };
+  /** `cancelled` when the desktop app's save dialog was closed without a file. */
+  'channel.backup': { file: string; channels: number } | { cancelled: true };
   'channel.close': { channelId: string; force: boolean; delay?: number };
 }
 

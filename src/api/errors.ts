@@ -62,6 +62,7 @@ export const ERROR_CODES = [
   'lightning-unavailable',
   'daemon-unavailable',
   'invalid-backup',
+  'file-exists',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

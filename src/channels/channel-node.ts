@@ -47,7 +47,7 @@ import type { Logger } from '../service/log.js';
 import { loadWalletState } from '../service/wallet-sync.js';
 import type { WalletService } from '../service/wallet-service.js';
 import { backupKey, ldkSeed } from './channel-keys.js';
-import { openBackup, sealBackup, writeBackupFile } from './channel-backup.js';
+import { backupTarget, openBackup, readBackupFile, sealBackup, writeBackupFile } from './channel-backup.js';
 import path from 'node:path';
 import fs from 'node:fs';
 import type { ChainView, ChannelWatch } from './chain-watch.js';
@@ -419,12 +419,14 @@ export class ChannelNode {
   /**
    * Rewrite the channel backup file, when one is set, before LDK hears a monitor update is done:
    * the file is never older than what the peer has seen from us. A failure is logged loudly
-   * (the wallet database still has everything) and retried at the next write.
+   * (the wallet database still has everything) and retried at the next write. A path that has
+   * become anything but a Coffer backup (another program's file, a folder) is not written over.
    */
   private writeBackup(): void {
     const file = this.host.wallet.meta('channel_backup_file');
     if (!file || !this.backupKey) return;
     try {
+      if (backupTarget(file) === 'other') throw new CofferError('file-exists', `${file} is no longer a Coffer channel backup; Coffer does not write over it.`);
       const { monitors, peers } = withDbErrors(() => ({ monitors: readMonitors(this.db), peers: listPeers(this.db) }));
       writeBackupFile(file, sealBackup({ network: this.network, nodeId: this.nodeId, writtenAt: Date.now(), monitors, peers }, this.backupKey));
     } catch (e) {
@@ -432,10 +434,29 @@ export class ChannelNode {
     }
   }
 
-  /** Keep an encrypted channel backup at `file` from now on (rewritten after every channel change). */
+  /**
+   * Keep an encrypted channel backup at `file` from now on (rewritten after every channel change).
+   * The name ends in .backup; the folder exists; an existing file is written over only when it is
+   * this wallet's own channel backup.
+   */
   setBackup(file: string): { file: string; channels: number } {
     const abs = path.resolve(file);
-    if (!fs.existsSync(path.dirname(abs))) throw new CofferError('file-unreadable', `The folder ${path.dirname(abs)} does not exist.`);
+    if (!abs.endsWith('.backup') || path.basename(abs) === '.backup') throw new CofferError('usage', 'A channel backup file\'s name ends in .backup (for example coffer-channels.backup).');
+    const dir = path.dirname(abs);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new CofferError('file-unreadable', `The folder ${dir} does not exist.`);
+    const kind = backupTarget(abs);
+    if (kind === 'other') throw new CofferError('file-exists', `${abs} exists and is not a Coffer channel backup; choose a new file name.`, { file: abs });
+    if (kind === 'backup') {
+      let theirs;
+      try {
+        theirs = openBackup(readBackupFile(abs), this.backupKey!);
+      } catch {
+        theirs = undefined;
+      }
+      if (!theirs || theirs.nodeId !== this.nodeId || theirs.network !== this.network) {
+        throw new CofferError('file-exists', `${abs} is another wallet's channel backup, or a damaged one; choose a new file name.`, { file: abs });
+      }
+    }
     const { monitors, peers } = withDbErrors(() => ({ monitors: readMonitors(this.db), peers: listPeers(this.db) }));
     writeBackupFile(abs, sealBackup({ network: this.network, nodeId: this.nodeId, writtenAt: Date.now(), monitors, peers }, this.backupKey!));
     withDbErrors(() => this.host.wallet.setMeta('channel_backup_file', abs));

@@ -492,7 +492,10 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       return r;
     },
     'channel.list': async () => (await this.lightning()).list(),
-    'channel.backup': async ({ file }) => (await this.lightning()).setBackup(file),
+    'channel.backup': async ({ file }) => {
+      if (file === undefined) throw new CofferError('usage', 'Name the channel backup file.');
+      return (await this.lightning()).setBackup(file);
+    },
     'channel.close': async (p) => {
       const r = (await this.lightning()).close(p.id, p.force === true);
       void this.runSync();

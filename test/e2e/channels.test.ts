@@ -145,11 +145,19 @@ describe('Lightning channels in the desktop UI, against a real core, a second Co
     await screenshot(page, 'channels-02-ready');
   });
 
-  it('writes a channel backup file, and names a missing folder as the problem', async () => {
+  it('writes a channel backup file, and names a missing folder or a file that is not a backup as the problem', async () => {
     const missing = path.join(tmpDir(), 'no-such-folder', 'channels.backup');
     await byId(page, 'channels/backup-file').fill(missing);
     await byId(page, 'channels/backup-write').click();
     expect(await byId(page, 'channels/backup-error').getAttribute('data-code', { timeout: 30_000 })).toBe('file-unreadable');
+
+    // The browser shell types a path: an existing file that is not a backup is left alone.
+    const notes = path.join(tmpDir(), 'notes.backup');
+    fs.writeFileSync(notes, 'my notes');
+    await byId(page, 'channels/backup-file').fill(notes);
+    await byId(page, 'channels/backup-write').click();
+    expect(await byId(page, 'channels/backup-error').getAttribute('data-code', { timeout: 30_000 })).toBe('file-exists');
+    expect(fs.readFileSync(notes, 'utf8')).toBe('my notes');
 
     const file = path.join(tmpDir(), 'channels.backup');
     await byId(page, 'channels/backup-file').fill(file);

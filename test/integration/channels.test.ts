@@ -1,7 +1,8 @@
 // Lightning through the real `coffer daemon` and `coffer ln|channel` commands: two Coffer
 // daemons with their own data directories and one bcoin regtest node. A opens a channel to B,
-// pays B's invoices (A's daemon is killed half-way and comes back), they close it together;
-// a second channel is force-closed by B and both sides get their coins back.
+// pays B's invoices (A's daemon is killed half-way and comes back); A keeps a channel backup,
+// which refuses files that are not its own; they close the channel together; a second channel
+// is force-closed by B and both sides get their coins back.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -106,6 +107,30 @@ describe('Lightning between two Coffer daemons', () => {
     expect(cb.remoteBalanceMsat).toBe(ca.localBalanceMsat);
     expect(cb.localBalanceMsat).toBe(ca.remoteBalanceMsat);
   }, 300_000);
+
+  it('a channel backup is written only over a missing file or this wallet\'s own backup', async () => {
+    const dir = tmpDir();
+    const refused = async (file: string, code: string) => failed(await a.run(['channel', 'backup', file]), code);
+    const notes = path.join(dir, 'notes.backup');
+    fs.writeFileSync(notes, 'my notes\n');
+    await refused(notes, 'file-exists');
+    expect(fs.readFileSync(notes, 'utf8')).toBe('my notes\n');
+    fs.mkdirSync(path.join(dir, 'folder.backup'));
+    await refused(path.join(dir, 'folder.backup'), 'file-exists');
+    // B's backup is a Coffer backup, but another wallet's: not A's to replace.
+    const theirs = path.join(dir, 'b-channels.backup');
+    expect(ok(await b.run(['channel', 'backup', theirs]))).toEqual({ file: theirs, channels: 1 });
+    const bBytes = fs.readFileSync(theirs);
+    await refused(theirs, 'file-exists');
+    expect(fs.readFileSync(theirs).equals(bBytes)).toBe(true);
+    // A name that is not *.backup is refused before anything is written.
+    await refused(path.join(dir, '.bashrc'), 'usage');
+    expect(fs.existsSync(path.join(dir, '.bashrc'))).toBe(false);
+    // A new file, then the same file again (it is A's own backup now).
+    const file = path.join(dir, 'a-channels.backup');
+    expect(ok(await a.run(['channel', 'backup', file]))).toEqual({ file, channels: 1 });
+    expect(ok(await a.run(['channel', 'backup', file]))).toEqual({ file, channels: 1 });
+  }, 60_000);
 
   it('a cooperative close pays each wallet its share minus fees', async () => {
     await node.mine(1);

@@ -16,7 +16,7 @@ import { askedAmount, invoiceText } from '../../renderer/src/bolt11.js';
 import { CofferError } from '../../src/api/errors.js';
 import { parseTx, serializeTx } from '../../src/chain/tx.js';
 import { ChannelWatch, type ChainView } from '../../src/channels/chain-watch.js';
-import { openBackup, sealBackup, writeBackupFile, type ChannelBackup } from '../../src/channels/channel-backup.js';
+import { backupTarget, MAX_BACKUP_BYTES, openBackup, readBackupFile, sealBackup, writeBackupFile, type ChannelBackup } from '../../src/channels/channel-backup.js';
 import { backupKey, ldkSeed } from '../../src/channels/channel-keys.js';
 import { parsePeerUri } from '../../src/channels/channel-node.js';
 import { inboundOption, listenOption } from '../../src/cli/lightning-commands.js';
@@ -186,6 +186,58 @@ describe('channel backup', () => {
     const err = expectCode(() => writeBackupFile(path.join(dir, 'taken'), sealed), 'file-unreadable');
     expect(err.message).toContain(path.join(dir, 'taken'));
     expect(fs.readdirSync(dir)).toEqual(['taken']);
+  });
+
+  it('a link planted at the temporary name is replaced, not written through', () => {
+    if (process.platform === 'win32') return;
+    const dir = tmpDir();
+    const victim = path.join(tmpDir(), 'victim.txt');
+    fs.writeFileSync(victim, 'keep me');
+    const file = path.join(dir, 'channels.backup');
+    fs.symlinkSync(victim, path.join(dir, `.channels.backup.${process.pid}.tmp`));
+    writeBackupFile(file, sealed);
+    expect(fs.readFileSync(victim, 'utf8')).toBe('keep me');
+    expect(hex.encode(fs.readFileSync(file))).toBe(hex.encode(sealed));
+    expect(fs.readdirSync(dir)).toEqual(['channels.backup']);
+  });
+
+  it('tells a Coffer backup from nothing and from anything else at a path, from its first bytes', () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'channels.backup');
+    expect(backupTarget(file)).toBe('none');
+    writeBackupFile(file, sealed);
+    expect(backupTarget(file)).toBe('backup');
+    // Another wallet's backup starts the same way: whose it is takes the key (ChannelNode.setBackup).
+    writeBackupFile(path.join(dir, 'other.backup'), sealBackup(backup(), backupKey(OTHER_SEED, 'regtest')));
+    expect(backupTarget(path.join(dir, 'other.backup'))).toBe('backup');
+    const others: [string, () => string][] = [
+      ['a text file', () => (fs.writeFileSync(path.join(dir, 'notes.backup'), 'my notes\n'), path.join(dir, 'notes.backup'))],
+      ['an empty file', () => (fs.writeFileSync(path.join(dir, 'empty.backup'), ''), path.join(dir, 'empty.backup'))],
+      ['the magic alone', () => (fs.writeFileSync(path.join(dir, 'short.backup'), MAGIC), path.join(dir, 'short.backup'))],
+      ['a folder', () => (fs.mkdirSync(path.join(dir, 'folder.backup')), path.join(dir, 'folder.backup'))],
+    ];
+    if (process.platform !== 'win32') {
+      others.push(['a link to a backup', () => (fs.symlinkSync(file, path.join(dir, 'link.backup')), path.join(dir, 'link.backup'))]);
+      others.push(['a device', () => '/dev/null']);
+    }
+    for (const [what, make] of others) expect(backupTarget(make()), what).toBe('other');
+  });
+
+  it('reads back only a regular file of bounded size', () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'channels.backup');
+    writeBackupFile(file, sealed);
+    expect(hex.encode(readBackupFile(file))).toBe(hex.encode(sealed));
+    expectCode(() => readBackupFile(path.join(dir, 'missing.backup')), 'file-unreadable');
+    const big = path.join(dir, 'big.backup');
+    fs.writeFileSync(big, MAGIC);
+    fs.truncateSync(big, MAX_BACKUP_BYTES + 1);
+    expectCode(() => readBackupFile(big), 'invalid-backup');
+    if (process.platform !== 'win32') {
+      expectCode(() => readBackupFile('/dev/zero'), 'invalid-backup');
+      fs.symlinkSync(file, path.join(dir, 'link.backup'));
+      expectCode(() => readBackupFile(path.join(dir, 'link.backup')), 'file-unreadable');
+    }
   });
 });
 
