@@ -110,6 +110,17 @@ export interface AppStatus {
   wallets: string[];
   open?: { network: string; locked: boolean; backend: BackendConfig['kind']; fingerprint: string; backupConfirmed: boolean };
   sync: SyncState;
+  /** The channel backup file cannot be written: channel updates wait (an alarm on every screen). */
+  channelBackupFailing?: ChannelBackupAlarm;
+}
+
+/** Why and since when the channel backup file cannot be written. */
+export interface ChannelBackupAlarm {
+  file: string;
+  code: string;
+  message: string;
+  /** ms since the epoch */
+  since: number;
 }
 
 export interface TxSummary {
@@ -214,6 +225,7 @@ export interface Results {
     forwards: boolean;
     /** Channels peers may open to this node (`coffer daemon --ln-accept-inbound`). */
     acceptsChannels?: { minSat: number; maxSat: number; maxPendingPerPeer: number };
+    backupFailing?: ChannelBackupAlarm;
   };
   'ln.invoice': { bolt11: string; paymentHash: string; expiresAt: number };
   'ln.pay': { paymentHash: string; preimage: string; feeMsat: number };
@@ -255,7 +267,9 @@ export type CofferEvent =
   | { type: 'wallet-changed' }
   | { type: 'locked' }
   /** An unvault this wallet did not start: the in-app tower cancels it; the user should know at once. */
-  | { type: 'vault-alert'; vault: string; unvaultTxid: string };
+  | { type: 'vault-alert'; vault: string; unvaultTxid: string }
+  /** The channel backup file cannot be written (`failing`), or can again (no `failing`). */
+  | { type: 'channel-backup'; failing?: ChannelBackupAlarm };
 
 export type Reply<M extends Method> = { ok: true; value: Results[M] } | { ok: false; error: WireError };
 

@@ -63,6 +63,7 @@ export const ERROR_CODES = [
   'daemon-unavailable',
   'invalid-backup',
   'file-exists',
+  'backup-failing',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -6,7 +6,7 @@
 
 import net from 'node:net';
 import * as ldk from 'lightningdevkit';
-import type { ChannelInfo, Results } from '../api/contract.js';
+import type { ChannelBackupAlarm, ChannelInfo, Results } from '../api/contract.js';
 import { CofferError } from '../api/errors.js';
 import { hashToHex, hexToHash } from '../chain/bytes.js';
 import { parseTx, txid as txidOf } from '../chain/tx.js';
@@ -59,6 +59,8 @@ const TIMER_TICK_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 const PAYMENT_TIMEOUT_MS = 60_000;
 const OPEN_TIMEOUT_MS = 30_000;
+/** How often a channel backup that cannot be written is tried again. */
+const BACKUP_RETRY_MS = 1_000;
 /** Channels peers have opened to us that are not ready yet, all peers together. */
 const MAX_PENDING_INBOUND = 10;
 
@@ -73,7 +75,12 @@ export interface ChannelHost {
   tip(): { hash: Uint8Array; height: number };
   /** What the wallet's sync watches for the channels (kept in the database). */
   watch: ChannelWatch;
+  /** The channel backup file cannot be written (an alarm), or can again (undefined). */
+  onBackupAlarm?(alarm: BackupAlarm | undefined): void;
 }
+
+/** The channel backup file cannot be written: channel updates wait until it can. */
+export type BackupAlarm = ChannelBackupAlarm;
 
 /** Which channels peers may open to this node (none unless the user allows). */
 export interface InboundPolicy {
@@ -179,6 +186,8 @@ export class ChannelNode {
     node.keys = keys;
     node.backupKey = backup;
     node.build();
+    // Before any peer hears from this node: a backup that cannot be written keeps peers away
+    // (the monitors just loaded may be newer than the file) until it can.
     node.writeBackup();
     if (opts.listen) await node.listen(opts.listen);
     node.timer = setInterval(() => node.tick(), TIMER_TICK_MS);
@@ -392,46 +401,106 @@ export class ChannelNode {
     return ldk.ChannelMonitorUpdateStatus.LDKChannelMonitorUpdateStatus_InProgress;
   }
 
-  /** Write the manager (when it changed or monitors wait) and the waiting monitors; then tell LDK. */
+  /**
+   * Monitor updates on disk in the database but not yet in the channel backup file: LDK hears
+   * they are done only once the file holds them too (a backup older than what the peer has seen
+   * from us would hold a revoked state).
+   */
+  private readonly heldForBackup: { outpoint: ldk.OutPoint; updateId: bigint }[] = [];
+  /** The backup file is behind the database (a write failed, or none was made since a change). */
+  private backupOwed = false;
+  private backupAlarm: BackupAlarm | undefined;
+  private backupRetry: NodeJS.Timeout | undefined;
+
+  /** Write the manager (when it changed or monitors wait) and the waiting monitors; then the backup; then tell LDK. */
   private flush(): void {
     const monitors = this.pendingMonitors.splice(0);
     const manager = this.manager.get_and_clear_needs_persistence() || monitors.length > 0 ? this.manager.write() : undefined;
-    if (!manager) return;
-    try {
-      withDbErrors(() =>
-        this.db.transaction(() => {
-          writeManager(this.db, manager);
-          const latest = new Map(monitors.map((m) => [m.key, m]));
-          for (const m of latest.values()) writeMonitor(this.db, m.key, m.data, m.updateId);
-        }).immediate(),
-      );
-    } catch (e) {
-      // Not on disk: LDK keeps the channels waiting; try again shortly.
-      this.pendingMonitors.unshift(...monitors);
-      this.host.log.error('ln.persist-failed', { monitors: monitors.length, code: e instanceof CofferError ? e.code : 'internal' });
-      setTimeout(() => this.schedule(), 1_000).unref();
-      return;
+    if (manager) {
+      try {
+        withDbErrors(() =>
+          this.db.transaction(() => {
+            writeManager(this.db, manager);
+            const latest = new Map(monitors.map((m) => [m.key, m]));
+            for (const m of latest.values()) writeMonitor(this.db, m.key, m.data, m.updateId);
+          }).immediate(),
+        );
+      } catch (e) {
+        // Not on disk: LDK keeps the channels waiting; try again shortly.
+        this.pendingMonitors.unshift(...monitors);
+        this.host.log.error('ln.persist-failed', { monitors: monitors.length, code: e instanceof CofferError ? e.code : 'internal' });
+        setTimeout(() => this.schedule(), 1_000).unref();
+        return;
+      }
     }
-    if (monitors.length > 0) this.writeBackup();
-    for (const m of monitors) this.chainMonitor.channel_monitor_updated(m.outpoint, m.updateId);
+    for (const m of monitors) this.heldForBackup.push({ outpoint: m.outpoint, updateId: m.updateId });
+    if (monitors.length > 0) this.backupOwed = true;
+    this.releaseHeld();
+  }
+
+  /** Bring the backup file up to date when it is behind; only then tell LDK the held updates are done. */
+  private releaseHeld(): void {
+    if (this.backupOwed && !this.writeBackup()) return;
+    for (const m of this.heldForBackup.splice(0)) this.chainMonitor.channel_monitor_updated(m.outpoint, m.updateId);
   }
 
   /**
-   * Rewrite the channel backup file, when one is set, before LDK hears a monitor update is done:
-   * the file is never older than what the peer has seen from us. A failure is logged loudly
-   * (the wallet database still has everything) and retried at the next write. A path that has
-   * become anything but a Coffer backup (another program's file, a folder) is not written over.
+   * Rewrite the channel backup file, when one is set: every monitor and peer, as in the database.
+   * False when it cannot be written: the alarm goes up (`ln.info`, the core's status and event),
+   * monitor updates stay held, no new peer connection is made, and it is tried again every second.
+   * A path that has become anything but a Coffer backup (another program's file, a folder) is not
+   * written over.
    */
-  private writeBackup(): void {
+  private writeBackup(): boolean {
     const file = this.host.wallet.meta('channel_backup_file');
-    if (!file || !this.backupKey) return;
+    if (!file || !this.backupKey) {
+      this.backupOwed = false;
+      return true;
+    }
     try {
       if (backupTarget(file) === 'other') throw new CofferError('file-exists', `${file} is no longer a Coffer channel backup; Coffer does not write over it.`);
       const { monitors, peers } = withDbErrors(() => ({ monitors: readMonitors(this.db), peers: listPeers(this.db) }));
       writeBackupFile(file, sealBackup({ network: this.network, nodeId: this.nodeId, writtenAt: Date.now(), monitors, peers }, this.backupKey));
     } catch (e) {
-      this.host.log.error('ln.backup-failed', { code: e instanceof CofferError ? e.code : 'internal' });
+      this.backupOwed = true;
+      const err = e instanceof CofferError ? e : new CofferError('file-unreadable', `The channel backup ${file} cannot be written.`);
+      this.setBackupAlarm({ file, code: err.code, message: err.message, since: this.backupAlarm?.since ?? Date.now() });
+      if (!this.backupRetry && !this.stopped) {
+        this.backupRetry = setTimeout(() => {
+          this.backupRetry = undefined;
+          this.schedule();
+        }, BACKUP_RETRY_MS);
+        this.backupRetry.unref();
+      }
+      return false;
     }
+    this.backupOwed = false;
+    this.setBackupAlarm(undefined);
+    return true;
+  }
+
+  private setBackupAlarm(alarm: BackupAlarm | undefined): void {
+    const before = this.backupAlarm;
+    this.backupAlarm = alarm;
+    if (alarm && (!before || before.file !== alarm.file || before.code !== alarm.code)) {
+      this.host.log.error('ln.backup-failed', { code: alarm.code, held: this.heldForBackup.length });
+      this.host.onBackupAlarm?.(alarm);
+    } else if (!alarm && before) {
+      this.host.log.info('ln.backup-written', { released: this.heldForBackup.length });
+      this.host.onBackupAlarm?.(undefined);
+      // Peers were kept away meanwhile.
+      void this.reconnect();
+    }
+  }
+
+  /** The channel backup cannot be written (shown on every screen and in `ln info`). */
+  get backupFailing(): BackupAlarm | undefined {
+    return this.backupAlarm;
+  }
+
+  private refuseWhileBackupFails(): void {
+    const a = this.backupAlarm;
+    if (a) throw new CofferError('backup-failing', `The channel backup ${a.file} cannot be written (${a.message}); channels wait until it can. Fix the file or choose another one.`, { file: a.file });
   }
 
   /**
@@ -460,6 +529,11 @@ export class ChannelNode {
     const { monitors, peers } = withDbErrors(() => ({ monitors: readMonitors(this.db), peers: listPeers(this.db) }));
     writeBackupFile(abs, sealBackup({ network: this.network, nodeId: this.nodeId, writtenAt: Date.now(), monitors, peers }, this.backupKey!));
     withDbErrors(() => this.host.wallet.setMeta('channel_backup_file', abs));
+    // The new file holds everything: updates held for an old one that failed can go on.
+    this.backupOwed = false;
+    this.setBackupAlarm(undefined);
+    this.releaseHeld();
+    this.schedule();
     return { file: abs, channels: monitors.length };
   }
 
@@ -863,7 +937,8 @@ export class ChannelNode {
 
   private async listen(at: { host: string; port: number }): Promise<void> {
     const server = net.createServer((socket) => {
-      if (this.stopped) return socket.destroy();
+      // While the backup cannot be written no peer hears from this node (see writeBackup).
+      if (this.stopped || this.backupAlarm) return socket.destroy();
       const d = this.adopt(socket);
       const r = this.peers.new_inbound_connection(d, ldk.Option_SocketAddressZ.constructor_none());
       if (!(r instanceof ldk.Result_NonePeerHandleErrorZ_OK)) socket.destroy();
@@ -889,6 +964,7 @@ export class ChannelNode {
   /** Connect to a peer (noise handshake and init) unless already connected. */
   async connect(nodeId: Uint8Array, host: string, port: number): Promise<void> {
     if (this.connected(nodeId)) return;
+    this.refuseWhileBackupFails();
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = net.connect({ host, port });
       const timer = setTimeout(() => {
@@ -926,7 +1002,7 @@ export class ChannelNode {
   /** Reconnect to the counterparties of our channels. */
   private reconnecting = false;
   private async reconnect(): Promise<void> {
-    if (this.reconnecting || this.stopped) return;
+    if (this.reconnecting || this.stopped || this.backupAlarm) return;
     this.reconnecting = true;
     try {
       const wanted = new Set(this.manager.list_channels().map((c) => hex(c.get_counterparty().get_node_id())));
@@ -949,6 +1025,7 @@ export class ChannelNode {
   // ---- the API -----------------------------------------------------------------------------
 
   info(): Results['ln.info'] {
+    const a = this.backupAlarm;
     const inbound = this.opts.inbound;
     return {
       nodeId: this.nodeId,
@@ -957,6 +1034,7 @@ export class ChannelNode {
       channels: this.manager.list_channels().length,
       forwards: this.opts.forward === true,
       ...(inbound ? { acceptsChannels: { minSat: inbound.minSat, maxSat: inbound.maxSat, maxPendingPerPeer: inbound.maxPendingPerPeer } } : {}),
+      ...(a ? { backupFailing: { file: a.file, code: a.code, message: a.message, since: a.since } } : {}),
     };
   }
 
@@ -965,6 +1043,7 @@ export class ChannelNode {
     if (!Number.isSafeInteger(amountSat) || amountSat <= 0) throw new CofferError('invalid-amount', 'The channel amount is a positive whole number of satoshis.');
     if (!Number.isSafeInteger(pushSat) || pushSat < 0 || pushSat >= amountSat) throw new CofferError('invalid-amount', 'The push amount must be below the channel amount.');
     if (hex(peer.nodeId) === this.nodeId) throw new CofferError('invalid-peer', 'That is this node.');
+    this.refuseWhileBackupFails();
     await this.connect(peer.nodeId, peer.host, peer.port);
     const r = this.manager.create_channel(peer.nodeId, BigInt(amountSat), BigInt(pushSat) * 1000n, 0n, null, null);
     if (!(r instanceof ldk.Result_ChannelIdAPIErrorZ_OK)) {
@@ -1137,6 +1216,7 @@ export class ChannelNode {
     const named = inv.payee_pub_key();
     if (named && named.length === 33 && named.some((b) => b !== 0) && hex(named) !== payee) throw new CofferError('invalid-invoice', 'This invoice names a payee that did not sign it.');
     if (payee === this.nodeId) throw new CofferError('invalid-invoice', 'This invoice is this node\'s own.');
+    this.refuseWhileBackupFails();
     const fixed = optionU64(inv.amount_milli_satoshis());
     const params =
       fixed !== undefined
@@ -1187,6 +1267,7 @@ export class ChannelNode {
     this.stopped = true;
     this.backupKey?.fill(0);
     clearInterval(this.timer);
+    clearTimeout(this.backupRetry);
     for (const w of [...this.opens.values(), ...this.payments.values()]) {
       clearTimeout(w.timer);
       w.reject(new CofferError('lightning-unavailable', 'The Lightning node is stopping.'));
