@@ -46,7 +46,7 @@ export async function benchChannels(payments = 300): Promise<Figure[]> {
     let t = performance.now();
     await startDaemon(node, a);
     push({ name: 'ln: daemon start, no channels (spawn to ready)', value: performance.now() - t, unit: 'ms' });
-    await startDaemon(node, b, { listen: true });
+    await startDaemon(node, b, { listen: true, inbound: true });
     await open(node, a, b, 900_000);
     await node.mine(6);
     await usable(a, 1);

@@ -1,6 +1,6 @@
 // The IPC router's decisions, free of Electron so they can be tested with plain objects: is this
 // call from our window's main frame on app://coffer, is it a known method with valid params, and
-// only then forward it to the core.
+// only then forward it to the core (a channel backup with the file the user chose in main).
 
 import { parseCall, type Method } from '../src/api/contract.js';
 import { toWireError, type WireError } from '../src/api/errors.js';
@@ -54,6 +54,20 @@ export interface RouterDeps<S> {
   isTrustedSender(sender: S): boolean;
   /** Sends a parsed call to the core; resolves with the core's reply to it. */
   forward(method: Method, params: unknown): Promise<WireReply>;
+  /** Asks the user where to keep the channel backup (a save dialog); undefined when cancelled. */
+  chooseBackupFile(): Promise<string | undefined>;
+}
+
+/**
+ * `channel.backup` from the window: the file the core will rewrite after every channel change is
+ * chosen by the user in main's save dialog, never named by the renderer (a page that went wrong
+ * could otherwise have the core write wherever it liked).
+ */
+async function channelBackup<S>(deps: RouterDeps<S>, params: unknown): Promise<WireReply> {
+  if ((params as { file?: unknown }).file !== undefined) return usageError('In the desktop app the channel backup file is chosen in a save dialog, not named by the page.');
+  const file = await deps.chooseBackupFile();
+  if (file === undefined) return { ok: true, value: { cancelled: true } };
+  return deps.forward('channel.backup', { file });
 }
 
 /** Returns the handler for 'coffer:call': it always resolves with a reply and never throws. */
@@ -68,6 +82,7 @@ export function createRouter<S>(deps: RouterDeps<S>): (sender: S, method: unknow
         : usageError('The request is unknown or its parameters are not valid.');
     }
     try {
+      if (call.method === 'channel.backup') return await channelBackup(deps, call.params);
       return await deps.forward(call.method, call.params);
     } catch {
       // Never pass an exception (or its stack) to the renderer; the params are not logged either,

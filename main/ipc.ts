@@ -1,7 +1,8 @@
 // Wires the IPC router to Electron: 'coffer:call' from the renderer goes through ipc-router.ts
-// (sender, then schema) to the core; the core's events go to the window as 'coffer:event'.
+// (sender, then schema) to the core; 'channel.backup' first through a save dialog shown here;
+// the core's events go to the window as 'coffer:event'.
 
-import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent, type SaveDialogOptions } from 'electron';
 import type { CofferEvent } from '../src/api/contract.js';
 import { CALL_CHANNEL, EVENT_CHANNEL } from './channels.js';
 import type { CoreLink } from './core-link.js';
@@ -30,6 +31,18 @@ export function routeCalls(windowRef: WindowRef, link: CoreLink): void {
       return isTrustedSender(senderInfo(event, win), id);
     },
     forward: (method, params) => link.call(method, params),
+    chooseBackupFile: async () => {
+      const options: SaveDialogOptions = {
+        title: 'Keep the channel backup in',
+        defaultPath: 'coffer-channels.backup',
+        buttonLabel: 'Keep backup here',
+        filters: [{ name: 'Coffer channel backup', extensions: ['backup'] }],
+        properties: ['createDirectory', 'showOverwriteConfirmation'],
+      };
+      const win = windowRef();
+      const r = win && !win.isDestroyed() ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+      return r.canceled || !r.filePath ? undefined : r.filePath;
+    },
   });
   ipcMain.handle(CALL_CHANNEL, (event, method: unknown, params: unknown) => route(event, method, params));
 }

@@ -77,6 +77,9 @@ function socketApi(): CofferApi {
   }) as unknown as CofferApi;
 }
 
+/** Electron's preload put window.coffer there: the desktop app, where main shows native dialogs. */
+export const desktop = window.coffer !== undefined;
+
 export const coffer: CofferApi = window.coffer ?? socketApi();
 
 /** Call a method; the value, or a UiError carrying the core's code and plain-sentence message. */

@@ -1,8 +1,9 @@
 // The app's states: loading, onboarding, locked, and the wallet's screens; core events (sync,
 // incoming payments, auto-lock) arrive here and flow down.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { AppStatus, CofferEvent, SyncState } from '../../src/api/contract.js';
+import type { AppStatus, ChannelBackupAlarm, CofferEvent, SyncState } from '../../src/api/contract.js';
 import { call, coffer } from './api.js';
+import { ChannelBackupAlarmBanner } from './components/channel-backup-alarm.js';
 import { SyncBar } from './components/sync-bar.js';
 import { Toasts, type Toast } from './components/toasts.js';
 import { VaultAlertBanner, type VaultAlertEvent } from './components/vault-alert.js';
@@ -45,6 +46,7 @@ export function App() {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [syncBusy, setSyncBusy] = useState(false);
   const [vaultAlerts, setVaultAlerts] = useState<VaultAlertEvent[]>([]);
+  const [backupAlarm, setBackupAlarm] = useState<ChannelBackupAlarm | undefined>(undefined);
   const toastId = useRef(0);
 
   const refresh = useCallback(async () => {
@@ -52,6 +54,7 @@ export function App() {
       const s = await call('app.status', {});
       setStatus(s);
       setSync(s.sync);
+      setBackupAlarm(s.channelBackupFailing);
       setFatal(undefined);
     } catch (e) {
       setFatal(sentence(e));
@@ -74,6 +77,8 @@ export function App() {
       } else if (e.type === 'vault-alert') {
         setVaultAlerts((a) => (a.some((x) => x.unvaultTxid === e.unvaultTxid) ? a : [...a, { vault: e.vault, unvaultTxid: e.unvaultTxid }]));
         setRevision((r) => r + 1);
+      } else if (e.type === 'channel-backup') {
+        setBackupAlarm(e.failing);
       } else if (e.type === 'locked') {
         void refresh();
       }
@@ -125,8 +130,13 @@ export function App() {
   }
   if (!status) return <main className="center" data-testid="app/loading" aria-busy="true">Starting Coffer…</main>;
   if (!status.open) return <Onboarding status={status} onDone={refresh} />;
-  // The vault alarm shows over the lock screen too (from events: the list needs the password).
-  const alarm = <VaultAlertBanner revision={revision} events={vaultAlerts} onOpen={() => setView('vaults')} onDismiss={() => setVaultAlerts([])} />;
+  // The alarms show over the lock screen too (from events: the vault list needs the password).
+  const alarm = (
+    <div className="alerts">
+      <VaultAlertBanner revision={revision} events={vaultAlerts} onOpen={() => setView('vaults')} onDismiss={() => setVaultAlerts([])} />
+      <ChannelBackupAlarmBanner alarm={backupAlarm} onOpen={status.open.locked ? undefined : () => setView('channels')} />
+    </div>
+  );
   if (status.open.locked) {
     return (
       <>

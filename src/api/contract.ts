@@ -85,7 +85,8 @@ export const METHODS = {
   'ln.pay': z.object({ bolt11: z.string().min(1).max(8000), amountMsat: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() }).strict(),
   'channel.open': z.object({ peer: z.string().min(1).max(300), amountSat: sats, pushSat: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0) }).strict(),
   'channel.list': z.object({}).strict(),
-  'channel.backup': z.object({ file: z.string().min(1).max(4096) }).strict(),
+  // The desktop app leaves out `file`: Electron main asks for it in a save dialog (main/ipc-router.ts).
+  'channel.backup': z.object({ file: z.string().min(1).max(4096).optional() }).strict(),
   'channel.close': z.object({ id: z.string().regex(/^[0-9a-fA-F]{64}$/), force: z.boolean().default(false) }).strict(),
 } as const;
 
@@ -109,6 +110,17 @@ export interface AppStatus {
   wallets: string[];
   open?: { network: string; locked: boolean; backend: BackendConfig['kind']; fingerprint: string; backupConfirmed: boolean };
   sync: SyncState;
+  /** The channel backup file cannot be written: channel updates wait (an alarm on every screen). */
+  channelBackupFailing?: ChannelBackupAlarm;
+}
+
+/** Why and since when the channel backup file cannot be written. */
+export interface ChannelBackupAlarm {
+  file: string;
+  code: string;
+  message: string;
+  /** ms since the epoch */
+  since: number;
 }
 
 export interface TxSummary {
@@ -202,12 +214,25 @@ export interface Results {
   'vault.withdraw': { unvaultTxid: string; withdrawableAtHeight: number };
   'vault.complete': { txid: string };
   'vault.cancel': { cancelTxid: string };
-  'ln.info': { nodeId: string; listen?: number; peers: number; channels: number };
+  'ln.info': {
+    nodeId: string;
+    /** The Lightning port and the address it is bound to, when peers may connect. */
+    listen?: number;
+    listenHost?: string;
+    peers: number;
+    channels: number;
+    /** Other nodes' payments are forwarded (`coffer daemon --ln-forward`). */
+    forwards: boolean;
+    /** Channels peers may open to this node (`coffer daemon --ln-accept-inbound`). */
+    acceptsChannels?: { minSat: number; maxSat: number; maxPendingPerPeer: number };
+    backupFailing?: ChannelBackupAlarm;
+  };
   'ln.invoice': { bolt11: string; paymentHash: string; expiresAt: number };
   'ln.pay': { paymentHash: string; preimage: string; feeMsat: number };
   'channel.open': { channelId: string; fundingTxid: string };
   'channel.list': ChannelInfo[];
-  'channel.backup': { file: string; channels: number };
+  /** `cancelled` when the desktop app's save dialog was closed without a file. */
+  'channel.backup': { file: string; channels: number } | { cancelled: true };
   'channel.close': { channelId: string; force: boolean; delay?: number };
 }
 
@@ -242,7 +267,9 @@ export type CofferEvent =
   | { type: 'wallet-changed' }
   | { type: 'locked' }
   /** An unvault this wallet did not start: the in-app tower cancels it; the user should know at once. */
-  | { type: 'vault-alert'; vault: string; unvaultTxid: string };
+  | { type: 'vault-alert'; vault: string; unvaultTxid: string }
+  /** The channel backup file cannot be written (`failing`), or can again (no `failing`). */
+  | { type: 'channel-backup'; failing?: ChannelBackupAlarm };
 
 export type Reply<M extends Method> = { ok: true; value: Results[M] } | { ok: false; error: WireError };
 

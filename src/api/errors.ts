@@ -62,6 +62,8 @@ export const ERROR_CODES = [
   'lightning-unavailable',
   'daemon-unavailable',
   'invalid-backup',
+  'file-exists',
+  'backup-failing',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -84,11 +84,72 @@ function record(v: unknown): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
+/** The most Coffer reads back of a backup file: the monitors of many channels with long histories. */
+export const MAX_BACKUP_BYTES = 256 * 1024 * 1024;
+
+/** Open without following a symlink (where the platform can say so). */
+const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
+
+function errCode(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? 'error';
+}
+
+/**
+ * What is at `file` now: nothing, a regular file that starts like a Coffer channel backup, or
+ * something else (another program's file, a folder, a symlink, a device). Only the first bytes
+ * are read.
+ */
+export function backupTarget(file: string): 'none' | 'backup' | 'other' {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | NOFOLLOW);
+  } catch (e) {
+    if (errCode(e) === 'ENOENT') return 'none';
+    if (errCode(e) === 'ELOOP' || errCode(e) === 'EISDIR') return 'other';
+    throw new CofferError('file-unreadable', `${file} cannot be read (${errCode(e)}).`);
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) return 'other';
+    const head = Buffer.alloc(MAGIC.length + 1);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    return n === head.length && MAGIC.every((c, i) => head[i] === c) ? 'backup' : 'other';
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A backup file's bytes: a regular file (no symlink, no device) of at most MAX_BACKUP_BYTES. */
+export function readBackupFile(file: string): Uint8Array {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | NOFOLLOW);
+  } catch (e) {
+    throw new CofferError('file-unreadable', `${file} cannot be read (${errCode(e)}).`);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new CofferError('invalid-backup', `${file} is not a Coffer channel backup file.`);
+    if (st.size > MAX_BACKUP_BYTES) throw new CofferError('invalid-backup', `${file} is larger than any Coffer channel backup.`);
+    const out = Buffer.alloc(st.size);
+    let off = 0;
+    while (off < out.length) {
+      const n = fs.readSync(fd, out, off, out.length - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return new Uint8Array(out.buffer, out.byteOffset, off);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Replace `file` atomically: a crash leaves the old backup or the new one, never half of one. */
 export function writeBackupFile(file: string, bytes: Uint8Array): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   try {
-    const fd = fs.openSync(tmp, 'w', 0o600);
+    // A leftover temporary file is removed; the new one is created, never opened through a link.
+    unlinkQuietly(tmp);
+    const fd = fs.openSync(tmp, 'wx', 0o600);
     try {
       fs.writeSync(fd, bytes);
       fs.fsyncSync(fd);
@@ -104,7 +165,15 @@ export function writeBackupFile(file: string, bytes: Uint8Array): void {
       fs.closeSync(dir);
     }
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw new CofferError('file-unreadable', `The channel backup ${file} cannot be written (${(e as NodeJS.ErrnoException).code ?? 'error'}).`);
+    unlinkQuietly(tmp);
+    throw new CofferError('file-unreadable', `The channel backup ${file} cannot be written (${errCode(e)}).`);
+  }
+}
+
+function unlinkQuietly(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    // nothing there (or not a file, which the exclusive create then refuses)
   }
 }

@@ -6,7 +6,7 @@
 
 import net from 'node:net';
 import * as ldk from 'lightningdevkit';
-import type { ChannelInfo } from '../api/contract.js';
+import type { ChannelBackupAlarm, ChannelInfo, Results } from '../api/contract.js';
 import { CofferError } from '../api/errors.js';
 import { hashToHex, hexToHash } from '../chain/bytes.js';
 import { parseTx, txid as txidOf } from '../chain/tx.js';
@@ -47,7 +47,7 @@ import type { Logger } from '../service/log.js';
 import { loadWalletState } from '../service/wallet-sync.js';
 import type { WalletService } from '../service/wallet-service.js';
 import { backupKey, ldkSeed } from './channel-keys.js';
-import { openBackup, sealBackup, writeBackupFile } from './channel-backup.js';
+import { backupTarget, openBackup, readBackupFile, sealBackup, writeBackupFile } from './channel-backup.js';
 import path from 'node:path';
 import fs from 'node:fs';
 import type { ChainView, ChannelWatch } from './chain-watch.js';
@@ -59,6 +59,10 @@ const TIMER_TICK_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 const PAYMENT_TIMEOUT_MS = 60_000;
 const OPEN_TIMEOUT_MS = 30_000;
+/** How often a channel backup that cannot be written is tried again. */
+const BACKUP_RETRY_MS = 1_000;
+/** Channels peers have opened to us that are not ready yet, all peers together. */
+const MAX_PENDING_INBOUND = 10;
 
 export interface ChannelHost {
   wallet: WalletService;
@@ -71,11 +75,38 @@ export interface ChannelHost {
   tip(): { hash: Uint8Array; height: number };
   /** What the wallet's sync watches for the channels (kept in the database). */
   watch: ChannelWatch;
+  /** The channel backup file cannot be written (an alarm), or can again (undefined). */
+  onBackupAlarm?(alarm: BackupAlarm | undefined): void;
+}
+
+/** The channel backup file cannot be written: channel updates wait until it can. */
+export type BackupAlarm = ChannelBackupAlarm;
+
+/** Which channels peers may open to this node (none unless the user allows). */
+export interface InboundPolicy {
+  /** Smallest and largest channel accepted, sats. */
+  minSat: number;
+  maxSat: number;
+  /** Channels one peer may have opened to us that are not ready yet. */
+  maxPendingPerPeer: number;
 }
 
 export interface ChannelNodeOptions {
-  /** Accept peers on this port (host optional, default all interfaces). */
+  /** Accept peers on this port and host (the CLI's default host is 127.0.0.1). */
   listen?: { host: string; port: number };
+  /** Forward other nodes' payments through this node's channels; off unless asked. */
+  forward?: boolean;
+  /** Accept channels that peers open to this node, within these limits; refused unless asked. */
+  inbound?: InboundPolicy;
+}
+
+/**
+ * A channel monitor from its bytes, or undefined when they are not one. The one decoder: start-up
+ * and a channel restore both read monitors through it.
+ */
+export function decodeMonitor(data: Uint8Array, keys: ldk.KeysManager, signer: ldk.SignerProvider): ldk.ChannelMonitor | undefined {
+  const r = ldk.UtilMethods.constructor_C2Tuple_ThirtyTwoBytesChannelMonitorZ_read(data, keys.as_EntropySource(), signer);
+  return r instanceof ldk.Result_C2Tuple_ThirtyTwoBytesChannelMonitorZDecodeErrorZ_OK ? r.res.get_b() : undefined;
 }
 
 type Waiter<T> = { resolve: (v: T) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
@@ -128,6 +159,8 @@ export class ChannelNode {
   private readonly opens = new Map<string, Waiter<{ channelId: string; fundingTxid: string }>>();
   private readonly payments = new Map<string, Waiter<{ paymentHash: string; preimage: string; feeMsat: number }>>();
   private listenPort: number | undefined;
+  /** The address the port is bound to (127.0.0.1 unless the user named a host). */
+  private listenHost: string | undefined;
   private backupKey: Uint8Array | undefined;
   readonly nodeId: string;
 
@@ -135,6 +168,7 @@ export class ChannelNode {
     private readonly host: ChannelHost,
     private readonly network: Network,
     nodeId: string,
+    private readonly opts: ChannelNodeOptions,
   ) {
     this.nodeId = nodeId;
   }
@@ -156,10 +190,12 @@ export class ChannelNode {
     const id = keys.as_NodeSigner().get_node_id(ldk.Recipient.LDKRecipient_Node);
     if (!(id instanceof ldk.Result_PublicKeyNoneZ_OK)) throw new CofferError('lightning-unavailable', 'LDK could not derive the node key.');
     const nodeId = hex(id.res);
-    const node = new ChannelNode(host, wallet.network, nodeId);
+    const node = new ChannelNode(host, wallet.network, nodeId, opts);
     node.keys = keys;
     node.backupKey = backup;
     node.build();
+    // Before any peer hears from this node: a backup that cannot be written keeps peers away
+    // (the monitors just loaded may be newer than the file) until it can.
     node.writeBackup();
     if (opts.listen) await node.listen(opts.listen);
     node.timer = setInterval(() => node.tick(), TIMER_TICK_MS);
@@ -250,16 +286,32 @@ export class ChannelNode {
     // channels pay and receive up to their whole balance, as other implementations allow.
     const handshake = config.get_channel_handshake_config();
     handshake.set_max_inbound_htlc_value_in_flight_percent_of_channel(100);
+    // Never announced: the only channels forwarding could use are unannounced ones...
+    handshake.set_announce_for_forwarding(false);
     config.set_channel_handshake_config(handshake);
-    // Coffer's channels are all unannounced; a payment reaches one through its peer only when the
-    // peer forwards into unannounced channels (the route hint of the payee's invoice).
-    config.set_accept_forwards_to_priv_channels(true);
-    this.keep.push(this.signer, graph, scorer, score, router, messageRouter, config, handshake);
+    // ...and LDK refuses to forward into those unless told to: others' payments cross this node
+    // only when the user opts in (the middle node of a route hint, `coffer daemon --ln-forward`).
+    // Forwarding is the path of several LDK fixes newer than these bindings (docs/ldk-advisories.md).
+    config.set_accept_forwards_to_priv_channels(this.opts.forward === true);
+    config.set_accept_intercept_htlcs(false);
+    // Channels opened to us: refused by LDK unless the user allows them, and then each one is
+    // checked against the user's limits (OpenChannelRequest) before LDK accepts it.
+    config.set_accept_inbound_channels(this.opts.inbound !== undefined);
+    config.set_manually_accept_inbound_channels(true);
+    const limits = config.get_channel_handshake_limits();
+    // A peer that wants its channel announced is refused (ours are not).
+    limits.set_force_announced_channel_preference(true);
+    if (this.opts.inbound) {
+      limits.set_min_funding_satoshis(BigInt(this.opts.inbound.minSat));
+      limits.set_max_funding_satoshis(BigInt(this.opts.inbound.maxSat));
+    }
+    config.set_channel_handshake_limits(limits);
+    this.keep.push(this.signer, graph, scorer, score, router, messageRouter, config, handshake, limits);
 
     const stored = withDbErrors(() => ({ manager: readManager(this.db), monitors: readMonitors(this.db) }));
     const monitors: ldk.ChannelMonitor[] = [];
     for (const m of stored.monitors) {
-      const monitor = this.decodeMonitor(m.data);
+      const monitor = decodeMonitor(m.data, this.keys, this.signer);
       if (!monitor) throw new CofferError('database-corrupt', `The stored state of channel ${m.fundingOutpoint} cannot be read; restore from a channel backup.`);
       monitors.push(monitor);
     }
@@ -357,53 +409,139 @@ export class ChannelNode {
     return ldk.ChannelMonitorUpdateStatus.LDKChannelMonitorUpdateStatus_InProgress;
   }
 
-  /** Write the manager (when it changed or monitors wait) and the waiting monitors; then tell LDK. */
+  /**
+   * Monitor updates on disk in the database but not yet in the channel backup file: LDK hears
+   * they are done only once the file holds them too (a backup older than what the peer has seen
+   * from us would hold a revoked state).
+   */
+  private readonly heldForBackup: { outpoint: ldk.OutPoint; updateId: bigint }[] = [];
+  /** The backup file is behind the database (a write failed, or none was made since a change). */
+  private backupOwed = false;
+  private backupAlarm: BackupAlarm | undefined;
+  private backupRetry: NodeJS.Timeout | undefined;
+
+  /** Write the manager (when it changed or monitors wait) and the waiting monitors; then the backup; then tell LDK. */
   private flush(): void {
     const monitors = this.pendingMonitors.splice(0);
     const manager = this.manager.get_and_clear_needs_persistence() || monitors.length > 0 ? this.manager.write() : undefined;
-    if (!manager) return;
-    try {
-      withDbErrors(() =>
-        this.db.transaction(() => {
-          writeManager(this.db, manager);
-          const latest = new Map(monitors.map((m) => [m.key, m]));
-          for (const m of latest.values()) writeMonitor(this.db, m.key, m.data, m.updateId);
-        }).immediate(),
-      );
-    } catch (e) {
-      // Not on disk: LDK keeps the channels waiting; try again shortly.
-      this.pendingMonitors.unshift(...monitors);
-      this.host.log.error('ln.persist-failed', { monitors: monitors.length, code: e instanceof CofferError ? e.code : 'internal' });
-      setTimeout(() => this.schedule(), 1_000).unref();
-      return;
+    if (manager) {
+      try {
+        withDbErrors(() =>
+          this.db.transaction(() => {
+            writeManager(this.db, manager);
+            const latest = new Map(monitors.map((m) => [m.key, m]));
+            for (const m of latest.values()) writeMonitor(this.db, m.key, m.data, m.updateId);
+          }).immediate(),
+        );
+      } catch (e) {
+        // Not on disk: LDK keeps the channels waiting; try again shortly.
+        this.pendingMonitors.unshift(...monitors);
+        this.host.log.error('ln.persist-failed', { monitors: monitors.length, code: e instanceof CofferError ? e.code : 'internal' });
+        setTimeout(() => this.schedule(), 1_000).unref();
+        return;
+      }
     }
-    if (monitors.length > 0) this.writeBackup();
-    for (const m of monitors) this.chainMonitor.channel_monitor_updated(m.outpoint, m.updateId);
+    for (const m of monitors) this.heldForBackup.push({ outpoint: m.outpoint, updateId: m.updateId });
+    if (monitors.length > 0) this.backupOwed = true;
+    this.releaseHeld();
+  }
+
+  /** Bring the backup file up to date when it is behind; only then tell LDK the held updates are done. */
+  private releaseHeld(): void {
+    if (this.backupOwed && !this.writeBackup()) return;
+    for (const m of this.heldForBackup.splice(0)) this.chainMonitor.channel_monitor_updated(m.outpoint, m.updateId);
   }
 
   /**
-   * Rewrite the channel backup file, when one is set, before LDK hears a monitor update is done:
-   * the file is never older than what the peer has seen from us. A failure is logged loudly
-   * (the wallet database still has everything) and retried at the next write.
+   * Rewrite the channel backup file, when one is set: every monitor and peer, as in the database.
+   * False when it cannot be written: the alarm goes up (`ln.info`, the core's status and event),
+   * monitor updates stay held, no new peer connection is made, and it is tried again every second.
+   * A path that has become anything but a Coffer backup (another program's file, a folder) is not
+   * written over.
    */
-  private writeBackup(): void {
+  private writeBackup(): boolean {
     const file = this.host.wallet.meta('channel_backup_file');
-    if (!file || !this.backupKey) return;
+    if (!file || !this.backupKey) {
+      this.backupOwed = false;
+      return true;
+    }
     try {
+      if (backupTarget(file) === 'other') throw new CofferError('file-exists', `${file} is no longer a Coffer channel backup; Coffer does not write over it.`);
       const { monitors, peers } = withDbErrors(() => ({ monitors: readMonitors(this.db), peers: listPeers(this.db) }));
       writeBackupFile(file, sealBackup({ network: this.network, nodeId: this.nodeId, writtenAt: Date.now(), monitors, peers }, this.backupKey));
     } catch (e) {
-      this.host.log.error('ln.backup-failed', { code: e instanceof CofferError ? e.code : 'internal' });
+      this.backupOwed = true;
+      const err = e instanceof CofferError ? e : new CofferError('file-unreadable', `The channel backup ${file} cannot be written.`);
+      this.setBackupAlarm({ file, code: err.code, message: err.message, since: this.backupAlarm?.since ?? Date.now() });
+      if (!this.backupRetry && !this.stopped) {
+        this.backupRetry = setTimeout(() => {
+          this.backupRetry = undefined;
+          this.schedule();
+        }, BACKUP_RETRY_MS);
+        this.backupRetry.unref();
+      }
+      return false;
+    }
+    this.backupOwed = false;
+    this.setBackupAlarm(undefined);
+    return true;
+  }
+
+  private setBackupAlarm(alarm: BackupAlarm | undefined): void {
+    const before = this.backupAlarm;
+    this.backupAlarm = alarm;
+    if (alarm && (!before || before.file !== alarm.file || before.code !== alarm.code)) {
+      this.host.log.error('ln.backup-failed', { code: alarm.code, held: this.heldForBackup.length });
+      this.host.onBackupAlarm?.(alarm);
+    } else if (!alarm && before) {
+      this.host.log.info('ln.backup-written', { released: this.heldForBackup.length });
+      this.host.onBackupAlarm?.(undefined);
+      // Peers were kept away meanwhile.
+      void this.reconnect();
     }
   }
 
-  /** Keep an encrypted channel backup at `file` from now on (rewritten after every channel change). */
+  /** The channel backup cannot be written (shown on every screen and in `ln info`). */
+  get backupFailing(): BackupAlarm | undefined {
+    return this.backupAlarm;
+  }
+
+  private refuseWhileBackupFails(): void {
+    const a = this.backupAlarm;
+    if (a) throw new CofferError('backup-failing', `The channel backup ${a.file} cannot be written (${a.message}); channels wait until it can. Fix the file or choose another one.`, { file: a.file });
+  }
+
+  /**
+   * Keep an encrypted channel backup at `file` from now on (rewritten after every channel change).
+   * The name ends in .backup; the folder exists; an existing file is written over only when it is
+   * this wallet's own channel backup.
+   */
   setBackup(file: string): { file: string; channels: number } {
     const abs = path.resolve(file);
-    if (!fs.existsSync(path.dirname(abs))) throw new CofferError('file-unreadable', `The folder ${path.dirname(abs)} does not exist.`);
+    if (!abs.endsWith('.backup') || path.basename(abs) === '.backup') throw new CofferError('usage', 'A channel backup file\'s name ends in .backup (for example coffer-channels.backup).');
+    const dir = path.dirname(abs);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new CofferError('file-unreadable', `The folder ${dir} does not exist.`);
+    const kind = backupTarget(abs);
+    if (kind === 'other') throw new CofferError('file-exists', `${abs} exists and is not a Coffer channel backup; choose a new file name.`, { file: abs });
+    if (kind === 'backup') {
+      let theirs;
+      try {
+        theirs = openBackup(readBackupFile(abs), this.backupKey!);
+      } catch {
+        theirs = undefined;
+      }
+      if (!theirs || theirs.nodeId !== this.nodeId || theirs.network !== this.network) {
+        throw new CofferError('file-exists', `${abs} is another wallet's channel backup, or a damaged one; choose a new file name.`, { file: abs });
+      }
+    }
     const { monitors, peers } = withDbErrors(() => ({ monitors: readMonitors(this.db), peers: listPeers(this.db) }));
     writeBackupFile(abs, sealBackup({ network: this.network, nodeId: this.nodeId, writtenAt: Date.now(), monitors, peers }, this.backupKey!));
     withDbErrors(() => this.host.wallet.setMeta('channel_backup_file', abs));
+    // The new file holds everything: updates held for an old one that failed can go on.
+    this.backupOwed = false;
+    this.setBackupAlarm(undefined);
+    this.releaseHeld();
+    this.schedule();
     return { file: abs, channels: monitors.length };
   }
 
@@ -568,7 +706,45 @@ export class ChannelNode {
       void this.sweep();
     } else if (e instanceof ldk.Event_ConnectionNeeded) {
       void this.reconnect();
+    } else if (e instanceof ldk.Event_OpenChannelRequest) {
+      this.answerOpen(e);
+    } else if (e instanceof ldk.Event_HTLCHandlingFailed) {
+      log.info('ln.htlc-failed', { channelId: hex(e.prev_channel_id.get_a()), destination: e.failed_next_destination.constructor.name.replace(/^HTLCDestination_/, '') });
     }
+  }
+
+  /** Why a peer's request to open a channel to us is refused, or undefined to accept it. */
+  private refusal(e: ldk.Event_OpenChannelRequest): string | undefined {
+    const policy = this.opts.inbound;
+    if (!policy) return 'This node does not accept channels opened to it.';
+    const sats = Number(e.funding_satoshis);
+    if (sats < policy.minSat || sats > policy.maxSat) return `This node accepts channels of ${policy.minSat} to ${policy.maxSat} sats.`;
+    if (e.is_announced) return 'This node accepts only unannounced channels.';
+    if (e.channel_type.requires_zero_conf() || e.channel_type.requires_anchors_zero_fee_htlc_tx()) return 'This node accepts only channels without zero-conf or anchors.';
+    const pending = this.manager.list_channels().filter((c) => !c.get_is_outbound() && !c.get_is_channel_ready());
+    const peer = hex(e.counterparty_node_id);
+    if (pending.filter((c) => hex(c.get_counterparty().get_node_id()) === peer).length >= policy.maxPendingPerPeer) return 'Too many of your channels to this node are not ready yet.';
+    if (pending.length >= MAX_PENDING_INBOUND) return 'This node has too many channels opened to it that are not ready yet.';
+    return undefined;
+  }
+
+  /** A peer asks to open a channel to us: accepted only as the user allowed (ChannelNodeOptions.inbound). */
+  private answerOpen(e: ldk.Event_OpenChannelRequest): void {
+    const peer = hex(e.counterparty_node_id);
+    const sats = Number(e.funding_satoshis);
+    const why = this.refusal(e);
+    if (why === undefined) {
+      const r = this.manager.accept_inbound_channel(e.temporary_channel_id, e.counterparty_node_id, 0n);
+      if (r instanceof ldk.Result_NoneAPIErrorZ_OK) {
+        this.host.log.info('ln.inbound-accepted', { peer, sats });
+        return;
+      }
+      this.host.log.warn('ln.inbound-refused', { peer, sats, why: apiErrorText((r as ldk.Result_NoneAPIErrorZ_Err).err).slice(0, 200) });
+    } else {
+      this.host.log.info('ln.inbound-refused', { peer, sats, why });
+    }
+    // Refusing is closing the request: the peer gets our reason as an error message.
+    this.manager.force_close_without_broadcasting_txn(e.temporary_channel_id, e.counterparty_node_id, why ?? 'refused');
   }
 
   /** Build and sign the funding transaction from the wallet's coins; it stays held until LDK releases it. */
@@ -769,7 +945,8 @@ export class ChannelNode {
 
   private async listen(at: { host: string; port: number }): Promise<void> {
     const server = net.createServer((socket) => {
-      if (this.stopped) return socket.destroy();
+      // While the backup cannot be written no peer hears from this node (see writeBackup).
+      if (this.stopped || this.backupAlarm) return socket.destroy();
       const d = this.adopt(socket);
       const r = this.peers.new_inbound_connection(d, ldk.Option_SocketAddressZ.constructor_none());
       if (!(r instanceof ldk.Result_NonePeerHandleErrorZ_OK)) socket.destroy();
@@ -779,7 +956,9 @@ export class ChannelNode {
       server.listen(at.port, at.host, () => resolve());
     });
     this.server = server;
-    this.listenPort = (server.address() as net.AddressInfo).port;
+    const bound = server.address() as net.AddressInfo;
+    this.listenPort = bound.port;
+    this.listenHost = bound.address;
   }
 
   get listening(): number | undefined {
@@ -793,6 +972,7 @@ export class ChannelNode {
   /** Connect to a peer (noise handshake and init) unless already connected. */
   async connect(nodeId: Uint8Array, host: string, port: number): Promise<void> {
     if (this.connected(nodeId)) return;
+    this.refuseWhileBackupFails();
     const socket = await new Promise<net.Socket>((resolve, reject) => {
       const s = net.connect({ host, port });
       const timer = setTimeout(() => {
@@ -830,7 +1010,7 @@ export class ChannelNode {
   /** Reconnect to the counterparties of our channels. */
   private reconnecting = false;
   private async reconnect(): Promise<void> {
-    if (this.reconnecting || this.stopped) return;
+    if (this.reconnecting || this.stopped || this.backupAlarm) return;
     this.reconnecting = true;
     try {
       const wanted = new Set(this.manager.list_channels().map((c) => hex(c.get_counterparty().get_node_id())));
@@ -852,13 +1032,24 @@ export class ChannelNode {
 
   // ---- the API -----------------------------------------------------------------------------
 
-  info(): { nodeId: string; listen?: number; peers: number; channels: number } {
-    return { nodeId: this.nodeId, ...(this.listenPort !== undefined ? { listen: this.listenPort } : {}), peers: this.peers.list_peers().length, channels: this.manager.list_channels().length };
+  info(): Results['ln.info'] {
+    const a = this.backupAlarm;
+    const inbound = this.opts.inbound;
+    return {
+      nodeId: this.nodeId,
+      ...(this.listenPort !== undefined ? { listen: this.listenPort, listenHost: this.listenHost! } : {}),
+      peers: this.peers.list_peers().length,
+      channels: this.manager.list_channels().length,
+      forwards: this.opts.forward === true,
+      ...(inbound ? { acceptsChannels: { minSat: inbound.minSat, maxSat: inbound.maxSat, maxPendingPerPeer: inbound.maxPendingPerPeer } } : {}),
+      ...(a ? { backupFailing: { file: a.file, code: a.code, message: a.message, since: a.since } } : {}),
+    };
   }
 
   async open(peerUri: string, amountSat: number, pushSat = 0): Promise<{ channelId: string; fundingTxid: string }> {
     const peer = checkOpen(peerUri, amountSat, pushSat);
     if (hex(peer.nodeId) === this.nodeId) throw new CofferError('invalid-peer', 'That is this node.');
+    this.refuseWhileBackupFails();
     await this.connect(peer.nodeId, peer.host, peer.port);
     const r = this.manager.create_channel(peer.nodeId, BigInt(amountSat), BigInt(pushSat) * 1000n, 0n, null, null);
     if (!(r instanceof ldk.Result_ChannelIdAPIErrorZ_OK)) {
@@ -911,16 +1102,10 @@ export class ChannelNode {
     return out;
   }
 
-  /** A stored channel monitor, or undefined when the bytes are not one. */
-  private decodeMonitor(data: Uint8Array): ldk.ChannelMonitor | undefined {
-    const r = ldk.UtilMethods.constructor_C2Tuple_ThirtyTwoBytesChannelMonitorZ_read(data, this.keys.as_EntropySource(), this.signer);
-    return r instanceof ldk.Result_C2Tuple_ThirtyTwoBytesChannelMonitorZDecodeErrorZ_OK ? r.res.get_b() : undefined;
-  }
-
   private closedInfo(c: ChannelClose): ChannelInfo | null {
     const data = withDbErrors(() => readMonitor(this.db, c.fundingOutpoint!));
     if (!data) return null;
-    const monitor = this.decodeMonitor(data);
+    const monitor = decodeMonitor(data, this.keys, this.signer);
     if (!monitor) return null;
     let sat = 0n;
     let at: number | undefined;
@@ -1029,7 +1214,15 @@ export class ChannelNode {
     const inv = parsed.res;
     if (inv.currency() !== ldkCurrency(this.network)) throw new CofferError('invalid-invoice', `This invoice is for another network than ${this.network}.`);
     if (inv.would_expire(BigInt(Math.floor(Date.now() / 1000)))) throw new CofferError('invoice-expired', 'This invoice has expired; ask the payee for a new one.');
-    if (hex(inv.recover_payee_pub_key()) === this.nodeId) throw new CofferError('invalid-invoice', 'This invoice is this node\'s own.');
+    // The payee's key as LDK 0.1 pays to (recovered from the signature); an invoice that names
+    // another key explicitly would send the payment to a node that cannot take it.
+    const recovered = inv.clone().into_signed_raw().recover_payee_pub_key();
+    if (!(recovered instanceof ldk.Result_PayeePubKeySecp256k1ErrorZ_OK)) throw new CofferError('invalid-invoice', 'The payee of this invoice cannot be read from its signature.');
+    const payee = hex(recovered.res.get_a());
+    const named = inv.payee_pub_key();
+    if (named && named.length === 33 && named.some((b) => b !== 0) && hex(named) !== payee) throw new CofferError('invalid-invoice', 'This invoice names a payee that did not sign it.');
+    if (payee === this.nodeId) throw new CofferError('invalid-invoice', 'This invoice is this node\'s own.');
+    this.refuseWhileBackupFails();
     const fixed = optionU64(inv.amount_milli_satoshis());
     const params =
       fixed !== undefined
@@ -1080,6 +1273,7 @@ export class ChannelNode {
     this.stopped = true;
     this.backupKey?.fill(0);
     clearInterval(this.timer);
+    clearTimeout(this.backupRetry);
     for (const w of [...this.opens.values(), ...this.payments.values()]) {
       clearTimeout(w.timer);
       w.reject(new CofferError('lightning-unavailable', 'The Lightning node is stopping.'));
@@ -1113,6 +1307,15 @@ export async function restoreChannels(wallet: WalletService, bytes: Uint8Array):
   seed.fill(0);
   const id = keys.as_NodeSigner().get_node_id(ldk.Recipient.LDKRecipient_Node);
   if (!(id instanceof ldk.Result_PublicKeyNoneZ_OK) || hex(id.res) !== backup.nodeId) throw new CofferError('invalid-backup', 'This channel backup belongs to another wallet.');
+  // Every monitor must read back as LDK reads it at start-up, for the channel it is filed under:
+  // one that does not would be stored and then stop Lightning from ever starting.
+  const signer = keys.as_SignerProvider();
+  for (const m of backup.monitors) {
+    const monitor = decodeMonitor(m.data, keys, signer);
+    if (!monitor || outpointText(monitor.get_funding_txo().get_a()) !== m.fundingOutpoint) {
+      throw new CofferError('invalid-backup', `The channel backup's state of channel ${m.fundingOutpoint.slice(0, 80)} cannot be read; nothing was restored.`);
+    }
+  }
   withDbErrors(() =>
     wallet.database.transaction(() => {
       if (hasChannelState(wallet.database)) {

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CofferError, unwrap, type Result } from '../api/errors.js';
-import { checkOpen, restoreChannels, type ChannelNodeOptions } from '../channels/channel-node.js';
+import { checkOpen, restoreChannels, type ChannelNodeOptions, type InboundPolicy } from '../channels/channel-node.js';
 import { acquireLock } from '../service/lock-file.js';
 import { METHODS, parseCall, type Results } from '../api/contract.js';
 import { hex, loadLdk } from '../channels/ldk.js';
@@ -78,12 +78,41 @@ function wholeNumber(text: string | undefined, name: string): number | undefined
   return Number(text);
 }
 
-function listenOption(text: string | undefined): { host: string; port: number } | undefined {
+/**
+ * `--ln-listen [HOST:]PORT`: the Lightning port, on 127.0.0.1 unless a host is named (another
+ * machine reaches it only when the user says so, e.g. `0.0.0.0:9735`). IPv6 hosts in brackets.
+ */
+export function listenOption(text: string | undefined): { host: string; port: number } | undefined {
   if (text === undefined) return undefined;
-  const m = /^(?:(.+):)?(\d{1,5})$/.exec(text);
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(text);
   const port = m ? Number(m[2]) : -1;
   if (!m || port > 65535) throw new CofferError('usage', '--ln-listen takes PORT or HOST:PORT');
-  return { host: m[1] ?? '0.0.0.0', port };
+  return { host: m[1]?.replace(/^\[|\]$/g, '') ?? '127.0.0.1', port };
+}
+
+/** Channels a peer opens to the default inbound policy: from 20,000 sats up to the non-wumbo maximum. */
+const INBOUND_DEFAULTS: InboundPolicy = { minSat: 20_000, maxSat: 16_777_215, maxPendingPerPeer: 1 };
+
+/**
+ * `--ln-accept-inbound` with its limits (`--ln-min-channel`, `--ln-max-channel`, `--ln-max-pending`):
+ * which channels peers may open to this node. Without it every such request is refused.
+ */
+export function inboundOption(options: { accept: boolean; min?: string | undefined; max?: string | undefined; pending?: string | undefined }): InboundPolicy | undefined {
+  const { accept, min, max, pending } = options;
+  if (!accept) {
+    if (min !== undefined || max !== undefined || pending !== undefined) throw new CofferError('usage', '--ln-min-channel, --ln-max-channel and --ln-max-pending need --ln-accept-inbound');
+    return undefined;
+  }
+  const policy = {
+    minSat: wholeNumber(min, 'ln-min-channel') ?? INBOUND_DEFAULTS.minSat,
+    maxSat: wholeNumber(max, 'ln-max-channel') ?? INBOUND_DEFAULTS.maxSat,
+    maxPendingPerPeer: wholeNumber(pending, 'ln-max-pending') ?? INBOUND_DEFAULTS.maxPendingPerPeer,
+  };
+  if (policy.minSat < 1_000) throw new CofferError('usage', '--ln-min-channel is at least 1000 sats');
+  if (policy.maxSat < policy.minSat) throw new CofferError('usage', '--ln-max-channel must not be below --ln-min-channel');
+  if (policy.maxSat > 21_000_000 * 100_000_000) throw new CofferError('usage', '--ln-max-channel is more bitcoin than exists');
+  if (policy.maxPendingPerPeer < 1 || policy.maxPendingPerPeer > 10) throw new CofferError('usage', '--ln-max-pending is from 1 to 10');
+  return policy;
 }
 
 /** The node id from the seed, without starting LDK's channel manager. */
@@ -102,9 +131,23 @@ async function nodeIdFromSeed(ctx: Context): Promise<string> {
 export const daemonCommand: Command = {
   words: ['daemon'],
   summary: 'run the core (sync, watchtower, Lightning) in the background; other commands talk to it',
-  options: { 'ln-listen': { type: 'string', value: '[HOST:]PORT', help: 'accept Lightning peers on this port' } },
+  options: {
+    'ln-listen': { type: 'string', value: '[HOST:]PORT', help: 'accept Lightning peers on this port (on 127.0.0.1 unless HOST is given)' },
+    'ln-accept-inbound': { type: 'boolean', help: 'accept channels that peers open to this node (refused otherwise; see docs/ldk-advisories.md)' },
+    'ln-min-channel': { type: 'string', value: 'SATS', help: 'with --ln-accept-inbound: the smallest channel accepted (default 20000)' },
+    'ln-max-channel': { type: 'string', value: 'SATS', help: 'with --ln-accept-inbound: the largest channel accepted (default 16777215)' },
+    'ln-max-pending': { type: 'string', value: 'N', help: 'with --ln-accept-inbound: channels one peer may have opened that are not ready yet (default 1)' },
+    'ln-forward': { type: 'boolean', help: 'forward other nodes\' payments through this node\'s channels (off otherwise; see docs/ldk-advisories.md)' },
+  },
   async run(ctx) {
     const listen = listenOption(stringOption(ctx, 'ln-listen'));
+    const inbound = inboundOption({
+      accept: ctx.options['ln-accept-inbound'] === true,
+      min: stringOption(ctx, 'ln-min-channel'),
+      max: stringOption(ctx, 'ln-max-channel'),
+      pending: stringOption(ctx, 'ln-max-pending'),
+    });
+    const lightning: ChannelNodeOptions = { ...(listen ? { listen } : {}), ...(inbound ? { inbound } : {}), ...(ctx.options['ln-forward'] === true ? { forward: true } : {}) };
     if (findDaemon(ctx.datadir, ctx.network)) {
       // A stale file from a daemon that died is harmless; one that answers is a second daemon.
       try {
@@ -119,7 +162,7 @@ export const daemonCommand: Command = {
     const { stopped, done } = untilStopped();
     let started: { core: Core; control?: ControlServer } | undefined;
     const startup = (async () => {
-      const { core } = await openCore(ctx, listen ? { listen } : {});
+      const { core } = await openCore(ctx, lightning);
       started = { core };
       // The daemon has no screen to unlock from again: it keeps the wallet unlocked while it runs.
       core.keepUnlocked();
@@ -127,7 +170,9 @@ export const daemonCommand: Command = {
       const control = await startControl(core, ctx.datadir, ctx.network);
       started.control = control;
       const info = node.info();
-      process.stdout.write(`${JSON.stringify({ nodeId: info.nodeId, ...(info.listen !== undefined ? { listen: info.listen } : {}), control: control.port })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ nodeId: info.nodeId, ...(info.listen !== undefined ? { listen: info.listen, listenHost: info.listenHost } : {}), forwards: info.forwards, ...(info.acceptsChannels ? { acceptsChannels: info.acceptsChannels } : {}), control: control.port })}\n`,
+      );
     })();
     let failed = true;
     try {
@@ -154,8 +199,7 @@ export const lightningCommands: Command[] = [
       const d = findDaemon(ctx.datadir, ctx.network);
       if (d) {
         try {
-          const i = await callDaemon<Results['ln.info']>(d, 'ln.info', {});
-          return { nodeId: i.nodeId, ...(i.listen !== undefined ? { listen: i.listen } : {}), peers: i.peers, channels: i.channels };
+          return await callDaemon<Results['ln.info']>(d, 'ln.info', {});
         } catch (e) {
           if (!(e instanceof CofferError && e.code === 'daemon-unavailable')) throw e;
         }

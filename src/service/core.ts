@@ -248,7 +248,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     const open = w?.hasWallet()
       ? { network: w.network, locked: w.locked, backend: this.backend().kind, fingerprint: String(w.info()['fingerprint']), backupConfirmed: w.meta('backup_confirmed') === '1' }
       : undefined;
-    return { version: VERSION, wallets: this.wallets(), ...(open ? { open } : {}), sync: this.state };
+    const failing = this.channels?.node.backupFailing;
+    return { version: VERSION, wallets: this.wallets(), ...(open ? { open } : {}), sync: this.state, ...(failing ? { channelBackupFailing: failing } : {}) };
   }
 
   private async initialise(network: Network, backend: BackendConfig, make: (w: WalletService) => { fingerprint: string }, password: string): Promise<{ fingerprint: string }> {
@@ -492,7 +493,10 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       return r;
     },
     'channel.list': async () => (await this.lightning()).list(),
-    'channel.backup': async ({ file }) => (await this.lightning()).setBackup(file),
+    'channel.backup': async ({ file }) => {
+      if (file === undefined) throw new CofferError('usage', 'Name the channel backup file.');
+      return (await this.lightning()).setBackup(file);
+    },
     'channel.close': async (p) => {
       const r = (await this.lightning()).close(p.id, p.force === true);
       void this.runSync();
@@ -535,6 +539,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
             feeRates: () => this.lnFees,
             tip: () => ({ hash: hexToHash(wallet.meta('tip_hash') ?? '') ?? new Uint8Array(32), height: Number(wallet.meta('tip_height') ?? '0') }),
             watch: this.channelWatch(wallet),
+            onBackupAlarm: (failing) => this.emitEvent({ type: 'channel-backup', ...(failing ? { failing } : {}) }),
           },
           opts,
         );

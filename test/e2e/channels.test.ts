@@ -43,6 +43,7 @@ describe('Lightning channels in the desktop UI, against a real core, a second Co
   let channelId = '';
   /** A's balance in the channel once it is usable, msat. */
   let local0 = 0;
+  let backupFile = '';
 
   const inMempool = (txid: string, what: string) => eventually(async () => node.mempool().includes(txid), Boolean, 30_000, what);
   const toChannels = async () => {
@@ -58,7 +59,7 @@ describe('Lightning channels in the desktop UI, against a real core, a second Co
     // B (a CLI wallet and its daemon) gets ready while A is created in the browser.
     const bReady = (async () => {
       b = await party(node, tmpDir(), []);
-      const d = await startDaemon(node, b, { listen: true });
+      const d = await startDaemon(node, b, { listen: true, inbound: true });
       peerUri = `${d.nodeId}@127.0.0.1:${d.listen}`;
     })();
     ({ shell, watched, page } = await fundedApp(browser, node, datadir, PASSWORD, FUNDS, bReady));
@@ -145,11 +146,19 @@ describe('Lightning channels in the desktop UI, against a real core, a second Co
     await screenshot(page, 'channels-02-ready');
   });
 
-  it('writes a channel backup file, and names a missing folder as the problem', async () => {
+  it('writes a channel backup file, and names a missing folder or a file that is not a backup as the problem', async () => {
     const missing = path.join(tmpDir(), 'no-such-folder', 'channels.backup');
     await byId(page, 'channels/backup-file').fill(missing);
     await byId(page, 'channels/backup-write').click();
     expect(await byId(page, 'channels/backup-error').getAttribute('data-code', { timeout: 30_000 })).toBe('file-unreadable');
+
+    // The browser shell types a path: an existing file that is not a backup is left alone.
+    const notes = path.join(tmpDir(), 'notes.backup');
+    fs.writeFileSync(notes, 'my notes');
+    await byId(page, 'channels/backup-file').fill(notes);
+    await byId(page, 'channels/backup-write').click();
+    expect(await byId(page, 'channels/backup-error').getAttribute('data-code', { timeout: 30_000 })).toBe('file-exists');
+    expect(fs.readFileSync(notes, 'utf8')).toBe('my notes');
 
     const file = path.join(tmpDir(), 'channels.backup');
     await byId(page, 'channels/backup-file').fill(file);
@@ -159,6 +168,31 @@ describe('Lightning channels in the desktop UI, against a real core, a second Co
     expect(await done.getAttribute('data-channels')).toBe('1');
     expect(fs.readFileSync(file).subarray(0, 8).toString()).toBe('COFFERCB');
     expect(await textOf(page, 'channels/backup-explanation')).toContain('coffer --network regtest channel restore FILE');
+    backupFile = file;
+  });
+
+  it('shows an alarm over every screen while the backup cannot be written; a payment to A waits for it', async () => {
+    const before = await channelView(page, channelId);
+    await byId(page, 'channels/invoice-new').click();
+    const bolt11 = await createInvoice(page, 2_000, 'held for the backup');
+    expect(bolt11).toMatch(/^lnbcrt20u1/);
+    fs.rmSync(backupFile);
+    fs.mkdirSync(backupFile);
+    const paying = b.call('ln.pay', { bolt11 });
+    paying.catch(() => {});
+    const alarm = byId(page, 'app/channel-backup-alarm');
+    await alarm.waitFor({ timeout: 30_000 });
+    expect(await alarm.getAttribute('data-code')).toBe('file-exists');
+    expect(await textOf(page, 'channel-backup-alarm/text')).toContain(backupFile);
+    expect((await channelView(page, channelId)).localMsat).toBe(before.localMsat);
+    await byId(page, 'nav/dashboard').click();
+    await alarm.waitFor();
+    await screenshot(page, 'channels-02b-backup-alarm');
+    fs.rmSync(backupFile, { recursive: true });
+    await paying;
+    await alarm.waitFor({ state: 'detached', timeout: 30_000 });
+    await toChannels();
+    await waitForChannel(page, channelId, (c) => c.localMsat === before.localMsat + 2_000_000, 'the balances after the held payment');
   });
 
   it('closes the channel cooperatively through the confirm step; A’s side comes back on chain minus the fee', async () => {

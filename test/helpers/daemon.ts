@@ -12,7 +12,7 @@ export interface Party {
   dir: string;
   mnemonic: string;
   run: (args: string[]) => Promise<RunResult>;
-  daemon?: { child: ChildProcess; nodeId: string; listen?: number };
+  daemon?: { child: ChildProcess; nodeId: string; listen?: number; listenHost?: string };
   /** Call the running daemon's API directly (no process per call). */
   call<T>(method: string, params?: unknown): Promise<T>;
 }
@@ -41,10 +41,35 @@ export async function party(node: RegtestNode, dir: string, fundSats: number[], 
   };
 }
 
+export interface DaemonOptions {
+  /** Accept peers: `--ln-listen PORT` (no host: the daemon's default, 127.0.0.1), port 0 unless `port`. */
+  listen?: boolean;
+  port?: number;
+  /** `--ln-accept-inbound`: peers may open channels to it. */
+  inbound?: boolean;
+  /** Flags before the command (backend) and after it (the daemon's own). */
+  args?: string[];
+  daemonArgs?: string[];
+  env?: Record<string, string>;
+}
+
 /** Start `coffer daemon`; resolves with what it prints once Lightning runs. */
-export function startDaemon(node: RegtestNode, p: Party, opts: { listen?: boolean; args?: string[]; env?: Record<string, string> } = {}): Promise<NonNullable<Party['daemon']>> {
+export function startDaemon(node: RegtestNode, p: Party, opts: DaemonOptions = {}): Promise<NonNullable<Party['daemon']>> {
   return new Promise((resolve, reject) => {
-    const args = [BIN, '--datadir', p.dir, '--network', 'regtest', '--connect', node.address, ...(opts.args ?? []), 'daemon', ...(opts.listen ? ['--ln-listen', '127.0.0.1:0'] : [])];
+    const args = [
+      BIN,
+      '--datadir',
+      p.dir,
+      '--network',
+      'regtest',
+      '--connect',
+      node.address,
+      ...(opts.args ?? []),
+      'daemon',
+      ...(opts.listen ? ['--ln-listen', String(opts.port ?? 0)] : []),
+      ...(opts.inbound ? ['--ln-accept-inbound'] : []),
+      ...(opts.daemonArgs ?? []),
+    ];
     const child = spawn(process.execPath, args, { env: { ...process.env, ...PASSWORD_ENV, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -57,8 +82,8 @@ export function startDaemon(node: RegtestNode, p: Party, opts: { listen?: boolea
       out += d;
       const line = out.split('\n')[0];
       if (out.includes('\n') && line && p.daemon?.child !== child) {
-        const info = JSON.parse(line) as { nodeId: string; listen?: number };
-        p.daemon = { child, nodeId: info.nodeId, ...(info.listen !== undefined ? { listen: info.listen } : {}) };
+        const info = JSON.parse(line) as { nodeId: string; listen?: number; listenHost?: string };
+        p.daemon = { child, nodeId: info.nodeId, ...(info.listen !== undefined ? { listen: info.listen } : {}), ...(info.listenHost !== undefined ? { listenHost: info.listenHost } : {}) };
         resolve(p.daemon);
       }
     });

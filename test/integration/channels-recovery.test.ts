@@ -1,14 +1,19 @@
 // Lightning beyond the happy path, through real daemons and one bcoin regtest node: a peer that
 // broadcasts a revoked commitment loses the whole channel to a justice transaction; a wallet lost
-// with its computer gets its channel funds back from the words and the channel backup file; the
-// same open/pay/close run works with the embedded full node as the wallet's chain source; and a
-// payment crosses two channels with the route hint of the payee's invoice, by the daemon and by a
-// command run with no daemon.
+// with its computer gets its channel funds back from the words and the channel backup file (a
+// backup whose monitor LDK cannot read is refused and stores nothing); the same open/pay/close
+// run works with the embedded full node as the wallet's chain source; channels opened to a node
+// are refused unless it allows them, and then only within its limits; and a payment crosses two
+// channels with the route hint of the payee's invoice only once the middle node opts in to
+// forwarding, by the daemon and by a command run with no daemon.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { mnemonicToSeedSync } from '@scure/bip39';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBackup, sealBackup } from '../../src/channels/channel-backup.js';
+import { backupKey } from '../../src/channels/channel-keys.js';
 import { coffer, type RunResult } from '../helpers/cli.js';
 import { party, PASSWORD_ENV, startDaemon, stopDaemon, type Party } from '../helpers/daemon.js';
 import { startNode, waitFor, type RegtestNode } from '../helpers/regtest.js';
@@ -59,7 +64,7 @@ describe('a breach', () => {
     const b = await party(node, tmpDir(), []);
     parties.push(a, b);
     await startDaemon(node, a);
-    await startDaemon(node, b, { listen: true });
+    await startDaemon(node, b, { listen: true, inbound: true });
     const channelId = await openChannel(a, b, 400_000);
     await pay(a, b, 150_000_000);
     // B saves its state while it holds 150,000 sats of the channel...
@@ -76,7 +81,7 @@ describe('a breach', () => {
     await stopDaemon(b);
     for (const suffix of ['', '-wal', '-shm']) fs.rmSync(path.join(b.dir, 'regtest', `wallet.sqlite${suffix}`), { force: true });
     fs.copyFileSync(saved, path.join(b.dir, 'regtest', 'wallet.sqlite'));
-    await startDaemon(node, b, { listen: true });
+    await startDaemon(node, b, { listen: true, inbound: true });
     const [old] = await channels(b);
     expect(old.localBalanceMsat).toBe(150_000_000);
     ok(await b.run(['channel', 'close', channelId, '--force']));
@@ -111,7 +116,7 @@ describe('a channel backup', () => {
     const b = await party(node, tmpDir(), []);
     parties.push(a, b);
     await startDaemon(node, a);
-    await startDaemon(node, b, { listen: true });
+    await startDaemon(node, b, { listen: true, inbound: true });
     const file = path.join(tmpDir(), 'channels.backup');
     expect(ok(await a.run(['channel', 'backup', file]))).toEqual({ file, channels: 0 });
     await openChannel(a, b, 300_000);
@@ -136,6 +141,25 @@ describe('a channel backup', () => {
     bytes[bytes.length - 1]! ^= 1;
     fs.writeFileSync(damaged, bytes);
     expect((await run(['channel', 'restore', damaged])).stderr).toMatch(/^error: invalid-backup: /);
+    // Sealed with the right key, for the right node, but its monitor is not one LDK can read:
+    // refused, and the wallet's channel tables stay empty (Lightning would otherwise never start).
+    const key = backupKey(mnemonicToSeedSync(a.mnemonic), 'regtest');
+    const real = openBackup(fs.readFileSync(file), key);
+    expect(real.monitors).toHaveLength(1);
+    const bogus = path.join(dir, 'bogus.backup');
+    const cut = { ...real.monitors[0]!, data: real.monitors[0]!.data.subarray(0, 200) };
+    fs.writeFileSync(bogus, sealBackup({ ...real, monitors: [cut] }, key));
+    expect((await run(['channel', 'restore', bogus])).stderr).toMatch(/^error: invalid-backup: /);
+    const renamed = path.join(dir, 'renamed.backup');
+    fs.writeFileSync(renamed, sealBackup({ ...real, monitors: [{ ...real.monitors[0]!, fundingOutpoint: `${'00'.repeat(32)}:0` }] }, key));
+    expect((await run(['channel', 'restore', renamed])).stderr).toMatch(/^error: invalid-backup: /);
+    const db = new Database(path.join(dir, 'regtest', 'wallet.sqlite'), { readonly: true });
+    try {
+      for (const table of ['chan_manager', 'chan_monitors', 'chan_peers']) expect((db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n, table).toBe(0);
+      expect(db.prepare("SELECT value FROM wallet_meta WHERE key = 'channel_restore'").get()).toBeUndefined();
+    } finally {
+      db.close();
+    }
     expect(ok(await run(['channel', 'restore', file]))).toMatchObject({ channels: 1, nodeId: a.daemon!.nodeId });
     expect((await run(['channel', 'restore', file])).stderr).toMatch(/^error: invalid-backup: .*channel state of its own/);
 
@@ -173,7 +197,7 @@ describe('the embedded full node as chain source', () => {
     try {
       await waitFor(async () => (await coffer(['--datadir', dir, '--network', 'regtest', 'node', 'status'])).json?.height === node.tipHeight(), 30_000, 'embedded node caught up');
       await startDaemon(node, a, { args: ['--backend', 'node'] });
-      await startDaemon(node, b, { listen: true });
+      await startDaemon(node, b, { listen: true, inbound: true });
       const channelId = await openChannel(a, b, 300_000);
       for (let i = 0; i < 10; i++) await pay(a, b, 2_000_000);
       expect((await channels(b))[0].localBalanceMsat).toBe(20_000_000);
@@ -192,17 +216,50 @@ describe('the embedded full node as chain source', () => {
 });
 
 describe('a payment over two channels', () => {
-  it('A pays C through B with the route hint in C\'s invoice; too large an amount is refused', async () => {
+  it('channels opened to a node are refused unless it allows them, then kept within its limits; A pays C through B only once B forwards; too large an amount is refused', async () => {
     const a = await party(node, tmpDir(), [1_000_000]);
     const b = await party(node, tmpDir(), [1_000_000]);
     const c = await party(node, tmpDir(), []);
     parties.push(a, b, c);
     await startDaemon(node, a);
-    await startDaemon(node, b, { listen: true });
-    await startDaemon(node, c, { listen: true });
+    // B accepts channels but forwards nothing yet; C accepts channels of 100,000 to 350,000 sats.
+    await startDaemon(node, b, { listen: true, inbound: true });
+    await startDaemon(node, c, { listen: true, inbound: true, daemonArgs: ['--ln-min-channel', '100000', '--ln-max-channel', '350000'] });
     await openChannel(a, b, 400_000);
-    await openChannel(b, c, 300_000);
+    const refused = (from: Party, to: Party, amountSat: number) =>
+      expect(from.call('channel.open', { peer: `${to.daemon!.nodeId}@127.0.0.1:${to.daemon!.listen ?? 1}`, amountSat })).rejects.toMatchObject({ code: 'channel-open-failed' });
+    // A allows no channels to be opened to it: B's request, over A's own connection to B, is refused.
+    await refused(b, a, 100_000);
+    // C refuses channels outside its limits, accepts one inside, and a second one from the same
+    // peer while the first is not ready.
+    await refused(b, c, 50_000);
+    await refused(b, c, 400_000);
+    const opened = ok(await b.run(['channel', 'open', '--peer', `${c.daemon!.nodeId}@127.0.0.1:${c.daemon!.listen}`, '--amount', '300000']));
+    await refused(b, c, 200_000);
+    expect((await channels(a)).map((ch) => ch.capacitySat)).toEqual([400_000]);
+    expect((await channels(c)).map((ch) => ch.capacitySat)).toEqual([300_000]);
+    await waitFor(() => node.mempool().includes(opened.fundingTxid), 20_000, 'the funding transaction');
+    await node.mine(6);
+    for (const p of [b, c]) await waitFor(async () => (await channels(p)).some((ch) => ch.channelId === opened.channelId && ch.usable), 40_000, 'the channel usable');
     const local = async (p: Party, peer: Party): Promise<number> => (await channels(p)).find((ch) => ch.counterparty === peer.daemon!.nodeId).localBalanceMsat;
+    const balances = async () => [await local(a, b), await local(b, a), await local(b, c), await local(c, b)];
+
+    // B has not opted in to forwarding: A's payment to C fails, and no funds move.
+    expect(await b.call('ln.info')).toMatchObject({ forwards: false });
+    const before = await balances();
+    const refusedInvoice = await c.call<{ bolt11: string }>('ln.invoice', { amountMsat: 60_000_000, description: 'not forwarded' });
+    await expect(a.call('ln.pay', { bolt11: refusedInvoice.bolt11 })).rejects.toMatchObject({ code: 'payment-failed' });
+    await waitFor(async () => JSON.stringify(await balances()) === JSON.stringify(before), 20_000, 'the HTLC failed back');
+    expect(before[3]).toBe(0);
+
+    // B restarts with --ln-forward on the same port (A reconnects to the address it knows).
+    const port = b.daemon!.listen!;
+    await stopDaemon(b);
+    await startDaemon(node, b, { listen: true, port, inbound: true, daemonArgs: ['--ln-forward'] });
+    expect(await b.call('ln.info')).toMatchObject({ forwards: true });
+    for (const [p, peer] of [[a, b], [b, a], [b, c], [c, b]] as const) {
+      await waitFor(async () => (await channels(p)).some((ch) => ch.counterparty === peer.daemon!.nodeId && ch.usable), 40_000, 'the channels usable again');
+    }
     const [a0, ba0, bc0] = [await local(a, b), await local(b, a), await local(b, c)];
 
     const inv = await c.call<{ bolt11: string; paymentHash: string }>('ln.invoice', { amountMsat: 50_000_000, description: 'two hops' });

@@ -1,11 +1,18 @@
 // Lightning through the real `coffer daemon` and `coffer ln|channel` commands: two Coffer
 // daemons with their own data directories and one bcoin regtest node. A opens a channel to B,
-// pays B's invoices (A's daemon is killed half-way and comes back), they close it together;
-// a second channel is force-closed by B and both sides get their coins back.
+// pays B's invoices (A's daemon is killed half-way and comes back); A keeps a channel backup,
+// which refuses files that are not its own, and whose failure holds A's payments until it is
+// written; they close the channel together; a second channel is force-closed by B and both
+// sides get their coins back.
 
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
+import { hex } from '@scure/base';
+import { mnemonicToSeedSync } from '@scure/bip39';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBackup } from '../../src/channels/channel-backup.js';
+import { backupKey } from '../../src/channels/channel-keys.js';
 import type { RunResult } from '../helpers/cli.js';
 import { party, startDaemon, stopDaemon, type Party } from '../helpers/daemon.js';
 import { startNode, waitFor, type RegtestNode } from '../helpers/regtest.js';
@@ -16,6 +23,8 @@ let a: Party;
 let b: Party;
 /** An invoice of B's with the shortest expiry, made first and paid last, when it has run out. */
 let stale: { bolt11: string; expiresAt: number };
+/** A's channel backup file, once set. */
+let backupFile = '';
 
 beforeAll(async () => {
   node = await startNode();
@@ -23,7 +32,7 @@ beforeAll(async () => {
   a = await party(node, tmpDir(), [2_000_000, 2_000_000]);
   b = await party(node, tmpDir(), []);
   await startDaemon(node, a);
-  await startDaemon(node, b, { listen: true });
+  await startDaemon(node, b, { listen: true, inbound: true });
   stale = await b.call('ln.invoice', { amountMsat: 1_000_000, expirySecs: 60 });
 });
 afterAll(async () => {
@@ -80,7 +89,9 @@ describe('Lightning between two Coffer daemons', () => {
   let channelId: string;
 
   it('A opens a channel to B; after six confirmations it is ready on both sides', async () => {
-    expect(ok(await b.run(['ln', 'info']))).toMatchObject({ nodeId: b.daemon!.nodeId, listen: b.daemon!.listen });
+    // `--ln-listen PORT` with no host binds the loopback address only.
+    expect(b.daemon!.listenHost).toBe('127.0.0.1');
+    expect(ok(await b.run(['ln', 'info']))).toMatchObject({ nodeId: b.daemon!.nodeId, listen: b.daemon!.listen, listenHost: '127.0.0.1', forwards: false, acceptsChannels: { minSat: 20_000 } });
     const opened = await openChannel(500_000);
     channelId = opened.channelId;
     const [ca] = await channels(a);
@@ -105,6 +116,72 @@ describe('Lightning between two Coffer daemons', () => {
     expect(cb.localBalanceMsat).toBe(ca.remoteBalanceMsat);
   }, 300_000);
 
+  it('a channel backup is written only over a missing file or this wallet\'s own backup', async () => {
+    const dir = tmpDir();
+    const refused = async (file: string, code: string) => failed(await a.run(['channel', 'backup', file]), code);
+    const notes = path.join(dir, 'notes.backup');
+    fs.writeFileSync(notes, 'my notes\n');
+    await refused(notes, 'file-exists');
+    expect(fs.readFileSync(notes, 'utf8')).toBe('my notes\n');
+    fs.mkdirSync(path.join(dir, 'folder.backup'));
+    await refused(path.join(dir, 'folder.backup'), 'file-exists');
+    // B's backup is a Coffer backup, but another wallet's: not A's to replace.
+    const theirs = path.join(dir, 'b-channels.backup');
+    expect(ok(await b.run(['channel', 'backup', theirs]))).toEqual({ file: theirs, channels: 1 });
+    const bBytes = fs.readFileSync(theirs);
+    await refused(theirs, 'file-exists');
+    expect(fs.readFileSync(theirs).equals(bBytes)).toBe(true);
+    // A name that is not *.backup is refused before anything is written.
+    await refused(path.join(dir, '.bashrc'), 'usage');
+    expect(fs.existsSync(path.join(dir, '.bashrc'))).toBe(false);
+    // A new file, then the same file again (it is A's own backup now).
+    const file = path.join(dir, 'a-channels.backup');
+    expect(ok(await a.run(['channel', 'backup', file]))).toEqual({ file, channels: 1 });
+    expect(ok(await a.run(['channel', 'backup', file]))).toEqual({ file, channels: 1 });
+    backupFile = file;
+  }, 60_000);
+
+  it('a backup that cannot be written holds A\'s payment and raises the alarm; once it can, the payment completes and the backup is current', async () => {
+    const file = backupFile;
+    const bBefore = (await channels(b))[0].localBalanceMsat;
+    // The backup's path becomes a folder: nothing can be written there.
+    fs.rmSync(file);
+    fs.mkdirSync(file);
+    const inv = await b.call<{ bolt11: string; paymentHash: string }>('ln.invoice', { amountMsat: 1_000_000, description: 'held' });
+    let settled = false;
+    const paying = a.call<{ paymentHash: string }>('ln.pay', { bolt11: inv.bolt11 }).finally(() => (settled = true));
+    paying.catch(() => {});
+    await waitFor(async () => (await a.call<any>('ln.info')).backupFailing !== undefined, 20_000, 'the backup alarm');
+    expect((await a.call<any>('ln.info')).backupFailing).toMatchObject({ file, code: 'file-exists' });
+    expect((await a.call<any>('app.status')).channelBackupFailing).toMatchObject({ file, code: 'file-exists' });
+    expect(ok(await a.run(['ln', 'info'])).backupFailing).toMatchObject({ file });
+    // Meanwhile the payment does not complete, and another is refused up front.
+    const another = await b.call<{ bolt11: string }>('ln.invoice', { amountMsat: 1_000_000 });
+    await expect(a.call('ln.pay', { bolt11: another.bolt11 })).rejects.toMatchObject({ code: 'backup-failing' });
+    expect((await channels(b))[0].localBalanceMsat).toBe(bBefore);
+    expect(settled).toBe(false);
+
+    // The path is usable again: the backup is written, the payment completes, the alarm goes.
+    fs.rmSync(file, { recursive: true });
+    expect((await paying).paymentHash).toBe(inv.paymentHash);
+    await waitFor(async () => (await a.call<any>('ln.info')).backupFailing === undefined, 20_000, 'the alarm cleared');
+    expect((await a.call<any>('app.status')).channelBackupFailing).toBeUndefined();
+    await waitFor(async () => (await channels(b))[0].localBalanceMsat === bBefore + 1_000_000, 20_000, 'B paid');
+    // The file holds every monitor as A's database holds it (once the channel is quiet).
+    const key = backupKey(mnemonicToSeedSync(a.mnemonic), 'regtest');
+    const current = () => {
+      const db = new Database(path.join(a.dir, 'regtest', 'wallet.sqlite'), { readonly: true });
+      try {
+        const rows = db.prepare('SELECT funding_outpoint AS o, data FROM chan_monitors ORDER BY funding_outpoint').all() as { o: string; data: Buffer }[];
+        const inFile = openBackup(fs.readFileSync(file), key).monitors;
+        return rows.length === 1 && inFile.length === rows.length && rows.every((r, i) => inFile[i]!.fundingOutpoint === r.o && hex.encode(inFile[i]!.data) === hex.encode(r.data));
+      } finally {
+        db.close();
+      }
+    };
+    await waitFor(current, 20_000, 'the backup holding the latest monitor');
+  }, 120_000);
+
   it('a cooperative close pays each wallet its share minus fees', async () => {
     await node.mine(1);
     await bothAt(node.tipHeight());
@@ -115,11 +192,12 @@ describe('Lightning between two Coffer daemons', () => {
     await node.mine(1);
     await bothAt(node.tipHeight());
     await waitFor(async () => (await balance(b)) > 0, 30_000, 'B\'s share on chain');
-    expect(await balance(b)).toBe(100_000);
+    // 100 payments and the one held for the backup, 1,000 sats each.
+    expect(await balance(b)).toBe(101_000);
     const gained = (await balance(a)) - aBefore;
     // A funded the channel, so the closing fee (a few thousand sats at regtest's preset rates) comes out of its share.
-    expect(gained).toBeGreaterThan(400_000 - 5_000);
-    expect(gained).toBeLessThan(400_000);
+    expect(gained).toBeGreaterThan(399_000 - 5_000);
+    expect(gained).toBeLessThan(399_000);
     expect(await channels(a)).toEqual([]);
   }, 120_000);
 

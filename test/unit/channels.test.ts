@@ -16,9 +16,10 @@ import { askedAmount, invoiceText } from '../../renderer/src/bolt11.js';
 import { CofferError } from '../../src/api/errors.js';
 import { parseTx, serializeTx } from '../../src/chain/tx.js';
 import { ChannelWatch, type ChainView } from '../../src/channels/chain-watch.js';
-import { openBackup, sealBackup, writeBackupFile, type ChannelBackup } from '../../src/channels/channel-backup.js';
+import { backupTarget, MAX_BACKUP_BYTES, openBackup, readBackupFile, sealBackup, writeBackupFile, type ChannelBackup } from '../../src/channels/channel-backup.js';
 import { backupKey, ldkSeed } from '../../src/channels/channel-keys.js';
 import { parsePeerUri } from '../../src/channels/channel-node.js';
+import { inboundOption, listenOption } from '../../src/cli/lightning-commands.js';
 import { chainTx, markFed, putFunding, setFundingStatus } from '../../src/db/channel-store.js';
 import { openDatabase, type Db } from '../../src/db/database.js';
 import { expectCode } from '../helpers/errors.js';
@@ -186,6 +187,58 @@ describe('channel backup', () => {
     expect(err.message).toContain(path.join(dir, 'taken'));
     expect(fs.readdirSync(dir)).toEqual(['taken']);
   });
+
+  it('a link planted at the temporary name is replaced, not written through', () => {
+    if (process.platform === 'win32') return;
+    const dir = tmpDir();
+    const victim = path.join(tmpDir(), 'victim.txt');
+    fs.writeFileSync(victim, 'keep me');
+    const file = path.join(dir, 'channels.backup');
+    fs.symlinkSync(victim, path.join(dir, `.channels.backup.${process.pid}.tmp`));
+    writeBackupFile(file, sealed);
+    expect(fs.readFileSync(victim, 'utf8')).toBe('keep me');
+    expect(hex.encode(fs.readFileSync(file))).toBe(hex.encode(sealed));
+    expect(fs.readdirSync(dir)).toEqual(['channels.backup']);
+  });
+
+  it('tells a Coffer backup from nothing and from anything else at a path, from its first bytes', () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'channels.backup');
+    expect(backupTarget(file)).toBe('none');
+    writeBackupFile(file, sealed);
+    expect(backupTarget(file)).toBe('backup');
+    // Another wallet's backup starts the same way: whose it is takes the key (ChannelNode.setBackup).
+    writeBackupFile(path.join(dir, 'other.backup'), sealBackup(backup(), backupKey(OTHER_SEED, 'regtest')));
+    expect(backupTarget(path.join(dir, 'other.backup'))).toBe('backup');
+    const others: [string, () => string][] = [
+      ['a text file', () => (fs.writeFileSync(path.join(dir, 'notes.backup'), 'my notes\n'), path.join(dir, 'notes.backup'))],
+      ['an empty file', () => (fs.writeFileSync(path.join(dir, 'empty.backup'), ''), path.join(dir, 'empty.backup'))],
+      ['the magic alone', () => (fs.writeFileSync(path.join(dir, 'short.backup'), MAGIC), path.join(dir, 'short.backup'))],
+      ['a folder', () => (fs.mkdirSync(path.join(dir, 'folder.backup')), path.join(dir, 'folder.backup'))],
+    ];
+    if (process.platform !== 'win32') {
+      others.push(['a link to a backup', () => (fs.symlinkSync(file, path.join(dir, 'link.backup')), path.join(dir, 'link.backup'))]);
+      others.push(['a device', () => '/dev/null']);
+    }
+    for (const [what, make] of others) expect(backupTarget(make()), what).toBe('other');
+  });
+
+  it('reads back only a regular file of bounded size', () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'channels.backup');
+    writeBackupFile(file, sealed);
+    expect(hex.encode(readBackupFile(file))).toBe(hex.encode(sealed));
+    expectCode(() => readBackupFile(path.join(dir, 'missing.backup')), 'file-unreadable');
+    const big = path.join(dir, 'big.backup');
+    fs.writeFileSync(big, MAGIC);
+    fs.truncateSync(big, MAX_BACKUP_BYTES + 1);
+    expectCode(() => readBackupFile(big), 'invalid-backup');
+    if (process.platform !== 'win32') {
+      expectCode(() => readBackupFile('/dev/zero'), 'invalid-backup');
+      fs.symlinkSync(file, path.join(dir, 'link.backup'));
+      expectCode(() => readBackupFile(path.join(dir, 'link.backup')), 'file-unreadable');
+    }
+  });
 });
 
 // ---- channel keys --------------------------------------------------------------------------
@@ -250,6 +303,31 @@ describe('channel keys', () => {
 });
 
 // ---- peer addresses ------------------------------------------------------------------------
+
+describe('daemon options', () => {
+  it('--ln-listen binds 127.0.0.1 unless a host is named', () => {
+    expect(listenOption('9735')).toEqual({ host: '127.0.0.1', port: 9735 });
+    expect(listenOption('0')).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(listenOption('0.0.0.0:9735')).toEqual({ host: '0.0.0.0', port: 9735 });
+    expect(listenOption('192.168.1.20:9735')).toEqual({ host: '192.168.1.20', port: 9735 });
+    expect(listenOption('node.example:9735')).toEqual({ host: 'node.example', port: 9735 });
+    expect(listenOption('[::1]:9735')).toEqual({ host: '::1', port: 9735 });
+    expect(listenOption(undefined)).toBeUndefined();
+    for (const bad of ['', 'x', ':9735', '9735:', '70000', '1.2.3.4:70000', 'a b:1', '[::1:9735', 'host:port']) expectCode(() => listenOption(bad), 'usage');
+  });
+
+  it('--ln-accept-inbound: off unless given; its limits need it, have defaults and are checked', () => {
+    expect(inboundOption({ accept: false })).toBeUndefined();
+    expect(inboundOption({ accept: true })).toEqual({ minSat: 20_000, maxSat: 16_777_215, maxPendingPerPeer: 1 });
+    expect(inboundOption({ accept: true, min: '100000', max: '350000', pending: '2' })).toEqual({ minSat: 100_000, maxSat: 350_000, maxPendingPerPeer: 2 });
+    expectCode(() => inboundOption({ accept: false, min: '100000' }), 'usage');
+    expectCode(() => inboundOption({ accept: false, max: '100000' }), 'usage');
+    expectCode(() => inboundOption({ accept: false, pending: '1' }), 'usage');
+    for (const bad of [{ min: '500' }, { min: '300000', max: '200000' }, { pending: '0' }, { pending: '11' }, { min: '-1' }, { max: '1e6' }, { max: '2100000000000001' }]) {
+      expectCode(() => inboundOption({ accept: true, ...bad }), 'usage');
+    }
+  });
+});
 
 describe('parsePeerUri', () => {
   const K02 = `02${'5a'.repeat(32)}`;

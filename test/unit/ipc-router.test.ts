@@ -10,10 +10,14 @@ import { createRouter, isAppUrl, isTrustedSender, mayUse, type SenderInfo, type 
 const WINDOW_ID = 7;
 const GOOD: SenderInfo = { webContentsId: WINDOW_ID, isMainFrame: true, url: 'app://coffer/index.html' };
 
-function router() {
+const CHOSEN = '/home/user/backups/coffer-channels.backup';
+
+/** A router with a fake core and a fake save dialog that answers `chosen` (null: cancelled). */
+function router(chosen: string | null = CHOSEN) {
   const forward = vi.fn(async (method: string, params: unknown): Promise<WireReply> => ({ ok: true, value: { method, params } }));
-  const route = createRouter<SenderInfo>({ isTrustedSender: (s) => isTrustedSender(s, WINDOW_ID), forward });
-  return { route, forward };
+  const chooseBackupFile = vi.fn(async () => chosen ?? undefined);
+  const route = createRouter<SenderInfo>({ isTrustedSender: (s) => isTrustedSender(s, WINDOW_ID), forward, chooseBackupFile });
+  return { route, forward, chooseBackupFile };
 }
 
 function expectUsage(reply: WireReply): void {
@@ -152,9 +156,46 @@ describe('router', () => {
       forward: async () => {
         throw new Error('secret detail at /home/user');
       },
+      chooseBackupFile: async () => undefined,
     });
     const reply = await route(GOOD, 'app.status', {});
     expect(reply).toEqual({ ok: false, error: { code: 'internal', message: 'An unexpected internal error occurred.' } });
+  });
+});
+
+describe('channel backup file from a save dialog in main', () => {
+  it('asks main\'s dialog for the file and sends the core the chosen path', async () => {
+    const { route, forward, chooseBackupFile } = router();
+    const reply = await route(GOOD, 'channel.backup', {});
+    expect(chooseBackupFile).toHaveBeenCalledOnce();
+    expect(forward).toHaveBeenCalledExactlyOnceWith('channel.backup', { file: CHOSEN });
+    expect(reply).toEqual({ ok: true, value: { method: 'channel.backup', params: { file: CHOSEN } } });
+  });
+
+  it('refuses a path named by the page, without a dialog and without the core', async () => {
+    const { route, forward, chooseBackupFile } = router();
+    for (const file of ['/home/user/.bashrc', CHOSEN]) expectUsage(await route(GOOD, 'channel.backup', { file }));
+    expect(chooseBackupFile).not.toHaveBeenCalled();
+    expect(forward).not.toHaveBeenCalled();
+  });
+
+  it('a cancelled dialog writes nothing and says so', async () => {
+    const { route, forward } = router(null);
+    expect(await route(GOOD, 'channel.backup', {})).toEqual({ ok: true, value: { cancelled: true } });
+    expect(forward).not.toHaveBeenCalled();
+  });
+
+  it('opens no dialog for a wrong sender', async () => {
+    const { route, forward, chooseBackupFile } = router();
+    expectUsage(await route({ ...GOOD, isMainFrame: false }, 'channel.backup', {}));
+    expect(chooseBackupFile).not.toHaveBeenCalled();
+    expect(forward).not.toHaveBeenCalled();
+  });
+
+  it('passes the core\'s refusal of the chosen file on (an existing file that is not a backup)', async () => {
+    const refusal: WireReply = { ok: false, error: { code: 'file-exists', message: `${CHOSEN} exists and is not a Coffer channel backup; choose a new file name.` } };
+    const route = createRouter<SenderInfo>({ isTrustedSender: () => true, forward: async () => refusal, chooseBackupFile: async () => CHOSEN });
+    expect(await route(GOOD, 'channel.backup', {})).toEqual(refusal);
   });
 });
 
@@ -247,7 +288,7 @@ describe('core link', () => {
 describe('router and link together', () => {
   it('serves concurrent calls from the window, answered out of order', async () => {
     const { link, inbox } = fakeCore();
-    const route = createRouter<SenderInfo>({ isTrustedSender: (s) => isTrustedSender(s, WINDOW_ID), forward: (m, p) => link.call(m, p) });
+    const route = createRouter<SenderInfo>({ isTrustedSender: (s) => isTrustedSender(s, WINDOW_ID), forward: (m, p) => link.call(m, p), chooseBackupFile: async () => undefined });
     const replies = Promise.all([
       route(GOOD, 'wallet.unlock', { password: 'one' }),
       route(GOOD, 'node.mine', { blocks: 3 }),

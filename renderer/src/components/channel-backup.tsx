@@ -1,24 +1,27 @@
 // The channel backup: a file the core keeps up to date, and what the recovery words alone can and
-// cannot bring back.
+// cannot bring back. In the desktop app the file is chosen in main's save dialog (the page never
+// names a path); in the browser shell the path is typed, and the core writes only a new file
+// ending in .backup or this wallet's own backup.
 import { useState } from 'react';
 import type { Results } from '../../../src/api/contract.js';
-import { call } from '../api.js';
+import { call, desktop } from '../api.js';
 import { codeOf, sentence } from '../errors.js';
 import { ErrorNote, Field } from './field.js';
 
 export function ChannelBackup({ network }: { network: string }) {
   const [file, setFile] = useState('');
-  const [written, setWritten] = useState<Results['channel.backup'] | undefined>(undefined);
+  const [written, setWritten] = useState<Extract<Results['channel.backup'], { file: string }> | undefined>(undefined);
   const [error, setError] = useState<{ text: string; code?: string | undefined } | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const flag = network === 'main' ? '' : ` --network ${network}`;
 
   const write = async () => {
-    if (!file.trim()) return setError({ text: 'Enter the path of the backup file.' });
+    if (!desktop && !file.trim()) return setError({ text: 'Enter the path of the backup file.' });
     setBusy(true);
     setError(undefined);
     try {
-      setWritten(await call('channel.backup', { file: file.trim() }));
+      const r = await call('channel.backup', desktop ? {} : { file: file.trim() });
+      if (!('cancelled' in r)) setWritten(r);
     } catch (e) {
       setError({ text: sentence(e), code: codeOf(e) });
     } finally {
@@ -50,29 +53,36 @@ export function ChannelBackup({ network }: { network: string }) {
           void write();
         }}
       >
-        <Field
-          label="Backup file"
-          hint="A path on the computer where Coffer runs, in a folder that exists (best on another disk, or a folder that is copied elsewhere). The file is encrypted with a key from your words; Coffer rewrites it after every channel change."
-          testId="channels/backup-file"
-        >
-          {(p) => (
-            <input
-              {...p}
-              spellCheck={false}
-              autoComplete="off"
-              placeholder="/path/to/coffer-channels.backup"
-              value={file}
-              onChange={(e) => {
-                setFile(e.target.value);
-                setError(undefined);
-              }}
-              data-testid="channels/backup-file"
-            />
-          )}
-        </Field>
+        {desktop ? (
+          <p className="hint">
+            Choose where Coffer keeps the file: best on another disk, or in a folder that is copied elsewhere. The file is encrypted with a key
+            from your words; Coffer rewrites it after every channel change.
+          </p>
+        ) : (
+          <Field
+            label="Backup file"
+            hint="A path on the computer where Coffer runs, in a folder that exists (best on another disk, or a folder that is copied elsewhere), naming a new file that ends in .backup, or this wallet's backup. The file is encrypted with a key from your words; Coffer rewrites it after every channel change."
+            testId="channels/backup-file"
+          >
+            {(p) => (
+              <input
+                {...p}
+                spellCheck={false}
+                autoComplete="off"
+                placeholder="/path/to/coffer-channels.backup"
+                value={file}
+                onChange={(e) => {
+                  setFile(e.target.value);
+                  setError(undefined);
+                }}
+                data-testid="channels/backup-file"
+              />
+            )}
+          </Field>
+        )}
         <ErrorNote text={error?.text} code={error?.code} testId="channels/backup-error" />
         <button type="submit" disabled={busy} data-testid="channels/backup-write">
-          {busy ? 'Writing…' : 'Write backup'}
+          {busy ? 'Writing…' : desktop ? 'Choose file and write backup' : 'Write backup'}
         </button>
       </form>
       {written ? (

@@ -55,8 +55,16 @@ function NodeCard({ info, channels, error, onRetry }: { info: Results['ln.info']
         </dd>
         <dt>Listening</dt>
         <dd data-testid="channels/listen">
-          {info.listen !== undefined ? `on port ${info.listen}: peers can open channels to this node` : 'no: this node opens channels to others (coffer daemon --ln-listen accepts them)'}
+          {info.listen !== undefined ? `on ${info.listenHost ?? ''} port ${info.listen}` : 'no: this node opens channels to others (coffer daemon --ln-listen accepts peers)'}
         </dd>
+        <dt>Channels opened by peers</dt>
+        <dd data-testid="channels/inbound">
+          {info.acceptsChannels
+            ? `accepted from ${info.acceptsChannels.minSat.toLocaleString('en-US')} to ${info.acceptsChannels.maxSat.toLocaleString('en-US')} sats`
+            : 'refused (coffer daemon --ln-accept-inbound accepts them)'}
+        </dd>
+        <dt>Forwarding others’ payments</dt>
+        <dd data-testid="channels/forwards">{info.forwards ? 'yes (coffer daemon --ln-forward)' : 'no'}</dd>
         <dt>Connected peers</dt>
         <dd data-testid="channels/peers">{info.peers}</dd>
         <dt>Usable channels</dt>
