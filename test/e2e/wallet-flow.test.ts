@@ -6,7 +6,7 @@
 
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, screenshot, type WatchedPage } from '../helpers/browser.js';
+import { launchBrowser, openAnotherPage, openPage, screenshot, type WatchedPage } from '../helpers/browser.js';
 import { startNode, type RegtestNode } from '../helpers/regtest.js';
 import { serve, type ServeProcess } from '../helpers/shell.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -190,14 +190,14 @@ describe('the desktop UI in a browser, against a real core and a regtest node', 
   });
 
   it('follows the system theme (dark) with no page errors', async () => {
-    const withToken = await openPage(browser, shell.url, 'dark');
-    await byId(withToken.page, 'screen/dashboard').waitFor({ timeout: 30_000 });
-    await waitForBalances(withToken.page, (b) => b.confirmed === finalBalance, 'the balance in the dark tab');
-    const background = (await withToken.page.evaluate('getComputedStyle(document.body).backgroundColor')) as string;
+    const darkTab = await openAnotherPage(page, 'dark');
+    await byId(darkTab.page, 'screen/dashboard').waitFor({ timeout: 30_000 });
+    await waitForBalances(darkTab.page, (b) => b.confirmed === finalBalance, 'the balance in the dark tab');
+    const background = (await darkTab.page.evaluate('getComputedStyle(document.body).backgroundColor')) as string;
     expect(background).toBe('rgb(17, 19, 22)'); // the dark theme's --bg
-    await screenshot(withToken.page, '13-dashboard-dark');
-    expect(withToken.problems).toEqual([]);
-    await withToken.page.close();
+    await screenshot(darkTab.page, '13-dashboard-dark');
+    expect(darkTab.problems).toEqual([]);
+    await darkTab.page.close();
     expect(watched.problems).toEqual([]);
   });
 
