@@ -17,7 +17,7 @@ import { checkLabel } from '../wallet/labels.js';
 import { checkTransaction, HIGH_FEE_SHARE } from '../wallet/policy.js';
 import { exportLabels, importLabels, listUtxos, setFrozen } from './coins.js';
 import { networkPaths } from './datadir.js';
-import { fileLogger, type Logger } from './log.js';
+import { errorOrigin, fileLogger, type Logger } from './log.js';
 import { send } from './spend-flows.js';
 import { parseOutpoint, SpendService } from './spend-service.js';
 import { putLabel } from '../db/spend-store.js';
@@ -47,6 +47,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private sync: WalletSync | undefined;
   private readonly channelWatches = new WeakMap<WalletService, ChannelWatch>();
   private node: EmbeddedNode | undefined;
+  /** The embedded node's start while under way: every caller waits for this one start. */
+  private nodeStarting: Promise<EmbeddedNode> | undefined;
   private channels: { node: ChannelNode; lock: LockFile; watch: ChannelWatch } | undefined;
   private starting: Promise<ChannelNode> | undefined;
   /** How Lightning starts when it starts by itself (the daemon sets its listening port). */
@@ -58,6 +60,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private timer: NodeJS.Timeout | undefined;
   private firstRound: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
+  /** The sync session being set up (it may start the embedded node): callers share it. */
+  private syncOpening: Promise<WalletSync> | undefined;
   private state: SyncState = { phase: 'idle', height: 0 };
   /** Transactions already told about; filled just before the first sync round. */
   private known: Set<string> | undefined;
@@ -83,12 +87,10 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     clearTimeout(this.firstRound);
     await this.syncing;
     await this.stopLightning();
-    this.sync?.close();
+    await this.closeSync();
     this.wallet?.close();
-    await this.node?.stop();
+    await this.stopNode();
     this.wallet = undefined;
-    this.sync = undefined;
-    this.node = undefined;
   }
 
   /** Validate and run one call; never throws: errors come back as data. */
@@ -103,7 +105,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       return { ok: true, value: await handler(parsed.params) };
     } catch (e) {
       const error = toWireError(e);
-      if (error.code === 'internal') this.log.error('core.internal-error', { method: parsed.method, errorType: (e as Error)?.name ?? 'unknown' });
+      // The user sees only that something went wrong; the log says what, without the call's secrets.
+      if (error.code === 'internal') this.log.error('core.internal-error', { method: parsed.method, ...errorOrigin(e, secretsOf(parsed.params)) });
       return { ok: false, error };
     }
   }
@@ -136,6 +139,19 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     });
   }
 
+  /** A wallet handle whose locking tells the UI, while it is the open one. */
+  private walletService(network: Network): WalletService {
+    const w: WalletService = WalletService.open({
+      datadir: this.datadir,
+      network,
+      logger: this.log,
+      onLock: () => {
+        if (this.wallet === w) this.emitEvent({ type: 'locked' });
+      },
+    });
+    return w;
+  }
+
   private requireWallet(): WalletService {
     if (!this.wallet) throw new CofferError('no-wallet', 'No wallet is open; create or restore one first.');
     return this.wallet;
@@ -146,9 +162,10 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     return raw ? (JSON.parse(raw) as BackendConfig) : { kind: 'spv', connect: [] };
   }
 
-  private async open(network: Network): Promise<void> {
+  /** Open a network's wallet (or adopt one just made, `made`) and start its sync loop. */
+  private async open(network: Network, made?: WalletService): Promise<void> {
     await this.stop();
-    this.wallet = WalletService.open({ datadir: this.datadir, network, logger: this.log, onLock: () => this.emitEvent({ type: 'locked' }) });
+    this.wallet = made ?? this.walletService(network);
     fs.mkdirSync(path.resolve(this.datadir), { recursive: true, mode: 0o700 });
     fs.writeFileSync(this.appFile(), JSON.stringify({ network }), { mode: 0o600 });
     this.known = undefined;
@@ -175,15 +192,49 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     if (b.kind === 'spv') return spvSource(b.connect, this.log);
     let rpc: RpcClient;
     if (b.kind === 'node') {
-      const running = readControl(this.datadir, wallet.network);
-      if (!running && !this.node) this.node = await EmbeddedNode.start({ datadir: this.datadir, network: wallet.network, prune: b.prune, connect: b.connect });
-      const c = this.node?.control ?? running!;
+      // A node another process runs (`coffer node start`) is used as it is; else this core starts its own.
+      const running = this.node || this.nodeStarting ? undefined : readControl(this.datadir, wallet.network);
+      const c = running ?? (await this.embeddedNode({ datadir: this.datadir, network: wallet.network, prune: b.prune, connect: b.connect })).control;
       rpc = new RpcClient(`http://127.0.0.1:${c.rpcPort}/`, { user: 'coffer', password: c.apiKey });
     } else {
       const auth = b.cookieFile ? readCookie(b.cookieFile) : { user: b.user ?? '', password: b.password ?? '' };
       rpc = new RpcClient(b.url, auth);
     }
     return (params, store) => new RpcSource({ kind: b.kind, params, store, rpc });
+  }
+
+  /**
+   * This core's embedded node, started once: the first sync round and the playground's mining
+   * both ask for it, and two starts on one data directory collide on bcoin's database lock.
+   */
+  private embeddedNode(opts: Parameters<typeof EmbeddedNode.start>[0]): Promise<EmbeddedNode> {
+    if (this.node) return Promise.resolve(this.node);
+    this.nodeStarting ??= EmbeddedNode.start(opts)
+      .then((node) => (this.node = node))
+      .finally(() => {
+        this.nodeStarting = undefined;
+      });
+    return this.nodeStarting;
+  }
+
+  private async stopNode(): Promise<void> {
+    await this.nodeStarting?.catch(() => undefined);
+    const node = this.node;
+    this.node = undefined;
+    await node?.stop();
+  }
+
+  /** Close the sync session (one being set up included): the next round makes a new one. */
+  private closeSync(): Promise<void> {
+    const close = () => {
+      this.sync?.close();
+      this.sync = undefined;
+    };
+    if (!this.syncOpening) {
+      close();
+      return Promise.resolve();
+    }
+    return this.syncOpening.then(close, close);
   }
 
   private setSync(s: SyncState): void {
@@ -231,6 +282,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       }
     } catch (e) {
       const error = toWireError(e);
+      if (error.code === 'internal') this.log.error('sync.internal-error', errorOrigin(e));
       if (quiet) this.known = undefined; // the next round is still the first scan
       // No peer reachable (offline): keep the loaded header chain, which takes a while to reload,
       // and let the pool keep reconnecting. Anything else (a node that moved, a database error)
@@ -251,19 +303,20 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     return { version: VERSION, wallets: this.wallets(), ...(open ? { open } : {}), sync: this.state };
   }
 
-  private async initialise(network: Network, backend: BackendConfig, make: (w: WalletService) => { fingerprint: string }, password: string): Promise<{ fingerprint: string }> {
+  /** Make a wallet with `make` (which leaves it unlocked) and open it in place of the open one. */
+  private async initialise(network: Network, backend: BackendConfig, make: (w: WalletService) => { fingerprint: string }): Promise<{ fingerprint: string }> {
     if (this.wallets().includes(network)) throw new CofferError('wallet-exists', `There is already a ${network} wallet in this data directory.`);
     // The open wallet stays open until the new one exists: bad words or a short password change nothing.
-    const w = WalletService.open({ datadir: this.datadir, network, logger: this.log });
+    const w = this.walletService(network);
     let fingerprint: string;
     try {
       fingerprint = make(w).fingerprint;
       w.setMeta('backend', JSON.stringify(backend));
-    } finally {
+    } catch (e) {
       w.close();
+      throw e;
     }
-    await this.open(network);
-    this.requireWallet().unlock(password);
+    await this.open(network, w);
     return { fingerprint };
   }
 
@@ -279,25 +332,24 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       return this.status();
     },
     'wallet.create': (p) =>
-      this.initialise(p.network, p.backend as BackendConfig, (w) => w.create({ words: p.words, passphrase: p.passphrase ?? '', script: p.script, password: p.password }), p.password),
+      this.initialise(p.network, p.backend as BackendConfig, (w) => w.create({ words: p.words, passphrase: p.passphrase ?? '', script: p.script, password: p.password, unlock: true })),
     'wallet.restore': (p) =>
       this.initialise(
         p.network,
         p.backend as BackendConfig,
         (w) => {
-          const r = w.restore({ mnemonic: p.mnemonic, passphrase: p.passphrase ?? '', script: p.script, password: p.password, ...(p.birthday !== undefined ? { birthday: p.birthday } : {}) });
+          const r = w.restore({ mnemonic: p.mnemonic, passphrase: p.passphrase ?? '', script: p.script, password: p.password, unlock: true, ...(p.birthday !== undefined ? { birthday: p.birthday } : {}) });
           // Whoever restores from the words has them.
           w.setMeta('backup_confirmed', '1');
           return r;
         },
-        p.password,
       ),
     'wallet.playground': async ({ password }) => {
       const r = await this.initialise('regtest', { kind: 'node', connect: [], prune: false }, (w) => {
-        const made = w.create({ words: 12, passphrase: '', script: 'wpkh', password });
+        const made = w.create({ words: 12, passphrase: '', script: 'wpkh', password, unlock: true });
         w.setMeta('backup_confirmed', '1'); // play money: no backup to nag about
         return made;
-      }, password);
+      });
       // bcoin's regtest enforces segwit from height 432: mine past it, to the wallet, so there is money to try.
       await this.mine(440);
       return r;
@@ -315,7 +367,9 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       // A wallet with channels runs its Lightning node from unlock on: closes must be watched and
       // swept, and a revoked commitment answered, whether or not the channels screen is open.
       if (!this.channels && withDbErrors(() => hasChannelState(w.database))) {
-        this.startLightning(this.lightningOptions).catch((e: unknown) => this.log.warn('ln.autostart-failed', { code: e instanceof CofferError ? e.code : 'internal' }));
+        this.startLightning(this.lightningOptions).catch((e: unknown) =>
+          this.log.warn('ln.autostart-failed', e instanceof CofferError ? { code: e.code } : { code: 'internal', ...errorOrigin(e) }),
+        );
       }
       return { locked: false as const };
     },
@@ -434,12 +488,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
         const keep = next.kind === 'rpc' && !next.password && saved.kind === 'rpc' && saved.password && saved.url === next.url && saved.user === next.user;
         w.setMeta('backend', JSON.stringify(keep ? { ...next, password: saved.password } : next));
         await this.syncing;
-        this.sync?.close();
-        this.sync = undefined;
-        if (p.backend.kind !== 'node' && this.node) {
-          await this.node.stop();
-          this.node = undefined;
-        }
+        await this.closeSync();
+        if (p.backend.kind !== 'node') await this.stopNode();
         void this.runSync();
       }
       return { ok: true as const };
@@ -555,8 +605,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   /** Use this chain source (the daemon's flags) rather than the stored backend setting. */
   overrideSource(source: SourceFactory): void {
     this.sourceOverride = source;
-    this.sync?.close();
-    this.sync = undefined;
+    void this.closeSync();
   }
 
   /** The daemon's wallet stays unlocked while it runs (funding channels signs with the seed). */
@@ -587,13 +636,19 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     return this.startLightning();
   }
 
-  /** The open wallet's sync session (one per backend setting), created on first use. */
-  private async ensureSync(wallet: WalletService): Promise<WalletSync> {
-    if (!this.sync) {
+  /**
+   * The open wallet's sync session (one per backend setting), created on first use. Callers that
+   * come while it is being set up (a sync round and a spend, say) wait for the same one.
+   */
+  private ensureSync(wallet: WalletService): Promise<WalletSync> {
+    if (this.sync) return Promise.resolve(this.sync);
+    this.syncOpening ??= (async () => {
       this.setSync({ ...this.state, phase: 'connecting' });
-      this.sync = new WalletSync(wallet, {
+      const source = await this.sourceFactory();
+      if (this.wallet !== wallet) throw new CofferError('no-wallet', 'The wallet was closed while its chain source started.');
+      const sync = new WalletSync(wallet, {
         datadir: this.datadir,
-        source: await this.sourceFactory(),
+        source,
         log: this.log,
         mempoolWaitMs: 2_000,
         // Only downloads are news; a round that finds the chain where it was stays quiet.
@@ -601,9 +656,13 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
           if (p.target !== undefined && p.target > p.height) this.setSync({ phase: p.phase, height: p.height, target: p.target });
         },
       });
-      this.sync.watchers.push(this.channelWatch(wallet));
-    }
-    return this.sync;
+      sync.watchers.push(this.channelWatch(wallet));
+      this.sync = sync;
+      return sync;
+    })().finally(() => {
+      this.syncOpening = undefined;
+    });
+    return this.syncOpening;
   }
 
   /** The session for a spend or fee call, once the running sync round is done with it. */
@@ -638,4 +697,18 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
 }
 
 class RollBack extends Error {}
+
+/** The secret strings of a call's params (passwords, words, passphrases), to keep out of the log. */
+function secretsOf(params: unknown): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, key: string) => {
+    if (typeof v === 'string') {
+      if (/pass|mnemonic|secret/i.test(key) && v !== '') out.push(v);
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) walk(x, k);
+    }
+  };
+  walk(params, '');
+  return out;
+}
 

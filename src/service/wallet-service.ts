@@ -56,6 +56,8 @@ export interface CreateRequest {
   passphrase: string;
   script: 'wpkh' | 'tr';
   password: string;
+  /** Leave the new wallet unlocked (the app opens it at once): spares a second key derivation. */
+  unlock?: boolean;
 }
 
 export interface RestoreRequest {
@@ -64,6 +66,8 @@ export interface RestoreRequest {
   script: 'wpkh' | 'tr';
   password: string;
   birthday?: number;
+  /** Leave the restored wallet unlocked, as for create. */
+  unlock?: boolean;
 }
 
 export const SETTINGS = {
@@ -234,7 +238,7 @@ export class WalletService {
   private initialise(
     entropy: Uint8Array,
     language: Language,
-    req: { passphrase: string; password: string },
+    req: { passphrase: string; password: string; unlock?: boolean | undefined },
     scripts: readonly ScriptKind[],
     origin: { restored: boolean; birthday?: number | undefined },
   ): string {
@@ -257,6 +261,8 @@ export class WalletService {
           accounts.forEach((a, i) => this.addAccount(a, i === 0 ? 'active' : 'discover'));
         }).immediate(),
       );
+      // The session owns copies; the originals are wiped below and by the caller.
+      if (req.unlock) this.session.unlock({ entropy: entropy.slice(), language, seed: seed.slice() });
       return fingerprint;
     } finally {
       master.wipePrivateData();
