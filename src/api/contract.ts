@@ -23,12 +23,35 @@ export const backendConfig = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('rpc'),
     url: z.string().url().max(300),
+    /**
+     * Only to keep the cookie file saved with this same URL (settings.get shows it): a cookie file
+     * is chosen with the `coffer` command, never here (`cookie-file-cli-only`).
+     */
     cookieFile: z.string().max(1024).optional(),
     user: z.string().max(256).optional(),
+    /** A new password (stored encrypted under the wallet seed); empty or absent keeps the saved one for the same URL and user. */
     password: z.string().max(1024).optional(),
+    /**
+     * The user confirmed a node outside this computer and its private network: without it such a
+     * new URL is refused with `rpc-host-public`. The UI sets it only after asking.
+     */
+    publicHostConfirmed: z.literal(true).optional(),
   }),
 ]);
 export type BackendConfig = z.infer<typeof backendConfig>;
+
+/** The saved backend as settings.get shows it: never a password, only whether one is saved. */
+export type BackendView =
+  | Exclude<BackendConfig, { kind: 'rpc' }>
+  | {
+      kind: 'rpc';
+      url: string;
+      user?: string;
+      /** Set with the `coffer` command; used while the URL stays the same. */
+      cookieFile?: string;
+      /** removed: an update took out a password that older versions had stored unencrypted. */
+      passwordStatus: 'saved' | 'none' | 'removed';
+    };
 
 const recipient = z.object({ address: z.string().min(1).max(200), amount: z.union([sats, z.literal('max')]) });
 const sendParams = z.object({
@@ -192,7 +215,7 @@ export interface Results {
   'send.preview': SendPreview;
   'send.confirm': { txid: string; fee: number; vsize: number; feerate: number };
   'fees.get': { fast: number; normal: number; slow: number; floor: number; source: string };
-  'settings.get': { autoLockMinutes: number; backend: BackendConfig; network: string };
+  'settings.get': { autoLockMinutes: number; backend: BackendView; network: string };
   'settings.set': { ok: true };
   'sync.now': { ok: true };
   'node.mine': { height: number };

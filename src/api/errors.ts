@@ -62,6 +62,8 @@ export const ERROR_CODES = [
   'lightning-unavailable',
   'daemon-unavailable',
   'invalid-backup',
+  'cookie-file-cli-only',
+  'rpc-host-public',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

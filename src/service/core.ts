@@ -10,7 +10,7 @@ import { hashToHex } from '../chain/bytes.js';
 import { addressToScript } from '../keys/address.js';
 import { isNetwork, NETWORKS, type Network } from '../keys/networks.js';
 import { bcoinAddress, EmbeddedNode, readControl } from '../node/embedded-node.js';
-import { readCookie, RpcClient } from '../node/rpc-client.js';
+import { RpcClient } from '../node/rpc-client.js';
 import { RpcSource } from '../node/rpc-source.js';
 import { buildBip21, parsePaymentUri } from '../wallet/bip21.js';
 import { checkLabel } from '../wallet/labels.js';
@@ -31,6 +31,7 @@ import { ChannelWatch } from '../channels/chain-watch.js';
 import { ChannelNode, type ChannelNodeOptions } from '../channels/channel-node.js';
 import { hexToHash } from '../chain/bytes.js';
 import { acquireLock, type LockFile } from './lock-file.js';
+import { backendView, needsUnlock, planFromCall, readBackend, rpcAuthOf, storeBackend, type StoredBackend } from './backend-setting.js';
 
 export const VERSION = '0.1.0';
 /** How often the open wallet syncs; a regtest node is local and cheap to ask. */
@@ -145,9 +146,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       datadir: this.datadir,
       network,
       logger: this.log,
-      onLock: () => {
-        if (this.wallet === w) this.emitEvent({ type: 'locked' });
-      },
+      onLock: () => this.onWalletLocked(w),
     });
     return w;
   }
@@ -157,9 +156,20 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     return this.wallet;
   }
 
-  private backend(): BackendConfig {
-    const raw = this.wallet?.meta('backend');
-    return raw ? (JSON.parse(raw) as BackendConfig) : { kind: 'spv', connect: [] };
+  private backend(): StoredBackend {
+    return this.wallet ? readBackend(this.wallet) : { kind: 'spv', connect: [] };
+  }
+
+  /** The wallet locked: a chain source that needed its key (an RPC password) is closed with it. */
+  private onWalletLocked(w: WalletService): void {
+    if (this.wallet !== w) return;
+    this.emitEvent({ type: 'locked' });
+    if (!this.sourceOverride && needsUnlock(this.backend())) {
+      void (async () => {
+        await this.syncing;
+        if (this.wallet === w && w.locked) await this.closeSync();
+      })();
+    }
   }
 
   /** Open a network's wallet (or adopt one just made, `made`) and start its sync loop. */
@@ -197,8 +207,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       const c = running ?? (await this.embeddedNode({ datadir: this.datadir, network: wallet.network, prune: b.prune, connect: b.connect })).control;
       rpc = new RpcClient(`http://127.0.0.1:${c.rpcPort}/`, { user: 'coffer', password: c.apiKey });
     } else {
-      const auth = b.cookieFile ? readCookie(b.cookieFile) : { user: b.user ?? '', password: b.password ?? '' };
-      rpc = new RpcClient(b.url, auth);
+      rpc = new RpcClient(b.url, rpcAuthOf(wallet, b));
     }
     return (params, store) => new RpcSource({ kind: b.kind, params, store, rpc });
   }
@@ -304,14 +313,19 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   }
 
   /** Make a wallet with `make` (which leaves it unlocked) and open it in place of the open one. */
-  private async initialise(network: Network, backend: BackendConfig, make: (w: WalletService) => { fingerprint: string }): Promise<{ fingerprint: string }> {
+  private async initialise(
+    network: Network,
+    backend: BackendConfig,
+    make: (w: WalletService) => { fingerprint: string },
+  ): Promise<{ fingerprint: string }> {
     if (this.wallets().includes(network)) throw new CofferError('wallet-exists', `There is already a ${network} wallet in this data directory.`);
+    const plan = planFromCall(backend, undefined);
     // The open wallet stays open until the new one exists: bad words or a short password change nothing.
     const w = this.walletService(network);
     let fingerprint: string;
     try {
       fingerprint = make(w).fingerprint;
-      w.setMeta('backend', JSON.stringify(backend));
+      storeBackend(w, plan);
     } catch (e) {
       w.close();
       throw e;
@@ -364,6 +378,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     'wallet.unlock': ({ password }) => {
       const w = this.requireWallet();
       w.unlock(password);
+      // A node reached with the RPC password was shut out while locked: reconnect now.
+      if (needsUnlock(this.backend())) void this.runSync();
       // A wallet with channels runs its Lightning node from unlock on: closes must be watched and
       // swept, and a revoked commitment answered, whether or not the channels screen is open.
       if (!this.channels && withDbErrors(() => hasChannelState(w.database))) {
@@ -476,20 +492,18 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     'settings.get': () => {
       const w = this.requireWallet();
       // The RPC password stays in the core: the form leaves it empty to keep the saved one.
-      const { password: _saved, ...backend } = this.backend() as BackendConfig & { password?: string };
-      return { autoLockMinutes: w.setting('auto-lock-minutes'), backend: backend as BackendConfig, network: w.network };
+      return { autoLockMinutes: w.setting('auto-lock-minutes'), backend: backendView(w, this.backend()), network: w.network };
     },
     'settings.set': async (p) => {
       const w = this.requireWallet();
+      // Checked before anything changes: a refused backend leaves the auto-lock as it was, too.
+      const plan = p.backend ? planFromCall(p.backend as BackendConfig, this.backend()) : undefined;
       if (p.autoLockMinutes !== undefined) w.setSetting('auto-lock-minutes', String(p.autoLockMinutes));
-      if (p.backend) {
-        const saved = this.backend();
-        const next = p.backend as BackendConfig;
-        const keep = next.kind === 'rpc' && !next.password && saved.kind === 'rpc' && saved.password && saved.url === next.url && saved.user === next.user;
-        w.setMeta('backend', JSON.stringify(keep ? { ...next, password: saved.password } : next));
+      if (plan) {
+        storeBackend(w, plan);
         await this.syncing;
         await this.closeSync();
-        if (p.backend.kind !== 'node') await this.stopNode();
+        if (plan.kind !== 'node') await this.stopNode();
         void this.runSync();
       }
       return { ok: true as const };

@@ -428,9 +428,12 @@ export class WalletService {
     return this.session.locked;
   }
 
-  /** Run `fn` with the unlocked seed (for signing); throws `wallet-locked` when locked. */
-  withSeed<T>(fn: (seed: Uint8Array) => T): T {
-    return this.session.use((s) => fn(s.seed));
+  /**
+   * Run `fn` with the unlocked seed (for signing); throws `wallet-locked` when locked. Background
+   * work passes `activity: false` so that it does not postpone the auto-lock.
+   */
+  withSeed<T>(fn: (seed: Uint8Array) => T, opts: { activity?: boolean } = {}): T {
+    return this.session.use((s) => fn(s.seed), opts.activity ?? true);
   }
 
   setting(key: SettingKey): number {

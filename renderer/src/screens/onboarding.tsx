@@ -1,8 +1,8 @@
 // First run: create a wallet (then back up its words), restore one, or try the regtest playground.
 import { useState } from 'react';
 import type { AppStatus, BackendConfig } from '../../../src/api/contract.js';
-import { call } from '../api.js';
-import { BackendForm, badPeer, defaultBackend } from '../components/backend-form.js';
+import { call, UiError } from '../api.js';
+import { BackendForm, badPeer, defaultBackend, PublicHostConfirm } from '../components/backend-form.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { PasswordChoice, passwordProblem, type PasswordValue } from '../components/password-choice.js';
 import { sentence } from '../errors.js';
@@ -86,14 +86,23 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const [backupPassword, setBackupPassword] = useState('');
+  /** The core asked to confirm an RPC address outside this computer and its network. */
+  const [publicHost, setPublicHost] = useState<string | undefined>(undefined);
+  /** The backend, with the public host confirmed when the user did. */
+  const extra = (confirmed: boolean) => ({
+    backend: confirmed && v.backend.kind === 'rpc' ? { ...v.backend, publicHostConfirmed: true as const } : v.backend,
+  });
 
   const run = async (fn: () => Promise<void>) => {
     setBusy(true);
     setError(undefined);
+    setPublicHost(undefined);
     try {
       await fn();
     } catch (e) {
-      setError(sentence(e));
+      const host = e instanceof UiError && e.code === 'rpc-host-public' ? e.wire.details?.['host'] : undefined;
+      if (typeof host === 'string') setPublicHost(host);
+      else setError(sentence(e));
     } finally {
       setBusy(false);
     }
@@ -102,6 +111,7 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
   const go = (s: Step) => {
     setError(undefined);
     // Leaving a form forgets what was typed in it (words, passwords).
+    setPublicHost(undefined);
     if (s === 'welcome') {
       setMnemonic('');
       setV(initial());
@@ -185,6 +195,13 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
 
   if (step === 'create') {
     const p = problem(v);
+    const submit = (confirmed: boolean) =>
+      void run(async () => {
+        await call('wallet.create', { network: v.network, words, passphrase: v.passphrase, script: v.script, password: v.pw.password, ...extra(confirmed) });
+        setBackupPassword(v.pw.password);
+        setV(initial());
+        setStep('backup');
+      });
     return (
       <main className="center narrow" data-testid="onboarding/create-form">
         {back}
@@ -192,12 +209,7 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            void run(async () => {
-              await call('wallet.create', { network: v.network, words, passphrase: v.passphrase, script: v.script, password: v.pw.password, backend: v.backend });
-              setBackupPassword(v.pw.password);
-              setV(initial());
-              setStep('backup');
-            });
+            submit(false);
           }}
         >
           <CommonFields v={v} set={setV} idPrefix="create" />
@@ -212,6 +224,7 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
               <span>24 words</span>
             </label>
           </fieldset>
+          {publicHost ? <PublicHostConfirm host={publicHost} idPrefix="create" onConfirm={() => submit(true)} onCancel={() => setPublicHost(undefined)} /> : null}
           <ErrorNote text={error} testId="create/error" />
           <button type="submit" disabled={busy || p !== undefined} title={p} data-testid="create/submit">
             {busy ? 'Creating…' : 'Create wallet'}
@@ -224,6 +237,22 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
 
   const p = problem(v) ?? (mnemonic.trim() ? undefined : 'Enter your recovery words.');
   const birthdayBad = birthday !== '' && !/^\d{1,8}$/.test(birthday.trim());
+  const submit = (confirmed: boolean) =>
+    void run(async () => {
+      const words = mnemonic.trim().toLowerCase().split(/\s+/).join(' ');
+      await call('wallet.restore', {
+        network: v.network,
+        mnemonic: words,
+        passphrase: v.passphrase,
+        script: v.script,
+        password: v.pw.password,
+        ...extra(confirmed),
+        ...(birthday.trim() ? { birthday: Number(birthday.trim()) } : {}),
+      });
+      setMnemonic('');
+      setV(initial());
+      onDone();
+    });
   return (
     <main className="center narrow" data-testid="onboarding/restore-form">
       {back}
@@ -231,21 +260,7 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          void run(async () => {
-            const words = mnemonic.trim().toLowerCase().split(/\s+/).join(' ');
-            await call('wallet.restore', {
-              network: v.network,
-              mnemonic: words,
-              passphrase: v.passphrase,
-              script: v.script,
-              password: v.pw.password,
-              backend: v.backend,
-              ...(birthday.trim() ? { birthday: Number(birthday.trim()) } : {}),
-            });
-            setMnemonic('');
-            setV(initial());
-            onDone();
-          });
+          submit(false);
         }}
       >
         <Field label="Recovery words" hint="12 or 24 words, separated by spaces, in order.">
@@ -255,6 +270,7 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
           {(props) => <input {...props} inputMode="numeric" value={birthday} onChange={(e) => setBirthday(e.target.value)} data-testid="restore/birthday" />}
         </Field>
         <CommonFields v={v} set={setV} idPrefix="restore" />
+        {publicHost ? <PublicHostConfirm host={publicHost} idPrefix="restore" onConfirm={() => submit(true)} onCancel={() => setPublicHost(undefined)} /> : null}
         <ErrorNote text={error} testId="restore/error" />
         <button type="submit" disabled={busy || p !== undefined || birthdayBad} title={p} data-testid="restore/submit">
           {busy ? 'Restoring…' : 'Restore wallet'}
