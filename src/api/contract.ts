@@ -67,9 +67,14 @@ export const METHODS = {
   /** The user did something (key, click): postpones the auto-lock. Reading data does not. */
   'app.activity': z.object({}).strict(),
   'app.open': z.object({ network }).strict(),
-  'wallet.create': z.object({ network, words: z.union([z.literal(12), z.literal(24)]), passphrase: shortText.default(''), script: z.enum(['wpkh', 'tr']), password, backend: backendConfig }).strict(),
-  'wallet.restore': z.object({ network, mnemonic: z.string().min(1).max(2000), passphrase: shortText.default(''), script: z.enum(['wpkh', 'tr']), birthday: z.number().int().nonnegative().max(100_000_000).optional(), password, backend: backendConfig }).strict(),
-  'wallet.playground': z.object({ password }).strict(),
+  /**
+   * A new wallet becomes the open one. When the data directory already holds a wallet,
+   * `currentPassword` must be that wallet's (the open one's, if one is open): else anyone who can
+   * reach the API, even while the app is locked, could switch it to a wallet of their own.
+   */
+  'wallet.create': z.object({ network, words: z.union([z.literal(12), z.literal(24)]), passphrase: shortText.default(''), script: z.enum(['wpkh', 'tr']), password, backend: backendConfig, currentPassword: password.optional() }).strict(),
+  'wallet.restore': z.object({ network, mnemonic: z.string().min(1).max(2000), passphrase: shortText.default(''), script: z.enum(['wpkh', 'tr']), birthday: z.number().int().nonnegative().max(100_000_000).optional(), password, backend: backendConfig, currentPassword: password.optional() }).strict(),
+  'wallet.playground': z.object({ password, currentPassword: password.optional() }).strict(),
   'wallet.checkWords': z.object({ password, answers: z.array(z.object({ position: z.number().int().min(1).max(24), word: z.string().max(100) })).min(1).max(24) }).strict(),
   'wallet.unlock': z.object({ password }).strict(),
   'wallet.lock': z.object({}).strict(),
@@ -93,7 +98,8 @@ export const METHODS = {
   'send.confirm': sendParams.extend({ acceptHighFee: z.boolean().default(false) }).strict(),
   'fees.get': z.object({}).strict(),
   'settings.get': z.object({}).strict(),
-  'settings.set': z.object({ autoLockMinutes: z.number().int().min(0).max(1440).optional(), backend: backendConfig.optional() }).strict(),
+  /** Changing autoLockMinutes needs the wallet's `password` (a token holder must not turn the lock off). */
+  'settings.set': z.object({ autoLockMinutes: z.number().int().min(0).max(1440).optional(), backend: backendConfig.optional(), password: password.optional() }).strict(),
   'sync.now': z.object({}).strict(),
   'node.mine': z.object({ blocks: z.number().int().min(1).max(1000) }).strict(),
   'vault.list': z.object({}).strict(),

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseCall, type AppStatus, type BackendConfig, type CofferEvent, type Method, type Params, type Results, type SyncState } from '../api/contract.js';
-import { CofferError, toWireError, type Result } from '../api/errors.js';
+import { CofferError, isCofferError, toWireError, type Result } from '../api/errors.js';
 import { hashToHex } from '../chain/bytes.js';
 import { addressToScript } from '../keys/address.js';
 import { isNetwork, NETWORKS, type Network } from '../keys/networks.js';
@@ -158,6 +158,30 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
 
   private backend(): StoredBackend {
     return this.wallet ? readBackend(this.wallet) : { kind: 'spv', connect: [] };
+  }
+
+  /**
+   * A new wallet replaces the open one in the app: when this data directory already holds a
+   * wallet, the caller must know its password (the open wallet's; with none open, any one here).
+   */
+  private requireExistingPassword(currentPassword: string | undefined): void {
+    const existing = this.wallets();
+    if (existing.length === 0) return;
+    if (currentPassword === undefined) {
+      throw new CofferError('password-required', 'This data directory already holds a wallet: enter its password to create or restore another.', { field: 'currentPassword' });
+    }
+    if (this.wallet?.hasWallet()) return this.wallet.checkPassword(currentPassword);
+    for (const network of existing) {
+      const w = WalletService.open({ datadir: this.datadir, network, logger: this.log });
+      try {
+        return w.checkPassword(currentPassword);
+      } catch (e) {
+        if (!isCofferError(e, 'wrong-password')) throw e;
+      } finally {
+        w.close();
+      }
+    }
+    throw new CofferError('wrong-password', 'The password is not correct.', { field: 'currentPassword' });
   }
 
   /** The wallet locked: a chain source that needed its key (an RPC password) is closed with it. */
@@ -316,10 +340,12 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private async initialise(
     network: Network,
     backend: BackendConfig,
+    currentPassword: string | undefined,
     make: (w: WalletService) => { fingerprint: string },
   ): Promise<{ fingerprint: string }> {
     if (this.wallets().includes(network)) throw new CofferError('wallet-exists', `There is already a ${network} wallet in this data directory.`);
     const plan = planFromCall(backend, undefined);
+    this.requireExistingPassword(currentPassword);
     // The open wallet stays open until the new one exists: bad words or a short password change nothing.
     const w = this.walletService(network);
     let fingerprint: string;
@@ -346,11 +372,12 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       return this.status();
     },
     'wallet.create': (p) =>
-      this.initialise(p.network, p.backend as BackendConfig, (w) => w.create({ words: p.words, passphrase: p.passphrase ?? '', script: p.script, password: p.password, unlock: true })),
+      this.initialise(p.network, p.backend as BackendConfig, p.currentPassword, (w) => w.create({ words: p.words, passphrase: p.passphrase ?? '', script: p.script, password: p.password, unlock: true })),
     'wallet.restore': (p) =>
       this.initialise(
         p.network,
         p.backend as BackendConfig,
+        p.currentPassword,
         (w) => {
           const r = w.restore({ mnemonic: p.mnemonic, passphrase: p.passphrase ?? '', script: p.script, password: p.password, unlock: true, ...(p.birthday !== undefined ? { birthday: p.birthday } : {}) });
           // Whoever restores from the words has them.
@@ -358,8 +385,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
           return r;
         },
       ),
-    'wallet.playground': async ({ password }) => {
-      const r = await this.initialise('regtest', { kind: 'node', connect: [], prune: false }, (w) => {
+    'wallet.playground': async ({ password, currentPassword }) => {
+      const r = await this.initialise('regtest', { kind: 'node', connect: [], prune: false }, currentPassword, (w) => {
         const made = w.create({ words: 12, passphrase: '', script: 'wpkh', password, unlock: true });
         w.setMeta('backup_confirmed', '1'); // play money: no backup to nag about
         return made;
@@ -498,7 +525,11 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       const w = this.requireWallet();
       // Checked before anything changes: a refused backend leaves the auto-lock as it was, too.
       const plan = p.backend ? planFromCall(p.backend as BackendConfig, this.backend()) : undefined;
-      if (p.autoLockMinutes !== undefined) w.setSetting('auto-lock-minutes', String(p.autoLockMinutes));
+      if (p.autoLockMinutes !== undefined && p.autoLockMinutes !== w.setting('auto-lock-minutes')) {
+        if (p.password === undefined) throw new CofferError('password-required', 'Changing the auto-lock needs your password.', { field: 'password' });
+        w.checkPassword(p.password);
+        w.setSetting('auto-lock-minutes', String(p.autoLockMinutes));
+      }
       if (plan) {
         storeBackend(w, plan);
         await this.syncing;

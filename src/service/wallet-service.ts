@@ -436,6 +436,11 @@ export class WalletService {
     return this.session.use((s) => fn(s.seed), opts.activity ?? true);
   }
 
+  /** Throws `wrong-password` unless `password` opens this wallet's keystore; the wallet stays as it is. */
+  checkPassword(password: string): void {
+    wipeSecret(this.decrypt(password));
+  }
+
   setting(key: SettingKey): number {
     const raw = withDbErrors(() => getSetting(this.db, key));
     return raw === undefined ? SETTINGS[key].default : Number(raw);

@@ -175,6 +175,14 @@ describe('the desktop UI in a browser, against a real core and a regtest node', 
     await byId(page, 'settings/hide-words').click();
     expect(await byId(page, 'settings/words').count()).toBe(0);
     expect(await textOf(page, 'settings/descriptors')).toMatch(/wpkh\(\[[0-9a-f]{8}\/84h\/1h\/0h\]tpub\w+\/0\/\*\)#[a-z0-9]{8}/);
+    // The auto-lock changes only with the password.
+    await byId(page, 'settings/auto-lock').fill('30');
+    await byId(page, 'settings/auto-lock-password').fill('not my password');
+    await byId(page, 'settings/save-auto-lock').click();
+    expect(await textOf(page, 'settings/auto-lock/error')).toBe('That password is not right. Try again.');
+    await byId(page, 'settings/auto-lock-password').fill(PASSWORD);
+    await byId(page, 'settings/save-auto-lock').click();
+    await byId(page, 'settings/auto-lock/done').waitFor({ timeout: 30_000 });
     await screenshot(page, '11-settings');
   });
 

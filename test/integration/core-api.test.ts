@@ -1,6 +1,7 @@
 // The core behind the UI, called as the shell and main call it: every payload parsed, errors
-// returned as data (never thrown), the wallet's data closed while it is locked; what the API may
-// not set (a cookie file, a public RPC address unconfirmed); the RPC password never on disk in clear.
+// returned as data (never thrown), the wallet's data closed while it is locked; what needs the
+// password even with the API in hand (another wallet, the auto-lock); what the API may not set (a
+// cookie file, a public RPC address unconfirmed); the RPC password never on disk in clear.
 
 import fs from 'node:fs';
 import http from 'node:http';
@@ -141,11 +142,23 @@ describe('core API', () => {
     expect(s.series).toEqual([]);
   });
 
-  it('changes settings within their limits', async () => {
+  it('changes settings within their limits; the auto-lock only with the password', async () => {
+    const minutes = async () => value<{ autoLockMinutes: number }>(await core.call('settings.get', {})).autoLockMinutes;
+    const before = await minutes();
+    expect(code(await core.call('settings.set', { autoLockMinutes: 0 }))).toBe('password-required');
+    expect(code(await core.call('settings.set', { autoLockMinutes: 0, password: 'not the password' }))).toBe('wrong-password');
+    expect(await minutes()).toBe(before);
+    value(await core.call('settings.set', { autoLockMinutes: 7, password: PASSWORD }));
+    expect(await minutes()).toBe(7);
+    // Saving the same value again (a form saving everything) changes nothing and needs no password.
     value(await core.call('settings.set', { autoLockMinutes: 7 }));
-    expect(value<{ autoLockMinutes: number }>(await core.call('settings.get', {})).autoLockMinutes).toBe(7);
-    expect(code(await core.call('settings.set', { autoLockMinutes: 99999 }))).toBe('usage');
+    expect(code(await core.call('settings.set', { autoLockMinutes: 99999, password: PASSWORD }))).toBe('usage');
     expect(code(await core.call('node.mine', { blocks: 1 }))).toBe('backend-unavailable');
+    // While locked, not even with the password: unlock first.
+    value(await core.call('wallet.lock', {}));
+    expect(code(await core.call('settings.set', { autoLockMinutes: 0, password: PASSWORD }))).toBe('wallet-locked');
+    value(await core.call('wallet.unlock', { password: PASSWORD }));
+    expect(await minutes()).toBe(7);
   });
 
   it('keeps an RPC password in the core: never sent back, kept when the form leaves it empty, never in clear on disk', async () => {
@@ -183,7 +196,7 @@ describe('core API', () => {
       expect(code(r)).toBe('cookie-file-cli-only');
     }
     const before = value<AppStatus>(await core.call('app.status', {})).wallets;
-    expect(code(await core.call('wallet.create', { network: 'signet', words: 12, script: 'wpkh', password: PASSWORD, backend: { kind: 'rpc', url: 'http://127.0.0.1:38332/', cookieFile: '/etc/passwd' } }))).toBe(
+    expect(code(await core.call('wallet.create', { network: 'signet', words: 12, script: 'wpkh', password: PASSWORD, currentPassword: PASSWORD, backend: { kind: 'rpc', url: 'http://127.0.0.1:38332/', cookieFile: '/etc/passwd' } }))).toBe(
       'cookie-file-cli-only',
     );
     expect(value<AppStatus>(await core.call('app.status', {})).wallets).toEqual(before);
@@ -247,12 +260,32 @@ describe('core API', () => {
     }
   });
 
+  it('creates, restores or starts the playground beside an existing wallet only with its password, even while locked', async () => {
+    value(await core.call('wallet.lock', {}));
+    const create = { network: 'test', words: 12, script: 'wpkh', password: 'attacker password', backend: NOWHERE };
+    expect(code(await core.call('wallet.create', create))).toBe('password-required');
+    expect(code(await core.call('wallet.create', { ...create, currentPassword: 'attacker password' }))).toBe('wrong-password');
+    const restore = { network: 'test', mnemonic: 'abandon '.repeat(11) + 'about', script: 'wpkh', password: 'attacker password', backend: NOWHERE };
+    expect(code(await core.call('wallet.restore', restore))).toBe('password-required');
+    expect(code(await core.call('wallet.restore', { ...restore, currentPassword: 'wrong password' }))).toBe('wrong-password');
+    // The playground's network (regtest) holds this wallet already.
+    expect(code(await core.call('wallet.playground', { password: 'attacker password' }))).toBe('wallet-exists');
+    const s = value<AppStatus>(await core.call('app.status', {}));
+    expect(s.wallets).toEqual(['regtest']);
+    expect(s.open).toMatchObject({ network: 'regtest', locked: true });
+    // Whoever knows the password may add one: it opens, and the first stays in the data directory.
+    value(await core.call('wallet.restore', { ...restore, currentPassword: PASSWORD }));
+    expect(value<AppStatus>(await core.call('app.status', {})).open).toMatchObject({ network: 'test', locked: false });
+    value(await core.call('app.open', { network: 'regtest' }));
+    value(await core.call('wallet.unlock', { password: PASSWORD }));
+  });
+
   it('refuses a coin named twice, and a failed restore of another network leaves this wallet open', async () => {
     const op = `${'cd'.repeat(32)}:0`;
     const r = await core.call('send.preview', { recipients: [{ address: 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080', amount: 10_000 }], feeRate: 2, inputs: [op, op] });
     expect(code(r)).toBe('invalid-outpoint');
     expect(r.ok ? '' : r.error.message).toContain('named twice');
-    expect(code(await core.call('wallet.restore', { network: 'test', mnemonic: 'not valid words at all', password: PASSWORD, script: 'wpkh', backend: NOWHERE }))).toBe('invalid-mnemonic');
+    expect(code(await core.call('wallet.restore', { network: 'signet', mnemonic: 'not valid words at all', password: PASSWORD, currentPassword: PASSWORD, script: 'wpkh', backend: NOWHERE }))).toBe('invalid-mnemonic');
     expect(value<AppStatus>(await core.call('app.status', {})).open?.network).toBe('regtest');
     expect(value<{ confirmed: number }>(await core.call('wallet.summary', {})).confirmed).toBe(0);
   });
@@ -270,6 +303,7 @@ describe('core API', () => {
     await core.start();
     const s = value<AppStatus>(await core.call('app.status', {}));
     expect(s.open).toMatchObject({ network: 'regtest', locked: true, backupConfirmed: true });
+    expect(s.wallets).toEqual(['test', 'regtest']);
     expect(code(await core.call('wallet.history', {}))).toBe('wallet-locked');
   });
 });

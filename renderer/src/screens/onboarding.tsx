@@ -24,6 +24,17 @@ interface Common {
   passphrase: string;
   backend: BackendConfig;
   pw: PasswordValue;
+  /** The password of a wallet already in this data directory (asked only when there is one). */
+  current: string;
+}
+
+/** A wallet is here already: the new one replaces it in the app, so its password is asked. */
+function CurrentPassword({ v, set, idPrefix }: { v: Common; set: (v: Common) => void; idPrefix: string }) {
+  return (
+    <Field label="Password of the wallet already here" hint="This data directory already holds a wallet. A new one takes its place in the app, so enter that wallet's password; it stays on this computer, untouched.">
+      {(p) => <input {...p} type="password" autoComplete="current-password" value={v.current} onChange={(e) => set({ ...v, current: e.target.value })} data-testid={`${idPrefix}/current-password`} />}
+    </Field>
+  );
 }
 
 function CommonFields({ v, set, idPrefix }: { v: Common; set: (v: Common) => void; idPrefix: string }) {
@@ -75,7 +86,7 @@ function problem(v: Common): string | undefined {
   return passwordProblem(v.pw);
 }
 
-const initial = (): Common => ({ network: 'main', script: 'wpkh', passphrase: '', backend: defaultBackend(), pw: { password: '', confirm: '' } });
+const initial = (): Common => ({ network: 'main', script: 'wpkh', passphrase: '', backend: defaultBackend(), pw: { password: '', confirm: '' }, current: '' });
 
 export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () => void }) {
   const [step, setStep] = useState<Step>('welcome');
@@ -88,8 +99,10 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
   const [backupPassword, setBackupPassword] = useState('');
   /** The core asked to confirm an RPC address outside this computer and its network. */
   const [publicHost, setPublicHost] = useState<string | undefined>(undefined);
-  /** The backend, with the public host confirmed when the user did. */
+  const existing = status.wallets.length > 0;
+  /** The fields only asked when they apply: the existing wallet's password, the confirmed public host. */
   const extra = (confirmed: boolean) => ({
+    ...(existing ? { currentPassword: v.current } : {}),
     backend: confirmed && v.backend.kind === 'rpc' ? { ...v.backend, publicHostConfirmed: true as const } : v.backend,
   });
 
@@ -178,14 +191,15 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
           onSubmit={(e) => {
             e.preventDefault();
             void run(async () => {
-              await call('wallet.playground', { password: v.pw.password });
+              await call('wallet.playground', { password: v.pw.password, ...(existing ? { currentPassword: v.current } : {}) });
               onDone();
             });
           }}
         >
           <PasswordChoice value={v.pw} onChange={(pw) => setV({ ...v, pw })} idPrefix="playground" />
+          {existing ? <CurrentPassword v={v} set={setV} idPrefix="playground" /> : null}
           <ErrorNote text={error} testId="playground/error" />
-          <button type="submit" disabled={busy || pwProblem !== undefined} data-testid="playground/start">
+          <button type="submit" disabled={busy || pwProblem !== undefined || (existing && !v.current)} data-testid="playground/start">
             {busy ? 'Starting the node and mining blocks…' : 'Start the playground'}
           </button>
         </form>
@@ -194,7 +208,7 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
   }
 
   if (step === 'create') {
-    const p = problem(v);
+    const p = problem(v) ?? (existing && !v.current ? 'Enter the password of the wallet already here.' : undefined);
     const submit = (confirmed: boolean) =>
       void run(async () => {
         await call('wallet.create', { network: v.network, words, passphrase: v.passphrase, script: v.script, password: v.pw.password, ...extra(confirmed) });
@@ -213,6 +227,7 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
           }}
         >
           <CommonFields v={v} set={setV} idPrefix="create" />
+          {existing ? <CurrentPassword v={v} set={setV} idPrefix="create" /> : null}
           <fieldset>
             <legend>Recovery words</legend>
             <label className="choice">
@@ -235,7 +250,7 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
     );
   }
 
-  const p = problem(v) ?? (mnemonic.trim() ? undefined : 'Enter your recovery words.');
+  const p = problem(v) ?? (mnemonic.trim() ? undefined : 'Enter your recovery words.') ?? (existing && !v.current ? 'Enter the password of the wallet already here.' : undefined);
   const birthdayBad = birthday !== '' && !/^\d{1,8}$/.test(birthday.trim());
   const submit = (confirmed: boolean) =>
     void run(async () => {
@@ -270,6 +285,7 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
           {(props) => <input {...props} inputMode="numeric" value={birthday} onChange={(e) => setBirthday(e.target.value)} data-testid="restore/birthday" />}
         </Field>
         <CommonFields v={v} set={setV} idPrefix="restore" />
+        {existing ? <CurrentPassword v={v} set={setV} idPrefix="restore" /> : null}
         {publicHost ? <PublicHostConfirm host={publicHost} idPrefix="restore" onConfirm={() => submit(true)} onCancel={() => setPublicHost(undefined)} /> : null}
         <ErrorNote text={error} testId="restore/error" />
         <button type="submit" disabled={busy || p !== undefined || birthdayBad} title={p} data-testid="restore/submit">

@@ -72,6 +72,7 @@ function BackendSection({ network, current, onSaved }: { network: string; curren
 
 function AutoLockSection({ current }: { current: number }) {
   const [minutes, setMinutes] = useState(String(current));
+  const [password, setPassword] = useState('');
   const [run, s] = useAction();
   const n = Number(minutes);
   const bad = !/^\d{1,4}$/.test(minutes) || n > 1440;
@@ -81,7 +82,21 @@ function AutoLockSection({ current }: { current: number }) {
       <Field label="Lock after this many idle minutes (0: never)" error={bad ? 'Enter a number of minutes from 0 to 1440.' : undefined} testId="settings/auto-lock">
         {(p) => <input {...p} inputMode="numeric" value={minutes} onChange={(e) => setMinutes(e.target.value)} data-testid="settings/auto-lock" />}
       </Field>
-      <button type="button" disabled={s.busy || bad} onClick={() => run(async () => { await call('settings.set', { autoLockMinutes: n }); return 'Saved.'; })} data-testid="settings/save-auto-lock">
+      <Field label="Password (to change the auto-lock)">
+        {(p) => <input {...p} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} data-testid="settings/auto-lock-password" />}
+      </Field>
+      <button
+        type="button"
+        disabled={s.busy || bad || !password}
+        onClick={() =>
+          run(async () => {
+            await call('settings.set', { autoLockMinutes: n, password });
+            setPassword('');
+            return 'Saved.';
+          })
+        }
+        data-testid="settings/save-auto-lock"
+      >
         Save
       </button>
       <Result s={s} id="settings/auto-lock" />
