@@ -62,6 +62,10 @@ describe('the desktop UI in a browser, against a real core and a regtest node', 
   it('creates a wallet and checks the written words, refusing wrong ones', async () => {
     await byId(page, 'onboarding/welcome').waitFor();
     await screenshot(page, '01-welcome');
+    // Where the embedded node is chosen, the app says what it is.
+    await byId(page, 'onboarding/playground').click();
+    expect(await textOf(page, 'playground/node-warning')).toMatch(/bcoin 1\.0\.2.*taproot.*elliptic 6\.4\.1/s);
+    await byId(page, 'onboarding/back').click();
     words = await createWallet(page, { peer: node.address, password: PASSWORD }, () => screenshot(page, '02-create').then(() => {}));
     expect(words).toHaveLength(12);
     await screenshot(page, '03-backup-words');

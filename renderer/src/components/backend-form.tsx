@@ -23,6 +23,17 @@ export function formBackend(view: BackendView): BackendConfig {
   return { kind: 'rpc', url: view.url, ...(view.user ? { user: view.user } : {}), ...(view.cookieFile ? { cookieFile: view.cookieFile } : {}) };
 }
 
+/** What the embedded node is, said where it is chosen: bcoin 1.0.2 and what it does not do. */
+export function EmbeddedNodeNote({ testId }: { testId: string }) {
+  return (
+    <p className="note warning" data-testid={testId}>
+      The embedded node is bcoin 1.0.2. It does not check the taproot rules, so it could accept a block that breaks them, and it
+      depends on elliptic 6.4.1, which has known vulnerabilities. Your keys never pass through it: Coffer keeps and signs with them
+      using the @noble and @scure libraries. Use it for the playground; for real coins prefer the light client or your own Bitcoin Core.
+    </p>
+  );
+}
+
 /**
  * The core refused a new RPC address outside this computer and its private network: say what
  * connecting there means, and only on "Connect anyway" call again with publicHostConfirmed.
@@ -89,6 +100,7 @@ export function BackendForm({
           <strong>Embedded full node</strong> — validates every block on this computer (needs much disk space and time).{nodeAllowed ? '' : ' Available on main and regtest only.'}
         </span>
       </label>
+      {value.kind === 'node' ? <EmbeddedNodeNote testId={`${idPrefix}/node-warning`} /> : null}
       <label className="choice">
         <input type="radio" name={`${idPrefix}-backend`} checked={value.kind === 'rpc'} onChange={() => pick('rpc')} data-testid={`${idPrefix}/backend-rpc`} />
         <span>

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import type { AppStatus, BackendConfig } from '../../../src/api/contract.js';
 import { call, UiError } from '../api.js';
-import { BackendForm, badPeer, defaultBackend, PublicHostConfirm } from '../components/backend-form.js';
+import { BackendForm, badPeer, defaultBackend, EmbeddedNodeNote, PublicHostConfirm } from '../components/backend-form.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { PasswordChoice, passwordProblem, type PasswordValue } from '../components/password-choice.js';
 import { sentence } from '../errors.js';
@@ -187,6 +187,7 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
           Coffer starts a private regtest network on this computer, creates a wallet on it and mines some blocks to it, so you can try
           receiving and sending with coins that are worth nothing.
         </p>
+        <EmbeddedNodeNote testId="playground/node-warning" />
         <form
           onSubmit={(e) => {
             e.preventDefault();
