@@ -141,7 +141,7 @@ export function App() {
     return (
       <>
         {alarm}
-        <Unlock network={status.open.network} onUnlocked={refresh} />
+        <Unlock network={status.open.network} sync={sync} onUnlocked={refresh} />
       </>
     );
   }

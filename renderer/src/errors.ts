@@ -22,6 +22,7 @@ const SENTENCES: Record<string, string> = {
   'unknown-vault': 'This wallet has no such vault. The list may be out of date; it reloads by itself.',
   'unknown-channel': 'This wallet has no such channel any more. The list may be out of date; it reloads by itself.',
   'no-route': 'No route to the payee was found: Coffer pays over its own channels and the route hints in the invoice.',
+  'cookie-file-cli-only': 'A cookie file can be set only with the coffer command, for safety; in the app, use a user name and password.',
   usage: 'Coffer could not accept that input. Check the values you entered.',
   internal: 'Something went wrong inside Coffer. Your coins are safe; try again, and restart Coffer if it keeps happening.',
 };

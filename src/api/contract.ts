@@ -23,12 +23,35 @@ export const backendConfig = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('rpc'),
     url: z.string().url().max(300),
+    /**
+     * Only to keep the cookie file saved with this same URL (settings.get shows it): a cookie file
+     * is chosen with the `coffer` command, never here (`cookie-file-cli-only`).
+     */
     cookieFile: z.string().max(1024).optional(),
     user: z.string().max(256).optional(),
+    /** A new password (stored encrypted under the wallet seed); empty or absent keeps the saved one for the same URL and user. */
     password: z.string().max(1024).optional(),
+    /**
+     * The user confirmed a node outside this computer and its private network: without it such a
+     * new URL is refused with `rpc-host-public`. The UI sets it only after asking.
+     */
+    publicHostConfirmed: z.literal(true).optional(),
   }),
 ]);
 export type BackendConfig = z.infer<typeof backendConfig>;
+
+/** The saved backend as settings.get shows it: never a password, only whether one is saved. */
+export type BackendView =
+  | Exclude<BackendConfig, { kind: 'rpc' }>
+  | {
+      kind: 'rpc';
+      url: string;
+      user?: string;
+      /** Set with the `coffer` command; used while the URL stays the same. */
+      cookieFile?: string;
+      /** removed: an update took out a password that older versions had stored unencrypted. */
+      passwordStatus: 'saved' | 'none' | 'removed';
+    };
 
 const recipient = z.object({ address: z.string().min(1).max(200), amount: z.union([sats, z.literal('max')]) });
 const sendParams = z.object({
@@ -44,9 +67,14 @@ export const METHODS = {
   /** The user did something (key, click): postpones the auto-lock. Reading data does not. */
   'app.activity': z.object({}).strict(),
   'app.open': z.object({ network }).strict(),
-  'wallet.create': z.object({ network, words: z.union([z.literal(12), z.literal(24)]), passphrase: shortText.default(''), script: z.enum(['wpkh', 'tr']), password, backend: backendConfig }).strict(),
-  'wallet.restore': z.object({ network, mnemonic: z.string().min(1).max(2000), passphrase: shortText.default(''), script: z.enum(['wpkh', 'tr']), birthday: z.number().int().nonnegative().max(100_000_000).optional(), password, backend: backendConfig }).strict(),
-  'wallet.playground': z.object({ password }).strict(),
+  /**
+   * A new wallet becomes the open one. When the data directory already holds a wallet,
+   * `currentPassword` must be that wallet's (the open one's, if one is open): else anyone who can
+   * reach the API, even while the app is locked, could switch it to a wallet of their own.
+   */
+  'wallet.create': z.object({ network, words: z.union([z.literal(12), z.literal(24)]), passphrase: shortText.default(''), script: z.enum(['wpkh', 'tr']), password, backend: backendConfig, currentPassword: password.optional() }).strict(),
+  'wallet.restore': z.object({ network, mnemonic: z.string().min(1).max(2000), passphrase: shortText.default(''), script: z.enum(['wpkh', 'tr']), birthday: z.number().int().nonnegative().max(100_000_000).optional(), password, backend: backendConfig, currentPassword: password.optional() }).strict(),
+  'wallet.playground': z.object({ password, currentPassword: password.optional() }).strict(),
   'wallet.checkWords': z.object({ password, answers: z.array(z.object({ position: z.number().int().min(1).max(24), word: z.string().max(100) })).min(1).max(24) }).strict(),
   'wallet.unlock': z.object({ password }).strict(),
   'wallet.lock': z.object({}).strict(),
@@ -70,7 +98,8 @@ export const METHODS = {
   'send.confirm': sendParams.extend({ acceptHighFee: z.boolean().default(false) }).strict(),
   'fees.get': z.object({}).strict(),
   'settings.get': z.object({}).strict(),
-  'settings.set': z.object({ autoLockMinutes: z.number().int().min(0).max(1440).optional(), backend: backendConfig.optional() }).strict(),
+  /** Changing autoLockMinutes needs the wallet's `password` (a token holder must not turn the lock off). */
+  'settings.set': z.object({ autoLockMinutes: z.number().int().min(0).max(1440).optional(), backend: backendConfig.optional(), password: password.optional() }).strict(),
   'sync.now': z.object({}).strict(),
   'node.mine': z.object({ blocks: z.number().int().min(1).max(1000) }).strict(),
   'vault.list': z.object({}).strict(),
@@ -204,7 +233,7 @@ export interface Results {
   'send.preview': SendPreview;
   'send.confirm': { txid: string; fee: number; vsize: number; feerate: number };
   'fees.get': { fast: number; normal: number; slow: number; floor: number; source: string };
-  'settings.get': { autoLockMinutes: number; backend: BackendConfig; network: string };
+  'settings.get': { autoLockMinutes: number; backend: BackendView; network: string };
   'settings.set': { ok: true };
   'sync.now': { ok: true };
   'node.mine': { height: number };

@@ -64,6 +64,8 @@ export const ERROR_CODES = [
   'invalid-backup',
   'file-exists',
   'backup-failing',
+  'cookie-file-cli-only',
+  'rpc-host-public',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,12 +1,14 @@
 // The chain source a command uses: --backend spv (default), node (the embedded bcoin node) or rpc
 // (the user's Bitcoin Core), with their connection flags.
 
+import path from 'node:path';
 import { CofferError } from '../api/errors.js';
 import { chainParams } from '../chain/params.js';
-import { embeddedRpc } from '../node/embedded-node.js';
+import { embeddedRpc, supportsEmbeddedNode } from '../node/embedded-node.js';
 import { readCookie, RpcClient, type RpcAuth } from '../node/rpc-client.js';
 import { RpcSource } from '../node/rpc-source.js';
 import { parseHostPort } from '../p2p/pool.js';
+import type { PlannedBackend } from '../service/backend-setting.js';
 import type { Logger } from '../service/log.js';
 import { spvSource, type SourceFactory } from '../service/wallet-sync.js';
 import { stringOption, stringsOption, type Context, type OptionSpec } from './command.js';
@@ -63,4 +65,36 @@ export function sourceFor(ctx: Context, log: Logger): SourceFactory {
   if (url === undefined) throw new CofferError('usage', '--backend rpc needs --rpc-url URL');
   const rpc = new RpcClient(url, rpcAuth(ctx));
   return (params, store) => new RpcSource({ kind: 'rpc', params, store, rpc });
+}
+
+/**
+ * The chain source the app will use, from this command's flags (`coffer config backend`). The one
+ * way to give the app a cookie file: the path and the node's URL come together from the user.
+ */
+export function backendSettingFor(ctx: Context): PlannedBackend {
+  if (stringOption(ctx, 'backend') === undefined) throw new CofferError('usage', 'config backend needs --backend spv, node or rpc');
+  const backend = backendName(ctx);
+  if (backend === 'spv') return { kind: 'spv', connect: connectList(ctx) };
+  if (backend === 'node') {
+    if (!supportsEmbeddedNode(ctx.network)) throw new CofferError('backend-unavailable', `The embedded node (bcoin 1.0.2) does not support ${ctx.network}; use SPV or Bitcoin Core.`);
+    return { kind: 'node', connect: connectList(ctx), prune: false };
+  }
+  const url = stringOption(ctx, 'rpc-url');
+  if (url === undefined) throw new CofferError('usage', '--backend rpc needs --rpc-url URL');
+  // The same checks as a connection makes (http or https, no credentials in the URL).
+  new RpcClient(url, { user: '', password: '' });
+  const normal = new URL(url).toString();
+  const cookie = stringOption(ctx, 'rpc-cookie');
+  const user = stringOption(ctx, 'rpc-user');
+  const pwFile = stringOption(ctx, 'rpc-password-file');
+  if (cookie !== undefined && (user !== undefined || pwFile !== undefined)) {
+    throw new CofferError('usage', 'give either --rpc-cookie or --rpc-user with --rpc-password-file, not both');
+  }
+  if (cookie !== undefined) {
+    const file = path.resolve(cookie);
+    readCookie(file); // refuse a file that is not a cookie now, not at the app's next sync
+    return { kind: 'rpc', url: normal, cookieFile: file };
+  }
+  if (user !== undefined && pwFile !== undefined) return { kind: 'rpc', url: normal, user, newPassword: readSecretFile(pwFile, 'RPC password') };
+  throw new CofferError('usage', '--backend rpc needs --rpc-cookie FILE, or --rpc-user USER and --rpc-password-file FILE');
 }

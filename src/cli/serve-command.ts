@@ -29,7 +29,9 @@ export const serveCommand: Command = {
       throw e;
     }
     process.stdout.write(`${JSON.stringify({ url: shell.url })}\n`);
-    process.stderr.write(`Coffer is running. Open ${shell.url} in a browser; press Ctrl+C to stop.\n`);
+    process.stderr.write(
+      `Coffer is running. Open ${shell.url} in a browser on this computer (Chrome, Chromium, Edge or Firefox: they find *.localhost here); the address opens Coffer once. Press Ctrl+C to stop.\n`,
+    );
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

@@ -1,6 +1,8 @@
 // `coffer wallet ...` and `coffer config ...`: keys, descriptors, addresses, settings.
 
 import { CofferError } from '../api/errors.js';
+import { backendView, storeBackend } from '../service/backend-setting.js';
+import { backendSettingFor } from './backend.js';
 import { stringOption, type Command, type Context } from './command.js';
 import { readSecretFile } from './secrets.js';
 
@@ -121,5 +123,17 @@ export const walletCommands: Command[] = [
     summary: 'change a setting',
     args: { names: 'KEY VALUE', min: 2, max: 2 },
     run: (ctx) => ctx.wallet().setSetting(ctx.positionals[0] ?? '', ctx.positionals[1] ?? ''),
+  },
+  {
+    words: ['config', 'backend'],
+    summary: "save the app's chain source from --backend, --connect and --rpc-* (the only way to give it an RPC cookie file)",
+    async run(ctx) {
+      const plan = backendSettingFor(ctx);
+      const wallet = ctx.wallet();
+      wallet.info();
+      // A password is stored encrypted under the seed: unlock for that.
+      if (plan.newPassword !== undefined) wallet.unlock(await ctx.password());
+      return { backend: backendView(wallet, storeBackend(wallet, plan)) };
+    },
   },
 ];

@@ -92,5 +92,6 @@ export function migrate(db: Db, migrations: readonly Migration[], targetVersion?
       m.up(db);
       db.pragma(`user_version = ${m.version}`);
     }).immediate();
+    if (m.checkpoint) db.pragma('wal_checkpoint(TRUNCATE)');
   }
 }

@@ -126,8 +126,14 @@ export class EmbeddedNode {
       apiKey,
     });
     node.pool.discoverExternal = async () => {};
-    await node.open();
-    await node.connect();
+    try {
+      await node.open();
+      await node.connect();
+    } catch (e) {
+      await node.close().catch(() => undefined);
+      // bcoin's database errors come from native code without a stack: this one says where.
+      throw new Error(`The embedded node did not open: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
     node.startSync();
     const control: NodeControl = { pid: process.pid, rpcPort: node.http.address().port, apiKey, network: opts.network, prune: opts.prune ?? false };
     const file = controlFile(opts.datadir, opts.network);

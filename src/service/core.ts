@@ -5,19 +5,19 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseCall, type AppStatus, type BackendConfig, type CofferEvent, type Method, type Params, type Results, type SyncState } from '../api/contract.js';
-import { CofferError, toWireError, type Result } from '../api/errors.js';
+import { CofferError, isCofferError, toWireError, type Result } from '../api/errors.js';
 import { hashToHex } from '../chain/bytes.js';
 import { addressToScript } from '../keys/address.js';
 import { isNetwork, NETWORKS, type Network } from '../keys/networks.js';
 import { bcoinAddress, EmbeddedNode, readControl } from '../node/embedded-node.js';
-import { readCookie, RpcClient } from '../node/rpc-client.js';
+import { RpcClient } from '../node/rpc-client.js';
 import { RpcSource } from '../node/rpc-source.js';
 import { buildBip21, parsePaymentUri } from '../wallet/bip21.js';
 import { checkLabel } from '../wallet/labels.js';
 import { checkTransaction, HIGH_FEE_SHARE } from '../wallet/policy.js';
 import { exportLabels, importLabels, listUtxos, setFrozen } from './coins.js';
 import { networkPaths } from './datadir.js';
-import { fileLogger, type Logger } from './log.js';
+import { errorOrigin, fileLogger, type Logger } from './log.js';
 import { send } from './spend-flows.js';
 import { parseOutpoint, SpendService } from './spend-service.js';
 import { putLabel } from '../db/spend-store.js';
@@ -31,6 +31,7 @@ import { ChannelWatch } from '../channels/chain-watch.js';
 import { ChannelNode, type ChannelNodeOptions } from '../channels/channel-node.js';
 import { hexToHash } from '../chain/bytes.js';
 import { acquireLock, type LockFile } from './lock-file.js';
+import { backendView, needsUnlock, planFromCall, readBackend, rpcAuthOf, storeBackend, type StoredBackend } from './backend-setting.js';
 
 export const VERSION = '0.1.0';
 /** How often the open wallet syncs; a regtest node is local and cheap to ask. */
@@ -47,6 +48,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private sync: WalletSync | undefined;
   private readonly channelWatches = new WeakMap<WalletService, ChannelWatch>();
   private node: EmbeddedNode | undefined;
+  /** The embedded node's start while under way: every caller waits for this one start. */
+  private nodeStarting: Promise<EmbeddedNode> | undefined;
   private channels: { node: ChannelNode; lock: LockFile; watch: ChannelWatch } | undefined;
   private starting: Promise<ChannelNode> | undefined;
   /** How Lightning starts when it starts by itself (the daemon sets its listening port). */
@@ -58,6 +61,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private timer: NodeJS.Timeout | undefined;
   private firstRound: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
+  /** The sync session being set up (it may start the embedded node): callers share it. */
+  private syncOpening: Promise<WalletSync> | undefined;
   private state: SyncState = { phase: 'idle', height: 0 };
   /** Transactions already told about; filled just before the first sync round. */
   private known: Set<string> | undefined;
@@ -83,12 +88,10 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     clearTimeout(this.firstRound);
     await this.syncing;
     await this.stopLightning();
-    this.sync?.close();
+    await this.closeSync();
     this.wallet?.close();
-    await this.node?.stop();
+    await this.stopNode();
     this.wallet = undefined;
-    this.sync = undefined;
-    this.node = undefined;
   }
 
   /** Validate and run one call; never throws: errors come back as data. */
@@ -103,7 +106,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       return { ok: true, value: await handler(parsed.params) };
     } catch (e) {
       const error = toWireError(e);
-      if (error.code === 'internal') this.log.error('core.internal-error', { method: parsed.method, errorType: (e as Error)?.name ?? 'unknown' });
+      // The user sees only that something went wrong; the log says what, without the call's secrets.
+      if (error.code === 'internal') this.log.error('core.internal-error', { method: parsed.method, ...errorOrigin(e, secretsOf(parsed.params)) });
       return { ok: false, error };
     }
   }
@@ -136,19 +140,66 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     });
   }
 
+  /** A wallet handle whose locking tells the UI, while it is the open one. */
+  private walletService(network: Network): WalletService {
+    const w: WalletService = WalletService.open({
+      datadir: this.datadir,
+      network,
+      logger: this.log,
+      onLock: () => this.onWalletLocked(w),
+    });
+    return w;
+  }
+
   private requireWallet(): WalletService {
     if (!this.wallet) throw new CofferError('no-wallet', 'No wallet is open; create or restore one first.');
     return this.wallet;
   }
 
-  private backend(): BackendConfig {
-    const raw = this.wallet?.meta('backend');
-    return raw ? (JSON.parse(raw) as BackendConfig) : { kind: 'spv', connect: [] };
+  private backend(): StoredBackend {
+    return this.wallet ? readBackend(this.wallet) : { kind: 'spv', connect: [] };
   }
 
-  private async open(network: Network): Promise<void> {
+  /**
+   * A new wallet replaces the open one in the app: when this data directory already holds a
+   * wallet, the caller must know its password (the open wallet's; with none open, any one here).
+   */
+  private requireExistingPassword(currentPassword: string | undefined): void {
+    const existing = this.wallets();
+    if (existing.length === 0) return;
+    if (currentPassword === undefined) {
+      throw new CofferError('password-required', 'This data directory already holds a wallet: enter its password to create or restore another.', { field: 'currentPassword' });
+    }
+    if (this.wallet?.hasWallet()) return this.wallet.checkPassword(currentPassword);
+    for (const network of existing) {
+      const w = WalletService.open({ datadir: this.datadir, network, logger: this.log });
+      try {
+        return w.checkPassword(currentPassword);
+      } catch (e) {
+        if (!isCofferError(e, 'wrong-password')) throw e;
+      } finally {
+        w.close();
+      }
+    }
+    throw new CofferError('wrong-password', 'The password is not correct.', { field: 'currentPassword' });
+  }
+
+  /** The wallet locked: a chain source that needed its key (an RPC password) is closed with it. */
+  private onWalletLocked(w: WalletService): void {
+    if (this.wallet !== w) return;
+    this.emitEvent({ type: 'locked' });
+    if (!this.sourceOverride && needsUnlock(this.backend())) {
+      void (async () => {
+        await this.syncing;
+        if (this.wallet === w && w.locked) await this.closeSync();
+      })();
+    }
+  }
+
+  /** Open a network's wallet (or adopt one just made, `made`) and start its sync loop. */
+  private async open(network: Network, made?: WalletService): Promise<void> {
     await this.stop();
-    this.wallet = WalletService.open({ datadir: this.datadir, network, logger: this.log, onLock: () => this.emitEvent({ type: 'locked' }) });
+    this.wallet = made ?? this.walletService(network);
     fs.mkdirSync(path.resolve(this.datadir), { recursive: true, mode: 0o700 });
     fs.writeFileSync(this.appFile(), JSON.stringify({ network }), { mode: 0o600 });
     this.known = undefined;
@@ -175,15 +226,48 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     if (b.kind === 'spv') return spvSource(b.connect, this.log);
     let rpc: RpcClient;
     if (b.kind === 'node') {
-      const running = readControl(this.datadir, wallet.network);
-      if (!running && !this.node) this.node = await EmbeddedNode.start({ datadir: this.datadir, network: wallet.network, prune: b.prune, connect: b.connect });
-      const c = this.node?.control ?? running!;
+      // A node another process runs (`coffer node start`) is used as it is; else this core starts its own.
+      const running = this.node || this.nodeStarting ? undefined : readControl(this.datadir, wallet.network);
+      const c = running ?? (await this.embeddedNode({ datadir: this.datadir, network: wallet.network, prune: b.prune, connect: b.connect })).control;
       rpc = new RpcClient(`http://127.0.0.1:${c.rpcPort}/`, { user: 'coffer', password: c.apiKey });
     } else {
-      const auth = b.cookieFile ? readCookie(b.cookieFile) : { user: b.user ?? '', password: b.password ?? '' };
-      rpc = new RpcClient(b.url, auth);
+      rpc = new RpcClient(b.url, rpcAuthOf(wallet, b));
     }
     return (params, store) => new RpcSource({ kind: b.kind, params, store, rpc });
+  }
+
+  /**
+   * This core's embedded node, started once: the first sync round and the playground's mining
+   * both ask for it, and two starts on one data directory collide on bcoin's database lock.
+   */
+  private embeddedNode(opts: Parameters<typeof EmbeddedNode.start>[0]): Promise<EmbeddedNode> {
+    if (this.node) return Promise.resolve(this.node);
+    this.nodeStarting ??= EmbeddedNode.start(opts)
+      .then((node) => (this.node = node))
+      .finally(() => {
+        this.nodeStarting = undefined;
+      });
+    return this.nodeStarting;
+  }
+
+  private async stopNode(): Promise<void> {
+    await this.nodeStarting?.catch(() => undefined);
+    const node = this.node;
+    this.node = undefined;
+    await node?.stop();
+  }
+
+  /** Close the sync session (one being set up included): the next round makes a new one. */
+  private closeSync(): Promise<void> {
+    const close = () => {
+      this.sync?.close();
+      this.sync = undefined;
+    };
+    if (!this.syncOpening) {
+      close();
+      return Promise.resolve();
+    }
+    return this.syncOpening.then(close, close);
   }
 
   private setSync(s: SyncState): void {
@@ -231,6 +315,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       }
     } catch (e) {
       const error = toWireError(e);
+      if (error.code === 'internal') this.log.error('sync.internal-error', errorOrigin(e));
       if (quiet) this.known = undefined; // the next round is still the first scan
       // No peer reachable (offline): keep the loaded header chain, which takes a while to reload,
       // and let the pool keep reconnecting. Anything else (a node that moved, a database error)
@@ -252,19 +337,27 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     return { version: VERSION, wallets: this.wallets(), ...(open ? { open } : {}), sync: this.state, ...(failing ? { channelBackupFailing: failing } : {}) };
   }
 
-  private async initialise(network: Network, backend: BackendConfig, make: (w: WalletService) => { fingerprint: string }, password: string): Promise<{ fingerprint: string }> {
+  /** Make a wallet with `make` (which leaves it unlocked) and open it in place of the open one. */
+  private async initialise(
+    network: Network,
+    backend: BackendConfig,
+    currentPassword: string | undefined,
+    make: (w: WalletService) => { fingerprint: string },
+  ): Promise<{ fingerprint: string }> {
     if (this.wallets().includes(network)) throw new CofferError('wallet-exists', `There is already a ${network} wallet in this data directory.`);
+    const plan = planFromCall(backend, undefined);
+    this.requireExistingPassword(currentPassword);
     // The open wallet stays open until the new one exists: bad words or a short password change nothing.
-    const w = WalletService.open({ datadir: this.datadir, network, logger: this.log });
+    const w = this.walletService(network);
     let fingerprint: string;
     try {
       fingerprint = make(w).fingerprint;
-      w.setMeta('backend', JSON.stringify(backend));
-    } finally {
+      storeBackend(w, plan);
+    } catch (e) {
       w.close();
+      throw e;
     }
-    await this.open(network);
-    this.requireWallet().unlock(password);
+    await this.open(network, w);
     return { fingerprint };
   }
 
@@ -280,25 +373,25 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       return this.status();
     },
     'wallet.create': (p) =>
-      this.initialise(p.network, p.backend as BackendConfig, (w) => w.create({ words: p.words, passphrase: p.passphrase ?? '', script: p.script, password: p.password }), p.password),
+      this.initialise(p.network, p.backend as BackendConfig, p.currentPassword, (w) => w.create({ words: p.words, passphrase: p.passphrase ?? '', script: p.script, password: p.password, unlock: true })),
     'wallet.restore': (p) =>
       this.initialise(
         p.network,
         p.backend as BackendConfig,
+        p.currentPassword,
         (w) => {
-          const r = w.restore({ mnemonic: p.mnemonic, passphrase: p.passphrase ?? '', script: p.script, password: p.password, ...(p.birthday !== undefined ? { birthday: p.birthday } : {}) });
+          const r = w.restore({ mnemonic: p.mnemonic, passphrase: p.passphrase ?? '', script: p.script, password: p.password, unlock: true, ...(p.birthday !== undefined ? { birthday: p.birthday } : {}) });
           // Whoever restores from the words has them.
           w.setMeta('backup_confirmed', '1');
           return r;
         },
-        p.password,
       ),
-    'wallet.playground': async ({ password }) => {
-      const r = await this.initialise('regtest', { kind: 'node', connect: [], prune: false }, (w) => {
-        const made = w.create({ words: 12, passphrase: '', script: 'wpkh', password });
+    'wallet.playground': async ({ password, currentPassword }) => {
+      const r = await this.initialise('regtest', { kind: 'node', connect: [], prune: false }, currentPassword, (w) => {
+        const made = w.create({ words: 12, passphrase: '', script: 'wpkh', password, unlock: true });
         w.setMeta('backup_confirmed', '1'); // play money: no backup to nag about
         return made;
-      }, password);
+      });
       // bcoin's regtest enforces segwit from height 432: mine past it, to the wallet, so there is money to try.
       await this.mine(440);
       return r;
@@ -313,10 +406,14 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     'wallet.unlock': ({ password }) => {
       const w = this.requireWallet();
       w.unlock(password);
+      // A node reached with the RPC password was shut out while locked: reconnect now.
+      if (needsUnlock(this.backend())) void this.runSync();
       // A wallet with channels runs its Lightning node from unlock on: closes must be watched and
       // swept, and a revoked commitment answered, whether or not the channels screen is open.
       if (!this.channels && withDbErrors(() => hasChannelState(w.database))) {
-        this.startLightning(this.lightningOptions).catch((e: unknown) => this.log.warn('ln.autostart-failed', { code: e instanceof CofferError ? e.code : 'internal' }));
+        this.startLightning(this.lightningOptions).catch((e: unknown) =>
+          this.log.warn('ln.autostart-failed', e instanceof CofferError ? { code: e.code } : { code: 'internal', ...errorOrigin(e) }),
+        );
       }
       return { locked: false as const };
     },
@@ -423,24 +520,22 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     'settings.get': () => {
       const w = this.requireWallet();
       // The RPC password stays in the core: the form leaves it empty to keep the saved one.
-      const { password: _saved, ...backend } = this.backend() as BackendConfig & { password?: string };
-      return { autoLockMinutes: w.setting('auto-lock-minutes'), backend: backend as BackendConfig, network: w.network };
+      return { autoLockMinutes: w.setting('auto-lock-minutes'), backend: backendView(w, this.backend()), network: w.network };
     },
     'settings.set': async (p) => {
       const w = this.requireWallet();
-      if (p.autoLockMinutes !== undefined) w.setSetting('auto-lock-minutes', String(p.autoLockMinutes));
-      if (p.backend) {
-        const saved = this.backend();
-        const next = p.backend as BackendConfig;
-        const keep = next.kind === 'rpc' && !next.password && saved.kind === 'rpc' && saved.password && saved.url === next.url && saved.user === next.user;
-        w.setMeta('backend', JSON.stringify(keep ? { ...next, password: saved.password } : next));
+      // Checked before anything changes: a refused backend leaves the auto-lock as it was, too.
+      const plan = p.backend ? planFromCall(p.backend as BackendConfig, this.backend()) : undefined;
+      if (p.autoLockMinutes !== undefined && p.autoLockMinutes !== w.setting('auto-lock-minutes')) {
+        if (p.password === undefined) throw new CofferError('password-required', 'Changing the auto-lock needs your password.', { field: 'password' });
+        w.checkPassword(p.password);
+        w.setSetting('auto-lock-minutes', String(p.autoLockMinutes));
+      }
+      if (plan) {
+        storeBackend(w, plan);
         await this.syncing;
-        this.sync?.close();
-        this.sync = undefined;
-        if (p.backend.kind !== 'node' && this.node) {
-          await this.node.stop();
-          this.node = undefined;
-        }
+        await this.closeSync();
+        if (plan.kind !== 'node') await this.stopNode();
         void this.runSync();
       }
       return { ok: true as const };
@@ -560,8 +655,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   /** Use this chain source (the daemon's flags) rather than the stored backend setting. */
   overrideSource(source: SourceFactory): void {
     this.sourceOverride = source;
-    this.sync?.close();
-    this.sync = undefined;
+    void this.closeSync();
   }
 
   /** The daemon's wallet stays unlocked while it runs (funding channels signs with the seed). */
@@ -592,13 +686,19 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     return this.startLightning();
   }
 
-  /** The open wallet's sync session (one per backend setting), created on first use. */
-  private async ensureSync(wallet: WalletService): Promise<WalletSync> {
-    if (!this.sync) {
+  /**
+   * The open wallet's sync session (one per backend setting), created on first use. Callers that
+   * come while it is being set up (a sync round and a spend, say) wait for the same one.
+   */
+  private ensureSync(wallet: WalletService): Promise<WalletSync> {
+    if (this.sync) return Promise.resolve(this.sync);
+    this.syncOpening ??= (async () => {
       this.setSync({ ...this.state, phase: 'connecting' });
-      this.sync = new WalletSync(wallet, {
+      const source = await this.sourceFactory();
+      if (this.wallet !== wallet) throw new CofferError('no-wallet', 'The wallet was closed while its chain source started.');
+      const sync = new WalletSync(wallet, {
         datadir: this.datadir,
-        source: await this.sourceFactory(),
+        source,
         log: this.log,
         mempoolWaitMs: 2_000,
         // Only downloads are news; a round that finds the chain where it was stays quiet.
@@ -606,9 +706,13 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
           if (p.target !== undefined && p.target > p.height) this.setSync({ phase: p.phase, height: p.height, target: p.target });
         },
       });
-      this.sync.watchers.push(this.channelWatch(wallet));
-    }
-    return this.sync;
+      sync.watchers.push(this.channelWatch(wallet));
+      this.sync = sync;
+      return sync;
+    })().finally(() => {
+      this.syncOpening = undefined;
+    });
+    return this.syncOpening;
   }
 
   /** The session for a spend or fee call, once the running sync round is done with it. */
@@ -643,4 +747,18 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
 }
 
 class RollBack extends Error {}
+
+/** The secret strings of a call's params (passwords, words, passphrases), to keep out of the log. */
+function secretsOf(params: unknown): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, key: string) => {
+    if (typeof v === 'string') {
+      if (/pass|mnemonic|secret/i.test(key) && v !== '') out.push(v);
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) walk(x, k);
+    }
+  };
+  walk(params, '');
+  return out;
+}
 

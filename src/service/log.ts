@@ -1,5 +1,6 @@
 // The core's log: JSON lines under <network>/logs/. Fields are plain values chosen by the
-// caller; never pass secrets, arguments or library error messages (they can quote input).
+// caller; never pass secrets or arguments. Library error messages only for internal errors
+// (errorOrigin), with the call's secrets cut out: that is the one place they tell what broke.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,9 +40,16 @@ export function fileLogger(dir: string, now: () => number = Date.now): Logger {
 
 export const nullLogger: Logger = { info() {}, warn() {}, error() {} };
 
-/** Where an unexpected error came from, without its message (which may quote user input). */
-export function errorOrigin(e: unknown): LogFields {
+const MAX_MESSAGE = 2_000;
+
+/**
+ * An unexpected (internal) error for the log, never for a user: its type, message and stack.
+ * `secrets` (the passwords or words of the call that failed) are cut out of both, in case a
+ * library quoted its input.
+ */
+export function errorOrigin(e: unknown, secrets: readonly string[] = []): LogFields {
   if (!(e instanceof Error)) return { errorType: typeof e };
-  const frames = (e.stack ?? '').split('\n').filter((l) => l.trimStart().startsWith('at ')).slice(0, 8);
-  return { errorType: e.name, stack: frames.map((f) => f.trim()).join(' | ') };
+  const clean = (text: string) => secrets.reduce((t, s) => (s === '' ? t : t.split(s).join('[redacted]')), text);
+  const frames = (e.stack ?? '').split('\n').filter((l) => l.trimStart().startsWith('at ')).slice(0, 12);
+  return { errorType: e.name, message: clean(String(e.message)).slice(0, MAX_MESSAGE), stack: clean(frames.map((f) => f.trim()).join(' | ')) };
 }

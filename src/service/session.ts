@@ -38,10 +38,13 @@ export class KeySession {
     this.touch();
   }
 
-  /** Run `fn` with the secret; counts as activity. Never let the secret escape `fn`. */
-  use<T>(fn: (s: KeystoreSecret) => T): T {
+  /**
+   * Run `fn` with the secret; counts as activity unless `activity` is false (background work, which
+   * must not keep the wallet from locking). Never let the secret escape `fn`.
+   */
+  use<T>(fn: (s: KeystoreSecret) => T, activity = true): T {
     if (!this.secret) throw new CofferError('wallet-locked', 'The wallet is locked; unlock it with your password.');
-    this.touch();
+    if (activity) this.touch();
     return fn(this.secret);
   }
 

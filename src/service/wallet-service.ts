@@ -57,6 +57,8 @@ export interface CreateRequest {
   passphrase: string;
   script: 'wpkh' | 'tr';
   password: string;
+  /** Leave the new wallet unlocked (the app opens it at once): spares a second key derivation. */
+  unlock?: boolean;
 }
 
 export interface RestoreRequest {
@@ -65,6 +67,8 @@ export interface RestoreRequest {
   script: 'wpkh' | 'tr';
   password: string;
   birthday?: number;
+  /** Leave the restored wallet unlocked, as for create. */
+  unlock?: boolean;
 }
 
 export const SETTINGS = {
@@ -254,7 +258,7 @@ export class WalletService {
   private initialise(
     entropy: Uint8Array,
     language: Language,
-    req: { passphrase: string; password: string },
+    req: { passphrase: string; password: string; unlock?: boolean | undefined },
     scripts: readonly ScriptKind[],
     origin: { restored: boolean; birthday?: number | undefined },
   ): string {
@@ -277,6 +281,8 @@ export class WalletService {
           accounts.forEach((a, i) => this.addAccount(a, i === 0 ? 'active' : 'discover'));
         }).immediate(),
       );
+      // The session owns copies; the originals are wiped below and by the caller.
+      if (req.unlock) this.session.unlock({ entropy: entropy.slice(), language, seed: seed.slice() });
       return fingerprint;
     } finally {
       master.wipePrivateData();
@@ -442,9 +448,17 @@ export class WalletService {
     return this.session.locked;
   }
 
-  /** Run `fn` with the unlocked seed (for signing); throws `wallet-locked` when locked. */
-  withSeed<T>(fn: (seed: Uint8Array) => T): T {
-    return this.session.use((s) => fn(s.seed));
+  /**
+   * Run `fn` with the unlocked seed (for signing); throws `wallet-locked` when locked. Background
+   * work passes `activity: false` so that it does not postpone the auto-lock.
+   */
+  withSeed<T>(fn: (seed: Uint8Array) => T, opts: { activity?: boolean } = {}): T {
+    return this.session.use((s) => fn(s.seed), opts.activity ?? true);
+  }
+
+  /** Throws `wrong-password` unless `password` opens this wallet's keystore; the wallet stays as it is. */
+  checkPassword(password: string): void {
+    wipeSecret(this.decrypt(password));
   }
 
   setting(key: SettingKey): number {

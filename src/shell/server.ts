@@ -1,6 +1,7 @@
 // The browser shell: serves the built renderer and the core's API (a WebSocket) on 127.0.0.1,
-// to a browser holding this launch's random token. Anything else on the machine, any web page
-// and any other origin is refused.
+// under a random host name of this launch (coffer-<random>.localhost, which browsers resolve to
+// loopback), to the one browser that traded the single-use launch token for a session cookie.
+// Anything else on the machine, any web page and any other origin is refused.
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
@@ -12,6 +13,8 @@ import { parseCallMessage, type CofferEvent, type CoreMessage } from '../api/con
 import { CofferError } from '../api/errors.js';
 
 const HOST = '127.0.0.1';
+/** Session cookie name; the cookie is host-only, so it goes to this launch's random host alone. */
+const COOKIE = 'coffer-session';
 /** labels.import takes up to 10 MiB of text; nothing else comes close. */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
@@ -42,20 +45,25 @@ export interface ShellOptions {
 }
 
 export interface Shell {
-  /** The address to open: carries the token; the page trades it for a cookie and drops it from the URL. */
+  /**
+   * The address to open: this launch's host name and its single-use launch token; the first visit
+   * trades the token for a session cookie and drops it from the URL.
+   */
   url: string;
+  /** The origin the UI runs at, http://coffer-<random>.localhost:<port>. */
+  origin: string;
   port: number;
   close(): Promise<void>;
 }
 
-export function csp(port: number): string {
+export function csp(origin: string): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
     "font-src 'self'",
-    `connect-src ws://${HOST}:${port}`,
+    `connect-src ${origin.replace(/^http:/, 'ws:')}`,
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",
@@ -82,17 +90,20 @@ export async function startShell(opts: ShellOptions): Promise<Shell> {
   if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
     throw new CofferError('file-unreadable', `The Coffer UI is not built (${staticDir} has no index.html); run \`npm run build\`.`);
   }
-  const token = randomBytes(32).toString('base64url');
+  // Cookies are scoped by host, not by port: a cookie for 127.0.0.1 or localhost would also go to
+  // every other local service the browser visits. A host name nobody else knows keeps it ours.
+  const host = `coffer-${randomBytes(12).toString('hex')}.localhost`;
+  /** Good for one visit: a URL seen twice (shell history, a screen share) opens nothing. */
+  let launchToken: string | undefined = randomBytes(32).toString('base64url');
+  const printedToken = launchToken;
+  const session = randomBytes(32).toString('base64url');
   const server = http.createServer();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   let port = 0;
-  // Cookies are per host, not per port: the name carries the port so two shells do not clash.
-  const cookie = () => `coffer-${port}`;
-  const origin = () => `http://${HOST}:${port}`;
+  const origin = () => `http://${host}:${port}`;
   /** The Host header guards against DNS rebinding: a foreign name resolving to 127.0.0.1. */
-  const rightHost = (req: http.IncomingMessage) => req.headers.host === `${HOST}:${port}`;
-  const authorised = (req: http.IncomingMessage, url: URL) =>
-    sameSecret(url.searchParams.get('token') ?? undefined, token) || sameSecret(cookieValue(req.headers.cookie, cookie()), token);
+  const rightHost = (req: http.IncomingMessage) => req.headers.host === `${host}:${port}`;
+  const hasSession = (req: http.IncomingMessage) => sameSecret(cookieValue(req.headers.cookie, COOKIE), session);
 
   const parseUrl = (req: http.IncomingMessage): URL | undefined => {
     try {
@@ -107,20 +118,26 @@ export async function startShell(opts: ShellOptions): Promise<Shell> {
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
       res.end(`${text}\n`);
     };
+    const redirectHome = (cookie?: string) => {
+      res.writeHead(303, { location: '/', ...(cookie ? { 'set-cookie': cookie } : {}), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+      res.end();
+    };
     const url = parseUrl(req);
     if (!url) return refuse(400, 'Bad request.');
-    if (!rightHost(req)) return refuse(421, `Coffer answers only at ${origin()}.`);
+    // Never name the host here: whoever knows it could have the browser send the cookie elsewhere.
+    if (!rightHost(req)) return refuse(421, 'Coffer answers only at the address `coffer serve` printed.');
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(405, 'Method not allowed.');
-    if (!authorised(req, url)) return refuse(403, 'Open the address `coffer serve` printed: it carries the access token of this launch.');
     if (url.searchParams.has('token')) {
-      res.writeHead(303, {
-        location: '/',
-        'set-cookie': `${cookie()}=${token}; Path=/; HttpOnly; SameSite=Strict`,
-        'cache-control': 'no-store',
-        'referrer-policy': 'no-referrer',
-      });
-      return res.end();
+      // The launch URL: its token is traded once for the session cookie. A browser that already
+      // holds the session (the URL opened again in it) goes on to the app.
+      if (hasSession(req)) return redirectHome();
+      if (launchToken === undefined || !sameSecret(url.searchParams.get('token') ?? undefined, launchToken)) {
+        return refuse(403, 'This access token is not valid or was already used: each address `coffer serve` prints opens Coffer once. Restart `coffer serve` for a new one.');
+      }
+      launchToken = undefined;
+      return redirectHome(`${COOKIE}=${session}; Path=/; HttpOnly; SameSite=Strict`);
     }
+    if (!hasSession(req)) return refuse(403, 'Open the address `coffer serve` printed: it carries the access token of this launch.');
     let rel: string;
     try {
       rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
@@ -131,7 +148,7 @@ export async function startShell(opts: ShellOptions): Promise<Shell> {
     if (!file.startsWith(staticDir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return refuse(404, 'Not found.');
     res.writeHead(200, {
       'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-      'content-security-policy': csp(port),
+      'content-security-policy': csp(origin()),
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'DENY',
       'referrer-policy': 'no-referrer',
@@ -145,7 +162,8 @@ export async function startShell(opts: ShellOptions): Promise<Shell> {
 
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = parseUrl(req);
-    const ok = url !== undefined && url.pathname === '/api' && rightHost(req) && req.headers.origin === origin() && authorised(req, url);
+    // The session cookie only: the launch token opens no socket, even before it is used.
+    const ok = url !== undefined && url.pathname === '/api' && rightHost(req) && req.headers.origin === origin() && hasSession(req);
     if (!ok) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
@@ -161,7 +179,8 @@ export async function startShell(opts: ShellOptions): Promise<Shell> {
   });
   port = (server.address() as { port: number }).port;
   return {
-    url: `${origin()}/?token=${token}`,
+    url: `${origin()}/?token=${printedToken}`,
+    origin: origin(),
     port,
     close: async () => {
       for (const ws of wss.clients) ws.terminate();

@@ -199,4 +199,24 @@ describe('config', () => {
     const bad = await coffer(['--datadir', dir, 'config', 'set', 'gap-limit', '0']);
     expect(bad.stderr).toMatch(/^error: invalid-setting: /);
   });
+
+  it("saves the app's chain source: a cookie file checked now, an RPC password only encrypted", async () => {
+    const dir = tmpDir();
+    const run = (args: string[]) => coffer(['--datadir', dir, '--network', 'regtest', ...args, 'config', 'backend'], { env: PW });
+    expect((await coffer(['--datadir', dir, '--network', 'regtest', 'wallet', 'create'], { env: PW })).code).toBe(0);
+    expect((await run([])).stderr).toMatch(/^error: usage: config backend needs --backend/);
+    const rpc = ['--backend', 'rpc', '--rpc-url', 'http://127.0.0.1:18443'];
+    expect((await run([...rpc, '--rpc-cookie', path.join(dir, 'missing.cookie')])).stderr).toMatch(/^error: file-unreadable: /);
+    const cookie = path.join(dir, '.cookie');
+    fs.writeFileSync(cookie, '__cookie__:abc');
+    expect((await run([...rpc, '--rpc-cookie', cookie])).json).toEqual({ backend: { kind: 'rpc', url: 'http://127.0.0.1:18443/', cookieFile: cookie, passwordStatus: 'none' } });
+    const pwFile = path.join(dir, 'rpc-password');
+    fs.writeFileSync(pwFile, 'cli-rpc-s3cret\n');
+    const saved = await run([...rpc, '--rpc-user', 'alice', '--rpc-password-file', pwFile]);
+    expect(saved.json).toEqual({ backend: { kind: 'rpc', url: 'http://127.0.0.1:18443/', user: 'alice', passwordStatus: 'saved' } });
+    for (const f of fs.readdirSync(path.join(dir, 'regtest')).filter((f) => f.startsWith('wallet.sqlite'))) {
+      expect(fs.readFileSync(path.join(dir, 'regtest', f)).includes(Buffer.from('cli-rpc-s3cret')), f).toBe(false);
+    }
+    expect((await run(['--backend', 'spv', '--connect', '127.0.0.1:18444'])).json).toEqual({ backend: { kind: 'spv', connect: ['127.0.0.1:18444'] } });
+  });
 });

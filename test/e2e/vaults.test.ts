@@ -14,7 +14,7 @@ import { hashToHex } from '../../src/chain/bytes.js';
 import { parseTx, type Tx } from '../../src/chain/tx.js';
 import { addressToScript, scriptToAddress } from '../../src/keys/address.js';
 import { keyParams } from '../../src/keys/networks.js';
-import { launchBrowser, openPage, screenshot, type WatchedPage } from '../helpers/browser.js';
+import { launchBrowser, openAnotherPage, openPage, screenshot, type WatchedPage } from '../helpers/browser.js';
 import { startNode, type RegtestNode } from '../helpers/regtest.js';
 import type { ServeProcess } from '../helpers/shell.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -220,7 +220,7 @@ describe('vaults in the desktop UI, against a real core and a regtest node', () 
     await waitForVault(page, made.id, 'cancelled');
     expect(await vaultText(page, made.id, 'vault/alert')).toContain('did not start');
     await screenshot(page, 'vaults-04-list');
-    const dark = await openPage(browser, shell.url, 'dark');
+    const dark = await openAnotherPage(page, 'dark');
     await byId(dark.page, 'nav/vaults').click();
     await vaultCard(dark.page, made.id).waitFor({ timeout: 30_000 });
     await screenshot(dark.page, 'vaults-05-dark');

@@ -6,7 +6,7 @@
 
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, screenshot, type WatchedPage } from '../helpers/browser.js';
+import { launchBrowser, openAnotherPage, openPage, screenshot, type WatchedPage } from '../helpers/browser.js';
 import { startNode, type RegtestNode } from '../helpers/regtest.js';
 import { serve, type ServeProcess } from '../helpers/shell.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -62,6 +62,10 @@ describe('the desktop UI in a browser, against a real core and a regtest node', 
   it('creates a wallet and checks the written words, refusing wrong ones', async () => {
     await byId(page, 'onboarding/welcome').waitFor();
     await screenshot(page, '01-welcome');
+    // Where the embedded node is chosen, the app says what it is.
+    await byId(page, 'onboarding/playground').click();
+    expect(await textOf(page, 'playground/node-warning')).toMatch(/bcoin 1\.0\.2.*taproot.*elliptic 6\.4\.1/s);
+    await byId(page, 'onboarding/back').click();
     words = await createWallet(page, { peer: node.address, password: PASSWORD }, () => screenshot(page, '02-create').then(() => {}));
     expect(words).toHaveLength(12);
     await screenshot(page, '03-backup-words');
@@ -175,6 +179,14 @@ describe('the desktop UI in a browser, against a real core and a regtest node', 
     await byId(page, 'settings/hide-words').click();
     expect(await byId(page, 'settings/words').count()).toBe(0);
     expect(await textOf(page, 'settings/descriptors')).toMatch(/wpkh\(\[[0-9a-f]{8}\/84h\/1h\/0h\]tpub\w+\/0\/\*\)#[a-z0-9]{8}/);
+    // The auto-lock changes only with the password.
+    await byId(page, 'settings/auto-lock').fill('30');
+    await byId(page, 'settings/auto-lock-password').fill('not my password');
+    await byId(page, 'settings/save-auto-lock').click();
+    expect(await textOf(page, 'settings/auto-lock/error')).toBe('That password is not right. Try again.');
+    await byId(page, 'settings/auto-lock-password').fill(PASSWORD);
+    await byId(page, 'settings/save-auto-lock').click();
+    await byId(page, 'settings/auto-lock/done').waitFor({ timeout: 30_000 });
     await screenshot(page, '11-settings');
   });
 
@@ -190,14 +202,14 @@ describe('the desktop UI in a browser, against a real core and a regtest node', 
   });
 
   it('follows the system theme (dark) with no page errors', async () => {
-    const withToken = await openPage(browser, shell.url, 'dark');
-    await byId(withToken.page, 'screen/dashboard').waitFor({ timeout: 30_000 });
-    await waitForBalances(withToken.page, (b) => b.confirmed === finalBalance, 'the balance in the dark tab');
-    const background = (await withToken.page.evaluate('getComputedStyle(document.body).backgroundColor')) as string;
+    const darkTab = await openAnotherPage(page, 'dark');
+    await byId(darkTab.page, 'screen/dashboard').waitFor({ timeout: 30_000 });
+    await waitForBalances(darkTab.page, (b) => b.confirmed === finalBalance, 'the balance in the dark tab');
+    const background = (await darkTab.page.evaluate('getComputedStyle(document.body).backgroundColor')) as string;
     expect(background).toBe('rgb(17, 19, 22)'); // the dark theme's --bg
-    await screenshot(withToken.page, '13-dashboard-dark');
-    expect(withToken.problems).toEqual([]);
-    await withToken.page.close();
+    await screenshot(darkTab.page, '13-dashboard-dark');
+    expect(darkTab.problems).toEqual([]);
+    await darkTab.page.close();
     expect(watched.problems).toEqual([]);
   });
 

@@ -37,6 +37,22 @@ export async function openPage(browser: Browser, url: string, colorScheme: 'ligh
   return { page, problems };
 }
 
+/**
+ * Another tab of the browser that opened `page` (its session cookie with it), at the app's start:
+ * the launch URL opens Coffer once, so a second browser context could not get in.
+ */
+export async function openAnotherPage(page: Page, colorScheme: 'light' | 'dark' = 'light'): Promise<WatchedPage> {
+  const next = await page.context().newPage();
+  await next.emulateMedia({ colorScheme });
+  const problems: string[] = [];
+  next.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  next.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  await next.goto(new URL('/', page.url()).toString());
+  return { page: next, problems };
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);

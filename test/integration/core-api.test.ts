@@ -1,12 +1,18 @@
 // The core behind the UI, called as the shell and main call it: every payload parsed, errors
-// returned as data (never thrown), the wallet's data closed while it is locked.
+// returned as data (never thrown), the wallet's data closed while it is locked; what needs the
+// password even with the API in hand (another wallet, the auto-lock); what the API may not set (a
+// cookie file, a public RPC address unconfirmed); the RPC password never on disk in clear.
 
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStatus, CofferEvent } from '../../src/api/contract.js';
 import type { Result } from '../../src/api/errors.js';
 import { Core } from '../../src/service/core.js';
 import { nullLogger } from '../../src/service/log.js';
 import { WalletService } from '../../src/service/wallet-service.js';
+import { coffer } from '../helpers/cli.js';
 import { startNode, waitFor, type RegtestNode } from '../helpers/regtest.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -136,33 +142,142 @@ describe('core API', () => {
     expect(s.series).toEqual([]);
   });
 
-  it('changes settings within their limits', async () => {
+  it('changes settings within their limits; the auto-lock only with the password', async () => {
+    const minutes = async () => value<{ autoLockMinutes: number }>(await core.call('settings.get', {})).autoLockMinutes;
+    const before = await minutes();
+    expect(code(await core.call('settings.set', { autoLockMinutes: 0 }))).toBe('password-required');
+    expect(code(await core.call('settings.set', { autoLockMinutes: 0, password: 'not the password' }))).toBe('wrong-password');
+    expect(await minutes()).toBe(before);
+    value(await core.call('settings.set', { autoLockMinutes: 7, password: PASSWORD }));
+    expect(await minutes()).toBe(7);
+    // Saving the same value again (a form saving everything) changes nothing and needs no password.
     value(await core.call('settings.set', { autoLockMinutes: 7 }));
-    expect(value<{ autoLockMinutes: number }>(await core.call('settings.get', {})).autoLockMinutes).toBe(7);
-    expect(code(await core.call('settings.set', { autoLockMinutes: 99999 }))).toBe('usage');
+    expect(code(await core.call('settings.set', { autoLockMinutes: 99999, password: PASSWORD }))).toBe('usage');
     expect(code(await core.call('node.mine', { blocks: 1 }))).toBe('backend-unavailable');
+    // While locked, not even with the password: unlock first.
+    value(await core.call('wallet.lock', {}));
+    expect(code(await core.call('settings.set', { autoLockMinutes: 0, password: PASSWORD }))).toBe('wallet-locked');
+    value(await core.call('wallet.unlock', { password: PASSWORD }));
+    expect(await minutes()).toBe(7);
   });
 
-  it('keeps an RPC password in the core: never sent back, kept when the form leaves it empty', async () => {
+  it('keeps an RPC password in the core: never sent back, kept when the form leaves it empty, never in clear on disk', async () => {
     const rpc = { kind: 'rpc', url: 'http://127.0.0.1:1/', user: 'alice', password: 'rpc-s3cret' };
     value(await core.call('settings.set', { backend: rpc }));
     const shown = value<{ backend: Record<string, unknown> }>(await core.call('settings.get', {}));
-    expect(shown.backend).toEqual({ kind: 'rpc', url: 'http://127.0.0.1:1/', user: 'alice' });
+    expect(shown.backend).toEqual({ kind: 'rpc', url: 'http://127.0.0.1:1/', user: 'alice', passwordStatus: 'saved' });
     expect(JSON.stringify(shown)).not.toContain('rpc-s3cret');
+    const files = () => ['wallet.sqlite', 'wallet.sqlite-wal'].map((f) => path.join(datadir, 'regtest', f)).filter((f) => fs.existsSync(f));
+    expect(files()).toHaveLength(2);
+    for (const f of files()) expect(fs.readFileSync(f).includes(Buffer.from('rpc-s3cret')), f).toBe(false);
     value(await core.call('settings.set', { backend: { kind: 'rpc', url: 'http://127.0.0.1:1/', user: 'alice' } }));
     const saved = () => {
       const w = WalletService.open({ datadir, network: 'regtest', logger: nullLogger });
       try {
-        return JSON.parse(w.meta('backend')!) as { password?: string };
+        return JSON.parse(w.meta('backend')!) as { password?: string; passwordBox?: string };
       } finally {
         w.close();
       }
     };
-    expect(saved().password).toBe('rpc-s3cret');
-    // Another user of the node does not inherit it.
-    value(await core.call('settings.set', { backend: { kind: 'rpc', url: 'http://127.0.0.1:1/', user: 'bob' } }));
     expect(saved().password).toBeUndefined();
+    expect(saved().passwordBox).toMatch(/^sb1\./);
+    // Another user of the node, or another node, does not inherit it.
+    value(await core.call('settings.set', { backend: { kind: 'rpc', url: 'http://127.0.0.1:1/', user: 'bob' } }));
+    expect(saved().passwordBox).toBeUndefined();
+    value(await core.call('settings.set', { backend: rpc }));
+    value(await core.call('settings.set', { backend: { kind: 'rpc', url: 'http://127.0.0.1:2/', user: 'alice' } }));
+    expect(saved().passwordBox).toBeUndefined();
     value(await core.call('settings.set', { backend: NOWHERE }));
+  });
+
+  it('takes no cookie file from the API, and an RPC address outside this computer and its network only when confirmed', async () => {
+    for (const cookieFile of ['/etc/passwd', path.join(datadir, 'regtest', 'wallet.sqlite')]) {
+      const r = await core.call('settings.set', { backend: { kind: 'rpc', url: 'http://127.0.0.1:8332/', cookieFile } });
+      expect(code(r)).toBe('cookie-file-cli-only');
+    }
+    const before = value<AppStatus>(await core.call('app.status', {})).wallets;
+    expect(code(await core.call('wallet.create', { network: 'signet', words: 12, script: 'wpkh', password: PASSWORD, currentPassword: PASSWORD, backend: { kind: 'rpc', url: 'http://127.0.0.1:38332/', cookieFile: '/etc/passwd' } }))).toBe(
+      'cookie-file-cli-only',
+    );
+    expect(value<AppStatus>(await core.call('app.status', {})).wallets).toEqual(before);
+    for (const url of ['http://203.0.113.9:8332/', 'https://node.example.com/', 'http://[2001:db8::1]:8332/', 'http://[::ffff:8.8.8.8]:8332/', 'http://8.8.8.8/']) {
+      const r = await core.call('settings.set', { backend: { kind: 'rpc', url, user: 'alice', password: 'pw' } });
+      expect(code(r), url).toBe('rpc-host-public');
+      expect(r.ok ? undefined : r.error.details?.['host']).toBe(new URL(url).hostname);
+    }
+    expect(value<{ backend: { kind: string } }>(await core.call('settings.get', {})).backend.kind).toBe('spv');
+    // (Port 1 refuses at once: each change starts a sync round, and the next change waits for it.
+    // The private ranges are covered in test/unit/backend-setting.test.ts.)
+    for (const url of ['http://127.0.0.1:1/', 'http://localhost:1/', 'http://[::1]:1/', 'http://[::ffff:127.0.0.1]:1/']) {
+      value(await core.call('settings.set', { backend: { kind: 'rpc', url, user: 'alice', password: 'pw' } }));
+    }
+    // 0.0.0.0 is not named as loopback or private, so it is confirmed like a public address.
+    expect(code(await core.call('settings.set', { backend: { kind: 'rpc', url: 'http://0.0.0.0:1/', user: 'alice', password: 'pw' } }))).toBe('rpc-host-public');
+    value(await core.call('settings.set', { backend: { kind: 'rpc', url: 'http://0.0.0.0:1/', user: 'alice', password: 'pw', publicHostConfirmed: true } }));
+    // Saving it again (the same address) needs no second confirmation.
+    value(await core.call('settings.set', { backend: { kind: 'rpc', url: 'http://0.0.0.0:1/', user: 'alice' } }));
+    value(await core.call('settings.set', { backend: NOWHERE }));
+  });
+
+  it('sends a cookie file set with the coffer command to its own node only, never to an address typed in the app', async () => {
+    const heard = new Map<number, string[]>();
+    const servers = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<http.Server>((resolve) => {
+            const s = http.createServer((req, res) => {
+              const port = (s.address() as { port: number }).port;
+              heard.set(port, [...(heard.get(port) ?? []), req.headers.authorization ?? '']);
+              res.writeHead(401).end();
+            });
+            s.listen(0, '127.0.0.1', () => resolve(s));
+          }),
+      ),
+    );
+    const [own, other] = servers.map((s) => (s.address() as { port: number }).port) as [number, number];
+    const cookieFile = path.join(datadir, 'node.cookie');
+    fs.writeFileSync(cookieFile, '__cookie__:f1le-c0ntent-s3cret');
+    const secret = Buffer.from('__cookie__:f1le-c0ntent-s3cret').toString('base64');
+    try {
+      const set = await coffer(['--datadir', datadir, '--network', 'regtest', '--backend', 'rpc', '--rpc-url', `http://127.0.0.1:${own}/`, '--rpc-cookie', cookieFile, 'config', 'backend']);
+      expect(set.code, set.stderr).toBe(0);
+      expect(set.json).toEqual({ backend: { kind: 'rpc', url: `http://127.0.0.1:${own}/`, cookieFile, passwordStatus: 'none' } });
+      const shown = value<{ backend: Record<string, unknown> }>(await core.call('settings.get', {})).backend;
+      expect(shown).toEqual({ kind: 'rpc', url: `http://127.0.0.1:${own}/`, cookieFile, passwordStatus: 'none' });
+      // Kept as it is (the form saving what it was shown): the app's node gets the cookie.
+      value(await core.call('settings.set', { backend: shown as never }));
+      value(await core.call('sync.now', {}));
+      expect(heard.get(own)).toContain(`Basic ${secret}`);
+      // The same cookie file with another address is refused; without it, the other address gets none.
+      expect(code(await core.call('settings.set', { backend: { kind: 'rpc', url: `http://127.0.0.1:${other}/`, cookieFile } }))).toBe('cookie-file-cli-only');
+      value(await core.call('settings.set', { backend: { kind: 'rpc', url: `http://127.0.0.1:${other}/` } }));
+      value(await core.call('sync.now', {}));
+      expect(heard.get(other)?.length).toBeGreaterThan(0);
+      expect(JSON.stringify(heard.get(other))).not.toContain(secret);
+    } finally {
+      value(await core.call('settings.set', { backend: NOWHERE }));
+      for (const s of servers) await new Promise<void>((r) => s.close(() => r()));
+    }
+  });
+
+  it('creates, restores or starts the playground beside an existing wallet only with its password, even while locked', async () => {
+    value(await core.call('wallet.lock', {}));
+    const create = { network: 'test', words: 12, script: 'wpkh', password: 'attacker password', backend: NOWHERE };
+    expect(code(await core.call('wallet.create', create))).toBe('password-required');
+    expect(code(await core.call('wallet.create', { ...create, currentPassword: 'attacker password' }))).toBe('wrong-password');
+    const restore = { network: 'test', mnemonic: 'abandon '.repeat(11) + 'about', script: 'wpkh', password: 'attacker password', backend: NOWHERE };
+    expect(code(await core.call('wallet.restore', restore))).toBe('password-required');
+    expect(code(await core.call('wallet.restore', { ...restore, currentPassword: 'wrong password' }))).toBe('wrong-password');
+    // The playground's network (regtest) holds this wallet already.
+    expect(code(await core.call('wallet.playground', { password: 'attacker password' }))).toBe('wallet-exists');
+    const s = value<AppStatus>(await core.call('app.status', {}));
+    expect(s.wallets).toEqual(['regtest']);
+    expect(s.open).toMatchObject({ network: 'regtest', locked: true });
+    // Whoever knows the password may add one: it opens, and the first stays in the data directory.
+    value(await core.call('wallet.restore', { ...restore, currentPassword: PASSWORD }));
+    expect(value<AppStatus>(await core.call('app.status', {})).open).toMatchObject({ network: 'test', locked: false });
+    value(await core.call('app.open', { network: 'regtest' }));
+    value(await core.call('wallet.unlock', { password: PASSWORD }));
   });
 
   it('refuses a coin named twice, and a failed restore of another network leaves this wallet open', async () => {
@@ -170,7 +285,7 @@ describe('core API', () => {
     const r = await core.call('send.preview', { recipients: [{ address: 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080', amount: 10_000 }], feeRate: 2, inputs: [op, op] });
     expect(code(r)).toBe('invalid-outpoint');
     expect(r.ok ? '' : r.error.message).toContain('named twice');
-    expect(code(await core.call('wallet.restore', { network: 'test', mnemonic: 'not valid words at all', password: PASSWORD, script: 'wpkh', backend: NOWHERE }))).toBe('invalid-mnemonic');
+    expect(code(await core.call('wallet.restore', { network: 'signet', mnemonic: 'not valid words at all', password: PASSWORD, currentPassword: PASSWORD, script: 'wpkh', backend: NOWHERE }))).toBe('invalid-mnemonic');
     expect(value<AppStatus>(await core.call('app.status', {})).open?.network).toBe('regtest');
     expect(value<{ confirmed: number }>(await core.call('wallet.summary', {})).confirmed).toBe(0);
   });
@@ -188,6 +303,7 @@ describe('core API', () => {
     await core.start();
     const s = value<AppStatus>(await core.call('app.status', {}));
     expect(s.open).toMatchObject({ network: 'regtest', locked: true, backupConfirmed: true });
+    expect(s.wallets).toEqual(['test', 'regtest']);
     expect(code(await core.call('wallet.history', {}))).toBe('wallet-locked');
   });
 });
@@ -228,5 +344,31 @@ describe('core sync loop against a regtest node', () => {
     await waitFor(() => events.some((e) => e.type === 'transaction' && e.txid === txid), 30_000, 'the transaction event');
     const summary = value<{ unconfirmed: number }>(await core.call('wallet.summary', {}));
     expect(summary.unconfirmed).toBe(250_000);
+  });
+  it('reaches the node with an RPC password stored encrypted: while unlocked, again after lock and unlock', async () => {
+    const status = async () => value<AppStatus>(await core.call('app.status', {})).sync;
+    const url = `http://127.0.0.1:${node.httpPort}/`;
+    // A wrong password shows that the node checks it.
+    value(await core.call('settings.set', { backend: { kind: 'rpc', url, user: 'coffer', password: 'not-the-key' } }));
+    value(await core.call('sync.now', {}));
+    expect((await status()).error).toMatchObject({ code: 'backend-error', details: { reason: 'authentication' } });
+    value(await core.call('settings.set', { backend: { kind: 'rpc', url, user: 'coffer', password: node.apiKey } }));
+    value(await core.call('sync.now', {}));
+    expect(await status()).toMatchObject({ phase: 'idle', height: node.tipHeight() });
+    const dir = path.join(core.datadir, 'regtest');
+    for (const f of ['wallet.sqlite', 'wallet.sqlite-wal']) {
+      const bytes = fs.readFileSync(path.join(dir, f));
+      expect(bytes.includes(Buffer.from(node.apiKey)), f).toBe(false);
+      expect(bytes.includes(Buffer.from(node.apiKey).toString('base64')), f).toBe(false);
+    }
+    // Locked, Coffer cannot read the password, and says so; unlocked, it authenticates again.
+    value(await core.call('wallet.lock', {}));
+    await node.mine(1);
+    // The loop goes on syncing while locked (sync.now is for the unlocked app): its next round says why it cannot.
+    await waitFor(async () => (await status()).error?.code === 'wallet-locked', 30_000, 'a sync round refused while locked');
+    expect((await status()).error).toMatchObject({ code: 'wallet-locked', details: { reason: 'rpc-password' } });
+    value(await core.call('wallet.unlock', { password: PASSWORD }));
+    value(await core.call('sync.now', {}));
+    expect(await status()).toMatchObject({ phase: 'idle', height: node.tipHeight() });
   });
 });

@@ -1,6 +1,13 @@
-// The regtest playground: the embedded node alone, mining to the wallet, no outside node at all.
+// The regtest playground: the embedded node alone, mining to the wallet, no outside node at all;
+// from the CLI, and from the core as the app starts it (the first sync round and the mining both
+// want the node: one start serves both).
 
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Result } from '../../src/api/errors.js';
+import { EmbeddedNode } from '../../src/node/embedded-node.js';
+import { Core } from '../../src/service/core.js';
 import { coffer, type RunResult } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -44,5 +51,63 @@ describe('regtest playground', () => {
     expect(ok(await run(['node', 'stop']))).toEqual({ stopped: true, wasRunning: true });
     expect(ok(await run(['node', 'status'])).running).toBe(false);
     expect((await coffer(['--datadir', dir, '--network', 'signet', 'node', 'start'])).stderr).toMatch(/^error: backend-unavailable: .*signet/);
+  });
+});
+
+const PLAYGROUND_PASSWORD = 'playground password';
+const coreLog = (datadir: string) => {
+  try {
+    return fs.readFileSync(path.join(datadir, 'logs', 'coffer.log'), 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+describe('the playground started from the core, as the app starts it', () => {
+  it('starts 20 times in 20 fresh data directories, every time with mined coins and no internal error', async () => {
+    const failures: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const datadir = tmpDir('coffer-playground-');
+      const core = new Core(datadir);
+      await core.start();
+      try {
+        const r = await core.call('wallet.playground', { password: PLAYGROUND_PASSWORD });
+        if (!r.ok) {
+          failures.push(`run ${i}: ${r.error.code}: ${r.error.message}`);
+        } else {
+          const summary = (await core.call('wallet.summary', {})) as Result<{ confirmed: number; tipHeight: number }>;
+          if (!summary.ok || summary.value.tipHeight !== 440 || summary.value.confirmed <= 0) failures.push(`run ${i}: summary ${JSON.stringify(summary)}`);
+        }
+      } finally {
+        await core.stop();
+      }
+      const log = coreLog(datadir);
+      if (log.includes('internal-error')) failures.push(`run ${i}: log: ${log.split('\n').filter((l) => l.includes('internal-error')).join(' / ')}`);
+    }
+    expect(failures).toEqual([]);
+  }, 600_000);
+
+  it('logs an internal error with its message and stack, and answers the user with neither', async () => {
+    const datadir = tmpDir('coffer-playground-');
+    // An embedded node already holds this data directory's chain, with no control file to say so
+    // (as after a crash of its process's bookkeeping): bcoin refuses the second open.
+    const squatter = await EmbeddedNode.start({ datadir, network: 'regtest' });
+    fs.rmSync(path.join(datadir, 'regtest', 'node', 'coffer-node.json'));
+    const core = new Core(datadir);
+    await core.start();
+    try {
+      const r = await core.call('wallet.playground', { password: PLAYGROUND_PASSWORD });
+      expect(r).toEqual({ ok: false, error: { code: 'internal', message: 'An unexpected internal error occurred.' } });
+      const line = coreLog(datadir).split('\n').find((l) => l.includes('core.internal-error'));
+      expect(line).toBeDefined();
+      const entry = JSON.parse(line!) as Record<string, string>;
+      expect(entry['method']).toBe('wallet.playground');
+      expect(entry['message']).toMatch(/lock/i);
+      expect(entry['stack']).toMatch(/^at /);
+      expect(line).not.toContain(PLAYGROUND_PASSWORD);
+    } finally {
+      await core.stop();
+      await squatter.stop();
+    }
   });
 });

@@ -82,6 +82,20 @@ describe('where code may run', () => {
     expect(bad).toEqual([]);
   });
 
+  it('keys and signatures stay on @noble and @scure: bcoin (with its elliptic 6.4.1) only runs the embedded node', () => {
+    // Every package src/ uses, by what it may be used for. bcoin's crypto (bcrypto, elliptic,
+    // secp256k1) is never imported; bcoin itself only by the embedded node, which is given no key.
+    const allowed = (i: Import) =>
+      i.spec.startsWith('.') ||
+      i.spec.startsWith('node:') ||
+      /^@(noble|scure)\//.test(i.spec) ||
+      ['zod', 'ws', 'better-sqlite3'].includes(i.spec) ||
+      (i.spec === 'lightningdevkit' && (i.file.startsWith(path.join('src', 'channels')) || i.file === path.join('src', 'cli', 'lightning-commands.ts'))) ||
+      (i.spec === 'bcoin' && i.file === path.join('src', 'node', 'embedded-node.ts'));
+    expect(core.filter((i) => !allowed(i))).toEqual([]);
+    expect(core.some((i) => i.spec === 'bcoin')).toBe(true);
+  });
+
   it('only main/preload.cts touches contextBridge', () => {
     const files = [...sourceFiles('src'), ...sourceFiles('renderer'), ...sourceFiles('main')];
     const users = files.filter((f) => fs.readFileSync(path.join(ROOT, f), 'utf8').includes('contextBridge'));

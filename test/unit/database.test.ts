@@ -85,6 +85,37 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('0070-rpc-password: a password stored in clear is removed from the database and its WAL, the rest kept', () => {
+    const file = path.join(tmpDir(), 'wallet.sqlite');
+    const secret = 'plain-rpc-s3cret-0070';
+    // An older Coffer wrote the password and is still running (its WAL holds the write).
+    const old = openDatabase(file, { targetVersion: 60 });
+    old.pragma('wal_autocheckpoint = 0');
+    const backend = { kind: 'rpc', url: 'http://127.0.0.1:8332/', user: 'alice', password: secret };
+    old.prepare("INSERT INTO wallet_meta (key, value) VALUES ('backend', ?)").run(JSON.stringify(backend));
+    old.prepare("INSERT INTO wallet_meta (key, value) VALUES ('network', 'main')").run();
+    expect(fs.readFileSync(`${file}-wal`).includes(Buffer.from(secret))).toBe(true);
+    const db = openDatabase(file, { targetVersion: 70 });
+    expect(schemaVersion(db)).toBe(70);
+    const meta = (k: string) => (db.prepare('SELECT value FROM wallet_meta WHERE key = ?').get(k) as { value: string } | undefined)?.value;
+    expect(JSON.parse(meta('backend')!)).toEqual({ kind: 'rpc', url: 'http://127.0.0.1:8332/', user: 'alice' });
+    expect(meta('rpc_password_removed')).toBe('1');
+    expect(meta('network')).toBe('main');
+    for (const f of [file, `${file}-wal`]) expect(fs.existsSync(f) ? fs.readFileSync(f).includes(Buffer.from(secret)) : false, f).toBe(false);
+    old.close();
+    db.close();
+    expect(fs.readFileSync(file).includes(Buffer.from(secret))).toBe(false);
+    // Other settings are left alone.
+    const other = path.join(tmpDir(), 'wallet.sqlite');
+    const v60 = openDatabase(other, { targetVersion: 60 });
+    v60.prepare("INSERT INTO wallet_meta (key, value) VALUES ('backend', ?)").run(JSON.stringify({ kind: 'spv', connect: ['127.0.0.1:8333'] }));
+    v60.close();
+    const migrated = openDatabase(other);
+    expect(migrated.prepare("SELECT value FROM wallet_meta WHERE key = 'backend'").get()).toEqual({ value: JSON.stringify({ kind: 'spv', connect: ['127.0.0.1:8333'] }) });
+    expect(migrated.prepare("SELECT value FROM wallet_meta WHERE key = 'rpc_password_removed'").get()).toBeUndefined();
+    migrated.close();
+  });
+
   it('a failing migration changes nothing', () => {
     const db = openDatabase(':memory:');
     const broken: Migration[] = [

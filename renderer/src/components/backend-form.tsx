@@ -1,6 +1,6 @@
 // How Coffer sees the chain: its own SPV client, the embedded full node, or the user's Bitcoin Core.
 import { useState } from 'react';
-import type { BackendConfig } from '../../../src/api/contract.js';
+import type { BackendConfig, BackendView } from '../../../src/api/contract.js';
 import { Field } from './field.js';
 
 const RPC_PORTS: Record<string, number> = { main: 8332, test: 18332, signet: 38332, regtest: 18443 };
@@ -17,13 +17,66 @@ function parsePeers(text: string): string[] {
   return text.split(/[\s,]+/).filter(Boolean);
 }
 
+/** The saved setting as the form edits it (what the core shows about a password stays beside it). */
+export function formBackend(view: BackendView): BackendConfig {
+  if (view.kind !== 'rpc') return view;
+  return { kind: 'rpc', url: view.url, ...(view.user ? { user: view.user } : {}), ...(view.cookieFile ? { cookieFile: view.cookieFile } : {}) };
+}
+
+/** What the embedded node is, said where it is chosen: bcoin 1.0.2 and what it does not do. */
+export function EmbeddedNodeNote({ testId }: { testId: string }) {
+  return (
+    <p className="note warning" data-testid={testId}>
+      The embedded node is bcoin 1.0.2. It does not check the taproot rules, so it could accept a block that breaks them, and it
+      depends on elliptic 6.4.1, which has known vulnerabilities. Your keys never pass through it: Coffer keeps and signs with them
+      using the @noble and @scure libraries. Use it for the playground; for real coins prefer the light client or your own Bitcoin Core.
+    </p>
+  );
+}
+
+/**
+ * The core refused a new RPC address outside this computer and its private network: say what
+ * connecting there means, and only on "Connect anyway" call again with publicHostConfirmed.
+ */
+export function PublicHostConfirm({ host, onConfirm, onCancel, idPrefix }: { host: string; onConfirm: () => void; onCancel: () => void; idPrefix: string }) {
+  return (
+    <div className="note warning" role="alertdialog" aria-labelledby={`${idPrefix}-public-host`} data-testid={`${idPrefix}/public-host`}>
+      <p id={`${idPrefix}-public-host`}>
+        <strong>{host}</strong> is not on this computer or your private network. Coffer would send your RPC user and password there, and
+        whoever runs that node would see which addresses are yours. Connect only to a node you run yourself, over a connection you trust.
+      </p>
+      <div className="actions">
+        <button type="button" onClick={onConfirm} data-testid={`${idPrefix}/public-host-confirm`}>
+          Connect anyway
+        </button>
+        <button type="button" className="secondary" onClick={onCancel} data-testid={`${idPrefix}/public-host-cancel`}>
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+}
+
 /** Peers must be host:port; returns the first bad entry, if any. */
 export function badPeer(b: BackendConfig): string | undefined {
   if (b.kind === 'rpc') return undefined;
   return b.connect.find((p) => !/^[^\s]+:\d{1,5}$/.test(p));
 }
 
-export function BackendForm({ network, value, onChange, idPrefix }: { network: string; value: BackendConfig; onChange: (b: BackendConfig) => void; idPrefix: string }) {
+export function BackendForm({
+  network,
+  value,
+  onChange,
+  idPrefix,
+  passwordStatus = 'none',
+}: {
+  network: string;
+  value: BackendConfig;
+  onChange: (b: BackendConfig) => void;
+  idPrefix: string;
+  /** What the core keeps for the saved RPC backend (settings.get). */
+  passwordStatus?: 'saved' | 'none' | 'removed';
+}) {
   const [peers, setPeers] = useState(peersText(value));
   const nodeAllowed = network === 'main' || network === 'regtest';
   const pick = (kind: BackendConfig['kind']) => {
@@ -47,6 +100,7 @@ export function BackendForm({ network, value, onChange, idPrefix }: { network: s
           <strong>Embedded full node</strong> — validates every block on this computer (needs much disk space and time).{nodeAllowed ? '' : ' Available on main and regtest only.'}
         </span>
       </label>
+      {value.kind === 'node' ? <EmbeddedNodeNote testId={`${idPrefix}/node-warning`} /> : null}
       <label className="choice">
         <input type="radio" name={`${idPrefix}-backend`} checked={value.kind === 'rpc'} onChange={() => pick('rpc')} data-testid={`${idPrefix}/backend-rpc`} />
         <span>
@@ -79,28 +133,50 @@ export function BackendForm({ network, value, onChange, idPrefix }: { network: s
           <Field label="RPC address">
             {(p) => <input {...p} value={value.url} spellCheck={false} data-testid={`${idPrefix}/rpc-url`} onChange={(e) => onChange({ ...value, url: e.target.value })} />}
           </Field>
-          <Field label="Cookie file (or leave empty and use a user name and password)">
-            {(p) => (
-              <input
-                {...p}
-                value={value.cookieFile ?? ''}
-                spellCheck={false}
-                data-testid={`${idPrefix}/rpc-cookie`}
-                onChange={(e) => {
+          {value.cookieFile !== undefined ? (
+            <div className="field" data-testid={`${idPrefix}/rpc-cookie`}>
+              <p>
+                Signs in with the cookie file <code className="mono small">{value.cookieFile}</code>, chosen with the <code>coffer</code> command for
+                this address; it works while the wallet is locked.
+              </p>
+              <button
+                type="button"
+                className="link"
+                onClick={() => {
                   const { cookieFile: _, ...rest } = value;
-                  onChange(e.target.value ? { ...rest, cookieFile: e.target.value } : rest);
+                  onChange(rest);
                 }}
-              />
-            )}
-          </Field>
-          <div className="row">
-            <Field label="RPC user">
-              {(p) => <input {...p} value={value.user ?? ''} autoComplete="off" data-testid={`${idPrefix}/rpc-user`} onChange={(e) => onChange({ ...value, user: e.target.value })} />}
-            </Field>
-            <Field label="RPC password" hint="Kept by the core, never shown again; leave empty to keep the saved one.">
-              {(p) => <input {...p} type="password" value={value.password ?? ''} autoComplete="off" data-testid={`${idPrefix}/rpc-password`} onChange={(e) => onChange({ ...value, password: e.target.value })} />}
-            </Field>
-          </div>
+                data-testid={`${idPrefix}/rpc-use-password`}
+              >
+                Use a user name and password instead
+              </button>
+            </div>
+          ) : (
+            <div className="row">
+              <Field label="RPC user">
+                {(p) => <input {...p} value={value.user ?? ''} autoComplete="off" data-testid={`${idPrefix}/rpc-user`} onChange={(e) => onChange({ ...value, user: e.target.value })} />}
+              </Field>
+              <Field
+                label="RPC password"
+                hint={
+                  <span data-testid={`${idPrefix}/rpc-password-hint`}>
+                    {passwordStatus === 'saved'
+                      ? 'A password is saved; leave this empty to keep it. '
+                      : passwordStatus === 'removed'
+                        ? 'Coffer no longer keeps this password unencrypted and removed the saved one when it updated: enter it again. '
+                        : ''}
+                    Kept encrypted with your wallet's key, so Coffer reaches the node only while the wallet is unlocked.
+                  </span>
+                }
+              >
+                {(p) => <input {...p} type="password" value={value.password ?? ''} autoComplete="off" data-testid={`${idPrefix}/rpc-password`} onChange={(e) => onChange({ ...value, password: e.target.value })} />}
+              </Field>
+            </div>
+          )}
+          <p className="hint">
+            A cookie file (Bitcoin Core's <code>.cookie</code>) signs in while the wallet is locked too. For safety the app does not take a file path:
+            set it with <code>coffer --network {network} --backend rpc --rpc-url URL --rpc-cookie FILE config backend</code>, then restart Coffer.
+          </p>
         </>
       )}
     </fieldset>

@@ -1,8 +1,8 @@
 // First run: create a wallet (then back up its words), restore one, or try the regtest playground.
 import { useState } from 'react';
 import type { AppStatus, BackendConfig } from '../../../src/api/contract.js';
-import { call } from '../api.js';
-import { BackendForm, badPeer, defaultBackend } from '../components/backend-form.js';
+import { call, UiError } from '../api.js';
+import { BackendForm, badPeer, defaultBackend, EmbeddedNodeNote, PublicHostConfirm } from '../components/backend-form.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { PasswordChoice, passwordProblem, type PasswordValue } from '../components/password-choice.js';
 import { sentence } from '../errors.js';
@@ -24,6 +24,17 @@ interface Common {
   passphrase: string;
   backend: BackendConfig;
   pw: PasswordValue;
+  /** The password of a wallet already in this data directory (asked only when there is one). */
+  current: string;
+}
+
+/** A wallet is here already: the new one replaces it in the app, so its password is asked. */
+function CurrentPassword({ v, set, idPrefix }: { v: Common; set: (v: Common) => void; idPrefix: string }) {
+  return (
+    <Field label="Password of the wallet already here" hint="This data directory already holds a wallet. A new one takes its place in the app, so enter that wallet's password; it stays on this computer, untouched.">
+      {(p) => <input {...p} type="password" autoComplete="current-password" value={v.current} onChange={(e) => set({ ...v, current: e.target.value })} data-testid={`${idPrefix}/current-password`} />}
+    </Field>
+  );
 }
 
 function CommonFields({ v, set, idPrefix }: { v: Common; set: (v: Common) => void; idPrefix: string }) {
@@ -75,7 +86,7 @@ function problem(v: Common): string | undefined {
   return passwordProblem(v.pw);
 }
 
-const initial = (): Common => ({ network: 'main', script: 'wpkh', passphrase: '', backend: defaultBackend(), pw: { password: '', confirm: '' } });
+const initial = (): Common => ({ network: 'main', script: 'wpkh', passphrase: '', backend: defaultBackend(), pw: { password: '', confirm: '' }, current: '' });
 
 export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () => void }) {
   const [step, setStep] = useState<Step>('welcome');
@@ -86,14 +97,25 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const [backupPassword, setBackupPassword] = useState('');
+  /** The core asked to confirm an RPC address outside this computer and its network. */
+  const [publicHost, setPublicHost] = useState<string | undefined>(undefined);
+  const existing = status.wallets.length > 0;
+  /** The fields only asked when they apply: the existing wallet's password, the confirmed public host. */
+  const extra = (confirmed: boolean) => ({
+    ...(existing ? { currentPassword: v.current } : {}),
+    backend: confirmed && v.backend.kind === 'rpc' ? { ...v.backend, publicHostConfirmed: true as const } : v.backend,
+  });
 
   const run = async (fn: () => Promise<void>) => {
     setBusy(true);
     setError(undefined);
+    setPublicHost(undefined);
     try {
       await fn();
     } catch (e) {
-      setError(sentence(e));
+      const host = e instanceof UiError && e.code === 'rpc-host-public' ? e.wire.details?.['host'] : undefined;
+      if (typeof host === 'string') setPublicHost(host);
+      else setError(sentence(e));
     } finally {
       setBusy(false);
     }
@@ -102,6 +124,7 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
   const go = (s: Step) => {
     setError(undefined);
     // Leaving a form forgets what was typed in it (words, passwords).
+    setPublicHost(undefined);
     if (s === 'welcome') {
       setMnemonic('');
       setV(initial());
@@ -164,18 +187,20 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
           Coffer starts a private regtest network on this computer, creates a wallet on it and mines some blocks to it, so you can try
           receiving and sending with coins that are worth nothing.
         </p>
+        <EmbeddedNodeNote testId="playground/node-warning" />
         <form
           onSubmit={(e) => {
             e.preventDefault();
             void run(async () => {
-              await call('wallet.playground', { password: v.pw.password });
+              await call('wallet.playground', { password: v.pw.password, ...(existing ? { currentPassword: v.current } : {}) });
               onDone();
             });
           }}
         >
           <PasswordChoice value={v.pw} onChange={(pw) => setV({ ...v, pw })} idPrefix="playground" />
+          {existing ? <CurrentPassword v={v} set={setV} idPrefix="playground" /> : null}
           <ErrorNote text={error} testId="playground/error" />
-          <button type="submit" disabled={busy || pwProblem !== undefined} data-testid="playground/start">
+          <button type="submit" disabled={busy || pwProblem !== undefined || (existing && !v.current)} data-testid="playground/start">
             {busy ? 'Starting the node and mining blocks…' : 'Start the playground'}
           </button>
         </form>
@@ -184,7 +209,14 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
   }
 
   if (step === 'create') {
-    const p = problem(v);
+    const p = problem(v) ?? (existing && !v.current ? 'Enter the password of the wallet already here.' : undefined);
+    const submit = (confirmed: boolean) =>
+      void run(async () => {
+        await call('wallet.create', { network: v.network, words, passphrase: v.passphrase, script: v.script, password: v.pw.password, ...extra(confirmed) });
+        setBackupPassword(v.pw.password);
+        setV(initial());
+        setStep('backup');
+      });
     return (
       <main className="center narrow" data-testid="onboarding/create-form">
         {back}
@@ -192,15 +224,11 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            void run(async () => {
-              await call('wallet.create', { network: v.network, words, passphrase: v.passphrase, script: v.script, password: v.pw.password, backend: v.backend });
-              setBackupPassword(v.pw.password);
-              setV(initial());
-              setStep('backup');
-            });
+            submit(false);
           }}
         >
           <CommonFields v={v} set={setV} idPrefix="create" />
+          {existing ? <CurrentPassword v={v} set={setV} idPrefix="create" /> : null}
           <fieldset>
             <legend>Recovery words</legend>
             <label className="choice">
@@ -212,6 +240,7 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
               <span>24 words</span>
             </label>
           </fieldset>
+          {publicHost ? <PublicHostConfirm host={publicHost} idPrefix="create" onConfirm={() => submit(true)} onCancel={() => setPublicHost(undefined)} /> : null}
           <ErrorNote text={error} testId="create/error" />
           <button type="submit" disabled={busy || p !== undefined} title={p} data-testid="create/submit">
             {busy ? 'Creating…' : 'Create wallet'}
@@ -222,8 +251,24 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
     );
   }
 
-  const p = problem(v) ?? (mnemonic.trim() ? undefined : 'Enter your recovery words.');
+  const p = problem(v) ?? (mnemonic.trim() ? undefined : 'Enter your recovery words.') ?? (existing && !v.current ? 'Enter the password of the wallet already here.' : undefined);
   const birthdayBad = birthday !== '' && !/^\d{1,8}$/.test(birthday.trim());
+  const submit = (confirmed: boolean) =>
+    void run(async () => {
+      const words = mnemonic.trim().toLowerCase().split(/\s+/).join(' ');
+      await call('wallet.restore', {
+        network: v.network,
+        mnemonic: words,
+        passphrase: v.passphrase,
+        script: v.script,
+        password: v.pw.password,
+        ...extra(confirmed),
+        ...(birthday.trim() ? { birthday: Number(birthday.trim()) } : {}),
+      });
+      setMnemonic('');
+      setV(initial());
+      onDone();
+    });
   return (
     <main className="center narrow" data-testid="onboarding/restore-form">
       {back}
@@ -231,21 +276,7 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          void run(async () => {
-            const words = mnemonic.trim().toLowerCase().split(/\s+/).join(' ');
-            await call('wallet.restore', {
-              network: v.network,
-              mnemonic: words,
-              passphrase: v.passphrase,
-              script: v.script,
-              password: v.pw.password,
-              backend: v.backend,
-              ...(birthday.trim() ? { birthday: Number(birthday.trim()) } : {}),
-            });
-            setMnemonic('');
-            setV(initial());
-            onDone();
-          });
+          submit(false);
         }}
       >
         <Field label="Recovery words" hint="12 or 24 words, separated by spaces, in order.">
@@ -255,6 +286,8 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
           {(props) => <input {...props} inputMode="numeric" value={birthday} onChange={(e) => setBirthday(e.target.value)} data-testid="restore/birthday" />}
         </Field>
         <CommonFields v={v} set={setV} idPrefix="restore" />
+        {existing ? <CurrentPassword v={v} set={setV} idPrefix="restore" /> : null}
+        {publicHost ? <PublicHostConfirm host={publicHost} idPrefix="restore" onConfirm={() => submit(true)} onCancel={() => setPublicHost(undefined)} /> : null}
         <ErrorNote text={error} testId="restore/error" />
         <button type="submit" disabled={busy || p !== undefined || birthdayBad} title={p} data-testid="restore/submit">
           {busy ? 'Restoring…' : 'Restore wallet'}

@@ -1,8 +1,8 @@
 // Settings: chain backend, auto-lock, password, recovery words, descriptors, labels.
 import { useEffect, useState } from 'react';
-import type { BackendConfig } from '../../../src/api/contract.js';
-import { call } from '../api.js';
-import { BackendForm, badPeer } from '../components/backend-form.js';
+import type { BackendConfig, BackendView } from '../../../src/api/contract.js';
+import { call, UiError } from '../api.js';
+import { BackendForm, badPeer, formBackend, PublicHostConfirm } from '../components/backend-form.js';
 import { CopyButton } from '../components/copy-button.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { PasswordChoice, passwordProblem, type PasswordValue } from '../components/password-choice.js';
@@ -34,15 +34,35 @@ function Result({ s, id }: { s: { error?: string | undefined; done?: string | un
   );
 }
 
-function BackendSection({ network, current, onSaved }: { network: string; current: BackendConfig; onSaved: () => void }) {
-  const [b, setB] = useState<BackendConfig>(current);
+function BackendSection({ network, current, onSaved }: { network: string; current: BackendView; onSaved: () => void }) {
+  const [b, setB] = useState<BackendConfig>(formBackend(current));
   const [run, s] = useAction();
+  /** The core asked to confirm this public host first. */
+  const [publicHost, setPublicHost] = useState<string | undefined>(undefined);
   const bad = badPeer(b);
+  const save = (confirmed: boolean) =>
+    run(async () => {
+      setPublicHost(undefined);
+      const backend = confirmed && b.kind === 'rpc' ? { ...b, publicHostConfirmed: true as const } : b;
+      try {
+        await call('settings.set', { backend });
+      } catch (e) {
+        const host = e instanceof UiError && e.code === 'rpc-host-public' ? e.wire.details?.['host'] : undefined;
+        if (typeof host === 'string') {
+          setPublicHost(host);
+          return '';
+        }
+        throw e;
+      }
+      onSaved();
+      return 'Saved. Coffer reconnects with the new settings.';
+    });
   return (
     <section className="card" aria-labelledby="set-backend">
       <h2 id="set-backend">Connection</h2>
-      <BackendForm network={network} value={b} onChange={setB} idPrefix="settings" />
-      <button type="button" disabled={s.busy || bad !== undefined} onClick={() => run(async () => { await call('settings.set', { backend: b }); onSaved(); return 'Saved. Coffer reconnects with the new settings.'; })} data-testid="settings/save-backend">
+      <BackendForm network={network} value={b} onChange={(next) => { setPublicHost(undefined); setB(next); }} idPrefix="settings" passwordStatus={current.kind === 'rpc' ? current.passwordStatus : 'none'} />
+      {publicHost ? <PublicHostConfirm host={publicHost} idPrefix="settings" onConfirm={() => save(true)} onCancel={() => setPublicHost(undefined)} /> : null}
+      <button type="button" disabled={s.busy || bad !== undefined} onClick={() => save(false)} data-testid="settings/save-backend">
         Save connection
       </button>
       <Result s={s} id="settings/backend" />
@@ -52,6 +72,7 @@ function BackendSection({ network, current, onSaved }: { network: string; curren
 
 function AutoLockSection({ current }: { current: number }) {
   const [minutes, setMinutes] = useState(String(current));
+  const [password, setPassword] = useState('');
   const [run, s] = useAction();
   const n = Number(minutes);
   const bad = !/^\d{1,4}$/.test(minutes) || n > 1440;
@@ -61,7 +82,21 @@ function AutoLockSection({ current }: { current: number }) {
       <Field label="Lock after this many idle minutes (0: never)" error={bad ? 'Enter a number of minutes from 0 to 1440.' : undefined} testId="settings/auto-lock">
         {(p) => <input {...p} inputMode="numeric" value={minutes} onChange={(e) => setMinutes(e.target.value)} data-testid="settings/auto-lock" />}
       </Field>
-      <button type="button" disabled={s.busy || bad} onClick={() => run(async () => { await call('settings.set', { autoLockMinutes: n }); return 'Saved.'; })} data-testid="settings/save-auto-lock">
+      <Field label="Password (to change the auto-lock)">
+        {(p) => <input {...p} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} data-testid="settings/auto-lock-password" />}
+      </Field>
+      <button
+        type="button"
+        disabled={s.busy || bad || !password}
+        onClick={() =>
+          run(async () => {
+            await call('settings.set', { autoLockMinutes: n, password });
+            setPassword('');
+            return 'Saved.';
+          })
+        }
+        data-testid="settings/save-auto-lock"
+      >
         Save
       </button>
       <Result s={s} id="settings/auto-lock" />

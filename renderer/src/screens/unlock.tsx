@@ -1,10 +1,11 @@
 // The locked wallet: only the password opens it again.
 import { useState } from 'react';
+import type { SyncState } from '../../../src/api/contract.js';
 import { call } from '../api.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { sentence } from '../errors.js';
 
-export function Unlock({ network, onUnlocked }: { network: string; onUnlocked: () => void }) {
+export function Unlock({ network, sync, onUnlocked }: { network: string; sync?: SyncState; onUnlocked: () => void }) {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
@@ -12,6 +13,12 @@ export function Unlock({ network, onUnlocked }: { network: string; onUnlocked: (
     <main className="center narrow" data-testid="screen/unlock">
       <h1>Coffer is locked</h1>
       <p className="muted">Your {network === 'main' ? '' : `${network} `}wallet is locked. Enter your password to open it.</p>
+      {sync?.error?.code === 'wallet-locked' && sync.error.details?.['reason'] === 'rpc-password' ? (
+        <p className="note" data-testid="unlock/rpc-locked">
+          While the wallet is locked, Coffer does not sync: the password of your Bitcoin Core node is stored encrypted with the wallet&apos;s
+          key. A cookie file, set with the <code>coffer</code> command, lets it sync while locked.
+        </p>
+      ) : null}
       <form
         onSubmit={(e) => {
           e.preventDefault();
