@@ -1,27 +1,18 @@
 // Reading passwords, passphrases and recovery phrases for the CLI: from files, the
 // environment, or a prompt with echo off. Never from command-line arguments.
 
-import fs from 'node:fs';
 import readline from 'node:readline';
 import { CofferError } from '../api/errors.js';
+import { readTextFile } from '../service/files.js';
 
-const MAX_SECRET_FILE = 64 * 1024;
-
-/** Read a small text file, dropping one trailing newline. */
+/** Read a small text file (a password, passphrase or recovery phrase), dropping one trailing newline. */
 export function readSecretFile(file: string, what: string): string {
-  let text: string;
   try {
-    const st = fs.statSync(file);
-    if (!st.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
-    if (st.size > MAX_SECRET_FILE) throw Object.assign(new Error('too large'), { code: 'EFBIG' });
-    text = fs.readFileSync(file, 'utf8');
+    return readTextFile(file, 'password').replace(/\r?\n$/, '');
   } catch (e) {
-    throw new CofferError('file-unreadable', `The ${what} file ${file} cannot be read.`, {
-      file,
-      reason: (e as NodeJS.ErrnoException).code ?? 'unknown',
-    });
+    if (e instanceof CofferError) throw new CofferError(e.code, e.message.replace('password file', `${what} file`), e.details);
+    throw e;
   }
-  return text.replace(/\r?\n$/, '');
 }
 
 export interface PromptIO {

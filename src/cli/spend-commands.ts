@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { CofferError } from '../api/errors.js';
 import { hexToHash } from '../chain/bytes.js';
 import { networkPaths } from '../service/datadir.js';
+import { readFileLimited } from '../service/files.js';
 import { fileLogger } from '../service/log.js';
 import { abandon, broadcastPsbt, bump, chooseFeeRate, combinePsbts, cpfp, createPsbt, finalizePsbt, parsePsbt, psbtBytes, readPsbt, reviewPsbt, send, signPsbt } from '../service/spend-flows.js';
 import { SKIP_REASONS, type PsbtSummary } from '../wallet/psbt-review.js';
@@ -73,13 +74,8 @@ export async function withSync<T>(ctx: Context, fn: (wallet: WalletService, sync
   }
 }
 
-function readFileArg(ctx: Context, what: string): Uint8Array {
-  const file = ctx.positionals[0] ?? '';
-  try {
-    return new Uint8Array(fs.readFileSync(file));
-  } catch (e) {
-    throw new CofferError('file-unreadable', `The ${what} file ${file} cannot be read.`, { file, reason: (e as NodeJS.ErrnoException).code ?? 'unknown' });
-  }
+function readFileArg(ctx: Context, kind: 'psbt' | 'labels'): Uint8Array {
+  return new Uint8Array(readFileLimited(ctx.positionals[0] ?? '', kind));
 }
 
 /** What `psbt sign` is about to sign, for a person to read (stderr). */
@@ -196,7 +192,7 @@ export const spendCommands: Command[] = [
     async run(ctx) {
       const yes = ctx.options['yes'] === true;
       if (!yes && !ctx.io.isTTY) throw new CofferError('usage', 'psbt sign asks before signing; without a terminal, pass --yes to sign what the summary on stderr shows.');
-      const bytes = psbtBytes(readFileArg(ctx, 'PSBT'));
+      const bytes = psbtBytes(readFileArg(ctx, 'psbt'));
       const psbt = parsePsbt(bytes);
       const wallet = ctx.wallet();
       wallet.info();
@@ -214,7 +210,7 @@ export const spendCommands: Command[] = [
     words: ['wallet', 'psbt', 'finalize'],
     summary: 'finalize a fully signed PSBT; prints it as base64',
     args: { names: 'FILE', min: 1, max: 1 },
-    run: (ctx) => finalizePsbt(readPsbt(readFileArg(ctx, 'PSBT'))),
+    run: (ctx) => finalizePsbt(readPsbt(readFileArg(ctx, 'psbt'))),
   },
   {
     words: ['wallet', 'psbt', 'combine'],
@@ -222,14 +218,7 @@ export const spendCommands: Command[] = [
     args: { names: 'FILE...', min: 1, max: 16 },
     run: (ctx) =>
       combinePsbts(
-        ctx.positionals.map((f) => {
-          try {
-            return readPsbt(new Uint8Array(fs.readFileSync(f)));
-          } catch (e) {
-            if (e instanceof CofferError) throw e;
-            throw new CofferError('file-unreadable', `The PSBT file ${f} cannot be read.`, { file: f });
-          }
-        }),
+        ctx.positionals.map((f) => readPsbt(new Uint8Array(readFileLimited(f, 'psbt')))),
       ),
   },
   {
@@ -238,7 +227,7 @@ export const spendCommands: Command[] = [
     args: { names: 'FILE', min: 1, max: 1 },
     options: { 'accept-high-fee': SEND_OPTIONS['accept-high-fee']! },
     async run(ctx) {
-      const psbt = readPsbt(readFileArg(ctx, 'PSBT'));
+      const psbt = readPsbt(readFileArg(ctx, 'psbt'));
       return hintHighFee(() => withSync(ctx, (wallet, sync) => broadcastPsbt(wallet, sync, psbt, ctx.options['accept-high-fee'] === true), { sync: false }));
     },
   },

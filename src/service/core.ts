@@ -31,6 +31,7 @@ import { ChannelWatch } from '../channels/chain-watch.js';
 import { ChannelNode, type ChannelNodeOptions } from '../channels/channel-node.js';
 import { hexToHash } from '../chain/bytes.js';
 import { acquireLock, type LockFile } from './lock-file.js';
+import { readTextFile } from './files.js';
 
 export const VERSION = '0.1.0';
 /** How often the open wallet syncs; a regtest node is local and cheap to ask. */
@@ -118,7 +119,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
 
   private appState(): { network?: Network } {
     try {
-      const s = JSON.parse(fs.readFileSync(this.appFile(), 'utf8')) as { network?: string };
+      const s = JSON.parse(readTextFile(this.appFile(), 'state')) as { network?: string };
       return s.network && isNetwork(s.network) ? { network: s.network } : {};
     } catch {
       return {};

@@ -4,6 +4,7 @@
 
 import fs from 'node:fs';
 import { CofferError } from '../api/errors.js';
+import { readTextFile } from './files.js';
 
 export interface LockFile {
   release(): void;
@@ -32,7 +33,7 @@ export function acquireLock(file: string, what: string): LockFile {
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new CofferError('datadir-unusable', `Cannot write ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}).`);
-      const pid = Number(fs.readFileSync(file, 'utf8').trim());
+      const pid = Number(readTextFile(file, 'lock').trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
         throw new CofferError('lightning-unavailable', `${what} is running in another Coffer process (pid ${pid}); use that one (\`coffer daemon\` or the app), or stop it.`, { pid });
       }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { parseCallMessage, type CofferEvent, type CoreMessage } from '../api/contract.js';
 import { CofferError } from '../api/errors.js';
+import { openRegularFile } from '../service/files.js';
 
 const HOST = '127.0.0.1';
 /** labels.import takes up to 10 MiB of text; nothing else comes close. */
@@ -77,6 +78,15 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
+/** A static file to serve: a regular file of bounded size, opened once (no check-then-open), or undefined. */
+function openStatic(file: string): { fd: number; size: number } | undefined {
+  try {
+    return openRegularFile(file, 'static');
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startShell(opts: ShellOptions): Promise<Shell> {
   const staticDir = path.resolve(opts.staticDir);
   if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
@@ -128,7 +138,8 @@ export async function startShell(opts: ShellOptions): Promise<Shell> {
       return refuse(400, 'Bad path.');
     }
     const file = path.resolve(staticDir, rel);
-    if (!file.startsWith(staticDir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return refuse(404, 'Not found.');
+    const opened = file.startsWith(staticDir + path.sep) ? openStatic(file) : undefined;
+    if (!opened) return refuse(404, 'Not found.');
     res.writeHead(200, {
       'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
       'content-security-policy': csp(port),
@@ -139,8 +150,8 @@ export async function startShell(opts: ShellOptions): Promise<Shell> {
       'cross-origin-resource-policy': 'same-origin',
       'cache-control': rel === 'index.html' ? 'no-store' : 'private, max-age=31536000, immutable',
     });
-    if (req.method === 'HEAD') return res.end();
-    fs.createReadStream(file).pipe(res);
+    if (req.method === 'HEAD') return void (fs.closeSync(opened.fd), res.end());
+    fs.createReadStream('', { fd: opened.fd, end: Math.max(0, opened.size - 1) }).pipe(res);
   });
 
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
