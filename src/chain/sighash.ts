@@ -44,22 +44,23 @@ export class Sighashes {
     return input;
   }
 
-  private parts(single: (w: ByteWriter) => void, size: number): Uint8Array {
+  /** The bytes `write` puts into a fresh writer. */
+  private serialized(write: (w: ByteWriter) => void, size: number): Uint8Array {
     const w = new ByteWriter(size);
-    single(w);
+    write(w);
     return w.finish();
   }
 
   private serializedPrevouts(): Uint8Array {
-    return this.parts((w) => this.tx.inputs.forEach((i) => w.bytes(i.prevTxid).u32le(i.vout)), 36 * this.tx.inputs.length);
+    return this.serialized((w) => this.tx.inputs.forEach((i) => w.bytes(i.prevTxid).u32le(i.vout)), 36 * this.tx.inputs.length);
   }
 
   private serializedSequences(): Uint8Array {
-    return this.parts((w) => this.tx.inputs.forEach((i) => w.u32le(i.sequence)), 4 * this.tx.inputs.length);
+    return this.serialized((w) => this.tx.inputs.forEach((i) => w.u32le(i.sequence)), 4 * this.tx.inputs.length);
   }
 
   private serializedOutputs(): Uint8Array {
-    return this.parts((w) => this.tx.outputs.forEach((o) => w.u64le(o.value).varBytes(o.script)), 34 * this.tx.outputs.length);
+    return this.serialized((w) => this.tx.outputs.forEach((o) => w.u64le(o.value).varBytes(o.script)), 34 * this.tx.outputs.length);
   }
 
   /**
@@ -99,8 +100,8 @@ export class Sighashes {
       const all = prevouts as readonly Prevout[];
       this.v1 = {
         prevouts: sha256(this.serializedPrevouts()),
-        amounts: sha256(this.parts((w) => all.forEach((p) => w.u64le(p.value)), 8 * all.length)),
-        scripts: sha256(this.parts((w) => all.forEach((p) => w.varBytes(p.script)), 35 * all.length)),
+        amounts: sha256(this.serialized((w) => all.forEach((p) => w.u64le(p.value)), 8 * all.length)),
+        scripts: sha256(this.serialized((w) => all.forEach((p) => w.varBytes(p.script)), 35 * all.length)),
         sequences: sha256(this.serializedSequences()),
         outputs: sha256(this.serializedOutputs()),
       };

@@ -7,12 +7,7 @@ import { readTextFile } from '../service/files.js';
 
 /** Read a small text file (a password, passphrase or recovery phrase), dropping one trailing newline. */
 export function readSecretFile(file: string, what: string): string {
-  try {
-    return readTextFile(file, 'password').replace(/\r?\n$/, '');
-  } catch (e) {
-    if (e instanceof CofferError) throw new CofferError(e.code, e.message.replace('password file', `${what} file`), e.details);
-    throw e;
-  }
+  return readTextFile(file, 'password', what).replace(/\r?\n$/, '');
 }
 
 export interface PromptIO {

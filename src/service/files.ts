@@ -54,37 +54,40 @@ const WHAT: Record<FileKind, string> = {
   static: 'user interface',
 };
 
-function unreadable(file: string, kind: FileKind, reason: string, extra: Record<string, number> = {}): CofferError {
+function unreadable(file: string, kind: FileKind, reason: string, extra: Record<string, number> = {}, what = WHAT[kind]): CofferError {
   const why =
     reason === 'not-a-regular-file' ? 'it is not a regular file' : reason === 'too-large' ? `it is larger than ${FILE_LIMITS[kind].toLocaleString('en-US')} bytes` : reason;
-  return new CofferError('file-unreadable', `The ${WHAT[kind]} file ${file} cannot be read (${why}).`, { file, kind, reason, ...extra });
+  return new CofferError('file-unreadable', `The ${what} file ${file} cannot be read (${why}).`, { file, kind, reason, ...extra });
 }
 
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOCTTY ?? 0);
 
-/** Open a regular file of at most the kind's size; the caller closes `fd`. */
-export function openRegularFile(file: string, kind: FileKind): { fd: number; size: number; stat: fs.BigIntStats } {
+/**
+ * Open a regular file of at most the kind's size; the caller closes `fd`. `what` names the file in
+ * errors ("recovery phrase"); by default the kind does.
+ */
+export function openRegularFile(file: string, kind: FileKind, what = WHAT[kind]): { fd: number; size: number; stat: fs.BigIntStats } {
   let fd: number;
   try {
     fd = fs.openSync(file, OPEN_FLAGS);
   } catch (e) {
-    throw unreadable(file, kind, (e as NodeJS.ErrnoException).code ?? 'unknown');
+    throw unreadable(file, kind, (e as NodeJS.ErrnoException).code ?? 'unknown', {}, what);
   }
   try {
     const stat = fs.fstatSync(fd, { bigint: true });
-    if (!stat.isFile()) throw unreadable(file, kind, 'not-a-regular-file');
-    if (stat.size > BigInt(FILE_LIMITS[kind])) throw unreadable(file, kind, 'too-large', { limit: FILE_LIMITS[kind] });
+    if (!stat.isFile()) throw unreadable(file, kind, 'not-a-regular-file', {}, what);
+    if (stat.size > BigInt(FILE_LIMITS[kind])) throw unreadable(file, kind, 'too-large', { limit: FILE_LIMITS[kind] }, what);
     return { fd, size: Number(stat.size), stat };
   } catch (e) {
     fs.closeSync(fd);
     if (e instanceof CofferError) throw e;
-    throw unreadable(file, kind, (e as NodeJS.ErrnoException).code ?? 'unknown');
+    throw unreadable(file, kind, (e as NodeJS.ErrnoException).code ?? 'unknown', {}, what);
   }
 }
 
 /** A file's bytes (see openRegularFile), with the stat of the file read. */
-export function readFileAndStat(file: string, kind: FileKind): { data: Buffer; stat: fs.BigIntStats } {
-  const { fd, size, stat } = openRegularFile(file, kind);
+export function readFileAndStat(file: string, kind: FileKind, what = WHAT[kind]): { data: Buffer; stat: fs.BigIntStats } {
+  const { fd, size, stat } = openRegularFile(file, kind, what);
   const limit = FILE_LIMITS[kind];
   try {
     const chunks: Buffer[] = [];
@@ -95,23 +98,23 @@ export function readFileAndStat(file: string, kind: FileKind): { data: Buffer; s
       if (n === 0) break;
       chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
       total += n;
-      if (total > limit) throw unreadable(file, kind, 'too-large', { limit });
+      if (total > limit) throw unreadable(file, kind, 'too-large', { limit }, what);
     }
     return { data: Buffer.concat(chunks, total), stat };
   } catch (e) {
     if (e instanceof CofferError) throw e;
-    throw unreadable(file, kind, (e as NodeJS.ErrnoException).code ?? 'unknown');
+    throw unreadable(file, kind, (e as NodeJS.ErrnoException).code ?? 'unknown', {}, what);
   } finally {
     fs.closeSync(fd);
   }
 }
 
 /** A file's bytes: a regular file of at most FILE_LIMITS[kind] bytes, or `file-unreadable`. */
-export function readFileLimited(file: string, kind: FileKind): Buffer {
-  return readFileAndStat(file, kind).data;
+export function readFileLimited(file: string, kind: FileKind, what = WHAT[kind]): Buffer {
+  return readFileAndStat(file, kind, what).data;
 }
 
 /** A file's text (UTF-8); see readFileLimited. */
-export function readTextFile(file: string, kind: FileKind): string {
-  return readFileLimited(file, kind).toString('utf8');
+export function readTextFile(file: string, kind: FileKind, what = WHAT[kind]): string {
+  return readFileLimited(file, kind, what).toString('utf8');
 }

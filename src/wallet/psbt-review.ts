@@ -61,7 +61,7 @@ export const SKIP_REASONS: Record<SkipReason, string> = {
   'path-mismatch': "its key origin does not match the wallet's key for its script",
   'unexpected-fields': 'it asks for a script or key the wallet does not use for this coin',
   'sighash-type': 'it asks for a signature type other than SIGHASH_ALL',
-  'no-previous-output': 'the PSBT does not say what it spends',
+  'no-previous-output': 'the PSBT lacks the previous outputs needed to sign it (a legacy input needs its whole previous transaction)',
   signed: 'signed already',
   final: 'finalized already',
 };
