@@ -5,7 +5,6 @@
 // wallet's Lightning node in its own process, waits a few seconds for the channels' peers to
 // reconnect, does its work and stops (`ln info` needs no node at all).
 
-import fs from 'node:fs';
 import path from 'node:path';
 import { CofferError, unwrap, type Result } from '../api/errors.js';
 import { checkOpen, restoreChannels, type ChannelNodeOptions, type InboundPolicy } from '../channels/channel-node.js';
@@ -21,6 +20,7 @@ import { fileLogger } from '../service/log.js';
 import { BACKEND_OPTIONS, sourceFor } from './backend.js';
 import { stringOption, stringsOption, type Command, type Context } from './command.js';
 import { untilStopped } from './until-stopped.js';
+import { readFileLimited } from '../service/files.js';
 
 const BACKEND_FLAGS = Object.keys(BACKEND_OPTIONS);
 
@@ -267,12 +267,7 @@ export const lightningCommands: Command[] = [
     args: { names: 'FILE', min: 1, max: 1 },
     async run(ctx) {
       if (findDaemon(ctx.datadir, ctx.network)) throw new CofferError('lightning-unavailable', 'Stop the daemon first: a backup is restored before Lightning starts.');
-      let bytes: Uint8Array;
-      try {
-        bytes = fs.readFileSync(ctx.positionals[0]!);
-      } catch (e) {
-        throw new CofferError('file-unreadable', `Cannot read ${ctx.positionals[0]} (${(e as NodeJS.ErrnoException).code ?? 'error'}).`);
-      }
+      const bytes = readFileLimited(ctx.positionals[0]!, 'backup');
       const wallet = ctx.wallet();
       wallet.unlock(await ctx.password());
       const lock = acquireLock(path.join(networkPaths(ctx.datadir, ctx.network).dir, 'lightning.lock'), 'Lightning');

@@ -1,37 +1,45 @@
 // Reading passwords, passphrases and recovery phrases for the CLI: from files, the
 // environment, or a prompt with echo off. Never from command-line arguments.
 
-import fs from 'node:fs';
+import readline from 'node:readline';
 import { CofferError } from '../api/errors.js';
+import { readTextFile } from '../service/files.js';
 
-const MAX_SECRET_FILE = 64 * 1024;
-
-/** Read a small text file, dropping one trailing newline. */
+/** Read a small text file (a password, passphrase or recovery phrase), dropping one trailing newline. */
 export function readSecretFile(file: string, what: string): string {
-  let text: string;
-  try {
-    const st = fs.statSync(file);
-    if (!st.isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
-    if (st.size > MAX_SECRET_FILE) throw Object.assign(new Error('too large'), { code: 'EFBIG' });
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CofferError('file-unreadable', `The ${what} file ${file} cannot be read.`, {
-      file,
-      reason: (e as NodeJS.ErrnoException).code ?? 'unknown',
-    });
-  }
-  return text.replace(/\r?\n$/, '');
+  return readTextFile(file, 'password', what).replace(/\r?\n$/, '');
 }
 
 export interface PromptIO {
   isTTY: boolean;
+  /** Ask without echoing the answer (passwords). */
   prompt(question: string): Promise<string>;
+  /** Ask a yes/no question with the answer echoed; true only for y or yes. */
+  confirm(question: string): Promise<boolean>;
+  /** Show the user something on stderr (stdout carries the command's result). */
+  say(text: string): void;
 }
 
-/** Ask on the terminal without echoing what is typed. */
+/** Ask on the terminal without echoing what is typed (yes/no questions echo). */
 export function terminalPrompt(): PromptIO {
   return {
     isTTY: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+    say: (text) => void process.stderr.write(text),
+    confirm: (question) =>
+      new Promise((resolve) => {
+        const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+        let answered = false;
+        rl.question(question, (answer) => {
+          answered = true;
+          rl.close();
+          resolve(/^\s*y(es)?\s*$/i.test(answer));
+        });
+        // Ctrl-C or Ctrl-D: no.
+        rl.on('SIGINT', () => rl.close());
+        rl.on('close', () => {
+          if (!answered) resolve(false);
+        });
+      }),
     prompt: (question) =>
       new Promise((resolve, reject) => {
         const stdin = process.stdin;

@@ -4,8 +4,10 @@ import fs from 'node:fs';
 import { CofferError } from '../api/errors.js';
 import { hexToHash } from '../chain/bytes.js';
 import { networkPaths } from '../service/datadir.js';
+import { readFileLimited } from '../service/files.js';
 import { fileLogger } from '../service/log.js';
-import { abandon, broadcastPsbt, bump, chooseFeeRate, combinePsbts, cpfp, createPsbt, finalizePsbt, readPsbt, send, signPsbt } from '../service/spend-flows.js';
+import { abandon, broadcastPsbt, bump, chooseFeeRate, combinePsbts, cpfp, createPsbt, finalizePsbt, parsePsbt, psbtBytes, readPsbt, reviewPsbt, send, signPsbt } from '../service/spend-flows.js';
+import { SKIP_REASONS, type PsbtSummary } from '../wallet/psbt-review.js';
 import { presetRate, type FeePreset } from '../service/wallet-service.js';
 import { parseOutpoint, type Outpoint, type Recipient } from '../service/spend-service.js';
 import { WalletSync } from '../service/wallet-sync.js';
@@ -72,13 +74,27 @@ export async function withSync<T>(ctx: Context, fn: (wallet: WalletService, sync
   }
 }
 
-function readFileArg(ctx: Context, what: string): Uint8Array {
-  const file = ctx.positionals[0] ?? '';
-  try {
-    return new Uint8Array(fs.readFileSync(file));
-  } catch (e) {
-    throw new CofferError('file-unreadable', `The ${what} file ${file} cannot be read.`, { file, reason: (e as NodeJS.ErrnoException).code ?? 'unknown' });
-  }
+function readFileArg(ctx: Context, kind: 'psbt' | 'labels'): Uint8Array {
+  return new Uint8Array(readFileLimited(ctx.positionals[0] ?? '', kind));
+}
+
+/** What `psbt sign` is about to sign, for a person to read (stderr). */
+export function formatSummary(s: PsbtSummary): string {
+  const sats = (n: number | undefined) => (n === undefined ? 'unknown amount' : `${n.toLocaleString('en-US')} sats`);
+  const lines = [`This PSBT spends ${s.inputs.length} input${s.inputs.length === 1 ? '' : 's'} and pays ${s.outputs.length} output${s.outputs.length === 1 ? '' : 's'}:`];
+  s.inputs.forEach((i, n) => {
+    const from = i.valueFrom === 'psbt' ? ' (amount as the PSBT says)' : '';
+    const what = i.sign ? `SIGN with ${i.path}` : `not signed: ${SKIP_REASONS[i.skip!]}`;
+    lines.push(`  input ${n}: ${i.txid}:${i.vout} ${sats(i.value)}${from}${i.address ? ` from ${i.address}` : ''}  ${what}`);
+  });
+  s.outputs.forEach((o, n) => {
+    const mine = o.mine === 'change' ? '  change back to this wallet' : o.mine === 'receive' ? '  to this wallet' : '';
+    lines.push(`  output ${n}: ${sats(o.value)} to ${o.address ?? `script ${o.script}`}${mine}`);
+  });
+  lines.push(`  sent to others: ${sats(s.sent)}`);
+  lines.push(`  fee: ${s.fee === undefined ? 'unknown (the amounts of some inputs are not known)' : sats(s.fee)}`);
+  lines.push(`  signing ${s.toSign} of ${s.inputs.length} inputs`);
+  return `${lines.join('\n')}\n`;
 }
 
 export const spendCommands: Command[] = [
@@ -170,21 +186,31 @@ export const spendCommands: Command[] = [
   },
   {
     words: ['wallet', 'psbt', 'sign'],
-    summary: "sign a PSBT's inputs that belong to this wallet; prints the PSBT as base64",
+    summary: "show what a PSBT spends and pays, then sign this wallet's own inputs; prints the PSBT as base64",
     args: { names: 'FILE', min: 1, max: 1 },
+    options: { yes: { type: 'boolean', help: 'sign without asking (scripts); the summary is still printed on stderr' } },
     async run(ctx) {
-      const psbt = readPsbt(readFileArg(ctx, 'PSBT'));
+      const yes = ctx.options['yes'] === true;
+      if (!yes && !ctx.io.isTTY) throw new CofferError('usage', 'psbt sign asks before signing; without a terminal, pass --yes to sign what the summary on stderr shows.');
+      const bytes = psbtBytes(readFileArg(ctx, 'psbt'));
+      const psbt = parsePsbt(bytes);
       const wallet = ctx.wallet();
       wallet.info();
-      wallet.unlock(await ctx.password());
-      return signPsbt(wallet, psbt).psbt;
+      const review = reviewPsbt(wallet, psbt);
+      ctx.io.say(formatSummary(review.summary));
+      if (review.summary.toSign > 0 && !yes) {
+        const n = review.summary.toSign;
+        if (!(await ctx.io.confirm(`Sign ${n} input${n === 1 ? '' : 's'}? [y/N] `))) throw new CofferError('usage', 'Not signed.');
+      }
+      if (review.summary.toSign > 0) wallet.unlock(await ctx.password());
+      return signPsbt(wallet, bytes, psbt, review).psbt;
     },
   },
   {
     words: ['wallet', 'psbt', 'finalize'],
     summary: 'finalize a fully signed PSBT; prints it as base64',
     args: { names: 'FILE', min: 1, max: 1 },
-    run: (ctx) => finalizePsbt(readPsbt(readFileArg(ctx, 'PSBT'))),
+    run: (ctx) => finalizePsbt(readPsbt(readFileArg(ctx, 'psbt'))),
   },
   {
     words: ['wallet', 'psbt', 'combine'],
@@ -192,14 +218,7 @@ export const spendCommands: Command[] = [
     args: { names: 'FILE...', min: 1, max: 16 },
     run: (ctx) =>
       combinePsbts(
-        ctx.positionals.map((f) => {
-          try {
-            return readPsbt(new Uint8Array(fs.readFileSync(f)));
-          } catch (e) {
-            if (e instanceof CofferError) throw e;
-            throw new CofferError('file-unreadable', `The PSBT file ${f} cannot be read.`, { file: f });
-          }
-        }),
+        ctx.positionals.map((f) => readPsbt(new Uint8Array(readFileLimited(f, 'psbt')))),
       ),
   },
   {
@@ -208,7 +227,7 @@ export const spendCommands: Command[] = [
     args: { names: 'FILE', min: 1, max: 1 },
     options: { 'accept-high-fee': SEND_OPTIONS['accept-high-fee']! },
     async run(ctx) {
-      const psbt = readPsbt(readFileArg(ctx, 'PSBT'));
+      const psbt = readPsbt(readFileArg(ctx, 'psbt'));
       return hintHighFee(() => withSync(ctx, (wallet, sync) => broadcastPsbt(wallet, sync, psbt, ctx.options['accept-high-fee'] === true), { sync: false }));
     },
   },

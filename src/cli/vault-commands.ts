@@ -1,12 +1,12 @@
 // `coffer vault create|list|withdraw|complete|cancel|sweep` and `coffer watchtower export`.
 
-import fs from 'node:fs';
 import { CofferError } from '../api/errors.js';
 import { chooseFeeRate } from '../service/spend-flows.js';
 import { cancelVault, completeVault, createVault, exportPackage, listVaultEntries, sweepStray, withdrawVault } from '../service/vault-service.js';
 import { presetRate } from '../service/wallet-service.js';
 import { stringOption, stringsOption, type Command, type Context, type OptionSpec } from './command.js';
 import { feeRateOption, withSync } from './spend-commands.js';
+import { readTextFile } from '../service/files.js';
 
 function single(ctx: Context, name: string, what: string): string {
   const v = stringsOption(ctx, name);
@@ -113,12 +113,7 @@ export const vaultCommands: Command[] = [
       const to = single(ctx, 'to', 'ADDR');
       const keyFile = stringOption(ctx, 'key-file');
       if (keyFile === undefined) throw new CofferError('usage', 'vault sweep needs --key-file FILE');
-      let keyText: string;
-      try {
-        keyText = fs.readFileSync(keyFile, 'utf8');
-      } catch (e) {
-        throw new CofferError('file-unreadable', `The key file ${keyFile} cannot be read.`, { file: keyFile, reason: (e as NodeJS.ErrnoException).code ?? 'unknown' });
-      }
+      const keyText = readTextFile(keyFile, 'key');
       const given = feeRateOption(ctx);
       return withSync(ctx, async (wallet, sync) => {
         const fee = await chooseFeeRate(wallet, sync, given);

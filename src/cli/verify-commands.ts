@@ -8,6 +8,7 @@ import { HeaderError } from '../chain/header-rules.js';
 import { parseMerkleBlock, verifyBranch, verifyMerkleBlock } from '../chain/merkle.js';
 import { chainParams } from '../chain/params.js';
 import { stringOption, type Command } from './command.js';
+import { openRegularFile } from '../service/files.js';
 
 const BATCH = 50_000;
 
@@ -34,20 +35,8 @@ export const verifyCommands: Command[] = [
       if (!/^\d{1,9}$/.test(h)) throw new CofferError('usage', '--start-height must be a block height');
       const startHeight = Number(h);
       const params = chainParams(ctx.network);
-      let fd: number;
+      const { fd, size } = openRegularFile(file, 'headers');
       try {
-        fd = fs.openSync(file, 'r');
-      } catch (e) {
-        throw new CofferError('file-unreadable', `The headers file ${file} cannot be read.`, {
-          file,
-          reason: (e as NodeJS.ErrnoException).code ?? 'unknown',
-        });
-      }
-      try {
-        const st = fs.fstatSync(fd);
-        // A folder opens for reading on Linux and fails only at the first read.
-        if (!st.isFile()) throw new CofferError('file-unreadable', `The headers file ${file} is not a regular file.`, { file, reason: 'not-a-file' });
-        const size = st.size;
         const count = Math.floor(size / 80);
         if (count === 0) throw new HeaderError(startHeight, 'the file holds no headers');
         if (startHeight > 0 && startHeight % params.interval !== 0) {

@@ -10,6 +10,7 @@ import { HeaderError } from '../chain/header-rules.js';
 import type { ChainParams } from '../chain/params.js';
 import { sha256dHeaders } from '../chain/sha256d.js';
 import { equalBytes } from '../chain/bytes.js';
+import { readTextFile } from '../service/files.js';
 
 const CHUNK = 1 << 16;
 const TAIL_CHECK = 64;
@@ -48,7 +49,7 @@ export class HeaderStore {
     const idxFile = path.join(dir, 'headers.idx');
     let meta: Meta | undefined;
     try {
-      meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as Meta;
+      meta = JSON.parse(readTextFile(metaFile, 'state')) as Meta;
     } catch {
       meta = undefined;
     }

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { CofferError } from '../api/errors.js';
 import type { Network } from '../keys/networks.js';
 import { RpcClient } from './rpc-client.js';
+import { readTextFile } from '../service/files.js';
 
 const require = createRequire(import.meta.url);
 
@@ -62,7 +63,7 @@ export function supportsEmbeddedNode(network: Network): boolean {
 export function readControl(datadir: string, network: Network): NodeControl | undefined {
   let c: NodeControl;
   try {
-    c = JSON.parse(fs.readFileSync(controlFile(datadir, network), 'utf8')) as NodeControl;
+    c = JSON.parse(readTextFile(controlFile(datadir, network), 'state')) as NodeControl;
   } catch {
     return undefined;
   }

@@ -1,8 +1,8 @@
 // A JSON-RPC client for Bitcoin Core (and bcoin, which speaks the same methods): basic auth from a
 // cookie file or user and password, batches, timeouts, typed errors.
 
-import fs from 'node:fs';
 import { CofferError } from '../api/errors.js';
+import { readTextFile } from '../service/files.js';
 
 export interface RpcAuth {
   user: string;
@@ -18,12 +18,7 @@ const TIMEOUT_MS = 60_000;
 
 /** Read `user:password` from a cookie file (Bitcoin Core writes `__cookie__:<random>`). */
 export function readCookie(file: string): RpcAuth {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8').trim();
-  } catch (e) {
-    throw new CofferError('file-unreadable', `The RPC cookie file ${file} cannot be read.`, { file, reason: (e as NodeJS.ErrnoException).code ?? 'unknown' });
-  }
+  const text = readTextFile(file, 'cookie').trim();
   const colon = text.indexOf(':');
   if (colon <= 0) throw new CofferError('file-unreadable', `The RPC cookie file ${file} does not hold user:password.`, { file, reason: 'format' });
   return { user: text.slice(0, colon), password: text.slice(colon + 1) };

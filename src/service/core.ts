@@ -32,6 +32,7 @@ import { ChannelNode, type ChannelNodeOptions } from '../channels/channel-node.j
 import { hexToHash } from '../chain/bytes.js';
 import { acquireLock, type LockFile } from './lock-file.js';
 import { backendView, needsUnlock, planFromCall, readBackend, rpcAuthOf, storeBackend, type StoredBackend } from './backend-setting.js';
+import { readTextFile } from './files.js';
 
 export const VERSION = '0.1.0';
 /** How often the open wallet syncs; a regtest node is local and cheap to ask. */
@@ -122,7 +123,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
 
   private appState(): { network?: Network } {
     try {
-      const s = JSON.parse(fs.readFileSync(this.appFile(), 'utf8')) as { network?: string };
+      const s = JSON.parse(readTextFile(this.appFile(), 'state')) as { network?: string };
       return s.network && isNetwork(s.network) ? { network: s.network } : {};
     } catch {
       return {};

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { CofferError, unwrap, type Result } from '../api/errors.js';
 import type { Network } from '../keys/networks.js';
 import { networkPaths } from './datadir.js';
+import { readTextFile } from './files.js';
 
 const HOST = '127.0.0.1';
 const MAX_BODY = 1024 * 1024;
@@ -94,8 +95,8 @@ export async function startControl(core: ControlCore, datadir: string, network: 
 export function findDaemon(datadir: string, network: Network): { port: number; cookie: string } | undefined {
   const files = daemonFiles(datadir, network);
   try {
-    const info = JSON.parse(fs.readFileSync(files.info, 'utf8')) as { port?: unknown };
-    const cookie = fs.readFileSync(files.cookie, 'utf8').trim();
+    const info = JSON.parse(readTextFile(files.info, 'state')) as { port?: unknown };
+    const cookie = readTextFile(files.cookie, 'cookie').trim();
     if (typeof info.port !== 'number' || !/^[0-9a-f]{64}$/.test(cookie)) return undefined;
     return { port: info.port, cookie };
   } catch {

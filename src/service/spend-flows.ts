@@ -15,10 +15,13 @@ import { getTxStatus, setTxStatus, upsertTx } from '../db/tx-store.js';
 import { listFrozen } from '../db/spend-store.js';
 import { listVaults } from '../db/vault-store.js';
 import { buildPsbt } from '../wallet/psbt-builder.js';
-import { checkTransaction, dustThreshold, feeForWeight, inputWeight, outputWeight, txOverheadWeight, vsizeOf } from '../wallet/policy.js';
+import { plannedSigning, reviewPsbtWith, type PsbtReview, type PsbtSummary } from '../wallet/psbt-review.js';
+import { addInputRecords } from '../wallet/psbt-records.js';
+import { applySignatures, signatureRecords } from '../wallet/psbt-signer.js';
+import { checkInputCount, checkTransaction, dustThreshold, feeForWeight, inputWeight, outputWeight, txOverheadWeight, vsizeOf } from '../wallet/policy.js';
 import type { WalletState } from '../wallet/wallet-state.js';
 import { faultPoint } from './fault.js';
-import { KeyOrigins, signWithSeed, SpendService, type PlanRequest } from './spend-service.js';
+import { signWithSeed, SpendService, walletFacts, type PlanRequest } from './spend-service.js';
 import { loadWalletState, type WalletSync } from './wallet-sync.js';
 import { presetRate, type WalletService } from './wallet-service.js';
 
@@ -86,8 +89,11 @@ async function spendOnce<R extends SendResult>(
   return { ...built!.result, broadcast: true };
 }
 
+/** Sign a PSBT this wallet planned itself (its inputs carry our key origins); all `expected` inputs must sign. */
 export function signAll(wallet: WalletService, psbt: btc.Transaction, expected: number): void {
-  const signed = wallet.withSeed((seed) => signWithSeed(psbt, seed, wallet.network));
+  const signatures = wallet.withSeed((seed) => signWithSeed(plannedSigning(psbt), seed, wallet.network));
+  applySignatures(psbt, signatures);
+  const signed = signatures.length;
   if (signed !== expected) throw new CofferError('invalid-psbt', `Only ${signed} of ${expected} inputs could be signed.`);
 }
 
@@ -163,57 +169,90 @@ export function createPsbt(wallet: WalletService, req: PlanRequest): string {
   return base64.encode(plan.psbt.toPSBT());
 }
 
-/** Read a PSBT from bytes: binary, base64 text, or a JSON string of base64. */
-export function readPsbt(data: Uint8Array): btc.Transaction {
-  let bytes = data;
-  const text = new TextDecoder().decode(data).trim();
-  if (!(data[0] === 0x70 && data[1] === 0x73 && data[2] === 0x62 && data[3] === 0x74)) {
-    let b64 = text;
-    if (b64.startsWith('"')) {
-      try {
-        b64 = JSON.parse(b64) as string;
-      } catch {
-        b64 = '';
-      }
-    }
+/** A PSBT's bytes from a file's content: binary, base64 text, or a JSON string of base64. */
+export function psbtBytes(data: Uint8Array): Uint8Array {
+  if (data[0] === 0x70 && data[1] === 0x73 && data[2] === 0x62 && data[3] === 0x74) return data;
+  let b64 = new TextDecoder().decode(data).trim();
+  if (b64.startsWith('"')) {
     try {
-      bytes = base64.decode(b64.replace(/\s+/g, ''));
+      b64 = JSON.parse(b64) as string;
     } catch {
-      throw new CofferError('invalid-psbt', 'The file does not hold a PSBT (binary, base64, or a JSON string of base64).', { reason: 'encoding' });
+      b64 = '';
     }
   }
   try {
-    return btc.Transaction.fromPSBT(bytes, { allowUnknownOutputs: true, allowUnknownInputs: true });
+    return base64.decode(String(b64).replace(/\s+/g, ''));
+  } catch {
+    throw new CofferError('invalid-psbt', 'The file does not hold a PSBT (binary, base64, or a JSON string of base64).', { reason: 'encoding' });
+  }
+}
+
+/** Parse PSBT bytes; more inputs than a standard transaction can have are refused first. */
+export function parsePsbt(bytes: Uint8Array): btc.Transaction {
+  const declared = declaredInputs(bytes);
+  if (declared !== undefined) checkInputCount(declared);
+  let psbt: btc.Transaction;
+  try {
+    psbt = btc.Transaction.fromPSBT(bytes, { allowUnknownOutputs: true, allowUnknownInputs: true });
   } catch (e) {
     throw new CofferError('invalid-psbt', `The PSBT is invalid: ${(e as Error).message}.`, { reason: 'parse' });
   }
+  checkInputCount(psbt.inputsLength);
+  return psbt;
+}
+
+/** Read a PSBT from a file's content (see psbtBytes). */
+export function readPsbt(data: Uint8Array): btc.Transaction {
+  return parsePsbt(psbtBytes(data));
 }
 
 /**
- * Sign the inputs this wallet owns. Inputs without key origins (PSBTs from other software) are
- * recognised by their script and given Coffer's origins first. The wallet must be unlocked.
+ * The input count of a v0 PSBT's unsigned transaction, read from its first record without parsing
+ * the rest (so a PSBT of a million inputs is refused at once); undefined if it is not laid out so.
  */
-export function signPsbt(wallet: WalletService, psbt: btc.Transaction): { psbt: string; signed: number } {
-  const state = loadWalletState(wallet);
-  addOrigins(wallet, state, psbt);
-  const signed = wallet.withSeed((seed) => signWithSeed(psbt, seed, wallet.network));
-  if (signed === 0) throw new CofferError('invalid-psbt', 'None of the inputs belongs to this wallet (or they are signed already).', { reason: 'nothing to sign' });
-  return { psbt: base64.encode(psbt.toPSBT()), signed };
+function declaredInputs(bytes: Uint8Array): number | undefined {
+  // magic (5), key length 1, key type 0x00 (unsigned tx), value length (compact size), version (4)
+  if (bytes.length < 12 || bytes[5] !== 1 || bytes[6] !== 0) return undefined;
+  const lenPrefix = bytes[7]!;
+  const at = 8 + (lenPrefix < 0xfd ? 0 : lenPrefix === 0xfd ? 2 : lenPrefix === 0xfe ? 4 : 8) + 4;
+  const n = bytes[at];
+  if (n === undefined) return undefined;
+  if (n < 0xfd) return n;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (n === 0xfd && at + 3 <= bytes.length) return view.getUint16(at + 1, true);
+  if (n === 0xfe && at + 5 <= bytes.length) return view.getUint32(at + 1, true);
+  if (n === 0xff && at + 9 <= bytes.length) return Number(view.getBigUint64(at + 1, true));
+  return undefined;
 }
 
-function addOrigins(wallet: WalletService, state: WalletState, psbt: btc.Transaction): void {
-  const origins = new KeyOrigins(wallet);
-  for (let i = 0; i < psbt.inputsLength; i++) {
-    const input = psbt.getInput(i);
-    let script = input.witnessUtxo?.script;
-    if (!script && input.nonWitnessUtxo && input.index !== undefined) script = input.nonWitnessUtxo.outputs[input.index]?.script;
-    const owner = script ? state.ownerOf(script) : undefined;
-    if (!owner) continue;
-    const o = origins.origin(owner);
-    const der = { fingerprint: o.fingerprint, path: o.path };
-    if (o.kind === 'tr') psbt.updateInput(i, { tapInternalKey: o.pubkey.subarray(1), tapBip32Derivation: [[o.pubkey.subarray(1), { hashes: [], der }]] }, true);
-    else psbt.updateInput(i, { bip32Derivation: [[o.pubkey, der]] }, true);
+/**
+ * What signing `psbt` would do (psbt-review.ts): which inputs are this wallet's and will be
+ * signed, the outputs (which return to the wallet), the fee. Refuses a PSBT whose amounts
+ * disagree with its previous transactions or the wallet's records. Needs no password.
+ */
+export function reviewPsbt(wallet: WalletService, psbt: btc.Transaction): PsbtReview {
+  return reviewPsbtWith(psbt, walletFacts(wallet, loadWalletState(wallet)));
+}
+
+/**
+ * Sign the inputs a review chose: the wallet's own coins, each with the key of its own descriptor
+ * path. Inputs without key origins (PSBTs from other software) get Coffer's. The wallet must be
+ * unlocked.
+ */
+export function signPsbt(
+  wallet: WalletService,
+  bytes: Uint8Array,
+  psbt: btc.Transaction = parsePsbt(bytes),
+  review: PsbtReview = reviewPsbt(wallet, psbt),
+): { psbt: string; signed: number; summary: PsbtSummary } {
+  if (review.targets.length === 0) throw new CofferError('invalid-psbt', 'None of the inputs can be signed by this wallet (not its coins, or signed already).', { reason: 'nothing to sign' });
+  const signatures = wallet.withSeed((seed) => signWithSeed(review, seed, wallet.network));
+  if (signatures.length !== review.targets.length) {
+    throw new CofferError('invalid-psbt', `Only ${signatures.length} of ${review.targets.length} inputs could be signed: an input names another key of this wallet than the one its script needs.`, { reason: 'keys' });
   }
+  // The PSBT as given, with our records added (re-encoding it whole is quadratic in btc-signer).
+  const signed = addInputRecords(bytes, psbt.inputsLength, signatureRecords(signatures));
+  return { psbt: base64.encode(signed), signed: signatures.length, summary: review.summary };
 }
 
 export function finalizePsbt(psbt: btc.Transaction): string {

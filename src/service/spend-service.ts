@@ -13,6 +13,8 @@ import { selectAll, selectCoins, type Candidate } from '../wallet/coin-selection
 import { buildPsbt, fingerprintNumber, type KeyOrigin, type SpendInput, type SpendOutput } from '../wallet/psbt-builder.js';
 import { dustThreshold, inputWeight, MAX_FEE_RATE, MIN_RELAY_FEE_RATE, outputWeight, txOverheadWeight } from '../wallet/policy.js';
 import { isMature, type ScriptOwner, type Utxo, type WalletState } from '../wallet/wallet-state.js';
+import type { KeyPath, PsbtReview, ReviewFacts } from '../wallet/psbt-review.js';
+import { signTargets, type InputSignature } from '../wallet/psbt-signer.js';
 import type { WalletService } from './wallet-service.js';
 
 export interface Outpoint {
@@ -77,10 +79,24 @@ export class KeyOrigins {
     for (const a of listAccounts(wallet.database)) this.accounts.set(a.id, a);
   }
 
+  /** The master fingerprint of the wallet's accounts (btc-signer's number form). */
+  get fingerprint(): number {
+    const a = this.accounts.values().next().value;
+    if (!a) throw new Error('the wallet has no accounts');
+    return fingerprintNumber(a.fingerprint);
+  }
+
   kindOf(owner: ScriptOwner): ScriptKind {
     const a = this.accounts.get(owner.accountId);
     if (!a) throw new Error(`unknown account ${owner.accountId}`);
     return a.script;
+  }
+
+  /** Where the key of one of the wallet's scripts sits, without deriving it. */
+  path(owner: ScriptOwner): KeyPath {
+    const a = this.accounts.get(owner.accountId);
+    if (!a) throw new Error(`unknown account ${owner.accountId}`);
+    return { fingerprint: fingerprintNumber(a.fingerprint), path: [...accountPath(a.script, this.wallet.network, a.account), owner.chain, owner.index], kind: a.script };
   }
 
   origin(owner: ScriptOwner): KeyOrigin {
@@ -256,21 +272,26 @@ export function checkFeeRate(feeRate: number): void {
   }
 }
 
-/** Sign every input the seed's master key can sign; returns how many were signed. */
-export function signWithSeed(psbt: btc.Transaction, seed: Uint8Array, network: WalletService['network']): number {
+/** Sign the chosen inputs (from a review, or our own plan) with keys from the seed. */
+export function signWithSeed(what: Pick<PsbtReview, 'tx' | 'prevouts' | 'targets'>, seed: Uint8Array, network: WalletService['network']): InputSignature[] {
   const master = masterFromSeed(seed, network);
   try {
-    let n = 0;
-    for (let i = 0; i < psbt.inputsLength; i++) {
-      try {
-        if (psbt.signIdx(master as never, i)) n++;
-      } catch {
-        // not ours, or already signed: leave it for another signer
-      }
-    }
-    return n;
+    return signTargets(what.tx, what.prevouts, master, what.targets);
   } finally {
     master.wipePrivateData();
   }
 }
 
+/** What the wallet knows about scripts and coins, for reviewing a PSBT (no keys needed). */
+export function walletFacts(wallet: WalletService, state: WalletState): ReviewFacts {
+  const origins = new KeyOrigins(wallet);
+  return {
+    network: wallet.network,
+    fingerprint: origins.fingerprint,
+    ownerOf: (script) => {
+      const owner = state.ownerOf(script);
+      return owner ? { origin: origins.path(owner), chain: owner.chain } : undefined;
+    },
+    knownOutput: (txid, vout) => state.get(txid)?.tx.outputs[vout],
+  };
+}

@@ -26,6 +26,7 @@ import type { Peer } from '../p2p/peer.js';
 import { parsePackage, react, verifyAnnouncement, type TowerEvent, type TowerPackage } from '../vaults/watchtower.js';
 import { ensureDir, networkPaths } from './datadir.js';
 import { chainStartFor } from './wallet-sync.js';
+import { readFileAndStat, readTextFile } from './files.js';
 
 const RETRY_MS = 10_000;
 /** How often the package file's stat is compared with the loaded one. */
@@ -60,16 +61,8 @@ export interface TowerOptions {
 
 /** A package file's text and the identity of the version read (inode, size, mtime). */
 export function readPackageFile(file: string): { text: string; stamp: string } {
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      return { stamp: stampOf(fs.fstatSync(fd, { bigint: true })), text: fs.readFileSync(fd, 'utf8') };
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch (e) {
-    throw new CofferError('file-unreadable', `The watchtower package ${file} cannot be read.`, { file, reason: (e as NodeJS.ErrnoException).code ?? 'unknown' });
-  }
+  const { data, stat } = readFileAndStat(file, 'package');
+  return { stamp: stampOf(stat), text: data.toString('utf8') };
 }
 
 function stampOf(s: fs.BigIntStats): string {
@@ -102,7 +95,7 @@ type ScanState = z.infer<typeof scanStateSchema>;
 /** The saved scan point; a missing or damaged file means none (the package's height decides). */
 function readScanState(file: string, network: string): ScanState | undefined {
   try {
-    const s = scanStateSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    const s = scanStateSchema.parse(JSON.parse(readTextFile(file, 'state')));
     return s.network === network ? s : undefined;
   } catch {
     return undefined;

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { parseCallMessage, type CofferEvent, type CoreMessage } from '../api/contract.js';
 import { CofferError } from '../api/errors.js';
+import { openRegularFile } from '../service/files.js';
 
 const HOST = '127.0.0.1';
 /** Session cookie name; the cookie is host-only, so it goes to this launch's random host alone. */
@@ -85,6 +86,15 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
+/** A static file to serve: a regular file of bounded size, opened once (no check-then-open), or undefined. */
+function openStatic(file: string): { fd: number; size: number } | undefined {
+  try {
+    return openRegularFile(file, 'static');
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startShell(opts: ShellOptions): Promise<Shell> {
   const staticDir = path.resolve(opts.staticDir);
   if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
@@ -145,7 +155,8 @@ export async function startShell(opts: ShellOptions): Promise<Shell> {
       return refuse(400, 'Bad path.');
     }
     const file = path.resolve(staticDir, rel);
-    if (!file.startsWith(staticDir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) return refuse(404, 'Not found.');
+    const opened = file.startsWith(staticDir + path.sep) ? openStatic(file) : undefined;
+    if (!opened) return refuse(404, 'Not found.');
     res.writeHead(200, {
       'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
       'content-security-policy': csp(origin()),
@@ -156,8 +167,8 @@ export async function startShell(opts: ShellOptions): Promise<Shell> {
       'cross-origin-resource-policy': 'same-origin',
       'cache-control': rel === 'index.html' ? 'no-store' : 'private, max-age=31536000, immutable',
     });
-    if (req.method === 'HEAD') return res.end();
-    fs.createReadStream(file).pipe(res);
+    if (req.method === 'HEAD') return void (fs.closeSync(opened.fd), res.end());
+    fs.createReadStream('', { fd: opened.fd, end: Math.max(0, opened.size - 1) }).pipe(res);
   });
 
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {

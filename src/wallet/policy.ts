@@ -68,6 +68,31 @@ export function inputWeight(kind: InputKind): number {
   }
 }
 
+/**
+ * The lightest input there can be: outpoint, empty scriptSig (its length byte) and nSequence, all
+ * non-witness data (41 bytes), with an empty witness. Every real input weighs more.
+ */
+export const MIN_INPUT_WEIGHT = (OUTPOINT_AND_SEQUENCE + 1) * WITNESS_SCALE;
+
+/**
+ * More inputs than this never fit in a standard transaction: version, input count (3 bytes from
+ * 253 inputs), output count, one output of at least 9 bytes and locktime take 21 bytes, and every
+ * input at least MIN_INPUT_WEIGHT. (2,438; a wallet's own inputs weigh 230 WU or more, so at most
+ * 1,738 of them fit.)
+ */
+export const MAX_STANDARD_INPUTS = Math.floor((MAX_STANDARD_TX_WEIGHT - (4 + 3 + 1 + 9 + 4) * WITNESS_SCALE) / MIN_INPUT_WEIGHT);
+
+/** Refuse a transaction (or PSBT) with more inputs than any standard transaction can hold. */
+export function checkInputCount(inputs: number): void {
+  if (inputs > MAX_STANDARD_INPUTS) {
+    throw new CofferError(
+      'transaction-too-large',
+      `The transaction has ${inputs.toLocaleString('en-US')} inputs; no standard transaction holds more than ${MAX_STANDARD_INPUTS.toLocaleString('en-US')} (${MAX_STANDARD_TX_WEIGHT.toLocaleString('en-US')} weight units), so the network would not relay it.`,
+      { inputs, maxInputs: MAX_STANDARD_INPUTS },
+    );
+  }
+}
+
 /** Weight of one output: 8-byte value, script length, script; none of it is witness data. */
 export function outputWeight(script: Uint8Array): number {
   return (8 + varIntSize(script.length) + script.length) * WITNESS_SCALE;

@@ -26,7 +26,7 @@ describe('coffer at its edges', () => {
     const dir = tmpDir();
     const r = await coffer(['verify', 'headers', dir]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`error: file-unreadable: The headers file ${dir} is not a regular file.\n`);
+    expect(r.stderr).toBe(`error: file-unreadable: The headers file ${dir} cannot be read (it is not a regular file).\n`);
   });
 
   it('a reader that closed its end: the output is dropped, no stack trace, the status is the command\'s', async () => {

@@ -170,11 +170,11 @@ for (const backend of ['spv', 'rpc', 'node'] as Backend[]) {
       const files = ['unsigned', 'signed', 'final'].map((n) => path.join(dir, `${n}.psbt`));
       const created = await run(['wallet', 'psbt', 'create', '--to', a.walletAddress, '--amount', '30000', '--feerate', '3']);
       fs.writeFileSync(files[0]!, ok(created));
-      fs.writeFileSync(files[1]!, ok(await run(['wallet', 'psbt', 'sign', files[0]!])));
+      fs.writeFileSync(files[1]!, ok(await run(['wallet', 'psbt', 'sign', '--yes', files[0]!])));
       fs.writeFileSync(files[2]!, ok(await run(['wallet', 'psbt', 'finalize', files[1]!])));
       const { txid } = ok(await run(['wallet', 'psbt', 'broadcast', files[2]!]));
       await inMempool(txid);
-      expect(errorCode(await run(['wallet', 'psbt', 'sign', path.join(dir, 'rpc.cookie-missing')]))).toBe('file-unreadable');
+      expect(errorCode(await run(['wallet', 'psbt', 'sign', '--yes', path.join(dir, 'rpc.cookie-missing')]))).toBe('file-unreadable');
       fs.writeFileSync(path.join(dir, 'junk.psbt'), 'cHNidP8BAAo=');
       expect(errorCode(await run(['wallet', 'psbt', 'finalize', path.join(dir, 'junk.psbt')]))).toBe('invalid-psbt');
       await mine();

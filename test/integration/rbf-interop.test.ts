@@ -125,7 +125,7 @@ describe('PSBT interoperability with bitcoinjs-lib', () => {
     p2.addOutput({ address: a.walletAddress, value: BigInt(coin.value - 1_000) });
     const file = path.join(dir, 'from-bitcoinjs.psbt');
     fs.writeFileSync(file, p2.toBase64());
-    const signed: string = ok(await run(['wallet', 'psbt', 'sign', file]));
+    const signed: string = ok(await run(['wallet', 'psbt', 'sign', '--yes', file]));
     const p3 = bitcoin.Psbt.fromBase64(signed, { network: bitcoin.networks.regtest });
     expect(p3.validateSignaturesOfInput(0, (pub, msg, sig) => ecc.verify(msg, pub, sig))).toBe(true);
     p3.finalizeAllInputs();

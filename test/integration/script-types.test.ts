@@ -44,7 +44,7 @@ describe('script types', () => {
     expect(ok(await run(['sync', '--mempool-wait', '0'])).balance.confirmed).toBe(500_000);
     const file = path.join(dir, 'tr.psbt');
     fs.writeFileSync(file, ok(await run(['wallet', 'psbt', 'create', '--to', a.walletAddress, '--amount', '100000', '--feerate', '3'])));
-    const signed = bitcoin.Psbt.fromBase64(ok(await run(['wallet', 'psbt', 'sign', file])), { network: bitcoin.networks.regtest });
+    const signed = bitcoin.Psbt.fromBase64(ok(await run(['wallet', 'psbt', 'sign', '--yes', file])), { network: bitcoin.networks.regtest });
     expect(signed.data.inputs[0]?.tapKeySig).toBeDefined();
     expect(signed.validateSignaturesOfInput(0, (pub, msg, sig) => ecc.verifySchnorr(msg, pub, sig))).toBe(true);
     // A flipped signature byte must not verify: the check above can fail.
