@@ -51,6 +51,7 @@ import { backupTarget, openBackup, readBackupFile, sealBackup, writeBackupFile }
 import path from 'node:path';
 import fs from 'node:fs';
 import type { ChainView, ChannelWatch } from './chain-watch.js';
+import { checkOpen, type ChannelNodeOptions } from './options.js';
 import { apiErrorText, hex, ldkCurrency, ldkNetwork, loadLdk, option32Bytes, optionU32, optionU64, outpointText } from './ldk.js';
 
 /** LDK never goes below 253 sat per 1000 weight (1.012 sat/vB). */
@@ -82,24 +83,6 @@ export interface ChannelHost {
 /** The channel backup file cannot be written: channel updates wait until it can. */
 export type BackupAlarm = ChannelBackupAlarm;
 
-/** Which channels peers may open to this node (none unless the user allows). */
-export interface InboundPolicy {
-  /** Smallest and largest channel accepted, sats. */
-  minSat: number;
-  maxSat: number;
-  /** Channels one peer may have opened to us that are not ready yet. */
-  maxPendingPerPeer: number;
-}
-
-export interface ChannelNodeOptions {
-  /** Accept peers on this port and host (the CLI's default host is 127.0.0.1). */
-  listen?: { host: string; port: number };
-  /** Forward other nodes' payments through this node's channels; off unless asked. */
-  forward?: boolean;
-  /** Accept channels that peers open to this node, within these limits; refused unless asked. */
-  inbound?: InboundPolicy;
-}
-
 /**
  * A channel monitor from its bytes, or undefined when they are not one. The one decoder: start-up
  * and a channel restore both read monitors through it.
@@ -110,24 +93,6 @@ export function decodeMonitor(data: Uint8Array, keys: ldk.KeysManager, signer: l
 }
 
 type Waiter<T> = { resolve: (v: T) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
-
-/** A peer address `pubkey@host:port`, checked. */
-export function parsePeerUri(uri: string): { nodeId: Uint8Array; host: string; port: number } {
-  const m = /^([0-9a-fA-F]{66})@(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(uri.trim());
-  const port = m ? Number(m[3]) : 0;
-  if (!m || port < 1 || port > 65535) throw new CofferError('invalid-peer', 'A peer is written PUBKEY@HOST:PORT (a 33-byte public key in hex).');
-  const nodeId = Uint8Array.from(Buffer.from(m[1]!, 'hex'));
-  if (nodeId[0] !== 2 && nodeId[0] !== 3) throw new CofferError('invalid-peer', 'The peer\'s public key must start with 02 or 03.');
-  return { nodeId, host: m[2]!.replace(/^\[|\]$/g, ''), port };
-}
-
-/** A channel opening's peer and amounts, checked before anything starts (the CLI checks them up front too). */
-export function checkOpen(peerUri: string, amountSat: number, pushSat: number): { nodeId: Uint8Array; host: string; port: number } {
-  const peer = parsePeerUri(peerUri);
-  if (!Number.isSafeInteger(amountSat) || amountSat <= 0) throw new CofferError('invalid-amount', 'The channel amount is a positive whole number of satoshis.');
-  if (!Number.isSafeInteger(pushSat) || pushSat < 0 || pushSat >= amountSat) throw new CofferError('invalid-amount', 'The push amount must be below the channel amount.');
-  return peer;
-}
 
 function feerateToKw(satPerVb: number): number {
   return Math.max(MIN_FEERATE_PER_KW, Math.ceil(satPerVb * 250));

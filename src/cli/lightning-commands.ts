@@ -7,14 +7,12 @@
 
 import path from 'node:path';
 import { CofferError, unwrap, type Result } from '../api/errors.js';
-import { checkOpen, restoreChannels, type ChannelNodeOptions, type InboundPolicy } from '../channels/channel-node.js';
+import { checkOpen, type ChannelNodeOptions, type InboundPolicy } from '../channels/options.js';
 import { acquireLock } from '../service/lock-file.js';
 import { METHODS, parseCall, type Results } from '../api/contract.js';
-import { hex, loadLdk } from '../channels/ldk.js';
 import { ldkSeed } from '../channels/channel-keys.js';
 import { Core } from '../service/core.js';
 import { callDaemon, findDaemon, startControl, type ControlServer } from '../service/daemon.js';
-import * as ldk from 'lightningdevkit';
 import { networkPaths } from '../service/datadir.js';
 import { fileLogger } from '../service/log.js';
 import { BACKEND_OPTIONS, sourceFor } from './backend.js';
@@ -117,6 +115,8 @@ export function inboundOption(options: { accept: boolean; min?: string | undefin
 
 /** The node id from the seed, without starting LDK's channel manager. */
 async function nodeIdFromSeed(ctx: Context): Promise<string> {
+  // LDK loads only for the commands that use it (a second of start-up for every other command).
+  const [{ hex, loadLdk }, ldk] = await Promise.all([import('../channels/ldk.js'), import('lightningdevkit')]);
   await loadLdk();
   const wallet = ctx.wallet();
   wallet.unlock(await ctx.password());
@@ -272,6 +272,7 @@ export const lightningCommands: Command[] = [
       wallet.unlock(await ctx.password());
       const lock = acquireLock(path.join(networkPaths(ctx.datadir, ctx.network).dir, 'lightning.lock'), 'Lightning');
       try {
+        const { restoreChannels } = await import('../channels/channel-node.js');
         return await restoreChannels(wallet, bytes);
       } finally {
         lock.release();

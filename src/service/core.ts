@@ -28,7 +28,9 @@ import { cancelVault, completeVault, createVault, listVaultEntries, previewVault
 import { loadWalletState, spvSource, WalletSync, type SourceFactory } from './wallet-sync.js';
 import { presetRate, WalletService, type FeePreset } from './wallet-service.js';
 import { ChannelWatch } from '../channels/chain-watch.js';
-import { ChannelNode, type ChannelNodeOptions } from '../channels/channel-node.js';
+// Type only: LDK (a second to load) is loaded when Lightning starts, not with every command.
+import type { ChannelNode } from '../channels/channel-node.js';
+import type { ChannelNodeOptions } from '../channels/options.js';
 import { hexToHash } from '../chain/bytes.js';
 import { acquireLock, type LockFile } from './lock-file.js';
 import { backendView, needsUnlock, planFromCall, readBackend, rpcAuthOf, storeBackend, type StoredBackend } from './backend-setting.js';
@@ -627,7 +629,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
         if (tipHash === undefined) throw new CofferError('backend-unavailable', 'The chain has not been synced yet; Lightning starts after the first sync.');
         const session = await this.ensureSync(wallet);
         await this.refreshFees(session);
-        const node = await ChannelNode.start(
+        const { ChannelNode: Node } = await import('../channels/channel-node.js');
+        const node = await Node.start(
           {
             wallet,
             log: this.log,

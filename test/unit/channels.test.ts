@@ -18,7 +18,7 @@ import { parseTx, serializeTx } from '../../src/chain/tx.js';
 import { ChannelWatch, type ChainView } from '../../src/channels/chain-watch.js';
 import { backupTarget, MAX_BACKUP_BYTES, openBackup, readBackupFile, sealBackup, writeBackupFile, type ChannelBackup } from '../../src/channels/channel-backup.js';
 import { backupKey, ldkSeed } from '../../src/channels/channel-keys.js';
-import { parsePeerUri } from '../../src/channels/channel-node.js';
+import { parsePeerUri } from '../../src/channels/options.js';
 import { inboundOption, listenOption } from '../../src/cli/lightning-commands.js';
 import { chainTx, markFed, putFunding, setFundingStatus } from '../../src/db/channel-store.js';
 import { openDatabase, type Db } from '../../src/db/database.js';
