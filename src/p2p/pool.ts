@@ -23,7 +23,12 @@ export interface PoolOptions {
 type Events = {
   peer: [Peer];
   closed: [Peer];
+  /** A connection attempt failed (refused, unreachable, bad handshake). */
+  failed: [string];
 };
+
+/** A candidate that just failed is not tried again by the periodic fill before this (ms). */
+const RETRY_MS = 2_000;
 
 export function parseHostPort(s: string, defaultPort: number): { host: string; port: number } | undefined {
   const m = /^\[([0-9a-fA-F:.]+)\](?::(\d{1,5}))?$/.exec(s) ?? /^([^:[\]]+)(?::(\d{1,5}))?$/.exec(s);
@@ -39,6 +44,9 @@ export class Pool extends EventEmitter<Events> {
   private readonly connecting = new Set<string>();
   private readonly bans = new Map<string, number>();
   private candidates: { host: string; port: number }[] = [];
+  /** Address -> [attempt number, time in ms] of its last failed connection attempt. */
+  private readonly failures = new Map<string, [number, number]>();
+  private attempts = 0;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -100,15 +108,25 @@ export class Pool extends EventEmitter<Events> {
     return found.sort(() => Math.random() - 0.5);
   }
 
-  /** Open connections until maxPeers (or every pinned peer) is connected or being connected. */
-  private fill(): void {
+  private static address(c: { host: string; port: number }): string {
+    return net.isIPv6(c.host) ? `[${c.host}]:${c.port}` : `${c.host}:${c.port}`;
+  }
+
+  /**
+   * Open connections until maxPeers (or every pinned peer) is connected or being connected.
+   * Candidates that failed in the last RETRY_MS wait for a later round, unless `retryNow`.
+   */
+  private fill(retryNow = false): void {
     if (this.stopped) return;
     const max = this.opts.connect?.length ? this.candidates.length : (this.opts.maxPeers ?? 8);
+    const recent = Date.now() - RETRY_MS;
     for (const c of this.candidates) {
       if (this.live.size + this.connecting.size >= max) break;
-      const address = net.isIPv6(c.host) ? `[${c.host}]:${c.port}` : `${c.host}:${c.port}`;
+      const address = Pool.address(c);
       if (this.connecting.has(address) || this.isBanned(address) || [...this.live].some((p) => p.address === address)) continue;
+      if (!retryNow && (this.failures.get(address)?.[1] ?? 0) > recent) continue;
       this.connecting.add(address);
+      this.attempts++;
       Peer.connect({ params: this.opts.params, host: c.host, port: c.port, ourHeight: this.opts.ourHeight(), ...(this.opts.timeouts ? { timeouts: this.opts.timeouts } : {}) })
         .then((peer) => {
           this.connecting.delete(address);
@@ -131,26 +149,48 @@ export class Pool extends EventEmitter<Events> {
         })
         .catch((e: unknown) => {
           this.connecting.delete(address);
+          this.failures.set(address, [++this.attempts, Date.now()]);
           if (e instanceof PeerError && e.misbehaving) this.bans.set(address, this.now() + BAN_SECONDS);
           this.opts.log?.('p2p.connect-failed', { peer: address, reason: e instanceof Error ? e.message : 'error' });
+          // The next candidate gets its turn now rather than at the next round.
+          this.fill();
+          this.emit('failed', address);
         });
     }
   }
 
-  /** Resolves with a connected peer, waiting up to `timeoutMs`. */
+  /**
+   * Resolves with a connected peer, waiting up to `timeoutMs`. Every candidate is tried again now;
+   * once each of them has failed since the wait began (or is banned) and none is connecting, no
+   * peer can be reached: it resolves with undefined at once rather than at the timeout.
+   */
   async waitForPeer(timeoutMs: number): Promise<Peer | undefined> {
     const ready = this.best();
     if (ready) return ready;
+    const since = this.attempts;
+    this.fill(true);
+    const unreachable = () =>
+      this.live.size === 0 &&
+      this.connecting.size === 0 &&
+      this.candidates.every((c) => {
+        const a = Pool.address(c);
+        return this.isBanned(a) || (this.failures.get(a)?.[0] ?? -1) > since;
+      });
+    if (unreachable()) return undefined;
     return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.off('peer', on);
-        resolve(undefined);
-      }, timeoutMs);
-      const on = (p: Peer) => {
+      const finish = (p: Peer | undefined) => {
         clearTimeout(t);
+        this.off('peer', onPeer);
+        this.off('failed', onFailed);
         resolve(p);
       };
-      this.once('peer', on);
+      const t = setTimeout(() => finish(undefined), timeoutMs);
+      const onPeer = (p: Peer) => finish(p);
+      const onFailed = () => {
+        if (unreachable()) finish(undefined);
+      };
+      this.on('peer', onPeer);
+      this.on('failed', onFailed);
     });
   }
 
