@@ -5,7 +5,7 @@
 // Each call must answer within 5 s with a value or a typed error (never `internal`), pollute no
 // prototype, and read no special or huge file whole.
 
-import { METHOD_NAMES, METHODS, parseCall } from '../../src/api/contract.js';
+import { METHOD_NAMES, METHODS, parseCall, type CofferEvent } from '../../src/api/contract.js';
 import type { Result } from '../../src/api/errors.js';
 import { Core } from '../../src/service/core.js';
 import { CLOSED, type FuzzWallet, type Sandbox } from './fixture.js';
@@ -61,6 +61,9 @@ export async function fuzzCore(o: CoreFuzzOptions): Promise<Tally> {
   /** Passwords of the wallets in the data directory, by network (a case may change or add one). */
   const passwords = new Map<string, string>([['regtest', w.password]]);
   const core = new Core(w.datadir);
+  /** Events since the last case: they cross a process boundary too (IPC, WebSocket). */
+  const events: CofferEvent[] = [];
+  core.on('event', (e) => events.push(e));
   await core.start();
 
   const hintCache = new Map<string, Hints>();
@@ -118,7 +121,11 @@ export async function fuzzCore(o: CoreFuzzOptions): Promise<Tally> {
       amountMsat: [1, 1000, Number.MAX_SAFE_INTEGER],
     };
     const current = () => passwords.get('regtest') ?? w.password;
-    const hints: Hints = { forKey: (k) => (k === 'password' || k === 'oldPassword' ? [current(), ...perKey[k]!] : perKey[k]), strings: [...w.txids, ...w.outpoints, ...w.own, CLOSED] };
+    const hints: Hints = {
+      forKey: (k) => (k === 'password' || k === 'oldPassword' ? [current(), ...perKey[k]!] : k === 'bolt11' ? [...learned.bolt11, ...perKey[k]!] : perKey[k]),
+      strings: [...w.txids, ...w.outpoints, ...w.own, CLOSED],
+      changing: new Set(['password', 'oldPassword', 'bolt11']),
+    };
     hintCache.set(method, hints);
     return hints;
   }
@@ -141,9 +148,16 @@ export async function fuzzCore(o: CoreFuzzOptions): Promise<Tally> {
 
   let kdfLeft = KDF_BUDGET;
 
+  /** A case's method: its generator's first draws. */
+  function methodOf(rng: Rng): { junk: true; method: unknown } | { junk: false; method: (typeof METHOD_NAMES)[number] } {
+    return rng.chance(0.04) ? { junk: true, method: rng.pick(JUNK_METHODS) } : { junk: false, method: rng.pick(METHOD_NAMES) };
+  }
+
+  /** A case's method and params; params are drawn just before the call, so they can use what earlier replies taught. */
   function draw(rng: Rng): { method: unknown; params: unknown } {
-    if (rng.chance(0.04)) return { method: rng.pick(JUNK_METHODS), params: junkValue(rng) };
-    const method = rng.pick(METHOD_NAMES);
+    const m = methodOf(rng);
+    if (m.junk) return { method: m.method, params: junkValue(rng) };
+    const method = m.method;
     const schema = METHODS[method];
     const hints = hintsFor(method);
     const r = rng.int(100);
@@ -196,6 +210,15 @@ export async function fuzzCore(o: CoreFuzzOptions): Promise<Tally> {
         if (typeof r.error.message !== 'string' || r.error.message === '' || /\n\s+at /.test(r.error.message)) problems.push({ failure: 'bad-message', detail: show(r.error.message) });
       }
     }
+    for (const e of events.splice(0)) {
+      try {
+        JSON.stringify(e);
+      } catch (err) {
+        problems.push({ failure: 'unserializable-event', detail: String(err) });
+      }
+      // A sync round the call started (or the timer's) fails with a typed error too.
+      if (e.type === 'sync' && e.state.error && !KNOWN_CODES.has(e.state.error.code)) problems.push({ failure: `sync-${e.state.error.code}`, detail: e.state.error.message });
+    }
     for (const v of o.violations()) problems.push({ failure: v.kind, detail: v.path, site: v.where });
     const polluted = prototypePolluted();
     if (polluted) problems.push({ failure: 'prototype-polluted', detail: polluted });
@@ -203,8 +226,15 @@ export async function fuzzCore(o: CoreFuzzOptions): Promise<Tally> {
     return problems;
   }
 
-  /** Passwords a successful case set or changed, for the next block's unlock. */
-  async function remember(method: unknown, p: Record<string, string>): Promise<void> {
+  /** Invoices this node made (and near copies): ln.pay then reaches the decoder's later checks. */
+  const learned = { bolt11: [] as string[] };
+
+  /** Passwords a successful case set or changed, for the next block's unlock; invoices made. */
+  async function remember(method: unknown, p: Record<string, string>, value: unknown): Promise<void> {
+    if (method === 'ln.invoice' && learned.bolt11.length < 30) {
+      const b = (value as { bolt11: string }).bolt11;
+      learned.bolt11.push(b, b.toUpperCase(), ` lightning:${b} `, b.slice(0, -1), `${b.slice(0, -7)}qqqqqqq`);
+    }
     if (method === 'wallet.create' || method === 'wallet.restore') passwords.set(p['network']!, p['password']!);
     if (method === 'wallet.changePassword') {
       const s = await core.call('app.status', {});
@@ -227,7 +257,7 @@ export async function fuzzCore(o: CoreFuzzOptions): Promise<Tally> {
     const where = typeof method === 'string' ? method : `<${typeof method}>`;
     const outcome = 'value' in reply ? (reply.value.ok ? 'ok' : reply.value.error.code) : 'timeout' in reply ? 'timeout' : 'threw';
     record(tally, o.known, where, outcome, check(reply), () => `COFFER_FUZZ_SEED=${SEED} COFFER_FUZZ_CASE=${i} (${unlocked ? 'unlocked' : 'locked'} block) ${show(method)} ${show(params)}`);
-    if ('value' in reply && reply.value.ok) await remember(method, params as Record<string, string>);
+    if ('value' in reply && reply.value.ok) await remember(method, params as Record<string, string>, reply.value.value);
   }
   try {
     for (let b = 0; b * BLOCK < o.cases; b++) {
@@ -236,10 +266,13 @@ export async function fuzzCore(o: CoreFuzzOptions): Promise<Tally> {
       const unlocked = b % 2 === 0;
       await setState(b);
       const cases = [];
-      for (let i = b * BLOCK; i < Math.min(o.cases, (b + 1) * BLOCK); i++) cases.push({ i, ...draw(caseRng(SEED, 'core', i)) });
+      for (let i = b * BLOCK; i < Math.min(o.cases, (b + 1) * BLOCK); i++) cases.push({ i, method: methodOf(caseRng(SEED, 'core', i)).method });
       // In an unlocked block the calls that lock (lock, reopen) come last, so the rest run unlocked.
       if (unlocked) cases.sort((x, y) => Number(LOCKING.has(x.method)) - Number(LOCKING.has(y.method)) || x.i - y.i);
-      for (const c of cases) if (ONLY === undefined || c.i === ONLY) await run(c.i, c.method, c.params, unlocked);
+      for (const c of cases) {
+        const { method, params } = draw(caseRng(SEED, 'core', c.i));
+        if (ONLY === undefined || c.i === ONLY) await run(c.i, method, params, unlocked);
+      }
     }
   } finally {
     await core.stop();

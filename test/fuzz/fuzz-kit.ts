@@ -4,7 +4,9 @@
 //
 // COFFER_FUZZ_SEED=<n or 0xhex> picks the seed (default below); every case draws from its own
 // generator (seed, suite, case number), so a run with the same seed makes the same cases.
-// COFFER_FUZZ_CASE=<n> runs only case n of each suite (after the same set-up) to debug it.
+// COFFER_FUZZ_CASE=<n> runs only case n of each suite (after the same set-up) to debug it: the
+// cases before it are drawn, not run, so a case that depends on what earlier ones did (a changed
+// password, an invoice the node made) needs the whole run, which the seed alone reproduces.
 
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';

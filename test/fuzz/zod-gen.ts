@@ -16,6 +16,8 @@ export interface Hints {
   forKey(key: string): readonly unknown[] | undefined;
   /** Strings worth trying anywhere (txids, outpoints, host:port, URLs of the fixture). */
   strings: readonly string[];
+  /** Fields whose hints change between draws (the current password, values learned from replies). */
+  changing?: ReadonlySet<string>;
 }
 
 function stringBounds(s: unknown): { min: number; max: number } {
@@ -66,28 +68,28 @@ function numberCandidates(s: unknown, key: string, hints: Hints): unknown[] {
 
 /**
  * A leaf's candidates split into those it accepts and those it refuses, worked out once per
- * (leaf, field name, hints); each draw adds a few fresh random ones.
+ * (hints, leaf, field name); each draw adds a fresh random one, and the hints of a changing field.
  */
-const sorted = new WeakMap<Hints, WeakMap<object, Map<string, { ok: unknown[]; bad: unknown[]; dynamic: unknown[] }>>>();
+const sorted = new WeakMap<Hints, WeakMap<object, Map<string, { ok: unknown[]; bad: unknown[] }>>>();
 function candidates(schema: unknown, key: string, rng: Rng, hints: Hints): { ok: unknown[]; bad: unknown[] } {
   let bySchema = sorted.get(hints);
   if (!bySchema) sorted.set(hints, (bySchema = new WeakMap()));
   let byKey = bySchema.get(schema as object);
   if (!byKey) bySchema.set(schema as object, (byKey = new Map()));
+  const changing = hints.changing?.has(key) === true;
+  const accepts = (v: unknown) => (schema as Schema).safeParse(v).success;
   let c = byKey.get(key);
   if (!c) {
+    const hinted = hints.forKey(key) ?? [];
     const all = defOf(schema).type === 'string' ? stringCandidates(schema, key, hints) : numberCandidates(schema, key, hints);
-    const accepts = (v: unknown) => (schema as Schema).safeParse(v).success;
-    // Hints that change between draws (the current password) are sorted at each draw.
-    const dynamic = key === 'password' || key === 'oldPassword' ? [...(hints.forKey(key) ?? [])] : [];
-    const fixed = all.filter((v) => !dynamic.includes(v));
-    c = { ok: fixed.filter(accepts), bad: fixed.filter((v) => !accepts(v)), dynamic };
+    const fixed = changing ? all.filter((v) => !hinted.includes(v)) : all;
+    c = { ok: fixed.filter(accepts), bad: fixed.filter((v) => !accepts(v)) };
     byKey.set(key, c);
   }
-  const fresh = [defOf(schema).type === 'string' ? junkString(rng, { nul: true }) : rng.pick(EDGE_NUMBERS), ...(c.dynamic.length ? hints.forKey(key) ?? [] : [])];
+  const fresh = [defOf(schema).type === 'string' ? junkString(rng, { nul: true }) : rng.pick(EDGE_NUMBERS), ...(changing ? (hints.forKey(key) ?? []) : [])];
   const ok = [...c.ok];
   const bad = [...c.bad];
-  for (const v of fresh) ((schema as Schema).safeParse(v).success ? ok : bad).push(v);
+  for (const v of fresh) (accepts(v) ? ok : bad).push(v);
   return { ok, bad };
 }
 
