@@ -174,13 +174,11 @@ export const daemonCommand: Command = {
         `${JSON.stringify({ nodeId: info.nodeId, ...(info.listen !== undefined ? { listen: info.listen, listenHost: info.listenHost } : {}), forwards: info.forwards, ...(info.acceptsChannels ? { acceptsChannels: info.acceptsChannels } : {}), control: control.port })}\n`,
       );
     })();
-    let failed = true;
     try {
       await Promise.race([startup, stopped]);
       await stopped;
-      failed = false;
     } finally {
-      done(failed);
+      done();
       // A signal during startup: let it finish, then undo it all.
       await startup.catch(() => undefined);
       await started?.control?.close().catch(() => undefined);

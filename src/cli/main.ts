@@ -66,6 +66,16 @@ function helpText(): string {
 
 class UsageError extends Error {}
 
+/**
+ * An error stays one line on a terminal whatever input it quotes: line breaks, other control
+ * characters (escape sequences) and bidi overrides are shown escaped (`\n`, `\u001b`, `\u202e`).
+ */
+function oneLine(message: string): string {
+  return message.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   let wallet: WalletService | undefined;
   let log = fileLogger(networkPaths(defaultDatadir(io.env), 'main').logs);
@@ -121,13 +131,13 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     return 0;
   } catch (e) {
     if (e instanceof UsageError || (e instanceof CofferError && e.code === 'usage')) {
-      io.stderr(`error: usage: ${e.message}\n`);
+      io.stderr(`error: usage: ${oneLine(e.message)}\n`);
       return 2;
     }
     const wire = toWireError(e);
     if (wire.code === 'internal') log.error('cli.internal-error', errorOrigin(e));
     else log.warn('cli.error', { code: wire.code });
-    io.stderr(`error: ${wire.code}: ${wire.message}\n`);
+    io.stderr(`error: ${wire.code}: ${oneLine(wire.message)}\n`);
     return 1;
   } finally {
     wallet?.close();

@@ -1,10 +1,9 @@
 // `coffer wallet send|psbt|utxos|freeze|unfreeze|abandon|fees|labels`: spending from the CLI.
 
-import fs from 'node:fs';
 import { CofferError } from '../api/errors.js';
 import { hexToHash } from '../chain/bytes.js';
 import { networkPaths } from '../service/datadir.js';
-import { readFileLimited } from '../service/files.js';
+import { readFileLimited, writeRegularFile } from '../service/files.js';
 import { fileLogger } from '../service/log.js';
 import { abandon, broadcastPsbt, bump, chooseFeeRate, combinePsbts, cpfp, createPsbt, finalizePsbt, parsePsbt, psbtBytes, readPsbt, reviewPsbt, send, signPsbt } from '../service/spend-flows.js';
 import { SKIP_REASONS, type PsbtSummary } from '../wallet/psbt-review.js';
@@ -265,11 +264,7 @@ export const spendCommands: Command[] = [
     run(ctx) {
       const file = ctx.positionals[0] ?? '';
       const text = exportLabels(ctx.wallet());
-      try {
-        fs.writeFileSync(file, text, { mode: 0o600 });
-      } catch (e) {
-        throw new CofferError('file-unreadable', `The labels file ${file} cannot be written.`, { file, reason: (e as NodeJS.ErrnoException).code ?? 'unknown' });
-      }
+      writeRegularFile(file, text, 'labels');
       return { records: text === '' ? 0 : text.trimEnd().split('\n').length, file };
     },
   },

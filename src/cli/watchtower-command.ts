@@ -40,7 +40,6 @@ export const watchtowerRunCommand: Command = {
     // Listening before start(): a SIGTERM during the first connection still stops the tower cleanly.
     const { stopped, done } = untilStopped();
     let lines: readline.Interface | undefined;
-    let failed = true;
     try {
       await Promise.race([tower.start(), stopped]);
       lines = readline.createInterface({ input: process.stdin });
@@ -48,9 +47,8 @@ export const watchtowerRunCommand: Command = {
         if (l.trim()) tower.announce(l);
       });
       await stopped;
-      failed = false;
     } finally {
-      done(failed);
+      done();
       lines?.close();
       try {
         tower.stop();

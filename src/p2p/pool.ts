@@ -27,6 +27,8 @@ export interface PoolOptions {
 type Events = {
   peer: [Peer];
   closed: [Peer];
+  /** An address could not be reached, or its connection dropped. */
+  failed: [string];
 };
 
 export function parseHostPort(s: string, defaultPort: number): { host: string; port: number } | undefined {
@@ -58,6 +60,8 @@ interface Candidate {
   failures: number;
   /** Not tried again before this time (ms). */
   retryAt: number;
+  /** The pool's attempt count at its last failure (0: none), so a wait can tell failures since it began. */
+  lastFailure: number;
 }
 
 function addressOf(host: string, port: number): string {
@@ -94,6 +98,9 @@ export class Pool extends EventEmitter<Events> {
   private readonly candidates = new Map<string, Candidate>();
   private pinned = false;
   private nextSeeding = 0;
+  private discovering = false;
+  /** Failures so far, numbering each candidate's last one. */
+  private attempts = 0;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -152,7 +159,7 @@ export class Pool extends EventEmitter<Events> {
     for (const { host, port } of list) {
       const address = addressOf(host, port);
       if (this.candidates.has(address) || (!this.pinned && this.candidates.size >= MAX_CANDIDATES)) continue;
-      this.candidates.set(address, { host, port, address, failures: 0, retryAt: 0 });
+      this.candidates.set(address, { host, port, address, failures: 0, retryAt: 0, lastFailure: 0 });
     }
   }
 
@@ -175,23 +182,32 @@ export class Pool extends EventEmitter<Events> {
   private failed(c: Candidate): void {
     c.failures++;
     c.retryAt = Date.now() + retryDelay(c.failures);
+    c.lastFailure = ++this.attempts;
     if (!this.pinned && c.failures >= MAX_FAILURES) this.candidates.delete(c.address);
+    this.emit('failed', c.address);
   }
 
-  /** Open connections until maxPeers (or every pinned peer) is connected or being connected. */
-  private fill(): void {
+  /**
+   * Open connections until maxPeers (or every pinned peer) is connected or being connected.
+   * Addresses wait out their retry delay, unless `retryNow` (someone is waiting for a peer).
+   */
+  private fill(retryNow = false): void {
     if (this.stopped) return;
     const max = this.pinned ? this.candidates.size : (this.opts.maxPeers ?? 8);
     const now = Date.now();
     const due = [...this.candidates.values()].filter(
-      (c) => c.retryAt <= now && !this.connecting.has(c.address) && !this.isBanned(c.address) && ![...this.live].some((p) => p.address === c.address),
+      (c) => (retryNow || c.retryAt <= now) && !this.connecting.has(c.address) && !this.isBanned(c.address) && ![...this.live].some((p) => p.address === c.address),
     );
     if (!this.pinned && due.length === 0 && this.live.size + this.connecting.size < max && now >= this.nextSeeding) {
       this.nextSeeding = now + RESEED_MS;
+      this.discovering = true;
       void this.discover().then((list) => {
+        this.discovering = false;
         if (this.stopped) return;
         this.add(list);
         this.fill();
+        // Nothing found: a wait for a peer learns it now.
+        if (list.length === 0) this.emit('failed', 'seeds');
       });
     }
     for (const c of due) {
@@ -247,20 +263,37 @@ export class Pool extends EventEmitter<Events> {
     peer.send({ type: 'getaddr' });
   }
 
-  /** Resolves with a connected peer, waiting up to `timeoutMs`. */
+  /**
+   * Resolves with a connected peer, waiting up to `timeoutMs`. Every address is tried again now;
+   * once each has failed since the wait began (or is banned), none is connecting and no seed is
+   * being asked, no peer can be reached: it resolves with undefined at once, not at the timeout
+   * (an offline wallet answers `no-peers` without a 10 s wait before every call).
+   */
   async waitForPeer(timeoutMs: number): Promise<Peer | undefined> {
     const ready = this.best();
     if (ready) return ready;
+    const since = this.attempts;
+    this.fill(true);
+    const unreachable = () =>
+      this.live.size === 0 &&
+      this.connecting.size === 0 &&
+      !this.discovering &&
+      [...this.candidates.values()].every((c) => this.isBanned(c.address) || c.lastFailure > since);
+    if (unreachable()) return undefined;
     return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.off('peer', on);
-        resolve(undefined);
-      }, timeoutMs);
-      const on = (p: Peer) => {
+      const finish = (p: Peer | undefined) => {
         clearTimeout(t);
+        this.off('peer', onPeer);
+        this.off('failed', onFailed);
         resolve(p);
       };
-      this.once('peer', on);
+      const t = setTimeout(() => finish(undefined), timeoutMs);
+      const onPeer = (p: Peer) => finish(p);
+      const onFailed = () => {
+        if (unreachable()) finish(undefined);
+      };
+      this.on('peer', onPeer);
+      this.on('failed', onFailed);
     });
   }
 

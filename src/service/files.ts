@@ -118,3 +118,28 @@ export function readFileLimited(file: string, kind: FileKind, what = WHAT[kind])
 export function readTextFile(file: string, kind: FileKind, what = WHAT[kind]): string {
   return readFileLimited(file, kind, what).toString('utf8');
 }
+
+/**
+ * Write `data` to a regular file at `file` (created owner-only, or truncated): never a FIFO, a
+ * device or a folder, whose open or write could block or go somewhere unexpected. `what` names
+ * the file in errors.
+ */
+export function writeRegularFile(file: string, data: string | Uint8Array, what: string): void {
+  const fail = (reason: string) => new CofferError('file-unreadable', `The ${what} file ${file} cannot be written (${reason}).`, { file, reason });
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOCTTY ?? 0), 0o600);
+  } catch (e) {
+    throw fail((e as NodeJS.ErrnoException).code ?? 'unknown');
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) throw fail('not-a-regular-file');
+    fs.ftruncateSync(fd, 0);
+    fs.writeFileSync(fd, data);
+  } catch (e) {
+    if (e instanceof CofferError) throw e;
+    throw fail((e as NodeJS.ErrnoException).code ?? 'unknown');
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -86,3 +86,18 @@ describe('readFileLimited', () => {
     expect(readFileLimited(small, 'cookie').length).toBe(FILE_LIMITS.cookie);
   });
 });
+
+describe('files written where the command line says', () => {
+  it('wallet labels export onto a FIFO, a device or a directory answers file-unreadable at once; a regular file is written', async () => {
+    for (const file of [hostile['a FIFO']!, '/dev/null', hostile['a directory']!]) {
+      const r = await coffer(['--datadir', wallet, '--network', 'regtest', 'wallet', 'labels', 'export', file], { env, killAfterMs: 30_000 });
+      expect(r.signal, `${file}: killed after 30 s`).toBeNull();
+      expect(r.stderr, file).toMatch(/^error: file-unreadable: The labels file .* cannot be written \((not-a-regular-file|EISDIR|ENXIO)\)\.\n$/);
+    }
+    const out = path.join(dir, 'labels.jsonl');
+    fs.writeFileSync(out, 'old content that is longer than the export\n'.repeat(10));
+    const r = await coffer(['--datadir', wallet, '--network', 'regtest', 'wallet', 'labels', 'export', out], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readFileSync(out, 'utf8')).toBe('');
+  }, 120_000);
+});

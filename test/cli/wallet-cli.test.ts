@@ -30,6 +30,17 @@ describe('usage', () => {
       expect(r.stderr).toMatch(/^error: usage: .+\n$/);
     }
   });
+
+  it('an error quoting input with line breaks, escape sequences or bidi controls stays one line, shown escaped', async () => {
+    const dir = tmpDir();
+    const hostile = 'a\nerror: fake: injected\r\u001b[2K\u202eevil\u2028';
+    for (const args of [[hostile], ['config', 'get', hostile], ['wallet', 'psbt', 'finalize', path.join(dir, hostile)]]) {
+      const r = await coffer(['--datadir', dir, ...args], { env: PW });
+      expect(r.code, args.join(' ')).toBeGreaterThan(0);
+      expect(r.stderr).toMatch(/^error: [a-z-]+: [^\n\r\u001b\u202e\u2028]+\n$/);
+      expect(r.stderr).toContain('a\\nerror: fake: injected\\r\\u001b[2K\\u202eevil\\u2028');
+    }
+  });
 });
 
 describe('wallet create', () => {

@@ -2,7 +2,7 @@
 // misbehaviour, and the pool's bans and reconnections.
 
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { chainParams } from '../../src/chain/params.js';
 import { decodeMessage, encodeMessage, NODE_BLOOM, NODE_NETWORK, type Message } from '../../src/p2p/messages.js';
 import { Peer, PeerError } from '../../src/p2p/peer.js';
@@ -151,6 +151,43 @@ describe('Pool', () => {
     for (const host of ['1.2.3.4', '8.8.8.8', '2001:4860:4860::8888']) expect(routable(host), host).toBe(true);
     for (const host of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.1.1', '100.64.0.1', '0.0.0.0', '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fd00::1', '2001:db8::1', 'example.com']) {
       expect(routable(host), host).toBe(false);
+    }
+  });
+
+  it('gives up at once, without waiting out the timeout, when every peer refuses; a later wait tries again', { timeout: 15_000 }, async () => {
+    const closed: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const s = net.createServer();
+      await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+      closed.push((s.address() as net.AddressInfo).port);
+      await new Promise((r) => s.close(r));
+    }
+    // With the clock stopped, only a refusal can end the wait.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    const pool = new Pool({ params, connect: closed.map((p) => `127.0.0.1:${p}`), ourHeight: () => 0 });
+    try {
+      await pool.start();
+      expect(await pool.waitForPeer(60_000)).toBeUndefined();
+      expect(await pool.waitForPeer(60_000)).toBeUndefined();
+    } finally {
+      pool.stop();
+      vi.useRealTimers();
+    }
+  });
+
+  it('a wait after a refusal finds the peer once it listens again', async () => {
+    const port = await fakeNode(NODE_NETWORK | NODE_BLOOM, () => undefined);
+    const server = servers.pop()!;
+    await new Promise((r) => server.close(r));
+    const pool = new Pool({ params, connect: [`127.0.0.1:${port}`], ourHeight: () => 0 });
+    try {
+      await pool.start();
+      expect(await pool.waitForPeer(5_000)).toBeUndefined();
+      await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+      servers.push(server);
+      expect(await pool.waitForPeer(5_000)).toBeDefined();
+    } finally {
+      pool.stop();
     }
   });
 
