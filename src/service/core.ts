@@ -745,6 +745,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     const address = bcoinAddress(addressToScript(w.nextAddress().address, w.network), w.network);
     await rpc.call('generatetoaddress', [blocks, address]);
     const height = await rpc.call<number>('getblockcount');
+    // A round already running may have read the chain before these blocks: wait for it, then sync again.
+    await this.syncing;
     await this.runSync();
     return height;
   }

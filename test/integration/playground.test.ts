@@ -76,7 +76,7 @@ describe('the playground started from the core, as the app starts it', () => {
           failures.push(`run ${i}: ${r.error.code}: ${r.error.message}`);
         } else {
           const summary = (await core.call('wallet.summary', {})) as Result<{ confirmed: number; tipHeight: number }>;
-          if (!summary.ok || summary.value.tipHeight !== 440 || summary.value.confirmed <= 0) failures.push(`run ${i}: summary ${JSON.stringify(summary)}`);
+          if (!summary.ok || summary.value.tipHeight !== 440 || summary.value.confirmed <= 0) failures.push(`run ${i}: summary ${summary.ok ? `tipHeight ${summary.value.tipHeight}, confirmed ${summary.value.confirmed}` : summary.error.code}`);
         }
       } finally {
         await core.stop();
