@@ -275,7 +275,7 @@ export async function fuzzCli(o: CliFuzzOptions): Promise<Tally> {
       if (c.env['COFFER_PASSWORD'] === w.password) c.env['COFFER_PASSWORD'] = 'wrong password!';
     }
     if (key === 'node start' || key === 'node run') {
-      // A good one starts a full node (detached, for `start`) that outlives the case (test/integration/backends.test.ts).
+      // A good one starts a full node (detached, for `start`) that outlives the case (test/integration/backends-node.test.ts).
       set('network', rng.pick(['test', 'signet']));
     }
     if (key === 'watchtower run') {
