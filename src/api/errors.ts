@@ -39,6 +39,7 @@ export const ERROR_CODES = [
   'backend-unavailable',
   'backend-error',
   'node-not-running',
+  'node-unverified',
   'file-unreadable',
   'database-too-new',
   'database-corrupt',

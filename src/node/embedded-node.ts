@@ -26,6 +26,7 @@ interface BcoinNode {
   chain: { height: number; getProgress(): number; options: { prune: boolean } };
   pool: { peers: { size(): number }; discoverExternal: () => Promise<void> };
   http: { address(): { port: number } };
+  rpc: { calls: Record<string, (args: unknown[], help: boolean) => Promise<unknown>> };
 }
 
 export interface NodeControl {
@@ -67,6 +68,9 @@ export function readControl(datadir: string, network: Network): NodeControl | un
   } catch {
     return undefined;
   }
+  // Another program may have written the file: a pid of 0 or below names a process group (-1: every process).
+  if (!c || typeof c !== 'object' || !Number.isSafeInteger(c.pid) || c.pid <= 0) return undefined;
+  if (!Number.isInteger(c.rpcPort) || c.rpcPort <= 0 || c.rpcPort > 65_535 || typeof c.apiKey !== 'string') return undefined;
   try {
     process.kill(c.pid, 0);
   } catch {
@@ -93,11 +97,23 @@ export interface StartOptions {
 }
 
 export class EmbeddedNode {
+  private stopping: Promise<void> | undefined;
+  private onStopped!: () => void;
+  /** Settles once the node has stopped: by stop(), or by its RPC's `stop` (`coffer node stop`). */
+  readonly stopped = new Promise<void>((resolve) => (this.onStopped = resolve));
+
   private constructor(
     private readonly node: BcoinNode,
     readonly control: NodeControl,
     private readonly file: string,
-  ) {}
+  ) {
+    // bcoin's own `stop` would close bcoin alone and leave this process and the control file
+    // behind: the RPC's `stop` stops the whole embedded node, as stop() does.
+    node.rpc.calls['stop'] = async () => {
+      setImmediate(() => void this.stop().catch(() => undefined));
+      return 'Stopping.';
+    };
+  }
 
   /** Open the node in this process, start syncing, and publish its control file. */
   static async start(opts: StartOptions): Promise<EmbeddedNode> {
@@ -154,9 +170,12 @@ export class EmbeddedNode {
     };
   }
 
-  async stop(): Promise<void> {
-    fs.rmSync(this.file, { force: true });
-    await this.node.close();
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      fs.rmSync(this.file, { force: true });
+      await this.node.close();
+    })().finally(() => this.onStopped());
+    return this.stopping;
   }
 }
 

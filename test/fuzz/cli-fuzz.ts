@@ -1,9 +1,10 @@
 // The CLI fuzz: every command of src/cli/main.ts (COMMANDS), its argv drawn from the command's own
 // spec (its words, positionals and options, each value from a pool for its metavar: FILE, SATS,
 // TXID:VOUT, HOST:PORT... plus boundary junk), global options included, run in-process through
-// main(argv, io) with a prompt that refuses. Each case must exit within 5 s with 0, 1 or 2; on 1
-// and 2 stderr is one line `error: <code>: <message>` with a known code (never `internal`), and no
-// output holds a stack trace.
+// main(argv, io) with a prompt that refuses. Each case must exit within the case bound (5 s plus
+// two scrypt runs, CASE_LIMIT_MS) with 0, 1 or 2; on 1 and 2 stderr is one line
+// `error: <code>: <message>` with a known code (never `internal`), and no output holds a stack
+// trace.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,7 +26,6 @@ import {
   SEED,
   show,
   withinLimit,
-  type KnownElsewhere,
   type Problem,
   type Rng,
   type Tally,
@@ -54,7 +54,6 @@ export interface CliWorld {
 export interface CliFuzzOptions {
   cases: number;
   world: CliWorld;
-  known: readonly KnownElsewhere[];
   violations: () => Violation[];
   unhandled: () => unknown[];
   slowMs: number;
@@ -334,7 +333,7 @@ export async function fuzzCli(o: CliFuzzOptions): Promise<Tally> {
       if (out !== '') problems.push({ failure: 'stdout-on-error', detail: show(out) });
     }
     if (/\n\s+at .+\(.*:\d+:\d+\)/.test(out + err)) problems.push({ failure: 'stack-trace', detail: show(out + err) });
-    for (const v of o.violations()) problems.push({ failure: v.kind, detail: v.path, site: v.where });
+    for (const v of o.violations()) problems.push({ failure: v.kind, detail: `${v.path} at ${v.where}` });
     const polluted = prototypePolluted();
     if (polluted) problems.push({ failure: 'prototype-polluted', detail: polluted });
     for (const e of o.unhandled()) problems.push({ failure: 'unhandled-rejection', detail: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
@@ -375,7 +374,7 @@ export async function fuzzCli(o: CliFuzzOptions): Promise<Tally> {
     const where = command ? command.words.join(' ') : '<junk argv>';
     const code = 'value' in reply ? reply.value : undefined;
     const outcome = code === 0 ? 'exit 0' : code === undefined ? 'no exit' : (/^error: ([a-z-]+):/.exec(err)?.[1] ?? `exit ${code}`);
-    record(tally, o.known, where, outcome, check(code, out, err, reply), () => `COFFER_FUZZ_SEED=${SEED} COFFER_FUZZ_CASE=${i} argv ${show(argv)} env ${show(c.env)}${c.isTTY ? ' (terminal)' : ''} -> ${show(err || out)}`);
+    record(tally, where, outcome, check(code, out, err, reply), () => `COFFER_FUZZ_SEED=${SEED} COFFER_FUZZ_CASE=${i} argv ${show(argv)} env ${show(c.env)}${c.isTTY ? ' (terminal)' : ''} -> ${show(err || out)}`);
   }
   return tally;
 }

@@ -2,8 +2,9 @@
 // main and the shell call it, with params drawn from the method's own schema (valid, near-valid)
 // and junk (deep values, prototype keys, huge and sparse arrays, NaN, BigInt, cycles), against the
 // funded wallet whose chain source is a closed port, in blocks that alternate unlocked and locked.
-// Each call must answer within 5 s with a value or a typed error (never `internal`), pollute no
-// prototype, and read no special or huge file whole.
+// Each call must answer within the case bound (5 s plus two scrypt runs, CASE_LIMIT_MS) with a
+// value or a typed error (never `internal`), pollute no prototype, and read no special or huge
+// file whole.
 
 import { METHOD_NAMES, METHODS, parseCall, type CofferEvent } from '../../src/api/contract.js';
 import type { Result } from '../../src/api/errors.js';
@@ -23,7 +24,6 @@ import {
   SEED,
   show,
   withinLimit,
-  type KnownElsewhere,
   type Problem,
   type Rng,
   type Tally,
@@ -47,7 +47,6 @@ export interface CoreFuzzOptions {
   cases: number;
   w: FuzzWallet;
   box: Sandbox;
-  known: readonly KnownElsewhere[];
   /** The file guard's findings since the last call. */
   violations: () => Violation[];
   /** Unhandled rejections since the last call. */
@@ -219,7 +218,7 @@ export async function fuzzCore(o: CoreFuzzOptions): Promise<Tally> {
       // A sync round the call started (or the timer's) fails with a typed error too.
       if (e.type === 'sync' && e.state.error && !KNOWN_CODES.has(e.state.error.code)) problems.push({ failure: `sync-${e.state.error.code}`, detail: e.state.error.message });
     }
-    for (const v of o.violations()) problems.push({ failure: v.kind, detail: v.path, site: v.where });
+    for (const v of o.violations()) problems.push({ failure: v.kind, detail: `${v.path} at ${v.where}` });
     const polluted = prototypePolluted();
     if (polluted) problems.push({ failure: 'prototype-polluted', detail: polluted });
     for (const e of o.unhandled()) problems.push({ failure: 'unhandled-rejection', detail: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
@@ -256,7 +255,7 @@ export async function fuzzCore(o: CoreFuzzOptions): Promise<Tally> {
     if (ONLY !== undefined || (o.slowMs && ms > o.slowMs)) console.log(`core case ${i}: ${show(method)} ${Math.round(ms)} ms ${show(params).slice(0, 200)}`);
     const where = typeof method === 'string' ? method : `<${typeof method}>`;
     const outcome = 'value' in reply ? (reply.value.ok ? 'ok' : reply.value.error.code) : 'timeout' in reply ? 'timeout' : 'threw';
-    record(tally, o.known, where, outcome, check(reply), () => `COFFER_FUZZ_SEED=${SEED} COFFER_FUZZ_CASE=${i} (${unlocked ? 'unlocked' : 'locked'} block) ${show(method)} ${show(params)}`);
+    record(tally, where, outcome, check(reply), () => `COFFER_FUZZ_SEED=${SEED} COFFER_FUZZ_CASE=${i} (${unlocked ? 'unlocked' : 'locked'} block) ${show(method)} ${show(params)}`);
     if ('value' in reply && reply.value.ok) await remember(method, params as Record<string, string>, reply.value.value);
   }
   try {
