@@ -263,10 +263,15 @@ export function scriptToAddress(script: Uint8Array): string {
 
 export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  for (let round = 0; ; round++) {
+    const started = Date.now();
     if (await cond()) return;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    // Quick checks are repeated quickly, then less often (up to 250 ms apart); a check that costs
+    // time (a `coffer` process, an RPC call) waits at least as long as it took, so polling never
+    // takes more than half the machine from the process being waited for.
+    const pause = Math.min(1_000, Math.max(Math.min(250, 20 * 1.5 ** round), Date.now() - started));
+    await new Promise((r) => setTimeout(r, pause));
   }
 }
 
