@@ -11,7 +11,7 @@ import { listAccounts, type AccountRow } from '../db/wallet-store.js';
 import { listFrozen } from '../db/spend-store.js';
 import { selectAll, selectCoins, type Candidate } from '../wallet/coin-selection.js';
 import { buildPsbt, fingerprintNumber, type KeyOrigin, type SpendInput, type SpendOutput } from '../wallet/psbt-builder.js';
-import { dustThreshold, inputWeight, MAX_FEE_RATE, MIN_RELAY_FEE_RATE, outputWeight, txOverheadWeight } from '../wallet/policy.js';
+import { dustThreshold, inputWeight, MAX_FEE_RATE, MIN_RELAY_FEE_RATE, outputWeight, signedWeight, txOverheadWeight } from '../wallet/policy.js';
 import { isMature, type ScriptOwner, type Utxo, type WalletState } from '../wallet/wallet-state.js';
 import type { KeyPath, PsbtReview, ReviewFacts } from '../wallet/psbt-review.js';
 import { signTargets, type InputSignature } from '../wallet/psbt-signer.js';
@@ -49,8 +49,10 @@ export interface Plan {
   inputs: SpendInput[];
   outputs: SpendOutput[];
   fee: number;
-  /** Estimated weight of the signed transaction (worst-case signatures). */
+  /** Estimated weight of the signed transaction (worst-case signatures): what the fee pays for. */
   weight: number;
+  /** The exact weight once Coffer's signer has signed it (policy.signedWeight). */
+  signedWeight: number;
   /** What leaves the wallet to others (the 5% fee warning compares against this). */
   amountSent: number;
   changeIndex?: number;
@@ -251,7 +253,8 @@ export class SpendService {
     }
     const psbt = buildPsbt(inputs, outputs, this.tipHeight > 0 ? this.tipHeight : 0);
     const amountSent = outputs.filter((_, i) => i !== changeIndex).reduce((n, o) => n + o.value, 0);
-    return { psbt, inputs, outputs, fee, weight, amountSent, ...(changeIndex !== undefined ? { changeIndex } : {}) };
+    const exact = signedWeight(inputs.map((i) => i.origin.kind), outputs.map((o) => o.script));
+    return { psbt, inputs, outputs, fee, weight, signedWeight: exact, amountSent, ...(changeIndex !== undefined ? { changeIndex } : {}) };
   }
 }
 
