@@ -1,17 +1,20 @@
 // Every transaction Coffer signs has exactly the weight its plan counted (policy.signedWeight):
-// its ECDSA signatures are ground to 70 bytes of DER. A real wallet in a temporary folder, no node.
+// its ECDSA signatures are ground to 70 bytes of DER. So the policy checks made on the unsigned
+// plan, before the seed is asked for, and on the signed transaction give the same answer, at the
+// policy's limits too. A real wallet in a temporary folder, no node.
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CofferError } from '../../src/api/errors.js';
 import { parseTx, serializeTx, txid as txidOf, type Tx } from '../../src/chain/tx.js';
 import { listAccounts, listAddresses } from '../../src/db/wallet-store.js';
 import { upsertTx } from '../../src/db/tx-store.js';
 import type { ScriptKind } from '../../src/keys/accounts.js';
 import { nullLogger } from '../../src/service/log.js';
-import { signAll } from '../../src/service/spend-flows.js';
+import { checkUnsigned, finish, rolledBack, signAll } from '../../src/service/spend-flows.js';
 import { SpendService, type PlanRequest, type Recipient } from '../../src/service/spend-service.js';
 import { WalletService } from '../../src/service/wallet-service.js';
 import { loadWalletState } from '../../src/service/wallet-sync.js';
@@ -73,7 +76,27 @@ function inputsOf(kinds: readonly ScriptKind[]): { txid: Uint8Array; vout: numbe
 }
 
 function plan(req: PlanRequest) {
-  return new SpendService(wallet, loadWalletState(wallet), TIP).plan(req, () => wallet.nextChange());
+  return rolledBack(wallet, () => new SpendService(wallet, loadWalletState(wallet), TIP).plan(req, () => wallet.nextChange()));
+}
+
+/** The verdict of the checks before signing, and of signing and the checks after: a code, or 'ok'. */
+function verdicts(req: PlanRequest, acceptHighFee: boolean): { before: string; after: string; fee: number } {
+  const p = plan(req);
+  const verdict = (fn: () => unknown) => {
+    try {
+      fn();
+      return 'ok';
+    } catch (e) {
+      if (e instanceof CofferError) return e.code;
+      throw e;
+    }
+  };
+  const before = verdict(() => checkUnsigned(p.psbt, { signedWeight: p.signedWeight, amountSent: p.amountSent, acceptHighFee }));
+  const after = verdict(() => {
+    signAll(wallet, p.psbt, p.inputs.length);
+    finish(p.psbt, p.amountSent, acceptHighFee);
+  });
+  return { before, after, fee: p.fee };
 }
 
 describe('the signed size', () => {
@@ -121,4 +144,30 @@ describe('the signed size', () => {
       }
     });
   }
+});
+
+describe('checks before signing and after agree', () => {
+  it('at the 10,000 sat/vB limit, whatever the inputs', () => {
+    const seen = new Set<string>();
+    for (const kinds of [['wpkh'], ['wpkh', 'wpkh'], ['wpkh', 'wpkh', 'wpkh'], ['pkh'], ['pkh', 'wpkh'], ['tr', 'tr'], ['sh-wpkh', 'sh-wpkh']] as ScriptKind[][]) {
+      for (const feeRate of [9_000, 9_900, 9_950, 9_990, 9_999, 9_999.5, 10_000]) {
+        const v = verdicts({ recipients: [{ script: TO[0]!, amount: 10_000 }], feeRate, inputs: inputsOf(kinds) }, true);
+        expect(v.before, `${kinds.join('+')} at ${feeRate}`).toBe(v.after);
+        seen.add(v.before);
+      }
+    }
+    // Both answers occur: the plans' fees cover worst-case signatures, so near the limit the
+    // signed rate can cross it; then the check before signing says so too.
+    expect([...seen].sort()).toEqual(['fee-too-high', 'ok']);
+  });
+
+  it('at the 5% fee limit: a fee of exactly 5% passes both, one satoshi less sent fails both', () => {
+    for (const kinds of [['wpkh'], ['pkh', 'tr']] as ScriptKind[][]) {
+      const script = TO[1]!;
+      const { fee } = verdicts({ recipients: [{ script, amount: 100_000 }], feeRate: 3, inputs: inputsOf(kinds) }, false);
+      const at = (amount: number) => verdicts({ recipients: [{ script, amount }], feeRate: 3, inputs: inputsOf(kinds) }, false);
+      expect(at(fee * 20)).toMatchObject({ before: 'ok', after: 'ok', fee });
+      expect(at(fee * 20 - 1)).toMatchObject({ before: 'fee-too-high', after: 'fee-too-high', fee });
+    }
+  });
 });
