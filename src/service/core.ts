@@ -8,6 +8,8 @@ import { parseCall, type AppStatus, type BackendConfig, type CofferEvent, type M
 import { CofferError, isCofferError, toWireError, type Result } from '../api/errors.js';
 import { hashToHex } from '../chain/bytes.js';
 import { addressToScript } from '../keys/address.js';
+import { checkNewPassword } from '../keys/keystore.js';
+import { parseMnemonic } from '../keys/mnemonic.js';
 import { isNetwork, NETWORKS, type Network } from '../keys/networks.js';
 import { bcoinAddress, EmbeddedNode, readControl } from '../node/embedded-node.js';
 import { RpcClient } from '../node/rpc-client.js';
@@ -340,15 +342,21 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     return { version: VERSION, wallets: this.wallets(), ...(open ? { open } : {}), sync: this.state, ...(failing ? { channelBackupFailing: failing } : {}) };
   }
 
-  /** Make a wallet with `make` (which leaves it unlocked) and open it in place of the open one. */
+  /**
+   * Make a wallet with `make` (which leaves it unlocked) and open it in place of the open one.
+   * `check` refuses the new wallet's own bad inputs first, before the current password is turned
+   * into a key.
+   */
   private async initialise(
     network: Network,
     backend: BackendConfig,
     currentPassword: string | undefined,
+    check: () => void,
     make: (w: WalletService) => { fingerprint: string },
   ): Promise<{ fingerprint: string }> {
     if (this.wallets().includes(network)) throw new CofferError('wallet-exists', `There is already a ${network} wallet in this data directory.`);
     const plan = planFromCall(backend, undefined);
+    check();
     this.requireExistingPassword(currentPassword);
     // The open wallet stays open until the new one exists: bad words or a short password change nothing.
     const w = this.walletService(network);
@@ -376,12 +384,16 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       return this.status();
     },
     'wallet.create': (p) =>
-      this.initialise(p.network, p.backend as BackendConfig, p.currentPassword, (w) => w.create({ words: p.words, passphrase: p.passphrase ?? '', script: p.script, password: p.password, unlock: true })),
+      this.initialise(p.network, p.backend as BackendConfig, p.currentPassword, () => checkNewPassword(p.password), (w) => w.create({ words: p.words, passphrase: p.passphrase ?? '', script: p.script, password: p.password, unlock: true })),
     'wallet.restore': (p) =>
       this.initialise(
         p.network,
         p.backend as BackendConfig,
         p.currentPassword,
+        () => {
+          checkNewPassword(p.password);
+          parseMnemonic(p.mnemonic).entropy.fill(0);
+        },
         (w) => {
           const r = w.restore({ mnemonic: p.mnemonic, passphrase: p.passphrase ?? '', script: p.script, password: p.password, unlock: true, ...(p.birthday !== undefined ? { birthday: p.birthday } : {}) });
           // Whoever restores from the words has them.
@@ -390,7 +402,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
         },
       ),
     'wallet.playground': async ({ password, currentPassword }) => {
-      const r = await this.initialise('regtest', { kind: 'node', connect: [], prune: false }, currentPassword, (w) => {
+      const r = await this.initialise('regtest', { kind: 'node', connect: [], prune: false }, currentPassword, () => checkNewPassword(password), (w) => {
         const made = w.create({ words: 12, passphrase: '', script: 'wpkh', password, unlock: true });
         w.setMeta('backup_confirmed', '1'); // play money: no backup to nag about
         return made;
