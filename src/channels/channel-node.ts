@@ -41,7 +41,7 @@ import {
 import { withDbErrors } from '../db/database.js';
 import { getTxStatus, setTxStatus, upsertTx } from '../db/tx-store.js';
 import type { Network } from '../keys/networks.js';
-import { finish, signAll } from '../service/spend-flows.js';
+import { checkUnsigned, finish, signAll } from '../service/spend-flows.js';
 import { SpendService } from '../service/spend-service.js';
 import type { Logger } from '../service/log.js';
 import { loadWalletState } from '../service/wallet-sync.js';
@@ -730,6 +730,7 @@ export class ChannelNode {
             },
             () => wallet.nextChange(),
           );
+          checkUnsigned(plan.psbt, { signedWeight: plan.signedWeight, amountSent: plan.amountSent, acceptHighFee: false });
           signAll(wallet, plan.psbt, plan.inputs.length);
           const f = finish(plan.psbt, plan.amountSent, false);
           upsertTx(wallet.database, f.txid, { raw: f.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });

@@ -8,7 +8,7 @@ import { fileLogger } from '../service/log.js';
 import { abandon, broadcastPsbt, bump, chooseFeeRate, combinePsbts, cpfp, createPsbt, finalizePsbt, parsePsbt, psbtBytes, readPsbt, reviewPsbt, send, signPsbt } from '../service/spend-flows.js';
 import { SKIP_REASONS, type PsbtSummary } from '../wallet/psbt-review.js';
 import { presetRate, type FeePreset } from '../service/wallet-service.js';
-import { parseOutpoint, type Outpoint, type Recipient } from '../service/spend-service.js';
+import { checkFeeRate, checkOutpoints, checkRecipients, parseOutpoint, type Outpoint, type Recipient } from '../service/spend-service.js';
 import { WalletSync } from '../service/wallet-sync.js';
 import type { WalletService } from '../service/wallet-service.js';
 import { sourceFor } from './backend.js';
@@ -23,17 +23,20 @@ const SEND_OPTIONS: Record<string, OptionSpec> = {
   'accept-high-fee': { type: 'boolean', help: 'confirm a fee above 5% of the amount sent' },
 };
 
+/** The recipients, each address and amount checked (network, dust) as the plan will check them. */
 function recipients(ctx: Context): Recipient[] {
   const to = stringsOption(ctx, 'to');
   const amounts = stringsOption(ctx, 'amount');
   if (to.length === 0) throw new CofferError('usage', 'give at least one --to ADDR --amount SATS|max');
   if (to.length !== amounts.length) throw new CofferError('usage', 'every --to needs its own --amount');
-  return to.map((address, i) => {
+  const rs = to.map((address, i) => {
     const a = amounts[i] ?? '';
     if (a === 'max') return { address, amount: 'max' as const };
     if (!/^\d{1,16}$/.test(a)) throw new CofferError('usage', `--amount must be a whole number of satoshis or max, got "${a}"`);
     return { address, amount: Number(a) };
   });
+  checkRecipients(rs, ctx.network);
+  return rs;
 }
 
 export function feeRateOption(ctx: Context): number | undefined {
@@ -43,8 +46,17 @@ export function feeRateOption(ctx: Context): number | undefined {
   return Number(f);
 }
 
+/** --feerate of a transaction the wallet builds: also within the policy's limits (1 to 10,000 sat/vB). */
+export function spendFeeRate(ctx: Context): number | undefined {
+  const rate = feeRateOption(ctx);
+  if (rate !== undefined) checkFeeRate(rate);
+  return rate;
+}
+
 function inputs(ctx: Context): Outpoint[] {
-  return stringsOption(ctx, 'input').map(parseOutpoint);
+  const coins = stringsOption(ctx, 'input').map(parseOutpoint);
+  checkOutpoints(coins);
+  return coins;
 }
 
 /** Tell CLI users how to confirm a high fee. */
@@ -102,21 +114,27 @@ export const spendCommands: Command[] = [
     summary: 'send to one or more addresses (syncs first; signs; broadcasts)',
     options: { ...SEND_OPTIONS, 'dry-run': { type: 'boolean', help: 'build and sign, but do not record or broadcast' } },
     async run(ctx) {
+      // Every argument is checked before the password is read; the password becomes a key only
+      // once the send has passed every check that needs none (spend-flows.ts).
       const rs = recipients(ctx);
       const coins = inputs(ctx);
-      const given = feeRateOption(ctx);
+      const given = spendFeeRate(ctx);
       const password = await ctx.password();
       return hintHighFee(() => withSync(ctx, async (wallet, sync) => {
-        wallet.unlock(password);
         const fee = await chooseFeeRate(wallet, sync, given);
-        return send(wallet, sync, {
-          recipients: rs,
-          feeRate: fee.feeRate,
-          feeSource: fee.source,
-          ...(coins.length > 0 ? { inputs: coins } : {}),
-          dryRun: ctx.options['dry-run'] === true,
-          acceptHighFee: ctx.options['accept-high-fee'] === true,
-        });
+        return send(
+          wallet,
+          sync,
+          {
+            recipients: rs,
+            feeRate: fee.feeRate,
+            feeSource: fee.source,
+            ...(coins.length > 0 ? { inputs: coins } : {}),
+            dryRun: ctx.options['dry-run'] === true,
+            acceptHighFee: ctx.options['accept-high-fee'] === true,
+          },
+          () => wallet.unlock(password),
+        );
       }, { sync: true }));
     },
   },
@@ -128,13 +146,10 @@ export const spendCommands: Command[] = [
     async run(ctx) {
       const txid = hexToHash(ctx.positionals[0] ?? '');
       if (!txid) throw new CofferError('usage', 'bump takes a txid (64 hex digits)');
-      const rate = feeRateOption(ctx);
+      const rate = spendFeeRate(ctx);
       if (rate === undefined) throw new CofferError('usage', 'bump needs --feerate N');
       const password = await ctx.password();
-      return withSync(ctx, async (wallet, sync) => {
-        wallet.unlock(password);
-        return bump(wallet, sync, txid, rate, ctx.options['dry-run'] === true);
-      }, { sync: true });
+      return withSync(ctx, (wallet, sync) => bump(wallet, sync, txid, rate, ctx.options['dry-run'] === true, () => wallet.unlock(password)), { sync: true });
     },
   },
   {
@@ -144,13 +159,10 @@ export const spendCommands: Command[] = [
     options: { feerate: { type: 'string', value: 'N', help: 'fee rate for parent and child together, sat/vB (required)' }, 'dry-run': { type: 'boolean', help: 'build and sign only' } },
     async run(ctx) {
       const outpoint = parseOutpoint(ctx.positionals[0] ?? '');
-      const rate = feeRateOption(ctx);
+      const rate = spendFeeRate(ctx);
       if (rate === undefined) throw new CofferError('usage', 'cpfp needs --feerate N');
       const password = await ctx.password();
-      return withSync(ctx, async (wallet, sync) => {
-        wallet.unlock(password);
-        return cpfp(wallet, sync, outpoint, rate, ctx.options['dry-run'] === true);
-      }, { sync: true });
+      return withSync(ctx, (wallet, sync) => cpfp(wallet, sync, outpoint, rate, ctx.options['dry-run'] === true, () => wallet.unlock(password)), { sync: true });
     },
   },
   {
@@ -173,10 +185,11 @@ export const spendCommands: Command[] = [
     words: ['wallet', 'psbt', 'create'],
     summary: 'build an unsigned PSBT (same options as send), printed as base64',
     options: SEND_OPTIONS,
+    // No password: nothing is signed.
     async run(ctx) {
       const rs = recipients(ctx);
       const coins = inputs(ctx);
-      const given = feeRateOption(ctx);
+      const given = spendFeeRate(ctx);
       return withSync(ctx, async (wallet, sync) => {
         const fee = await chooseFeeRate(wallet, sync, given);
         return createPsbt(wallet, { recipients: rs, feeRate: fee.feeRate, ...(coins.length > 0 ? { inputs: coins } : {}) });

@@ -2,10 +2,11 @@
 
 import { CofferError } from '../api/errors.js';
 import { chooseFeeRate } from '../service/spend-flows.js';
-import { cancelVault, completeVault, createVault, exportPackage, listVaultEntries, sweepStray, withdrawVault } from '../service/vault-service.js';
+import { addressToScript } from '../keys/address.js';
+import { cancelVault, checkVaultRequest, completeVault, createVault, exportPackage, listVaultEntries, sweepStray, withdrawVault } from '../service/vault-service.js';
 import { presetRate } from '../service/wallet-service.js';
 import { stringOption, stringsOption, type Command, type Context, type OptionSpec } from './command.js';
-import { feeRateOption, withSync } from './spend-commands.js';
+import { feeRateOption, spendFeeRate, withSync } from './spend-commands.js';
 import { readTextFile } from '../service/files.js';
 
 function single(ctx: Context, name: string, what: string): string {
@@ -41,11 +42,12 @@ export const vaultCommands: Command[] = [
       const recovery = stringOption(ctx, 'recovery');
       if (recovery === undefined) throw new CofferError('usage', 'vault create needs --recovery DESCRIPTOR|ADDRESS');
       const given = feeRateOption(ctx);
+      // The arguments before the password; the deposit's coins and policy before the key.
+      checkVaultRequest({ amount, delay, recovery, feeRate: given }, ctx.network);
       const password = await ctx.password();
       return withSync(ctx, async (wallet, sync) => {
-        wallet.unlock(password);
         const fee = await chooseFeeRate(wallet, sync, given);
-        return createVault(wallet, sync, { amount, delay, recovery, feeRate: fee.feeRate });
+        return createVault(wallet, sync, { amount, delay, recovery, feeRate: fee.feeRate }, () => wallet.unlock(password));
       }, { sync: true });
     },
   },
@@ -60,10 +62,7 @@ export const vaultCommands: Command[] = [
     args: { names: 'ID', min: 1, max: 1 },
     async run(ctx) {
       const password = await ctx.password();
-      return withSync(ctx, async (wallet, sync) => {
-        wallet.unlock(password);
-        return withdrawVault(wallet, sync, id(ctx));
-      }, { sync: true });
+      return withSync(ctx, (wallet, sync) => withdrawVault(wallet, sync, id(ctx), () => wallet.unlock(password)), { sync: true });
     },
   },
   {
@@ -73,12 +72,12 @@ export const vaultCommands: Command[] = [
     options: { to: { type: 'string', multiple: true, value: 'ADDR', help: 'destination address' }, feerate: FEERATE },
     async run(ctx) {
       const to = single(ctx, 'to', 'ADDR');
-      const given = feeRateOption(ctx);
+      addressToScript(to, ctx.network);
+      const given = spendFeeRate(ctx);
       const password = await ctx.password();
       return withSync(ctx, async (wallet, sync) => {
-        wallet.unlock(password);
         const fee = await chooseFeeRate(wallet, sync, given);
-        return completeVault(wallet, sync, id(ctx), to, fee.feeRate);
+        return completeVault(wallet, sync, id(ctx), to, fee.feeRate, () => wallet.unlock(password));
       }, { sync: true });
     },
   },
@@ -93,9 +92,8 @@ export const vaultCommands: Command[] = [
       // cancel above the top rung.
       const password = ctx.options['password-file'] !== undefined || ctx.env['COFFER_PASSWORD'] ? await ctx.password() : undefined;
       return withSync(ctx, async (wallet, sync) => {
-        if (password !== undefined) wallet.unlock(password);
         const needed = given ?? presetRate(wallet, await sync.fees(), 'fast').feeRate;
-        const r = await cancelVault(wallet, sync, id(ctx), needed);
+        const r = await cancelVault(wallet, sync, id(ctx), needed, password !== undefined ? () => wallet.unlock(password) : undefined);
         return { cancelTxid: r.cancelTxid, ...(r.cpfpTxid ? { cpfpTxid: r.cpfpTxid } : {}) };
       }, { sync: true });
     },

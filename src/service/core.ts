@@ -8,18 +8,20 @@ import { parseCall, type AppStatus, type BackendConfig, type CofferEvent, type M
 import { CofferError, isCofferError, toWireError, type Result } from '../api/errors.js';
 import { hashToHex } from '../chain/bytes.js';
 import { addressToScript } from '../keys/address.js';
+import { checkNewPassword } from '../keys/keystore.js';
+import { parseMnemonic } from '../keys/mnemonic.js';
 import { isNetwork, NETWORKS, type Network } from '../keys/networks.js';
 import { bcoinAddress, EmbeddedNode, readControl } from '../node/embedded-node.js';
 import { RpcClient } from '../node/rpc-client.js';
 import { RpcSource } from '../node/rpc-source.js';
 import { buildBip21, parsePaymentUri } from '../wallet/bip21.js';
 import { checkLabel } from '../wallet/labels.js';
-import { checkTransaction, HIGH_FEE_SHARE } from '../wallet/policy.js';
+import { HIGH_FEE_SHARE } from '../wallet/policy.js';
 import { exportLabels, importLabels, listUtxos, setFrozen } from './coins.js';
 import { networkPaths } from './datadir.js';
 import { errorOrigin, fileLogger, type Logger } from './log.js';
-import { send } from './spend-flows.js';
-import { parseOutpoint, SpendService } from './spend-service.js';
+import { previewSend, send } from './spend-flows.js';
+import { parseOutpoint } from './spend-service.js';
 import { putLabel } from '../db/spend-store.js';
 import { hasChannelState } from '../db/channel-store.js';
 import { withDbErrors } from '../db/database.js';
@@ -340,15 +342,21 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     return { version: VERSION, wallets: this.wallets(), ...(open ? { open } : {}), sync: this.state, ...(failing ? { channelBackupFailing: failing } : {}) };
   }
 
-  /** Make a wallet with `make` (which leaves it unlocked) and open it in place of the open one. */
+  /**
+   * Make a wallet with `make` (which leaves it unlocked) and open it in place of the open one.
+   * `check` refuses the new wallet's own bad inputs first, before the current password is turned
+   * into a key.
+   */
   private async initialise(
     network: Network,
     backend: BackendConfig,
     currentPassword: string | undefined,
+    check: () => void,
     make: (w: WalletService) => { fingerprint: string },
   ): Promise<{ fingerprint: string }> {
     if (this.wallets().includes(network)) throw new CofferError('wallet-exists', `There is already a ${network} wallet in this data directory.`);
     const plan = planFromCall(backend, undefined);
+    check();
     this.requireExistingPassword(currentPassword);
     // The open wallet stays open until the new one exists: bad words or a short password change nothing.
     const w = this.walletService(network);
@@ -376,12 +384,16 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       return this.status();
     },
     'wallet.create': (p) =>
-      this.initialise(p.network, p.backend as BackendConfig, p.currentPassword, (w) => w.create({ words: p.words, passphrase: p.passphrase ?? '', script: p.script, password: p.password, unlock: true })),
+      this.initialise(p.network, p.backend as BackendConfig, p.currentPassword, () => checkNewPassword(p.password), (w) => w.create({ words: p.words, passphrase: p.passphrase ?? '', script: p.script, password: p.password, unlock: true })),
     'wallet.restore': (p) =>
       this.initialise(
         p.network,
         p.backend as BackendConfig,
         p.currentPassword,
+        () => {
+          checkNewPassword(p.password);
+          parseMnemonic(p.mnemonic).entropy.fill(0);
+        },
         (w) => {
           const r = w.restore({ mnemonic: p.mnemonic, passphrase: p.passphrase ?? '', script: p.script, password: p.password, unlock: true, ...(p.birthday !== undefined ? { birthday: p.birthday } : {}) });
           // Whoever restores from the words has them.
@@ -390,7 +402,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
         },
       ),
     'wallet.playground': async ({ password, currentPassword }) => {
-      const r = await this.initialise('regtest', { kind: 'node', connect: [], prune: false }, currentPassword, (w) => {
+      const r = await this.initialise('regtest', { kind: 'node', connect: [], prune: false }, currentPassword, () => checkNewPassword(password), (w) => {
         const made = w.create({ words: 12, passphrase: '', script: 'wpkh', password, unlock: true });
         w.setMeta('backup_confirmed', '1'); // play money: no backup to nag about
         return made;
@@ -468,36 +480,22 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       const w = this.requireWallet();
       const rate = await this.feeRate(p.feeRate, p.feePreset);
       const req = { recipients: p.recipients, feeRate: rate.feeRate, ...(p.inputs ? { inputs: p.inputs.map(parseOutpoint) } : {}) };
-      // Plan inside a transaction that is rolled back: a preview hands out no change address.
-      let preview: Results['send.preview'] | undefined;
-      try {
-        // The write lock up front, as every spend takes it (nextChange writes, then rolls back).
-        withDbErrors(() =>
-          w.database.transaction(() => {
-            const plan = new SpendService(w, loadWalletState(w), Number(w.meta('tip_height') ?? '0')).plan(req, () => w.nextChange());
-            // The checks confirm will make, so a preview never approves what the send refuses.
-            const outputs = plan.outputs.map((o) => ({ script: o.script, value: o.value }));
-            const checked = checkTransaction({ weight: plan.weight, fee: plan.fee, outputs, amountSent: plan.amountSent, acceptHighFee: true });
-            const change = plan.changeIndex !== undefined ? plan.outputs[plan.changeIndex]!.value : 0;
-            preview = {
-              fee: plan.fee,
-              vsize: checked.vsize,
-              feerate: Math.round(checked.feeRate * 100) / 100,
-              feeSource: rate.source,
-              change,
-              amountSent: plan.amountSent,
-              highFee: plan.amountSent > 0 && plan.fee / plan.amountSent > HIGH_FEE_SHARE,
-              inputs: plan.inputs.length,
-              outpoints: plan.inputs.map((i) => `${hashToHex(i.txid)}:${i.vout}`),
-              feeRateUsed: rate.feeRate,
-            };
-            throw new RollBack();
-          }).immediate(),
-        );
-      } catch (e) {
-        if (!(e instanceof RollBack)) throw e;
-      }
-      return preview!;
+      // The checks confirm makes, on the size the signed transaction will have, so a preview never
+      // approves what the send refuses; planned under the write lock and rolled back (no change
+      // address handed out).
+      const { plan, vsize, feeRate } = previewSend(w, { ...req, acceptHighFee: true });
+      return {
+        fee: plan.fee,
+        vsize,
+        feerate: Math.round(feeRate * 100) / 100,
+        feeSource: rate.source,
+        change: plan.changeIndex !== undefined ? plan.outputs[plan.changeIndex]!.value : 0,
+        amountSent: plan.amountSent,
+        highFee: plan.amountSent > 0 && plan.fee / plan.amountSent > HIGH_FEE_SHARE,
+        inputs: plan.inputs.length,
+        outpoints: plan.inputs.map((i) => `${hashToHex(i.txid)}:${i.vout}`),
+        feeRateUsed: rate.feeRate,
+      };
     },
     'send.confirm': async (p) => {
       const w = this.requireWallet();
@@ -751,8 +749,6 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     return height;
   }
 }
-
-class RollBack extends Error {}
 
 /** The secret strings of a call's params (passwords, words, passphrases), to keep out of the log. */
 function secretsOf(params: unknown): string[] {

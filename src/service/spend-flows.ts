@@ -4,6 +4,14 @@
 // signed transaction as pending, so two concurrent sends never pick the same coin, and a crash
 // between signing and broadcast leaves a pending transaction that the next sync broadcasts again
 // (or the user abandons).
+//
+// Every check of the signed transaction runs on the unsigned plan before the seed is asked for
+// (the signed weight is known exactly: policy.signedWeight), and again on the signed transaction.
+// A caller that still has to turn a password into a key (the CLI) passes `unlock`: the spend is
+// then first planned and checked in a transaction that is rolled back, and only if it passes is
+// the wallet unlocked (scrypt, about 2 s) and the spend planned again, for real, inside the lock.
+// Both plans draw the same random numbers, so unless another spend changed the wallet in between
+// they choose the same coins.
 
 import * as btc from '@scure/btc-signer';
 import { base64 } from '@scure/base';
@@ -18,10 +26,10 @@ import { buildPsbt } from '../wallet/psbt-builder.js';
 import { plannedSigning, reviewPsbtWith, type PsbtReview, type PsbtSummary } from '../wallet/psbt-review.js';
 import { addInputRecords } from '../wallet/psbt-records.js';
 import { applySignatures, signatureRecords } from '../wallet/psbt-signer.js';
-import { checkInputCount, checkTransaction, dustThreshold, feeForWeight, inputWeight, outputWeight, txOverheadWeight, vsizeOf } from '../wallet/policy.js';
+import { checkInputCount, checkTransaction, dustThreshold, feeForWeight, inputWeight, outputWeight, signedWeight, txOverheadWeight, vsizeOf } from '../wallet/policy.js';
 import type { WalletState } from '../wallet/wallet-state.js';
 import { faultPoint } from './fault.js';
-import { signWithSeed, SpendService, walletFacts, type PlanRequest } from './spend-service.js';
+import { checkFeeRate, signWithSeed, SpendService, walletFacts, type Plan, type PlanRequest } from './spend-service.js';
 import { loadWalletState, type WalletSync } from './wallet-sync.js';
 import { presetRate, type WalletService } from './wallet-service.js';
 
@@ -45,7 +53,75 @@ class DryRun extends Error {
   }
 }
 
+class RollBack extends Error {
+  constructor(readonly value: unknown) {
+    super('rolled back');
+  }
+}
+
+/** Run `fn` under the write lock as a spend does, then undo whatever it wrote (a change address handed out). */
+export function rolledBack<T>(wallet: WalletService, fn: () => T): T {
+  try {
+    withDbErrors(() =>
+      wallet.database.transaction(() => {
+        throw new RollBack(fn());
+      }).immediate(),
+    );
+  } catch (e) {
+    if (e instanceof RollBack) return e.value as T;
+    throw e;
+  }
+  throw new Error('unreachable: the transaction always rolls back');
+}
+
+/** Random numbers that read the same again from the start: a check pass and the real plan draw alike. */
+export function randomTape(): () => () => number {
+  const tape: number[] = [];
+  return () => {
+    let i = 0;
+    return () => (tape[i++] ??= Math.random());
+  };
+}
+
+/** Turns the password into a key; a spend calls it once every check that needs no key has passed. */
+export type Unlock = () => void;
+
 type Finished = ReturnType<typeof finish>;
+
+/** A spend planned and ready to sign: what spendOnce checks, signs, checks again and records. */
+interface Prepared<R> {
+  psbt: btc.Transaction;
+  /** How many inputs the wallet signs (all of them must sign). */
+  toSign: number;
+  /** The exact weight once signed (policy.signedWeight). */
+  signedWeight: number;
+  amountSent: number;
+  acceptHighFee: boolean;
+  /** The flow's own rule on fee and size (a replacement's BIP125 rules), before signing and after. */
+  rule?: (t: { fee: number; vsize: number }) => void;
+  result: (done: Finished) => R;
+  /** Runs in the transaction that records the spend. */
+  commit?: () => void;
+}
+
+/**
+ * The checks `finish` makes on the signed transaction, made on the unsigned one: fee, outputs and
+ * the exact signed weight are known, so both give the same answer. Returns the signed vsize and
+ * fee rate.
+ */
+export function checkUnsigned(psbt: btc.Transaction, t: { signedWeight: number; amountSent: number; acceptHighFee: boolean }): { fee: number; vsize: number; feeRate: number } {
+  const fee = Number(psbt.fee);
+  const outputs = Array.from({ length: psbt.outputsLength }, (_, i) => {
+    const o = psbt.getOutput(i);
+    return { script: o.script ?? new Uint8Array(0), value: Number(o.amount ?? 0n) };
+  });
+  return { fee, ...checkTransaction({ weight: t.signedWeight, fee, outputs, amountSent: t.amountSent, acceptHighFee: t.acceptHighFee }) };
+}
+
+function checkPrepared(p: Prepared<unknown>): void {
+  const checked = checkUnsigned(p.psbt, p);
+  p.rule?.(checked);
+}
 
 function summary(done: Finished, feeSource: string): SendResult {
   return {
@@ -59,25 +135,39 @@ function summary(done: Finished, feeSource: string): SendResult {
 }
 
 /**
- * The one path every spend takes: `build` plans and signs inside an IMMEDIATE transaction; unless
- * this is a dry run the signed transaction is recorded as pending in that same transaction (and
- * `commit` runs there too); then it is broadcast.
+ * The one path every spend takes. With `unlock`, `prepare` first plans and is checked in a
+ * transaction that is rolled back, then `unlock` runs. Then, inside one IMMEDIATE transaction,
+ * `prepare` plans, every check runs on the unsigned transaction, the wallet signs, the checks run
+ * again on the signed one, and unless this is a dry run the transaction is recorded as pending
+ * (and `commit` runs there too); then it is broadcast.
  */
 async function spendOnce<R extends SendResult>(
   wallet: WalletService,
   sync: WalletSync,
   dryRun: boolean,
-  build: () => { done: Finished; result: R; commit?: () => void },
+  prepare: (random: () => number) => Prepared<R>,
+  unlock: Unlock | undefined,
 ): Promise<R> {
+  const tape = randomTape();
+  if (unlock) {
+    rolledBack(wallet, () => checkPrepared(prepare(tape())));
+    unlock();
+  }
   let built: { done: Finished; result: R } | undefined;
   try {
     withDbErrors(() =>
       wallet.database.transaction(() => {
-        const b = build();
-        if (dryRun) throw new DryRun(b.result);
-        upsertTx(wallet.database, b.done.txid, { raw: b.done.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });
-        b.commit?.();
-        built = b;
+        // Read the coins inside the lock: another send may have just taken some.
+        const p = prepare(tape());
+        checkPrepared(p);
+        signAll(wallet, p.psbt, p.toSign);
+        const done = finish(p.psbt, p.amountSent, p.acceptHighFee);
+        p.rule?.(done);
+        const result = p.result(done);
+        if (dryRun) throw new DryRun(result);
+        upsertTx(wallet.database, done.txid, { raw: done.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });
+        p.commit?.();
+        built = { done, result };
       }).immediate(),
     );
   } catch (e) {
@@ -133,14 +223,37 @@ export interface SendRequest extends PlanRequest {
   feeSource: string;
 }
 
-/** Plan, sign, record as pending, broadcast. The wallet must be unlocked. */
-export async function send(wallet: WalletService, sync: WalletSync, req: SendRequest): Promise<SendResult> {
-  return spendOnce(wallet, sync, req.dryRun === true, () => {
-    // Read the coins inside the lock: another send may have just taken some.
-    const plan = new SpendService(wallet, loadWalletState(wallet), tip(wallet)).plan(req, () => wallet.nextChange());
-    signAll(wallet, plan.psbt, plan.inputs.length);
-    const done = finish(plan.psbt, plan.amountSent, req.acceptHighFee === true);
-    return { done, result: summary(done, req.feeSource) };
+function planSend(wallet: WalletService, req: PlanRequest): Plan {
+  return new SpendService(wallet, loadWalletState(wallet), tip(wallet)).plan(req, () => wallet.nextChange());
+}
+
+/**
+ * Plan, sign, record as pending, broadcast. The wallet must be unlocked, or `unlock` given: it
+ * runs once the send has passed every check that needs no key.
+ */
+export async function send(wallet: WalletService, sync: WalletSync, req: SendRequest, unlock?: Unlock): Promise<SendResult> {
+  const acceptHighFee = req.acceptHighFee === true;
+  return spendOnce(
+    wallet,
+    sync,
+    req.dryRun === true,
+    (random) => {
+      const plan = planSend(wallet, { ...req, random });
+      return { psbt: plan.psbt, toSign: plan.inputs.length, signedWeight: plan.signedWeight, amountSent: plan.amountSent, acceptHighFee, result: (done) => summary(done, req.feeSource) };
+    },
+    unlock,
+  );
+}
+
+/**
+ * A send as it would be made, checked as the send checks it (the exact signed size included),
+ * without a key; planned under the write lock and rolled back, so nothing is handed out or stored.
+ */
+export function previewSend(wallet: WalletService, req: PlanRequest & { acceptHighFee?: boolean }): { plan: Plan; vsize: number; feeRate: number } {
+  return rolledBack(wallet, () => {
+    const plan = planSend(wallet, req);
+    const { vsize, feeRate } = checkUnsigned(plan.psbt, { signedWeight: plan.signedWeight, amountSent: plan.amountSent, acceptHighFee: req.acceptHighFee === true });
+    return { plan, vsize, feeRate };
   });
 }
 
@@ -334,8 +447,8 @@ export interface BumpResult extends SendResult {
  * the change shrinks, or more confirmed coins join. The new fee must exceed the old by at least
  * the minimum relay fee for the new size, and the new fee rate must be higher.
  */
-export async function bump(wallet: WalletService, sync: WalletSync, txid: Uint8Array, feeRate: number, dryRun: boolean): Promise<BumpResult> {
-  return spendOnce(wallet, sync, dryRun, () => {
+export async function bump(wallet: WalletService, sync: WalletSync, txid: Uint8Array, feeRate: number, dryRun: boolean, unlock?: Unlock): Promise<BumpResult> {
+  return spendOnce(wallet, sync, dryRun, (random) => {
     const state = loadWalletState(wallet);
     const old = state.get(txid);
     if (!old) throw new CofferError('unknown-transaction', `This wallet has no transaction ${hashToHex(txid)}.`);
@@ -363,24 +476,26 @@ export async function bump(wallet: WalletService, sync: WalletSync, txid: Uint8A
         addInputs: true,
         // BIP125 rule 2: no new unconfirmed inputs.
         exclude: (u) => u.height === undefined,
+        random,
       },
       () => wallet.nextChange(),
     );
-    signAll(wallet, plan.psbt, plan.inputs.length);
-    const done = finish(plan.psbt, plan.amountSent, true);
-    // BIP125 rules 3 and 4: pay more in absolute terms, by at least the relay fee of the new size.
-    if (done.fee < oldFee + done.vsize) {
-      throw new CofferError('fee-too-low', `A replacement must pay at least ${oldFee + done.vsize} sats; raise the fee rate.`, {
-        fee: done.fee,
-        requiredFee: oldFee + done.vsize,
-      });
-    }
     return {
-      done,
-      result: { ...summary(done, 'given'), replaces: hashToHex(txid) },
+      psbt: plan.psbt,
+      toSign: plan.inputs.length,
+      signedWeight: plan.signedWeight,
+      amountSent: plan.amountSent,
+      acceptHighFee: true,
+      // BIP125 rules 3 and 4: pay more in absolute terms, by at least the relay fee of the new size.
+      rule: ({ fee, vsize: size }) => {
+        if (fee < oldFee + size) {
+          throw new CofferError('fee-too-low', `A replacement must pay at least ${oldFee + size} sats; raise the fee rate.`, { fee, requiredFee: oldFee + size });
+        }
+      },
+      result: (done) => ({ ...summary(done, 'given'), replaces: hashToHex(txid) }),
       commit: () => setTxStatus(wallet.database, txid, 'replaced'),
     };
-  });
+  }, unlock);
 }
 
 
@@ -395,8 +510,9 @@ export interface CpfpResult extends SendResult {
  * lifts parent and child together to `feeRate`. When the parent's fee is unknown (an incoming
  * payment) the child pays for both as if the parent paid nothing.
  */
-export async function cpfp(wallet: WalletService, sync: WalletSync, outpoint: { txid: Uint8Array; vout: number }, feeRate: number, dryRun: boolean): Promise<CpfpResult> {
+export async function cpfp(wallet: WalletService, sync: WalletSync, outpoint: { txid: Uint8Array; vout: number }, feeRate: number, dryRun: boolean, unlock?: Unlock): Promise<CpfpResult> {
   return spendOnce(wallet, sync, dryRun, () => {
+    checkFeeRate(feeRate);
     const state = loadWalletState(wallet);
     const parent = state.get(outpoint.txid);
     if (!parent) throw new CofferError('unknown-transaction', `This wallet has no transaction ${hashToHex(outpoint.txid)}.`);
@@ -426,19 +542,18 @@ export async function cpfp(wallet: WalletService, sync: WalletSync, outpoint: { 
         shortfall: fee + dust - out.value,
       });
     }
-    const plan = {
-      psbt: buildPsbt([service.inputFor(utxo)], [{ script: change.script, value, origin: service.origins.origin(change.owner) }], tip(wallet)),
-    };
-    signAll(wallet, plan.psbt, 1);
-    const done = finish(plan.psbt, 0, true);
     return {
-      done,
-      result: {
+      psbt: buildPsbt([service.inputFor(utxo)], [{ script: change.script, value, origin: service.origins.origin(change.owner) }], tip(wallet)),
+      toSign: 1,
+      signedWeight: signedWeight([service.origins.kindOf(utxo.owner)], [change.script]),
+      amountSent: 0,
+      acceptHighFee: true,
+      result: (done) => ({
         ...summary(done, 'given'),
         parent: hashToHex(outpoint.txid),
         packageFeerate: Math.round(((parentFee + done.fee) / (parentVsize + done.vsize)) * 1000) / 1000,
         parentFeeKnown,
-      },
+      }),
     };
-  });
+  }, unlock);
 }

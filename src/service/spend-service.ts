@@ -6,12 +6,13 @@ import { CofferError } from '../api/errors.js';
 import { hashToHex, hexToHash } from '../chain/bytes.js';
 import { accountPath, masterFromSeed, type ScriptKind } from '../keys/accounts.js';
 import { addressToScript } from '../keys/address.js';
+import type { Network } from '../keys/networks.js';
 import { parseDescriptor, ScriptDeriver } from '../keys/descriptors.js';
 import { listAccounts, type AccountRow } from '../db/wallet-store.js';
 import { listFrozen } from '../db/spend-store.js';
 import { selectAll, selectCoins, type Candidate } from '../wallet/coin-selection.js';
 import { buildPsbt, fingerprintNumber, type KeyOrigin, type SpendInput, type SpendOutput } from '../wallet/psbt-builder.js';
-import { dustThreshold, inputWeight, MAX_FEE_RATE, MIN_RELAY_FEE_RATE, outputWeight, txOverheadWeight } from '../wallet/policy.js';
+import { dustThreshold, inputWeight, MAX_FEE_RATE, MIN_RELAY_FEE_RATE, outputWeight, signedWeight, txOverheadWeight } from '../wallet/policy.js';
 import { isMature, type ScriptOwner, type Utxo, type WalletState } from '../wallet/wallet-state.js';
 import type { KeyPath, PsbtReview, ReviewFacts } from '../wallet/psbt-review.js';
 import { signTargets, type InputSignature } from '../wallet/psbt-signer.js';
@@ -42,6 +43,8 @@ export interface PlanRequest {
   exclude?: (u: Utxo) => boolean;
   /** Fixed sequence for every input (default: BIP125 replaceable). */
   sequence?: number;
+  /** Where coin selection and the change position draw their randomness (default Math.random). */
+  random?: () => number;
 }
 
 export interface Plan {
@@ -49,8 +52,10 @@ export interface Plan {
   inputs: SpendInput[];
   outputs: SpendOutput[];
   fee: number;
-  /** Estimated weight of the signed transaction (worst-case signatures). */
+  /** Estimated weight of the signed transaction (worst-case signatures): what the fee pays for. */
   weight: number;
+  /** The exact weight once Coffer's signer has signed it (policy.signedWeight). */
+  signedWeight: number;
   /** What leaves the wallet to others (the 5% fee warning compares against this). */
   amountSent: number;
   changeIndex?: number;
@@ -160,19 +165,8 @@ export class SpendService {
 
   /** Choose coins and build the unsigned transaction; `nextChange` hands out a change address. */
   plan(req: PlanRequest, nextChange: () => { script: Uint8Array; owner: ScriptOwner }): Plan {
-    const network = this.wallet.network;
-    if (req.recipients.length === 0) throw new CofferError('usage', 'a send needs at least one recipient');
     checkFeeRate(req.feeRate);
-    if (req.recipients.filter((r) => r.amount === 'max').length > 1) throw new CofferError('usage', 'only one recipient can receive "max"');
-    const outs = req.recipients.map((r) => ({ script: r.script ?? addressToScript(r.address ?? '', network), amount: r.amount }));
-    outs.forEach((o, index) => {
-      if (o.amount === 'max') return;
-      if (!Number.isSafeInteger(o.amount) || o.amount <= 0) throw new CofferError('invalid-amount', 'Amounts are positive whole numbers of satoshis.', { index });
-      const dust = dustThreshold(o.script);
-      if (o.amount < dust) {
-        throw new CofferError('amount-below-dust', `${o.amount} sats is below the dust limit of ${dust} sats for that address type.`, { index, value: o.amount, dustThreshold: dust });
-      }
-    });
+    const outs = checkRecipients(req.recipients, this.wallet.network);
 
     const spendable = this.spendable().filter((u) => !req.exclude?.(u));
     const byKey = new Map(spendable.map((u) => [outpointKey(u.txid, u.vout), u]));
@@ -180,9 +174,7 @@ export class SpendService {
     if (req.inputs && req.inputs.length > 0) {
       const all = new Map(this.state.utxos().map((u) => [outpointKey(u.txid, u.vout), u]));
       const frozen = new Set(listFrozen(this.wallet.database).map((o) => outpointKey(o.txid, o.vout)));
-      const named = req.inputs.map((o) => outpointKey(o.txid, o.vout));
-      const twice = named.find((k, i) => named.indexOf(k) !== i);
-      if (twice) throw new CofferError('invalid-outpoint', `${twice} is named twice.`, { outpoint: twice });
+      checkOutpoints(req.inputs);
       required = req.inputs.map((o) => {
         const k = outpointKey(o.txid, o.vout);
         const u = all.get(k);
@@ -233,6 +225,7 @@ export class SpendService {
         changeWeight: outputWeight(changeScript!),
         changeSpendWeight: inputWeight(this.origins.kindOf(change.owner)),
         changeDust: dustThreshold(changeScript!),
+        ...(req.random ? { random: req.random } : {}),
         ...(required ? { required: required.map((u) => this.candidate(u)), onlyRequired: req.addInputs !== true } : {}),
       });
       chosen = sel.inputs.map((c) => byKey.get(c.id) ?? required!.find((u) => outpointKey(u.txid, u.vout) === c.id)!);
@@ -246,13 +239,41 @@ export class SpendService {
     let changeIndex: number | undefined;
     if (change && changeValue > 0) {
       // Put change at a random position so it cannot be told apart by its place.
-      changeIndex = Math.floor(Math.random() * (outputs.length + 1));
+      changeIndex = Math.floor((req.random ?? Math.random)() * (outputs.length + 1));
       outputs.splice(changeIndex, 0, { script: change.script, value: changeValue, origin: this.origins.origin(change.owner) });
     }
     const psbt = buildPsbt(inputs, outputs, this.tipHeight > 0 ? this.tipHeight : 0);
     const amountSent = outputs.filter((_, i) => i !== changeIndex).reduce((n, o) => n + o.value, 0);
-    return { psbt, inputs, outputs, fee, weight, amountSent, ...(changeIndex !== undefined ? { changeIndex } : {}) };
+    const exact = signedWeight(inputs.map((i) => i.origin.kind), outputs.map((o) => o.script));
+    return { psbt, inputs, outputs, fee, weight, signedWeight: exact, amountSent, ...(changeIndex !== undefined ? { changeIndex } : {}) };
   }
+}
+
+/**
+ * The recipients' scripts and amounts, refused as a plan would refuse them (address, network,
+ * amount, dust, one "max" at most). Needs no wallet state: the CLI checks its arguments with it
+ * before it asks for the password.
+ */
+export function checkRecipients(recipients: readonly Recipient[], network: Network): { script: Uint8Array; amount: number | 'max' }[] {
+  if (recipients.length === 0) throw new CofferError('usage', 'a send needs at least one recipient');
+  if (recipients.filter((r) => r.amount === 'max').length > 1) throw new CofferError('usage', 'only one recipient can receive "max"');
+  const outs = recipients.map((r) => ({ script: r.script ?? addressToScript(r.address ?? '', network), amount: r.amount }));
+  outs.forEach((o, index) => {
+    if (o.amount === 'max') return;
+    if (!Number.isSafeInteger(o.amount) || o.amount <= 0) throw new CofferError('invalid-amount', 'Amounts are positive whole numbers of satoshis.', { index });
+    const dust = dustThreshold(o.script);
+    if (o.amount < dust) {
+      throw new CofferError('amount-below-dust', `${o.amount} sats is below the dust limit of ${dust} sats for that address type.`, { index, value: o.amount, dustThreshold: dust });
+    }
+  });
+  return outs;
+}
+
+/** Coin control's outpoints, refused when one is named twice (the wallet's coins are checked by the plan). */
+export function checkOutpoints(outpoints: readonly Outpoint[]): void {
+  const named = outpoints.map((o) => outpointKey(o.txid, o.vout));
+  const twice = named.find((k, i) => named.indexOf(k) !== i);
+  if (twice) throw new CofferError('invalid-outpoint', `${twice} is named twice.`, { outpoint: twice });
 }
 
 /** Refuse fee rates no node would relay, or that no one should pay, before choosing coins. */

@@ -28,17 +28,18 @@ import { addressToScript } from '../keys/address.js';
 import { parseRecovery, recoverySecret } from '../vaults/recovery.js';
 import { announceKey, hotKey } from '../vaults/vault-keys.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { ANCHOR_SCRIPT, ANCHOR_VALUE, ANCHOR_WITNESS_SCRIPT, checkDelay, DEFAULT_CANCEL_FEERATES, depositScript, hasRecoveryBranch, p2wsh, presign, recoverySweep, withdrawal, type Rung } from '../vaults/vault-tx.js';
+import { ANCHOR_SCRIPT, ANCHOR_VALUE, ANCHOR_WITNESS_SCRIPT, checkDelay, DEFAULT_CANCEL_FEERATES, depositScript, hasRecoveryBranch, p2wsh, presign, recoverySweep, withdrawal, withdrawalValue, type Rung } from '../vaults/vault-tx.js';
 import { chooseRung, signAnnouncement } from '../vaults/watchtower.js';
 import { faultPoint } from './fault.js';
-import { broadcastRecorded, finish, signAll } from './spend-flows.js';
-import { outpointKey, SpendService } from './spend-service.js';
+import { broadcastRecorded, checkUnsigned, finish, randomTape, rolledBack, signAll, type Unlock } from './spend-flows.js';
+import { checkFeeRate, outpointKey, SpendService } from './spend-service.js';
 import { buildPsbt, RBF_SEQUENCE } from '../wallet/psbt-builder.js';
-import { dustThreshold, feeForWeight, inputWeight, outputWeight, txOverheadWeight, vsizeOf } from '../wallet/policy.js';
+import { dustThreshold, feeForWeight, inputWeight, outputWeight, signedWeight, txOverheadWeight, vsizeOf } from '../wallet/policy.js';
 import { Presigner } from './vault-signer.js';
 import { ANNOUNCE_KEY_META, serveTowers, TOWER_FILES_META, towerFiles, towerPackage, vaultSnapshots, writePackageFile, type Stray } from './vault-tracker.js';
 import { loadWalletState, type WalletSync } from './wallet-sync.js';
 import type { WalletService } from './wallet-service.js';
+import type { Network } from '../keys/networks.js';
 
 export interface CreateVaultRequest {
   amount: number;
@@ -63,13 +64,45 @@ function checkAmount(amount: number): void {
   if (!Number.isSafeInteger(amount) || amount <= 0) throw new CofferError('invalid-amount', 'The vault amount is a positive whole number of satoshis.');
 }
 
-/** Create a vault (the wallet must be unlocked). */
-export async function createVault(wallet: WalletService, sync: WalletSync, req: CreateVaultRequest): Promise<{ id: string; depositTxid: string; delay: number; cancelFeerates: number[] }> {
+/**
+ * A vault request's own checks, which need neither the wallet's coins nor a key: amount, delay,
+ * fee rate, recovery destination. The CLI makes them before it asks for the password.
+ */
+export function checkVaultRequest(req: Omit<CreateVaultRequest, 'feeRate'> & { feeRate?: number | undefined }, network: Network): void {
   checkAmount(req.amount);
   checkDelay(req.delay);
+  if (req.feeRate !== undefined) checkFeeRate(req.feeRate);
+  parseRecovery(req.recovery, network, 0);
+}
+
+/**
+ * Create a vault. The wallet must be unlocked, or `unlock` given: it runs once every check that
+ * needs no key has passed (the request's, the presigned set's fees, the deposit's plan and policy).
+ */
+export async function createVault(
+  wallet: WalletService,
+  sync: WalletSync,
+  req: CreateVaultRequest,
+  unlock?: Unlock,
+): Promise<{ id: string; depositTxid: string; delay: number; cancelFeerates: number[] }> {
+  checkAmount(req.amount);
+  checkDelay(req.delay);
+  checkFeeRate(req.feeRate);
   const db = wallet.database;
   const seq = withDbErrors(() => nextVaultSeq(db));
   const recovery = parseRecovery(req.recovery, wallet.network, seq);
+  // The presigned set's fees against the amount, with throwaway keys (sizes do not depend on them).
+  previewVault(wallet, req);
+  const tape = randomTape();
+  const planDeposit = (depositSpk: Uint8Array) => {
+    const plan = new SpendService(wallet, loadWalletState(wallet), tipOf(wallet)).plan({ recipients: [{ script: depositSpk, amount: req.amount }], feeRate: req.feeRate, random: tape() }, () => wallet.nextChange());
+    checkUnsigned(plan.psbt, { signedWeight: plan.signedWeight, amountSent: plan.amountSent, acceptHighFee: false });
+    return plan;
+  };
+  // The deposit's coins and policy, before any key: planned to a P2WSH output of the same size
+  // (the real one needs k), rolled back. The real plan below draws the same coins.
+  rolledBack(wallet, () => planDeposit(p2wsh(Uint8Array.of(0x51))));
+  unlock?.();
   const { hot, announce } = wallet.withSeed((seed) => {
     const h = hotKey(seed, wallet.network, seq);
     const a = announceKey(seed, wallet.network);
@@ -86,7 +119,7 @@ export async function createVault(wallet: WalletService, sync: WalletSync, req: 
     const depositSpk = p2wsh(dScript);
     const deposit = withDbErrors(() =>
       db.transaction(() => {
-        const plan = new SpendService(wallet, loadWalletState(wallet), tipOf(wallet)).plan({ recipients: [{ script: depositSpk, amount: req.amount }], feeRate: req.feeRate }, () => wallet.nextChange());
+        const plan = planDeposit(depositSpk);
         signAll(wallet, plan.psbt, plan.inputs.length);
         const done = finish(plan.psbt, plan.amountSent, false);
         const vout = parseTx(done.raw).outputs.findIndex((o) => hex.encode(o.script) === hex.encode(depositSpk));
@@ -228,14 +261,16 @@ function notReady(status: string, what: string): CofferError {
 
 /**
  * Start a withdrawal: sign the announcement, give it to every configured tower, then broadcast
- * the presigned unvault. The wallet must be unlocked (the announcement key comes from the seed).
+ * the presigned unvault. The wallet must be unlocked (the announcement key comes from the seed),
+ * or `unlock` given: it runs once the vault is known to be ready.
  */
-export async function withdrawVault(wallet: WalletService, sync: WalletSync, id: string): Promise<{ unvaultTxid: string; withdrawableAtHeight: number }> {
+export async function withdrawVault(wallet: WalletService, sync: WalletSync, id: string, unlock?: Unlock): Promise<{ unvaultTxid: string; withdrawableAtHeight: number }> {
   const { vault: v, view, tip } = find(wallet, id);
   if (view.status === 'funding') throw notReady(view.status, 'its deposit has not reached the network yet');
   if (view.status !== 'funded' && !(view.status === 'unvaulting' && !view.alert) && !(view.status === 'withdrawable' && !view.alert)) {
     throw notReady(view.status, 'only a funded vault can start a withdrawal');
   }
+  unlock?.();
   const unvaultTxid = hashToHex(txidOf(parseTx(v.unvaultRaw)));
   if (v.announcement === undefined) {
     const signature = wallet.withSeed((seed) => {
@@ -258,10 +293,15 @@ export async function withdrawVault(wallet: WalletService, sync: WalletSync, id:
   return { unvaultTxid, withdrawableAtHeight: view.withdrawableAtHeight ?? tip + 1 + v.delay };
 }
 
-/** After the delay: the hot key spends the unvault output to `to`. The wallet must be unlocked. */
-export async function completeVault(wallet: WalletService, sync: WalletSync, id: string, to: string, feeRate: number): Promise<{ txid: string }> {
+/**
+ * After the delay: the hot key spends the unvault output to `to`. The wallet must be unlocked, or
+ * `unlock` given: it runs once the destination, the fee rate, the vault's state and the amount
+ * left after the fee have passed.
+ */
+export async function completeVault(wallet: WalletService, sync: WalletSync, id: string, to: string, feeRate: number, unlock?: Unlock): Promise<{ txid: string }> {
   const { vault: v, view, tip } = find(wallet, id);
   const toScript = addressToScript(to, wallet.network);
+  checkFeeRate(feeRate);
   if (view.status === 'unvaulting') {
     const at = view.withdrawableAtHeight;
     throw new CofferError('vault-not-ready', at === undefined ? 'The unvault is not confirmed yet; the delay starts when it is.' : `The delay is not over: the withdrawal can be mined from block ${at} (the tip is ${tip}).`, {
@@ -272,6 +312,8 @@ export async function completeVault(wallet: WalletService, sync: WalletSync, id:
   if (view.status !== 'withdrawable') throw notReady(view.status, 'only a withdrawable vault can be completed');
   const unvault = parseTx(v.unvaultRaw);
   const from = { txid: txidOf(unvault), vout: 0, value: unvault.outputs[0]!.value };
+  withdrawalValue(from, v.unvaultScript, toScript, feeRate);
+  unlock?.();
   const tx = wallet.withSeed((seed) => {
     const h = hotKey(seed, wallet.network, v.seq);
     try {
@@ -289,9 +331,10 @@ export async function completeVault(wallet: WalletService, sync: WalletSync, id:
 /**
  * Send the vault to its recovery destination with the cheapest presigned cancel meeting
  * `needed`: from the unvault output once a withdrawal started, else straight from the deposit.
- * No key needed.
+ * No key needed; `unlock` (a password was given, for a CPFP child above the top rung) runs once
+ * the vault is known to be cancellable, before anything is sent.
  */
-export async function cancelVault(wallet: WalletService, sync: WalletSync, id: string, needed: number): Promise<{ cancelTxid: string; feerate: number; cpfpTxid?: string }> {
+export async function cancelVault(wallet: WalletService, sync: WalletSync, id: string, needed: number, unlock?: Unlock): Promise<{ cancelTxid: string; feerate: number; cpfpTxid?: string }> {
   const { vault: v, view } = find(wallet, id);
   let rungs: StoredRung[];
   if (view.status === 'funded') rungs = v.emergencies;
@@ -299,6 +342,7 @@ export async function cancelVault(wallet: WalletService, sync: WalletSync, id: s
   else if (view.status === 'funding') throw notReady(view.status, 'its deposit has not reached the network; abandon the deposit instead');
   else throw notReady(view.status, 'there is nothing left to cancel');
   const { rung, cpfp } = chooseRung(rungs, needed);
+  unlock?.();
   const raw = hex.decode(rung.hex);
   await sync.relay(raw);
   sync.vaults.record(v.id, raw);
@@ -312,8 +356,9 @@ export async function cancelVault(wallet: WalletService, sync: WalletSync, id: s
   return { cancelTxid: hashToHex(cancelTxid), feerate: rung.feerate };
 }
 
-/** vbytes x 4 of spending the P2WSH(OP_TRUE) anchor: outpoint, empty scriptSig, sequence; witness [OP_TRUE script]. */
-const ANCHOR_INPUT_WEIGHT = (32 + 4 + 1 + 4) * 4 + 1 + 1 + 1;
+/** Spending the P2WSH(OP_TRUE) anchor: outpoint, empty scriptSig, sequence; witness [OP_TRUE script]. */
+const ANCHOR_INPUT = { bytes: 32 + 4 + 1 + 4, witnessBytes: 1 + 1 + 1 };
+const ANCHOR_INPUT_WEIGHT = ANCHOR_INPUT.bytes * 4 + ANCHOR_INPUT.witnessBytes;
 
 /**
  * CPFP through a presigned transaction's anchor: the anchor plus the smallest wallet coin that
@@ -341,6 +386,7 @@ export async function anchorChild(wallet: WalletService, sync: WalletSync, paren
         witnessUtxo: { script: ANCHOR_SCRIPT, amount: BigInt(ANCHOR_VALUE) },
         finalScriptWitness: [ANCHOR_WITNESS_SCRIPT],
       });
+      checkUnsigned(psbt, { signedWeight: signedWeight([svc.origins.kindOf(coin.owner), ANCHOR_INPUT], [change.script]), amountSent: 0, acceptHighFee: true });
       signAll(wallet, psbt, 1);
       psbt.finalizeIdx(0); // the anchor's witness is final already; the signer knows only ours
       const f = finish(psbt, 0, true);

@@ -205,10 +205,15 @@ export function presign(req: PresignRequest): PresignedSet {
 
 /** After the delay: the hot key spends the unvault output to `to` (BIP68: sequence = delay). */
 export function withdrawal(from: Outpoint, uScript: Uint8Array, delay: number, hotKey: Uint8Array, to: Uint8Array, feerate: number): Tx {
+  return spend(from, uScript, false, delay, [{ value: withdrawalValue(from, uScript, to, feerate), script: to }], hotKey);
+}
+
+/** What a withdrawal pays to `to` after its fee; refused when that is dust. Needs no key. */
+export function withdrawalValue(from: Outpoint, uScript: Uint8Array, to: Uint8Array, feerate: number): number {
   const fee = feeForWeight(spendVsize(uScript, false, [to]) * 4, feerate);
   const out = from.value - fee;
   if (out < dustThreshold(to)) throw new CofferError('amount-below-dust', 'After the fee nothing spendable would be left.');
-  return spend(from, uScript, false, delay, [{ value: out, script: to }], hotKey);
+  return out;
 }
 
 /** The recovery key spends a deposit output (a stray deposit, or in an emergency) to `to`. */

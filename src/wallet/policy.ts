@@ -31,6 +31,9 @@ export type InputKind = 'pkh' | 'sh-wpkh' | 'wpkh' | 'tr';
 // leaves a transaction below the fee rate it promised.
 const ECDSA_SIG = 73;
 const PUBKEY = 33;
+// What Coffer's own signer makes (psbt-signer.ts grinds every ECDSA signature to a 70-byte DER
+// encoding, r and s 32 bytes each), with the sighash byte: the exact size of a signed input.
+export const SIGNED_ECDSA_SIG = 71;
 // BIP340 signature; with SIGHASH_DEFAULT no sighash byte follows (BIP341).
 const SCHNORR_SIG = 64;
 // Outpoint (32-byte txid + 4-byte index) and nSequence: every input has them.
@@ -49,12 +52,15 @@ const OUTPOINT_AND_SEQUENCE = 36 + 4;
  *           Total 365.
  *  wpkh:    empty scriptSig (length byte only): 41 bytes = 164 WU; witness 109. Total 273.
  *  tr:      key path: 41 bytes = 164 WU; witness = count 1 + (1 + 64) = 66. Total 230.
+ *
+ * With `ecdsaSig` = SIGNED_ECDSA_SIG, the exact weight of an input Coffer signs (pkh 589,
+ * sh-wpkh 363, wpkh 271, tr 230).
  */
-export function inputWeight(kind: InputKind): number {
-  const witnessEcdsa = 1 + (1 + ECDSA_SIG) + (1 + PUBKEY);
+export function inputWeight(kind: InputKind, ecdsaSig = ECDSA_SIG): number {
+  const witnessEcdsa = 1 + (1 + ecdsaSig) + (1 + PUBKEY);
   switch (kind) {
     case 'pkh': {
-      const scriptSig = 1 + ECDSA_SIG + 1 + PUBKEY;
+      const scriptSig = 1 + ecdsaSig + 1 + PUBKEY;
       return (OUTPOINT_AND_SEQUENCE + varIntSize(scriptSig) + scriptSig) * WITNESS_SCALE + 1;
     }
     case 'sh-wpkh': {
@@ -66,6 +72,34 @@ export function inputWeight(kind: InputKind): number {
     case 'tr':
       return (OUTPOINT_AND_SEQUENCE + 1) * WITNESS_SCALE + 1 + (1 + SCHNORR_SIG);
   }
+}
+
+/** An input that is final already (a presigned anchor's): its bytes outside and inside the witness. */
+export interface FinalInput {
+  bytes: number;
+  witnessBytes: number;
+}
+
+/**
+ * The exact weight a transaction will have once Coffer's signer has signed `inputs` (the kinds
+ * of the wallet's own inputs; inputs already final count as they are), with these output
+ * scripts. Known before any key is touched, so every check of the signed transaction can run
+ * on the unsigned plan and give the same answer (spend-flows.ts).
+ */
+export function signedWeight(inputs: readonly (InputKind | FinalInput)[], outputs: readonly Uint8Array[]): number {
+  const segwit = inputs.some((i) => (typeof i === 'string' ? i !== 'pkh' : i.witnessBytes > 0));
+  let weight = txOverheadWeight(inputs.length, outputs.length, segwit);
+  for (const o of outputs) weight += outputWeight(o);
+  for (const i of inputs) {
+    if (typeof i !== 'string') {
+      // In a segwit transaction every input has a witness, if only its empty stack's count byte.
+      weight += i.bytes * WITNESS_SCALE + (segwit ? Math.max(i.witnessBytes, 1) : 0);
+    } else {
+      // inputWeight counts a legacy input's empty witness byte: there is none without segwit.
+      weight += inputWeight(i, SIGNED_ECDSA_SIG) - (i === 'pkh' && !segwit ? 1 : 0);
+    }
+  }
+  return weight;
 }
 
 /**

@@ -4,12 +4,13 @@
 // the spend plan for our own); here each key is derived at exactly its path and must produce
 // exactly the script the input spends, or the input is left unsigned. Digests come from one
 // `Sighashes` per transaction (shared parts hashed once, not once per input as btc-signer's
-// signIdx does); the signatures themselves are made by @scure/btc-signer's ECDSA and BIP340
-// helpers (RFC6979, low-S). Every derived private key is wiped before returning.
+// signIdx does); the signatures come from @noble/curves' ECDSA (RFC6979, low-S, ground to a fixed
+// size) and @scure/btc-signer's BIP340 helper. Every derived private key is wiped before returning.
 
 import type { HDKey } from '@scure/bip32';
 import type * as btc from '@scure/btc-signer';
-import { signECDSA, signSchnorr, taprootTweakPrivKey } from '@scure/btc-signer/utils.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { signSchnorr, taprootTweakPrivKey } from '@scure/btc-signer/utils.js';
 import { ByteWriter, equalBytes } from '../chain/bytes.js';
 import { Sighashes, type Prevout } from '../chain/sighash.js';
 import type { Tx } from '../chain/tx.js';
@@ -60,6 +61,28 @@ export interface InputSignature {
 }
 
 /**
+ * ECDSA (RFC6979, low-S) whose DER encoding is exactly 70 bytes: like Bitcoin Core's low-R
+ * signing, the nonce is ground with extra entropy 1, 2, ... (RFC6979 3.6) until r, and here s
+ * too, take exactly 32 bytes (about two tries). Every input Coffer signs then has the size its
+ * plan counted (policy.signedWeight), so the checks run before signing and after agree.
+ */
+export function signEcdsa70(digest: Uint8Array, priv: Uint8Array): Uint8Array {
+  const extraEntropy = new Uint8Array(32);
+  // A try fails with probability about 1/2: 1,000 failures in a row do not happen.
+  for (let n = 0; n < 1_000; n++) {
+    if (n > 0) new DataView(extraEntropy.buffer).setUint32(0, n, true);
+    const rs = secp256k1.sign(digest, priv, { prehash: false, lowS: true, ...(n > 0 ? { extraEntropy } : {}) });
+    if (fullWidth(rs[0]!) && fullWidth(rs[32]!)) return secp256k1.Signature.fromBytes(rs, 'compact').toBytes('der');
+  }
+  throw new Error('no 70-byte ECDSA signature in 1,000 tries');
+}
+
+/** The top byte of a 32-byte DER integer: not zero (it would be dropped), high bit clear (no padding byte). */
+function fullWidth(top: number): boolean {
+  return top >= 0x01 && top <= 0x7f;
+}
+
+/**
  * Sign `targets` of the PSBT whose unsigned transaction is `tx` with keys below `master`. An input
  * whose key does not give exactly its script, or that names another key under our fingerprint,
  * is skipped. Nothing is written to the PSBT here (see applySignatures, signatureRecords).
@@ -88,7 +111,7 @@ export function signTargets(tx: Tx, prevouts: readonly (Prevout | undefined)[], 
           }
         } else {
           const digest = origin.kind === 'pkh' ? digests.legacy(t.index, prevout.script) : digests.segwitV0(t.index, scripts.p2pkh(hash160(pub)), prevout.value);
-          out.push({ index: t.index, pubkey: pub, kind: origin.kind, signature: concat(signECDSA(digest, priv), SIGHASH_ALL_BYTE), der, prevout });
+          out.push({ index: t.index, pubkey: pub, kind: origin.kind, signature: concat(signEcdsa70(digest, priv), SIGHASH_ALL_BYTE), der, prevout });
         }
       } finally {
         leaf.wipePrivateData();

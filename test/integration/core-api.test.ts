@@ -268,6 +268,9 @@ describe('core API', () => {
     const restore = { network: 'test', mnemonic: 'abandon '.repeat(11) + 'about', script: 'wpkh', password: 'attacker password', backend: NOWHERE };
     expect(code(await core.call('wallet.restore', restore))).toBe('password-required');
     expect(code(await core.call('wallet.restore', { ...restore, currentPassword: 'wrong password' }))).toBe('wrong-password');
+    // The new wallet's own bad inputs are refused before the current password becomes a key.
+    expect(code(await core.call('wallet.restore', { ...restore, mnemonic: 'abandon '.repeat(12), currentPassword: 'wrong password' }))).toBe('invalid-mnemonic');
+    expect(code(await core.call('wallet.create', { ...create, password: 'short', currentPassword: 'wrong password' }))).toBe('password-too-short');
     // The playground's network (regtest) holds this wallet already.
     expect(code(await core.call('wallet.playground', { password: 'attacker password' }))).toBe('wallet-exists');
     const s = value<AppStatus>(await core.call('app.status', {}));
