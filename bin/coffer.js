@@ -2,7 +2,7 @@
 // Entry point of the `coffer` command; the code lives in src/cli (compiled to dist/).
 import { existsSync } from 'node:fs';
 
-const entry = new URL('../dist/src/cli/main.js', import.meta.url);
+const entry = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write('error: internal: Coffer is not built; run `npm run build` first.\n');
   process.exit(1);

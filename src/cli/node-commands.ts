@@ -9,7 +9,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CofferError } from '../api/errors.js';
 import { addressToScript } from '../keys/address.js';
 import type { Network } from '../keys/networks.js';
@@ -17,10 +16,10 @@ import { bcoinAddress, EmbeddedNode, embeddedRpc, nodeStatus, readControl, suppo
 import { RpcClient } from '../node/rpc-client.js';
 import { networkPaths } from '../service/datadir.js';
 import { readTextFile } from '../service/files.js';
+import { installPath } from '../service/install-dir.js';
 import { connectList } from './backend.js';
 import { stringOption, type Command, type Context } from './command.js';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'coffer.js');
 const START_TIMEOUT_MS = 60_000;
 
 function requireSupported(ctx: Context): void {
@@ -33,7 +32,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The arguments `node start` runs the node with (after node's own path). */
 function runnerArgs(datadir: string, network: Network): string[] {
-  return [BIN, '--datadir', path.resolve(datadir), '--network', network, 'node', 'run'];
+  return [installPath('bin', 'coffer.js'), '--datadir', path.resolve(datadir), '--network', network, 'node', 'run'];
 }
 
 /** Is process `pid` the node `node start` ran for this data directory? Known on Linux only. */

@@ -1,15 +1,10 @@
 // `coffer serve`: the browser shell. Runs the core in this process and serves the UI on
 // 127.0.0.1 until interrupted; prints the address (with this launch's token) as one JSON line.
 
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CofferError } from '../api/errors.js';
 import { Core } from '../service/core.js';
-import { startShell } from '../shell/server.js';
+import { installPath } from '../service/install-dir.js';
 import { stringOption, type Command } from './command.js';
-
-/** dist/src/cli -> dist/renderer, where `npm run build` puts the UI. */
-export const RENDERER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'renderer');
 
 export const serveCommand: Command = {
   words: ['serve'],
@@ -23,7 +18,9 @@ export const serveCommand: Command = {
     await core.start();
     let shell;
     try {
-      shell = await startShell({ core, staticDir: RENDERER_DIR, port });
+      // The shell's WebSocket server loads only here (ws is a tenth of every command's start-up).
+      const { startShell } = await import('../shell/server.js');
+      shell = await startShell({ core, staticDir: installPath('dist', 'renderer'), port });
     } catch (e) {
       await core.stop();
       throw e;
