@@ -74,6 +74,11 @@ export interface ChainSource extends ProofSource {
   fees(): Promise<FeeEstimates>;
   /** The best height the source has told of (for progress), if known. */
   bestHeight(): number | undefined;
+  /**
+   * Call `listener` when the source hears of something new (a block or a transaction a peer
+   * announces), so the next round need not wait for the timer. Sources that cannot tell poll.
+   */
+  onNews?(listener: () => void): void;
 }
 
 /** The element a BIP37 filter must hold to match an output script (its data push), if any. */

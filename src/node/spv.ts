@@ -16,7 +16,7 @@ import type { ChainParams } from '../chain/params.js';
 import { CofferError } from '../api/errors.js';
 import type { HeaderStore } from '../db/header-store.js';
 import { BloomFilter, BLOOM_UPDATE_ALL } from '../p2p/bloom.js';
-import { MAX_HEADERS, MSG_FILTERED_BLOCK, MSG_TX, MSG_WITNESS_BLOCK, type Message } from '../p2p/messages.js';
+import { MAX_HEADERS, MSG_BLOCK, MSG_FILTERED_BLOCK, MSG_TX, MSG_WITNESS_BLOCK, type Message } from '../p2p/messages.js';
 import type { Peer, PeerTimeouts } from '../p2p/peer.js';
 import { PeerError, PROTOCOL_VERSION } from '../p2p/peer.js';
 import { Pool } from '../p2p/pool.js';
@@ -63,7 +63,9 @@ export class SpvClient implements ChainSource {
     });
     this.pool.on('peer', (peer: Peer) => {
       peer.on('message', (m: Message) => {
+        if (m.type === 'headers' && m.headers.length > 0) this.news?.();
         if (m.type !== 'inv') return;
+        if (m.items.some((i) => (i.type & 0xff) === MSG_BLOCK || ((i.type & 0xff) === MSG_TX && this.firstHeard(i.hash)))) this.news?.();
         for (const i of m.items) {
           if ((i.type & 0xff) !== MSG_TX || this.announcedTxs.size >= MAX_ANNOUNCED) continue;
           this.announcedTxs.set(hashToHex(i.hash), i.hash);
@@ -74,6 +76,22 @@ export class SpvClient implements ChainSource {
 
   get chain() {
     return this.store.chain;
+  }
+
+  private news: (() => void) | undefined;
+  /** Transactions already told as news (a round's `mempool` request announces them again). */
+  private readonly heard = new Set<string>();
+
+  onNews(listener: () => void): void {
+    this.news = listener;
+  }
+
+  private firstHeard(hash: Uint8Array): boolean {
+    const id = hashToHex(hash);
+    if (this.heard.has(id)) return false;
+    if (this.heard.size >= MAX_ANNOUNCED) this.heard.clear();
+    this.heard.add(id);
+    return true;
   }
 
   async start(): Promise<void> {

@@ -41,6 +41,8 @@ import { readTextFile } from './files.js';
 export const VERSION = '0.1.0';
 /** How often the open wallet syncs; a regtest node is local and cheap to ask. */
 const syncInterval = (n: Network) => (n === 'regtest' ? 3_000 : 15_000);
+/** A round after news waits this long, so a burst of announcements makes one round. */
+const NEWS_DELAY_MS = 200;
 const FIRST_ROUND_DELAY_MS = 1_000;
 
 type Handlers = { [M in Method]: (params: Params<M>) => Promise<Results[M]> | Results[M] };
@@ -90,8 +92,13 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.timer = undefined; // no rounds for news from here on
     clearTimeout(this.firstRound);
     await this.syncing;
+    // A round that just ended may have scheduled one for news it heard.
+    clearTimeout(this.newsRound);
+    this.newsRound = undefined;
+    this.newsDuringRound = false;
     await this.stopLightning();
     await this.closeSync();
     this.wallet?.close();
@@ -285,8 +292,33 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     if (this.syncing) return this.syncing;
     this.syncing = this.doSync().finally(() => {
       this.syncing = undefined;
+      if (this.newsDuringRound) {
+        this.newsDuringRound = false;
+        this.heardNews();
+      }
     });
     return this.syncing;
+  }
+
+  private newsRound: NodeJS.Timeout | undefined;
+  private newsDuringRound = false;
+
+  /**
+   * The chain source heard of a new block or transaction: a round starts shortly (or right after
+   * the running one) instead of at the next tick of the timer, as Electrum and Sparrow show a
+   * payment or a block as soon as their server tells them.
+   */
+  private heardNews(): void {
+    if (!this.wallet || !this.timer || this.newsRound) return;
+    if (this.syncing) {
+      this.newsDuringRound = true;
+      return;
+    }
+    this.newsRound = setTimeout(() => {
+      this.newsRound = undefined;
+      void this.runSync();
+    }, NEWS_DELAY_MS);
+    this.newsRound.unref();
   }
 
   private async doSync(): Promise<void> {
@@ -696,8 +728,15 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     if (this.sync) return Promise.resolve(this.sync);
     this.syncOpening ??= (async () => {
       this.setSync({ ...this.state, phase: 'connecting' });
-      const source = await this.sourceFactory();
+      const factory = await this.sourceFactory();
       if (this.wallet !== wallet) throw new CofferError('no-wallet', 'The wallet was closed while its chain source started.');
+      const source: SourceFactory = (params, store) => {
+        const s = factory(params, store);
+        s.onNews?.(() => {
+          if (this.wallet === wallet) this.heardNews();
+        });
+        return s;
+      };
       const sync = new WalletSync(wallet, {
         datadir: this.datadir,
         source,

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AppStatus, CofferEvent } from '../../src/api/contract.js';
 import type { Result } from '../../src/api/errors.js';
 import { Core } from '../../src/service/core.js';
@@ -347,6 +347,16 @@ describe('core sync loop against a regtest node', () => {
     await waitFor(() => events.some((e) => e.type === 'transaction' && e.txid === txid), 30_000, 'the transaction event');
     const summary = value<{ unconfirmed: number }>(await core.call('wallet.summary', {}));
     expect(summary.unconfirmed).toBe(250_000);
+  });
+
+  it('a block the peer announces starts a round at once (not at the next tick of the timer), which brings the wallet to it', async () => {
+    const heard = vi.spyOn(core as unknown as { heardNews(): void }, 'heardNews');
+    await node.mine(1);
+    await waitFor(() => heard.mock.calls.length > 0, 10_000, 'news of the block');
+    const tip = node.tipHeight();
+    await waitFor(() => events.some((e) => e.type === 'sync' && e.state.phase === 'idle' && e.state.height === tip), 10_000, `a round reaching ${tip}`);
+    expect(value<{ tipHeight: number }>(await core.call('wallet.summary', {})).tipHeight).toBe(tip);
+    heard.mockRestore();
   });
   it('reaches the node with an RPC password stored encrypted: while unlocked, again after lock and unlock', async () => {
     const status = async () => value<AppStatus>(await core.call('app.status', {})).sync;
