@@ -8,7 +8,8 @@ import { scriptToAddress } from '../src/keys/address.js';
 import { parseDescriptor, ScriptDeriver } from '../src/keys/descriptors.js';
 import { nullLogger } from '../src/service/log.js';
 import { WalletService } from '../src/service/wallet-service.js';
-import { spvSource, WalletSync } from '../src/service/wallet-sync.js';
+import { sourceFactory } from '../src/node/source-factory.js';
+import { WalletSync } from '../src/service/wallet-sync.js';
 import { startNode } from '../test/helpers/regtest.js';
 import { rssMiB, type Figure } from './measure.js';
 
@@ -40,7 +41,7 @@ export async function benchSync(blocks = 5_000, txs = 1_000): Promise<Figure[]> 
 
     const rssBefore = rssMiB();
     const start = performance.now();
-    const result = await new WalletSync(wallet, { datadir: dir, source: spvSource([node.address], nullLogger), log: nullLogger, mempoolWaitMs: 0 }).run();
+    const result = await new WalletSync(wallet, { datadir: dir, source: sourceFactory({ kind: 'spv', connect: [node.address] }, nullLogger), log: nullLogger, mempoolWaitMs: 0 }).run();
     const seconds = (performance.now() - start) / 1000;
     if (result.balance.confirmed !== expected || result.tipHeight !== node.tipHeight()) {
       throw new Error(`sync benchmark: wrong result ${JSON.stringify(result)} (expected ${expected})`);

@@ -6,11 +6,10 @@ import { CofferError } from '../api/errors.js';
 import { chainParams } from '../chain/params.js';
 import { embeddedRpc, supportsEmbeddedNode } from '../node/embedded-node.js';
 import { readCookie, RpcClient, type RpcAuth } from '../node/rpc-client.js';
-import { RpcSource } from '../node/rpc-source.js';
+import { sourceFactory, type SourceFactory } from '../node/source-factory.js';
 import { parseHostPort } from '../p2p/pool.js';
 import type { PlannedBackend } from '../service/backend-setting.js';
 import type { Logger } from '../service/log.js';
-import { spvSource, type SourceFactory } from '../service/wallet-sync.js';
 import { stringOption, stringsOption, type Context, type OptionSpec } from './command.js';
 import { readSecretFile } from './secrets.js';
 
@@ -56,15 +55,11 @@ export function backendName(ctx: Context): 'spv' | 'node' | 'rpc' {
 /** The source factory for this command's flags. */
 export function sourceFor(ctx: Context, log: Logger): SourceFactory {
   const backend = backendName(ctx);
-  if (backend === 'spv') return spvSource(connectList(ctx), log);
-  if (backend === 'node') {
-    const rpc = embeddedRpc(ctx.datadir, ctx.network);
-    return (params, store) => new RpcSource({ kind: 'node', params, store, rpc });
-  }
+  if (backend === 'spv') return sourceFactory({ kind: 'spv', connect: connectList(ctx) }, log);
+  if (backend === 'node') return sourceFactory({ kind: 'node', rpc: embeddedRpc(ctx.datadir, ctx.network) }, log);
   const url = stringOption(ctx, 'rpc-url');
   if (url === undefined) throw new CofferError('usage', '--backend rpc needs --rpc-url URL');
-  const rpc = new RpcClient(url, rpcAuth(ctx));
-  return (params, store) => new RpcSource({ kind: 'rpc', params, store, rpc });
+  return sourceFactory({ kind: 'rpc', rpc: new RpcClient(url, rpcAuth(ctx)) }, log);
 }
 
 /**

@@ -13,7 +13,7 @@ import { parseMnemonic } from '../keys/mnemonic.js';
 import { isNetwork, NETWORKS, type Network } from '../keys/networks.js';
 import { bcoinAddress, EmbeddedNode, readControl } from '../node/embedded-node.js';
 import { RpcClient } from '../node/rpc-client.js';
-import { RpcSource } from '../node/rpc-source.js';
+import { sourceFactory, type SourceFactory } from '../node/source-factory.js';
 import { buildBip21, parsePaymentUri } from '../wallet/bip21.js';
 import { checkLabel } from '../wallet/labels.js';
 import { HIGH_FEE_SHARE } from '../wallet/policy.js';
@@ -27,7 +27,7 @@ import { hasChannelState } from '../db/channel-store.js';
 import { withDbErrors } from '../db/database.js';
 import { history, summary, transaction } from './views.js';
 import { cancelVault, completeVault, createVault, listVaultEntries, previewVault, withdrawVault } from './vault-service.js';
-import { loadWalletState, spvSource, WalletSync, type SourceFactory } from './wallet-sync.js';
+import { loadWalletState, WalletSync } from './wallet-sync.js';
 import { presetRate, WalletService, type FeePreset } from './wallet-service.js';
 import { ChannelWatch } from '../channels/chain-watch.js';
 // Type only: LDK (a second to load) is loaded when Lightning starts, not with every command.
@@ -235,7 +235,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     const wallet = this.requireWallet();
     if (this.sourceOverride) return this.sourceOverride;
     const b = this.backend();
-    if (b.kind === 'spv') return spvSource(b.connect, this.log);
+    if (b.kind === 'spv') return sourceFactory({ kind: 'spv', connect: b.connect }, this.log);
     let rpc: RpcClient;
     if (b.kind === 'node') {
       // A node another process runs (`coffer node start`) is used as it is; else this core starts its own.
@@ -245,7 +245,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     } else {
       rpc = new RpcClient(b.url, rpcAuthOf(wallet, b));
     }
-    return (params, store) => new RpcSource({ kind: b.kind, params, store, rpc });
+    return sourceFactory({ kind: b.kind, rpc }, this.log);
   }
 
   /**

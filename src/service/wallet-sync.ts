@@ -12,8 +12,7 @@ import { HeaderStore } from '../db/header-store.js';
 import { listTxs, setTxStatus, unconfirmTx, upsertTx } from '../db/tx-store.js';
 import { deleteAccount, listAccounts, listAllAddresses, setAccountStatus } from '../db/wallet-store.js';
 import { outpointBytes, scriptElement, type ChainSource, type FeeEstimates, type ProvenBlock, type ScanDecision, type WatchSet } from '../node/source.js';
-import { SpvClient } from '../node/spv.js';
-import type { PeerTimeouts } from '../p2p/peer.js';
+import type { SourceFactory } from '../node/source-factory.js';
 import { WalletState, type Balance } from '../wallet/wallet-state.js';
 import { networkPaths } from './datadir.js';
 import { faultPoint } from './fault.js';
@@ -28,9 +27,6 @@ const BIRTHDAY_MARGIN_SECONDS = 2 * 60 * 60;
 const SCAN_LOOKAHEAD = 50;
 const RESCAN_PASSES = 4;
 
-/** Makes the chain source for a sync, given the header store it must feed. */
-export type SourceFactory = (params: ChainParams, store: HeaderStore) => ChainSource;
-
 export interface SyncOptions {
   datadir: string;
   source: SourceFactory;
@@ -39,18 +35,6 @@ export interface SyncOptions {
   mempoolWaitMs?: number;
   /** Progress for a sync bar: what is being downloaded, how far, towards which height. */
   onProgress?: (p: { phase: 'headers' | 'blocks' | 'mempool'; height: number; target?: number }) => void;
-}
-
-/** The SPV client as a source: `connect` pins peers, otherwise DNS seeds. */
-export function spvSource(connect: string[], log: Logger, timeouts?: Partial<PeerTimeouts>): SourceFactory {
-  return (params, store) =>
-    new SpvClient({
-      params,
-      store,
-      ...(connect.length > 0 ? { connect } : {}),
-      ...(timeouts ? { timeouts } : {}),
-      log: (event, fields) => log.info(event, fields),
-    });
 }
 
 export interface SyncResult {

@@ -13,7 +13,8 @@ import { hexToHash } from '../../src/chain/bytes.js';
 import { nullLogger } from '../../src/service/log.js';
 import { bump, previewSend, send } from '../../src/service/spend-flows.js';
 import { completeVault, createVault } from '../../src/service/vault-service.js';
-import { spvSource, WalletSync } from '../../src/service/wallet-sync.js';
+import { sourceFactory } from '../../src/node/source-factory.js';
+import { WalletSync } from '../../src/service/wallet-sync.js';
 import { WalletService } from '../../src/service/wallet-service.js';
 import { coffer, type RunResult } from '../helpers/cli.js';
 import { startNode, waitFor, type RegtestNode } from '../helpers/regtest.js';
@@ -99,7 +100,7 @@ describe("the core's spends check everything before they ask for the seed", () =
   beforeAll(() => {
     // Never unlocked: a spend that asks for the seed gets wallet-locked.
     wallet = WalletService.open({ datadir: dir, network: 'regtest', logger: nullLogger });
-    sync = new WalletSync(wallet, { datadir: dir, source: spvSource([a.address], nullLogger), log: nullLogger, mempoolWaitMs: 0 });
+    sync = new WalletSync(wallet, { datadir: dir, source: sourceFactory({ kind: 'spv', connect: [a.address] }, nullLogger), log: nullLogger, mempoolWaitMs: 0 });
   });
   afterAll(() => {
     sync?.close();
