@@ -226,5 +226,41 @@ export function backendSuite(backend: Backend, node: () => RegtestNode): void {
       expect(ok(await run(['wallet', 'history'])).at(-1)).toMatchObject({ txid: r.txid, confirmations: 1 });
       expect(ok(await run(['wallet', 'utxos']))).toEqual([]);
     });
+
+    it('follows a reorg: a payment whose block leaves the best chain is unconfirmed, then confirmed again on the new branch', async () => {
+      const start = (await sync()).balance;
+      const address = ok(await run(['wallet', 'address'])).address;
+      const txid = await a.send(address, 120_000);
+      const hex = await a.getRawTransaction(txid);
+      const [stale] = await a.mine(1);
+      await caughtUp();
+      const height = a.tipHeight();
+      const confirmed = await sync();
+      expect(confirmed.tipHash).toBe(stale);
+      expect(confirmed.balance).toEqual({ confirmed: start.confirmed + 120_000, unconfirmed: start.unconfirmed });
+      expect(ok(await run(['wallet', 'history'])).find((e: { txid: string }) => e.txid === txid)).toMatchObject({ confirmations: 1, blockHeight: height });
+
+      // The node drops the block (bcoin empties its mempool on the rewind, so the payment goes too)
+      // and mines a longer branch without it, in one call; an embedded node follows over P2P.
+      await a.invalidate(stale!);
+      expect(a.mempool()).not.toContain(txid);
+      await a.mine(2);
+      await caughtUp();
+      const reorged = await sync();
+      expect(reorged.tipHash).toBe(a.tipHash());
+      expect(reorged.tipHeight).toBe(height + 1);
+      expect(reorged.balance).toEqual({ confirmed: start.confirmed, unconfirmed: start.unconfirmed + 120_000 });
+      expect(ok(await run(['wallet', 'history'])).find((e: { txid: string }) => e.txid === txid)).toMatchObject({ confirmations: 0, blockHeight: null });
+      expect(ok(await run(['wallet', 'utxos'])).filter((u: { txid: string }) => u.txid === txid)).toMatchObject([{ value: 120_000, confirmations: 0 }]);
+
+      // Mined again on the winning branch: confirmed at its new height.
+      await a.submitTransaction(hex);
+      await a.mine(1);
+      await caughtUp();
+      const again = await sync();
+      expect(again.tipHash).toBe(a.tipHash());
+      expect(again.balance).toEqual({ confirmed: start.confirmed + 120_000, unconfirmed: start.unconfirmed });
+      expect(ok(await run(['wallet', 'history'])).find((e: { txid: string }) => e.txid === txid)).toMatchObject({ confirmations: 1, blockHeight: height + 2 });
+    });
   });
 }

@@ -1,7 +1,8 @@
 // Vaults through the real `coffer` command against bcoin regtest: create, withdraw, wait the
-// delay, complete; a thief with the hot key and the wallet file stopped by a headless tower and
-// by the wallet's own tower; a reorg while unvaulting; a stray deposit swept with the recovery
-// key; a kill at every step of creation; and the presigning key nowhere on disk afterwards.
+// delay, complete; a deposit (and the send it spends from) never bumped or abandoned; a thief
+// with the hot key and the wallet file stopped by a headless tower and by the wallet's own tower;
+// a reorg while unvaulting; a stray deposit swept with the recovery key; a kill at every step of
+// creation; and the presigning key nowhere on disk afterwards.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -150,6 +151,54 @@ describe('vaults', () => {
     await w.sync();
     expect((await w.list())[0]).toMatchObject({ status: 'withdrawn', withdrawTxid: done.txid });
     failed(await w.run(['vault', 'cancel', made.id]), 'vault-not-ready');
+  });
+
+  it('a deposit on the network is neither bumped nor abandoned, nor is the send it spends from; one that never left is not bumped either', async () => {
+    const w = await fundedWallet(1_000_000);
+    const rec = recoveryWallet();
+    // The deposit spends the unconfirmed change of a send: that send is its parent.
+    const parent = ok(await w.run(['wallet', 'send', '--to', a.walletAddress, '--amount', '100000', '--feerate', '2']));
+    await waitFor(() => a.mempool().includes(parent.txid), 10_000, 'the parent');
+    const create = (extra: Record<string, string> = {}) => w.run(['vault', 'create', '--amount', '300000', '--delay', String(DELAY), '--recovery', rec.descriptor, '--feerate', '2'], extra);
+    const made = ok(await create());
+    await waitFor(() => a.mempool().includes(made.depositTxid), 10_000, 'the deposit');
+    expect((await rawOf(a, made.depositTxid)).inputs.map((i) => hashToHex(i.prevTxid))).toEqual([parent.txid]);
+    const history = ok(await w.run(['wallet', 'history']));
+    const mempool = a.mempool().sort();
+
+    const refused = async (args: string[], says: RegExp) => {
+      const r = await w.run(args);
+      failed(r, 'cannot-bump');
+      expect(r.stderr, args.join(' ')).toMatch(says);
+    };
+    await refused(['wallet', 'bump', made.depositTxid, '--feerate', '20'], /funds a vault .* cannot be replaced/);
+    await refused(['wallet', 'abandon', made.depositTxid], /funds a vault .* cannot be abandoned/);
+    await refused(['wallet', 'bump', parent.txid, '--feerate', '20'], new RegExp(`cannot be replaced alone; deal with ${made.depositTxid}`));
+    await refused(['wallet', 'abandon', parent.txid], new RegExp(`cannot be abandoned alone; deal with ${made.depositTxid}`));
+    // Nothing moved: no replacement reached the node, the wallet's records are as they were.
+    expect(a.mempool().sort()).toEqual(mempool);
+    expect(ok(await w.run(['wallet', 'history']))).toEqual(history);
+    await a.mine(1);
+    await w.sync();
+    expect((await w.list())[0]).toMatchObject({ id: made.id, status: 'funded', depositTxid: made.depositTxid, confirmations: 1 });
+
+    // A deposit that never left: stored, but the tower file cannot be written, so no sync sends
+    // it. It cannot be bumped either. Abandoning it stays allowed: no vault coin exists yet, it is
+    // how its coins come back (what `vault cancel` advises for a vault still funding), and a sync
+    // that sees it on the network after all makes it seen again.
+    const towerFile = path.join(w.dir, 'tower.json');
+    ok(await w.run(['watchtower', 'export', towerFile]));
+    fs.rmSync(towerFile);
+    fs.mkdirSync(towerFile);
+    const balance = ok(await w.run(['wallet', 'balance']));
+    failed(await create(), 'file-unreadable');
+    const stuck = (await w.list()).at(-1)!;
+    expect(stuck.status).toBe('funding');
+    await refused(['wallet', 'bump', stuck.depositTxid, '--feerate', '20'], /funds a vault .* cannot be replaced/);
+    expect(a.mempool()).not.toContain(stuck.depositTxid);
+    expect(ok(await w.run(['wallet', 'abandon', stuck.depositTxid]))).toEqual({ txid: stuck.depositTxid, abandoned: true });
+    expect((await w.list()).at(-1)).toMatchObject({ id: stuck.id, status: 'abandoned' });
+    expect(ok(await w.run(['wallet', 'balance']))).toEqual(balance);
   });
 
   it('a thief with the hot key and the wallet file: the headless tower cancels, the coins reach the recovery address', async () => {
