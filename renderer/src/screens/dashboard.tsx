@@ -2,12 +2,12 @@
 import { useState } from 'react';
 import type { AppStatus } from '../../../src/api/contract.js';
 import { call } from '../api.js';
-import type { View } from '../app.js';
 import { BalanceChart } from '../components/balance-chart.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { TxList } from '../components/tx-list.js';
 import { sentence } from '../errors.js';
 import { btc, satsText } from '../format.js';
+import type { Go } from '../routes.js';
 import { useLoad } from '../use-load.js';
 import { BackupWords } from './backup-words.js';
 
@@ -69,7 +69,7 @@ function Playground({ onMined }: { onMined: () => void }) {
 /** Transactions shown under the chart; the rest are in History. */
 const RECENT = 6;
 
-export function Dashboard({ revision, status, go, onChanged }: { revision: number; status: AppStatus; go: (v: View, txid?: string) => void; onChanged: () => void }) {
+export function Dashboard({ revision, status, go, onChanged }: { revision: number; status: AppStatus; go: Go; onChanged: () => void }) {
   const summary = useLoad(() => call('wallet.summary', {}), revision);
   const history = useLoad(() => call('wallet.history', { limit: RECENT }), revision);
   const open = status.open!;

@@ -3,11 +3,11 @@
 import { useState } from 'react';
 import type { Results } from '../../../src/api/contract.js';
 import { call } from '../api.js';
-import type { View } from '../app.js';
 import { AMOUNT_EXAMPLE, AmountField } from '../components/amount-field.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { sentence } from '../errors.js';
 import { amountInput, btc, parseAmount, satsText, type Unit } from '../format.js';
+import type { Go } from '../routes.js';
 import { useLoad } from '../use-load.js';
 
 type Preset = 'fast' | 'normal' | 'slow';
@@ -19,7 +19,7 @@ const PRESETS: { id: Preset; label: string; when: string }[] = [
   { id: 'slow', label: 'Slow', when: 'when the network is quiet' },
 ];
 
-export function Send({ revision, network, go, onSent }: { revision: number; network: string; go: (v: View, txid?: string) => void; onSent: (text: string) => void }) {
+export function Send({ revision, network, go, onSent }: { revision: number; network: string; go: Go; onSent: (text: string) => void }) {
   const fees = useLoad(() => call('fees.get', {}), revision);
   const [to, setTo] = useState('');
   const [toError, setToError] = useState<string | undefined>(undefined);
