@@ -6,7 +6,7 @@ import { useState } from 'react';
 import type { Results } from '../../../src/api/contract.js';
 import { call, desktop } from '../api.js';
 import { submit, useAction } from '../hooks/use-action.js';
-import { ErrorNote, Field } from './field.js';
+import { ErrorNote, TextField } from './field.js';
 
 export function ChannelBackup({ network }: { network: string }) {
   const [file, setFile] = useState('');
@@ -47,26 +47,17 @@ export function ChannelBackup({ network }: { network: string }) {
             from your words; Coffer rewrites it after every channel change.
           </p>
         ) : (
-          <Field
+          <TextField
             label="Backup file"
             hint="A path on the computer where Coffer runs, in a folder that exists (best on another disk, or a folder that is copied elsewhere), naming a new file that ends in .backup, or this wallet's backup. The file is encrypted with a key from your words; Coffer rewrites it after every channel change."
             testId="channels/backup-file"
-          >
-            {(p) => (
-              <input
-                {...p}
-                spellCheck={false}
-                autoComplete="off"
-                placeholder="/path/to/coffer-channels.backup"
-                value={file}
-                onChange={(e) => {
-                  setFile(e.target.value);
-                  setError(undefined);
-                }}
-                data-testid="channels/backup-file"
-              />
-            )}
-          </Field>
+            placeholder="/path/to/coffer-channels.backup"
+            value={file}
+            onChange={(text) => {
+              setFile(text);
+              setError(undefined);
+            }}
+          />
         )}
         <ErrorNote text={error?.text} code={error?.code} testId="channels/backup-error" />
         <button type="submit" disabled={busy} data-testid="channels/backup-write">

@@ -8,7 +8,7 @@ import { satsText } from '../format.js';
 import { submit, useAction } from '../hooks/use-action.js';
 import { useAmount } from '../hooks/use-amount.js';
 import { AMOUNT_EXAMPLE, AmountField } from './amount-field.js';
-import { ErrorNote, Field } from './field.js';
+import { ErrorNote, TextField } from './field.js';
 
 type Opened = Results['channel.open'] & { amountSat: number; peer: string };
 type Problem = { field: 'peer' | 'amount' | 'form'; text: string; code?: string | undefined };
@@ -68,27 +68,18 @@ export function ChannelForm({ onOpened }: { onOpened: (notice: string) => void }
         </div>
       ) : null}
       <form onSubmit={submit(open)}>
-        <Field
+        <TextField
           label="Peer"
           hint="The other node as PUBKEY@HOST:PORT: its public key (66 hex characters), then where it listens."
           error={problem?.field === 'peer' ? problem.text : undefined}
           testId="channels/peer"
-        >
-          {(p) => (
-            <input
-              {...p}
-              spellCheck={false}
-              autoComplete="off"
-              placeholder="02…@host:9735"
-              value={peer}
-              onChange={(e) => {
-                setPeer(e.target.value);
-                edit();
-              }}
-              data-testid="channels/peer"
-            />
-          )}
-        </Field>
+          placeholder="02…@host:9735"
+          value={peer}
+          onChange={(text) => {
+            setPeer(text);
+            edit();
+          }}
+        />
         <AmountField
           {...amount.field(edit)}
           error={amountError}

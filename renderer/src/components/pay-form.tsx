@@ -9,7 +9,7 @@ import { msatText } from '../format.js';
 import { submit, useAction, type Failure } from '../hooks/use-action.js';
 import { useAmount } from '../hooks/use-amount.js';
 import { AMOUNT_EXAMPLE, AmountField } from './amount-field.js';
-import { ErrorNote, Field } from './field.js';
+import { ErrorNote, TextField } from './field.js';
 
 type Paid = Results['ln.pay'] & { amountMsat: number | undefined };
 
@@ -53,24 +53,18 @@ export function PayForm({ onPaid }: { onPaid: () => void }) {
     <section className="card" aria-labelledby="ln-pay-title">
       <h2 id="ln-pay-title">Pay an invoice</h2>
       <form onSubmit={submit(pay)}>
-        <Field label="Invoice" hint="The BOLT 11 text you were given (lnbc…). Scanning a QR code is not supported yet: paste the text.">
-          {(p) => (
-            <textarea
-              {...p}
-              rows={4}
-              spellCheck={false}
-              autoComplete="off"
-              className="mono"
-              value={invoice}
-              onChange={(e) => {
-                setInvoice(e.target.value);
-                setError(undefined);
-                setPaid(undefined);
-              }}
-              data-testid="channels/pay-invoice"
-            />
-          )}
-        </Field>
+        <TextField
+          label="Invoice"
+          hint="The BOLT 11 text you were given (lnbc…). Scanning a QR code is not supported yet: paste the text."
+          rows={4}
+          value={invoice}
+          onChange={(text) => {
+            setInvoice(text);
+            setError(undefined);
+            setPaid(undefined);
+          }}
+          testId="channels/pay-invoice"
+        />
         {asked ? (
           <p data-testid="channels/pay-asked" data-msat={fixed}>
             {fixed !== undefined ? `This invoice asks for ${msatText(fixed)}.` : 'This invoice does not say how much: enter the amount to pay.'}

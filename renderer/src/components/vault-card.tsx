@@ -6,7 +6,7 @@ import { call, UiError } from '../api.js';
 import { sentence } from '../errors.js';
 import { blocksText, blocksTime, btc, satsText } from '../format.js';
 import { submit, useAction } from '../hooks/use-action.js';
-import { ErrorNote, Field } from './field.js';
+import { ErrorNote, TextField } from './field.js';
 
 /** An error from the core: about the address typed (to show under it), or about the vault. */
 function errorOf(e: unknown): { field: 'address' | 'vault'; text: string } {
@@ -138,22 +138,18 @@ export function VaultCard({ v, tip, onDone }: { v: VaultInfo; tip: number; onDon
       ) : null}
       {canComplete ? (
         <form className="complete" onSubmit={submit(complete)}>
-          <Field label="Send the coins to" hint="Any address: the delay is over, the coins can leave." error={addressError} testId="vault/complete-address">
-            {(p) => (
-              <input
-                {...p}
-                spellCheck={false}
-                autoComplete="off"
-                value={address}
-                onChange={(e) => {
-                  setAddress(e.target.value);
-                  setNoAddress(false);
-                  if (error?.field === 'address') setError(undefined);
-                }}
-                data-testid="vault/complete-address"
-              />
-            )}
-          </Field>
+          <TextField
+            label="Send the coins to"
+            hint="Any address: the delay is over, the coins can leave."
+            error={addressError}
+            testId="vault/complete-address"
+            value={address}
+            onChange={(text) => {
+              setAddress(text);
+              setNoAddress(false);
+              if (error?.field === 'address') setError(undefined);
+            }}
+          />
           <button type="submit" disabled={busy} data-testid="vault/complete">
             {busy ? 'Sending…' : 'Complete the withdrawal'}
           </button>

@@ -9,7 +9,7 @@ import { submit, useAction } from '../hooks/use-action.js';
 import { useAmount } from '../hooks/use-amount.js';
 import { AMOUNT_EXAMPLE, AmountField } from './amount-field.js';
 import { CopyButton } from './copy-button.js';
-import { ErrorNote, Field } from './field.js';
+import { ErrorNote, Field, TextField } from './field.js';
 
 type Preview = Results['vault.preview'];
 type Created = Results['vault.create'] & { amount: number };
@@ -179,14 +179,14 @@ export function VaultForm({ onCreated }: { onCreated: (r: Created) => void }) {
         >
           {(p) => <input {...p} inputMode="numeric" autoComplete="off" value={delay} onChange={(e) => setDelay(e.target.value)} data-testid="vaults/delay" />}
         </Field>
-        <Field
+        <TextField
           label="Recovery destination"
           hint="A descriptor (best: wpkh(xpub…/0/*) of a wallet with a key) or an address, of a wallet that never touches this computer: a hardware wallet or a paper wallet. Cancelled withdrawals go there."
           error={recoveryError}
           testId="vaults/recovery"
-        >
-          {(p) => <input {...p} spellCheck={false} autoComplete="off" value={recovery} onChange={(e) => setRecovery(e.target.value)} data-testid="vaults/recovery" />}
-        </Field>
+          value={recovery}
+          onChange={setRecovery}
+        />
         {preview ? (
           <>
             <RecoveryNote hasKey={preview.recoveryHasKey} />

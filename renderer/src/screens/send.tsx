@@ -4,7 +4,7 @@ import { useState } from 'react';
 import type { Results } from '../../../src/api/contract.js';
 import { call } from '../api.js';
 import { AMOUNT_EXAMPLE, AmountField } from '../components/amount-field.js';
-import { ErrorNote, Field } from '../components/field.js';
+import { ErrorNote, Field, TextField } from '../components/field.js';
 import { sentence } from '../errors.js';
 import { amountInput, btc, satsText } from '../format.js';
 import { submit, useAction } from '../hooks/use-action.js';
@@ -157,23 +157,19 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
     <>
       <h1>Send</h1>
       <form className="send" onSubmit={submit(doReview)}>
-        <Field label="Pay to" hint="A Bitcoin address or a payment request (bitcoin:…)." error={toError} testId="send/address">
-          {(p) => (
-            <input
-              {...p}
-              value={to}
-              spellCheck={false}
-              autoComplete="off"
-              placeholder={network === 'main' ? 'bc1q…' : undefined}
-              onChange={(e) => {
-                setTo(e.target.value);
-                setToError(undefined);
-              }}
-              onBlur={() => void readRecipient(to)}
-              data-testid="send/address"
-            />
-          )}
-        </Field>
+        <TextField
+          label="Pay to"
+          hint="A Bitcoin address or a payment request (bitcoin:…)."
+          error={toError}
+          testId="send/address"
+          value={to}
+          placeholder={network === 'main' ? 'bc1q…' : undefined}
+          onChange={(text) => {
+            setTo(text);
+            setToError(undefined);
+          }}
+          onBlur={() => void readRecipient(to)}
+        />
         <AmountField
           {...amount.field()}
           error={amountError}
