@@ -9,6 +9,7 @@ import { Toasts, type Toast } from './components/toasts.js';
 import { VaultAlertBanner, type VaultAlertEvent } from './components/vault-alert.js';
 import { sentence } from './errors.js';
 import { signedBtc } from './format.js';
+import { VIEWS, type Go, type View } from './routes.js';
 import { Channels } from './screens/channels.js';
 import { Coins } from './screens/coins.js';
 import { Dashboard } from './screens/dashboard.js';
@@ -19,19 +20,6 @@ import { Send } from './screens/send.js';
 import { Settings } from './screens/settings.js';
 import { Unlock } from './screens/unlock.js';
 import { Vaults } from './screens/vaults.js';
-
-export type View = 'dashboard' | 'send' | 'receive' | 'history' | 'coins' | 'vaults' | 'channels' | 'settings';
-
-const VIEWS: { id: View; label: string }[] = [
-  { id: 'dashboard', label: 'Overview' },
-  { id: 'send', label: 'Send' },
-  { id: 'receive', label: 'Receive' },
-  { id: 'history', label: 'History' },
-  { id: 'coins', label: 'Coins' },
-  { id: 'vaults', label: 'Vaults' },
-  { id: 'channels', label: 'Channels' },
-  { id: 'settings', label: 'Settings' },
-];
 
 /** A key press or click counts as activity for the auto-lock, at most twice a minute. */
 const ACTIVITY_THROTTLE_MS = 30_000;
@@ -146,7 +134,7 @@ export function App() {
     );
   }
 
-  const go = (v: View, txid?: string) => {
+  const go: Go = (v, txid) => {
     setSelectedTx(txid);
     setView(v);
   };

@@ -1,13 +1,11 @@
-// Amounts, times and password hints as people read them. Amounts stay integer satoshis: BTC
-// strings are parsed and printed digit by digit, never through floating point.
-
-const SATS_PER_BTC = 100_000_000;
+// Amounts, times and password hints as people read them. Amounts stay integer satoshis, read and
+// written by the core's own rules (`src/api/amount.ts`), never through floating point.
+import { formatBtc, parseBtc, parseSat } from '../../src/api/amount.js';
 
 /** 123456789 -> "1.23456789"; trailing zeros kept to 8 places like Electrum and Sparrow. */
 export function btc(sats: number): string {
-  const sign = sats < 0 ? '-' : '';
-  const a = Math.abs(sats);
-  return `${sign}${Math.floor(a / SATS_PER_BTC)}.${String(a % SATS_PER_BTC).padStart(8, '0')}`;
+  const [whole, frac = ''] = formatBtc(Math.abs(sats)).split('.');
+  return `${sats < 0 ? '-' : ''}${whole}.${frac.padEnd(8, '0')}`;
 }
 
 export function satsText(sats: number): string {
@@ -28,27 +26,19 @@ export function signedBtc(sats: number): string {
 
 export type Unit = 'btc' | 'sats';
 
-const MAX_SATS = 21_000_000 * SATS_PER_BTC;
-
-/** Parse what the user typed; undefined when it is not a valid amount in that unit. */
+/** Parse what the user typed (digit groups may be split by spaces, commas or _); undefined when it is not a valid amount in that unit. */
 export function parseAmount(text: string, unit: Unit): number | undefined {
   const t = text.trim().replace(/[_\s,]/g, '');
-  let sats: number;
-  if (unit === 'sats') {
-    if (!/^\d{1,16}$/.test(t)) return undefined;
-    sats = Number(t);
-  } else {
-    const m = /^(\d{0,8})(?:\.(\d{0,8}))?$/.exec(t);
-    if (!m || (m[1] === '' && (m[2] ?? '') === '')) return undefined;
-    sats = Number(m[1] || '0') * SATS_PER_BTC + Number((m[2] ?? '').padEnd(8, '0'));
+  try {
+    return unit === 'sats' ? parseSat(t) : parseBtc(t);
+  } catch {
+    return undefined;
   }
-  // No amount above the 21 million bitcoin that can ever exist.
-  return sats <= MAX_SATS ? sats : undefined;
 }
 
 /** The amount as it would be typed in a unit (for switching units without changing the value). */
 export function amountInput(sats: number, unit: Unit): string {
-  return unit === 'sats' ? String(sats) : btc(sats).replace(/\.?0+$/, '');
+  return unit === 'sats' ? String(sats) : formatBtc(sats);
 }
 
 export function dateTime(unixSeconds: number): string {

@@ -7,7 +7,7 @@
 import { CofferError } from '../api/errors.js';
 import { addressToScript } from '../keys/address.js';
 import type { Network } from '../keys/networks.js';
-import { formatBtc, parseBtc } from './amount.js';
+import { formatBtc, parseBtc } from '../api/amount.js';
 
 export interface PaymentRequest {
   address: string;

@@ -8,7 +8,7 @@
 import { base58check as base58checkFactory } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { CofferError, type ErrorDetails } from '../api/errors.js';
-import { MAX_MONEY_SAT } from './amount.js';
+import { MAX_MONEY_SAT } from '../api/amount.js';
 
 export const LABEL_TYPES = ['tx', 'addr', 'pubkey', 'input', 'output', 'xpub'] as const;
 export type LabelType = (typeof LABEL_TYPES)[number];

@@ -1,7 +1,7 @@
 // BIP21 URIs against the BIP's examples, plus amounts, building and hostile input.
 
 import { describe, expect, it } from 'vitest';
-import { formatBtc, parseBtc } from '../../src/wallet/amount.js';
+import { formatBtc, parseBtc } from '../../src/api/amount.js';
 import { buildBip21, parseBip21, parsePaymentUri } from '../../src/wallet/bip21.js';
 import { codeOf, expectCode } from '../helpers/errors.js';
 import { loadVectors } from '../helpers/vectors.js';

@@ -39,6 +39,9 @@ const PURE = ['src/api', 'src/keys', 'src/chain', 'src/wallet', 'src/vaults'];
 const IO_FOLDERS = ['src/db', 'src/p2p', 'src/node', 'src/service', 'src/cli', 'src/channels', 'src/shell'];
 const NODE_IO = /^(node:)?(fs|net|tls|http|https|dgram|dns|child_process|worker_threads|cluster|os|readline|fs\/promises)$/;
 const UI_OR_SHELL = /^(electron|react|react-dom)(\/|$)/;
+/** Core modules the page runs too (the amount rules): pure, and importing only each other. */
+const SHARED_WITH_RENDERER = ['src/api/amount', 'src/api/errors'];
+const shared = (i: Import) => SHARED_WITH_RENDERER.includes(resolved(i).replace(/\.(js|ts)$/, ''));
 
 describe('where code may run', () => {
   const core = sourceFiles('src').flatMap(importsOf);
@@ -68,12 +71,18 @@ describe('where code may run', () => {
     expect(bad).toEqual([]);
   });
 
-  it('renderer/ imports no Node, no database, and only types from src/api', () => {
+  it('renderer/ imports no Node, no database, and from src/ only types from src/api and the shared amount rules', () => {
     const bad = renderer.filter(
       (i) =>
         i.spec.startsWith('node:') || NODE_IO.test(i.spec) || i.spec === 'better-sqlite3' || i.spec === 'electron' ||
-        (resolved(i).startsWith('src') && !(i.typeOnly && resolved(i).startsWith('src/api'))),
+        (resolved(i).startsWith('src') && !(i.typeOnly && resolved(i).startsWith('src/api')) && !shared(i)),
     );
+    expect(bad).toEqual([]);
+    expect(renderer.some((i) => !i.typeOnly && resolved(i) === 'src/api/amount.js')).toBe(true);
+  });
+
+  it('what the page shares with the core imports nothing but itself', () => {
+    const bad = SHARED_WITH_RENDERER.flatMap((m) => importsOf(`${m}.ts`)).filter((i) => !i.typeOnly && !shared(i));
     expect(bad).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 // How Coffer sees the chain: its own SPV client, the embedded full node, or the user's Bitcoin Core.
 import { useState } from 'react';
 import type { BackendConfig, BackendView } from '../../../src/api/contract.js';
+import { UiError } from '../api.js';
 import { Field } from './field.js';
 
 const RPC_PORTS: Record<string, number> = { main: 8332, test: 18332, signet: 38332, regtest: 18443 };
@@ -32,6 +33,12 @@ export function EmbeddedNodeNote({ testId }: { testId: string }) {
       using the @noble and @scure libraries. Use it for the playground; for real coins prefer the light client or your own Bitcoin Core.
     </p>
   );
+}
+
+/** The host, when the core refused an RPC address until it is confirmed (`rpc-host-public`). */
+export function publicHostOf(e: unknown): string | undefined {
+  const host = e instanceof UiError && e.code === 'rpc-host-public' ? e.wire.details?.['host'] : undefined;
+  return typeof host === 'string' ? host : undefined;
 }
 
 /**

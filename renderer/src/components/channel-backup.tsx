@@ -5,28 +5,21 @@
 import { useState } from 'react';
 import type { Results } from '../../../src/api/contract.js';
 import { call, desktop } from '../api.js';
-import { codeOf, sentence } from '../errors.js';
-import { ErrorNote, Field } from './field.js';
+import { submit, useAction } from '../hooks/use-action.js';
+import { ErrorNote, TextField } from './field.js';
 
 export function ChannelBackup({ network }: { network: string }) {
   const [file, setFile] = useState('');
   const [written, setWritten] = useState<Extract<Results['channel.backup'], { file: string }> | undefined>(undefined);
-  const [error, setError] = useState<{ text: string; code?: string | undefined } | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const flag = network === 'main' ? '' : ` --network ${network}`;
 
-  const write = async () => {
+  const write = () => {
     if (!desktop && !file.trim()) return setError({ text: 'Enter the path of the backup file.' });
-    setBusy(true);
-    setError(undefined);
-    try {
+    return run(async () => {
       const r = await call('channel.backup', desktop ? {} : { file: file.trim() });
       if (!('cancelled' in r)) setWritten(r);
-    } catch (e) {
-      setError({ text: sentence(e), code: codeOf(e) });
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -47,38 +40,24 @@ export function ChannelBackup({ network }: { network: string }) {
           with a revoked state, and the peer could then take all of its funds.
         </p>
       </div>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void write();
-        }}
-      >
+      <form onSubmit={submit(write)}>
         {desktop ? (
           <p className="hint">
             Choose where Coffer keeps the file: best on another disk, or in a folder that is copied elsewhere. The file is encrypted with a key
             from your words; Coffer rewrites it after every channel change.
           </p>
         ) : (
-          <Field
+          <TextField
             label="Backup file"
             hint="A path on the computer where Coffer runs, in a folder that exists (best on another disk, or a folder that is copied elsewhere), naming a new file that ends in .backup, or this wallet's backup. The file is encrypted with a key from your words; Coffer rewrites it after every channel change."
             testId="channels/backup-file"
-          >
-            {(p) => (
-              <input
-                {...p}
-                spellCheck={false}
-                autoComplete="off"
-                placeholder="/path/to/coffer-channels.backup"
-                value={file}
-                onChange={(e) => {
-                  setFile(e.target.value);
-                  setError(undefined);
-                }}
-                data-testid="channels/backup-file"
-              />
-            )}
-          </Field>
+            placeholder="/path/to/coffer-channels.backup"
+            value={file}
+            onChange={(text) => {
+              setFile(text);
+              setError(undefined);
+            }}
+          />
         )}
         <ErrorNote text={error?.text} code={error?.code} testId="channels/backup-error" />
         <button type="submit" disabled={busy} data-testid="channels/backup-write">

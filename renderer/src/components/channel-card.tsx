@@ -3,8 +3,8 @@
 import { useState } from 'react';
 import type { ChannelInfo } from '../../../src/api/contract.js';
 import { call } from '../api.js';
-import { codeOf, sentence } from '../errors.js';
 import { blocksText, msatText, satsText } from '../format.js';
+import { useAction } from '../hooks/use-action.js';
 import { ErrorNote } from './field.js';
 
 /** About the size of a cooperative closing transaction: one 2-of-2 input, two outputs. */
@@ -85,13 +85,10 @@ function ForceSteps({ c }: { c: ChannelInfo }) {
 
 export function ChannelCard({ c, feeRate, onDone }: { c: ChannelInfo; feeRate: number | undefined; onDone: (notice: string) => void }) {
   const [step, setStep] = useState<'close' | 'force' | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<{ text: string; code?: string | undefined } | undefined>(undefined);
+  const { busy, error, run } = useAction();
 
-  const close = async (force: boolean) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const close = (force: boolean) =>
+    run(async () => {
       const r = await call('channel.close', { id: c.channelId, force });
       setStep(undefined);
       onDone(
@@ -99,12 +96,7 @@ export function ChannelCard({ c, feeRate, onDone }: { c: ChannelInfo; feeRate: n
           ? `Channel force-closed: your ${msatText(c.localBalanceMsat)} come back ${r.delay !== undefined ? `${blocksText(r.delay)} after` : 'some blocks after'} the closing transaction confirms.`
           : `Channel closing: your ${msatText(c.localBalanceMsat)} come back to the wallet once the closing transaction confirms.`,
       );
-    } catch (e) {
-      setError({ text: sentence(e), code: codeOf(e) });
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const canClose = c.state === 'ready' || c.state === 'pending';
   return (

@@ -4,9 +4,11 @@ import { useState } from 'react';
 import type { Results } from '../../../src/api/contract.js';
 import { call } from '../api.js';
 import { codeOf, sentence } from '../errors.js';
-import { parseAmount, satsText, type Unit } from '../format.js';
+import { satsText } from '../format.js';
+import { submit, useAction } from '../hooks/use-action.js';
+import { useAmount } from '../hooks/use-amount.js';
 import { AMOUNT_EXAMPLE, AmountField } from './amount-field.js';
-import { ErrorNote, Field } from './field.js';
+import { ErrorNote, TextField } from './field.js';
 
 type Opened = Results['channel.open'] & { amountSat: number; peer: string };
 type Problem = { field: 'peer' | 'amount' | 'form'; text: string; code?: string | undefined };
@@ -22,17 +24,14 @@ function problemOf(e: unknown): Problem {
 
 export function ChannelForm({ onOpened }: { onOpened: (notice: string) => void }) {
   const [peer, setPeer] = useState('');
-  const [amount, setAmount] = useState('');
-  const [unit, setUnit] = useState<Unit>('sats');
-  const [push, setPush] = useState('');
-  const [pushUnit, setPushUnit] = useState<Unit>('sats');
-  const [problem, setProblem] = useState<Problem | undefined>(undefined);
+  const amount = useAmount('sats');
+  const push = useAmount('sats');
   const [opened, setOpened] = useState<Opened | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { busy, error: problem, setError: setProblem, run } = useAction(problemOf);
 
-  const sats = parseAmount(amount, unit);
-  const pushSats = push.trim() === '' ? 0 : parseAmount(push, pushUnit);
-  const amountError = amount.trim() !== '' && (sats === undefined || sats === 0) ? AMOUNT_EXAMPLE : problem?.field === 'amount' ? problem.text : undefined;
+  const sats = amount.sats;
+  const pushSats = push.empty ? 0 : push.sats;
+  const amountError = amount.bad ? AMOUNT_EXAMPLE : problem?.field === 'amount' ? problem.text : undefined;
   const pushError =
     pushSats === undefined ? AMOUNT_EXAMPLE : sats !== undefined && pushSats > 0 && pushSats >= sats ? 'Give the peer less than the whole channel.' : undefined;
   const ready = peer.trim() !== '' && sats !== undefined && sats > 0 && pushSats !== undefined && pushError === undefined;
@@ -42,21 +41,15 @@ export function ChannelForm({ onOpened }: { onOpened: (notice: string) => void }
     setOpened(undefined);
   };
 
-  const open = async () => {
+  const open = () => {
     if (!ready) return;
-    setBusy(true);
-    setProblem(undefined);
-    try {
+    return run(async () => {
       const r = await call('channel.open', { peer: peer.trim(), amountSat: sats, pushSat: pushSats });
       setOpened({ ...r, amountSat: sats, peer: peer.trim() });
-      setAmount('');
-      setPush('');
+      amount.set('');
+      push.set('');
       onOpened(`Channel of ${satsText(sats)} opening; funding transaction ${r.fundingTxid.slice(0, 12)}… is on its way.`);
-    } catch (e) {
-      setProblem(problemOf(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -74,55 +67,29 @@ export function ChannelForm({ onOpened }: { onOpened: (notice: string) => void }
           </p>
         </div>
       ) : null}
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void open();
-        }}
-      >
-        <Field
+      <form onSubmit={submit(open)}>
+        <TextField
           label="Peer"
           hint="The other node as PUBKEY@HOST:PORT: its public key (66 hex characters), then where it listens."
           error={problem?.field === 'peer' ? problem.text : undefined}
           testId="channels/peer"
-        >
-          {(p) => (
-            <input
-              {...p}
-              spellCheck={false}
-              autoComplete="off"
-              placeholder="02…@host:9735"
-              value={peer}
-              onChange={(e) => {
-                setPeer(e.target.value);
-                edit();
-              }}
-              data-testid="channels/peer"
-            />
-          )}
-        </Field>
-        <AmountField
-          text={amount}
-          unit={unit}
-          onChange={(text, u) => {
-            setAmount(text);
-            setUnit(u);
+          placeholder="02…@host:9735"
+          value={peer}
+          onChange={(text) => {
+            setPeer(text);
             edit();
           }}
+        />
+        <AmountField
+          {...amount.field(edit)}
           error={amountError}
           label="Channel amount"
           hint="The channel’s size, paid from this wallet’s coins (plus the funding transaction’s fee)."
           testId="channels/open"
         />
         <AmountField
-          text={push}
-          unit={pushUnit}
-          onChange={(text, u) => {
-            setPush(text);
-            setPushUnit(u);
-            edit();
-          }}
-          error={push.trim() !== '' ? pushError : undefined}
+          {...push.field(edit)}
+          error={push.empty ? undefined : pushError}
           label="Push to the peer"
           hint="Optional: given to the peer when the channel opens. It becomes theirs; it is not a loan."
           testId="channels/push"

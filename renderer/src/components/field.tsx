@@ -39,3 +39,33 @@ export function ErrorNote({ text, testId, code }: { text: string | undefined; te
     </p>
   );
 }
+
+export interface TextFieldProps {
+  label: string;
+  hint?: ReactNode;
+  error?: string | undefined;
+  /** The box's data-testid; its error's is `${testId}-error`. */
+  testId: string;
+  value: string;
+  onChange: (value: string) => void;
+  onBlur?: () => void;
+  placeholder?: string | undefined;
+  /** A box of that many lines, in monospace, instead of one line. */
+  rows?: number;
+}
+
+/** A box for text meant for machines (an address, a path, an invoice): no spell check, no autofill. */
+export function TextField({ label, hint, error, testId, value, onChange, onBlur, placeholder, rows }: TextFieldProps) {
+  const box = { spellCheck: false, autoComplete: 'off', placeholder, value, onBlur, 'data-testid': testId };
+  return (
+    <Field label={label} hint={hint} error={error} testId={testId}>
+      {(p) =>
+        rows !== undefined ? (
+          <textarea {...p} {...box} rows={rows} className="mono" onChange={(e) => onChange(e.target.value)} />
+        ) : (
+          <input {...p} {...box} onChange={(e) => onChange(e.target.value)} />
+        )
+      }
+    </Field>
+  );
+}

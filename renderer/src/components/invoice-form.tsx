@@ -3,8 +3,9 @@
 import { useState } from 'react';
 import type { Results } from '../../../src/api/contract.js';
 import { call } from '../api.js';
-import { codeOf, sentence } from '../errors.js';
-import { dateTime, parseAmount, satsText, type Unit } from '../format.js';
+import { dateTime, satsText } from '../format.js';
+import { submit, useAction } from '../hooks/use-action.js';
+import { useAmount } from '../hooks/use-amount.js';
 import { AMOUNT_EXAMPLE, AmountField } from './amount-field.js';
 import { CopyButton } from './copy-button.js';
 import { ErrorNote, Field } from './field.js';
@@ -22,30 +23,22 @@ const EXPIRIES: { secs: number; label: string }[] = [
 const MAX_DESCRIPTION = 639;
 
 export function InvoiceForm() {
-  const [amount, setAmount] = useState('');
-  const [unit, setUnit] = useState<Unit>('sats');
+  const amount = useAmount('sats');
   const [description, setDescription] = useState('');
   const [expiry, setExpiry] = useState(3_600);
   const [made, setMade] = useState<Made | undefined>(undefined);
-  const [error, setError] = useState<{ text: string; code?: string | undefined } | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  const sats = amount.trim() === '' ? undefined : parseAmount(amount, unit);
-  const amountBad = amount.trim() !== '' && (sats === undefined || sats === 0 || sats * 1000 > Number.MAX_SAFE_INTEGER);
+  const sats = amount.sats;
+  const amountBad = amount.bad || (sats !== undefined && sats * 1000 > Number.MAX_SAFE_INTEGER);
   const descriptionBad = new TextEncoder().encode(description).length > MAX_DESCRIPTION;
 
-  const create = async () => {
+  const create = () => {
     if (amountBad || descriptionBad) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    return run(async () => {
       const r = await call('ln.invoice', { description: description.trim(), expirySecs: expiry, ...(sats !== undefined ? { amountMsat: sats * 1000 } : {}) });
       setMade({ ...r, amountSat: sats, description: description.trim() });
-    } catch (e) {
-      setError({ text: sentence(e), code: codeOf(e) });
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -77,19 +70,9 @@ export function InvoiceForm() {
           </div>
         </div>
       ) : (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void create();
-          }}
-        >
+        <form onSubmit={submit(create)}>
           <AmountField
-            text={amount}
-            unit={unit}
-            onChange={(text, u) => {
-              setAmount(text);
-              setUnit(u);
-            }}
+            {...amount.field()}
             error={amountBad ? AMOUNT_EXAMPLE : undefined}
             hint="Leave it empty to let the payer choose the amount."
             testId="channels/invoice"

@@ -5,9 +5,11 @@ import type { Results } from '../../../src/api/contract.js';
 import { call, UiError } from '../api.js';
 import { askedAmount, invoiceText } from '../bolt11.js';
 import { codeOf, sentence } from '../errors.js';
-import { msatText, parseAmount, type Unit } from '../format.js';
+import { msatText } from '../format.js';
+import { submit, useAction, type Failure } from '../hooks/use-action.js';
+import { useAmount } from '../hooks/use-amount.js';
 import { AMOUNT_EXAMPLE, AmountField } from './amount-field.js';
-import { ErrorNote, Field } from './field.js';
+import { ErrorNote, TextField } from './field.js';
 
 type Paid = Results['ln.pay'] & { amountMsat: number | undefined };
 
@@ -23,78 +25,53 @@ function paySentence(e: unknown): string {
 
 export function PayForm({ onPaid }: { onPaid: () => void }) {
   const [invoice, setInvoice] = useState('');
-  const [amount, setAmount] = useState('');
-  const [unit, setUnit] = useState<Unit>('sats');
-  const [error, setError] = useState<{ text: string; code?: string | undefined } | undefined>(undefined);
+  const amount = useAmount('sats');
   const [paid, setPaid] = useState<Paid | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction((e): Failure => ({ text: paySentence(e), code: codeOf(e) }));
 
   const asked = askedAmount(invoice);
   const fixed = asked && 'msat' in asked ? asked.msat : undefined;
-  const sats = amount.trim() === '' ? undefined : parseAmount(amount, unit);
-  const amountBad = fixed === undefined && amount.trim() !== '' && (sats === undefined || sats === 0 || sats * 1000 > Number.MAX_SAFE_INTEGER);
+  const sats = amount.sats;
+  const amountBad = fixed === undefined && (amount.bad || (sats !== undefined && sats * 1000 > Number.MAX_SAFE_INTEGER));
   const msat = fixed ?? (sats !== undefined && !amountBad ? sats * 1000 : undefined);
 
-  const pay = async () => {
+  const pay = () => {
     const text = invoiceText(invoice);
     if (!text) return setError({ text: 'Paste the invoice you were given.' });
-    setBusy(true);
-    setError(undefined);
     setPaid(undefined);
-    try {
+    return run(async () => {
       // The core takes an amount only for an invoice without one; otherwise the invoice's own is paid.
       const r = await call('ln.pay', { bolt11: text, ...(fixed === undefined && msat ? { amountMsat: msat } : {}) });
       setPaid({ ...r, amountMsat: msat });
       setInvoice('');
-      setAmount('');
+      amount.set('');
       onPaid();
-    } catch (e) {
-      setError({ text: paySentence(e), code: codeOf(e) });
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
     <section className="card" aria-labelledby="ln-pay-title">
       <h2 id="ln-pay-title">Pay an invoice</h2>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void pay();
-        }}
-      >
-        <Field label="Invoice" hint="The BOLT 11 text you were given (lnbc…). Scanning a QR code is not supported yet: paste the text.">
-          {(p) => (
-            <textarea
-              {...p}
-              rows={4}
-              spellCheck={false}
-              autoComplete="off"
-              className="mono"
-              value={invoice}
-              onChange={(e) => {
-                setInvoice(e.target.value);
-                setError(undefined);
-                setPaid(undefined);
-              }}
-              data-testid="channels/pay-invoice"
-            />
-          )}
-        </Field>
+      <form onSubmit={submit(pay)}>
+        <TextField
+          label="Invoice"
+          hint="The BOLT 11 text you were given (lnbc…). Scanning a QR code is not supported yet: paste the text."
+          rows={4}
+          value={invoice}
+          onChange={(text) => {
+            setInvoice(text);
+            setError(undefined);
+            setPaid(undefined);
+          }}
+          testId="channels/pay-invoice"
+        />
         {asked ? (
           <p data-testid="channels/pay-asked" data-msat={fixed}>
             {fixed !== undefined ? `This invoice asks for ${msatText(fixed)}.` : 'This invoice does not say how much: enter the amount to pay.'}
           </p>
         ) : null}
         <AmountField
-          text={amount}
-          unit={unit}
-          onChange={(text, u) => {
-            setAmount(text);
-            setUnit(u);
-            setError(undefined);
-          }}
+          {...amount.field(() => setError(undefined))}
           disabled={fixed !== undefined}
           placeholder={fixed !== undefined ? 'set by the invoice' : undefined}
           error={amountBad ? AMOUNT_EXAMPLE : undefined}

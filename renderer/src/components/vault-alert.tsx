@@ -3,7 +3,7 @@
 // list while such a vault is still live; the in-app watchtower has already sent a cancel.
 import type { VaultInfo } from '../../../src/api/contract.js';
 import { call } from '../api.js';
-import { useLoad } from '../use-load.js';
+import { useLoad } from '../hooks/use-load.js';
 import { FINAL_STATUSES } from './vault-card.js';
 
 export interface VaultAlertEvent {

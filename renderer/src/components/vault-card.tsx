@@ -5,7 +5,14 @@ import type { VaultInfo } from '../../../src/api/contract.js';
 import { call, UiError } from '../api.js';
 import { sentence } from '../errors.js';
 import { blocksText, blocksTime, btc, satsText } from '../format.js';
-import { ErrorNote, Field } from './field.js';
+import { submit, useAction } from '../hooks/use-action.js';
+import { ErrorNote, TextField } from './field.js';
+
+/** An error from the core: about the address typed (to show under it), or about the vault. */
+function errorOf(e: unknown): { field: 'address' | 'vault'; text: string } {
+  const address = e instanceof UiError && (e.code === 'invalid-address' || e.code === 'wrong-network');
+  return { field: address ? 'address' : 'vault', text: sentence(e) };
+}
 
 /** States after which nothing more happens to a vault. */
 export const FINAL_STATUSES: ReadonlySet<string> = new Set(['withdrawn', 'cancelled', 'abandoned', 'swept']);
@@ -54,25 +61,19 @@ function Txid({ label, txid, testId }: { label: string; txid: string | undefined
 }
 
 export function VaultCard({ v, tip, onDone }: { v: VaultInfo; tip: number; onDone: (notice: string) => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>(undefined);
+  const { busy, error, setError, run } = useAction(errorOf);
   const [confirming, setConfirming] = useState(false);
   const [address, setAddress] = useState('');
-  const [addressError, setAddressError] = useState<string | undefined>(undefined);
+  /** Complete was asked for without an address. */
+  const [noAddress, setNoAddress] = useState(false);
+  const addressError = noAddress ? 'Enter the address the coins should go to.' : error?.field === 'address' ? error.text : undefined;
 
-  const act = async (run: () => Promise<string>) => {
-    setBusy(true);
-    setError(undefined);
-    setAddressError(undefined);
-    try {
-      onDone(await run());
+  const act = (step: () => Promise<string>) => {
+    setNoAddress(false);
+    return run(async () => {
+      onDone(await step());
       setConfirming(false);
-    } catch (e) {
-      if (e instanceof UiError && (e.code === 'invalid-address' || e.code === 'wrong-network')) setAddressError(sentence(e));
-      else setError(sentence(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const withdraw = () =>
     act(async () => {
@@ -85,7 +86,7 @@ export function VaultCard({ v, tip, onDone }: { v: VaultInfo; tip: number; onDon
       return `Vault ${v.id} cancelled: ${btc(v.amount)} BTC minus the fee go to the recovery destination (transaction ${r.cancelTxid.slice(0, 12)}…).`;
     });
   const complete = () => {
-    if (!address.trim()) return setAddressError('Enter the address the coins should go to.');
+    if (!address.trim()) return setNoAddress(true);
     return act(async () => {
       const r = await call('vault.complete', { id: v.id, address: address.trim() });
       setAddress('');
@@ -136,28 +137,19 @@ export function VaultCard({ v, tip, onDone }: { v: VaultInfo; tip: number; onDon
         </p>
       ) : null}
       {canComplete ? (
-        <form
-          className="complete"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void complete();
-          }}
-        >
-          <Field label="Send the coins to" hint="Any address: the delay is over, the coins can leave." error={addressError} testId="vault/complete-address">
-            {(p) => (
-              <input
-                {...p}
-                spellCheck={false}
-                autoComplete="off"
-                value={address}
-                onChange={(e) => {
-                  setAddress(e.target.value);
-                  setAddressError(undefined);
-                }}
-                data-testid="vault/complete-address"
-              />
-            )}
-          </Field>
+        <form className="complete" onSubmit={submit(complete)}>
+          <TextField
+            label="Send the coins to"
+            hint="Any address: the delay is over, the coins can leave."
+            error={addressError}
+            testId="vault/complete-address"
+            value={address}
+            onChange={(text) => {
+              setAddress(text);
+              setNoAddress(false);
+              if (error?.field === 'address') setError(undefined);
+            }}
+          />
           <button type="submit" disabled={busy} data-testid="vault/complete">
             {busy ? 'Sending…' : 'Complete the withdrawal'}
           </button>
@@ -193,7 +185,7 @@ export function VaultCard({ v, tip, onDone }: { v: VaultInfo; tip: number; onDon
         </div>
       ) : null}
       {canWithdraw ? <p className="hint">Withdraw starts the wait of {blocksText(v.delay)}; after it you can send the coins anywhere.</p> : null}
-      <ErrorNote text={error} testId="vault/error" />
+      <ErrorNote text={error?.field === 'vault' ? error.text : undefined} testId="vault/error" />
     </li>
   );
 }

@@ -4,10 +4,12 @@ import { useEffect, useState } from 'react';
 import type { Results } from '../../../src/api/contract.js';
 import { call, UiError } from '../api.js';
 import { sentence } from '../errors.js';
-import { blocksText, btc, parseAmount, satsText, type Unit } from '../format.js';
+import { blocksText, btc, satsText } from '../format.js';
+import { submit, useAction } from '../hooks/use-action.js';
+import { useAmount } from '../hooks/use-amount.js';
 import { AMOUNT_EXAMPLE, AmountField } from './amount-field.js';
 import { CopyButton } from './copy-button.js';
-import { ErrorNote, Field } from './field.js';
+import { ErrorNote, Field, TextField } from './field.js';
 
 type Preview = Results['vault.preview'];
 type Created = Results['vault.create'] & { amount: number };
@@ -34,6 +36,11 @@ function fieldOf(e: unknown): 'amount' | 'delay' | 'recovery' | 'form' {
   if (RECOVERY_CODES.has(e.code)) return 'recovery';
   if (AMOUNT_CODES.has(e.code)) return 'amount';
   return e.code === 'invalid-setting' ? 'delay' : 'form';
+}
+
+/** An error from the core, by the field it is about. */
+function coreErrorOf(e: unknown): { field: ReturnType<typeof fieldOf>; text: string } {
+  return { field: fieldOf(e), text: sentence(e) };
 }
 
 /** Both ladders by fee rate: a row per rate, the fee of each kind of cancel at that rate. */
@@ -102,19 +109,17 @@ function RecoveryNote({ hasKey }: { hasKey: boolean }) {
 }
 
 export function VaultForm({ onCreated }: { onCreated: (r: Created) => void }) {
-  const [amount, setAmount] = useState('');
-  const [unit, setUnit] = useState<Unit>('btc');
+  const amount = useAmount('btc');
   const [delay, setDelay] = useState(DEFAULT_DELAY);
   const [recovery, setRecovery] = useState('');
   const [preview, setPreview] = useState<Preview | undefined>(undefined);
-  const [coreError, setCoreError] = useState<{ field: ReturnType<typeof fieldOf>; text: string } | undefined>(undefined);
+  const { busy, error: coreError, setError: setCoreError, run } = useAction(coreErrorOf);
   const [created, setCreated] = useState<Created | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
 
-  const sats = parseAmount(amount, unit);
+  const sats = amount.sats;
   const blocks = parseDelay(delay);
   const dest = recovery.trim();
-  const amountError = amount.trim() !== '' && (sats === undefined || sats === 0) ? AMOUNT_EXAMPLE : coreError?.field === 'amount' ? coreError.text : undefined;
+  const amountError = amount.bad ? AMOUNT_EXAMPLE : coreError?.field === 'amount' ? coreError.text : undefined;
   const delayError = delay.trim() !== '' && blocks === undefined ? `Enter a whole number of blocks from 1 to ${MAX_DELAY.toLocaleString('en-US')}.` : coreError?.field === 'delay' ? coreError.text : undefined;
   const recoveryError = coreError?.field === 'recovery' ? coreError.text : undefined;
   const ready = sats !== undefined && sats > 0 && blocks !== undefined && dest !== '';
@@ -127,7 +132,7 @@ export function VaultForm({ onCreated }: { onCreated: (r: Created) => void }) {
     const t = setTimeout(() => {
       call('vault.preview', { amount: sats, delay: blocks, recovery: dest }).then(
         (p) => live && setPreview(p),
-        (e: unknown) => live && setCoreError({ field: fieldOf(e), text: sentence(e) }),
+        (e: unknown) => live && setCoreError(coreErrorOf(e)),
       );
     }, PREVIEW_DEBOUNCE_MS);
     return () => {
@@ -136,22 +141,16 @@ export function VaultForm({ onCreated }: { onCreated: (r: Created) => void }) {
     };
   }, [ready, sats, blocks, dest]);
 
-  const create = async () => {
+  const create = () => {
     if (!ready) return;
-    setBusy(true);
-    setCoreError(undefined);
-    try {
+    return run(async () => {
       const r = await call('vault.create', { amount: sats, delay: blocks, recovery: dest });
       const done = { ...r, amount: sats };
       setCreated(done);
-      setAmount('');
+      amount.set('');
       setRecovery('');
       onCreated(done);
-    } catch (e) {
-      setCoreError({ field: fieldOf(e), text: sentence(e) });
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -166,20 +165,9 @@ export function VaultForm({ onCreated }: { onCreated: (r: Created) => void }) {
           <CopyButton text={created.depositTxid} label="Copy deposit transaction ID" testId="vaults/copy-deposit" />
         </div>
       ) : null}
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void create();
-        }}
-      >
+      <form onSubmit={submit(create)}>
         <AmountField
-          text={amount}
-          unit={unit}
-          onChange={(text, u) => {
-            setAmount(text);
-            setUnit(u);
-            setCreated(undefined);
-          }}
+          {...amount.field(() => setCreated(undefined))}
           error={amountError}
           testId="vaults"
         />
@@ -191,14 +179,14 @@ export function VaultForm({ onCreated }: { onCreated: (r: Created) => void }) {
         >
           {(p) => <input {...p} inputMode="numeric" autoComplete="off" value={delay} onChange={(e) => setDelay(e.target.value)} data-testid="vaults/delay" />}
         </Field>
-        <Field
+        <TextField
           label="Recovery destination"
           hint="A descriptor (best: wpkh(xpub…/0/*) of a wallet with a key) or an address, of a wallet that never touches this computer: a hardware wallet or a paper wallet. Cancelled withdrawals go there."
           error={recoveryError}
           testId="vaults/recovery"
-        >
-          {(p) => <input {...p} spellCheck={false} autoComplete="off" value={recovery} onChange={(e) => setRecovery(e.target.value)} data-testid="vaults/recovery" />}
-        </Field>
+          value={recovery}
+          onChange={setRecovery}
+        />
         {preview ? (
           <>
             <RecoveryNote hasKey={preview.recoveryHasKey} />

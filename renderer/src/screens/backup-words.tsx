@@ -4,6 +4,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { call } from '../api.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { sentence } from '../errors.js';
+import { submit, useAction } from '../hooks/use-action.js';
 
 const QUIZ_SIZE = 3;
 
@@ -18,14 +19,14 @@ export function BackupWords({ password, onDone, onLater }: { password: string; o
   const [words, setWords] = useState<string[] | undefined>(undefined);
   const [step, setStep] = useState<'show' | 'quiz'>('show');
   const [answers, setAnswers] = useState<Record<number, string>>({});
-  const [error, setError] = useState<string | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { busy, error: failure, setError, run } = useAction();
+  const error = failure?.text;
 
   useEffect(() => {
     let live = true;
     call('wallet.reveal', { password }).then(
       (r) => live && setWords(r.mnemonic.split(' ')),
-      (e: unknown) => live && setError(sentence(e)),
+      (e: unknown) => live && setError({ text: sentence(e) }),
     );
     return () => {
       live = false;
@@ -35,23 +36,16 @@ export function BackupWords({ password, onDone, onLater }: { password: string; o
 
   const positions = useMemo(() => (words ? pickPositions(words.length) : []), [words]);
 
-  const check = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const check = () =>
+    run(async () => {
       const r = await call('wallet.checkWords', { password, answers: positions.map((p) => ({ position: p, word: answers[p] ?? '' })) });
       if (r.correct) {
         setWords(undefined);
         onDone();
       } else {
-        setError('These words do not match your recovery words. Look at your written copy again, or show the words once more.');
+        setError({ text: 'These words do not match your recovery words. Look at your written copy again, or show the words once more.' });
       }
-    } catch (e) {
-      setError(sentence(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   if (!words) {
     return (
@@ -97,12 +91,7 @@ export function BackupWords({ password, onDone, onLater }: { password: string; o
     <section className="card" data-testid="backup/quiz">
       <h2>Check your copy</h2>
       <p>Type these words from your written copy.</p>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void check();
-        }}
-      >
+      <form onSubmit={submit(check)}>
         {positions.map((p, i) => (
           <Field key={p} label={`Word #${p}`}>
             {(props) => (

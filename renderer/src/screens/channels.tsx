@@ -11,7 +11,7 @@ import { ErrorNote } from '../components/field.js';
 import { InvoiceForm } from '../components/invoice-form.js';
 import { PayForm } from '../components/pay-form.js';
 import { msatText } from '../format.js';
-import { useLoad } from '../use-load.js';
+import { useLoad } from '../hooks/use-load.js';
 
 /** Channels change with the peer's messages, not only with wallet events: reload this long after each load while the screen is open. */
 const POLL_MS = 3_000;

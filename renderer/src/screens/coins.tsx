@@ -4,7 +4,7 @@ import { call } from '../api.js';
 import { ErrorNote } from '../components/field.js';
 import { sentence } from '../errors.js';
 import { btc } from '../format.js';
-import { useLoad } from '../use-load.js';
+import { useLoad } from '../hooks/use-load.js';
 
 function LabelCell({ outpoint, initial, onSaved }: { outpoint: string; initial: string; onSaved: (e?: string) => void }) {
   const [label, setLabel] = useState(initial);

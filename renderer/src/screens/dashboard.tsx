@@ -2,13 +2,13 @@
 import { useState } from 'react';
 import type { AppStatus } from '../../../src/api/contract.js';
 import { call } from '../api.js';
-import type { View } from '../app.js';
 import { BalanceChart } from '../components/balance-chart.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { TxList } from '../components/tx-list.js';
-import { sentence } from '../errors.js';
 import { btc, satsText } from '../format.js';
-import { useLoad } from '../use-load.js';
+import { useAction } from '../hooks/use-action.js';
+import { useLoad } from '../hooks/use-load.js';
+import type { Go } from '../routes.js';
 import { BackupWords } from './backup-words.js';
 
 function BackupReminder({ onDone }: { onDone: () => void }) {
@@ -39,16 +39,12 @@ function BackupReminder({ onDone }: { onDone: () => void }) {
 }
 
 function Playground({ onMined }: { onMined: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>(undefined);
-  const mine = (blocks: number) => {
-    setBusy(true);
-    setError(undefined);
-    call('node.mine', { blocks })
-      .then(onMined)
-      .catch((e: unknown) => setError(sentence(e)))
-      .finally(() => setBusy(false));
-  };
+  const { busy, error, run } = useAction();
+  const mine = (blocks: number) =>
+    void run(async () => {
+      await call('node.mine', { blocks });
+      onMined();
+    });
   return (
     <section className="card" data-testid="dashboard/playground">
       <h2>Playground</h2>
@@ -61,7 +57,7 @@ function Playground({ onMined }: { onMined: () => void }) {
           Mine 100 blocks
         </button>
       </div>
-      <ErrorNote text={error} testId="playground/mine-error" />
+      <ErrorNote text={error?.text} testId="playground/mine-error" />
     </section>
   );
 }
@@ -69,7 +65,7 @@ function Playground({ onMined }: { onMined: () => void }) {
 /** Transactions shown under the chart; the rest are in History. */
 const RECENT = 6;
 
-export function Dashboard({ revision, status, go, onChanged }: { revision: number; status: AppStatus; go: (v: View, txid?: string) => void; onChanged: () => void }) {
+export function Dashboard({ revision, status, go, onChanged }: { revision: number; status: AppStatus; go: Go; onChanged: () => void }) {
   const summary = useLoad(() => call('wallet.summary', {}), revision);
   const history = useLoad(() => call('wallet.history', { limit: RECENT }), revision);
   const open = status.open!;

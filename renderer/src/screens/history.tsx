@@ -8,7 +8,7 @@ import { ErrorNote, Field } from '../components/field.js';
 import { statusText, TxList } from '../components/tx-list.js';
 import { sentence } from '../errors.js';
 import { btc, dateTime, satsText, signedBtc } from '../format.js';
-import { useLoad } from '../use-load.js';
+import { useLoad } from '../hooks/use-load.js';
 
 function proofText(t: TxDetail): string {
   if (t.proof === 'merkle-proof') return 'Merkle proof verified: Coffer checked that this transaction is in a block of the header chain it validated itself.';

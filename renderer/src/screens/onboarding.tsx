@@ -1,11 +1,12 @@
 // First run: create a wallet (then back up its words), restore one, or try the regtest playground.
 import { useState } from 'react';
 import type { AppStatus, BackendConfig } from '../../../src/api/contract.js';
-import { call, UiError } from '../api.js';
-import { BackendForm, badPeer, defaultBackend, EmbeddedNodeNote, PublicHostConfirm } from '../components/backend-form.js';
+import { call } from '../api.js';
+import { BackendForm, badPeer, defaultBackend, EmbeddedNodeNote, PublicHostConfirm, publicHostOf } from '../components/backend-form.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { PasswordChoice, passwordProblem, type PasswordValue } from '../components/password-choice.js';
 import { sentence } from '../errors.js';
+import { submit, useAction } from '../hooks/use-action.js';
 import { BackupWords } from './backup-words.js';
 
 type Network = 'main' | 'test' | 'signet' | 'regtest';
@@ -94,11 +95,14 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
   const [words, setWords] = useState<12 | 24>(12);
   const [mnemonic, setMnemonic] = useState('');
   const [birthday, setBirthday] = useState('');
-  const [error, setError] = useState<string | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
+  /** What went wrong, or the RPC address outside this computer and its network the core asks to confirm. */
+  const { busy, error: failure, setError, run } = useAction((e): { text: string } | { publicHost: string } => {
+    const host = publicHostOf(e);
+    return host !== undefined ? { publicHost: host } : { text: sentence(e) };
+  });
+  const error = failure && 'text' in failure ? failure.text : undefined;
+  const publicHost = failure && 'publicHost' in failure ? failure.publicHost : undefined;
   const [backupPassword, setBackupPassword] = useState('');
-  /** The core asked to confirm an RPC address outside this computer and its network. */
-  const [publicHost, setPublicHost] = useState<string | undefined>(undefined);
   const existing = status.wallets.length > 0;
   /** The fields only asked when they apply: the existing wallet's password, the confirmed public host. */
   const extra = (confirmed: boolean) => ({
@@ -106,25 +110,9 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
     backend: confirmed && v.backend.kind === 'rpc' ? { ...v.backend, publicHostConfirmed: true as const } : v.backend,
   });
 
-  const run = async (fn: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    setPublicHost(undefined);
-    try {
-      await fn();
-    } catch (e) {
-      const host = e instanceof UiError && e.code === 'rpc-host-public' ? e.wire.details?.['host'] : undefined;
-      if (typeof host === 'string') setPublicHost(host);
-      else setError(sentence(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-
   const go = (s: Step) => {
     setError(undefined);
     // Leaving a form forgets what was typed in it (words, passwords).
-    setPublicHost(undefined);
     if (s === 'welcome') {
       setMnemonic('');
       setV(initial());
@@ -189,13 +177,12 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
         </p>
         <EmbeddedNodeNote testId="playground/node-warning" />
         <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void run(async () => {
+          onSubmit={submit(() =>
+            run(async () => {
               await call('wallet.playground', { password: v.pw.password, ...(existing ? { currentPassword: v.current } : {}) });
               onDone();
-            });
-          }}
+            }),
+          )}
         >
           <PasswordChoice value={v.pw} onChange={(pw) => setV({ ...v, pw })} idPrefix="playground" />
           {existing ? <CurrentPassword v={v} set={setV} idPrefix="playground" /> : null}
@@ -210,7 +197,7 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
 
   if (step === 'create') {
     const p = problem(v) ?? (existing && !v.current ? 'Enter the password of the wallet already here.' : undefined);
-    const submit = (confirmed: boolean) =>
+    const create = (confirmed: boolean) =>
       void run(async () => {
         await call('wallet.create', { network: v.network, words, passphrase: v.passphrase, script: v.script, password: v.pw.password, ...extra(confirmed) });
         setBackupPassword(v.pw.password);
@@ -221,12 +208,7 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
       <main className="center narrow" data-testid="onboarding/create-form">
         {back}
         <h1>Create a wallet</h1>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            submit(false);
-          }}
-        >
+        <form onSubmit={submit(() => create(false))}>
           <CommonFields v={v} set={setV} idPrefix="create" />
           {existing ? <CurrentPassword v={v} set={setV} idPrefix="create" /> : null}
           <fieldset>
@@ -240,7 +222,7 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
               <span>24 words</span>
             </label>
           </fieldset>
-          {publicHost ? <PublicHostConfirm host={publicHost} idPrefix="create" onConfirm={() => submit(true)} onCancel={() => setPublicHost(undefined)} /> : null}
+          {publicHost ? <PublicHostConfirm host={publicHost} idPrefix="create" onConfirm={() => create(true)} onCancel={() => setError(undefined)} /> : null}
           <ErrorNote text={error} testId="create/error" />
           <button type="submit" disabled={busy || p !== undefined} title={p} data-testid="create/submit">
             {busy ? 'Creating…' : 'Create wallet'}
@@ -253,7 +235,7 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
 
   const p = problem(v) ?? (mnemonic.trim() ? undefined : 'Enter your recovery words.') ?? (existing && !v.current ? 'Enter the password of the wallet already here.' : undefined);
   const birthdayBad = birthday !== '' && !/^\d{1,8}$/.test(birthday.trim());
-  const submit = (confirmed: boolean) =>
+  const restore = (confirmed: boolean) =>
     void run(async () => {
       const words = mnemonic.trim().toLowerCase().split(/\s+/).join(' ');
       await call('wallet.restore', {
@@ -273,12 +255,7 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
     <main className="center narrow" data-testid="onboarding/restore-form">
       {back}
       <h1>Restore a wallet</h1>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          submit(false);
-        }}
-      >
+      <form onSubmit={submit(() => restore(false))}>
         <Field label="Recovery words" hint="12 or 24 words, separated by spaces, in order.">
           {(props) => <textarea {...props} rows={3} autoComplete="off" spellCheck={false} value={mnemonic} onChange={(e) => setMnemonic(e.target.value)} data-testid="restore/words" />}
         </Field>
@@ -287,7 +264,7 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
         </Field>
         <CommonFields v={v} set={setV} idPrefix="restore" />
         {existing ? <CurrentPassword v={v} set={setV} idPrefix="restore" /> : null}
-        {publicHost ? <PublicHostConfirm host={publicHost} idPrefix="restore" onConfirm={() => submit(true)} onCancel={() => setPublicHost(undefined)} /> : null}
+        {publicHost ? <PublicHostConfirm host={publicHost} idPrefix="restore" onConfirm={() => restore(true)} onCancel={() => setError(undefined)} /> : null}
         <ErrorNote text={error} testId="restore/error" />
         <button type="submit" disabled={busy || p !== undefined || birthdayBad} title={p} data-testid="restore/submit">
           {busy ? 'Restoring…' : 'Restore wallet'}

@@ -6,21 +6,20 @@ import { CopyButton } from '../components/copy-button.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { Qr } from '../components/qr.js';
 import { sentence } from '../errors.js';
-import { parseAmount, type Unit } from '../format.js';
-import { useLoad } from '../use-load.js';
+import { useAmount } from '../hooks/use-amount.js';
+import { useLoad } from '../hooks/use-load.js';
 
 export function Receive() {
   const [fresh, setFresh] = useState(0);
   const address = useLoad(() => call('wallet.address', { fresh: fresh > 0 }), fresh);
-  const [amount, setAmount] = useState('');
-  const [unit, setUnit] = useState<Unit>('btc');
+  const amount = useAmount('btc');
   const [label, setLabel] = useState('');
   const [uri, setUri] = useState<string | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
 
   const addr = address.data?.address;
-  const sats = amount.trim() ? parseAmount(amount, unit) : undefined;
-  const amountBad = amount.trim() !== '' && (sats === undefined || sats === 0);
+  const sats = amount.sats;
+  const amountBad = amount.bad;
 
   useEffect(() => {
     if (!addr || amountBad) return setUri(undefined);
@@ -53,18 +52,13 @@ export function Receive() {
             </Field>
             <div className="actions">
               <CopyButton text={addr} label="Copy address" testId="receive/copy-address" />
-              <button type="button" className="secondary" onClick={() => { setFresh((f) => f + 1); setLabel(''); setAmount(''); }} data-testid="receive/new">
+              <button type="button" className="secondary" onClick={() => { setFresh((f) => f + 1); setLabel(''); amount.set(''); }} data-testid="receive/new">
                 New address
               </button>
             </div>
             <h2>Payment request (optional)</h2>
             <AmountField
-              text={amount}
-              unit={unit}
-              onChange={(text, u) => {
-                setAmount(text);
-                setUnit(u);
-              }}
+              {...amount.field()}
               error={amountBad ? AMOUNT_EXAMPLE : undefined}
               testId="receive"
             />

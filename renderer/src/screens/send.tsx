@@ -3,12 +3,14 @@
 import { useState } from 'react';
 import type { Results } from '../../../src/api/contract.js';
 import { call } from '../api.js';
-import type { View } from '../app.js';
 import { AMOUNT_EXAMPLE, AmountField } from '../components/amount-field.js';
-import { ErrorNote, Field } from '../components/field.js';
+import { ErrorNote, Field, TextField } from '../components/field.js';
 import { sentence } from '../errors.js';
-import { amountInput, btc, parseAmount, satsText, type Unit } from '../format.js';
-import { useLoad } from '../use-load.js';
+import { amountInput, btc, satsText } from '../format.js';
+import { submit, useAction } from '../hooks/use-action.js';
+import { useAmount } from '../hooks/use-amount.js';
+import { useLoad } from '../hooks/use-load.js';
+import type { Go } from '../routes.js';
 
 type Preset = 'fast' | 'normal' | 'slow';
 type Fee = { preset: Preset } | { custom: string };
@@ -19,23 +21,21 @@ const PRESETS: { id: Preset; label: string; when: string }[] = [
   { id: 'slow', label: 'Slow', when: 'when the network is quiet' },
 ];
 
-export function Send({ revision, network, go, onSent }: { revision: number; network: string; go: (v: View, txid?: string) => void; onSent: (text: string) => void }) {
+export function Send({ revision, network, go, onSent }: { revision: number; network: string; go: Go; onSent: (text: string) => void }) {
   const fees = useLoad(() => call('fees.get', {}), revision);
   const [to, setTo] = useState('');
   const [toError, setToError] = useState<string | undefined>(undefined);
-  const [amount, setAmount] = useState('');
-  const [unit, setUnit] = useState<Unit>('btc');
+  const amount = useAmount('btc');
   const [max, setMax] = useState(false);
   const [label, setLabel] = useState('');
   const [fee, setFee] = useState<Fee>({ preset: 'normal' });
   const [review, setReview] = useState<{ preview: Results['send.preview']; address: string; amount: number | 'max' } | undefined>(undefined);
   const [acceptHigh, setAcceptHigh] = useState(false);
   const [sent, setSent] = useState<Results['send.confirm'] | undefined>(undefined);
-  const [error, setError] = useState<string | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
 
-  const sats = parseAmount(amount, unit);
-  const amountError = !max && amount.trim() !== '' && (sats === undefined || sats === 0) ? AMOUNT_EXAMPLE : undefined;
+  const sats = amount.sats;
+  const amountError = !max && amount.bad ? AMOUNT_EXAMPLE : undefined;
   const customRate = 'custom' in fee ? Number(fee.custom) : undefined;
   const feeError = customRate !== undefined && !(customRate >= 1 && customRate <= 10_000) ? 'Enter a fee rate from 1 to 10,000 sat/vB.' : undefined;
   const feeParams = 'custom' in fee ? { feeRate: customRate! } : { feePreset: fee.preset };
@@ -48,7 +48,7 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
       setToError(undefined);
       if (r.amountSat !== undefined) {
         setMax(false);
-        setAmount(amountInput(r.amountSat, unit));
+        amount.set(amountInput(r.amountSat, amount.unit));
       }
       if (r.label && !label) setLabel(r.label);
       return r.amountSat !== undefined ? { address: r.address, amountSat: r.amountSat } : { address: r.address };
@@ -58,10 +58,8 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
     }
   };
 
-  const doReview = async () => {
-    setError(undefined);
-    setBusy(true);
-    try {
+  const doReview = () =>
+    run(async () => {
       const recipient = await readRecipient(to);
       if (!recipient) {
         if (!to.trim()) setToError('Paste the address or payment request you were given.');
@@ -70,33 +68,22 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
       const { address } = recipient;
       // The request's own amount wins: the state set from it has not re-rendered yet.
       const value = recipient.amountSat ?? (max ? ('max' as const) : sats);
-      if (value === undefined || value === 0) return setError(AMOUNT_EXAMPLE);
+      if (value === undefined || value === 0) return setError({ text: AMOUNT_EXAMPLE });
       const preview = await call('send.preview', { recipients: [{ address, amount: value }], ...feeParams });
       setAcceptHigh(false);
       setReview({ preview, address, amount: value });
-    } catch (e) {
-      setError(sentence(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
-  const confirm = async () => {
+  const confirm = () => {
     if (!review) return;
-    setError(undefined);
-    setBusy(true);
-    try {
+    return run(async () => {
       // Exactly the coins and rate that were reviewed: the fee cannot change behind the user's back.
       const p = review.preview;
       const r = await call('send.confirm', { recipients: [{ address: review.address, amount: review.amount }], feeRate: p.feeRateUsed, inputs: p.outpoints, acceptHighFee: acceptHigh });
       if (label.trim()) await call('wallet.setLabel', { type: 'tx', ref: r.txid, label: label.trim() }).catch(() => {});
       setSent(r);
       onSent(`Sent ${btc(review.preview.amountSent)} BTC`);
-    } catch (e) {
-      setError(sentence(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   if (sent) {
@@ -115,7 +102,7 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
             <button type="button" onClick={() => go('history', sent.txid)} data-testid="send/view">
               View in history
             </button>
-            <button type="button" className="secondary" onClick={() => { setSent(undefined); setReview(undefined); setTo(''); setAmount(''); setLabel(''); setMax(false); }} data-testid="send/another">
+            <button type="button" className="secondary" onClick={() => { setSent(undefined); setReview(undefined); setTo(''); amount.set(''); setLabel(''); setMax(false); }} data-testid="send/another">
               Send another
             </button>
           </div>
@@ -152,7 +139,7 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
               <span>The fee is more than 5% of the amount. I want to pay it.</span>
             </label>
           ) : null}
-          <ErrorNote text={error} testId="send/error" />
+          <ErrorNote text={error?.text} testId="send/error" />
           <div className="actions">
             <button type="button" className="secondary" onClick={() => setReview(undefined)} data-testid="review/back">
               Back
@@ -169,37 +156,22 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
   return (
     <>
       <h1>Send</h1>
-      <form
-        className="send"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void doReview();
-        }}
-      >
-        <Field label="Pay to" hint="A Bitcoin address or a payment request (bitcoin:…)." error={toError} testId="send/address">
-          {(p) => (
-            <input
-              {...p}
-              value={to}
-              spellCheck={false}
-              autoComplete="off"
-              placeholder={network === 'main' ? 'bc1q…' : undefined}
-              onChange={(e) => {
-                setTo(e.target.value);
-                setToError(undefined);
-              }}
-              onBlur={() => void readRecipient(to)}
-              data-testid="send/address"
-            />
-          )}
-        </Field>
-        <AmountField
-          text={amount}
-          unit={unit}
-          onChange={(text, u) => {
-            setAmount(text);
-            setUnit(u);
+      <form className="send" onSubmit={submit(doReview)}>
+        <TextField
+          label="Pay to"
+          hint="A Bitcoin address or a payment request (bitcoin:…)."
+          error={toError}
+          testId="send/address"
+          value={to}
+          placeholder={network === 'main' ? 'bc1q…' : undefined}
+          onChange={(text) => {
+            setTo(text);
+            setToError(undefined);
           }}
+          onBlur={() => void readRecipient(to)}
+        />
+        <AmountField
+          {...amount.field()}
           error={amountError}
           disabled={max}
           placeholder={max ? 'everything' : undefined}
@@ -234,7 +206,7 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
           ) : null}
           {fees.data ? <p className="hint">Estimates from {fees.data.source}; the network's minimum is {fees.data.floor} sat/vB.</p> : null}
         </fieldset>
-        <ErrorNote text={error} testId="send/error" />
+        <ErrorNote text={error?.text} testId="send/error" />
         <button type="submit" disabled={busy || amountError !== undefined || feeError !== undefined} data-testid="send/review">
           {busy ? 'Checking…' : 'Review'}
         </button>

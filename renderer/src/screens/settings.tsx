@@ -1,24 +1,23 @@
 // Settings: chain backend, auto-lock, password, recovery words, descriptors, labels.
 import { useEffect, useState } from 'react';
 import type { BackendConfig, BackendView } from '../../../src/api/contract.js';
-import { call, UiError } from '../api.js';
-import { BackendForm, badPeer, formBackend, PublicHostConfirm } from '../components/backend-form.js';
+import { call } from '../api.js';
+import { BackendForm, badPeer, formBackend, PublicHostConfirm, publicHostOf } from '../components/backend-form.js';
 import { CopyButton } from '../components/copy-button.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { PasswordChoice, passwordProblem, type PasswordValue } from '../components/password-choice.js';
-import { sentence } from '../errors.js';
-import { useLoad } from '../use-load.js';
+import { submit, useAction } from '../hooks/use-action.js';
+import { useLoad } from '../hooks/use-load.js';
 
-function useAction(): [(fn: () => Promise<string>) => void, { busy: boolean; error?: string | undefined; done?: string | undefined }] {
-  const [state, setState] = useState<{ busy: boolean; error?: string | undefined; done?: string | undefined }>({ busy: false });
-  const run = (fn: () => Promise<string>) => {
-    setState({ busy: true });
-    fn().then(
-      (done) => setState({ busy: false, done }),
-      (e: unknown) => setState({ busy: false, error: sentence(e) }),
-    );
+/** A settings action: what it did, as the sentence its `fn` returns, or why it failed. */
+function useSetting(): [(fn: () => Promise<string>) => void, { busy: boolean; error?: string | undefined; done?: string | undefined }] {
+  const { busy, error, run } = useAction();
+  const [done, setDone] = useState<string | undefined>(undefined);
+  const save = (fn: () => Promise<string>) => {
+    setDone(undefined);
+    void run(async () => setDone(await fn()));
   };
-  return [run, state];
+  return [save, { busy, error: error?.text, done }];
 }
 
 function Result({ s, id }: { s: { error?: string | undefined; done?: string | undefined }; id: string }) {
@@ -36,7 +35,7 @@ function Result({ s, id }: { s: { error?: string | undefined; done?: string | un
 
 function BackendSection({ network, current, onSaved }: { network: string; current: BackendView; onSaved: () => void }) {
   const [b, setB] = useState<BackendConfig>(formBackend(current));
-  const [run, s] = useAction();
+  const [run, s] = useSetting();
   /** The core asked to confirm this public host first. */
   const [publicHost, setPublicHost] = useState<string | undefined>(undefined);
   const bad = badPeer(b);
@@ -47,12 +46,10 @@ function BackendSection({ network, current, onSaved }: { network: string; curren
       try {
         await call('settings.set', { backend });
       } catch (e) {
-        const host = e instanceof UiError && e.code === 'rpc-host-public' ? e.wire.details?.['host'] : undefined;
-        if (typeof host === 'string') {
-          setPublicHost(host);
-          return '';
-        }
-        throw e;
+        const host = publicHostOf(e);
+        if (host === undefined) throw e;
+        setPublicHost(host);
+        return '';
       }
       onSaved();
       return 'Saved. Coffer reconnects with the new settings.';
@@ -73,7 +70,7 @@ function BackendSection({ network, current, onSaved }: { network: string; curren
 function AutoLockSection({ current }: { current: number }) {
   const [minutes, setMinutes] = useState(String(current));
   const [password, setPassword] = useState('');
-  const [run, s] = useAction();
+  const [run, s] = useSetting();
   const n = Number(minutes);
   const bad = !/^\d{1,4}$/.test(minutes) || n > 1440;
   return (
@@ -107,7 +104,7 @@ function AutoLockSection({ current }: { current: number }) {
 function PasswordSection() {
   const [old, setOld] = useState('');
   const [pw, setPw] = useState<PasswordValue>({ password: '', confirm: '' });
-  const [run, s] = useAction();
+  const [run, s] = useSetting();
   const problem = passwordProblem(pw);
   return (
     <section className="card" aria-labelledby="set-password">
@@ -137,7 +134,7 @@ function PasswordSection() {
 function RevealSection() {
   const [password, setPassword] = useState('');
   const [words, setWords] = useState<string[] | undefined>(undefined);
-  const [error, setError] = useState<string | undefined>(undefined);
+  const { error, run } = useAction();
   useEffect(() => () => setWords(undefined), []);
   return (
     <section className="card" aria-labelledby="set-words">
@@ -156,20 +153,16 @@ function RevealSection() {
         </>
       ) : (
         <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            setError(undefined);
-            call('wallet.reveal', { password }).then(
-              (r) => {
-                setPassword('');
-                setWords(r.mnemonic.split(' '));
-              },
-              (err: unknown) => setError(sentence(err)),
-            );
-          }}
+          onSubmit={submit(() =>
+            run(async () => {
+              const r = await call('wallet.reveal', { password });
+              setPassword('');
+              setWords(r.mnemonic.split(' '));
+            }),
+          )}
         >
           <Field label="Password (again, to show the words)">{(p) => <input {...p} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} data-testid="settings/reveal-password" />}</Field>
-          <ErrorNote text={error} testId="settings/reveal-error" />
+          <ErrorNote text={error?.text} testId="settings/reveal-error" />
           <button type="submit" disabled={!password} data-testid="settings/reveal">
             Show recovery words
           </button>
@@ -200,7 +193,7 @@ function DescriptorsSection({ revision }: { revision: number }) {
 }
 
 function LabelsSection() {
-  const [run, s] = useAction();
+  const [run, s] = useSetting();
   const download = async () => {
     const { text } = await call('labels.export', {});
     const url = URL.createObjectURL(new Blob([text], { type: 'application/jsonl' }));

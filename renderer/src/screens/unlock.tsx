@@ -3,12 +3,11 @@ import { useState } from 'react';
 import type { SyncState } from '../../../src/api/contract.js';
 import { call } from '../api.js';
 import { ErrorNote, Field } from '../components/field.js';
-import { sentence } from '../errors.js';
+import { submit, useAction } from '../hooks/use-action.js';
 
 export function Unlock({ network, sync, onUnlocked }: { network: string; sync?: SyncState; onUnlocked: () => void }) {
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   return (
     <main className="center narrow" data-testid="screen/unlock">
       <h1>Coffer is locked</h1>
@@ -20,23 +19,18 @@ export function Unlock({ network, sync, onUnlocked }: { network: string; sync?: 
         </p>
       ) : null}
       <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          setBusy(true);
-          setError(undefined);
-          call('wallet.unlock', { password })
-            .then(() => {
-              setPassword('');
-              onUnlocked();
-            })
-            .catch((err: unknown) => setError(sentence(err)))
-            .finally(() => setBusy(false));
-        }}
+        onSubmit={submit(() =>
+          run(async () => {
+            await call('wallet.unlock', { password });
+            setPassword('');
+            onUnlocked();
+          }),
+        )}
       >
         <Field label="Password">
           {(p) => <input {...p} type="password" autoFocus autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} data-testid="unlock/password" />}
         </Field>
-        <ErrorNote text={error} testId="unlock/error" />
+        <ErrorNote text={error?.text} testId="unlock/error" />
         <button type="submit" disabled={busy || password.length === 0} data-testid="unlock/submit">
           {busy ? 'Unlocking…' : 'Unlock'}
         </button>

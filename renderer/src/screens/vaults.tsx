@@ -6,7 +6,7 @@ import { ErrorNote } from '../components/field.js';
 import { FINAL_STATUSES, VaultCard } from '../components/vault-card.js';
 import { VaultForm } from '../components/vault-form.js';
 import { btc } from '../format.js';
-import { useLoad } from '../use-load.js';
+import { useLoad } from '../hooks/use-load.js';
 
 const STRAY_STATUSES = new Set(['stray', 'swept']);
 

@@ -1,7 +1,7 @@
 // Load data from the core when a screen opens and whenever the wallet changes (revision); with
 // `pollMs`, also that long after each load completes (for data that changes without wallet events).
 import { useCallback, useEffect, useState } from 'react';
-import { sentence } from './errors.js';
+import { sentence } from '../errors.js';
 
 export function useLoad<T>(load: () => Promise<T>, revision: number, pollMs?: number): { data: T | undefined; error: string | undefined; reload: () => void } {
   const [data, setData] = useState<T | undefined>(undefined);

@@ -1,10 +1,11 @@
-// Bitcoin amounts as text: exact decimal BTC <-> integer satoshis, never through floats.
+// Bitcoin amounts as text: exact decimal BTC and whole satoshis <-> integer satoshis, never
+// through floats. The core and the page both run these rules (the page may import this file).
 
-import { CofferError } from '../api/errors.js';
-import { MAX_MONEY } from '../chain/tx.js';
+import { CofferError } from './errors.js';
 
 export const SAT_PER_BTC = 100_000_000;
-export const MAX_MONEY_SAT = MAX_MONEY;
+/** 21 million bitcoin: no amount above what can ever exist (the consensus rule is `chain/tx.ts`' MAX_MONEY). */
+export const MAX_MONEY_SAT = 21_000_000 * SAT_PER_BTC;
 
 /** Parse a decimal BTC amount ("0.001", "50", "50.00", ".5") into satoshis. */
 export function parseBtc(text: string): number {
@@ -19,6 +20,16 @@ export function parseBtc(text: string): number {
   }
   if (whole.replace(/^0+/, '').length > 8) throw tooLarge();
   const sat = Number(whole || '0') * SAT_PER_BTC + Number(frac.padEnd(8, '0'));
+  if (sat > MAX_MONEY_SAT) throw tooLarge();
+  return sat;
+}
+
+/** Parse a whole number of satoshis ("100000") into satoshis. */
+export function parseSat(text: string): number {
+  if (!/^\d{1,16}$/.test(text)) {
+    throw new CofferError('invalid-amount', 'An amount in satoshis is a whole number.', { reason: 'format' });
+  }
+  const sat = Number(text);
   if (sat > MAX_MONEY_SAT) throw tooLarge();
   return sat;
 }
