@@ -3,11 +3,12 @@
 // only then forward it to the core (a channel backup with the file the user chose in main).
 
 import { parseCall, type Method } from '../src/api/contract.js';
-import { toWireError, type WireError } from '../src/api/errors.js';
+import { toWireError, type Result } from '../src/api/errors.js';
 import { APP_HOST, APP_SCHEME } from './channels.js';
 
 /** A reply as it crosses IPC: the core's value, or an error with a code the renderer branches on. */
-export type WireReply = { ok: true; value: unknown } | { ok: false; error: WireError };
+/** A reply as it crosses IPC. */
+export type WireReply = Result<unknown>;
 
 /** What main knows about who sent an IPC message (built from an IpcMainInvokeEvent). */
 export interface SenderInfo {

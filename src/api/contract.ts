@@ -3,7 +3,7 @@
 // these schemas at the edge; the renderer imports only the types.
 
 import { z } from 'zod';
-import type { WireError } from './errors.js';
+import type { Result, WireError } from './errors.js';
 
 const network = z.enum(['main', 'test', 'signet', 'regtest']);
 const sats = z.number().int().nonnegative().max(21_000_000 * 100_000_000);
@@ -300,7 +300,7 @@ export type CofferEvent =
   /** The channel backup file cannot be written (`failing`), or can again (no `failing`). */
   | { type: 'channel-backup'; failing?: ChannelBackupAlarm };
 
-export type Reply<M extends Method> = { ok: true; value: Results[M] } | { ok: false; error: WireError };
+export type Reply<M extends Method> = Result<Results[M]>;
 
 /** What window.coffer offers the renderer: one typed function per method, and events. */
 export type CofferApi = { [M in Method]: (params: Params<M>) => Promise<Reply<M>> } & {
@@ -324,7 +324,7 @@ export interface CallMessage {
 }
 
 /** What the core sends back on a transport: a reply, or an event. */
-export type CoreMessage = { id: number; reply: { ok: true; value: unknown } | { ok: false; error: WireError } } | { event: CofferEvent };
+export type CoreMessage = { id: number; reply: Result<unknown> } | { event: CofferEvent };
 
 /** A transport message's envelope, checked before its method and params are. */
 export function parseCallMessage(data: unknown): CallMessage | undefined {

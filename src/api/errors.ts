@@ -96,6 +96,7 @@ export interface WireError {
   details?: ErrorDetails;
 }
 
+/** The one result type every process boundary carries (IPC, WebSocket, the daemon's HTTP). */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: WireError };
 
 /** A result's value, or its error raised again on this side (an internal one as `onInternal`). */
