@@ -394,7 +394,10 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     wallet: () => this.requireWallet(),
     syncSession: () => this.syncSession(),
     feeRate: (given, preset) => this.feeRate(given, preset),
-    changed: () => void this.runSync(),
+    // A command's core stops once its call is done: the next command syncs first.
+    changed: () => {
+      if (!this.options.command) void this.runSync();
+    },
   };
 
   private readonly handlers: HandlerMap<Method> = {
