@@ -36,7 +36,7 @@ export async function decodeInvoice(text: string): Promise<InvoiceInfo> {
     ...(description ? { description: description.as_inner().get_a() } : {}),
     createdAt,
     expiresAt,
-    expired: inv.would_expire(BigInt(Math.floor(Date.now() / 1000))),
+    expired: Boolean(inv.would_expire(BigInt(Math.floor(Date.now() / 1000)))),
     minFinalCltvExpiry: Number(inv.min_final_cltv_expiry_delta()),
   };
 }
