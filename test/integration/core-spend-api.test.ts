@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PSBT_BASE64_MAX, type Results } from '../../src/api/contract.js';
 import type { Result } from '../../src/api/errors.js';
 import { Core } from '../../src/service/core.js';
+import { startControl } from '../../src/service/daemon.js';
 import { makeInvoice } from '../helpers/bolt11.js';
+import { coffer } from '../helpers/cli.js';
 import { startNode, waitFor, type RegtestNode } from '../helpers/regtest.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -187,5 +189,29 @@ describe('core API: bumps, CPFP, abandon, PSBTs, Lightning reads', () => {
       await own.stop();
     }
     expect(fs.readFileSync(appJson, 'utf8')).toBe(before);
+  });
+
+  it('the coffer command sends its calls to a running daemon: a PSBT created and signed there, the password checked there', async () => {
+    const seen: string[] = [];
+    const control = await startControl({ call: (m, p) => (seen.push(String(m)), core.call(m, p)) }, datadir, 'regtest');
+    const run = (args: string[], password?: string) => coffer(['--datadir', datadir, '--network', 'regtest', ...args], { env: password ? { COFFER_PASSWORD: password } : {} });
+    try {
+      const created = await run(['wallet', 'psbt', 'create', '--to', a.walletAddress, '--amount', '25000', '--feerate', '2']);
+      expect(created.code, created.stderr).toBe(0);
+      const file = path.join(datadir, 'daemon.psbt');
+      fs.writeFileSync(file, created.json as string);
+      const wrong = await run(['wallet', 'psbt', 'sign', '--yes', file], 'not the password');
+      expect(wrong.stderr).toMatch(/^This PSBT spends /);
+      expect(wrong.stderr).toMatch(/error: wrong-password: /);
+      const signed = await run(['wallet', 'psbt', 'sign', '--yes', file], PASSWORD);
+      expect(signed.code, signed.stderr).toBe(0);
+      expect(value<Results['psbt.review']>(await core.call('psbt.review', { psbt: signed.json as string })).summary.toSign).toBe(0);
+      expect((await run(['ln', 'invoices'])).stdout).toBe('[]\n');
+      // psbt finalize needs no wallet: it stays in the command's own process.
+      expect((await run(['wallet', 'psbt', 'finalize', file])).stderr).toMatch(/^error: invalid-psbt: /);
+      expect(seen.filter((m) => m !== 'app.status')).toEqual(['sync.now', 'psbt.create', 'psbt.review', 'psbt.sign', 'psbt.review', 'psbt.sign', 'ln.invoices']);
+    } finally {
+      await control.close();
+    }
   });
 });
