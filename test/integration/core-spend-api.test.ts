@@ -191,6 +191,20 @@ describe('core API: bumps, CPFP, abandon, PSBTs, Lightning reads', () => {
     expect(fs.readFileSync(appJson, 'utf8')).toBe(before);
   });
 
+  it('the coffer command without a daemon: wallet transaction and vault preview answer as the core does', async () => {
+    const run = (args: string[]) => coffer(['--datadir', datadir, '--network', 'regtest', '--connect', a.address, ...args]);
+    const [latest] = value<Results['wallet.history']>(await core.call('wallet.history', { limit: 1 }));
+    const tx = await run(['wallet', 'transaction', latest!.txid.toUpperCase()]);
+    expect(tx.code, tx.stderr).toBe(0);
+    expect(tx.json).toEqual(value(await core.call('wallet.transaction', { txid: latest!.txid })));
+    expect((await run(['wallet', 'transaction', hex32(0xcd)])).stderr).toMatch(/^error: unknown-transaction: /);
+    const request = { amount: 300_000, delay: 10, recovery: a.walletAddress, feeRate: 2 };
+    const preview = await run(['vault', 'preview', '--amount', '300000', '--delay', '10', '--recovery', a.walletAddress, '--feerate', '2']);
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(preview.json).toEqual(value(await core.call('vault.preview', request)));
+    expect((await run(['vault', 'preview', '--amount', '0', '--delay', '10', '--recovery', a.walletAddress])).stderr).toMatch(/^error: invalid-amount: /);
+  });
+
   it('the coffer command sends its calls to a running daemon: a PSBT created and signed there, the password checked there', async () => {
     const seen: string[] = [];
     const control = await startControl({ call: (m, p) => (seen.push(String(m)), core.call(m, p)) }, datadir, 'regtest');

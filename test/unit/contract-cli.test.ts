@@ -27,7 +27,7 @@ const CLI: Record<Method, Cli> = {
   'wallet.summary': { command: 'wallet balance' },
   'wallet.address': { command: 'wallet address' },
   'wallet.history': { command: 'wallet history' },
-  'wallet.transaction': { none: "the app's transaction detail screen; `wallet history` lists the same transactions with amount, fee and confirmations" },
+  'wallet.transaction': { command: 'wallet transaction' },
   'wallet.utxos': { command: 'wallet utxos' },
   'wallet.freeze': { command: 'wallet freeze' },
   'wallet.setLabel': { none: 'the command line sets labels in bulk, as BIP329 JSON Lines: `wallet labels import`' },
@@ -53,7 +53,7 @@ const CLI: Record<Method, Cli> = {
   'sync.now': { command: 'sync' },
   'node.mine': { command: 'node mine' },
   'vault.list': { command: 'vault list' },
-  'vault.preview': { none: "the create form's cost preview; `vault create` makes the same checks (funds, the presigned set's fees) before it reads the password" },
+  'vault.preview': { command: 'vault preview' },
   'vault.create': { command: 'vault create' },
   'vault.withdraw': { command: 'vault withdraw' },
   'vault.complete': { command: 'vault complete' },
@@ -76,6 +76,8 @@ const CLI: Record<Method, Cli> = {
  * moves.
  */
 const THROUGH_CONTRACT: Method[] = [
+  'wallet.transaction',
+  'vault.preview',
   'send.bump',
   'send.cpfp',
   'tx.abandon',
