@@ -66,7 +66,7 @@ const sendParams = z.object({
   inputs: z.array(outpoint).max(1000).optional(),
 });
 
-/** Params schema of every method. A method is one entry here, one handler in src/service/core.ts. */
+/** Params schema of every method. A method is one entry here, one handler in src/service/core.ts or src/service/handlers/. */
 export const METHODS = {
   'app.status': z.object({}).strict(),
   /** The user did something (key, click): postpones the auto-lock. Reading data does not. */
