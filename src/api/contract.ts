@@ -16,6 +16,11 @@ const feeRate = z.number().positive().max(1_000_000);
 const vaultId = z.string().min(1).max(64);
 const vaultDelay = z.number().int().min(1).max(65535);
 const recoveryText = z.string().min(1).max(1000);
+/** The largest PSBT file the CLI reads is 64 MiB (service/files.ts): as base64, this many characters. */
+export const PSBT_BASE64_MAX = Math.ceil((64 * 1024 * 1024) / 3) * 4;
+/** A PSBT travels as base64 text, never as a file path: reading files is the CLI's job. */
+const psbtText = z.string().min(1).max(PSBT_BASE64_MAX);
+const bolt11Text = z.string().min(1).max(8000);
 
 export const backendConfig = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('spv'), connect: z.array(hostPort).max(16).default([]) }),
@@ -61,7 +66,7 @@ const sendParams = z.object({
   inputs: z.array(outpoint).max(1000).optional(),
 });
 
-/** Params schema of every method. A method is one entry here, one handler in src/service/core.ts. */
+/** Params schema of every method. A method is one entry here, one handler in src/service/core.ts or src/service/handlers/. */
 export const METHODS = {
   'app.status': z.object({}).strict(),
   /** The user did something (key, click): postpones the auto-lock. Reading data does not. */
@@ -96,6 +101,32 @@ export const METHODS = {
   'uri.parse': z.object({ text: z.string().max(4000) }).strict(),
   'send.preview': sendParams.strict(),
   'send.confirm': sendParams.extend({ acceptHighFee: z.boolean().default(false) }).strict(),
+  /**
+   * Replace an unconfirmed send of ours with a higher fee (RBF, BIP125). Like send.confirm it
+   * signs with the unlocked wallet; a `password` given is checked (and unlocks) only after every
+   * check that needs no key, so a refused bump never costs the key derivation.
+   */
+  'send.bump': z.object({ txid: txidHex, feeRate, dryRun: z.boolean().default(false), password: password.optional() }).strict(),
+  /** Speed up an unconfirmed transaction by spending one of its outputs back to ourselves (CPFP); `password` as for send.bump. */
+  'send.cpfp': z.object({ outpoint, feeRate, dryRun: z.boolean().default(false), password: password.optional() }).strict(),
+  /** Forget one of our unconfirmed transactions that the network does not have (frees its coins). */
+  'tx.abandon': z.object({ txid: txidHex }).strict(),
+  /** An unsigned PSBT with key origins (same recipients and coin control as a send). Signs nothing. */
+  'psbt.create': sendParams.strict(),
+  /** What psbt.sign would sign: every input (this wallet's own, with the key path, or why not), every output, the fee. */
+  'psbt.review': z.object({ psbt: psbtText }).strict(),
+  /**
+   * Sign only this wallet's own inputs of a PSBT from anywhere (the review decides which). Signing
+   * always needs the wallet's `password`, even while unlocked: holding the API must not be enough
+   * to sign what another program hands in. A PSBT with nothing of ours to sign is refused first,
+   * without it (`invalid-psbt`); with something to sign and no password: `password-required`.
+   */
+  'psbt.sign': z.object({ psbt: psbtText, password: password.optional() }).strict(),
+  'psbt.finalize': z.object({ psbt: psbtText }).strict(),
+  /** Merge the signatures of several PSBTs of the same transaction. */
+  'psbt.combine': z.object({ psbts: z.array(psbtText).min(1).max(16) }).strict(),
+  /** Finalize (if needed), check against Coffer's policy, record and broadcast. */
+  'psbt.broadcast': z.object({ psbt: psbtText, acceptHighFee: z.boolean().default(false) }).strict(),
   'fees.get': z.object({}).strict(),
   'settings.get': z.object({}).strict(),
   /** Changing autoLockMinutes needs the wallet's `password` (a token holder must not turn the lock off). */
@@ -111,7 +142,13 @@ export const METHODS = {
   'vault.cancel': z.object({ id: vaultId }).strict(),
   'ln.info': z.object({}).strict(),
   'ln.invoice': z.object({ amountMsat: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(), description: z.string().max(639).default(''), expirySecs: z.number().int().min(60).max(31_536_000).default(3600) }).strict(),
-  'ln.pay': z.object({ bolt11: z.string().min(1).max(8000), amountMsat: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() }).strict(),
+  'ln.pay': z.object({ bolt11: bolt11Text, amountMsat: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() }).strict(),
+  /** What a BOLT 11 invoice asks for (its signature, network and fields checked by LDK); needs no running node. */
+  'ln.decode': z.object({ bolt11: bolt11Text }).strict(),
+  /** Payments this node sent, newest first. */
+  'ln.payments': z.object({}).strict(),
+  /** Invoices this node made, newest first: paid (`succeeded`) or not yet (`pending`). */
+  'ln.invoices': z.object({}).strict(),
   'channel.open': z.object({ peer: z.string().min(1).max(300), amountSat: sats, pushSat: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0) }).strict(),
   'channel.list': z.object({}).strict(),
   // The desktop app leaves out `file`: Electron main asks for it in a save dialog (main/ipc-router.ts).
@@ -232,6 +269,17 @@ export interface Results {
   'uri.parse': { address: string; amountSat?: number; label?: string; message?: string };
   'send.preview': SendPreview;
   'send.confirm': { txid: string; fee: number; vsize: number; feerate: number };
+  'send.bump': BumpResult;
+  'send.cpfp': CpfpResult;
+  'tx.abandon': { txid: string; abandoned: true };
+  /** Base64. */
+  'psbt.create': { psbt: string };
+  'psbt.review': { summary: PsbtSummary };
+  /** The PSBT as given with this wallet's signatures added (base64), how many inputs were signed, and what was signed. */
+  'psbt.sign': { psbt: string; signed: number; summary: PsbtSummary };
+  'psbt.finalize': { psbt: string };
+  'psbt.combine': { psbt: string };
+  'psbt.broadcast': { txid: string };
   'fees.get': { fast: number; normal: number; slow: number; floor: number; source: string };
   'settings.get': { autoLockMinutes: number; backend: BackendView; network: string };
   'settings.set': { ok: true };
@@ -258,11 +306,92 @@ export interface Results {
   };
   'ln.invoice': { bolt11: string; paymentHash: string; expiresAt: number };
   'ln.pay': { paymentHash: string; preimage: string; feeMsat: number };
+  'ln.decode': InvoiceInfo;
+  'ln.payments': LnPayment[];
+  'ln.invoices': LnPayment[];
   'channel.open': { channelId: string; fundingTxid: string };
   'channel.list': ChannelInfo[];
   /** `cancelled` when the desktop app's save dialog was closed without a file. */
   'channel.backup': { file: string; channels: number } | { cancelled: true };
   'channel.close': { channelId: string; force: boolean; delay?: number };
+}
+
+/** A spend the wallet signed: sent (`broadcast`), or with dryRun only built and signed. */
+export interface SpendResult {
+  txid: string;
+  fee: number;
+  vsize: number;
+  feerate: number;
+  feeSource: string;
+  broadcast: boolean;
+}
+
+export interface BumpResult extends SpendResult {
+  /** The transaction this one replaces. */
+  replaces: string;
+}
+
+export interface CpfpResult extends SpendResult {
+  parent: string;
+  /** Parent and child together, sat/vB. */
+  packageFeerate: number;
+  /** False for a parent whose inputs are not ours (its fee counted as 0). */
+  parentFeeKnown: boolean;
+}
+
+/** What signing a PSBT would do: psbt.review and `coffer wallet psbt sign` show it before anything is signed (wallet/psbt-review.ts). */
+export interface PsbtSummary {
+  inputs: {
+    txid: string;
+    vout: number;
+    /** Satoshis, when known. */
+    value?: number;
+    /** Where the value comes from: the whole previous transaction, the wallet's own record, or only the PSBT. */
+    valueFrom?: 'previous-tx' | 'wallet' | 'psbt';
+    address?: string;
+    sign: boolean;
+    skip?: PsbtSkipReason;
+    /** The wallet key that signs it, as m/84'/1'/0'/0/3. */
+    path?: string;
+  }[];
+  outputs: { address?: string; script: string; value: number; mine?: 'change' | 'receive' }[];
+  /** Known when every input's value is. */
+  fee?: number;
+  /** What leaves the wallet: outputs not to its own scripts. */
+  sent: number;
+  toSign: number;
+}
+
+export type PsbtSkipReason = 'not-this-wallet' | 'path-mismatch' | 'unexpected-fields' | 'sighash-type' | 'no-previous-output' | 'signed' | 'final';
+
+/** A BOLT 11 invoice, decoded. */
+export interface InvoiceInfo {
+  network: string;
+  paymentHash: string;
+  /** The payee's node id (recovered from the signature). */
+  payee: string;
+  /** Absent for an invoice of any amount. */
+  amountMsat?: number;
+  description?: string;
+  /** Seconds since the epoch. */
+  createdAt: number;
+  expiresAt: number;
+  expired: boolean;
+  minFinalCltvExpiry: number;
+}
+
+/** A Lightning payment sent or an invoice made, as recorded. */
+export interface LnPayment {
+  paymentHash: string;
+  amountMsat?: number;
+  feeMsat?: number;
+  /** The proof of payment, once paid. */
+  preimage?: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  bolt11?: string;
+  /** ms since the epoch */
+  createdAt: number;
+  settledAt?: number;
 }
 
 /** One Lightning channel as `channel list` and the channels screen show it. */

@@ -1,9 +1,9 @@
-// `coffer daemon`, `coffer ln info|invoice|pay` and `coffer channel open|list|close`.
+// `coffer daemon`, `coffer ln info|invoice|pay|decode|payments|invoices` and `coffer channel open|list|close`.
 //
 // Lightning needs a process that stays connected, so these commands go to the running daemon of
 // the wallet (found by its cookie file). Without one they run standalone: the command starts the
 // wallet's Lightning node in its own process, waits a few seconds for the channels' peers to
-// reconnect, does its work and stops (`ln info` needs no node at all).
+// reconnect, does its work and stops (`ln info`, `decode`, `payments` and `invoices` need no node at all).
 
 import path from 'node:path';
 import { CofferError, unwrap, type Result } from '../api/errors.js';
@@ -19,6 +19,7 @@ import { BACKEND_OPTIONS, sourceFor } from './backend.js';
 import { stringOption, stringsOption, type Command, type Context } from './command.js';
 import { untilStopped } from './until-stopped.js';
 import { readFileLimited } from '../service/files.js';
+import { contractCall } from './contract-client.js';
 
 const BACKEND_FLAGS = Object.keys(BACKEND_OPTIONS);
 
@@ -233,6 +234,22 @@ export const lightningCommands: Command[] = [
       const amountMsat = wholeNumber(stringOption(ctx, 'amount-msat'), 'amount-msat');
       return lightningCall<Results['ln.pay']>(ctx, 'ln.pay', { bolt11: ctx.positionals[0], ...(amountMsat !== undefined ? { amountMsat } : {}) });
     },
+  },
+  {
+    words: ['ln', 'decode'],
+    summary: 'what a BOLT 11 invoice asks: amount, description, payee, network, expiry (checked, not paid)',
+    args: { names: 'BOLT11', min: 1, max: 1 },
+    run: (ctx) => contractCall(ctx, { wallet: true }, 'ln.decode', { bolt11: ctx.positionals[0]! }),
+  },
+  {
+    words: ['ln', 'payments'],
+    summary: 'Lightning payments this wallet sent, newest first',
+    run: (ctx) => contractCall(ctx, { wallet: true }, 'ln.payments', {}),
+  },
+  {
+    words: ['ln', 'invoices'],
+    summary: 'invoices this wallet made, newest first: paid (succeeded) or not yet (pending)',
+    run: (ctx) => contractCall(ctx, { wallet: true }, 'ln.invoices', {}),
   },
   {
     words: ['channel', 'open'],

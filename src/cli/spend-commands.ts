@@ -1,17 +1,20 @@
 // `coffer wallet send|psbt|utxos|freeze|unfreeze|abandon|fees|labels`: spending from the CLI.
 
 import { CofferError } from '../api/errors.js';
-import { hexToHash } from '../chain/bytes.js';
+import { base64 } from '@scure/base';
+import type { PsbtSummary } from '../api/contract.js';
+import { hashToHex, hexToHash } from '../chain/bytes.js';
 import { networkPaths } from '../service/datadir.js';
 import { readFileLimited, writeRegularFile } from '../service/files.js';
 import { fileLogger } from '../service/log.js';
-import { abandon, broadcastPsbt, bump, chooseFeeRate, combinePsbts, cpfp, createPsbt, finalizePsbt, parsePsbt, psbtBytes, readPsbt, reviewPsbt, send, signPsbt } from '../service/spend-flows.js';
-import { SKIP_REASONS, type PsbtSummary } from '../wallet/psbt-review.js';
+import { chooseFeeRate, psbtBytes, send } from '../service/spend-flows.js';
+import { SKIP_REASONS } from '../wallet/psbt-review.js';
 import { presetRate, type FeePreset } from '../service/wallet-service.js';
 import { checkFeeRate, checkOutpoints, checkRecipients, parseOutpoint, type Outpoint, type Recipient } from '../service/spend-service.js';
 import { WalletSync } from '../service/wallet-sync.js';
 import type { WalletService } from '../service/wallet-service.js';
 import { sourceFor } from './backend.js';
+import { contractCall, withContract } from './contract-client.js';
 import { stringOption, stringsOption, type Command, type Context, type OptionSpec } from './command.js';
 import { exportLabels, importLabels, listUtxos, setFrozen } from '../service/coins.js';
 
@@ -89,6 +92,20 @@ function readFileArg(ctx: Context, kind: 'psbt' | 'labels'): Uint8Array {
   return new Uint8Array(readFileLimited(ctx.positionals[0] ?? '', kind));
 }
 
+/** A PSBT file (binary, base64, or a JSON string of base64) as the contract takes it: base64. */
+function psbtFile(file: string): string {
+  return base64.encode(psbtBytes(new Uint8Array(readFileLimited(file, 'psbt'))));
+}
+
+/** A txid argument in the contract's form (lower-case hex). */
+function txidArg(ctx: Context, command: string): string {
+  const txid = hexToHash(ctx.positionals[0] ?? '');
+  if (!txid) throw new CofferError('usage', `${command} takes a txid (64 hex digits)`);
+  return hashToHex(txid);
+}
+
+const outpointText = (o: Outpoint) => `${hashToHex(o.txid)}:${o.vout}`;
+
 /** What `psbt sign` is about to sign, for a person to read (stderr). */
 export function formatSummary(s: PsbtSummary): string {
   const sats = (n: number | undefined) => (n === undefined ? 'unknown amount' : `${n.toLocaleString('en-US')} sats`);
@@ -144,12 +161,12 @@ export const spendCommands: Command[] = [
     args: { names: 'TXID', min: 1, max: 1 },
     options: { feerate: { type: 'string', value: 'N', help: 'new fee rate in sat/vB (required)' }, 'dry-run': { type: 'boolean', help: 'build and sign only' } },
     async run(ctx) {
-      const txid = hexToHash(ctx.positionals[0] ?? '');
-      if (!txid) throw new CofferError('usage', 'bump takes a txid (64 hex digits)');
+      const txid = txidArg(ctx, 'bump');
       const rate = spendFeeRate(ctx);
       if (rate === undefined) throw new CofferError('usage', 'bump needs --feerate N');
       const password = await ctx.password();
-      return withSync(ctx, (wallet, sync) => bump(wallet, sync, txid, rate, ctx.options['dry-run'] === true, () => wallet.unlock(password)), { sync: true });
+      // The password becomes a key only once the bump has passed every check that needs none.
+      return contractCall(ctx, { wallet: true, chain: true, sync: true }, 'send.bump', { txid, feeRate: rate, dryRun: ctx.options['dry-run'] === true, password });
     },
   },
   {
@@ -158,11 +175,11 @@ export const spendCommands: Command[] = [
     args: { names: 'TXID:VOUT', min: 1, max: 1 },
     options: { feerate: { type: 'string', value: 'N', help: 'fee rate for parent and child together, sat/vB (required)' }, 'dry-run': { type: 'boolean', help: 'build and sign only' } },
     async run(ctx) {
-      const outpoint = parseOutpoint(ctx.positionals[0] ?? '');
+      const outpoint = outpointText(parseOutpoint(ctx.positionals[0] ?? ''));
       const rate = spendFeeRate(ctx);
       if (rate === undefined) throw new CofferError('usage', 'cpfp needs --feerate N');
       const password = await ctx.password();
-      return withSync(ctx, (wallet, sync) => cpfp(wallet, sync, outpoint, rate, ctx.options['dry-run'] === true, () => wallet.unlock(password)), { sync: true });
+      return contractCall(ctx, { wallet: true, chain: true, sync: true }, 'send.cpfp', { outpoint, feeRate: rate, dryRun: ctx.options['dry-run'] === true, password });
     },
   },
   {
@@ -190,10 +207,8 @@ export const spendCommands: Command[] = [
       const rs = recipients(ctx);
       const coins = inputs(ctx);
       const given = spendFeeRate(ctx);
-      return withSync(ctx, async (wallet, sync) => {
-        const fee = await chooseFeeRate(wallet, sync, given);
-        return createPsbt(wallet, { recipients: rs, feeRate: fee.feeRate, ...(coins.length > 0 ? { inputs: coins } : {}) });
-      }, { sync: true });
+      const params = { recipients: rs.map((r) => ({ address: r.address ?? '', amount: r.amount })), ...(given !== undefined ? { feeRate: given } : {}), ...(coins.length > 0 ? { inputs: coins.map(outpointText) } : {}) };
+      return (await contractCall(ctx, { wallet: true, chain: true, sync: true }, 'psbt.create', params)).psbt;
     },
   },
   {
@@ -204,34 +219,31 @@ export const spendCommands: Command[] = [
     async run(ctx) {
       const yes = ctx.options['yes'] === true;
       if (!yes && !ctx.io.isTTY) throw new CofferError('usage', 'psbt sign asks before signing; without a terminal, pass --yes to sign what the summary on stderr shows.');
-      const bytes = psbtBytes(readFileArg(ctx, 'psbt'));
-      const psbt = parsePsbt(bytes);
-      const wallet = ctx.wallet();
-      wallet.info();
-      const review = reviewPsbt(wallet, psbt);
-      ctx.io.say(formatSummary(review.summary));
-      if (review.summary.toSign > 0 && !yes) {
-        const n = review.summary.toSign;
-        if (!(await ctx.io.confirm(`Sign ${n} input${n === 1 ? '' : 's'}? [y/N] `))) throw new CofferError('usage', 'Not signed.');
-      }
-      if (review.summary.toSign > 0) wallet.unlock(await ctx.password());
-      return signPsbt(wallet, bytes, psbt, review).psbt;
+      const psbt = psbtFile(ctx.positionals[0] ?? '');
+      return withContract(ctx, { wallet: true }, async (call) => {
+        const { summary } = await call('psbt.review', { psbt });
+        ctx.io.say(formatSummary(summary));
+        const n = summary.toSign;
+        if (n > 0 && !yes) {
+          if (!(await ctx.io.confirm(`Sign ${n} input${n === 1 ? '' : 's'}? [y/N] `))) throw new CofferError('usage', 'Not signed.');
+        }
+        // Nothing of ours to sign is refused without the password.
+        const password = n > 0 ? await ctx.password() : undefined;
+        return (await call('psbt.sign', { psbt, ...(password !== undefined ? { password } : {}) })).psbt;
+      });
     },
   },
   {
     words: ['wallet', 'psbt', 'finalize'],
     summary: 'finalize a fully signed PSBT; prints it as base64',
     args: { names: 'FILE', min: 1, max: 1 },
-    run: (ctx) => finalizePsbt(readPsbt(readFileArg(ctx, 'psbt'))),
+    run: async (ctx) => (await contractCall(ctx, { wallet: false }, 'psbt.finalize', { psbt: psbtFile(ctx.positionals[0] ?? '') })).psbt,
   },
   {
     words: ['wallet', 'psbt', 'combine'],
     summary: 'merge the signatures of several PSBTs of the same transaction',
     args: { names: 'FILE...', min: 1, max: 16 },
-    run: (ctx) =>
-      combinePsbts(
-        ctx.positionals.map((f) => readPsbt(new Uint8Array(readFileLimited(f, 'psbt')))),
-      ),
+    run: async (ctx) => (await contractCall(ctx, { wallet: false }, 'psbt.combine', { psbts: ctx.positionals.map(psbtFile) })).psbt,
   },
   {
     words: ['wallet', 'psbt', 'broadcast'],
@@ -239,19 +251,15 @@ export const spendCommands: Command[] = [
     args: { names: 'FILE', min: 1, max: 1 },
     options: { 'accept-high-fee': SEND_OPTIONS['accept-high-fee']! },
     async run(ctx) {
-      const psbt = readPsbt(readFileArg(ctx, 'psbt'));
-      return hintHighFee(() => withSync(ctx, (wallet, sync) => broadcastPsbt(wallet, sync, psbt, ctx.options['accept-high-fee'] === true), { sync: false }));
+      const psbt = psbtFile(ctx.positionals[0] ?? '');
+      return hintHighFee(() => contractCall(ctx, { wallet: true, chain: true }, 'psbt.broadcast', { psbt, acceptHighFee: ctx.options['accept-high-fee'] === true }));
     },
   },
   {
     words: ['wallet', 'abandon'],
     summary: 'forget one of our unconfirmed transactions (frees its coins)',
     args: { names: 'TXID', min: 1, max: 1 },
-    run(ctx) {
-      const txid = hexToHash(ctx.positionals[0] ?? '');
-      if (!txid) throw new CofferError('usage', 'abandon takes a txid (64 hex digits)');
-      return abandon(ctx.wallet(), txid);
-    },
+    run: (ctx) => contractCall(ctx, { wallet: true }, 'tx.abandon', { txid: txidArg(ctx, 'abandon') }),
   },
   {
     words: ['wallet', 'utxos'],

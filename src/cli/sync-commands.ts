@@ -1,4 +1,4 @@
-// `coffer sync`, `coffer wallet balance` and `coffer wallet history`.
+// `coffer sync`, `coffer wallet balance`, `coffer wallet history` and `coffer wallet transaction`.
 
 import { CofferError } from '../api/errors.js';
 import { fileLogger } from '../service/log.js';
@@ -6,6 +6,7 @@ import { networkPaths } from '../service/datadir.js';
 import { loadWalletState, WalletSync } from '../service/wallet-sync.js';
 import { sourceFor } from './backend.js';
 import { stringOption, type Command } from './command.js';
+import { contractCall } from './contract-client.js';
 
 
 export const syncCommands: Command[] = [
@@ -47,6 +48,16 @@ export const syncCommands: Command[] = [
       wallet.info();
       const tip = Number(wallet.meta('tip_height') ?? '0');
       return loadWalletState(wallet).history(tip);
+    },
+  },
+  {
+    words: ['wallet', 'transaction'],
+    summary: 'one transaction: amount, fee, confirmations, its proof, every input and output (as of the last sync)',
+    args: { names: 'TXID', min: 1, max: 1 },
+    run(ctx) {
+      const txid = ctx.positionals[0]!.toLowerCase();
+      if (!/^[0-9a-f]{64}$/.test(txid)) throw new CofferError('usage', 'wallet transaction takes a txid (64 hex digits)');
+      return contractCall(ctx, { wallet: true }, 'wallet.transaction', { txid });
     },
   },
 ];

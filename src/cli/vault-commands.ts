@@ -1,4 +1,4 @@
-// `coffer vault create|list|withdraw|complete|cancel|sweep` and `coffer watchtower export`.
+// `coffer vault create|preview|list|withdraw|complete|cancel|sweep` and `coffer watchtower export`.
 
 import { CofferError } from '../api/errors.js';
 import { chooseFeeRate } from '../service/spend-flows.js';
@@ -8,6 +8,7 @@ import { presetRate } from '../service/wallet-service.js';
 import { stringOption, stringsOption, type Command, type Context, type OptionSpec } from './command.js';
 import { feeRateOption, spendFeeRate, withSync } from './spend-commands.js';
 import { readTextFile } from '../service/files.js';
+import { contractCall } from './contract-client.js';
 
 function single(ctx: Context, name: string, what: string): string {
   const v = stringsOption(ctx, name);
@@ -24,31 +25,48 @@ const FEERATE: OptionSpec = { type: 'string', value: 'N', help: 'fee rate in sat
 
 const id = (ctx: Context) => ctx.positionals[0] ?? '';
 
+const CREATE_OPTIONS: Record<string, OptionSpec> = {
+  amount: { type: 'string', multiple: true, value: 'SATS', help: 'amount to vault, in satoshis' },
+  delay: { type: 'string', value: 'BLOCKS', help: 'blocks a withdrawal must wait (1-65535; 144 is about a day)' },
+  recovery: { type: 'string', value: 'DESCRIPTOR|ADDRESS', help: 'where cancels send the coins: a wallet that never touches this machine' },
+  feerate: { ...FEERATE, help: 'fee rate of the deposit and the unvault, sat/vB' },
+};
+
+/** `vault create|preview`'s arguments, checked (before any password) as the vault will check them. */
+function vaultRequest(ctx: Context, verb: string): { amount: number; delay: number; recovery: string; feeRate: number | undefined } {
+  const amount = wholeNumber(single(ctx, 'amount', 'SATS'), 'amount');
+  const delayText = stringOption(ctx, 'delay');
+  if (delayText === undefined) throw new CofferError('usage', `vault ${verb} needs --delay BLOCKS`);
+  const delay = wholeNumber(delayText, 'delay');
+  const recovery = stringOption(ctx, 'recovery');
+  if (recovery === undefined) throw new CofferError('usage', `vault ${verb} needs --recovery DESCRIPTOR|ADDRESS`);
+  const feeRate = feeRateOption(ctx);
+  checkVaultRequest({ amount, delay, recovery, feeRate }, ctx.network);
+  return { amount, delay, recovery, feeRate };
+}
+
 export const vaultCommands: Command[] = [
   {
     words: ['vault', 'create'],
     summary: 'lock coins in a vault: withdrawals wait DELAY blocks and can be cancelled to the recovery destination',
-    options: {
-      amount: { type: 'string', multiple: true, value: 'SATS', help: 'amount to vault, in satoshis' },
-      delay: { type: 'string', value: 'BLOCKS', help: 'blocks a withdrawal must wait (1-65535; 144 is about a day)' },
-      recovery: { type: 'string', value: 'DESCRIPTOR|ADDRESS', help: 'where cancels send the coins: a wallet that never touches this machine' },
-      feerate: { ...FEERATE, help: 'fee rate of the deposit and the unvault, sat/vB' },
-    },
+    options: CREATE_OPTIONS,
     async run(ctx) {
-      const amount = wholeNumber(single(ctx, 'amount', 'SATS'), 'amount');
-      const delayText = stringOption(ctx, 'delay');
-      if (delayText === undefined) throw new CofferError('usage', 'vault create needs --delay BLOCKS');
-      const delay = wholeNumber(delayText, 'delay');
-      const recovery = stringOption(ctx, 'recovery');
-      if (recovery === undefined) throw new CofferError('usage', 'vault create needs --recovery DESCRIPTOR|ADDRESS');
-      const given = feeRateOption(ctx);
       // The arguments before the password; the deposit's coins and policy before the key.
-      checkVaultRequest({ amount, delay, recovery, feeRate: given }, ctx.network);
+      const { amount, delay, recovery, feeRate: given } = vaultRequest(ctx, 'create');
       const password = await ctx.password();
       return withSync(ctx, async (wallet, sync) => {
         const fee = await chooseFeeRate(wallet, sync, given);
         return createVault(wallet, sync, { amount, delay, recovery, feeRate: fee.feeRate }, () => wallet.unlock(password));
       }, { sync: true });
+    },
+  },
+  {
+    words: ['vault', 'preview'],
+    summary: 'what a vault would cost (same options as vault create): the unvault fee and each cancel rung; needs no password',
+    options: CREATE_OPTIONS,
+    async run(ctx) {
+      const { amount, delay, recovery, feeRate } = vaultRequest(ctx, 'preview');
+      return contractCall(ctx, { wallet: true, chain: true, sync: true }, 'vault.preview', { amount, delay, recovery, ...(feeRate !== undefined ? { feeRate } : {}) });
     },
   },
   {

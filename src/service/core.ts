@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseCall, type AppStatus, type BackendConfig, type CofferEvent, type Method, type Params, type Results, type SyncState } from '../api/contract.js';
+import { parseCall, type AppStatus, type BackendConfig, type CofferEvent, type Method, type SyncState } from '../api/contract.js';
 import { CofferError, isCofferError, toWireError, type Result } from '../api/errors.js';
 import { hashToHex } from '../chain/bytes.js';
 import { addressToScript } from '../keys/address.js';
@@ -26,7 +26,7 @@ import { putLabel } from '../db/spend-store.js';
 import { hasChannelState } from '../db/channel-store.js';
 import { withDbErrors } from '../db/database.js';
 import { history, summary, transaction } from './views.js';
-import { cancelVault, completeVault, createVault, listVaultEntries, previewVault, withdrawVault } from './vault-service.js';
+import { listVaultEntries } from './vault-service.js';
 import { loadWalletState, WalletSync } from './wallet-sync.js';
 import { presetRate, WalletService, type FeePreset } from './wallet-service.js';
 import { ChannelWatch } from '../channels/chain-watch.js';
@@ -37,6 +37,10 @@ import { hexToHash } from '../chain/bytes.js';
 import { acquireLock, type LockFile } from './lock-file.js';
 import { backendView, needsUnlock, planFromCall, readBackend, rpcAuthOf, storeBackend, type StoredBackend } from './backend-setting.js';
 import { readTextFile } from './files.js';
+import type { CoreHost, HandlerMap } from './handlers/handler.js';
+import { vaultHandlers } from './handlers/vault.js';
+import { lightningReadHandlers } from './handlers/lightning.js';
+import { spendHandlers } from './handlers/spend.js';
 
 export const VERSION = '0.1.0';
 /** How often the open wallet syncs; a regtest node is local and cheap to ask. */
@@ -45,7 +49,15 @@ const syncInterval = (n: Network) => (n === 'regtest' ? 3_000 : 15_000);
 const NEWS_DELAY_MS = 200;
 const FIRST_ROUND_DELAY_MS = 1_000;
 
-type Handlers = { [M in Method]: (params: Params<M>) => Promise<Results[M]> | Results[M] };
+/**
+ * A `coffer` command's own core (`command`): the process can read the wallet's database anyway,
+ * so the app's lock screen does not gate reads (spends still need the password); it remembers no
+ * network for the app, runs no sync timer (the command syncs when it needs to) and does not wait
+ * for mempool announcements.
+ */
+export interface CoreOptions {
+  command?: boolean;
+}
 
 /** What may be called while the wallet is locked; everything else shows wallet data and needs the password first. */
 const WHILE_LOCKED = new Set<Method>(['app.status', 'app.open', 'app.activity', 'wallet.create', 'wallet.restore', 'wallet.playground', 'wallet.unlock', 'wallet.lock']);
@@ -79,7 +91,10 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private readonly alerted = new Set<string>();
   private readonly log: Logger;
 
-  constructor(readonly datadir: string) {
+  constructor(
+    readonly datadir: string,
+    private readonly options: CoreOptions = {},
+  ) {
     super();
     this.log = fileLogger(path.join(path.resolve(datadir), 'logs'));
   }
@@ -111,7 +126,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     const parsed = parseCall(method, params);
     if (!parsed) return { ok: false, error: { code: 'usage', message: 'Unknown method or malformed parameters.' } };
     try {
-      if (!WHILE_LOCKED.has(parsed.method) && this.wallet?.hasWallet() && this.wallet.locked) {
+      if (!WHILE_LOCKED.has(parsed.method) && !this.options.command && this.wallet?.hasWallet() && this.wallet.locked) {
         throw new CofferError('wallet-locked', 'The wallet is locked; unlock it with your password.');
       }
       const handler = this.handlers[parsed.method] as (p: unknown) => unknown;
@@ -212,8 +227,10 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private async open(network: Network, made?: WalletService): Promise<void> {
     await this.stop();
     this.wallet = made ?? this.walletService(network);
-    fs.mkdirSync(path.resolve(this.datadir), { recursive: true, mode: 0o700 });
-    fs.writeFileSync(this.appFile(), JSON.stringify({ network }), { mode: 0o600 });
+    if (!this.options.command) {
+      fs.mkdirSync(path.resolve(this.datadir), { recursive: true, mode: 0o700 });
+      fs.writeFileSync(this.appFile(), JSON.stringify({ network }), { mode: 0o600 });
+    }
     this.known = undefined;
     this.signature = '';
     // Alerts of vaults already settled are not news after a restart.
@@ -222,6 +239,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       for (const v of listVaultEntries(this.wallet)) if (v.alert && v.unvaultTxid && (v.status === 'cancelled' || v.status === 'withdrawn')) this.alerted.add(v.unvaultTxid);
     }
     this.state = { phase: 'idle', height: Number(this.wallet.meta('tip_height') ?? '0') };
+    if (this.options.command) return;
     this.timer = setInterval(() => void this.runSync(), syncInterval(network));
     this.timer.unref();
     // The first round loads the whole header chain (about 0.3 s per million headers, blocking):
@@ -404,7 +422,20 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     return { fingerprint };
   }
 
-  private readonly handlers: Handlers = {
+  private readonly host: CoreHost = {
+    wallet: () => this.requireWallet(),
+    syncSession: () => this.syncSession(),
+    feeRate: (given, preset) => this.feeRate(given, preset),
+    // A command's core stops once its call is done: the next command syncs first.
+    changed: () => {
+      if (!this.options.command) void this.runSync();
+    },
+  };
+
+  private readonly handlers: HandlerMap<Method> = {
+    ...spendHandlers(this.host),
+    ...vaultHandlers(this.host),
+    ...lightningReadHandlers(() => this.requireWallet()),
     'app.status': () => this.status(),
     'app.activity': () => {
       this.wallet?.activity();
@@ -578,40 +609,6 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       return { ok: true as const };
     },
     'node.mine': async ({ blocks }) => ({ height: await this.mine(blocks) }),
-    'vault.list': () => {
-      const w = this.requireWallet();
-      return { tipHeight: Number(w.meta('tip_height') ?? '0'), vaults: listVaultEntries(w) };
-    },
-    'vault.preview': async (p) => {
-      const w = this.requireWallet();
-      return previewVault(w, { amount: p.amount, delay: p.delay, recovery: p.recovery, feeRate: (await this.feeRate(p.feeRate, 'normal')).feeRate });
-    },
-    'vault.create': async (p) => {
-      const w = this.requireWallet();
-      const rate = await this.feeRate(p.feeRate, 'normal');
-      const r = await createVault(w, await this.syncSession(), { amount: p.amount, delay: p.delay, recovery: p.recovery, feeRate: rate.feeRate });
-      void this.runSync();
-      return r;
-    },
-    'vault.withdraw': async ({ id }) => {
-      const r = await withdrawVault(this.requireWallet(), await this.syncSession(), id);
-      void this.runSync();
-      return r;
-    },
-    'vault.complete': async ({ id, address, feeRate }) => {
-      const w = this.requireWallet();
-      const rate = await this.feeRate(feeRate, 'normal');
-      const r = await completeVault(w, await this.syncSession(), id, address, rate.feeRate);
-      void this.runSync();
-      return r;
-    },
-    'vault.cancel': async ({ id }) => {
-      const w = this.requireWallet();
-      const needed = (await this.feeRate(undefined, 'fast')).feeRate;
-      const r = await cancelVault(w, await this.syncSession(), id, needed);
-      void this.runSync();
-      return { cancelTxid: r.cancelTxid };
-    },
     'ln.info': async () => (await this.lightning()).info(),
     'ln.invoice': async (p) => (await this.lightning()).invoice(p.amountMsat, p.description ?? '', p.expirySecs ?? 3600),
     'ln.pay': async (p) => (await this.lightning()).pay(p.bolt11, p.amountMsat),
@@ -741,7 +738,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
         datadir: this.datadir,
         source,
         log: this.log,
-        mempoolWaitMs: 2_000,
+        mempoolWaitMs: this.options.command ? 0 : 2_000,
         // Only downloads are news; a round that finds the chain where it was stays quiet.
         onProgress: (p) => {
           if (p.target !== undefined && p.target > p.height) this.setSync({ phase: p.phase, height: p.height, target: p.target });

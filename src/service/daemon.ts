@@ -7,13 +7,15 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { PSBT_BASE64_MAX } from '../api/contract.js';
 import { CofferError, unwrap, type Result } from '../api/errors.js';
 import type { Network } from '../keys/networks.js';
 import { networkPaths } from './datadir.js';
 import { readTextFile } from './files.js';
 
 const HOST = '127.0.0.1';
-const MAX_BODY = 1024 * 1024;
+/** A call's JSON: a PSBT of the largest size the contract takes (base64), and room for the rest. */
+const MAX_BODY = PSBT_BASE64_MAX + 1024 * 1024;
 
 export interface ControlCore {
   call(method: unknown, params: unknown): Promise<unknown>;

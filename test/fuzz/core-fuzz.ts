@@ -38,7 +38,7 @@ const BLOCK = 1_250;
  * so the run stays short. Past it such a call gets a password its schema refuses.
  */
 const KDF_BUDGET = 5;
-const KDF_METHODS = new Set<string>(['wallet.unlock', 'wallet.reveal', 'wallet.checkWords', 'wallet.changePassword', 'wallet.create', 'wallet.restore', 'wallet.playground']);
+const KDF_METHODS = new Set<string>(['wallet.unlock', 'wallet.reveal', 'wallet.checkWords', 'wallet.changePassword', 'wallet.create', 'wallet.restore', 'wallet.playground', 'send.bump', 'send.cpfp', 'psbt.sign']);
 /** Calls after which the wallet is locked: the open wallet locked, or another (locked) one opened. */
 const LOCKING = new Set<unknown>(['wallet.lock', 'app.open', 'wallet.create', 'wallet.restore', 'wallet.playground']);
 const JUNK_METHODS: unknown[] = ['wallet.steal', '__proto__', 'constructor', 'toString', 'hasOwnProperty', '', ' app.status', 'APP.STATUS', 'app.status\u0000', 42, null, undefined, {}, ['app.status'], Symbol('m')];
