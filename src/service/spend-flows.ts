@@ -102,6 +102,8 @@ interface Prepared<R> {
   result: (done: Finished) => R;
   /** Runs in the transaction that records the spend. */
   commit?: () => void;
+  /** Takes back what `commit` did, when the network refuses the spend (it is then abandoned). */
+  undo?: () => void;
 }
 
 /**
@@ -153,7 +155,7 @@ async function spendOnce<R extends SendResult>(
     rolledBack(wallet, () => checkPrepared(prepare(tape())));
     unlock();
   }
-  let built: { done: Finished; result: R } | undefined;
+  let built: { done: Finished; result: R; undo: (() => void) | undefined } | undefined;
   try {
     withDbErrors(() =>
       wallet.database.transaction(() => {
@@ -167,7 +169,7 @@ async function spendOnce<R extends SendResult>(
         if (dryRun) throw new DryRun(result);
         upsertTx(wallet.database, done.txid, { raw: done.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });
         p.commit?.();
-        built = { done, result };
+        built = { done, result, undo: p.undo };
       }).immediate(),
     );
   } catch (e) {
@@ -175,7 +177,13 @@ async function spendOnce<R extends SendResult>(
     throw e;
   }
   faultPoint('send:signed');
-  await broadcastRecorded(sync, built!.done.txid, built!.done.raw);
+  try {
+    await broadcastRecorded(sync, built!.done.txid, built!.done.raw);
+  } catch (e) {
+    const undo = built!.undo;
+    if (undo && e instanceof CofferError && e.code === 'invalid-transaction') withDbErrors(undo);
+    throw e;
+  }
   return { ...built!.result, broadcast: true };
 }
 
@@ -466,6 +474,8 @@ export async function bump(wallet: WalletService, sync: WalletSync, txid: Uint8A
         requiredSatPerVb: Math.floor((oldFee / oldVsize) * 100) / 100 + 1,
       });
     }
+    // What the original was before it is marked replaced: it is again, if the network refuses the replacement.
+    const before = getTxStatus(wallet.database, txid) ?? 'seen';
     state.remove(txid);
     const recipients = old.tx.outputs.filter((o) => !(state.ownerOf(o.script)?.chain === 1)).map((o) => ({ script: o.script, amount: o.value }));
     const plan = new SpendService(wallet, state, tip(wallet)).plan(
@@ -494,6 +504,7 @@ export async function bump(wallet: WalletService, sync: WalletSync, txid: Uint8A
       },
       result: (done) => ({ ...summary(done, 'given'), replaces: hashToHex(txid) }),
       commit: () => setTxStatus(wallet.database, txid, 'replaced'),
+      undo: () => setTxStatus(wallet.database, txid, before),
     };
   }, unlock);
 }

@@ -59,6 +59,13 @@ describe('RBF', () => {
 
     const low = await run(['--connect', b.address, 'wallet', 'bump', first.txid, '--feerate', '1.5']);
     expect(low.stderr).toMatch(/^error: fee-too-low: /);
+    // A node holding the original refuses the replacement (bcoin 1.0.2 replaces nothing): the
+    // replacement is abandoned and the original is back in the history, still pending.
+    const refused = await run(['--connect', a.address, 'wallet', 'bump', first.txid, '--feerate', '8']);
+    expect(refused.stderr).toMatch(/^error: invalid-transaction: /);
+    const kept = ok(await run(['wallet', 'history'])) as { txid: string; status: string }[];
+    expect(kept.map((h) => h.txid)).toContain(first.txid);
+    expect(kept).toHaveLength(3);
     const bumped = ok(await run(['--connect', b.address, 'wallet', 'bump', first.txid, '--feerate', '12']));
     expect(bumped.replaces).toBe(first.txid);
     expect(bumped.feerate).toBeGreaterThan(first.feerate);
