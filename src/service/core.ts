@@ -6,7 +6,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseCall, type AppStatus, type BackendConfig, type CofferEvent, type Method, type SyncState } from '../api/contract.js';
 import { CofferError, isCofferError, toWireError, type Result } from '../api/errors.js';
-import { hashToHex } from '../chain/bytes.js';
 import { addressToScript } from '../keys/address.js';
 import { checkNewPassword } from '../keys/keystore.js';
 import { parseMnemonic } from '../keys/mnemonic.js';
@@ -14,21 +13,14 @@ import { isNetwork, NETWORKS, type Network } from '../keys/networks.js';
 import { bcoinAddress, EmbeddedNode, readControl } from '../node/embedded-node.js';
 import { RpcClient } from '../node/rpc-client.js';
 import { sourceFactory, type SourceFactory } from '../node/source-factory.js';
-import { buildBip21, parsePaymentUri } from '../wallet/bip21.js';
-import { checkLabel } from '../wallet/labels.js';
-import { HIGH_FEE_SHARE } from '../wallet/policy.js';
-import { exportLabels, importLabels, listUtxos, setFrozen } from './coins.js';
 import { networkPaths } from './datadir.js';
 import { errorOrigin, fileLogger, type Logger } from './log.js';
-import { previewSend, send } from './spend-flows.js';
-import { parseOutpoint } from './spend-service.js';
-import { putLabel } from '../db/spend-store.js';
 import { hasChannelState } from '../db/channel-store.js';
 import { withDbErrors } from '../db/database.js';
-import { history, summary, transaction } from './views.js';
+import { history } from './views.js';
 import { listVaultEntries } from './vault-service.js';
-import { loadWalletState, WalletSync } from './wallet-sync.js';
-import { presetRate, WalletService, type FeePreset } from './wallet-service.js';
+import { WalletSync } from './wallet-sync.js';
+import { presetRate, WalletService } from './wallet-service.js';
 import { ChannelWatch } from '../channels/chain-watch.js';
 // Type only: LDK (a second to load) is loaded when Lightning starts, not with every command.
 import type { ChannelNode } from '../channels/channel-node.js';
@@ -41,6 +33,8 @@ import type { CoreHost, HandlerMap } from './handlers/handler.js';
 import { vaultHandlers } from './handlers/vault.js';
 import { lightningReadHandlers } from './handlers/lightning.js';
 import { spendHandlers } from './handlers/spend.js';
+import { sendHandlers } from './handlers/send.js';
+import { walletHandlers } from './handlers/wallet.js';
 
 export const VERSION = '0.1.0';
 /** How often the open wallet syncs; a regtest node is local and cheap to ask. */
@@ -426,6 +420,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     wallet: () => this.requireWallet(),
     syncSession: () => this.syncSession(),
     feeRate: (given, preset) => this.feeRate(given, preset),
+    backendKind: () => this.backend().kind,
     // A command's core stops once its call is done: the next command syncs first.
     changed: () => {
       if (!this.options.command) void this.runSync();
@@ -435,6 +430,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private readonly handlers: HandlerMap<Method> = {
     ...spendHandlers(this.host),
     ...vaultHandlers(this.host),
+    ...walletHandlers(this.host),
+    ...sendHandlers(this.host),
     ...lightningReadHandlers(() => this.requireWallet()),
     'app.status': () => this.status(),
     'app.activity': () => {
@@ -503,83 +500,6 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     'wallet.changePassword': ({ oldPassword, newPassword }) => {
       this.requireWallet().changePassword(oldPassword, newPassword);
       return { ok: true as const };
-    },
-    'wallet.summary': () => summary(this.requireWallet()),
-    'wallet.address': ({ fresh }) => (fresh ? this.requireWallet().nextAddress() : this.requireWallet().currentAddress()),
-    'wallet.history': ({ limit }) => {
-      const list = history(this.requireWallet());
-      return limit === undefined ? list : list.slice(0, limit);
-    },
-    'wallet.transaction': ({ txid }) => transaction(this.requireWallet(), txid, this.backend().kind),
-    'wallet.utxos': () => listUtxos(this.requireWallet()),
-    'wallet.freeze': ({ outpoint, frozen }) => setFrozen(this.requireWallet(), parseOutpoint(outpoint), frozen),
-    'wallet.setLabel': ({ type, ref, label }) => {
-      const checked = checkLabel(type, ref, label);
-      withDbErrors(() => putLabel(this.requireWallet().database, { type, ...checked }));
-      return { ok: true as const };
-    },
-    'wallet.descriptors': () => this.requireWallet().descriptors(),
-    'labels.export': () => ({ text: exportLabels(this.requireWallet()) }),
-    'labels.import': ({ text }) => {
-      const r = importLabels(this.requireWallet(), text);
-      return { imported: r.imported, skipped: r.skipped.length };
-    },
-    'uri.build': (p) => {
-      const w = this.requireWallet();
-      addressToScript(p.address, w.network);
-      return { uri: buildBip21({ address: p.address, ...(p.amountSat !== undefined ? { amountSat: p.amountSat } : {}), ...(p.label ? { label: p.label } : {}), ...(p.message ? { message: p.message } : {}) }) };
-    },
-    'uri.parse': ({ text }) => {
-      const w = this.requireWallet();
-      const t = text.trim();
-      if (!/^bitcoin:/i.test(t)) {
-        addressToScript(t, w.network);
-        return { address: t };
-      }
-      const r = parsePaymentUri(t, w.network);
-      return { address: r.address, ...(r.amountSat !== undefined ? { amountSat: r.amountSat } : {}), ...(r.label ? { label: r.label } : {}), ...(r.message ? { message: r.message } : {}) };
-    },
-    'send.preview': async (p) => {
-      const w = this.requireWallet();
-      const rate = await this.feeRate(p.feeRate, p.feePreset);
-      const req = { recipients: p.recipients, feeRate: rate.feeRate, ...(p.inputs ? { inputs: p.inputs.map(parseOutpoint) } : {}) };
-      // The checks confirm makes, on the size the signed transaction will have, so a preview never
-      // approves what the send refuses; planned under the write lock and rolled back (no change
-      // address handed out).
-      const { plan, vsize, feeRate } = previewSend(w, { ...req, acceptHighFee: true });
-      return {
-        fee: plan.fee,
-        vsize,
-        feerate: Math.round(feeRate * 100) / 100,
-        feeSource: rate.source,
-        change: plan.changeIndex !== undefined ? plan.outputs[plan.changeIndex]!.value : 0,
-        amountSent: plan.amountSent,
-        highFee: plan.amountSent > 0 && plan.fee / plan.amountSent > HIGH_FEE_SHARE,
-        inputs: plan.inputs.length,
-        outpoints: plan.inputs.map((i) => `${hashToHex(i.txid)}:${i.vout}`),
-        feeRateUsed: rate.feeRate,
-      };
-    },
-    'send.confirm': async (p) => {
-      const w = this.requireWallet();
-      if (w.locked) throw new CofferError('wallet-locked', 'The wallet is locked; unlock it with your password.');
-      const rate = await this.feeRate(p.feeRate, p.feePreset);
-      const sync = await this.syncSession();
-      const r = await send(w, sync, {
-        recipients: p.recipients,
-        feeRate: rate.feeRate,
-        feeSource: rate.source,
-        ...(p.inputs ? { inputs: p.inputs.map(parseOutpoint) } : {}),
-        acceptHighFee: p.acceptHighFee ?? false,
-      });
-      void this.runSync();
-      return { txid: r.txid, fee: r.fee, vsize: r.vsize, feerate: r.feerate };
-    },
-    'fees.get': async () => {
-      const w = this.requireWallet();
-      const est = await (await this.syncSession()).fees();
-      const rate = (p: FeePreset) => presetRate(w, est, p).feeRate;
-      return { fast: rate('fast'), normal: rate('normal'), slow: rate('slow'), floor: est.floor, source: est.normal !== undefined ? est.source : 'presets' };
     },
     'settings.get': () => {
       const w = this.requireWallet();

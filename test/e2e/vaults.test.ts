@@ -14,7 +14,7 @@ import { hashToHex } from '../../src/chain/bytes.js';
 import { parseTx, type Tx } from '../../src/chain/tx.js';
 import { addressToScript, scriptToAddress } from '../../src/keys/address.js';
 import { keyParams } from '../../src/keys/networks.js';
-import { launchBrowser, openAnotherPage, openPage, screenshot, type WatchedPage } from '../helpers/browser.js';
+import { launchBrowser, openAnotherPage, screenshot, type WatchedPage } from '../helpers/browser.js';
 import { startNode, type RegtestNode } from '../helpers/regtest.js';
 import type { ServeProcess } from '../helpers/shell.js';
 import { tmpDir } from '../helpers/tmp.js';

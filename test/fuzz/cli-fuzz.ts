@@ -180,7 +180,6 @@ export async function fuzzCli(o: CliFuzzOptions): Promise<Tally> {
     }
   }
 
-  const GLOBAL_NAMES = ['datadir', 'network', 'password-file', 'backend', 'connect', 'rpc-url', 'rpc-cookie', 'rpc-user', 'rpc-password-file', 'help'];
   const ALL_OPTIONS = [...new Set(COMMANDS.flatMap((c) => Object.keys(c.options ?? {})))];
   const WRITES = new Set(['wallet labels export', 'watchtower export', 'channel backup']);
 

@@ -4,7 +4,7 @@ import net from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { OutScript, p2pkh, p2wpkh, Transaction } from '@scure/btc-signer';
+import { p2pkh, p2wpkh, Transaction } from '@scure/btc-signer';
 import {
   CORE_REGTEST,
   FUNDED_HEIGHT,

@@ -224,7 +224,6 @@ describe('generated chains', () => {
 describe('retargeting', () => {
   // Mainnet rules on a small scale: 20-block periods, easy targets.
   const p: ChainParams = { ...regtest, noRetargeting: false, allowMinDifficulty: false, interval: 20, targetTimespan: 20 * 600, powLimitBits: 0x207fffff };
-  const genesisHash = headerHash(regtest.genesis);
   const start = 0x2000ffff; // below the limit, so it can move both ways
 
   const T0 = 1_600_000_000;

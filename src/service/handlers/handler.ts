@@ -21,6 +21,8 @@ export interface CoreHost {
   syncSession(): Promise<WalletSync>;
   /** The user's rate, else the estimate for the preset (normal by default), with where it came from. */
   feeRate(given: number | undefined, preset: 'fast' | 'normal' | 'slow' | undefined): Promise<{ feeRate: number; source: string }>;
+  /** The chain source the open wallet's setting names. */
+  backendKind(): 'spv' | 'node' | 'rpc';
   /** The wallet changed: start a sync round (not waited for). */
   changed(): void;
 }
