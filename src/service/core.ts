@@ -31,7 +31,7 @@ import { backendView, needsUnlock, planFromCall, readBackend, rpcAuthOf, storeBa
 import { readTextFile } from './files.js';
 import type { CoreHost, HandlerMap } from './handlers/handler.js';
 import { vaultHandlers } from './handlers/vault.js';
-import { lightningReadHandlers } from './handlers/lightning.js';
+import { lightningNodeHandlers, lightningReadHandlers } from './handlers/lightning.js';
 import { spendHandlers } from './handlers/spend.js';
 import { sendHandlers } from './handlers/send.js';
 import { walletHandlers } from './handlers/wallet.js';
@@ -433,6 +433,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     ...walletHandlers(this.host),
     ...sendHandlers(this.host),
     ...lightningReadHandlers(() => this.requireWallet()),
+    ...lightningNodeHandlers(() => this.lightning(), () => void this.runSync()),
     'app.status': () => this.status(),
     'app.activity': () => {
       this.wallet?.activity();
@@ -529,24 +530,6 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       return { ok: true as const };
     },
     'node.mine': async ({ blocks }) => ({ height: await this.mine(blocks) }),
-    'ln.info': async () => (await this.lightning()).info(),
-    'ln.invoice': async (p) => (await this.lightning()).invoice(p.amountMsat, p.description ?? '', p.expirySecs ?? 3600),
-    'ln.pay': async (p) => (await this.lightning()).pay(p.bolt11, p.amountMsat),
-    'channel.open': async (p) => {
-      const r = await (await this.lightning()).open(p.peer, p.amountSat, p.pushSat ?? 0);
-      void this.runSync();
-      return r;
-    },
-    'channel.list': async () => (await this.lightning()).list(),
-    'channel.backup': async ({ file }) => {
-      if (file === undefined) throw new CofferError('usage', 'Name the channel backup file.');
-      return (await this.lightning()).setBackup(file);
-    },
-    'channel.close': async (p) => {
-      const r = (await this.lightning()).close(p.id, p.force === true);
-      void this.runSync();
-      return r;
-    },
   };
 
   private async refreshFees(session: WalletSync): Promise<void> {

@@ -1,10 +1,13 @@
-// The contract's Lightning reads that need no running node: `ln.decode` (a BOLT 11 invoice as
-// LDK parses and checks it) and `ln.payments` / `ln.invoices` (what the node recorded).
+// The contract's Lightning methods: the reads that need no running node, `ln.decode` (a BOLT 11
+// invoice as LDK parses and checks it) and `ln.payments` / `ln.invoices` (what the node recorded),
+// and those the running node answers (`ln.info|invoice|pay`, `channel.*`).
 
 import type { LnPayment } from '../../api/contract.js';
 import { listPayments, type PaymentRow } from '../../db/channel-store.js';
 import { withDbErrors } from '../../db/database.js';
 import type { WalletService } from '../wallet-service.js';
+import type { ChannelNode } from '../../channels/channel-node.js';
+import { CofferError } from '../../api/errors.js';
 import type { HandlerMap } from './handler.js';
 
 export type LightningReadMethods = 'ln.decode' | 'ln.payments' | 'ln.invoices';
@@ -25,5 +28,31 @@ export function lightningReadHandlers(wallet: () => WalletService): HandlerMap<L
     },
     'ln.payments': () => recorded(wallet(), 'out'),
     'ln.invoices': () => recorded(wallet(), 'in'),
+  };
+}
+
+export type LightningNodeMethods = 'ln.info' | 'ln.invoice' | 'ln.pay' | 'channel.open' | 'channel.list' | 'channel.backup' | 'channel.close';
+
+/** `node` starts the wallet's Lightning node on first use; `changed` starts a sync round. */
+export function lightningNodeHandlers(node: () => Promise<ChannelNode>, changed: () => void): HandlerMap<LightningNodeMethods> {
+  return {
+    'ln.info': async () => (await node()).info(),
+    'ln.invoice': async (p) => (await node()).invoice(p.amountMsat, p.description, p.expirySecs),
+    'ln.pay': async (p) => (await node()).pay(p.bolt11, p.amountMsat),
+    'channel.open': async (p) => {
+      const r = await (await node()).open(p.peer, p.amountSat, p.pushSat);
+      changed();
+      return r;
+    },
+    'channel.list': async () => (await node()).list(),
+    'channel.backup': async ({ file }) => {
+      if (file === undefined) throw new CofferError('usage', 'Name the channel backup file.');
+      return (await node()).setBackup(file);
+    },
+    'channel.close': async (p) => {
+      const r = (await node()).close(p.id, p.force);
+      changed();
+      return r;
+    },
   };
 }
