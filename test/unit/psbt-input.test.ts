@@ -3,7 +3,7 @@
 import { base64 } from '@scure/base';
 import * as btc from '@scure/btc-signer';
 import { describe, expect, it } from 'vitest';
-import { readPsbt } from '../../src/service/spend-flows.js';
+import { readPsbt } from '../../src/service/psbt-flows.js';
 import { checkFeeRate, parseOutpoint } from '../../src/service/spend-service.js';
 import { codeOf, expectCode } from '../helpers/errors.js';
 import { prng } from '../helpers/prng.js';

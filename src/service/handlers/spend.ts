@@ -1,11 +1,12 @@
 // The contract's fee bumps, CPFP, abandon and PSBT methods: `send.bump`, `send.cpfp`,
-// `tx.abandon`, `psbt.*`. The flows are spend-flows.ts; this file turns contract params into
+// `tx.abandon`, `psbt.*`. The flows are spend-flows.ts and psbt-flows.ts; this file turns contract params into
 // their arguments. PSBTs arrive and leave as base64 text: files are the CLI's business.
 
 import { base64 } from '@scure/base';
 import { CofferError } from '../../api/errors.js';
 import { hexToHash } from '../../chain/bytes.js';
-import { abandon, broadcastPsbt, bump, combinePsbts, cpfp, createPsbt, finalizePsbt, parsePsbt, reviewPsbt, signPsbt, type Unlock } from '../spend-flows.js';
+import { broadcastPsbt, combinePsbts, createPsbt, finalizePsbt, parsePsbt, reviewPsbt, signPsbt } from '../psbt-flows.js';
+import { abandon, bump, cpfp, type Unlock } from '../spend-flows.js';
 import { parseOutpoint } from '../spend-service.js';
 import type { WalletService } from '../wallet-service.js';
 import type { CoreHost, HandlerMap } from './handler.js';
