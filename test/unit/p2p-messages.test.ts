@@ -21,10 +21,10 @@ import {
   NODE_NETWORK,
   NODE_NETWORK_LIMITED,
   NODE_WITNESS,
-  parseIp,
   txMessage,
   type Message,
 } from '../../src/p2p/messages.js';
+import { parseIp } from '../../src/p2p/ip.js';
 import { encodeFrame, FrameDecoder } from '../../src/p2p/wire.js';
 import { expectCode } from '../helpers/errors.js';
 import { prng } from '../helpers/prng.js';
