@@ -10,7 +10,7 @@ import { fileLogger } from '../service/log.js';
 import { psbtBytes } from '../service/psbt-flows.js';
 import { chooseFeeRate, send } from '../service/spend-flows.js';
 import { SKIP_REASONS } from '../wallet/psbt-review.js';
-import { presetRate, type FeePreset } from '../service/wallet-service.js';
+import { presetRate, type FeePreset } from '../wallet/fees.js';
 import { checkFeeRate, checkOutpoints, checkRecipients, parseOutpoint, type Outpoint, type Recipient } from '../service/spend-service.js';
 import { WalletSync } from '../service/wallet-sync.js';
 import type { WalletService } from '../service/wallet-service.js';

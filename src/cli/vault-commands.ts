@@ -4,7 +4,7 @@ import { CofferError } from '../api/errors.js';
 import { chooseFeeRate } from '../service/spend-flows.js';
 import { addressToScript } from '../keys/address.js';
 import { cancelVault, checkVaultRequest, completeVault, createVault, exportPackage, listVaultEntries, sweepStray, withdrawVault } from '../service/vault-service.js';
-import { presetRate } from '../service/wallet-service.js';
+import { presetRate } from '../wallet/fees.js';
 import { stringOption, stringsOption, type Command, type Context, type OptionSpec } from './command.js';
 import { feeRateOption, spendFeeRate, withSync } from './spend-commands.js';
 import { readTextFile } from '../service/files.js';

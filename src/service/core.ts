@@ -20,7 +20,8 @@ import { withDbErrors } from '../db/database.js';
 import { history } from './views.js';
 import { listVaultEntries } from './vault-service.js';
 import { WalletSync } from './wallet-sync.js';
-import { presetRate, WalletService } from './wallet-service.js';
+import { presetRate } from '../wallet/fees.js';
+import { WalletService } from './wallet-service.js';
 import { ChannelWatch } from '../channels/chain-watch.js';
 // Type only: LDK (a second to load) is loaded when Lightning starts, not with every command.
 import type { ChannelNode } from '../channels/channel-node.js';

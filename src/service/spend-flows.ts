@@ -29,7 +29,8 @@ import type { WalletState } from '../wallet/wallet-state.js';
 import { faultPoint } from './fault.js';
 import { checkFeeRate, signWithSeed, SpendService, type Plan, type PlanRequest } from './spend-service.js';
 import { loadWalletState, type WalletSync } from './wallet-sync.js';
-import { presetRate, type WalletService } from './wallet-service.js';
+import { presetRate } from '../wallet/fees.js';
+import type { WalletService } from './wallet-service.js';
 
 export interface FeeChoice {
   feeRate: number;

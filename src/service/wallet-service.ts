@@ -24,7 +24,6 @@ import {
 } from '../keys/keystore.js';
 import { entropyToWords, generateEntropy, mnemonicToSeed, parseMnemonic, type Language } from '../keys/mnemonic.js';
 import type { Network } from '../keys/networks.js';
-import type { FeeEstimates } from '../node/source.js';
 import { currentReceive, DEFAULT_GAP_LIMIT, derivationTarget, nextReceive } from '../wallet/address-pool.js';
 import { openDatabase, withDbErrors, type Db } from '../db/database.js';
 import { checkpoint, insertKeystore, readKeystore, replaceKeystore } from '../db/keystore-store.js';
@@ -46,6 +45,7 @@ import { earlierWalletTraces, ensureDir, networkPaths } from './datadir.js';
 import { faultPoint } from './fault.js';
 import { fileLogger, type Logger } from './log.js';
 import { KeySession, type Timers } from './session.js';
+import { FEE_PRESET_SETTINGS } from '../wallet/fees.js';
 
 export interface DescriptorInfo {
   desc: string;
@@ -75,20 +75,9 @@ export const SETTINGS = {
   'auto-lock-minutes': { default: 15, min: 0, max: 1440 },
   'gap-limit': { default: DEFAULT_GAP_LIMIT, min: 1, max: 1000 },
   /** Fee presets in sat/vB, used when the backend has no estimate (SPV) and none is given. */
-  'fee-rate-fast': { default: 20, min: 1, max: 10_000 },
-  'fee-rate-normal': { default: 8, min: 1, max: 10_000 },
-  'fee-rate-slow': { default: 2, min: 1, max: 10_000 },
+  ...FEE_PRESET_SETTINGS,
 } as const;
 export type SettingKey = keyof typeof SETTINGS;
-
-export type FeePreset = 'fast' | 'normal' | 'slow';
-
-/** One preset's rate: the backend's estimate, else the wallet's setting, never below the relay floor. */
-export function presetRate(wallet: WalletService, est: FeeEstimates, preset: FeePreset): { feeRate: number; source: string } {
-  const e = est[preset];
-  if (e !== undefined) return { feeRate: e, source: est.source };
-  return { feeRate: Math.max(est.floor, wallet.setting(`fee-rate-${preset}`)), source: `preset fee-rate-${preset}` };
-}
 
 export function isSettingKey(k: string): k is SettingKey {
   return Object.hasOwn(SETTINGS, k);

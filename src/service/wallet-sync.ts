@@ -19,7 +19,8 @@ import { faultPoint } from './fault.js';
 import type { Logger } from './log.js';
 import { serveTowers, VaultTracker } from './vault-tracker.js';
 import type { ChainWatcher } from '../channels/chain-watch.js';
-import { presetRate, type WalletService } from './wallet-service.js';
+import { presetRate } from '../wallet/fees.js';
+import type { WalletService } from './wallet-service.js';
 
 /** Blocks this far before a wallet's creation time are scanned too (clock skew, MTP). */
 const BIRTHDAY_MARGIN_SECONDS = 2 * 60 * 60;

@@ -6,7 +6,7 @@ import { hashToHex } from '../../chain/bytes.js';
 import { HIGH_FEE_SHARE } from '../../wallet/policy.js';
 import { previewSend, send } from '../spend-flows.js';
 import { parseOutpoint } from '../spend-service.js';
-import { presetRate, type FeePreset } from '../wallet-service.js';
+import { presetRate, type FeePreset } from '../../wallet/fees.js';
 import type { CoreHost, HandlerMap } from './handler.js';
 
 export type SendMethods = 'send.preview' | 'send.confirm' | 'fees.get';
