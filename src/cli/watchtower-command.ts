@@ -7,7 +7,8 @@
 
 import readline from 'node:readline';
 import { CofferError } from '../api/errors.js';
-import { readPackageFile, WatchtowerRunner } from '../service/watchtower-runner.js';
+import { readPackageFile } from '../service/tower-files.js';
+import { WatchtowerRunner } from '../service/watchtower-runner.js';
 import { parsePackage } from '../vaults/watchtower.js';
 import { connectList } from './backend.js';
 import { stringOption, type Command } from './command.js';

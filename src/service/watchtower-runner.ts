@@ -9,7 +9,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { hex } from '@scure/base';
-import { z } from 'zod';
 import { CofferError } from '../api/errors.js';
 import { hashToHex, hexToHash } from '../chain/bytes.js';
 import type { ChainChange, HeaderChain } from '../chain/header-chain.js';
@@ -26,7 +25,7 @@ import type { Peer } from '../p2p/peer.js';
 import { parsePackage, react, verifyAnnouncement, type TowerEvent, type TowerPackage } from '../vaults/watchtower.js';
 import { ensureDir, networkPaths } from './datadir.js';
 import { chainStartFor } from './wallet-sync.js';
-import { readFileAndStat, readTextFile } from './files.js';
+import { readPackageFile, readScanState, stampOf, writeScanState } from './tower-files.js';
 
 const RETRY_MS = 10_000;
 /** How often the package file's stat is compared with the loaded one. */
@@ -59,16 +58,6 @@ export interface TowerOptions {
   print: (line: Record<string, unknown>) => void;
 }
 
-/** A package file's text and the identity of the version read (inode, size, mtime). */
-export function readPackageFile(file: string): { text: string; stamp: string } {
-  const { data, stat } = readFileAndStat(file, 'package');
-  return { stamp: stampOf(stat), text: data.toString('utf8') };
-}
-
-function stampOf(s: fs.BigIntStats): string {
-  return `${s.ino}:${s.size}:${s.mtimeNs}`;
-}
-
 function outpoint(txidHex: string, vout: number): Uint8Array {
   return outpointBytes(hexToHash(txidHex)!, vout);
 }
@@ -80,39 +69,6 @@ export function towerWatchSet(pkg: TowerPackage): WatchSet {
     outpoints: pkg.vaults.flatMap((v) => [outpoint(v.deposit.txid, v.deposit.vout), outpoint(v.unvaultTxid, 0)]),
     txids: [],
   };
-}
-
-const scanStateSchema = z.object({
-  format: z.literal(1),
-  network: z.string(),
-  /** Blocks up to here (and hash) were scanned for every vault in `vaults`. */
-  height: z.number().int().min(-1),
-  hash: z.string(),
-  vaults: z.array(z.string()),
-});
-type ScanState = z.infer<typeof scanStateSchema>;
-
-/** The saved scan point; a missing or damaged file means none (the package's height decides). */
-function readScanState(file: string, network: string): ScanState | undefined {
-  try {
-    const s = scanStateSchema.parse(JSON.parse(readTextFile(file, 'state')));
-    return s.network === network ? s : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Written to a temporary file, flushed, then renamed over the old one: a crash leaves one or the other. */
-function writeScanState(file: string, state: ScanState): void {
-  const tmp = `${file}.tmp`;
-  const fd = fs.openSync(tmp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, JSON.stringify(state));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
 }
 
 const watchKey = (w: WatchSet) => w.outpoints.map((o) => hex.encode(o)).sort().join();
