@@ -6,7 +6,7 @@
 
 import net from 'node:net';
 import * as ldk from 'lightningdevkit';
-import type { ChannelBackupAlarm, ChannelInfo, Results } from '../api/contract.js';
+import type { ChannelInfo, Results } from '../api/contract.js';
 import { CofferError } from '../api/errors.js';
 import { hashToHex, hexToHash } from '../chain/bytes.js';
 import { parseTx, txid as txidOf } from '../chain/tx.js';
@@ -41,16 +41,12 @@ import {
 import { withDbErrors } from '../db/database.js';
 import { getTxStatus, setTxStatus, upsertTx } from '../db/tx-store.js';
 import type { Network } from '../keys/networks.js';
-import { checkUnsigned, finish, signAll } from '../service/spend-flows.js';
-import { SpendService } from '../service/spend-service.js';
-import type { Logger } from '../service/log.js';
-import { loadWalletState } from '../service/wallet-sync.js';
-import type { WalletService } from '../service/wallet-service.js';
 import { backupKey, ldkSeed } from './channel-keys.js';
 import { backupTarget, openBackup, readBackupFile, sealBackup, writeBackupFile } from './channel-backup.js';
 import path from 'node:path';
 import fs from 'node:fs';
-import type { ChainView, ChannelWatch } from './chain-watch.js';
+import type { ChainView } from './chain-watch.js';
+import type { BackupAlarm, ChannelHost, ChannelWallet } from './host.js';
 import { checkOpen, type ChannelNodeOptions } from './options.js';
 import { apiErrorText, hex, ldkCurrency, ldkNetwork, loadLdk, option32Bytes, optionU32, optionU64, outpointText } from './ldk.js';
 
@@ -65,23 +61,7 @@ const BACKUP_RETRY_MS = 1_000;
 /** Channels peers have opened to us that are not ready yet, all peers together. */
 const MAX_PENDING_INBOUND = 10;
 
-export interface ChannelHost {
-  wallet: WalletService;
-  log: Logger;
-  /** Hand a transaction to the network (the wallet's chain source). */
-  broadcast(raw: Uint8Array): Promise<void>;
-  /** Fee rates in sat/vB, fast / normal / slow, from the last estimate. */
-  feeRates(): { fast: number; normal: number; slow: number };
-  /** The best chain as last synced. */
-  tip(): { hash: Uint8Array; height: number };
-  /** What the wallet's sync watches for the channels (kept in the database). */
-  watch: ChannelWatch;
-  /** The channel backup file cannot be written (an alarm), or can again (undefined). */
-  onBackupAlarm?(alarm: BackupAlarm | undefined): void;
-}
-
-/** The channel backup file cannot be written: channel updates wait until it can. */
-export type BackupAlarm = ChannelBackupAlarm;
+export type { BackupAlarm, ChannelHost } from './host.js';
 
 /**
  * A channel monitor from its bytes, or undefined when they are not one. The one decoder: start-up
@@ -223,9 +203,8 @@ export class ChannelNode {
 
     const keys = this.keys;
     const base = keys.as_SignerProvider();
-    const wallet = this.host.wallet;
     // Closing outputs and claimed HTLCs pay the wallet directly; only LDK's own scripts need a sweep.
-    const walletScript = () => wallet.nextChange().script;
+    const walletScript = () => this.host.changeScript();
     this.signer = ldk.SignerProvider.new_impl({
       // The bindings hand over user_channel_id (a u128) in a form they cannot take back; KeysManager
       // makes the id unique from its own counter and start time, so 0 is passed on instead.
@@ -715,28 +694,10 @@ export class ChannelNode {
   /** Build and sign the funding transaction from the wallet's coins; it stays held until LDK releases it. */
   private fund(e: ldk.Event_FundingGenerationReady): void {
     const temp = hex(e.temporary_channel_id.get_a());
-    const wallet = this.host.wallet;
     try {
-      const done = withDbErrors(() =>
-        wallet.database.transaction(() => {
-          const tip = Number(wallet.meta('tip_height') ?? '0');
-          const svc = new SpendService(wallet, loadWalletState(wallet), tip);
-          const plan = svc.plan(
-            {
-              recipients: [{ script: e.output_script, amount: Number(e.channel_value_satoshis) }],
-              feeRate: this.host.feeRates().normal,
-              // LDK needs a funding transaction whose id cannot change: segwit inputs only.
-              exclude: (u) => svc.origins.kindOf(u.owner) === 'pkh',
-            },
-            () => wallet.nextChange(),
-          );
-          checkUnsigned(plan.psbt, { signedWeight: plan.signedWeight, amountSent: plan.amountSent, acceptHighFee: false });
-          signAll(wallet, plan.psbt, plan.inputs.length);
-          const f = finish(plan.psbt, plan.amountSent, false);
-          upsertTx(wallet.database, f.txid, { raw: f.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });
-          putFunding(wallet.database, f.txid, temp, hex(e.counterparty_node_id));
-          return f;
-        }).immediate(),
+      // LDK needs a funding transaction whose id cannot change: the host spends segwit coins only.
+      const done = this.host.fundChannel({ script: e.output_script, amountSat: Number(e.channel_value_satoshis) }, (txid) =>
+        putFunding(this.db, txid, temp, hex(e.counterparty_node_id)),
       );
       const r = this.manager.funding_transaction_generated(e.temporary_channel_id, e.counterparty_node_id, done.raw);
       if (!(r instanceof ldk.Result_NoneAPIErrorZ_OK)) {
@@ -800,7 +761,7 @@ export class ChannelNode {
         const r = ldk.SpendableOutputDescriptor.constructor_read(d);
         if (r instanceof ldk.Result_SpendableOutputDescriptorDecodeErrorZ_OK) descriptors.push(r.res);
       }
-      const script = this.host.wallet.nextChange().script;
+      const script = this.host.changeScript();
       const feerate = feerateToKw(this.host.feeRates().slow);
       const r = this.keys.as_OutputSpender().spend_spendable_outputs(descriptors, [], script, feerate, ldk.Option_u32Z.constructor_none());
       if (!(r instanceof ldk.Result_TransactionNoneZ_OK)) {
@@ -1258,7 +1219,7 @@ export class ChannelNode {
  * come back to the wallet after the channels' delays. Refused when the wallet has channel state
  * of its own, or the backup is another wallet's.
  */
-export async function restoreChannels(wallet: WalletService, bytes: Uint8Array): Promise<{ channels: number; nodeId: string; writtenAt: number }> {
+export async function restoreChannels(wallet: ChannelWallet, bytes: Uint8Array): Promise<{ channels: number; nodeId: string; writtenAt: number }> {
   await loadLdk();
   const key = wallet.withSeed((s) => backupKey(s, wallet.network));
   let backup;

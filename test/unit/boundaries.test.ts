@@ -86,6 +86,12 @@ describe('where code may run', () => {
     expect(bad).toEqual([]);
   });
 
+  it('channels/ imports nothing from service/: the service hands the node a ChannelHost (channels/host.ts)', () => {
+    const channels = core.filter((i) => i.file.startsWith(path.join('src', 'channels')));
+    expect(channels.length).toBeGreaterThan(10);
+    expect(channels.filter((i) => resolved(i).startsWith(path.join('src', 'service')))).toEqual([]);
+  });
+
   it('main/ stays thin: from the core it may use only src/api', () => {
     const bad = main.filter((i) => resolved(i).startsWith('src') && !resolved(i).startsWith('src/api'));
     expect(bad).toEqual([]);
