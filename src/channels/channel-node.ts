@@ -48,7 +48,7 @@ import fs from 'node:fs';
 import type { ChainView } from './chain-watch.js';
 import type { BackupAlarm, ChannelHost, ChannelWallet } from './host.js';
 import { checkOpen, type ChannelNodeOptions } from './options.js';
-import { apiErrorText, hex, ldkCurrency, ldkNetwork, loadLdk, option32Bytes, optionU32, optionU64, outpointText } from './ldk.js';
+import { apiErrorText, closureReasonName, eventName, hex, htlcDestinationName, ldkCurrency, ldkNetwork, loadLdk, option32Bytes, optionU32, optionU64, outpointText } from './ldk.js';
 
 /** LDK never goes below 253 sat per 1000 weight (1.012 sat/vB). */
 const MIN_FEERATE_PER_KW = 253;
@@ -509,7 +509,7 @@ export class ChannelNode {
           try {
             this.handle(e);
           } catch (err) {
-            this.host.log.error('ln.event-failed', { event: e.constructor.name, code: err instanceof CofferError ? err.code : 'internal', message: (err as Error).message?.slice(0, 200) ?? '' });
+            this.host.log.error('ln.event-failed', { event: eventName(e), code: err instanceof CofferError ? err.code : 'internal', message: (err as Error).message?.slice(0, 200) ?? '' });
           }
           return ldk.Result_NoneReplayEventZ.constructor_ok();
         },
@@ -574,7 +574,7 @@ export class ChannelNode {
       log.info('ln.channel-ready', { channelId: hex(e.channel_id.get_a()) });
     } else if (e instanceof ldk.Event_ChannelClosed) {
       const channelId = hex(e.channel_id.get_a());
-      const reason = e.reason.constructor.name.replace(/^ClosureReason_/, '');
+      const reason = closureReasonName(e.reason);
       log.info('ln.channel-closed', { channelId, reason });
       if (e.channel_funding_txo) {
         withDbErrors(() =>
@@ -593,7 +593,7 @@ export class ChannelNode {
       if (w) {
         clearTimeout(w.timer);
         this.opens.delete(channelId);
-        w.reject(new CofferError('channel-open-failed', `The peer did not accept the channel (${e.reason.constructor.name.replace(/^ClosureReason_/, '')}).`));
+        w.reject(new CofferError('channel-open-failed', `The peer did not accept the channel (${reason}).`));
       }
       this.discardFunding(channelId);
     } else if (e instanceof ldk.Event_DiscardFunding) {
@@ -653,7 +653,7 @@ export class ChannelNode {
     } else if (e instanceof ldk.Event_OpenChannelRequest) {
       this.answerOpen(e);
     } else if (e instanceof ldk.Event_HTLCHandlingFailed) {
-      log.info('ln.htlc-failed', { channelId: hex(e.prev_channel_id.get_a()), destination: e.failed_next_destination.constructor.name.replace(/^HTLCDestination_/, '') });
+      log.info('ln.htlc-failed', { channelId: hex(e.prev_channel_id.get_a()), destination: htlcDestinationName(e.failed_next_destination) });
     }
   }
 
