@@ -33,6 +33,7 @@ import {
   setFundingStatus,
   unconfirmChainTxsAbove,
   unfedChainTxs,
+  unfeedAll,
   unsweptDescriptors,
   writeManager,
   writeMonitor,
@@ -318,7 +319,7 @@ export class ChannelNode {
       if (!(watched instanceof ldk.Result_ChannelMonitorUpdateStatusNoneZ_OK)) throw new CofferError('database-corrupt', 'A stored channel monitor was refused by LDK.');
     }
     // Everything stored is shown to LDK again after a restart (it ignores what it has seen).
-    withDbErrors(() => this.db.prepare('UPDATE chan_txs SET fed = 0').run());
+    withDbErrors(() => unfeedAll(this.db));
 
     const ignorer = ldk.IgnoringMessageHandler.constructor_new();
     this.keep.push(ignorer, monitors);
