@@ -56,10 +56,95 @@ export function ldkCurrency(n: Network): ldk.Currency {
   }
 }
 
+/**
+ * The name of an LDK enum variant (a subclass), told by `instanceof`: a constructor's name is
+ * not part of the bindings' API and does not survive minifying. (Function: their constructors are protected.)
+ */
+function variantName(value: unknown, variants: ReadonlyArray<readonly [Function, string]>): string {
+  for (const [cls, name] of variants) if (value instanceof cls) return name;
+  return 'Unknown';
+}
+
+const API_ERRORS = [
+  [ldk.APIError_APIMisuseError, 'APIMisuseError'],
+  [ldk.APIError_FeeRateTooHigh, 'FeeRateTooHigh'],
+  [ldk.APIError_InvalidRoute, 'InvalidRoute'],
+  [ldk.APIError_ChannelUnavailable, 'ChannelUnavailable'],
+  [ldk.APIError_MonitorUpdateInProgress, 'MonitorUpdateInProgress'],
+  [ldk.APIError_IncompatibleShutdownScript, 'IncompatibleShutdownScript'],
+] as const;
+
 /** What an LDK API error says, for a typed Coffer error. */
 export function apiErrorText(e: ldk.APIError): string {
   const err = (e as unknown as { err?: unknown }).err;
-  return typeof err === 'string' ? err : e.constructor.name.replace(/^APIError_/, '');
+  return typeof err === 'string' ? err : variantName(e, API_ERRORS);
+}
+
+const CLOSURE_REASONS = [
+  [ldk.ClosureReason_CounterpartyForceClosed, 'CounterpartyForceClosed'],
+  [ldk.ClosureReason_HolderForceClosed, 'HolderForceClosed'],
+  [ldk.ClosureReason_LegacyCooperativeClosure, 'LegacyCooperativeClosure'],
+  [ldk.ClosureReason_CounterpartyInitiatedCooperativeClosure, 'CounterpartyInitiatedCooperativeClosure'],
+  [ldk.ClosureReason_LocallyInitiatedCooperativeClosure, 'LocallyInitiatedCooperativeClosure'],
+  [ldk.ClosureReason_CommitmentTxConfirmed, 'CommitmentTxConfirmed'],
+  [ldk.ClosureReason_FundingTimedOut, 'FundingTimedOut'],
+  [ldk.ClosureReason_ProcessingError, 'ProcessingError'],
+  [ldk.ClosureReason_DisconnectedPeer, 'DisconnectedPeer'],
+  [ldk.ClosureReason_OutdatedChannelManager, 'OutdatedChannelManager'],
+  [ldk.ClosureReason_CounterpartyCoopClosedUnfundedChannel, 'CounterpartyCoopClosedUnfundedChannel'],
+  [ldk.ClosureReason_FundingBatchClosure, 'FundingBatchClosure'],
+  [ldk.ClosureReason_HTLCsTimedOut, 'HTLCsTimedOut'],
+  [ldk.ClosureReason_PeerFeerateTooLow, 'PeerFeerateTooLow'],
+] as const;
+
+/** Why a channel closed, as stored in `chan_closes` (the variant's name: `HolderForceClosed`, ...). */
+export function closureReasonName(r: ldk.ClosureReason): string {
+  return variantName(r, CLOSURE_REASONS);
+}
+
+const HTLC_DESTINATIONS = [
+  [ldk.HTLCDestination_NextHopChannel, 'NextHopChannel'],
+  [ldk.HTLCDestination_UnknownNextHop, 'UnknownNextHop'],
+  [ldk.HTLCDestination_InvalidForward, 'InvalidForward'],
+  [ldk.HTLCDestination_InvalidOnion, 'InvalidOnion'],
+  [ldk.HTLCDestination_FailedPayment, 'FailedPayment'],
+] as const;
+
+export function htlcDestinationName(d: ldk.HTLCDestination): string {
+  return variantName(d, HTLC_DESTINATIONS);
+}
+
+const EVENTS = [
+  [ldk.Event_FundingGenerationReady, 'Event_FundingGenerationReady'],
+  [ldk.Event_FundingTxBroadcastSafe, 'Event_FundingTxBroadcastSafe'],
+  [ldk.Event_PaymentClaimable, 'Event_PaymentClaimable'],
+  [ldk.Event_PaymentClaimed, 'Event_PaymentClaimed'],
+  [ldk.Event_ConnectionNeeded, 'Event_ConnectionNeeded'],
+  [ldk.Event_InvoiceReceived, 'Event_InvoiceReceived'],
+  [ldk.Event_PaymentSent, 'Event_PaymentSent'],
+  [ldk.Event_PaymentFailed, 'Event_PaymentFailed'],
+  [ldk.Event_PaymentPathSuccessful, 'Event_PaymentPathSuccessful'],
+  [ldk.Event_PaymentPathFailed, 'Event_PaymentPathFailed'],
+  [ldk.Event_ProbeSuccessful, 'Event_ProbeSuccessful'],
+  [ldk.Event_ProbeFailed, 'Event_ProbeFailed'],
+  [ldk.Event_PendingHTLCsForwardable, 'Event_PendingHTLCsForwardable'],
+  [ldk.Event_HTLCIntercepted, 'Event_HTLCIntercepted'],
+  [ldk.Event_SpendableOutputs, 'Event_SpendableOutputs'],
+  [ldk.Event_PaymentForwarded, 'Event_PaymentForwarded'],
+  [ldk.Event_ChannelPending, 'Event_ChannelPending'],
+  [ldk.Event_ChannelReady, 'Event_ChannelReady'],
+  [ldk.Event_ChannelClosed, 'Event_ChannelClosed'],
+  [ldk.Event_DiscardFunding, 'Event_DiscardFunding'],
+  [ldk.Event_OpenChannelRequest, 'Event_OpenChannelRequest'],
+  [ldk.Event_HTLCHandlingFailed, 'Event_HTLCHandlingFailed'],
+  [ldk.Event_BumpTransaction, 'Event_BumpTransaction'],
+  [ldk.Event_OnionMessageIntercepted, 'Event_OnionMessageIntercepted'],
+  [ldk.Event_OnionMessagePeerConnected, 'Event_OnionMessagePeerConnected'],
+] as const;
+
+/** An event's kind for the log (`Event_ChannelClosed`, ...). */
+export function eventName(e: ldk.Event): string {
+  return variantName(e, EVENTS);
 }
 
 export function optionU64(o: ldk.Option_u64Z): bigint | undefined {

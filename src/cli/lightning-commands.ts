@@ -287,7 +287,7 @@ export const lightningCommands: Command[] = [
       wallet.unlock(await ctx.password());
       const lock = acquireLock(path.join(networkPaths(ctx.datadir, ctx.network).dir, 'lightning.lock'), 'Lightning');
       try {
-        const { restoreChannels } = await import('../channels/channel-node.js');
+        const { restoreChannels } = await import('../channels/channel-restore.js');
         return await restoreChannels(wallet, bytes);
       } finally {
         lock.release();

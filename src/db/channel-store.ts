@@ -76,6 +76,11 @@ export function markFed(db: Db, txid: Uint8Array): void {
   db.prepare('UPDATE chan_txs SET fed = 1 WHERE txid = ?').run(txid);
 }
 
+/** At start: everything stored is shown to LDK again (it ignores what it has seen). */
+export function unfeedAll(db: Db): void {
+  db.prepare('UPDATE chan_txs SET fed = 0').run();
+}
+
 /** A reorg: transactions above the fork are unconfirmed until the rescan finds them again. */
 export function unconfirmChainTxsAbove(db: Db, height: number): void {
   db.prepare('UPDATE chan_txs SET block_hash = NULL, block_height = NULL, block_pos = NULL, fed = 0 WHERE block_height > ?').run(height);

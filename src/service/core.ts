@@ -28,6 +28,7 @@ import type { ChannelNode } from '../channels/channel-node.js';
 import type { ChannelNodeOptions } from '../channels/options.js';
 import { hexToHash } from '../chain/bytes.js';
 import { acquireLock, type LockFile } from './lock-file.js';
+import { channelHost } from './channel-host.js';
 import { backendView, needsUnlock, planFromCall, readBackend, rpcAuthOf, storeBackend, type StoredBackend } from './backend-setting.js';
 import { readTextFile } from './files.js';
 import type { CoreHost, HandlerMap } from './handlers/handler.js';
@@ -562,15 +563,14 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
         await this.refreshFees(session);
         const { ChannelNode: Node } = await import('../channels/channel-node.js');
         const node = await Node.start(
-          {
-            wallet,
+          channelHost(wallet, {
             log: this.log,
             broadcast: async (raw) => (await this.ensureSync(wallet)).relay(raw),
             feeRates: () => this.lnFees,
             tip: () => ({ hash: hexToHash(wallet.meta('tip_hash') ?? '') ?? new Uint8Array(32), height: Number(wallet.meta('tip_height') ?? '0') }),
             watch: this.channelWatch(wallet),
             onBackupAlarm: (failing) => this.emitEvent({ type: 'channel-backup', ...(failing ? { failing } : {}) }),
-          },
+          }),
           opts,
         );
         this.channels = { node, lock, watch: this.channelWatch(wallet) };

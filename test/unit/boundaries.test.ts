@@ -86,6 +86,19 @@ describe('where code may run', () => {
     expect(bad).toEqual([]);
   });
 
+  it('channels/ imports nothing from service/: the service hands the node a ChannelHost (channels/host.ts)', () => {
+    const channels = core.filter((i) => i.file.startsWith(path.join('src', 'channels')));
+    expect(channels.length).toBeGreaterThan(10);
+    expect(channels.filter((i) => resolved(i).startsWith(path.join('src', 'service')))).toEqual([]);
+  });
+
+  it('channels/ runs no SQL of its own: its queries live in db/channel-store.ts', () => {
+    const files = sourceFiles('src/channels');
+    expect(files.length).toBeGreaterThan(5);
+    const sql = files.filter((f) => /\.(prepare|pragma)\(|\b(SELECT|INSERT|UPDATE|DELETE)\b/.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
+    expect(sql).toEqual([]);
+  });
+
   it('main/ stays thin: from the core it may use only src/api', () => {
     const bad = main.filter((i) => resolved(i).startsWith('src') && !resolved(i).startsWith('src/api'));
     expect(bad).toEqual([]);

@@ -629,3 +629,17 @@ describe('askedAmount (BOLT 11 human-readable part)', () => {
     for (const t of cases) expect(askedAmount(t), t).toBeUndefined();
   });
 });
+
+describe('LDK variants are told apart with instanceof', () => {
+  it('names closure reasons, HTLC destinations and API errors as stored and logged', async () => {
+    const { loadLdk, closureReasonName, htlcDestinationName, apiErrorText } = await import('../../src/channels/ldk.js');
+    await loadLdk();
+    const ldk = await import('lightningdevkit');
+    expect(closureReasonName(ldk.ClosureReason.constructor_holder_force_closed(ldk.Option_boolZ.constructor_some(true)))).toBe('HolderForceClosed');
+    expect(closureReasonName(ldk.ClosureReason.constructor_locally_initiated_cooperative_closure())).toBe('LocallyInitiatedCooperativeClosure');
+    expect(closureReasonName(ldk.ClosureReason.constructor_commitment_tx_confirmed())).toBe('CommitmentTxConfirmed');
+    expect(htlcDestinationName(ldk.HTLCDestination.constructor_invalid_onion())).toBe('InvalidOnion');
+    expect(apiErrorText(ldk.APIError.constructor_monitor_update_in_progress())).toBe('MonitorUpdateInProgress');
+    expect(apiErrorText(ldk.APIError.constructor_apimisuse_error('no such channel'))).toBe('no such channel');
+  });
+});
