@@ -128,6 +128,8 @@ describe('Lightning between two Coffer daemons', () => {
     // B's backup is a Coffer backup, but another wallet's: not A's to replace.
     const theirs = path.join(dir, 'b-channels.backup');
     expect(ok(await b.run(['channel', 'backup', theirs]))).toEqual({ file: theirs, channels: 1 });
+    // B keeps its backup current elsewhere from now on, so only A could change this file.
+    ok(await b.run(['channel', 'backup', path.join(dir, 'b-current.backup')]));
     const bBytes = fs.readFileSync(theirs);
     await refused(theirs, 'file-exists');
     expect(fs.readFileSync(theirs).equals(bBytes)).toBe(true);
