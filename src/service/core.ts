@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseCall, type AppStatus, type BackendConfig, type CofferEvent, type Method, type SyncState } from '../api/contract.js';
+import { parseCall, type AppStatus, type BackendConfig, type CofferEvent, type Method } from '../api/contract.js';
 import { CofferError, isCofferError, toWireError, type Result } from '../api/errors.js';
 import { addressToScript } from '../keys/address.js';
 import { checkNewPassword } from '../keys/keystore.js';
@@ -17,9 +17,8 @@ import { networkPaths } from './datadir.js';
 import { errorOrigin, fileLogger, type Logger } from './log.js';
 import { hasChannelState } from '../db/channel-store.js';
 import { withDbErrors } from '../db/database.js';
-import { history } from './views.js';
-import { listVaultEntries } from './vault-service.js';
-import { WalletSync } from './wallet-sync.js';
+import { SyncLoop } from './sync-loop.js';
+import type { WalletSync } from './wallet-sync.js';
 import { presetRate } from '../wallet/fees.js';
 import { WalletService } from './wallet-service.js';
 import { ChannelWatch } from '../channels/chain-watch.js';
@@ -39,11 +38,6 @@ import { sendHandlers } from './handlers/send.js';
 import { walletHandlers } from './handlers/wallet.js';
 
 export const VERSION = '0.1.0';
-/** How often the open wallet syncs; a regtest node is local and cheap to ask. */
-const syncInterval = (n: Network) => (n === 'regtest' ? 3_000 : 15_000);
-/** A round after news waits this long, so a burst of announcements makes one round. */
-const NEWS_DELAY_MS = 200;
-const FIRST_ROUND_DELAY_MS = 1_000;
 
 /**
  * A `coffer` command's own core (`command`): the process can read the wallet's database anyway,
@@ -60,7 +54,6 @@ const WHILE_LOCKED = new Set<Method>(['app.status', 'app.open', 'app.activity', 
 
 export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private wallet: WalletService | undefined;
-  private sync: WalletSync | undefined;
   private readonly channelWatches = new WeakMap<WalletService, ChannelWatch>();
   private node: EmbeddedNode | undefined;
   /** The embedded node's start while under way: every caller waits for this one start. */
@@ -73,19 +66,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private sourceOverride: SourceFactory | undefined;
   /** Fee rates (sat/vB) LDK is given, refreshed every sync round while it runs. */
   private lnFees = { fast: 10, normal: 5, slow: 2 };
-  private timer: NodeJS.Timeout | undefined;
-  private firstRound: NodeJS.Timeout | undefined;
-  private syncing: Promise<void> | undefined;
-  /** The sync session being set up (it may start the embedded node): callers share it. */
-  private syncOpening: Promise<WalletSync> | undefined;
-  private state: SyncState = { phase: 'idle', height: 0 };
-  /** Transactions already told about; filled just before the first sync round. */
-  private known: Set<string> | undefined;
-  /** What the last sync showed, to tell the UI only about changes. */
-  private signature = '';
-  /** Unvaults already alerted about (the vault list keeps showing them). */
-  private readonly alerted = new Set<string>();
   private readonly log: Logger;
+  private readonly loop: SyncLoop;
 
   constructor(
     readonly datadir: string,
@@ -93,6 +75,18 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   ) {
     super();
     this.log = fileLogger(path.join(path.resolve(datadir), 'logs'));
+    this.loop = new SyncLoop({
+      datadir,
+      log: this.log,
+      command: options.command === true,
+      wallet: () => this.wallet,
+      sourceFactory: () => this.sourceFactory(),
+      channelWatch: (w) => this.channelWatch(w),
+      afterSync: async (session) => {
+        if (this.channels) await this.refreshFees(session);
+      },
+      emit: (e) => this.emitEvent(e),
+    });
   }
 
   /** Open the network used last, if it has a wallet. */
@@ -102,16 +96,9 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined; // no rounds for news from here on
-    clearTimeout(this.firstRound);
-    await this.syncing;
-    // A round that just ended may have scheduled one for news it heard.
-    clearTimeout(this.newsRound);
-    this.newsRound = undefined;
-    this.newsDuringRound = false;
+    await this.loop.halt();
     await this.stopLightning();
-    await this.closeSync();
+    await this.loop.close();
     this.wallet?.close();
     await this.stopNode();
     this.wallet = undefined;
@@ -213,8 +200,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     this.emitEvent({ type: 'locked' });
     if (!this.sourceOverride && needsUnlock(this.backend())) {
       void (async () => {
-        await this.syncing;
-        if (this.wallet === w && w.locked) await this.closeSync();
+        await this.loop.idle();
+        if (this.wallet === w && w.locked) await this.loop.close();
       })();
     }
   }
@@ -227,21 +214,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       fs.mkdirSync(path.resolve(this.datadir), { recursive: true, mode: 0o700 });
       fs.writeFileSync(this.appFile(), JSON.stringify({ network }), { mode: 0o600 });
     }
-    this.known = undefined;
-    this.signature = '';
-    // Alerts of vaults already settled are not news after a restart.
-    this.alerted.clear();
-    if (this.wallet.hasWallet()) {
-      for (const v of listVaultEntries(this.wallet)) if (v.alert && v.unvaultTxid && (v.status === 'cancelled' || v.status === 'withdrawn')) this.alerted.add(v.unvaultTxid);
-    }
-    this.state = { phase: 'idle', height: Number(this.wallet.meta('tip_height') ?? '0') };
-    if (this.options.command) return;
-    this.timer = setInterval(() => void this.runSync(), syncInterval(network));
-    this.timer.unref();
-    // The first round loads the whole header chain (about 0.3 s per million headers, blocking):
-    // let the window come up first.
-    this.firstRound = setTimeout(() => void this.runSync(), FIRST_ROUND_DELAY_MS);
-    this.firstRound.unref();
+    this.loop.begin(this.wallet, network);
   }
 
   /** The chain source for the open wallet's backend; starts the embedded node when asked for. */
@@ -283,109 +256,13 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     await node?.stop();
   }
 
-  /** Close the sync session (one being set up included): the next round makes a new one. */
-  private closeSync(): Promise<void> {
-    const close = () => {
-      this.sync?.close();
-      this.sync = undefined;
-    };
-    if (!this.syncOpening) {
-      close();
-      return Promise.resolve();
-    }
-    return this.syncOpening.then(close, close);
-  }
-
-  private setSync(s: SyncState): void {
-    this.state = s;
-    this.emitEvent({ type: 'sync', state: s });
-  }
-
-  /** One sync round; concurrent requests share it. */
-  runSync(): Promise<void> {
-    if (this.syncing) return this.syncing;
-    this.syncing = this.doSync().finally(() => {
-      this.syncing = undefined;
-      if (this.newsDuringRound) {
-        this.newsDuringRound = false;
-        this.heardNews();
-      }
-    });
-    return this.syncing;
-  }
-
-  private newsRound: NodeJS.Timeout | undefined;
-  private newsDuringRound = false;
-
-  /**
-   * The chain source heard of a new block or transaction: a round starts shortly (or right after
-   * the running one) instead of at the next tick of the timer, as Electrum and Sparrow show a
-   * payment or a block as soon as their server tells them.
-   */
-  private heardNews(): void {
-    if (!this.wallet || !this.timer || this.newsRound) return;
-    if (this.syncing) {
-      this.newsDuringRound = true;
-      return;
-    }
-    this.newsRound = setTimeout(() => {
-      this.newsRound = undefined;
-      void this.runSync();
-    }, NEWS_DELAY_MS);
-    this.newsRound.unref();
-  }
-
-  private async doSync(): Promise<void> {
-    const wallet = this.wallet;
-    if (!wallet) return;
-    // A wallet never scanned (just restored) finds its whole past in the first round: no notices for that.
-    const quiet = this.known === undefined && wallet.meta('scan_height') === undefined;
-    this.known ??= new Set(history(wallet).map((h) => h.txid));
-    const known = this.known;
-    try {
-      const session = await this.ensureSync(wallet);
-      const r = await session.sync();
-      if (this.channels) await this.refreshFees(session);
-      this.setSync({ phase: 'idle', height: r.tipHeight, lastSyncedAt: Date.now() });
-      const list = history(wallet);
-      const vaults = listVaultEntries(wallet);
-      const signature = `${r.tipHeight}|${list.map((h) => `${h.txid}${h.status[0]}${h.confirmations > 0 ? 1 : 0}`).join(',')}|${vaults.map((v) => `${v.id}${v.status}`).join(',')}`;
-      if (signature !== this.signature) {
-        this.signature = signature;
-        this.emitEvent({ type: 'wallet-changed' });
-      }
-      for (const h of list) {
-        if (known.has(h.txid)) continue;
-        known.add(h.txid);
-        if (h.amount > 0 && !quiet) this.emitEvent({ type: 'transaction', txid: h.txid, amount: h.amount, confirmations: h.confirmations });
-      }
-      for (const v of vaults) {
-        if (!v.alert || !v.unvaultTxid || this.alerted.has(v.unvaultTxid)) continue;
-        this.alerted.add(v.unvaultTxid);
-        this.emitEvent({ type: 'vault-alert', vault: v.id, unvaultTxid: v.unvaultTxid });
-      }
-    } catch (e) {
-      const error = toWireError(e);
-      if (error.code === 'internal') this.log.error('sync.internal-error', errorOrigin(e));
-      if (quiet) this.known = undefined; // the next round is still the first scan
-      // No peer reachable (offline): keep the loaded header chain, which takes a while to reload,
-      // and let the pool keep reconnecting. Anything else (a node that moved, a database error)
-      // starts the source over next round.
-      if (error.code !== 'no-peers') {
-        this.sync?.close();
-        this.sync = undefined;
-      }
-      this.setSync({ ...this.state, phase: 'error', error });
-    }
-  }
-
   private status(): AppStatus {
     const w = this.wallet;
     const open = w?.hasWallet()
       ? { network: w.network, locked: w.locked, backend: this.backend().kind, fingerprint: String(w.info()['fingerprint']), backupConfirmed: w.meta('backup_confirmed') === '1' }
       : undefined;
     const failing = this.channels?.node.backupFailing;
-    return { version: VERSION, wallets: this.wallets(), ...(open ? { open } : {}), sync: this.state, ...(failing ? { channelBackupFailing: failing } : {}) };
+    return { version: VERSION, wallets: this.wallets(), ...(open ? { open } : {}), sync: this.loop.state, ...(failing ? { channelBackupFailing: failing } : {}) };
   }
 
   /**
@@ -420,12 +297,12 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
 
   private readonly host: CoreHost = {
     wallet: () => this.requireWallet(),
-    syncSession: () => this.syncSession(),
+    syncSession: () => this.loop.ready(this.requireWallet()),
     feeRate: (given, preset) => this.feeRate(given, preset),
     backendKind: () => this.backend().kind,
     // A command's core stops once its call is done: the next command syncs first.
     changed: () => {
-      if (!this.options.command) void this.runSync();
+      if (!this.options.command) void this.loop.run();
     },
   };
 
@@ -435,7 +312,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     ...walletHandlers(this.host),
     ...sendHandlers(this.host),
     ...lightningReadHandlers(() => this.requireWallet()),
-    ...lightningNodeHandlers(() => this.lightning(), () => void this.runSync()),
+    ...lightningNodeHandlers(() => this.lightning(), () => void this.loop.run()),
     'app.status': () => this.status(),
     'app.activity': () => {
       this.wallet?.activity();
@@ -485,7 +362,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       const w = this.requireWallet();
       w.unlock(password);
       // A node reached with the RPC password was shut out while locked: reconnect now.
-      if (needsUnlock(this.backend())) void this.runSync();
+      if (needsUnlock(this.backend())) void this.loop.run();
       // A wallet with channels runs its Lightning node from unlock on: closes must be watched and
       // swept, and a revoked commitment answered, whether or not the channels screen is open.
       if (!this.channels && withDbErrors(() => hasChannelState(w.database))) {
@@ -520,15 +397,15 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       }
       if (plan) {
         storeBackend(w, plan);
-        await this.syncing;
-        await this.closeSync();
+        await this.loop.idle();
+        await this.loop.close();
         if (plan.kind !== 'node') await this.stopNode();
-        void this.runSync();
+        void this.loop.run();
       }
       return { ok: true as const };
     },
     'sync.now': async () => {
-      await this.runSync();
+      await this.loop.run();
       return { ok: true as const };
     },
     'node.mine': async ({ blocks }) => ({ height: await this.mine(blocks) }),
@@ -556,16 +433,16 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       const lock = acquireLock(path.join(networkPaths(this.datadir, wallet.network).dir, 'lightning.lock'), 'Lightning');
       try {
         // LDK starts from the chain as synced: the first round must have run.
-        if (wallet.meta('tip_hash') === undefined) await this.runSync();
+        if (wallet.meta('tip_hash') === undefined) await this.loop.run();
         const tipHash = wallet.meta('tip_hash');
         if (tipHash === undefined) throw new CofferError('backend-unavailable', 'The chain has not been synced yet; Lightning starts after the first sync.');
-        const session = await this.ensureSync(wallet);
+        const session = await this.loop.ensure(wallet);
         await this.refreshFees(session);
         const { ChannelNode: Node } = await import('../channels/channel-node.js');
         const node = await Node.start(
           channelHost(wallet, {
             log: this.log,
-            broadcast: async (raw) => (await this.ensureSync(wallet)).relay(raw),
+            broadcast: async (raw) => (await this.loop.ensure(wallet)).relay(raw),
             feeRates: () => this.lnFees,
             tip: () => ({ hash: hexToHash(wallet.meta('tip_hash') ?? '') ?? new Uint8Array(32), height: Number(wallet.meta('tip_height') ?? '0') }),
             watch: this.channelWatch(wallet),
@@ -575,7 +452,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
         );
         this.channels = { node, lock, watch: this.channelWatch(wallet) };
         this.channelWatch(wallet).attach(node);
-        void this.runSync();
+        void this.loop.run();
         return node;
       } catch (e) {
         lock.release();
@@ -590,7 +467,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   /** Use this chain source (the daemon's flags) rather than the stored backend setting. */
   overrideSource(source: SourceFactory): void {
     this.sourceOverride = source;
-    void this.closeSync();
+    void this.loop.close();
   }
 
   /** The daemon's wallet stays unlocked while it runs (funding channels signs with the seed). */
@@ -621,53 +498,11 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     return this.startLightning();
   }
 
-  /**
-   * The open wallet's sync session (one per backend setting), created on first use. Callers that
-   * come while it is being set up (a sync round and a spend, say) wait for the same one.
-   */
-  private ensureSync(wallet: WalletService): Promise<WalletSync> {
-    if (this.sync) return Promise.resolve(this.sync);
-    this.syncOpening ??= (async () => {
-      this.setSync({ ...this.state, phase: 'connecting' });
-      const factory = await this.sourceFactory();
-      if (this.wallet !== wallet) throw new CofferError('no-wallet', 'The wallet was closed while its chain source started.');
-      const source: SourceFactory = (params, store) => {
-        const s = factory(params, store);
-        s.onNews?.(() => {
-          if (this.wallet === wallet) this.heardNews();
-        });
-        return s;
-      };
-      const sync = new WalletSync(wallet, {
-        datadir: this.datadir,
-        source,
-        log: this.log,
-        mempoolWaitMs: this.options.command ? 0 : 2_000,
-        // Only downloads are news; a round that finds the chain where it was stays quiet.
-        onProgress: (p) => {
-          if (p.target !== undefined && p.target > p.height) this.setSync({ phase: p.phase, height: p.height, target: p.target });
-        },
-      });
-      sync.watchers.push(this.channelWatch(wallet));
-      this.sync = sync;
-      return sync;
-    })().finally(() => {
-      this.syncOpening = undefined;
-    });
-    return this.syncOpening;
-  }
-
-  /** The session for a spend or fee call, once the running sync round is done with it. */
-  private async syncSession(): Promise<WalletSync> {
-    await this.syncing;
-    return this.ensureSync(this.requireWallet());
-  }
-
   private async feeRate(given: number | undefined, preset: 'fast' | 'normal' | 'slow' | undefined): Promise<{ feeRate: number; source: string }> {
     const w = this.requireWallet();
     // A rate the user chose needs no estimate: do not wait for a running sync round.
     if (given !== undefined) return { feeRate: given, source: 'given' };
-    return presetRate(w, await (await this.syncSession()).fees(), preset ?? 'normal');
+    return presetRate(w, await (await this.loop.ready(this.requireWallet())).fees(), preset ?? 'normal');
   }
 
   /** Regtest with the embedded node: mine to the wallet's next address, then sync. */
@@ -676,7 +511,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     if (w.network !== 'regtest' || this.backend().kind !== 'node') {
       throw new CofferError('backend-unavailable', 'Mining works only in the regtest playground (embedded node).');
     }
-    await this.syncSession();
+    await this.loop.ready(this.requireWallet());
     const c = this.node?.control ?? readControl(this.datadir, w.network);
     if (!c) throw new CofferError('node-not-running', 'The embedded node is not running.');
     const rpc = new RpcClient(`http://127.0.0.1:${c.rpcPort}/`, { user: 'coffer', password: c.apiKey });
@@ -684,8 +519,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     await rpc.call('generatetoaddress', [blocks, address]);
     const height = await rpc.call<number>('getblockcount');
     // A round already running may have read the chain before these blocks: wait for it, then sync again.
-    await this.syncing;
-    await this.runSync();
+    await this.loop.idle();
+    await this.loop.run();
     return height;
   }
 }

@@ -11,6 +11,7 @@ import type { AppStatus, CofferEvent } from '../../src/api/contract.js';
 import type { Result } from '../../src/api/errors.js';
 import { Core } from '../../src/service/core.js';
 import { nullLogger } from '../../src/service/log.js';
+import { SyncLoop } from '../../src/service/sync-loop.js';
 import { WalletService } from '../../src/service/wallet-service.js';
 import { coffer } from '../helpers/cli.js';
 import { startNode, waitFor, type RegtestNode } from '../helpers/regtest.js';
@@ -350,7 +351,7 @@ describe('core sync loop against a regtest node', () => {
   });
 
   it('a block the peer announces starts a round at once (not at the next tick of the timer), which brings the wallet to it', async () => {
-    const heard = vi.spyOn(core as unknown as { heardNews(): void }, 'heardNews');
+    const heard = vi.spyOn(SyncLoop.prototype as unknown as { heardNews(): void }, 'heardNews');
     await node.mine(1);
     await waitFor(() => heard.mock.calls.length > 0, 10_000, 'news of the block');
     const tip = node.tipHeight();
