@@ -17,17 +17,13 @@ import { networkPaths } from './datadir.js';
 import { errorOrigin, fileLogger, type Logger } from './log.js';
 import { hasChannelState } from '../db/channel-store.js';
 import { withDbErrors } from '../db/database.js';
+import { LightningRunner } from './lightning-runner.js';
 import { SyncLoop } from './sync-loop.js';
-import type { WalletSync } from './wallet-sync.js';
 import { presetRate } from '../wallet/fees.js';
 import { WalletService } from './wallet-service.js';
-import { ChannelWatch } from '../channels/chain-watch.js';
 // Type only: LDK (a second to load) is loaded when Lightning starts, not with every command.
 import type { ChannelNode } from '../channels/channel-node.js';
 import type { ChannelNodeOptions } from '../channels/options.js';
-import { hexToHash } from '../chain/bytes.js';
-import { acquireLock, type LockFile } from './lock-file.js';
-import { channelHost } from './channel-host.js';
 import { backendView, needsUnlock, planFromCall, readBackend, rpcAuthOf, storeBackend, type StoredBackend } from './backend-setting.js';
 import { readTextFile } from './files.js';
 import type { CoreHost, HandlerMap } from './handlers/handler.js';
@@ -54,20 +50,16 @@ const WHILE_LOCKED = new Set<Method>(['app.status', 'app.open', 'app.activity', 
 
 export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private wallet: WalletService | undefined;
-  private readonly channelWatches = new WeakMap<WalletService, ChannelWatch>();
   private node: EmbeddedNode | undefined;
   /** The embedded node's start while under way: every caller waits for this one start. */
   private nodeStarting: Promise<EmbeddedNode> | undefined;
-  private channels: { node: ChannelNode; lock: LockFile; watch: ChannelWatch } | undefined;
-  private starting: Promise<ChannelNode> | undefined;
   /** How Lightning starts when it starts by itself (the daemon sets its listening port). */
   lightningOptions: ChannelNodeOptions = {};
   /** The chain source the daemon's command-line flags chose, instead of the wallet's setting. */
   private sourceOverride: SourceFactory | undefined;
-  /** Fee rates (sat/vB) LDK is given, refreshed every sync round while it runs. */
-  private lnFees = { fast: 10, normal: 5, slow: 2 };
   private readonly log: Logger;
   private readonly loop: SyncLoop;
+  private readonly ln: LightningRunner;
 
   constructor(
     readonly datadir: string,
@@ -81,12 +73,11 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       command: options.command === true,
       wallet: () => this.wallet,
       sourceFactory: () => this.sourceFactory(),
-      channelWatch: (w) => this.channelWatch(w),
-      afterSync: async (session) => {
-        if (this.channels) await this.refreshFees(session);
-      },
+      channelWatch: (w) => this.ln.watch(w),
+      afterSync: (session) => this.ln.afterSync(session),
       emit: (e) => this.emitEvent(e),
     });
+    this.ln = new LightningRunner({ datadir, log: this.log, wallet: () => this.requireWallet(), loop: this.loop, emit: (e) => this.emitEvent(e) });
   }
 
   /** Open the network used last, if it has a wallet. */
@@ -97,7 +88,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
 
   async stop(): Promise<void> {
     await this.loop.halt();
-    await this.stopLightning();
+    await this.ln.stop();
     await this.loop.close();
     this.wallet?.close();
     await this.stopNode();
@@ -261,7 +252,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     const open = w?.hasWallet()
       ? { network: w.network, locked: w.locked, backend: this.backend().kind, fingerprint: String(w.info()['fingerprint']), backupConfirmed: w.meta('backup_confirmed') === '1' }
       : undefined;
-    const failing = this.channels?.node.backupFailing;
+    const failing = this.ln.node?.backupFailing;
     return { version: VERSION, wallets: this.wallets(), ...(open ? { open } : {}), sync: this.loop.state, ...(failing ? { channelBackupFailing: failing } : {}) };
   }
 
@@ -365,7 +356,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       if (needsUnlock(this.backend())) void this.loop.run();
       // A wallet with channels runs its Lightning node from unlock on: closes must be watched and
       // swept, and a revoked commitment answered, whether or not the channels screen is open.
-      if (!this.channels && withDbErrors(() => hasChannelState(w.database))) {
+      if (!this.ln.node && withDbErrors(() => hasChannelState(w.database))) {
         this.startLightning(this.lightningOptions).catch((e: unknown) =>
           this.log.warn('ln.autostart-failed', e instanceof CofferError ? { code: e.code } : { code: 'internal', ...errorOrigin(e) }),
         );
@@ -411,57 +402,12 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     'node.mine': async ({ blocks }) => ({ height: await this.mine(blocks) }),
   };
 
-  private async refreshFees(session: WalletSync): Promise<void> {
-    const w = this.requireWallet();
-    try {
-      const est = await session.fees();
-      this.lnFees = { fast: presetRate(w, est, 'fast').feeRate, normal: presetRate(w, est, 'normal').feeRate, slow: presetRate(w, est, 'slow').feeRate };
-    } catch {
-      // keep the last rates
-    }
-  }
-
   /**
    * Start the Lightning node of the open wallet (once per process; one process per wallet holds it).
    * The wallet must be unlocked: the node's keys come from the seed.
    */
   startLightning(opts: ChannelNodeOptions = {}): Promise<ChannelNode> {
-    if (this.channels) return Promise.resolve(this.channels.node);
-    this.starting ??= (async () => {
-      const wallet = this.requireWallet();
-      if (wallet.locked) throw new CofferError('wallet-locked', 'Unlock the wallet to start Lightning: its keys come from the seed.');
-      const lock = acquireLock(path.join(networkPaths(this.datadir, wallet.network).dir, 'lightning.lock'), 'Lightning');
-      try {
-        // LDK starts from the chain as synced: the first round must have run.
-        if (wallet.meta('tip_hash') === undefined) await this.loop.run();
-        const tipHash = wallet.meta('tip_hash');
-        if (tipHash === undefined) throw new CofferError('backend-unavailable', 'The chain has not been synced yet; Lightning starts after the first sync.');
-        const session = await this.loop.ensure(wallet);
-        await this.refreshFees(session);
-        const { ChannelNode: Node } = await import('../channels/channel-node.js');
-        const node = await Node.start(
-          channelHost(wallet, {
-            log: this.log,
-            broadcast: async (raw) => (await this.loop.ensure(wallet)).relay(raw),
-            feeRates: () => this.lnFees,
-            tip: () => ({ hash: hexToHash(wallet.meta('tip_hash') ?? '') ?? new Uint8Array(32), height: Number(wallet.meta('tip_height') ?? '0') }),
-            watch: this.channelWatch(wallet),
-            onBackupAlarm: (failing) => this.emitEvent({ type: 'channel-backup', ...(failing ? { failing } : {}) }),
-          }),
-          opts,
-        );
-        this.channels = { node, lock, watch: this.channelWatch(wallet) };
-        this.channelWatch(wallet).attach(node);
-        void this.loop.run();
-        return node;
-      } catch (e) {
-        lock.release();
-        throw e;
-      }
-    })().finally(() => {
-      this.starting = undefined;
-    });
-    return this.starting;
+    return this.ln.start(opts);
   }
 
   /** Use this chain source (the daemon's flags) rather than the stored backend setting. */
@@ -473,25 +419,6 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   /** The daemon's wallet stays unlocked while it runs (funding channels signs with the seed). */
   keepUnlocked(): void {
     this.requireWallet().keepUnlocked();
-  }
-
-  /** The wallet's channel watch list: matched by every sync, whether or not Lightning runs. */
-  private channelWatch(wallet: WalletService): ChannelWatch {
-    let w = this.channelWatches.get(wallet);
-    if (!w) {
-      w = new ChannelWatch(wallet.database);
-      this.channelWatches.set(wallet, w);
-    }
-    return w;
-  }
-
-  private async stopLightning(): Promise<void> {
-    const c = this.channels;
-    if (!c) return;
-    this.channels = undefined;
-    c.watch.attach(undefined);
-    await c.node.stop();
-    c.lock.release();
   }
 
   private lightning(): Promise<ChannelNode> {
