@@ -2,6 +2,7 @@
 // `synchronous = FULL`, on disk when the call returns: LDK is told a write completed only after.
 
 import type { Db } from './database.js';
+import type { LnPayment } from '../api/contract.js';
 
 export function readManager(db: Db): Uint8Array | undefined {
   const row = db.prepare('SELECT data FROM chan_manager WHERE id = 1').get() as { data: Uint8Array } | undefined;
@@ -122,17 +123,8 @@ export function listPeers(db: Db): { nodeId: string; address: string }[] {
   return (db.prepare('SELECT node_id, address FROM chan_peers').all() as { node_id: string; address: string }[]).map((r) => ({ nodeId: r.node_id, address: r.address }));
 }
 
-export interface PaymentRow {
-  paymentHash: string;
-  direction: 'in' | 'out';
-  amountMsat?: number;
-  feeMsat?: number;
-  preimage?: string;
-  status: 'pending' | 'succeeded' | 'failed';
-  bolt11?: string;
-  createdAt: number;
-  settledAt?: number;
-}
+/** A payment as the contract shows it, and which way it went (in: an invoice we made). */
+export type PaymentRow = LnPayment & { direction: 'in' | 'out' };
 
 type RawPayment = {
   payment_hash: string;

@@ -14,6 +14,7 @@
 // they choose the same coins.
 
 import * as btc from '@scure/btc-signer';
+import type { BumpResult, CpfpResult, SpendResult as SendResult } from '../api/contract.js';
 import { CofferError } from '../api/errors.js';
 import { hashToHex } from '../chain/bytes.js';
 import { parseTx, txid as txidOf, vsize } from '../chain/tx.js';
@@ -37,14 +38,8 @@ export interface FeeChoice {
   source: string;
 }
 
-export interface SendResult {
-  txid: string;
-  fee: number;
-  vsize: number;
-  feerate: number;
-  feeSource: string;
-  broadcast: boolean;
-}
+/** What a spend returns (the contract's types, so the CLI and the API say the same). */
+export type { BumpResult, CpfpResult, SpendResult as SendResult } from '../api/contract.js';
 
 class DryRun extends Error {
   constructor(readonly result: SendResult) {
@@ -311,10 +306,6 @@ function refuseWithChildren(state: WalletState, txid: Uint8Array, what: 'abandon
   }
 }
 
-export interface BumpResult extends SendResult {
-  replaces: string;
-}
-
 /**
  * RBF: replace our unconfirmed send with one paying a higher fee (BIP125). The recipients stay;
  * the change shrinks, or more confirmed coins join. The new fee must exceed the old by at least
@@ -372,13 +363,6 @@ export async function bump(wallet: WalletService, sync: WalletSync, txid: Uint8A
       undo: () => setTxStatus(wallet.database, txid, before),
     };
   }, unlock);
-}
-
-
-export interface CpfpResult extends SendResult {
-  parent: string;
-  packageFeerate: number;
-  parentFeeKnown: boolean;
 }
 
 /**

@@ -21,6 +21,7 @@ import { HARDENED } from '../keys/descriptors.js';
 import { hash160, scriptToAddress, scripts } from '../keys/address.js';
 import type { Network } from '../keys/networks.js';
 import { checkInputCount } from './policy.js';
+import type { PsbtSkipReason, PsbtSummary } from '../api/contract.js';
 
 /** Where a key sits: master fingerprint, full path, and the script kind it is used for. */
 export interface KeyPath {
@@ -47,14 +48,7 @@ export interface ReviewFacts {
   knownOutput(txid: Uint8Array, vout: number): Prevout | undefined;
 }
 
-export type SkipReason =
-  | 'not-this-wallet'
-  | 'path-mismatch'
-  | 'unexpected-fields'
-  | 'sighash-type'
-  | 'no-previous-output'
-  | 'signed'
-  | 'final';
+export type SkipReason = PsbtSkipReason;
 
 export const SKIP_REASONS: Record<SkipReason, string> = {
   'not-this-wallet': "not this wallet's coin",
@@ -66,39 +60,10 @@ export const SKIP_REASONS: Record<SkipReason, string> = {
   final: 'finalized already',
 };
 
-export interface ReviewedInput {
-  /** Display order. */
-  txid: string;
-  vout: number;
-  /** Satoshis, when known. */
-  value?: number;
-  /** Where the value comes from: the whole previous transaction, the wallet's own record, or only the PSBT. */
-  valueFrom?: 'previous-tx' | 'wallet' | 'psbt';
-  address?: string;
-  sign: boolean;
-  skip?: SkipReason;
-  /** The wallet key that signs it, as m/84'/1'/0'/0/3. */
-  path?: string;
-}
-
-export interface ReviewedOutput {
-  /** Absent for a script no address expresses (then `script`, hex, says what it is). */
-  address?: string;
-  script: string;
-  value: number;
-  /** Back to this wallet: on its change chain, or to one of its receive addresses. */
-  mine?: 'change' | 'receive';
-}
-
-export interface PsbtSummary {
-  inputs: ReviewedInput[];
-  outputs: ReviewedOutput[];
-  /** Known when every input's value is. */
-  fee?: number;
-  /** What leaves the wallet: outputs not to its own scripts. */
-  sent: number;
-  toSign: number;
-}
+/** What a review shows (the contract's types: psbt.review and `coffer wallet psbt sign` show it). */
+export type { PsbtSummary };
+export type ReviewedInput = PsbtSummary['inputs'][number];
+export type ReviewedOutput = PsbtSummary['outputs'][number];
 
 /**
  * One input to sign with the key at `origin`, which must produce exactly `prevout.script`; every

@@ -8,28 +8,19 @@ import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AppStatus, CofferEvent } from '../../src/api/contract.js';
-import type { Result } from '../../src/api/errors.js';
 import { Core } from '../../src/service/core.js';
 import { nullLogger } from '../../src/service/log.js';
 import { SyncLoop } from '../../src/service/sync-loop.js';
 import { WalletService } from '../../src/service/wallet-service.js';
 import { coffer } from '../helpers/cli.js';
 import { startNode, waitFor, type RegtestNode } from '../helpers/regtest.js';
+import { code, value } from '../helpers/result.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const PASSWORD = 'correct horse battery';
 /** A peer that refuses connections: the sync loop fails and retries, the API keeps working. */
 const NOWHERE = { kind: 'spv' as const, connect: ['127.0.0.1:1'] };
 
-function value<T>(r: Result<unknown>): T {
-  if (!r.ok) throw new Error(`expected ok, got ${r.error.code}: ${r.error.message}`);
-  return r.value as T;
-}
-
-function code(r: Result<unknown>): string {
-  if (r.ok) throw new Error('expected an error reply');
-  return r.error.code;
-}
 
 describe('core API', () => {
   const datadir = tmpDir();

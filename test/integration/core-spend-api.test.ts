@@ -7,26 +7,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PSBT_BASE64_MAX, type Results } from '../../src/api/contract.js';
-import type { Result } from '../../src/api/errors.js';
 import { Core } from '../../src/service/core.js';
 import { startControl } from '../../src/service/daemon.js';
 import { makeInvoice } from '../helpers/bolt11.js';
 import { coffer } from '../helpers/cli.js';
 import { startNode, waitFor, type RegtestNode } from '../helpers/regtest.js';
+import { code, value } from '../helpers/result.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const PASSWORD = 'correct horse battery';
 const hex32 = (b: number) => b.toString(16).padStart(2, '0').repeat(32);
 
-function value<T>(r: Result<unknown>): T {
-  if (!r.ok) throw new Error(`expected ok, got ${r.error.code}: ${r.error.message}`);
-  return r.value as T;
-}
-
-function code(r: Result<unknown>): string {
-  if (r.ok) throw new Error('expected an error reply');
-  return r.error.code;
-}
 
 describe('core API: bumps, CPFP, abandon, PSBTs, Lightning reads', () => {
   const datadir = tmpDir();
