@@ -43,11 +43,17 @@ export const syncCommands: Command[] = [
   {
     words: ['wallet', 'history'],
     summary: 'transactions, oldest first (as of the last sync)',
-    run(ctx) {
-      const wallet = ctx.wallet();
-      wallet.info();
-      const tip = Number(wallet.meta('tip_height') ?? '0');
-      return loadWalletState(wallet).history(tip);
+    async run(ctx) {
+      const list = await contractCall(ctx, { wallet: true }, 'wallet.history', {});
+      // The contract's list is newest first with a time, status and label; the command has always
+      // printed these five fields, oldest first, the fee (when known) last.
+      return list.reverse().map(({ txid, amount, confirmations, blockHeight, fee }) => ({
+        txid,
+        amount,
+        confirmations,
+        blockHeight,
+        ...(fee !== undefined ? { fee } : {}),
+      }));
     },
   },
   {

@@ -76,7 +76,12 @@ const CLI: Record<Method, Cli> = {
  * moves.
  */
 const THROUGH_CONTRACT: Method[] = [
+  'wallet.history',
   'wallet.transaction',
+  'wallet.utxos',
+  'wallet.freeze',
+  'labels.export',
+  'labels.import',
   'vault.preview',
   'send.bump',
   'send.cpfp',
