@@ -283,7 +283,8 @@ export interface Results {
   'psbt.finalize': { psbt: string };
   'psbt.combine': { psbt: string };
   'psbt.broadcast': { txid: string };
-  'fees.get': { fast: number; normal: number; slow: number; floor: number; source: string };
+  /** `source` is 'presets' when the chain source gave only a floor; `estimatesFrom` names what answered either way. */
+  'fees.get': { fast: number; normal: number; slow: number; floor: number; source: string; estimatesFrom: string };
   'settings.get': { autoLockMinutes: number; backend: BackendView; network: string };
   'settings.set': { ok: true };
   'sync.now': { ok: true };

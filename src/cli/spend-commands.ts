@@ -10,7 +10,6 @@ import { fileLogger } from '../service/log.js';
 import { psbtBytes } from '../service/psbt-flows.js';
 import { chooseFeeRate, send } from '../service/spend-flows.js';
 import { SKIP_REASONS } from '../wallet/psbt-review.js';
-import { presetRate, type FeePreset } from '../wallet/fees.js';
 import { checkFeeRate, checkOutpoints, checkRecipients, parseOutpoint, type Outpoint, type Recipient } from '../service/spend-service.js';
 import { WalletSync } from '../service/wallet-sync.js';
 import type { WalletService } from '../service/wallet-service.js';
@@ -191,18 +190,10 @@ export const spendCommands: Command[] = [
   {
     words: ['wallet', 'fees'],
     summary: 'fee rates in sat/vB: the backend estimates, or the presets in SPV mode',
-    run: (ctx) =>
-      withSync(ctx, async (wallet, sync) => {
-        const est = await sync.fees();
-        const rate = (p: FeePreset) => presetRate(wallet, est, p).feeRate;
-        return {
-          fast: rate('fast'),
-          normal: rate('normal'),
-          slow: rate('slow'),
-          floor: est.floor,
-          source: est.normal !== undefined ? est.source : `presets (${est.source} floor)`,
-        };
-      }, { sync: false }),
+    async run(ctx) {
+      const r = await contractCall(ctx, { wallet: true, chain: true }, 'fees.get', {});
+      return { fast: r.fast, normal: r.normal, slow: r.slow, floor: r.floor, source: r.source === 'presets' ? `presets (${r.estimatesFrom} floor)` : r.source };
+    },
   },
   {
     words: ['wallet', 'psbt', 'create'],

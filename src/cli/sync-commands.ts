@@ -3,7 +3,7 @@
 import { CofferError } from '../api/errors.js';
 import { fileLogger } from '../service/log.js';
 import { networkPaths } from '../service/datadir.js';
-import { loadWalletState, WalletSync } from '../service/wallet-sync.js';
+import { WalletSync } from '../service/wallet-sync.js';
 import { sourceFor } from './backend.js';
 import { stringOption, type Command } from './command.js';
 import { contractCall } from './contract-client.js';
@@ -34,10 +34,9 @@ export const syncCommands: Command[] = [
   {
     words: ['wallet', 'balance'],
     summary: 'confirmed and unconfirmed balance in satoshis (as of the last sync)',
-    run(ctx) {
-      const wallet = ctx.wallet();
-      wallet.info();
-      return loadWalletState(wallet).balance(Number(wallet.meta('tip_height') ?? '0'));
+    async run(ctx) {
+      const { confirmed, unconfirmed, immature } = await contractCall(ctx, { wallet: true }, 'wallet.summary', {});
+      return { confirmed, unconfirmed, ...(immature > 0 ? { immature } : {}) };
     },
   },
   {
