@@ -18,6 +18,8 @@ const vaultDelay = z.number().int().min(1).max(65535);
 const recoveryText = z.string().min(1).max(1000);
 /** The largest PSBT file the CLI reads is 64 MiB (service/files.ts): as base64, this many characters. */
 export const PSBT_BASE64_MAX = Math.ceil((64 * 1024 * 1024) / 3) * 4;
+/** The most text labels.import takes: a whole labels file as the CLI reads it (64 MiB, service/files.ts). */
+export const LABELS_TEXT_MAX = 64 * 1024 * 1024;
 /** A PSBT travels as base64 text, never as a file path: reading files is the CLI's job. */
 const psbtText = z.string().min(1).max(PSBT_BASE64_MAX);
 const bolt11Text = z.string().min(1).max(8000);
@@ -96,7 +98,7 @@ export const METHODS = {
   'wallet.setLabel': z.object({ type: z.enum(['tx', 'addr', 'output']), ref: z.string().min(1).max(200), label: z.string().max(255) }).strict(),
   'wallet.descriptors': z.object({}).strict(),
   'labels.export': z.object({}).strict(),
-  'labels.import': z.object({ text: z.string().max(10 * 1024 * 1024) }).strict(),
+  'labels.import': z.object({ text: z.string().max(LABELS_TEXT_MAX) }).strict(),
   'uri.build': z.object({ address: z.string().min(1).max(200), amountSat: sats.optional(), label: shortText.optional(), message: shortText.optional() }).strict(),
   'uri.parse': z.object({ text: z.string().max(4000) }).strict(),
   'send.preview': sendParams.strict(),
@@ -264,7 +266,8 @@ export interface Results {
   'wallet.setLabel': { ok: true };
   'wallet.descriptors': { desc: string; internal: boolean }[];
   'labels.export': { text: string };
-  'labels.import': { imported: number; skipped: number };
+  /** `skipped` counts the lines that could not be read; `skippedLines` says which and why, `truncated` which lines had a label cut to length. */
+  'labels.import': { imported: number; skipped: number; skippedLines: { line: number; reason: string }[]; truncated: number[] };
   'uri.build': { uri: string };
   'uri.parse': { address: string; amountSat?: number; label?: string; message?: string };
   'send.preview': SendPreview;
@@ -280,7 +283,8 @@ export interface Results {
   'psbt.finalize': { psbt: string };
   'psbt.combine': { psbt: string };
   'psbt.broadcast': { txid: string };
-  'fees.get': { fast: number; normal: number; slow: number; floor: number; source: string };
+  /** `source` is 'presets' when the chain source gave only a floor; `estimatesFrom` names what answered either way. */
+  'fees.get': { fast: number; normal: number; slow: number; floor: number; source: string; estimatesFrom: string };
   'settings.get': { autoLockMinutes: number; backend: BackendView; network: string };
   'settings.set': { ok: true };
   'sync.now': { ok: true };

@@ -2,7 +2,7 @@
 
 import { CofferError } from '../api/errors.js';
 import { base64 } from '@scure/base';
-import type { PsbtSummary } from '../api/contract.js';
+import { LABELS_TEXT_MAX, type PsbtSummary } from '../api/contract.js';
 import { hashToHex, hexToHash } from '../chain/bytes.js';
 import { networkPaths } from '../service/datadir.js';
 import { readFileLimited, writeRegularFile } from '../service/files.js';
@@ -10,14 +10,12 @@ import { fileLogger } from '../service/log.js';
 import { psbtBytes } from '../service/psbt-flows.js';
 import { chooseFeeRate, send } from '../service/spend-flows.js';
 import { SKIP_REASONS } from '../wallet/psbt-review.js';
-import { presetRate, type FeePreset } from '../wallet/fees.js';
 import { checkFeeRate, checkOutpoints, checkRecipients, parseOutpoint, type Outpoint, type Recipient } from '../service/spend-service.js';
 import { WalletSync } from '../service/wallet-sync.js';
 import type { WalletService } from '../service/wallet-service.js';
 import { sourceFor } from './backend.js';
 import { contractCall, withContract } from './contract-client.js';
 import { stringOption, stringsOption, type Command, type Context, type OptionSpec } from './command.js';
-import { exportLabels, importLabels, listUtxos, setFrozen } from '../service/coins.js';
 
 const SEND_OPTIONS: Record<string, OptionSpec> = {
   to: { type: 'string', multiple: true, value: 'ADDR', help: 'recipient (repeatable, paired with --amount)' },
@@ -107,6 +105,12 @@ function txidArg(ctx: Context, command: string): string {
 
 const outpointText = (o: Outpoint) => `${hashToHex(o.txid)}:${o.vout}`;
 
+/** `wallet freeze|unfreeze`: the outpoint is checked here first, so a bad one keeps its own error. */
+function freeze(ctx: Context, frozen: boolean) {
+  const outpoint = outpointText(parseOutpoint(ctx.positionals[0] ?? ''));
+  return contractCall(ctx, { wallet: true }, 'wallet.freeze', { outpoint, frozen });
+}
+
 /** What `psbt sign` is about to sign, for a person to read (stderr). */
 export function formatSummary(s: PsbtSummary): string {
   const sats = (n: number | undefined) => (n === undefined ? 'unknown amount' : `${n.toLocaleString('en-US')} sats`);
@@ -186,18 +190,10 @@ export const spendCommands: Command[] = [
   {
     words: ['wallet', 'fees'],
     summary: 'fee rates in sat/vB: the backend estimates, or the presets in SPV mode',
-    run: (ctx) =>
-      withSync(ctx, async (wallet, sync) => {
-        const est = await sync.fees();
-        const rate = (p: FeePreset) => presetRate(wallet, est, p).feeRate;
-        return {
-          fast: rate('fast'),
-          normal: rate('normal'),
-          slow: rate('slow'),
-          floor: est.floor,
-          source: est.normal !== undefined ? est.source : `presets (${est.source} floor)`,
-        };
-      }, { sync: false }),
+    async run(ctx) {
+      const r = await contractCall(ctx, { wallet: true, chain: true }, 'fees.get', {});
+      return { fast: r.fast, normal: r.normal, slow: r.slow, floor: r.floor, source: r.source === 'presets' ? `presets (${r.estimatesFrom} floor)` : r.source };
+    },
   },
   {
     words: ['wallet', 'psbt', 'create'],
@@ -265,27 +261,27 @@ export const spendCommands: Command[] = [
   {
     words: ['wallet', 'utxos'],
     summary: 'unspent coins (as of the last sync)',
-    run: (ctx) => listUtxos(ctx.wallet()),
+    run: (ctx) => contractCall(ctx, { wallet: true }, 'wallet.utxos', {}),
   },
   {
     words: ['wallet', 'freeze'],
     summary: 'never spend this coin unless it is unfrozen',
     args: { names: 'TXID:VOUT', min: 1, max: 1 },
-    run: (ctx) => setFrozen(ctx.wallet(), parseOutpoint(ctx.positionals[0] ?? ''), true),
+    run: (ctx) => freeze(ctx, true),
   },
   {
     words: ['wallet', 'unfreeze'],
     summary: 'allow spending a frozen coin again',
     args: { names: 'TXID:VOUT', min: 1, max: 1 },
-    run: (ctx) => setFrozen(ctx.wallet(), parseOutpoint(ctx.positionals[0] ?? ''), false),
+    run: (ctx) => freeze(ctx, false),
   },
   {
     words: ['wallet', 'labels', 'export'],
     summary: 'write labels (and frozen coins) as BIP329 JSON Lines',
     args: { names: 'FILE', min: 1, max: 1 },
-    run(ctx) {
+    async run(ctx) {
       const file = ctx.positionals[0] ?? '';
-      const text = exportLabels(ctx.wallet());
+      const { text } = await contractCall(ctx, { wallet: true }, 'labels.export', {});
       writeRegularFile(file, text, 'labels');
       return { records: text === '' ? 0 : text.trimEnd().split('\n').length, file };
     },
@@ -294,9 +290,14 @@ export const spendCommands: Command[] = [
     words: ['wallet', 'labels', 'import'],
     summary: 'merge BIP329 labels (and spendable flags) from a file',
     args: { names: 'FILE', min: 1, max: 1 },
-    run(ctx) {
-      const data = readFileArg(ctx, 'labels');
-      return importLabels(ctx.wallet(), new TextDecoder().decode(data));
+    async run(ctx) {
+      const text = new TextDecoder().decode(readFileArg(ctx, 'labels'));
+      // The contract takes less than the file bound (files.ts); say so rather than 'malformed'.
+      if (text.length > LABELS_TEXT_MAX) {
+        throw new CofferError('usage', `The labels file ${ctx.positionals[0] ?? ''} holds more than ${LABELS_TEXT_MAX / 1024 / 1024} MiB of text; split it into smaller files.`);
+      }
+      const r = await contractCall(ctx, { wallet: true }, 'labels.import', { text });
+      return { imported: r.imported, skipped: r.skippedLines, truncated: r.truncated };
     },
   },
 ];

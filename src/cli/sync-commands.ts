@@ -3,7 +3,7 @@
 import { CofferError } from '../api/errors.js';
 import { fileLogger } from '../service/log.js';
 import { networkPaths } from '../service/datadir.js';
-import { loadWalletState, WalletSync } from '../service/wallet-sync.js';
+import { WalletSync } from '../service/wallet-sync.js';
 import { sourceFor } from './backend.js';
 import { stringOption, type Command } from './command.js';
 import { contractCall } from './contract-client.js';
@@ -34,20 +34,25 @@ export const syncCommands: Command[] = [
   {
     words: ['wallet', 'balance'],
     summary: 'confirmed and unconfirmed balance in satoshis (as of the last sync)',
-    run(ctx) {
-      const wallet = ctx.wallet();
-      wallet.info();
-      return loadWalletState(wallet).balance(Number(wallet.meta('tip_height') ?? '0'));
+    async run(ctx) {
+      const { confirmed, unconfirmed, immature } = await contractCall(ctx, { wallet: true }, 'wallet.summary', {});
+      return { confirmed, unconfirmed, ...(immature > 0 ? { immature } : {}) };
     },
   },
   {
     words: ['wallet', 'history'],
     summary: 'transactions, oldest first (as of the last sync)',
-    run(ctx) {
-      const wallet = ctx.wallet();
-      wallet.info();
-      const tip = Number(wallet.meta('tip_height') ?? '0');
-      return loadWalletState(wallet).history(tip);
+    async run(ctx) {
+      const list = await contractCall(ctx, { wallet: true }, 'wallet.history', {});
+      // The contract's list is newest first with a time, status and label; the command has always
+      // printed these five fields, oldest first, the fee (when known) last.
+      return list.reverse().map(({ txid, amount, confirmations, blockHeight, fee }) => ({
+        txid,
+        amount,
+        confirmations,
+        blockHeight,
+        ...(fee !== undefined ? { fee } : {}),
+      }));
     },
   },
   {

@@ -76,7 +76,14 @@ const CLI: Record<Method, Cli> = {
  * moves.
  */
 const THROUGH_CONTRACT: Method[] = [
+  'wallet.summary',
+  'wallet.history',
   'wallet.transaction',
+  'wallet.utxos',
+  'wallet.freeze',
+  'labels.export',
+  'labels.import',
+  'fees.get',
   'vault.preview',
   'send.bump',
   'send.cpfp',

@@ -52,7 +52,7 @@ export function sendHandlers(host: CoreHost): HandlerMap<SendMethods> {
       const w = host.wallet();
       const est = await (await host.syncSession()).fees();
       const rate = (preset: FeePreset) => presetRate(w, est, preset).feeRate;
-      return { fast: rate('fast'), normal: rate('normal'), slow: rate('slow'), floor: est.floor, source: est.normal !== undefined ? est.source : 'presets' };
+      return { fast: rate('fast'), normal: rate('normal'), slow: rate('slow'), floor: est.floor, source: est.normal !== undefined ? est.source : 'presets', estimatesFrom: est.source };
     },
   };
 }

@@ -45,7 +45,7 @@ export function walletHandlers(host: CoreHost): HandlerMap<WalletMethods> {
     'labels.export': () => ({ text: exportLabels(host.wallet()) }),
     'labels.import': ({ text }) => {
       const r = importLabels(host.wallet(), text);
-      return { imported: r.imported, skipped: r.skipped.length };
+      return { imported: r.imported, skipped: r.skipped.length, skippedLines: r.skipped, truncated: r.truncated };
     },
     'uri.build': (p) => {
       addressToScript(p.address, host.wallet().network);
