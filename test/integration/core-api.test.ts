@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AppStatus, CofferEvent } from '../../src/api/contract.js';
+import { LABELS_TEXT_MAX, type AppStatus, type CofferEvent } from '../../src/api/contract.js';
 import { Core } from '../../src/service/core.js';
 import { nullLogger } from '../../src/service/log.js';
 import { SyncLoop } from '../../src/service/sync-loop.js';
@@ -69,7 +69,7 @@ describe('core API', () => {
       ['wallet.history', { limit: '6' }],
       ['wallet.freeze', { outpoint: 'abc:0', frozen: true }],
       ['node.mine', { blocks: 0 }],
-      ['labels.import', { text: 'x'.repeat(10 * 1024 * 1024 + 1) }],
+      ['labels.import', { text: 'x'.repeat(LABELS_TEXT_MAX + 1) }],
     ];
     for (const [method, params] of bad) {
       const r = await core.call(method, params);
