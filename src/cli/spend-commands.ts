@@ -2,7 +2,7 @@
 
 import { CofferError } from '../api/errors.js';
 import { base64 } from '@scure/base';
-import { LABELS_TEXT_MAX, type PsbtSummary } from '../api/contract.js';
+import type { PsbtSummary } from '../api/contract.js';
 import { hashToHex, hexToHash } from '../chain/bytes.js';
 import { networkPaths } from '../service/datadir.js';
 import { readFileLimited, writeRegularFile } from '../service/files.js';
@@ -292,10 +292,6 @@ export const spendCommands: Command[] = [
     args: { names: 'FILE', min: 1, max: 1 },
     async run(ctx) {
       const text = new TextDecoder().decode(readFileArg(ctx, 'labels'));
-      // The contract takes less than the file bound (files.ts); say so rather than 'malformed'.
-      if (text.length > LABELS_TEXT_MAX) {
-        throw new CofferError('usage', `The labels file ${ctx.positionals[0] ?? ''} holds more than ${LABELS_TEXT_MAX / 1024 / 1024} MiB of text; split it into smaller files.`);
-      }
       const r = await contractCall(ctx, { wallet: true }, 'labels.import', { text });
       return { imported: r.imported, skipped: r.skippedLines, truncated: r.truncated };
     },
