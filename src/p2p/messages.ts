@@ -65,8 +65,16 @@ export interface VersionMessage {
   startHeight: number;
   relay: boolean;
 }
+/** Messages with no body. */
+const EMPTY_TYPES = ['verack', 'sendheaders', 'getaddr', 'mempool', 'filterclear', 'wtxidrelay', 'sendaddrv2'] as const;
 export interface EmptyMessage {
-  type: 'verack' | 'sendheaders' | 'getaddr' | 'mempool' | 'filterclear' | 'wtxidrelay' | 'sendaddrv2';
+  type: (typeof EMPTY_TYPES)[number];
+}
+function isEmptyType(type: string): type is EmptyMessage['type'] {
+  return (EMPTY_TYPES as readonly string[]).includes(type);
+}
+function isEmptyMessage(m: Message): m is EmptyMessage {
+  return isEmptyType(m.type);
 }
 export interface NonceMessage {
   type: 'ping' | 'pong';
@@ -184,6 +192,7 @@ function readHashes(r: ByteReader, max: number): Uint8Array[] {
 }
 
 function readBody(command: string, r: ByteReader, payload: Uint8Array): Message | undefined {
+  if (isEmptyType(command)) return { type: command };
   switch (command) {
     case 'version': {
       const version = r.i32le();
@@ -265,14 +274,6 @@ function readBody(command: string, r: ByteReader, payload: Uint8Array): Message 
       const announce = r.u8() !== 0;
       return { type: 'sendcmpct', announce, version: r.u64leBig() };
     }
-    case 'verack':
-    case 'sendheaders':
-    case 'getaddr':
-    case 'mempool':
-    case 'filterclear':
-    case 'wtxidrelay':
-    case 'sendaddrv2':
-      return { type: command };
     default:
       return undefined;
   }
@@ -330,6 +331,7 @@ function writeHashes(w: ByteWriter, hashes: Uint8Array[], max: number, what: str
 }
 
 function writeBody(m: Exclude<Message, UnknownMessage>, w: ByteWriter): void {
+  if (isEmptyMessage(m)) return;
   switch (m.type) {
     case 'version':
       check(isI32(m.version) && isI32(m.startHeight), 'version or start height out of range');
@@ -417,14 +419,6 @@ function writeBody(m: Exclude<Message, UnknownMessage>, w: ByteWriter): void {
     case 'sendcmpct':
       check(isU64(m.version), 'compact block version out of range');
       w.u8(m.announce ? 1 : 0).u64leBig(m.version);
-      return;
-    case 'verack':
-    case 'sendheaders':
-    case 'getaddr':
-    case 'mempool':
-    case 'filterclear':
-    case 'wtxidrelay':
-    case 'sendaddrv2':
       return;
     default: {
       const unhandled: never = m;
