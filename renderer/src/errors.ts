@@ -35,8 +35,8 @@ export function codeOf(e: unknown): string | undefined {
 export function sentence(e: unknown): string {
   if (e instanceof UiError) {
     const s = SENTENCES[e.code];
-    if (e.code === 'insufficient-funds' && typeof e.wire.details?.['shortfall'] === 'number') {
-      return `${s} You are short by ${Number(e.wire.details['shortfall']).toLocaleString('en-US')} sats.`;
+    if (e.code === 'insufficient-funds' && typeof e.wire.details?.['shortfallSat'] === 'number') {
+      return `${s} You are short by ${Number(e.wire.details['shortfallSat']).toLocaleString('en-US')} sats.`;
     }
     const at = e.wire.details?.['withdrawableAtHeight'];
     const tip = e.wire.details?.['tipHeight'];

@@ -15,8 +15,8 @@ type Paid = Results['ln.pay'] & { amountMsat: number | undefined };
 
 /** The channels' spendable total and what the payment needs, in words. */
 function paySentence(e: unknown): string {
-  const needed = e instanceof UiError ? e.wire.details?.['needed'] : undefined;
-  const available = e instanceof UiError ? e.wire.details?.['available'] : undefined;
+  const needed = e instanceof UiError ? e.wire.details?.['neededMsat'] : undefined;
+  const available = e instanceof UiError ? e.wire.details?.['availableMsat'] : undefined;
   if (codeOf(e) === 'insufficient-funds' && typeof needed === 'number' && typeof available === 'number') {
     return `Your channels can send ${msatText(available)} now; this payment needs ${msatText(needed)}.`;
   }
