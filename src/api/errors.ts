@@ -196,12 +196,13 @@ export function isCofferError<C extends ErrorCode = ErrorCode>(e: unknown, code?
   return e instanceof CofferError && (code === undefined || e.code === code);
 }
 
-/** What crosses a process boundary: never a stack trace, never an Error object. */
-export interface WireError {
-  code: ErrorCode | 'internal';
-  message: string;
-  details?: ErrorDetails;
-}
+/**
+ * What crosses a process boundary: never a stack trace, never an Error object. A union by code,
+ * so a reader that checked `code` reads that code's details with their types.
+ */
+export type WireError =
+  | { [C in ErrorCode]: { code: C; message: string; details?: DetailsOf<C> } }[ErrorCode]
+  | { code: 'internal'; message: string; details?: undefined };
 
 /** The one result type every process boundary carries (IPC, WebSocket, the daemon's HTTP). */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: WireError };
@@ -214,9 +215,8 @@ export function unwrap<T>(r: Result<T>, onInternal: ErrorCode): T {
 
 export function toWireError(e: unknown): WireError {
   if (e instanceof CofferError) {
-    return Object.keys(e.details).length > 0
-      ? { code: e.code, message: e.message, details: e.details }
-      : { code: e.code, message: e.message };
+    // The code and its details came from one constructor call, checked there.
+    return (Object.keys(e.details).length > 0 ? { code: e.code, message: e.message, details: e.details } : { code: e.code, message: e.message }) as WireError;
   }
   return { code: 'internal', message: 'An unexpected internal error occurred.' };
 }
