@@ -1,7 +1,7 @@
-// Error codes the core can return, and the one error class that carries them.
+// Error codes the core can return, the details each code carries, and the one error class for both.
 //
-// Callers branch on `code`, never on message text. `details` holds the numbers a user needs
-// (a shortfall, a required fee rate, a field name); it never holds secrets.
+// Callers branch on `code`, never on message text. `details` holds the numbers a user needs, typed
+// per code (ErrorDetailsByCode: a shortfall, a required fee rate, a field name); never secrets.
 
 export const ERROR_CODES = [
   'usage',

@@ -10,8 +10,12 @@ import type { ErrorCode } from './errors.js';
  */
 export const EVERY_CALL = ['usage', 'backend-unavailable'] as const satisfies readonly ErrorCode[];
 
-/** A call that reads or writes the open wallet: none open, locked, or its database failing. */
-const WALLET = ['no-wallet', 'wallet-locked', 'database-busy', 'database-corrupt', 'datadir-unusable'] as const;
+/** The core's lock screen: every method but app.*, wallet.create|restore|playground|unlock|lock waits for the password. */
+const LOCKED = ['wallet-locked'] as const;
+/** A call that opens, creates or unlocks a wallet (allowed while locked): none there, or its database failing. */
+const OPENING = ['no-wallet', 'database-busy', 'database-corrupt', 'datadir-unusable'] as const;
+/** A call that reads or writes the open wallet: as OPENING, and the lock screen. */
+const WALLET = [...OPENING, ...LOCKED] as const;
 /** The password checked against the keystore. */
 const PASSWORD = ['wrong-password', 'keystore-corrupt'] as const;
 /** A new wallet: its password and backend, and the password of the wallet already there. */
@@ -46,12 +50,12 @@ const TOWER = ['file-unreadable', 'invalid-watchtower-package'] as const;
 export const METHOD_ERRORS: { readonly [M in Method]: readonly ErrorCode[] } = {
   'app.status': [],
   'app.activity': [],
-  'app.open': [...WALLET, 'wrong-network', 'database-too-new', 'keystore-corrupt'],
-  'wallet.create': [...WALLET, ...NEW_WALLET, 'invalid-passphrase'],
-  'wallet.restore': [...WALLET, ...NEW_WALLET, 'invalid-mnemonic', 'invalid-passphrase'],
-  'wallet.playground': [...WALLET, ...NEW_WALLET, ...CHAIN, 'backend-unavailable'],
+  'app.open': [...OPENING, 'wrong-network', 'database-too-new', 'keystore-corrupt'],
+  'wallet.create': [...OPENING, ...NEW_WALLET, 'invalid-passphrase'],
+  'wallet.restore': [...OPENING, ...NEW_WALLET, 'invalid-mnemonic', 'invalid-passphrase'],
+  'wallet.playground': [...OPENING, ...NEW_WALLET, ...CHAIN, 'backend-unavailable'],
   'wallet.checkWords': [...WALLET, ...PASSWORD],
-  'wallet.unlock': [...WALLET, ...PASSWORD, 'invalid-message'],
+  'wallet.unlock': [...OPENING, ...PASSWORD, 'invalid-message'],
   'wallet.lock': ['no-wallet'],
   'wallet.reveal': [...WALLET, ...PASSWORD],
   'wallet.changePassword': [...WALLET, ...PASSWORD, 'password-too-short'],
@@ -75,8 +79,8 @@ export const METHOD_ERRORS: { readonly [M in Method]: readonly ErrorCode[] } = {
   'psbt.create': [...WALLET, ...PLAN, ...CHAIN],
   'psbt.review': [...WALLET, ...PSBT, 'invalid-address', 'invalid-descriptor', 'wrong-network'],
   'psbt.sign': [...WALLET, ...PSBT, ...PASSWORD, 'password-required', 'invalid-address', 'invalid-descriptor', 'wrong-network'],
-  'psbt.finalize': [...PSBT],
-  'psbt.combine': [...PSBT],
+  'psbt.finalize': [...LOCKED, ...PSBT],
+  'psbt.combine': [...LOCKED, ...PSBT],
   'psbt.broadcast': [...WALLET, ...PSBT, ...PLAN, ...BROADCAST],
   'fees.get': [...WALLET, ...CHAIN],
   'settings.get': [...WALLET],
@@ -92,7 +96,7 @@ export const METHOD_ERRORS: { readonly [M in Method]: readonly ErrorCode[] } = {
   'ln.info': [...WALLET, ...LIGHTNING],
   'ln.invoice': [...WALLET, ...LIGHTNING, 'invalid-amount', 'invalid-invoice'],
   'ln.pay': [...WALLET, ...LIGHTNING, 'invalid-invoice', 'invoice-expired', 'invoice-paid', 'invalid-amount', 'insufficient-funds', 'payment-pending', 'payment-failed', 'no-route', 'file-exists', 'file-unreadable'],
-  'ln.decode': ['invalid-invoice'],
+  'ln.decode': [...LOCKED, 'invalid-invoice'],
   'ln.payments': [...WALLET],
   'ln.invoices': [...WALLET],
   'channel.open': [...WALLET, ...LIGHTNING, ...PLAN, 'invalid-peer', 'peer-unreachable', 'channel-open-failed'],
