@@ -3,19 +3,13 @@
 
 import type { CofferApi, CofferEvent, CoreMessage, Method, Params, Reply, Results } from '../../src/api/contract.js';
 import type { WireError } from '../../src/api/errors.js';
+import { UiError } from './ui-error.js';
+
+export { UiError };
 
 declare global {
   interface Window {
     coffer?: CofferApi;
-  }
-}
-
-export class UiError extends Error {
-  constructor(readonly wire: WireError) {
-    super(wire.message);
-  }
-  get code(): string {
-    return this.wire.code;
   }
 }
 

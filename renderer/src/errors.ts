@@ -1,9 +1,14 @@
-// Error codes as sentences a person can act on. The core's own message is used for codes not
-// listed here (it is already a plain sentence); a stack trace never reaches the screen.
+// Error codes as sentences a person can act on, chosen by the code and the numbers its typed
+// details carry; never by the core's message text, which is shown as it is only for codes with no
+// sentence here (it is already a plain sentence). A stack trace never reaches the screen.
 
-import { UiError } from './api.js';
+import type { WireError } from '../../src/api/errors.js';
+import { msatText, satsText } from './format.js';
+import { UiError } from './ui-error.js';
 
-const SENTENCES: Record<string, string> = {
+type Code = WireError['code'];
+
+const SENTENCES: Partial<Record<Code, string>> = {
   'wrong-password': 'That password is not right. Try again.',
   'password-too-short': 'Choose a password of at least 8 characters.',
   'password-required': 'Enter your password.',
@@ -15,6 +20,7 @@ const SENTENCES: Record<string, string> = {
   'amount-below-dust': 'This amount is too small to send: the network would not relay it.',
   'fee-too-low': 'The fee rate is below what the network relays. Choose a higher fee.',
   'fee-too-high': 'The fee is unusually high. Review it and confirm that you mean it.',
+  'transaction-too-large': 'This transaction is too large for the network to relay. Send from fewer coins.',
   'wallet-locked': 'The wallet is locked. Unlock it with your password.',
   'no-peers': 'Coffer cannot reach any Bitcoin peer right now. It will keep trying.',
   'keystore-corrupt': 'The wallet file is damaged. Restore the wallet from your recovery words.',
@@ -27,23 +33,55 @@ const SENTENCES: Record<string, string> = {
   internal: 'Something went wrong inside Coffer. Your coins are safe; try again, and restart Coffer if it keeps happening.',
 };
 
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** The sentence for a code whose details hold the numbers the user needs; undefined when they do not. */
+function withDetails(w: WireError): string | undefined {
+  const base = SENTENCES[w.code];
+  switch (w.code) {
+    case 'insufficient-funds': {
+      const d = w.details;
+      if (d === undefined) return undefined;
+      if ('neededMsat' in d) return `Your channels can send ${msatText(d.availableMsat)} now; this payment needs ${msatText(d.neededMsat)}.`;
+      if (d.shortfallSat !== undefined) return `${base} You are short by ${satsText(d.shortfallSat)}.`;
+      return `${base} It needs ${satsText(d.neededSat)}.`;
+    }
+    case 'amount-below-dust':
+      return w.details?.dustThresholdSat !== undefined ? `${base} The least it relays to that address is ${satsText(w.details.dustThresholdSat)}.` : undefined;
+    case 'fee-too-low': {
+      const d = w.details;
+      if (d === undefined) return undefined;
+      if ('requiredFeeSat' in d) return `A replacement must pay at least ${satsText(d.requiredFeeSat)} in fees. Choose a higher fee rate.`;
+      return `The fee rate is below what the network relays. Choose at least ${count(d.requiredSatPerVb)} sat/vB.`;
+    }
+    case 'fee-too-high': {
+      const d = w.details;
+      if (d === undefined) return undefined;
+      if (d.requiresConfirmation) return `The fee is ${d.percent}% of the amount sent. Review it and confirm that you mean it.`;
+      return `The fee rate is above the ${count(d.maxSatPerVb)} sat/vB limit; this is almost certainly a mistake.`;
+    }
+    case 'password-too-short':
+      return w.details ? `Choose a password of at least ${w.details.minLength} characters.` : undefined;
+    case 'vault-not-ready': {
+      const at = w.details?.withdrawableAtHeight;
+      const tip = w.details?.tipHeight;
+      return at !== undefined && tip !== undefined ? `The delay is not over: the withdrawal can be mined from block ${count(at)} (the tip is ${count(tip)}).` : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The sentence for an error the core sent. */
+export function wireSentence(w: WireError): string {
+  return withDetails(w) ?? SENTENCES[w.code] ?? w.message;
+}
+
 /** The code of an error from the core, for `data-code` and for choosing which field shows it. */
 export function codeOf(e: unknown): string | undefined {
   return e instanceof UiError ? e.code : undefined;
 }
 
 export function sentence(e: unknown): string {
-  if (e instanceof UiError) {
-    const s = SENTENCES[e.code];
-    if (e.code === 'insufficient-funds' && typeof e.wire.details?.['shortfall'] === 'number') {
-      return `${s} You are short by ${Number(e.wire.details['shortfall']).toLocaleString('en-US')} sats.`;
-    }
-    const at = e.wire.details?.['withdrawableAtHeight'];
-    const tip = e.wire.details?.['tipHeight'];
-    if (e.code === 'vault-not-ready' && typeof at === 'number' && typeof tip === 'number') {
-      return `The delay is not over: the withdrawal can be mined from block ${at.toLocaleString('en-US')} (the tip is ${tip.toLocaleString('en-US')}).`;
-    }
-    return s ?? e.wire.message;
-  }
-  return SENTENCES['internal']!;
+  return e instanceof UiError ? wireSentence(e.wire) : SENTENCES['internal']!;
 }

@@ -292,7 +292,7 @@ export class ChannelNode {
     if (before?.direction === 'out' && before.status === 'pending') throw new CofferError('payment-pending', 'A payment of this invoice is under way.', { paymentHash: key });
     const need = Number(fixed ?? BigInt(amountMsat ?? 0));
     const spendable = this.ctx.ldk.manager.list_usable_channels().reduce((s, c) => s + Number(c.get_next_outbound_htlc_limit_msat()), 0);
-    if (need > spendable) throw new CofferError('insufficient-funds', `The channels can send ${spendable} msat now; the invoice asks for ${need}.`, { needed: need, available: spendable });
+    if (need > spendable) throw new CofferError('insufficient-funds', `The channels can send ${spendable} msat now; the invoice asks for ${need}.`, { neededMsat: need, availableMsat: spendable });
     withDbErrors(() => putPayment(this.ctx.db, { paymentHash: key, direction: 'out', amountMsat: need, status: 'pending', bolt11: bolt11.trim() }));
     const result = new Promise<{ paymentHash: string; preimage: string; feeMsat: number }>((resolve, reject) => {
       const timer = setTimeout(() => {

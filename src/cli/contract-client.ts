@@ -3,7 +3,7 @@
 // the params are checked by the contract's schema before anything starts.
 
 import { parseCall, type Method, type Params, type Results } from '../api/contract.js';
-import { CofferError, type WireError } from '../api/errors.js';
+import { CofferError, fromWire, type WireError } from '../api/errors.js';
 import { Core } from '../service/core.js';
 import { callDaemon, findDaemon } from '../service/daemon.js';
 import { networkPaths } from '../service/datadir.js';
@@ -52,7 +52,7 @@ async function liveDaemon(ctx: Context): Promise<Call | undefined> {
  */
 function raise(error: WireError): never {
   if (error.code === 'internal') throw new Error('An unexpected internal error occurred in the core.');
-  throw new CofferError(error.code, error.message, error.details ?? {});
+  throw fromWire(error.code, error.message, error.details);
 }
 
 async function syncFirst(call: Call): Promise<void> {

@@ -1,6 +1,6 @@
 // `coffer wallet send|psbt|utxos|freeze|unfreeze|abandon|fees|labels`: spending from the CLI.
 
-import { CofferError } from '../api/errors.js';
+import { CofferError, isCofferError } from '../api/errors.js';
 import { base64 } from '@scure/base';
 import type { PsbtSummary } from '../api/contract.js';
 import { hashToHex, hexToHash } from '../chain/bytes.js';
@@ -66,7 +66,7 @@ async function hintHighFee<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (e instanceof CofferError && e.code === 'fee-too-high' && e.details['requiresConfirmation'] === true) {
+    if (isCofferError(e, 'fee-too-high') && e.details.requiresConfirmation) {
       throw new CofferError(e.code, `${e.message} Add --accept-high-fee to send anyway.`, e.details);
     }
     throw e;

@@ -54,7 +54,7 @@ const WHAT: Record<FileKind, string> = {
   static: 'user interface',
 };
 
-function unreadable(file: string, kind: FileKind, reason: string, extra: Record<string, number> = {}, what = WHAT[kind]): CofferError {
+function unreadable(file: string, kind: FileKind, reason: string, extra: { limitBytes?: number } = {}, what = WHAT[kind]): CofferError {
   const why =
     reason === 'not-a-regular-file' ? 'it is not a regular file' : reason === 'too-large' ? `it is larger than ${FILE_LIMITS[kind].toLocaleString('en-US')} bytes` : reason;
   return new CofferError('file-unreadable', `The ${what} file ${file} cannot be read (${why}).`, { file, kind, reason, ...extra });
@@ -76,7 +76,7 @@ export function openRegularFile(file: string, kind: FileKind, what = WHAT[kind])
   try {
     const stat = fs.fstatSync(fd, { bigint: true });
     if (!stat.isFile()) throw unreadable(file, kind, 'not-a-regular-file', {}, what);
-    if (stat.size > BigInt(FILE_LIMITS[kind])) throw unreadable(file, kind, 'too-large', { limit: FILE_LIMITS[kind] }, what);
+    if (stat.size > BigInt(FILE_LIMITS[kind])) throw unreadable(file, kind, 'too-large', { limitBytes: FILE_LIMITS[kind] }, what);
     return { fd, size: Number(stat.size), stat };
   } catch (e) {
     fs.closeSync(fd);
@@ -98,7 +98,7 @@ export function readFileAndStat(file: string, kind: FileKind, what = WHAT[kind])
       if (n === 0) break;
       chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
       total += n;
-      if (total > limit) throw unreadable(file, kind, 'too-large', { limit }, what);
+      if (total > limit) throw unreadable(file, kind, 'too-large', { limitBytes: limit }, what);
     }
     return { data: Buffer.concat(chunks, total), stat };
   } catch (e) {

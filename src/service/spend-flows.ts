@@ -326,7 +326,7 @@ export async function bump(wallet: WalletService, sync: WalletSync, txid: Uint8A
     const oldVsize = vsize(old.tx);
     if (feeRate <= oldFee / oldVsize) {
       throw new CofferError('fee-too-low', `The new fee rate must be above the old one (${(oldFee / oldVsize).toFixed(2)} sat/vB).`, {
-        feeRate,
+        feeRateSatPerVb: feeRate,
         requiredSatPerVb: Math.floor((oldFee / oldVsize) * 100) / 100 + 1,
       });
     }
@@ -355,7 +355,7 @@ export async function bump(wallet: WalletService, sync: WalletSync, txid: Uint8A
       // BIP125 rules 3 and 4: pay more in absolute terms, by at least the relay fee of the new size.
       rule: ({ fee, vsize: size }) => {
         if (fee < oldFee + size) {
-          throw new CofferError('fee-too-low', `A replacement must pay at least ${oldFee + size} sats; raise the fee rate.`, { fee, requiredFee: oldFee + size });
+          throw new CofferError('fee-too-low', `A replacement must pay at least ${oldFee + size} sats; raise the fee rate.`, { feeSat: fee, requiredFeeSat: oldFee + size });
         }
       },
       result: (done) => ({ ...summary(done, 'given'), replaces: hashToHex(txid) }),
@@ -397,9 +397,9 @@ export async function cpfp(wallet: WalletService, sync: WalletSync, outpoint: { 
     const dust = dustThreshold(change.script);
     if (value < dust) {
       throw new CofferError('insufficient-funds', `The output is too small to pay a ${fee}-sat fee for both transactions.`, {
-        needed: fee + dust,
-        available: out.value,
-        shortfall: fee + dust - out.value,
+        neededSat: fee + dust,
+        availableSat: out.value,
+        shortfallSat: fee + dust - out.value,
       });
     }
     return {

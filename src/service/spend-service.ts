@@ -208,8 +208,8 @@ export class SpendService {
       if (amount < dustThreshold(maxScript)) {
         throw new CofferError('amount-below-dust', 'After the other recipients and the fee, nothing above the dust limit is left to send.', {
           index: max,
-          value: Math.max(0, amount),
-          dustThreshold: dustThreshold(maxScript),
+          valueSat: Math.max(0, amount),
+          dustThresholdSat: dustThreshold(maxScript),
         });
       }
       outs[max]!.amount = amount;
@@ -263,7 +263,7 @@ export function checkRecipients(recipients: readonly Recipient[], network: Netwo
     if (!Number.isSafeInteger(o.amount) || o.amount <= 0) throw new CofferError('invalid-amount', 'Amounts are positive whole numbers of satoshis.', { index });
     const dust = dustThreshold(o.script);
     if (o.amount < dust) {
-      throw new CofferError('amount-below-dust', `${o.amount} sats is below the dust limit of ${dust} sats for that address type.`, { index, value: o.amount, dustThreshold: dust });
+      throw new CofferError('amount-below-dust', `${o.amount} sats is below the dust limit of ${dust} sats for that address type.`, { index, valueSat: o.amount, dustThresholdSat: dust });
     }
   });
   return outs;
@@ -280,13 +280,13 @@ export function checkOutpoints(outpoints: readonly Outpoint[]): void {
 export function checkFeeRate(feeRate: number): void {
   if (feeRate < MIN_RELAY_FEE_RATE) {
     throw new CofferError('fee-too-low', `${feeRate} sat/vB is below the minimum relay fee of ${MIN_RELAY_FEE_RATE} sat/vB.`, {
-      feeRate,
+      feeRateSatPerVb: feeRate,
       requiredSatPerVb: MIN_RELAY_FEE_RATE,
     });
   }
   if (feeRate > MAX_FEE_RATE) {
     throw new CofferError('fee-too-high', `${feeRate} sat/vB is absurdly high (the limit is ${MAX_FEE_RATE} sat/vB).`, {
-      feeRate,
+      feeRateSatPerVb: feeRate,
       maxSatPerVb: MAX_FEE_RATE,
       requiresConfirmation: false,
     });

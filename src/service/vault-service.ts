@@ -376,7 +376,7 @@ export async function anchorChild(wallet: WalletService, sync: WalletSync, paren
         .spendable()
         .sort((x, y) => x.value - y.value)
         .find((u) => u.value + ANCHOR_VALUE - feeFor(weightWith(svc.origins.kindOf(u.owner))) >= dustThreshold(change.script));
-      if (!coin) throw new CofferError('insufficient-funds', 'No coin of this wallet can pay for the cancel\'s fee bump.', { needed: feeFor(weightWith('wpkh')) });
+      if (!coin) throw new CofferError('insufficient-funds', 'No coin of this wallet can pay for the cancel\'s fee bump.', { neededSat: feeFor(weightWith('wpkh')) });
       const fee = feeFor(weightWith(svc.origins.kindOf(coin.owner)));
       const psbt = buildPsbt([svc.inputFor(coin)], [{ script: change.script, value: coin.value + ANCHOR_VALUE - fee, origin: svc.origins.origin(change.owner) }], tipOf(wallet));
       psbt.addInput({

@@ -183,7 +183,7 @@ function ladder(from: Outpoint, script: Uint8Array, req: PresignRequest): Rung[]
 export function presign(req: PresignRequest): PresignedSet {
   for (const rate of [req.unvaultFeerate, ...req.cancelFeerates]) {
     if (!(rate >= MIN_RELAY_FEE_RATE && rate <= MAX_FEE_RATE)) {
-      throw new CofferError('invalid-setting', `Fee rates must be from ${MIN_RELAY_FEE_RATE} to ${MAX_FEE_RATE} sat/vB.`, { feeRate: rate });
+      throw new CofferError('invalid-setting', `Fee rates must be from ${MIN_RELAY_FEE_RATE} to ${MAX_FEE_RATE} sat/vB.`, { feeRateSatPerVb: rate });
     }
   }
   const kPub = secp256k1.getPublicKey(req.k, true);
@@ -192,7 +192,7 @@ export function presign(req: PresignRequest): PresignedSet {
   const uOut = p2wsh(uScript);
   const unvaultFee = feeForWeight(spendVsize(dScript, true, [uOut, ANCHOR_SCRIPT]) * 4, req.unvaultFeerate);
   const unvaultValue = req.deposit.value - unvaultFee - ANCHOR_VALUE;
-  if (unvaultValue < dustThreshold(uOut)) throw new CofferError('amount-below-dust', 'The vault amount does not cover the fees of its presigned transactions.');
+  if (unvaultValue < dustThreshold(uOut)) throw new CofferError('amount-below-dust', 'The vault amount does not cover the fees of its presigned transactions.', { valueSat: Math.max(0, unvaultValue), dustThresholdSat: dustThreshold(uOut) });
   const unvault = spend(req.deposit, dScript, true, RBF_SEQUENCE, [{ value: unvaultValue, script: uOut }, { value: ANCHOR_VALUE, script: ANCHOR_SCRIPT }], req.k);
   const unvaultOutput = { txid: txidOf(unvault), vout: 0, value: unvaultValue };
   const cancels = ladder(unvaultOutput, uScript, req);
@@ -212,7 +212,7 @@ export function withdrawal(from: Outpoint, uScript: Uint8Array, delay: number, h
 export function withdrawalValue(from: Outpoint, uScript: Uint8Array, to: Uint8Array, feerate: number): number {
   const fee = feeForWeight(spendVsize(uScript, false, [to]) * 4, feerate);
   const out = from.value - fee;
-  if (out < dustThreshold(to)) throw new CofferError('amount-below-dust', 'After the fee nothing spendable would be left.');
+  if (out < dustThreshold(to)) throw new CofferError('amount-below-dust', 'After the fee nothing spendable would be left.', { valueSat: Math.max(0, out), dustThresholdSat: dustThreshold(to) });
   return out;
 }
 
@@ -221,6 +221,6 @@ export function recoverySweep(from: Outpoint, dScript: Uint8Array, recoveryKey: 
   if (!hasRecoveryBranch(dScript)) throw new CofferError('invalid-descriptor', 'This vault was made with a recovery address, not a key: its deposit address has no recovery branch.');
   const fee = feeForWeight(spendVsize(dScript, false, [to]) * 4, feerate);
   const out = from.value - fee;
-  if (out < dustThreshold(to)) throw new CofferError('amount-below-dust', 'After the fee nothing spendable would be left.');
+  if (out < dustThreshold(to)) throw new CofferError('amount-below-dust', 'After the fee nothing spendable would be left.', { valueSat: Math.max(0, out), dustThresholdSat: dustThreshold(to) });
   return spend(from, dScript, false, RBF_SEQUENCE, [{ value: out, script: to }], recoveryKey);
 }

@@ -102,13 +102,13 @@ export function selectAll(req: SelectAllRequest): { inputs: Candidate[]; amount:
   if (amount <= 0) {
     const needed = fee + Math.max(req.recipientDust, 1);
     const shortfall = Math.max(1, needed - total);
-    throw new CofferError('insufficient-funds', `Not enough funds: ${formatSats(shortfall)} short.`, { needed, available: total, shortfall });
+    throw new CofferError('insufficient-funds', `Not enough funds: ${formatSats(shortfall)} short.`, { neededSat: needed, availableSat: total, shortfallSat: shortfall });
   }
   if (amount < req.recipientDust) {
     throw new CofferError(
       'amount-below-dust',
       `After the ${formatSats(fee)} fee only ${formatSats(amount)} would be sent, less than the ${formatSats(req.recipientDust)} the network accepts for that address.`,
-      { value: amount, dustThreshold: req.recipientDust },
+      { valueSat: amount, dustThresholdSat: req.recipientDust },
     );
   }
   return { inputs, amount, fee, weight };
@@ -252,7 +252,7 @@ function insufficient(target: number, baseWeight: number, feeRate: number, input
   const available = sum(inputs, (c) => c.value);
   const needed = target + feeForWeight(baseWeight + sum(inputs, (c) => c.weight), feeRate);
   const shortfall = Math.max(1, needed - available);
-  return new CofferError('insufficient-funds', `Not enough funds: ${formatSats(shortfall)} short.`, { needed, available, shortfall });
+  return new CofferError('insufficient-funds', `Not enough funds: ${formatSats(shortfall)} short.`, { neededSat: needed, availableSat: available, shortfallSat: shortfall });
 }
 
 /**

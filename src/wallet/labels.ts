@@ -7,7 +7,7 @@
 
 import { base58check as base58checkFactory } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { CofferError, type ErrorDetails } from '../api/errors.js';
+import { CofferError, type DetailsOf } from '../api/errors.js';
 import { MAX_MONEY_SAT } from '../api/amount.js';
 
 export const LABEL_TYPES = ['tx', 'addr', 'pubkey', 'input', 'output', 'xpub'] as const;
@@ -88,7 +88,7 @@ function bad(reason: string): never {
   throw new RecordProblem(reason);
 }
 
-function invalid(message: string, details: ErrorDetails): CofferError {
+function invalid(message: string, details: DetailsOf<'invalid-labels'>): CofferError {
   return new CofferError('invalid-labels', message, details);
 }
 

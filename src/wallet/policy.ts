@@ -259,7 +259,7 @@ export function checkTransaction(t: TransactionFacts): { vsize: number; feeRate:
       throw new CofferError(
         'amount-below-dust',
         `Output ${index + 1} pays ${formatSats(o.value)}, less than the ${formatSats(threshold)} the network accepts for that kind of address.`,
-        { index, value: o.value, dustThreshold: threshold },
+        { index, valueSat: o.value, dustThresholdSat: threshold },
       );
     }
   });
@@ -268,7 +268,7 @@ export function checkTransaction(t: TransactionFacts): { vsize: number; feeRate:
     throw new CofferError(
       'transaction-too-large',
       `The transaction is too large to relay (${t.weight.toLocaleString('en-US')} weight units, the limit is ${MAX_STANDARD_TX_WEIGHT.toLocaleString('en-US')}). Send from fewer coins.`,
-      { weight: t.weight, maxWeight: MAX_STANDARD_TX_WEIGHT },
+      { weightWu: t.weight, maxWeightWu: MAX_STANDARD_TX_WEIGHT },
     );
   }
 
@@ -279,14 +279,14 @@ export function checkTransaction(t: TransactionFacts): { vsize: number; feeRate:
     throw new CofferError(
       'fee-too-low',
       `The fee rate of ${rate(feeRate, Math.floor)} sat/vB is below the minimum of ${rate(minFeeRate, Math.ceil)} sat/vB; the network would not relay it.`,
-      { feeRate, requiredSatPerVb: minFeeRate },
+      { feeRateSatPerVb: feeRate, requiredSatPerVb: minFeeRate },
     );
   }
   if (feeRate > MAX_FEE_RATE) {
     throw new CofferError(
       'fee-too-high',
       `The fee rate of ${rate(feeRate, Math.ceil)} sat/vB is above the ${rate(MAX_FEE_RATE, Math.floor)} sat/vB limit; this is almost certainly a mistake.`,
-      { feeRate, maxSatPerVb: MAX_FEE_RATE, requiresConfirmation: false },
+      { feeRateSatPerVb: feeRate, maxSatPerVb: MAX_FEE_RATE, requiresConfirmation: false },
     );
   }
   // fee / amountSent is exact enough here: for amounts up to 21 million BTC no ratio of whole
@@ -296,7 +296,7 @@ export function checkTransaction(t: TransactionFacts): { vsize: number; feeRate:
     throw new CofferError(
       'fee-too-high',
       `The fee of ${formatSats(t.fee)} is ${percent}% of the ${formatSats(t.amountSent)} you are sending. Confirm to pay it anyway.`,
-      { fee: t.fee, amountSent: t.amountSent, percent, requiresConfirmation: true },
+      { feeSat: t.fee, amountSentSat: t.amountSent, percent, requiresConfirmation: true },
     );
   }
   return { vsize, feeRate };

@@ -94,8 +94,8 @@ function mismatch(index: number, against: 'previous-tx' | 'wallet', claimed: num
     reason: 'amount-mismatch',
     input: index,
     against,
-    claimed,
-    actual,
+    claimedSat: claimed,
+    actualSat: actual,
   });
 }
 
@@ -216,7 +216,7 @@ export function reviewPsbtWith(psbt: btc.Transaction, facts: ReviewFacts): PsbtR
   let fee: number | undefined;
   if (allPrevouts) {
     fee = prevouts.reduce((n, p) => n + p!.value, 0) - out;
-    if (fee < 0) throw new CofferError('invalid-psbt', `The outputs spend ${-fee} sats more than the inputs hold.`, { reason: 'negative fee', fee });
+    if (fee < 0) throw new CofferError('invalid-psbt', `The outputs spend ${-fee} sats more than the inputs hold.`, { reason: 'negative fee', feeSat: fee });
   }
   const summary: PsbtSummary = {
     inputs: reviewed,

@@ -79,7 +79,7 @@ describe('readFileLimited', () => {
   it('names the reason: not a regular file, too large, or the error number', () => {
     expect(expectCode(() => readFileLimited('/dev/zero', 'psbt'), 'file-unreadable').details['reason']).toBe('not-a-regular-file');
     expect(expectCode(() => readFileLimited(hostile['a FIFO']!, 'labels'), 'file-unreadable').details['reason']).toBe('not-a-regular-file');
-    expect(expectCode(() => readFileLimited(tooLarge('key'), 'key'), 'file-unreadable').details).toMatchObject({ reason: 'too-large', limit: FILE_LIMITS.key });
+    expect(expectCode(() => readFileLimited(tooLarge('key'), 'key'), 'file-unreadable').details).toMatchObject({ reason: 'too-large', limitBytes: FILE_LIMITS.key });
     expect(expectCode(() => readFileLimited(path.join(dir, 'missing'), 'cookie'), 'file-unreadable').details['reason']).toBe('ENOENT');
     const small = path.join(dir, 'small');
     fs.writeFileSync(small, 'x'.repeat(FILE_LIMITS.cookie));

@@ -6,8 +6,9 @@
 // value or a typed error (never `internal`), pollute no prototype, and read no special or huge
 // file whole.
 
-import { METHOD_NAMES, METHODS, parseCall, type CofferEvent } from '../../src/api/contract.js';
+import { METHOD_NAMES, METHODS, parseCall, type CofferEvent, type Method } from '../../src/api/contract.js';
 import type { Result } from '../../src/api/errors.js';
+import { errorsOf, METHOD_ERRORS } from '../../src/api/operation-errors.js';
 import { Core } from '../../src/service/core.js';
 import { CLOSED, type FuzzWallet, type Sandbox } from './fixture.js';
 import {
@@ -191,7 +192,7 @@ export async function fuzzCore(o: CoreFuzzOptions): Promise<Tally> {
 
   type Reply = Awaited<ReturnType<typeof withinLimit<Result<unknown>>>> | { threw: unknown };
 
-  function check(reply: Reply): Problem[] {
+  function check(method: unknown, reply: Reply): Problem[] {
     const problems: Problem[] = [];
     if ('threw' in reply) problems.push({ failure: 'threw', detail: String(reply.threw) });
     else if ('timeout' in reply) problems.push({ failure: 'timeout', detail: `no answer after ${Math.round(reply.ms)} ms` });
@@ -206,6 +207,10 @@ export async function fuzzCore(o: CoreFuzzOptions): Promise<Tally> {
       } else {
         if (r.error.code === 'internal') problems.push({ failure: 'internal', detail: r.error.message });
         else if (!KNOWN_CODES.has(r.error.code)) problems.push({ failure: 'unknown-code', detail: r.error.code });
+        // A method answers only with the codes src/api/operation-errors.ts declares for it.
+        else if (typeof method === 'string' && Object.hasOwn(METHOD_ERRORS, method) && !errorsOf(method as Method).includes(r.error.code)) {
+          problems.push({ failure: 'undeclared-code', detail: `${method}: ${r.error.code}` });
+        }
         if (typeof r.error.message !== 'string' || r.error.message === '' || /\n\s+at /.test(r.error.message)) problems.push({ failure: 'bad-message', detail: show(r.error.message) });
       }
     }
@@ -255,7 +260,7 @@ export async function fuzzCore(o: CoreFuzzOptions): Promise<Tally> {
     if (ONLY !== undefined || (o.slowMs && ms > o.slowMs)) console.log(`core case ${i}: ${show(method)} ${Math.round(ms)} ms ${show(params).slice(0, 200)}`);
     const where = typeof method === 'string' ? method : `<${typeof method}>`;
     const outcome = 'value' in reply ? (reply.value.ok ? 'ok' : reply.value.error.code) : 'timeout' in reply ? 'timeout' : 'threw';
-    record(tally, where, outcome, check(reply), () => `COFFER_FUZZ_SEED=${SEED} COFFER_FUZZ_CASE=${i} (${unlocked ? 'unlocked' : 'locked'} block) ${show(method)} ${show(params)}`);
+    record(tally, where, outcome, check(method, reply), () => `COFFER_FUZZ_SEED=${SEED} COFFER_FUZZ_CASE=${i} (${unlocked ? 'unlocked' : 'locked'} block) ${show(method)} ${show(params)}`);
     if ('value' in reply && reply.value.ok) await remember(method, params as Record<string, string>, reply.value.value);
   }
   try {

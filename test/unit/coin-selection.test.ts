@@ -86,7 +86,7 @@ describe('hand-made cases', () => {
     // 166 + 546 + 124 = 836 WU = 209 vB.
     expect(s).toEqual({ inputs: required, change: 50_000 - 10_000 - 209, fee: 209, weight: 836, algorithm: 'manual' });
     const e = expectCode(() => selectCoins({ ...base, candidates: coins(1_000_000), required, onlyRequired: true, target: 50_000, feeRate: 1 }), 'insufficient-funds');
-    expect(e.details).toEqual({ needed: 50_178, available: 50_000, shortfall: 178 });
+    expect(e.details).toEqual({ neededSat: 50_178, availableSat: 50_000, shortfallSat: 178 });
   });
 
   it('skips coins worth less than the fee to spend them, unless required', () => {
@@ -97,22 +97,22 @@ describe('hand-made cases', () => {
     expect(ids(forced)).toContain('tiny');
     const e = expectCode(() => selectCoins({ ...base, candidates: coins(690, 5_000), target: 5_000, feeRate: 10 }), 'insufficient-funds');
     // Only the 5,000-sat coin counts: 166 + 273 = 439 WU = 110 vB = 1,100 sats of fee.
-    expect(e.details).toEqual({ needed: 6_100, available: 5_000, shortfall: 1_100 });
+    expect(e.details).toEqual({ neededSat: 6_100, availableSat: 5_000, shortfallSat: 1_100 });
   });
 
   it('reports the shortfall of the cheapest transaction that could work', () => {
     const e = expectCode(() => selectCoins({ ...base, candidates: coins(5_000, 3_000), target: 10_000, feeRate: 1 }), 'insufficient-funds');
-    expect(e.details).toEqual({ needed: 10_178, available: 8_000, shortfall: 2_178 });
+    expect(e.details).toEqual({ neededSat: 10_178, availableSat: 8_000, shortfallSat: 2_178 });
     expect(e.message).toBe('Not enough funds: 2,178 sats short.');
     const empty = expectCode(() => selectCoins({ ...base, candidates: [], target: 1_000, feeRate: 2 }), 'insufficient-funds');
-    expect(empty.details).toEqual({ needed: 1_084, available: 0, shortfall: 1_084 });
+    expect(empty.details).toEqual({ neededSat: 1_084, availableSat: 0, shortfallSat: 1_084 });
   });
 
   it('passes when the funds exactly cover target and fee, and fails one satoshi below', () => {
     const s = selectCoins({ ...base, candidates: coins(6_000, 4_178), target: 10_000, feeRate: 1, longTermFeeRate: 0 });
     expect(s.fee).toBe(178);
     const e = expectCode(() => selectCoins({ ...base, candidates: coins(6_000, 4_177), target: 10_000, feeRate: 1 }), 'insufficient-funds');
-    expect(e.details['shortfall']).toBe(1);
+    expect(e.details['shortfallSat']).toBe(1);
   });
 
   it('uses the random source for the draw, and branch and bound not at all', () => {
@@ -155,10 +155,10 @@ describe('send max', () => {
   it('refuses when what is left is dust, or nothing', () => {
     // One coin: 439 WU = 110 vB = 220 sats of fee; 220 + 293 leaves 293, below 294.
     const e = expectCode(() => selectAll({ ...req, candidates: coins(513) }), 'amount-below-dust');
-    expect(e.details).toEqual({ value: 293, dustThreshold: 294 });
+    expect(e.details).toEqual({ valueSat: 293, dustThresholdSat: 294 });
     expect(selectAll({ ...req, candidates: coins(514) }).amount).toBe(294);
     const none = expectCode(() => selectAll({ ...req, candidates: [] }), 'insufficient-funds');
-    expect(none.details).toEqual({ needed: 84 + 294, available: 0, shortfall: 378 });
+    expect(none.details).toEqual({ neededSat: 84 + 294, availableSat: 0, shortfallSat: 378 });
   });
 });
 
@@ -249,7 +249,7 @@ function reallyShort(w: Wallet, e: CofferError): boolean {
   const pool = [...(w.req.required ?? []), ...w.economic];
   const available = total(pool);
   const needed = w.req.target + feeForWeight(w.req.baseWeight + pool.reduce((a, c) => a + c.weight, 0), w.req.feeRate);
-  expect(e.details).toEqual({ needed, available, shortfall: needed - available });
+  expect(e.details).toEqual({ neededSat: needed, availableSat: available, shortfallSat: needed - available });
   return available < needed;
 }
 

@@ -186,7 +186,7 @@ describe('checkTransaction', () => {
 
   it('refuses dust with the threshold, and accepts exactly the threshold', () => {
     const e = expectCode(() => checkTransaction({ ...ok, outputs: [ok.outputs[0]!, { script: P2PKH, value: 545 }] }), 'amount-below-dust');
-    expect(e.details).toEqual({ index: 1, value: 545, dustThreshold: 546 });
+    expect(e.details).toEqual({ index: 1, valueSat: 545, dustThresholdSat: 546 });
     expect(e.message).toContain('546 sats');
     expect(() => checkTransaction({ ...ok, outputs: [{ script: P2PKH, value: 546 }] })).not.toThrow();
     expect(() => checkTransaction({ ...ok, outputs: [{ script: opReturn(10), value: 0 }] })).not.toThrow();
@@ -194,13 +194,13 @@ describe('checkTransaction', () => {
 
   it('refuses a transaction above the standard weight', () => {
     const big = { ...ok, weight: MAX_STANDARD_TX_WEIGHT + 1, fee: 200_000 };
-    expect(expectCode(() => checkTransaction(big), 'transaction-too-large').details).toEqual({ weight: 400_001, maxWeight: 400_000 });
+    expect(expectCode(() => checkTransaction(big), 'transaction-too-large').details).toEqual({ weightWu: 400_001, maxWeightWu: 400_000 });
     expect(() => checkTransaction({ ...big, weight: MAX_STANDARD_TX_WEIGHT, amountSent: 0 })).not.toThrow();
   });
 
   it('refuses a fee below the minimum rate; exactly the minimum passes', () => {
     const e = expectCode(() => checkTransaction({ ...ok, fee: 140 }), 'fee-too-low');
-    expect(e.details).toEqual({ feeRate: 140 / 141, requiredSatPerVb: 1 });
+    expect(e.details).toEqual({ feeRateSatPerVb: 140 / 141, requiredSatPerVb: 1 });
     expect(e.message).toContain('0.992 sat/vB');
     expect(() => checkTransaction({ ...ok, fee: 141 })).not.toThrow();
     expectCode(() => checkTransaction({ ...ok, fee: 704, minFeeRate: 5 }), 'fee-too-low');
@@ -212,7 +212,7 @@ describe('checkTransaction', () => {
   it('always refuses a rate above the maximum, even with consent', () => {
     const fee = 141 * MAX_FEE_RATE + 1;
     const e = expectCode(() => checkTransaction({ ...ok, fee, amountSent: 1e12, acceptHighFee: true }), 'fee-too-high');
-    expect(e.details).toEqual({ feeRate: fee / 141, maxSatPerVb: 10_000, requiresConfirmation: false });
+    expect(e.details).toEqual({ feeRateSatPerVb: fee / 141, maxSatPerVb: 10_000, requiresConfirmation: false });
     expect(() => checkTransaction({ ...ok, fee: 141 * MAX_FEE_RATE, amountSent: 1e12 })).not.toThrow();
   });
 
@@ -220,7 +220,7 @@ describe('checkTransaction', () => {
     const base = { ...ok, amountSent: 100_000 };
     expect(() => checkTransaction({ ...base, fee: 5_000 })).not.toThrow();
     const e = expectCode(() => checkTransaction({ ...base, fee: 5_001 }), 'fee-too-high');
-    expect(e.details).toEqual({ fee: 5_001, amountSent: 100_000, percent: 5, requiresConfirmation: true });
+    expect(e.details).toEqual({ feeSat: 5_001, amountSentSat: 100_000, percent: 5, requiresConfirmation: true });
     expect(e.message).toContain('5,001 sats');
     expect(() => checkTransaction({ ...base, fee: 5_001, acceptHighFee: true })).not.toThrow();
     // A self-transfer sends nothing to others; the share rule does not apply.

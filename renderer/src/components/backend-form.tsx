@@ -37,8 +37,7 @@ export function EmbeddedNodeNote({ testId }: { testId: string }) {
 
 /** The host, when the core refused an RPC address until it is confirmed (`rpc-host-public`). */
 export function publicHostOf(e: unknown): string | undefined {
-  const host = e instanceof UiError && e.code === 'rpc-host-public' ? e.wire.details?.['host'] : undefined;
-  return typeof host === 'string' ? host : undefined;
+  return e instanceof UiError && e.wire.code === 'rpc-host-public' ? e.wire.details?.host : undefined;
 }
 
 /**

@@ -2,7 +2,7 @@
 // asks for none; then the fee paid and the preimage (the proof of payment), or why it failed.
 import { useState } from 'react';
 import type { Results } from '../../../src/api/contract.js';
-import { call, UiError } from '../api.js';
+import { call } from '../api.js';
 import { askedAmount, invoiceText } from '../bolt11.js';
 import { codeOf, sentence } from '../errors.js';
 import { msatText } from '../format.js';
@@ -13,21 +13,11 @@ import { ErrorNote, TextField } from './field.js';
 
 type Paid = Results['ln.pay'] & { amountMsat: number | undefined };
 
-/** The channels' spendable total and what the payment needs, in words. */
-function paySentence(e: unknown): string {
-  const needed = e instanceof UiError ? e.wire.details?.['needed'] : undefined;
-  const available = e instanceof UiError ? e.wire.details?.['available'] : undefined;
-  if (codeOf(e) === 'insufficient-funds' && typeof needed === 'number' && typeof available === 'number') {
-    return `Your channels can send ${msatText(available)} now; this payment needs ${msatText(needed)}.`;
-  }
-  return sentence(e);
-}
-
 export function PayForm({ onPaid }: { onPaid: () => void }) {
   const [invoice, setInvoice] = useState('');
   const amount = useAmount('sats');
   const [paid, setPaid] = useState<Paid | undefined>(undefined);
-  const { busy, error, setError, run } = useAction((e): Failure => ({ text: paySentence(e), code: codeOf(e) }));
+  const { busy, error, setError, run } = useAction((e): Failure => ({ text: sentence(e), code: codeOf(e) }));
 
   const asked = askedAmount(invoice);
   const fixed = asked && 'msat' in asked ? asked.msat : undefined;

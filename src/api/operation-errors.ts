@@ -1,0 +1,111 @@
+// The error codes each contract method can answer with, beside the codes every call can get.
+// test/unit/operation-errors.test.ts checks the table against the throw sites it can reach.
+
+import type { Method } from './contract.js';
+import type { ErrorCode } from './errors.js';
+
+/**
+ * Any call: `usage` when the method or its params do not parse (the core, main's IPC router, the
+ * shell, the daemon), `backend-unavailable` when the core process is gone (main's core link).
+ */
+export const EVERY_CALL = ['usage', 'backend-unavailable'] as const satisfies readonly ErrorCode[];
+
+/** The core's lock screen: every method but app.*, wallet.create|restore|playground|unlock|lock waits for the password. */
+const LOCKED = ['wallet-locked'] as const;
+/** A call that opens, creates or unlocks a wallet (allowed while locked): none there, or its database failing. */
+const OPENING = ['no-wallet', 'database-busy', 'database-corrupt', 'datadir-unusable'] as const;
+/** A call that reads or writes the open wallet: as OPENING, and the lock screen. */
+const WALLET = [...OPENING, ...LOCKED] as const;
+/** The password checked against the keystore. */
+const PASSWORD = ['wrong-password', 'keystore-corrupt'] as const;
+/** A new wallet: its password and backend, and the password of the wallet already there. */
+const NEW_WALLET = ['password-required', 'password-too-short', 'wrong-password', 'wallet-exists', 'rpc-host-public', 'cookie-file-cli-only', 'database-too-new'] as const;
+/** The chain source a call waits for: peers, an RPC node (its cookie file), the embedded node. */
+const CHAIN = ['no-peers', 'backend-error', 'wrong-network', 'file-unreadable', 'node-not-running', 'node-unverified', 'port-unavailable'] as const;
+/** A spend planned from the wallet's coins and checked against the relay policy. */
+const PLAN = [
+  'invalid-address',
+  'wrong-network',
+  'invalid-amount',
+  'invalid-outpoint',
+  'invalid-descriptor',
+  'amount-below-dust',
+  'insufficient-funds',
+  'fee-too-low',
+  'fee-too-high',
+  'transaction-too-large',
+  'nonstandard-output',
+  'invalid-transaction',
+] as const;
+/** A signed transaction handed to the chain source. */
+const BROADCAST = ['invalid-transaction', 'invalid-psbt', ...CHAIN] as const;
+/** A PSBT read from base64 text. */
+const PSBT = ['invalid-psbt', 'invalid-transaction', 'transaction-too-large'] as const;
+/** Lightning started in the core (LDK loaded, the lock taken, the stored channels read). */
+const LIGHTNING = ['lightning-unavailable', 'port-unavailable', 'backup-failing', 'invalid-backup', 'datadir-unusable', 'database-corrupt'] as const;
+/** The vault files the in-app watchtower keeps beside the wallet. */
+const TOWER = ['file-unreadable', 'invalid-watchtower-package'] as const;
+
+/** The codes each method answers with besides EVERY_CALL. */
+export const METHOD_ERRORS: { readonly [M in Method]: readonly ErrorCode[] } = {
+  'app.status': [],
+  'app.activity': [],
+  'app.open': [...OPENING, 'wrong-network', 'database-too-new', 'keystore-corrupt'],
+  'wallet.create': [...OPENING, ...NEW_WALLET, 'invalid-passphrase'],
+  'wallet.restore': [...OPENING, ...NEW_WALLET, 'invalid-mnemonic', 'invalid-passphrase'],
+  'wallet.playground': [...OPENING, ...NEW_WALLET, ...CHAIN, 'backend-unavailable'],
+  'wallet.checkWords': [...WALLET, ...PASSWORD],
+  'wallet.unlock': [...OPENING, ...PASSWORD, 'invalid-message'],
+  'wallet.lock': ['no-wallet'],
+  'wallet.reveal': [...WALLET, ...PASSWORD],
+  'wallet.changePassword': [...WALLET, ...PASSWORD, 'password-too-short'],
+  'wallet.summary': [...WALLET, 'invalid-transaction'],
+  'wallet.address': [...WALLET, 'invalid-descriptor'],
+  'wallet.history': [...WALLET, 'invalid-transaction'],
+  'wallet.transaction': [...WALLET, 'invalid-transaction', 'unknown-transaction'],
+  'wallet.utxos': [...WALLET, 'invalid-transaction'],
+  'wallet.freeze': [...WALLET, 'invalid-outpoint'],
+  'wallet.setLabel': [...WALLET, 'invalid-labels'],
+  'wallet.descriptors': [...WALLET],
+  'labels.export': [...WALLET, 'invalid-labels'],
+  'labels.import': [...WALLET, 'invalid-labels'],
+  'uri.build': [...WALLET, 'invalid-address', 'wrong-network', 'invalid-amount'],
+  'uri.parse': [...WALLET, 'invalid-uri', 'invalid-address', 'wrong-network', 'invalid-amount'],
+  'send.preview': [...WALLET, ...PLAN, ...CHAIN],
+  'send.confirm': [...WALLET, ...PLAN, ...BROADCAST],
+  'send.bump': [...WALLET, ...PLAN, ...BROADCAST, ...PASSWORD, 'unknown-transaction', 'cannot-bump'],
+  'send.cpfp': [...WALLET, ...PLAN, ...BROADCAST, ...PASSWORD, 'unknown-transaction', 'cannot-bump'],
+  'tx.abandon': [...WALLET, ...CHAIN, 'invalid-transaction', 'unknown-transaction', 'cannot-bump'],
+  'psbt.create': [...WALLET, ...PLAN, ...CHAIN],
+  'psbt.review': [...WALLET, ...PSBT, 'invalid-address', 'invalid-descriptor', 'wrong-network'],
+  'psbt.sign': [...WALLET, ...PSBT, ...PASSWORD, 'password-required', 'invalid-address', 'invalid-descriptor', 'wrong-network'],
+  'psbt.finalize': [...LOCKED, ...PSBT],
+  'psbt.combine': [...LOCKED, ...PSBT],
+  'psbt.broadcast': [...WALLET, ...PSBT, ...PLAN, ...BROADCAST],
+  'fees.get': [...WALLET, ...CHAIN],
+  'settings.get': [...WALLET],
+  'settings.set': [...WALLET, ...PASSWORD, 'password-required', 'invalid-setting', 'rpc-host-public', 'cookie-file-cli-only'],
+  'sync.now': [...WALLET],
+  'node.mine': [...WALLET, ...CHAIN, 'backend-unavailable', 'invalid-address', 'invalid-message'],
+  'vault.list': [...WALLET, 'invalid-transaction'],
+  'vault.preview': [...WALLET, ...CHAIN, 'invalid-setting', 'invalid-descriptor', 'invalid-address', 'wrong-network', 'invalid-amount', 'amount-below-dust'],
+  'vault.create': [...WALLET, ...PLAN, ...BROADCAST, ...TOWER, 'invalid-setting', 'unknown-vault'],
+  'vault.withdraw': [...WALLET, ...BROADCAST, ...TOWER, 'unknown-vault', 'vault-not-ready'],
+  'vault.complete': [...WALLET, ...PLAN, ...BROADCAST, 'unknown-vault', 'vault-not-ready'],
+  'vault.cancel': [...WALLET, ...PLAN, ...BROADCAST, ...TOWER, 'unknown-vault', 'vault-not-ready'],
+  'ln.info': [...WALLET, ...LIGHTNING],
+  'ln.invoice': [...WALLET, ...LIGHTNING, 'invalid-amount', 'invalid-invoice'],
+  'ln.pay': [...WALLET, ...LIGHTNING, 'invalid-invoice', 'invoice-expired', 'invoice-paid', 'invalid-amount', 'insufficient-funds', 'payment-pending', 'payment-failed', 'no-route', 'file-exists', 'file-unreadable'],
+  'ln.decode': [...LOCKED, 'invalid-invoice'],
+  'ln.payments': [...WALLET],
+  'ln.invoices': [...WALLET],
+  'channel.open': [...WALLET, ...LIGHTNING, ...PLAN, 'invalid-peer', 'peer-unreachable', 'channel-open-failed'],
+  'channel.list': [...WALLET, ...LIGHTNING],
+  'channel.backup': [...WALLET, ...LIGHTNING, 'file-exists', 'file-unreadable'],
+  'channel.close': [...WALLET, ...LIGHTNING, 'unknown-channel', 'channel-close-failed'],
+};
+
+/** What a method can answer with: its own codes and those of every call, each once. */
+export function errorsOf(method: Method): ErrorCode[] {
+  return [...new Set<ErrorCode>([...EVERY_CALL, ...METHOD_ERRORS[method]])];
+}

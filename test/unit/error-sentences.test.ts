@@ -1,0 +1,75 @@
+// The renderer's error sentences: chosen by the code and its typed details, never by the core's
+// message text, which shows only for a code the renderer has no sentence for.
+
+import { describe, expect, it } from 'vitest';
+import type { WireError } from '../../src/api/errors.js';
+import { codeOf, sentence, wireSentence } from '../../renderer/src/errors.js';
+import { UiError } from '../../renderer/src/ui-error.js';
+
+/** A message the sentences must never repeat. */
+const CORE = 'core text';
+
+describe('error sentences', () => {
+  it('insufficient funds on chain: the shortfall in sats, as the send form shows it', () => {
+    const s = wireSentence({ code: 'insufficient-funds', message: CORE, details: { neededSat: 51_234, availableSat: 50_000, shortfallSat: 1_234 } });
+    expect(s).toBe('Not enough bitcoin: the amount plus the fee is more than this wallet can spend. You are short by 1,234 sats.');
+    // The e2e tests read the send and channel forms with this pattern.
+    expect(s).toMatch(/^Not enough bitcoin: .* You are short by [\d,]+ sats\.$/);
+    expect(wireSentence({ code: 'insufficient-funds', message: CORE, details: { neededSat: 2_000 } })).toMatch(/ It needs 2,000 sats\.$/);
+  });
+
+  it('insufficient funds in the channels: what they can send and what the payment needs, from millisatoshis', () => {
+    expect(wireSentence({ code: 'insufficient-funds', message: CORE, details: { neededMsat: 2_000_000, availableMsat: 1_500 } })).toBe(
+      'Your channels can send 1.5 sats now; this payment needs 2,000 sats.',
+    );
+  });
+
+  it('fee rates: the required or the largest rate, a replacement’s fee, the share of the amount', () => {
+    expect(wireSentence({ code: 'fee-too-low', message: CORE, details: { feeRateSatPerVb: 0.5, requiredSatPerVb: 1 } })).toBe(
+      'The fee rate is below what the network relays. Choose at least 1 sat/vB.',
+    );
+    expect(wireSentence({ code: 'fee-too-low', message: CORE, details: { feeSat: 500, requiredFeeSat: 1_641 } })).toBe(
+      'A replacement must pay at least 1,641 sats in fees. Choose a higher fee rate.',
+    );
+    expect(wireSentence({ code: 'fee-too-high', message: CORE, details: { feeRateSatPerVb: 20_000, maxSatPerVb: 10_000, requiresConfirmation: false } })).toBe(
+      'The fee rate is above the 10,000 sat/vB limit; this is almost certainly a mistake.',
+    );
+    expect(wireSentence({ code: 'fee-too-high', message: CORE, details: { feeSat: 5_001, amountSentSat: 100_000, percent: 5, requiresConfirmation: true } })).toBe(
+      'The fee is 5% of the amount sent. Review it and confirm that you mean it.',
+    );
+  });
+
+  it('dust, a short password, a vault that is not ready: the numbers from the details', () => {
+    expect(wireSentence({ code: 'amount-below-dust', message: CORE, details: { valueSat: 293, dustThresholdSat: 294 } })).toBe(
+      'This amount is too small to send: the network would not relay it. The least it relays to that address is 294 sats.',
+    );
+    expect(wireSentence({ code: 'password-too-short', message: CORE, details: { minLength: 12 } })).toBe('Choose a password of at least 12 characters.');
+    expect(wireSentence({ code: 'vault-not-ready', message: CORE, details: { status: 'unvaulting', withdrawableAtHeight: 1_200, tipHeight: 1_150 } })).toBe(
+      'The delay is not over: the withdrawal can be mined from block 1,200 (the tip is 1,150).',
+    );
+  });
+
+  it('without details a code keeps its general sentence; a code with none shows the core’s message', () => {
+    expect(wireSentence({ code: 'insufficient-funds', message: CORE })).toBe('Not enough bitcoin: the amount plus the fee is more than this wallet can spend.');
+    expect(wireSentence({ code: 'vault-not-ready', message: 'The vault is funding: wait.', details: { status: 'funding' } })).toBe('The vault is funding: wait.');
+    expect(wireSentence({ code: 'invoice-paid', message: 'This invoice was paid already.', details: { paymentHash: 'ab'.repeat(32) } })).toBe('This invoice was paid already.');
+  });
+
+  it('a sentence for a code never repeats the core’s message text', () => {
+    const errors: WireError[] = [
+      { code: 'wrong-password', message: CORE, details: { field: 'password' } },
+      { code: 'insufficient-funds', message: CORE, details: { neededSat: 10, shortfallSat: 1 } },
+      { code: 'fee-too-low', message: CORE, details: { feeRateSatPerVb: 0.5, requiredSatPerVb: 1 } },
+      { code: 'internal', message: CORE },
+    ];
+    for (const w of errors) expect(wireSentence(w)).not.toContain(CORE);
+  });
+
+  it('UiError carries the code; anything else is an internal error', () => {
+    const e = new UiError({ code: 'wrong-password', message: CORE });
+    expect(codeOf(e)).toBe('wrong-password');
+    expect(sentence(e)).toBe('That password is not right. Try again.');
+    expect(codeOf(new Error('boom'))).toBeUndefined();
+    expect(sentence(new Error('boom'))).toBe('Something went wrong inside Coffer. Your coins are safe; try again, and restart Coffer if it keeps happening.');
+  });
+});
