@@ -1,7 +1,8 @@
 // The headless watchtower on a node's JSON-RPC (`--backend rpc`) instead of SPV peers: it finds a
 // thief's unvault in the node's mempool and cancels it; restarted after an unvault was mined while
 // it was down, it finds it in the blocks and cancels it; a node it cannot reach does not end it (it
-// asks again, less often), while a node that refuses its credentials does, with one error line.
+// asks again, less often, and goes on when the node is back), while a node that refuses its
+// credentials does, with one error line.
 
 import fs from 'node:fs';
 import net from 'node:net';
@@ -32,6 +33,39 @@ async function closedPort(): Promise<number> {
   const port = (server.address() as net.AddressInfo).port;
   await new Promise((r) => server.close(r));
   return port;
+}
+
+/** A TCP relay to the node's RPC port that can be cut and opened again on the same port, as a node restarting would look. */
+async function rpcRelay(target: number) {
+  const sockets = new Set<net.Socket>();
+  let server: net.Server | undefined;
+  const open = async (port: number) => {
+    server = net.createServer((client) => {
+      const upstream = net.connect(target, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => {});
+        s.on('close', () => {
+          client.destroy();
+          upstream.destroy();
+          sockets.delete(s);
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((r) => server!.listen(port, '127.0.0.1', r));
+    return (server.address() as net.AddressInfo).port;
+  };
+  const port = await open(0);
+  return {
+    port,
+    cut: async () => {
+      const closed = new Promise((r) => server!.close(r));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+    reopen: () => open(port),
+  };
 }
 
 beforeAll(async () => {
@@ -101,5 +135,29 @@ describe('a watchtower on --backend rpc', () => {
     await waitFor(() => refused.exit !== undefined, 20_000, 'the tower to give up');
     expect(refused.exit).toEqual({ code: 1, signal: null });
     expect(refused.stderr).toMatch(/^error: backend-error: [^\n]*\n$/);
+  });
+
+  it('goes on when its node comes back, and still cancels an unvault', async () => {
+    const v = await makeVault(node, 'node-loss');
+    await node.mine(1);
+    const dir = tmpDir('coffer-tower-rpc-loss-');
+    const file = path.join(dir, 'package.json');
+    writeAtomically(file, JSON.stringify(towerPackage(ANNOUNCE, [v], { height: node.tipHeight() })));
+    const relay = await rpcRelay(node.httpPort);
+    const tower = startTower(path.join(dir, 'tower'), file, rpcFlags(node, dir, relay.port));
+    await tower.scannedTip(node);
+
+    await relay.cut();
+    const mark = tower.mark();
+    await tower.waitFor((l) => l.event === 'backend-unavailable', 20_000, 'the tower to lose its node', mark);
+    await relay.reopen();
+    await tower.waitFor((l) => l.event === 'backend-reachable', 30_000, 'the tower to reach its node again', mark);
+
+    await node.submitTransaction(toHex(v.set.unvault));
+    const cancel = await tower.waitFor((l) => l.event === 'cancel' && l['unvaultTxid'] === v.unvaultTxid, 20_000, 'the cancel', mark);
+    expect(node.mempool()).toContain(cancel['cancelTxid']);
+    expect(tower.exit).toBeUndefined();
+    expect(tower.stderr).toBe('');
+    await relay.cut();
   });
 });
