@@ -2,8 +2,8 @@
 // announce with the cheapest presigned cancel that meets the fee need. It runs on any chain source
 // and watches two ways: unconfirmed spends of a vault's deposit or unvault output (relayed by SPV
 // peers at once, or found in a node's mempool: tower-link.ts), and blocks scanned from where its
-// last run stopped (height and hash in `scan.json`), so an
-// unvault that confirmed while the tower was down is still cancelled within the delay. The package
+// last run stopped (height and hash in `scan.json`), so an unvault that confirmed while the tower
+// was down is still cancelled within the delay. The package
 // file is re-read when it changes, and once more right before a cancel. One JSON object per event
 // goes to `print`. Withdrawal announcements come from the wallet (signed, see vaults/watchtower.ts).
 
