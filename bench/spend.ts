@@ -87,8 +87,10 @@ export async function benchSpend(utxos = 10_000): Promise<Figure[]> {
  * 100, 1,000 and 2,438 inputs (400 s for 2,438). With Coffer's own linear digests (one set of
  * shared hashes per transaction, records added to the given bytes): 472, 382 and 196 inputs/s
  * (12 s for 2,438). With btc-signer's digests (preimageWitnessV0/V1, which hash the shared parts
- * again for every input): see the figures; the digests alone of 2,000 inputs took 36 s (P2WPKH)
- * and 67 s (P2TR) at load 4, against 43 ms with the shared parts hashed once.
+ * again for every input), niced while integration tests ran: P2WPKH 87, 13 and 6.3 inputs/s for
+ * 500, 2,000 and 2,438 inputs (5.7 s, 150 s, 388 s); P2TR 42 and 9.7 inputs/s for 500 and 2,000
+ * (12 s, 206 s). The digests alone of 2,000 inputs took 36 s (P2WPKH) and 67 s (P2TR) at load 4,
+ * against 43 ms with the shared parts hashed once.
  */
 export async function benchPsbtSign(sizes = [500, 2_000, MAX_STANDARD_INPUTS], script: 'wpkh' | 'tr' = 'wpkh'): Promise<Figure[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-bench-psbt-'));
