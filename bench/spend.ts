@@ -1,5 +1,5 @@
 // Spending speed: build and sign a 2-output send from a wallet holding 10,000 UTXOs; sign PSBTs of
-// 100, 1,000 and the most inputs a standard transaction can hold (inputs/s); and the embedded node
+// 500, 2,000 and the most inputs a standard transaction can hold, P2WPKH and P2TR (inputs/s); and the embedded node
 // syncing a 5,000-block regtest chain from a local peer (blocks/s, memory).
 
 import { execFileSync } from 'node:child_process';
@@ -24,9 +24,9 @@ import { scriptToAddress } from '../src/keys/address.js';
 import { median, rssMiB, type Figure } from './measure.js';
 
 /** A wallet in `dir` holding `utxos` confirmed coins: funding transactions of 20 outputs over its first 20 addresses. */
-function walletWithCoins(dir: string, utxos: number): WalletService {
+function walletWithCoins(dir: string, utxos: number, script: 'wpkh' | 'tr' = 'wpkh'): WalletService {
   const wallet = WalletService.open({ datadir: dir, network: 'regtest', logger: nullLogger });
-  wallet.create({ words: 12, passphrase: '', script: 'wpkh', password: 'benchmark password' });
+  wallet.create({ words: 12, passphrase: '', script, password: 'benchmark password' });
   const account = listAccounts(wallet.database)[0]!;
   const addresses = listAddresses(wallet.database, account.id, 0);
   wallet.database.transaction(() => {
@@ -77,22 +77,25 @@ export async function benchSpend(utxos = 10_000): Promise<Figure[]> {
 }
 
 /**
- * `wallet psbt sign` throughput: PSBTs spending 100, 1,000 and MAX_STANDARD_INPUTS of the wallet's
- * coins (each input with its previous output and whole previous transaction, as Coffer creates
- * them), signed as the command does: review, signatures, the signed PSBT's bytes. Parsing is
- * reported apart (it is @scure/btc-signer's, and was not in the figures before PSBT signing was
- * made linear).
+ * `wallet psbt sign` throughput: PSBTs spending 500, 2,000 and MAX_STANDARD_INPUTS of the wallet's
+ * P2WPKH or P2TR coins (each input with its previous output and whole previous transaction, as
+ * Coffer creates them), signed as the command does: review, signatures, the signed PSBT's bytes.
+ * Parsing is reported apart (it is @scure/btc-signer's).
  *
  * Measured on the 2-core development machine while other test suites ran (load 5 to 13), so read
  * them as ratios. Before (btc-signer's signIdx per input, toPSBT): 27, 32 and 6.1 inputs/s for
- * 100, 1,000 and 2,438 inputs (400 s for 2,438). After (one Sighashes per transaction, records
- * added to the given bytes): 472, 382 and 196 inputs/s (12 s for 2,438), the time now going to
- * the elliptic-curve work of deriving each key and signing.
+ * 100, 1,000 and 2,438 inputs (400 s for 2,438). With Coffer's own linear digests (one set of
+ * shared hashes per transaction, records added to the given bytes): 472, 382 and 196 inputs/s
+ * (12 s for 2,438). With btc-signer's digests (preimageWitnessV0/V1, which hash the shared parts
+ * again for every input), niced while integration tests ran: P2WPKH 87, 13 and 6.3 inputs/s for
+ * 500, 2,000 and 2,438 inputs (5.7 s, 150 s, 388 s); P2TR 42 and 9.7 inputs/s for 500 and 2,000
+ * (12 s, 206 s). The digests alone of 2,000 inputs took 36 s (P2WPKH) and 67 s (P2TR) at load 4,
+ * against 43 ms with the shared parts hashed once.
  */
-export async function benchPsbtSign(sizes = [100, 1_000, MAX_STANDARD_INPUTS]): Promise<Figure[]> {
+export async function benchPsbtSign(sizes = [500, 2_000, MAX_STANDARD_INPUTS], script: 'wpkh' | 'tr' = 'wpkh'): Promise<Figure[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-bench-psbt-'));
   try {
-    const wallet = walletWithCoins(dir, Math.ceil(Math.max(...sizes) / 20) * 20);
+    const wallet = walletWithCoins(dir, Math.ceil(Math.max(...sizes) / 20) * 20, script);
     const service = new SpendService(wallet, loadWalletState(wallet), 300);
     const coins = service.spendable();
     const to = Uint8Array.of(0x00, 0x14, ...new Uint8Array(20).fill(0x42));
@@ -109,7 +112,7 @@ export async function benchPsbtSign(sizes = [100, 1_000, MAX_STANDARD_INPUTS]): 
       const { signed } = signPsbt(wallet, bytes, psbt);
       const seconds = (performance.now() - start) / 1000;
       figures.push({
-        name: `psbt sign: ${n.toLocaleString('en')} inputs`,
+        name: `psbt sign: ${n.toLocaleString('en')} ${script === 'tr' ? 'P2TR' : 'P2WPKH'} inputs`,
         value: signed / seconds,
         unit: 'inputs/s',
         note: `review, sign and write ${seconds.toFixed(2)} s; parsing (btc-signer) ${parsed.toFixed(2)} s; ${(text.length / 2 ** 20).toFixed(1)} MiB of base64`,

@@ -26,6 +26,12 @@ export interface Tx {
   locktime: number;
 }
 
+/** The previous output an input spends: its script and value in satoshis. */
+export interface Prevout {
+  script: Uint8Array;
+  value: number;
+}
+
 export const MAX_MONEY = 21_000_000 * 100_000_000;
 
 export function sha256d(data: Uint8Array): Uint8Array {

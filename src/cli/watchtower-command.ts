@@ -1,22 +1,24 @@
-// `coffer watchtower run --package FILE [--connect HOST:PORT ...] [--min-feerate N]`: the headless
-// tower. Holds no key; prints one JSON line per event on stdout; takes the wallet's withdrawal
+// `coffer watchtower run --package FILE [--backend spv|node|rpc ...] [--min-feerate N]`: the
+// headless tower, on any chain source (the backend flags every command takes; SPV by default).
+// Holds no key; prints one JSON line per event on stdout; takes the wallet's withdrawal
 // announcements from the package file (re-read whenever the wallet rewrites it) and as JSON lines
 // on stdin; keeps its header chain and scan point under <datadir>/<network>/watchtower. It runs
-// until a signal stops it (SIGINT, SIGTERM), whatever becomes of its stdin and its peers; an error
+// until a signal stops it (SIGINT, SIGTERM), whatever becomes of its stdin, its peers or its node; an error
 // it cannot go on from ends it with one `error: <code>: <message>` line and status 1.
 
 import readline from 'node:readline';
 import { CofferError } from '../api/errors.js';
+import { nullLogger } from '../service/log.js';
 import { readPackageFile } from '../service/tower-files.js';
 import { WatchtowerRunner } from '../service/watchtower-runner.js';
 import { parsePackage } from '../vaults/watchtower.js';
-import { connectList } from './backend.js';
+import { sourceFor } from './backend.js';
 import { stringOption, type Command } from './command.js';
 import { untilStopped } from './until-stopped.js';
 
 export const watchtowerRunCommand: Command = {
   words: ['watchtower', 'run'],
-  summary: 'watch vaults from a keyless package and cancel any withdrawal the wallet did not announce',
+  summary: 'watch vaults from a keyless package and cancel any withdrawal the wallet did not announce (any --backend)',
   options: {
     package: { type: 'string', value: 'FILE', help: 'the keyless package (format coffer-watchtower, version 1)' },
     'min-feerate': { type: 'string', value: 'N', help: 'least fee rate for a cancel, sat/vB (default 2)' },
@@ -37,7 +39,8 @@ export const watchtowerRunCommand: Command = {
     const minFeerate = Number(raw);
     if (!/^\d+(\.\d+)?$/.test(raw) || minFeerate < 1 || minFeerate > 10_000) throw new CofferError('usage', '--min-feerate must be a number from 1 to 10000');
     const print = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), ...line })}\n`);
-    const tower = new WatchtowerRunner({ datadir: ctx.datadir, pkg, file: { path: file, ...read }, connect: connectList(ctx), minFeerate, print });
+    const source = sourceFor(ctx, nullLogger);
+    const tower = new WatchtowerRunner({ datadir: ctx.datadir, pkg, file: { path: file, ...read }, source, minFeerate, print });
     // Listening before start(): a SIGTERM during the first connection still stops the tower cleanly.
     const { stopped, done } = untilStopped();
     let lines: readline.Interface | undefined;

@@ -41,6 +41,8 @@ export class Matcher {
   private readonly elements = new Set<string>();
   private readonly outpoints = new Set<string>();
   private readonly txids = new Set<string>();
+  /** Whether a matched output added its outpoint: a later transaction may then match what an earlier one did not. */
+  grew = false;
 
   constructor(watch: WatchSet) {
     for (const e of watch.elements) this.elements.add(hex(e));
@@ -55,6 +57,7 @@ export class Matcher {
       const e = scriptElement(o.script);
       if (e && this.elements.has(hex(e))) {
         hit = true;
+        this.grew = true;
         this.outpoints.add(hex(outpointBytes(id, vout)));
       }
     });
@@ -92,6 +95,12 @@ export class RpcSource implements ChainSource {
   stop(): void {}
 
   private best: number | undefined;
+  /**
+   * Mempool transactions that matched nothing, and the watch set they were checked against: not
+   * fetched again while the set is the same (a watchtower asks every second; a mainnet mempool
+   * holds hundreds of megabytes).
+   */
+  private misses = { key: '', txids: new Set<string>() };
 
   bestHeight(): number | undefined {
     return this.best;
@@ -172,7 +181,12 @@ export class RpcSource implements ChainSource {
 
   async mempool(watch: WatchSet, onTx: (raw: Uint8Array) => void): Promise<void> {
     const matcher = new Matcher(watch);
-    const txids = await this.rpc.call<string[]>('getrawmempool');
+    const key = [watch.elements, watch.outpoints, watch.txids].map((list) => list.map(hex).join()).join(';');
+    const known = this.misses.key === key ? this.misses.txids : new Set<string>();
+    const all = await this.rpc.call<string[]>('getrawmempool');
+    const missed = new Set(all.filter((id) => known.has(id)));
+    const newMisses: string[] = [];
+    const txids = all.filter((id) => !known.has(id));
     for (let i = 0; i < txids.length; i += 500) {
       const chunk = txids.slice(i, i + 500);
       // A transaction can leave the mempool between the two calls; fetch one by one then.
@@ -188,9 +202,15 @@ export class RpcSource implements ChainSource {
         } catch {
           continue;
         }
-        if (matcher.matches(tx, txidOf(tx))) onTx(raw);
+        const id = txidOf(tx);
+        if (matcher.matches(tx, id)) onTx(raw);
+        else newMisses.push(hashToHex(id));
       }
     }
+    // A miss is final for this watch set unless a match added outpoints meanwhile (its child may
+    // have come first); then this round's misses are asked again next time.
+    if (!matcher.grew) for (const id of newMisses) missed.add(id);
+    this.misses = { key, txids: missed };
   }
 
   async broadcast(raw: Uint8Array): Promise<void> {

@@ -1,8 +1,9 @@
 // The headless watchtower: holds a keyless package and answers any unvault the wallet did not
-// announce with the cheapest presigned cancel that meets the fee need. It watches two ways: its
-// peers relay every spend of a vault's deposit or unvault output at once (bloom filter), and it
-// scans merkle blocks from where its last run stopped (height and hash in `scan.json`), so an
-// unvault that confirmed while the tower was down is still cancelled within the delay. The package
+// announce with the cheapest presigned cancel that meets the fee need. It runs on any chain source
+// and watches two ways: unconfirmed spends of a vault's deposit or unvault output (relayed by SPV
+// peers at once, or found in a node's mempool: tower-link.ts), and blocks scanned from where its
+// last run stopped (height and hash in `scan.json`), so an unvault that confirmed while the tower
+// was down is still cancelled within the delay. The package
 // file is re-read when it changes, and once more right before a cancel. One JSON object per event
 // goes to `print`. Withdrawal announcements come from the wallet (signed, see vaults/watchtower.ts).
 
@@ -13,34 +14,20 @@ import { CofferError } from '../api/errors.js';
 import { hashToHex, hexToHash } from '../chain/bytes.js';
 import type { ChainChange, HeaderChain } from '../chain/header-chain.js';
 import { chainParams } from '../chain/params.js';
-import { verifyMerkleBlock } from '../chain/merkle.js';
-import { headerHash } from '../chain/sha256d.js';
 import { parseTx, txid as txidOf, type Tx } from '../chain/tx.js';
 import { HeaderStore } from '../db/header-store.js';
 import type { Network } from '../keys/networks.js';
+import type { SourceFactory } from '../node/source-factory.js';
 import { outpointBytes, type ProvenBlock, type ScanDecision, type WatchSet } from '../node/source.js';
-import { SpvClient } from '../node/spv.js';
-import { MSG_BLOCK, type Message } from '../p2p/messages.js';
-import type { Peer } from '../p2p/peer.js';
 import { parsePackage, react, verifyAnnouncement, type TowerEvent, type TowerPackage } from '../vaults/watchtower.js';
 import { ensureDir, networkPaths } from './datadir.js';
 import { chainStartFor } from './wallet-sync.js';
 import { readPackageFile, readScanState, stampOf, writeScanState } from './tower-files.js';
+import { towerLink, type TowerLink } from './tower-link.js';
 
 const RETRY_MS = 10_000;
 /** How often the package file's stat is compared with the loaded one. */
 const PACKAGE_POLL_MS = 1_000;
-/**
- * Blocks are scanned when a peer announces one (headers, or an inv); this timer only covers an
- * announcement that never came (a peer that reconnected, one that does not announce at all).
- */
-const BLOCK_POLL_MS = 30_000;
-/**
- * Quiet time after a block announcement before syncing: a burst of blocks is fetched in one pass,
- * and no announcement of the burst overtakes the answer to our getheaders (which SpvClient would
- * take for a bad answer).
- */
-const BLOCK_SETTLE_MS = 250;
 /** When the saved scan point is not on our header chain (a damaged header store), rescan this far back. */
 const LOST_TRACK_BLOCKS = 144;
 const SCAN_FILE = 'scan.json';
@@ -52,7 +39,8 @@ export interface TowerOptions {
   pkg: TowerPackage;
   /** The file `pkg` was parsed from (readPackageFile), re-read when it changes; without it the package is fixed. */
   file?: { path: string; text: string; stamp: string };
-  connect: string[];
+  /** The chain source: SPV peers (`--connect`, else DNS seeds), the embedded node or Bitcoin Core. */
+  source: SourceFactory;
   /** The least fee rate a cancel should pay (sat/vB); the peers' relay floor if higher. */
   minFeerate: number;
   print: (line: Record<string, unknown>) => void;
@@ -75,9 +63,8 @@ const watchKey = (w: WatchSet) => w.outpoints.map((o) => hex.encode(o)).sort().j
 const ids = (pkg: TowerPackage) => new Set(pkg.vaults.map((v) => v.id));
 
 export class WatchtowerRunner {
-  private spv: SpvClient | undefined;
+  private link: TowerLink | undefined;
   private store: HeaderStore | undefined;
-  private stopRelay: (() => void) | undefined;
   private pkg: TowerPackage;
   private pkgText: string | undefined;
   private stamp: string | undefined;
@@ -101,17 +88,10 @@ export class WatchtowerRunner {
   private covered = new Set<string>();
   /** A lower height the next scan must start from (a fresh tower, or vaults added with an older package height). */
   private floor: number | undefined;
-  /**
-   * Txids proven (merkle root, header on our best chain) to be in a block a peer sent: its `tx`
-   * messages reach the relay listener too, but the scan answers them, knowing what later blocks hold.
-   */
-  private readonly confirmed = new Set<string>();
   private passing = false;
   private again = false;
-  private syncingHeaders = false;
-  /** The last block a peer announced while headers were syncing: synced again unless that pass got it. */
-  private announcedTip: Uint8Array | undefined;
-  private settleTimer: NodeJS.Timeout | undefined;
+  /** Passes run once the tower watches (after `watching`). */
+  private started = false;
   private stopped = false;
 
   constructor(private readonly opts: TowerOptions) {
@@ -136,16 +116,15 @@ export class WatchtowerRunner {
     }
     const lowest = [saved ? saved.height + 1 : undefined, this.pkg.height].filter((h) => h !== undefined);
     this.store = HeaderStore.open(dir, params, chainStartFor(params, lowest.length > 0 ? Math.max(0, Math.min(...lowest)) : undefined));
-    this.spv = new SpvClient({ params, store: this.store, ...(this.opts.connect.length > 0 ? { connect: this.opts.connect } : {}) });
+    this.link = towerLink(this.opts.source(params, this.store), { tx: (tx) => void this.handleTx(tx), block: () => this.kick(), print: this.opts.print });
     for (const a of this.pkg.announcements ?? []) this.accept(a.vault, a.unvaultTxid, a.signature, 'package');
-    await this.spv.start();
-    if (this.stopped) return; // stopped while the seeds were asked
+    await this.link.start(() => this.stopped);
+    if (this.stopped) return; // stopped while the seeds or the node were asked
     this.startRelay();
     this.opts.print({ event: 'watching', network, vaults: this.pkg.vaults.length });
-    for (const peer of this.spv.pool.peers) this.listenForBlocks(peer);
-    this.spv.pool.on('peer', (peer: Peer) => this.listenForBlocks(peer));
-    this.timers.push(setInterval(() => this.kick(), BLOCK_POLL_MS), setInterval(() => this.refreshPackage(), PACKAGE_POLL_MS));
+    this.timers.push(setInterval(() => this.refreshPackage(), PACKAGE_POLL_MS));
     for (const t of this.timers) t.unref();
+    this.started = true;
     this.kick();
   }
 
@@ -250,25 +229,16 @@ export class WatchtowerRunner {
   // ---- relayed transactions ----
 
   private startRelay(): void {
-    const spv = this.spv;
-    if (!spv) return;
-    this.stopRelay?.();
     const watch = towerWatchSet(this.pkg);
     this.relayKey = watchKey(watch);
-    this.stopRelay = spv.watchRelay(
-      watch,
-      (tx, txid) => {
-        if (!this.confirmed.has(hashToHex(txid))) void this.handleTx(tx);
-      },
-      (peer) => this.opts.print({ event: 'peer', peer: peer.address }),
-    );
+    this.link?.watch(watch);
   }
 
   /** React to a transaction: relayed (unconfirmed), or an unvault found in a block at `height`. */
   private async handleTx(tx: Tx, height?: number): Promise<void> {
-    const spv = this.spv;
-    if (!spv || this.stopped) return;
-    const needed = Math.max(this.opts.minFeerate, (await spv.fees()).floor);
+    const link = this.link;
+    if (!link || this.stopped) return;
+    const needed = Math.max(this.opts.minFeerate, (await link.source.fees()).floor);
     let events = react(this.pkg, tx, this.announced, needed);
     if (events.some((e) => e.event === 'cancel') && this.refreshPackage()) events = react(this.pkg, tx, this.announced, needed);
     for (const e of events) {
@@ -288,9 +258,8 @@ export class WatchtowerRunner {
     const { hex: raw, ...cancel } = e;
     this.opts.print({ event: 'unvault', vault: e.vault, txid: e.unvaultTxid, announced: false, ...(height === undefined ? {} : { height }) });
     try {
-      const peers = await this.spv!.announce(hex.decode(raw));
-      if (peers === 0) throw new Error('no peer took the cancel');
-      this.opts.print({ ...cancel, peers });
+      const sent = await this.link!.send(hex.decode(raw));
+      this.opts.print({ ...cancel, ...sent });
       if (this.found.delete(e.vault)) this.save();
     } catch (err) {
       // A peer announces a transaction once: do not wait to see the unvault again, retry.
@@ -319,43 +288,9 @@ export class WatchtowerRunner {
 
   // ---- blocks ----
 
-  private listenForBlocks(peer: Peer): void {
-    peer.on('message', (m: Message) => {
-      const chain = this.spv?.chain;
-      if (!chain) return;
-      if (m.type === 'merkleblock') {
-        // Comes before its transactions; every listener of this peer sees them in that order.
-        try {
-          const v = verifyMerkleBlock({ header: m.header, tree: { total: m.total, hashes: m.hashes, flags: m.flags } });
-          if (chain.heightOf(v.blockHash) !== undefined) for (const x of v.matched) this.confirmed.add(hashToHex(x.txid));
-        } catch {
-          // the scan judges (and bans) a bad proof
-        }
-      } else if (m.type === 'headers' && m.headers.length > 0) {
-        const tip = headerHash(m.headers.at(-1)!);
-        if (chain.heightOf(tip) !== undefined) return;
-        // During a sync this may be the answer to our getheaders: checked when the sync ends.
-        if (this.syncingHeaders) this.announcedTip = tip;
-        else this.kickSoon();
-      } else if (m.type === 'inv' && m.items.some((i) => (i.type & 0xff) === MSG_BLOCK)) {
-        this.kickSoon();
-      }
-    });
-    this.kick();
-  }
-
-  /** A block was announced: sync once the burst is over (one pass for many blocks on regtest). */
-  private kickSoon(): void {
-    if (this.settleTimer) clearTimeout(this.settleTimer);
-    this.settleTimer = setTimeout(() => {
-      this.settleTimer = undefined;
-      this.kick();
-    }, BLOCK_SETTLE_MS);
-  }
-
   /** Run a pass (headers, then blocks), or one more after the current one. */
   private kick(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.started) return;
     if (this.passing) {
       this.again = true;
       return;
@@ -369,7 +304,7 @@ export class WatchtowerRunner {
         } while (this.again && !this.stopped);
       } catch (e) {
         if (this.stopped) return;
-        this.opts.print({ event: 'scan-failed', code: e instanceof CofferError ? e.code : 'internal', reason: e instanceof Error ? e.message : 'error', retryInSeconds: BLOCK_POLL_MS / 1000 });
+        this.opts.print({ event: 'scan-failed', code: e instanceof CofferError ? e.code : 'internal', reason: e instanceof Error ? e.message : 'error', retryInSeconds: this.link!.retrySeconds });
         await this.answerFound();
       } finally {
         this.passing = false;
@@ -378,17 +313,10 @@ export class WatchtowerRunner {
   }
 
   private async pass(): Promise<void> {
-    const spv = this.spv!;
-    if (spv.pool.peers.length === 0) return; // a peer's arrival starts the next pass
-    const chain = spv.chain;
-    this.syncingHeaders = true;
-    this.announcedTip = undefined;
-    try {
-      await spv.syncHeaders((c) => this.onChainChange(c));
-    } finally {
-      this.syncingHeaders = false;
-    }
-    if (this.announcedTip && chain.heightOf(this.announcedTip) === undefined) this.kickSoon();
+    const link = this.link!;
+    if (!link.ready()) return;
+    const chain = this.store!.chain;
+    await link.syncHeaders((c) => this.onChainChange(c));
     if (this.stopped) return;
     const from = this.nextHeight(chain);
     const to = chain.height;
@@ -399,15 +327,11 @@ export class WatchtowerRunner {
     this.scanned = { height: from - 1, hash: from - 1 >= chain.baseHeight ? hashToHex(chain.hashAt(from - 1)) : '' };
     this.save();
     let lowest = from;
-    try {
-      await spv.scan(from, to, () => towerWatchSet(this.pkg), (blocks) => {
-        const d = this.onBlocks(blocks, chain);
-        if (d.restartFrom !== undefined) lowest = Math.min(lowest, d.restartFrom);
-        return d;
-      });
-    } finally {
-      this.confirmed.clear();
-    }
+    await link.scan(from, to, () => towerWatchSet(this.pkg), (blocks) => {
+      const d = this.onBlocks(blocks, chain);
+      if (d.restartFrom !== undefined) lowest = Math.min(lowest, d.restartFrom);
+      return d;
+    });
     this.opts.print({ event: 'scanned', from: lowest, to });
     await this.answerFound();
   }
@@ -513,9 +437,7 @@ export class WatchtowerRunner {
     this.stopped = true;
     for (const t of this.retries) clearTimeout(t);
     for (const t of this.timers) clearInterval(t);
-    if (this.settleTimer) clearTimeout(this.settleTimer);
-    this.stopRelay?.();
-    this.spv?.stop();
+    this.link?.stop();
     this.store?.close();
   }
 }

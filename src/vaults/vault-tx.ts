@@ -10,28 +10,20 @@
 
 import { sha256 } from '@noble/hashes/sha2.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { OP, OutScript, Script, SigHash } from '@scure/btc-signer';
 import { CofferError } from '../api/errors.js';
-import { segwitV0SighashAll, SIGHASH_ALL } from '../chain/sighash.js';
 import { txid as txidOf, vsize, type Tx } from '../chain/tx.js';
-import { scripts } from '../keys/address.js';
 import { RBF_SEQUENCE } from '../wallet/psbt-builder.js';
+import { digestView } from '../wallet/psbt-signer.js';
 import { dustThreshold, feeForWeight, MAX_FEE_RATE, MIN_RELAY_FEE_RATE } from '../wallet/policy.js';
 
 /** The P2WSH output script of a witness script. */
 export function p2wsh(witnessScript: Uint8Array): Uint8Array {
-  return scripts.p2wsh(sha256(witnessScript));
+  return OutScript.encode({ type: 'wsh', hash: sha256(witnessScript) });
 }
 
-const OP_1 = 0x51;
-const OP_IF = 0x63;
-const OP_ELSE = 0x67;
-const OP_ENDIF = 0x68;
-const OP_DROP = 0x75;
-const OP_CHECKSIG = 0xac;
-const OP_CHECKSEQUENCEVERIFY = 0xb2;
-
 /** The anchor's witness script: OP_TRUE, so anyone may spend it (with this script as witness). */
-export const ANCHOR_WITNESS_SCRIPT = Uint8Array.of(OP_1);
+export const ANCHOR_WITNESS_SCRIPT = Script.encode(['OP_1']);
 /**
  * P2WSH(OP_TRUE) rather than Core 28's pay-to-anchor (witness v1): every node relays its spend,
  * bcoin and Core before 28 included, which treat a v1 spend as non-standard. Without TRUC (v3)
@@ -55,15 +47,6 @@ export interface Outpoint {
   value: number;
 }
 
-/** Minimal CScriptNum push of a small positive number (1..0xffff here). */
-function pushNumber(n: number): number[] {
-  if (n >= 1 && n <= 16) return [OP_1 + n - 1];
-  const bytes: number[] = [];
-  for (let v = n; v > 0; v >>= 8) bytes.push(v & 0xff);
-  if (bytes[bytes.length - 1]! & 0x80) bytes.push(0);
-  return [bytes.length, ...bytes];
-}
-
 function checkPubkey(p: Uint8Array, what: string): void {
   if (p.length !== 33 || (p[0] !== 2 && p[0] !== 3)) throw new CofferError('invalid-descriptor', `The ${what} must be a compressed public key.`);
 }
@@ -80,34 +63,34 @@ export function checkDelay(delay: number): void {
  */
 export function depositScript(k: Uint8Array, recovery: Uint8Array | undefined): Uint8Array {
   checkPubkey(k, 'presigning key');
-  if (!recovery) return Uint8Array.of(33, ...k, OP_CHECKSIG);
+  if (!recovery) return Script.encode([k, 'CHECKSIG']);
   checkPubkey(recovery, 'recovery key');
-  return Uint8Array.of(OP_IF, 33, ...k, OP_CHECKSIG, OP_ELSE, 33, ...recovery, OP_CHECKSIG, OP_ENDIF);
+  return Script.encode(['IF', k, 'CHECKSIG', 'ELSE', recovery, 'CHECKSIG', 'ENDIF']);
 }
 
 /** Whether a deposit script has the recovery key's branch (an IF). */
 export function hasRecoveryBranch(dScript: Uint8Array): boolean {
-  return dScript[0] === OP_IF;
+  return dScript[0] === OP.IF;
 }
 
 export function unvaultScript(k: Uint8Array, hot: Uint8Array, delay: number): Uint8Array {
   checkPubkey(k, 'presigning key');
   checkPubkey(hot, 'hot key');
   checkDelay(delay);
-  return Uint8Array.of(OP_IF, 33, ...k, OP_CHECKSIG, OP_ELSE, ...pushNumber(delay), OP_CHECKSEQUENCEVERIFY, OP_DROP, 33, ...hot, OP_CHECKSIG, OP_ENDIF);
+  // A number is pushed as a minimal CScriptNum (OP_1..OP_16 up to 16), as CSV's argument must be.
+  return Script.encode(['IF', k, 'CHECKSIG', 'ELSE', delay, 'CHECKSEQUENCEVERIFY', 'DROP', hot, 'CHECKSIG', 'ENDIF']);
 }
-
 
 /** Witness selecting the IF branch (`k`) or the ELSE branch (recovery / hot key); none for a one-branch script. */
 function witness(sig: Uint8Array, branchIf: boolean, script: Uint8Array): Uint8Array[] {
-  if (script[0] !== OP_IF) return [sig, script];
+  if (script[0] !== OP.IF) return [sig, script];
   return [sig, branchIf ? Uint8Array.of(1) : new Uint8Array(0), script];
 }
 
 function sign(tx: Tx, script: Uint8Array, value: number, key: Uint8Array): Uint8Array {
-  const digest = segwitV0SighashAll(tx, 0, script, value);
+  const digest = digestView(tx).preimageWitnessV0(0, script, SigHash.ALL, BigInt(value));
   const der = secp256k1.sign(digest, key, { prehash: false, format: 'der' });
-  return Uint8Array.of(...der, SIGHASH_ALL);
+  return Uint8Array.of(...der, SigHash.ALL);
 }
 
 /** One input, spending `from` (P2WSH of `script`) through a branch; outputs as given; fee at `feerate`. */

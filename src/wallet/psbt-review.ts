@@ -14,8 +14,7 @@
 import * as btc from '@scure/btc-signer';
 import { CofferError } from '../api/errors.js';
 import { equalBytes, hashToHex } from '../chain/bytes.js';
-import { parseTx, txid as txidOf, type Tx } from '../chain/tx.js';
-import type { Prevout } from '../chain/sighash.js';
+import { parseTx, txid as txidOf, type Prevout, type Tx } from '../chain/tx.js';
 import type { ScriptKind } from '../keys/accounts.js';
 import { HARDENED } from '../keys/descriptors.js';
 import { hash160, scriptToAddress, scripts } from '../keys/address.js';

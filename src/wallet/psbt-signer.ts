@@ -1,25 +1,36 @@
-// Signing chosen PSBT inputs with the wallet's keys, in time linear in the number of inputs.
+// Signing chosen PSBT inputs with the wallet's keys.
 //
 // Which inputs, and with which key, is decided beforehand (psbt-review.ts for a stranger's PSBT,
 // the spend plan for our own); here each key is derived at exactly its path and must produce
-// exactly the script the input spends, or the input is left unsigned. Digests come from one
-// `Sighashes` per transaction (shared parts hashed once, not once per input as btc-signer's
-// signIdx does); the signatures come from @noble/curves' ECDSA (RFC6979, low-S, ground to a fixed
-// size) and @scure/btc-signer's BIP340 helper. Every derived private key is wiped before returning.
+// exactly the script the input spends, or the input is left unsigned. Digests are
+// @scure/btc-signer's (BIP143, BIP341 key path, legacy; SIGHASH_ALL/DEFAULT), which hash the parts
+// every input shares again for each input: quadratic in the number of inputs (bench/spend.ts
+// measures it). The signatures come from @noble/curves' ECDSA (RFC6979, low-S, ground to a fixed
+// size) and btc-signer's BIP340 helper. Every derived private key is wiped before returning.
 
 import type { HDKey } from '@scure/bip32';
-import type * as btc from '@scure/btc-signer';
+import * as btc from '@scure/btc-signer';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { signSchnorr, taprootTweakPrivKey } from '@scure/btc-signer/utils.js';
 import { ByteWriter, equalBytes } from '../chain/bytes.js';
-import { Sighashes, type Prevout } from '../chain/sighash.js';
-import type { Tx } from '../chain/tx.js';
+import { serializeTx, type Prevout, type Tx } from '../chain/tx.js';
 import { hash160, scripts } from '../keys/address.js';
 import type { ScriptKind } from '../keys/accounts.js';
 import { scriptForKey, type SignTarget } from './psbt-review.js';
 import type { PsbtRecord } from './psbt-records.js';
 
-const SIGHASH_ALL_BYTE = Uint8Array.of(1);
+const SIGHASH_ALL_BYTE = Uint8Array.of(btc.SigHash.ALL);
+
+/**
+ * `tx` as btc-signer's transaction, for its signature hashes (`preimageWitnessV0`,
+ * `preimageWitnessV1`, `preimageLegacy`): the unsigned fields only, any script and version taken.
+ */
+export function digestView(tx: Tx): DigestView {
+  return btc.Transaction.fromRaw(serializeTx(tx, false), { allowUnknownInputs: true, allowUnknownOutputs: true, allowUnknownVersion: true, disableScriptCheck: true }) as unknown as DigestView;
+}
+
+/** btc-signer declares its legacy digest private; it is the one its own signIdx uses. */
+type DigestView = Pick<btc.Transaction, 'preimageWitnessV0' | 'preimageWitnessV1'> & { preimageLegacy(index: number, prevOutScript: Uint8Array, hashType: number): Uint8Array };
 
 /** Derives keys along paths that share their prefixes (an account's chains), each step once. */
 class KeyTree {
@@ -88,7 +99,16 @@ function fullWidth(top: number): boolean {
  * is skipped. Nothing is written to the PSBT here (see applySignatures, signatureRecords).
  */
 export function signTargets(tx: Tx, prevouts: readonly (Prevout | undefined)[], master: HDKey, targets: readonly SignTarget[]): InputSignature[] {
-  const digests = new Sighashes(tx, prevouts);
+  const view = digestView(tx);
+  // BIP341 commits to every input's previous output: review refuses a taproot target without them all.
+  let taproot: { scripts: Uint8Array[]; amounts: bigint[] } | undefined;
+  const taprootDigest = (index: number) => {
+    if (!taproot) {
+      if (prevouts.length !== tx.inputs.length || prevouts.some((p) => p === undefined)) throw new RangeError('a taproot signature hash needs the previous output of every input');
+      taproot = { scripts: prevouts.map((p) => p!.script), amounts: prevouts.map((p) => BigInt(p!.value)) };
+    }
+    return view.preimageWitnessV1(index, taproot.scripts, btc.SigHash.DEFAULT, taproot.amounts);
+  };
   // The account and chain keys are derived once and shared; each input's own key is wiped at once.
   const parents = new KeyTree(master);
   const out: InputSignature[] = [];
@@ -105,12 +125,15 @@ export function signTargets(tx: Tx, prevouts: readonly (Prevout | undefined)[], 
         if (origin.kind === 'tr') {
           const tweaked = taprootTweakPrivKey(priv);
           try {
-            out.push({ index: t.index, pubkey: pub.subarray(1), kind: 'tr', signature: signSchnorr(digests.taprootKeyPath(t.index), tweaked), der, prevout });
+            out.push({ index: t.index, pubkey: pub.subarray(1), kind: 'tr', signature: signSchnorr(taprootDigest(t.index), tweaked), der, prevout });
           } finally {
             tweaked.fill(0);
           }
         } else {
-          const digest = origin.kind === 'pkh' ? digests.legacy(t.index, prevout.script) : digests.segwitV0(t.index, scripts.p2pkh(hash160(pub)), prevout.value);
+          const digest =
+            origin.kind === 'pkh'
+              ? view.preimageLegacy(t.index, prevout.script, btc.SigHash.ALL)
+              : view.preimageWitnessV0(t.index, scripts.p2pkh(hash160(pub)), btc.SigHash.ALL, BigInt(prevout.value));
           out.push({ index: t.index, pubkey: pub, kind: origin.kind, signature: concat(signEcdsa70(digest, priv), SIGHASH_ALL_BYTE), der, prevout });
         }
       } finally {

@@ -71,6 +71,15 @@ export interface TowerStartOptions {
    * as under systemd, nohup or docker.
    */
   stdin?: 'pipe' | 'ignore';
+  /** The chain source's flags; default `--connect` to the node (SPV). */
+  backend?: string[];
+}
+
+/** `--backend rpc` flags for the node's JSON-RPC, with a cookie file written in `dir`. */
+export function rpcFlags(node: RegtestNode, dir: string, port = node.httpPort): string[] {
+  const cookie = `${dir}/rpc.cookie`;
+  fs.writeFileSync(cookie, `coffer:${node.apiKey}`);
+  return ['--backend', 'rpc', '--rpc-url', `http://127.0.0.1:${port}/`, '--rpc-cookie', cookie];
 }
 
 export class TowerProcess {
@@ -99,7 +108,7 @@ export class TowerProcess {
   }
 
   static start(datadir: string, packageFile: string, node: RegtestNode, opts: TowerStartOptions = {}): TowerProcess {
-    const args = [BIN, '--datadir', datadir, '--network', 'regtest', 'watchtower', 'run', '--package', packageFile, '--connect', node.address];
+    const args = [BIN, '--datadir', datadir, '--network', 'regtest', 'watchtower', 'run', '--package', packageFile, ...(opts.backend ?? ['--connect', node.address])];
     return new TowerProcess(spawn(process.execPath, args, { stdio: [opts.stdin ?? 'pipe', 'pipe', 'pipe'] }));
   }
 

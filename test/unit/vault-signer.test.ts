@@ -7,8 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { describe, expect, it } from 'vitest';
 import { CofferError } from '../../src/api/errors.js';
-import { segwitV0SighashAll } from '../../src/chain/sighash.js';
 import { Presigner } from '../../src/service/vault-signer.js';
+import { digestView } from '../../src/wallet/psbt-signer.js';
 
 const WORKER = pathToFileURL(path.resolve(import.meta.dirname, '../../dist/src/service/vault-signer-worker.js'));
 const pub = (n: number) => secp256k1.getPublicKey(Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? n : 0x31 + i)), true);
@@ -33,7 +33,7 @@ describe('presigner worker', () => {
     expect(set.cancels.map((c) => c.feerate)).toEqual([2, 10, 50]);
     // The unvault is signed by the key whose public half the deposit script holds.
     const sig = set.unvault.inputs[0]!.witness[0]!;
-    const digest = segwitV0SighashAll(set.unvault, 0, set.depositScript, request.deposit.value);
+    const digest = digestView(set.unvault).preimageWitnessV0(0, set.depositScript, 1, BigInt(request.deposit.value));
     expect(secp256k1.verify(sig.subarray(0, -1), digest, a.kPub, { prehash: false, format: 'der' })).toBe(true);
     expect(Buffer.from(set.depositScript).includes(Buffer.from(a.kPub))).toBe(true);
     await expect(a.sign(request)).rejects.toThrow(/one vault only/);
