@@ -47,6 +47,7 @@ import { fileLogger, type Logger } from './log.js';
 import { KeySession, type Timers } from './session.js';
 import { FEE_PRESET_SETTINGS } from '../wallet/fees.js';
 
+export type ChangeAddress = { script: Uint8Array; owner: { accountId: number; chain: 1; index: number } };
 export interface DescriptorInfo {
   desc: string;
   internal: boolean;
@@ -330,19 +331,25 @@ export class WalletService {
     ]);
   }
 
-  /**
-   * A change address on the primary account's internal chain, marked as handed out. Call inside
-   * the transaction that records the spend, so concurrent spends get different ones.
-   */
-  nextChange(): { script: Uint8Array; owner: { accountId: number; chain: 1; index: number } } {
+  /** A change address, marked as handed out: call inside the transaction that records the spend, so concurrent spends get different ones. */
+  nextChange(): ChangeAddress {
+    const next = this.peekChange();
+    this.reserveChange(next.owner);
+    return next;
+  }
+
+  /** The change address `nextChange` would hand out (primary account, internal chain), not marked. */
+  peekChange(): ChangeAddress {
     const account = this.primaryAccount();
     this.fillPool(account, 1);
     const entries = listAddresses(this.db, account.id, 1);
-    const next = nextReceive(entries, this.setting('gap-limit'));
-    const row = entries.find((e) => e.index === next.index);
+    const row = entries.find((e) => e.index === nextReceive(entries, this.setting('gap-limit')).index);
     if (!row) throw new Error('change pool is short of the gap window');
-    markIssued(this.db, account.id, 1, next.index);
     return { script: row.script, owner: { accountId: account.id, chain: 1, index: row.index } };
+  }
+
+  reserveChange(owner: { accountId: number; chain: 0 | 1; index: number }): void {
+    markIssued(this.db, owner.accountId, owner.chain, owner.index);
   }
 
   /** The receive address handed out last and not paid yet; a new one when there is none. */
