@@ -46,6 +46,12 @@ function coin(value: number, more: Partial<WalletCoin> = {}): WalletCoin {
   };
 }
 
+/** A coin whose transaction is not in a block yet. */
+function unconfirmedCoin(value: number, more: Partial<WalletCoin> = {}): WalletCoin {
+  const { height: _height, ...rest } = coin(value, more);
+  return rest;
+}
+
 function facts(coins: WalletCoin[], more: Partial<SpendFacts> = {}): SpendFacts {
   return {
     network: NETWORK,
@@ -56,6 +62,12 @@ function facts(coins: WalletCoin[], more: Partial<SpendFacts> = {}): SpendFacts 
     change: { script: scriptOf(CHANGE_OWNER), owner: CHANGE_OWNER },
     ...more,
   };
+}
+
+/** Facts without a change slot (what SpendService gathers for a send-max). */
+function noChange(f: SpendFacts): SpendFacts {
+  const { change: _change, ...rest } = f;
+  return rest;
 }
 
 const send = (amount: number | 'max', more: Partial<PlanRequest> = {}): PlanRequest => ({ recipients: [{ script: TO, amount }], feeRate: 2, random: () => 0.5, ...more });
@@ -92,7 +104,7 @@ describe('planSpend', () => {
 
   it('a max sweep spends every spendable coin to one output, needs no change slot, reserves none', () => {
     const coins = [coin(40_000), coin(60_000, { owner: { accountId: 2, chain: 0, index: 1 } })];
-    const plan = planSpend(facts(coins, { change: undefined }), send('max'));
+    const plan = planSpend(noChange(facts(coins)), send('max'));
     expect(spent(plan)).toEqual(coins.map(keyOf).sort());
     expect(plan.outputs).toHaveLength(1);
     expect(plan.outputs[0]!.value).toBe(100_000 - plan.fee);
@@ -102,7 +114,7 @@ describe('planSpend', () => {
   });
 
   it('a plan that may make change refuses to run without the change slot', () => {
-    expect(() => planSpend(facts([coin(100_000)], { change: undefined }), send(50_000))).toThrow(/change slot/);
+    expect(() => planSpend(noChange(facts([coin(100_000)])), send(50_000))).toThrow(/change slot/);
   });
 
   it('frozen coins are never chosen, and coin control may not name them', () => {
@@ -122,8 +134,8 @@ describe('planSpend', () => {
   });
 
   it('unconfirmed coins count only as change of our own transactions', () => {
-    const foreign = coin(80_000, { height: undefined });
-    const own = coin(80_000, { height: undefined, ownParent: true });
+    const foreign = unconfirmedCoin(80_000);
+    const own = unconfirmedCoin(80_000, { ownParent: true });
     expect(spendableCoins(facts([foreign, own])).map(keyOf)).toEqual([keyOf(own)]);
   });
 
@@ -131,7 +143,7 @@ describe('planSpend', () => {
     const a = coin(50_000);
     const b = coin(50_000);
     const c = coin(400_000);
-    const d = coin(400_000, { height: undefined, ownParent: true });
+    const d = unconfirmedCoin(400_000, { ownParent: true });
     expect(spent(planSpend(facts([a, b, c]), send(10_000, { inputs: [a, b] })))).toEqual([keyOf(a), keyOf(b)].sort());
     expectCode(() => planSpend(facts([a, b, c]), send(200_000, { inputs: [a] })), 'insufficient-funds');
     const grown = planSpend(facts([a, d, c]), send(200_000, { inputs: [a], addInputs: true, exclude: (u) => u.height === undefined }));
