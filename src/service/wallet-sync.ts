@@ -388,10 +388,13 @@ export class WalletSync {
   private finishDiscovery(): void {
     const db = this.wallet.database;
     const cs = emptyChangeSet();
-    withDbErrors(() => {
-      const used = new Set(listAllAddresses(db).filter((a) => a.used).map((a) => a.accountId));
-      cs.accounts = listAccounts(db, 'discover').map((a) => ({ id: a.id, keep: used.has(a.id) }));
-    });
-    if (cs.accounts.length > 0) this.commit(cs);
+    withDbErrors(() =>
+      db.transaction(() => {
+        const used = new Set(listAllAddresses(db).filter((a) => a.used).map((a) => a.accountId));
+        cs.accounts = listAccounts(db, 'discover').map((a) => ({ id: a.id, keep: used.has(a.id) }));
+        persistChangeSet(db, cs);
+      }).immediate(),
+    );
+    this.state.apply(cs);
   }
 }
