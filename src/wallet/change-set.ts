@@ -19,7 +19,7 @@ export interface TxChange {
   raw: Uint8Array;
   firstSeen: number;
   confirmation?: Confirmation;
-  /** Default 'seen', which also brings an abandoned or replaced transaction back. */
+  /** Default 'seen', which also brings an abandoned or replaced transaction back; another status only for a new one. */
   status?: TxStatus;
 }
 
