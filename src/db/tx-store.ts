@@ -1,14 +1,10 @@
 // Wallet transaction rows: insert once, then set or clear the confirmation as proofs and reorgs come.
 
+import type { TxStatus } from '../wallet/change-set.js';
 import type { Confirmation } from '../wallet/wallet-state.js';
 import type { Db } from './database.js';
 
-/**
- * seen: known to the network (received, or broadcast and accepted); pending: signed by us but not
- * yet accepted by any peer or node (rebroadcast at every sync); abandoned: given up by the user;
- * replaced: superseded by a fee bump.
- */
-export type TxStatus = 'seen' | 'pending' | 'abandoned' | 'replaced';
+export type { TxStatus };
 
 export interface TxRow {
   raw: Uint8Array;

@@ -27,9 +27,8 @@ export function channelHost(wallet: WalletService, parts: ChannelHostParts): Cha
               recipients: [{ script: output.script, amount: output.amountSat }],
               feeRate: parts.feeRates().normal,
               // LDK needs a funding transaction whose id cannot change: segwit inputs only.
-              exclude: (u) => svc.origins.kindOf(u.owner) === 'pkh',
+              exclude: (u) => u.kind === 'pkh',
             },
-            () => wallet.nextChange(),
           );
           checkUnsigned(plan.psbt, { signedWeight: plan.signedWeight, amountSent: plan.amountSent, acceptHighFee: false });
           signAll(wallet, plan.psbt, plan.inputs.length);

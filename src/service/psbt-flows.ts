@@ -19,7 +19,7 @@ import type { WalletService } from './wallet-service.js';
 /** An unsigned PSBT with key origins, for a hardware wallet or offline signer. Reserves nothing. */
 export function createPsbt(wallet: WalletService, req: PlanRequest): string {
   const plan = withDbErrors(() =>
-    wallet.database.transaction(() => new SpendService(wallet, loadWalletState(wallet), Number(wallet.meta('tip_height') ?? '0')).plan(req, () => wallet.nextChange())).immediate(),
+    wallet.database.transaction(() => new SpendService(wallet, loadWalletState(wallet), Number(wallet.meta('tip_height') ?? '0')).plan(req)).immediate(),
   );
   return base64.encode(plan.psbt.toPSBT());
 }

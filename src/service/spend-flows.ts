@@ -226,7 +226,7 @@ export interface SendRequest extends PlanRequest {
 }
 
 function planSend(wallet: WalletService, req: PlanRequest): Plan {
-  return new SpendService(wallet, loadWalletState(wallet), tip(wallet)).plan(req, () => wallet.nextChange());
+  return new SpendService(wallet, loadWalletState(wallet), tip(wallet)).plan(req);
 }
 
 /**
@@ -344,7 +344,6 @@ export async function bump(wallet: WalletService, sync: WalletSync, txid: Uint8A
         exclude: (u) => u.height === undefined,
         random,
       },
-      () => wallet.nextChange(),
     );
     return {
       psbt: plan.psbt,

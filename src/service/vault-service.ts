@@ -95,7 +95,7 @@ export async function createVault(
   previewVault(wallet, req);
   const tape = randomTape();
   const planDeposit = (depositSpk: Uint8Array) => {
-    const plan = new SpendService(wallet, loadWalletState(wallet), tipOf(wallet)).plan({ recipients: [{ script: depositSpk, amount: req.amount }], feeRate: req.feeRate, random: tape() }, () => wallet.nextChange());
+    const plan = new SpendService(wallet, loadWalletState(wallet), tipOf(wallet)).plan({ recipients: [{ script: depositSpk, amount: req.amount }], feeRate: req.feeRate, random: tape() });
     checkUnsigned(plan.psbt, { signedWeight: plan.signedWeight, amountSent: plan.amountSent, acceptHighFee: false });
     return plan;
   };

@@ -37,7 +37,6 @@ import {
   markIssued,
   setMeta,
   setSetting,
-  markUsed,
   type AccountRow,
   type AddressRow,
 } from '../db/wallet-store.js';
@@ -47,6 +46,8 @@ import { fileLogger, type Logger } from './log.js';
 import { KeySession, type Timers } from './session.js';
 import { FEE_PRESET_SETTINGS } from '../wallet/fees.js';
 
+export type NewAddress = Omit<AddressRow, 'issued' | 'used'>;
+export type ChangeAddress = { script: Uint8Array; owner: { accountId: number; chain: 1; index: number } };
 export interface DescriptorInfo {
   desc: string;
   internal: boolean;
@@ -190,17 +191,15 @@ export class WalletService {
   }
 
   /**
-   * Record that an address has history and derive further addresses to keep the gap limit.
-   * Returns the newly derived addresses (their scripts must join the watch set). Call inside a
-   * transaction together with the transaction that used the address.
+   * Addresses to derive so the gap limit holds once `owner` has history (not stored: a sync's
+   * change set stores them). `derived` gives the chain's count with addresses already staged.
    */
-  markUsed(accountId: number, chain: 0 | 1, index: number): AddressRow[] {
-    if (!markUsed(this.db, accountId, chain, index)) return [];
-    const account = listAccounts(this.db).find((a) => a.id === accountId);
+  poolGrowth(owner: { accountId: number; chain: 0 | 1; index: number }, derived: (stored: number) => number): NewAddress[] {
+    const account = listAccounts(this.db).find((a) => a.id === owner.accountId);
     if (!account) return [];
-    const before = listAddresses(this.db, accountId, chain).length;
-    this.fillPool(account, chain);
-    return listAddresses(this.db, accountId, chain).slice(before);
+    const entries = listAddresses(this.db, owner.accountId, owner.chain);
+    const target = Math.max(derivationTarget(entries, this.setting('gap-limit')), owner.index + 1 + this.setting('gap-limit'));
+    return this.derive(account, owner.chain, derived(entries.length), target);
   }
 
   hasWallet(): boolean {
@@ -297,18 +296,18 @@ export class WalletService {
   /** Derive and store addresses up to the gap limit past the last used one. */
   private fillPool(account: AccountRow, chain: 0 | 1, extra = 0): void {
     const entries = listAddresses(this.db, account.id, chain);
-    const target = derivationTarget(entries, this.setting('gap-limit')) + extra;
-    if (entries.length >= target) return;
-    const deriver = new ScriptDeriver(
-      parseDescriptor(chain === 0 ? account.externalDesc : account.internalDesc, this.network),
-      this.network,
-    );
+    insertAddresses(this.db, this.derive(account, chain, entries.length, derivationTarget(entries, this.setting('gap-limit')) + extra));
+  }
+
+  private derive(account: AccountRow, chain: 0 | 1, from: number, to: number): NewAddress[] {
+    if (from >= to) return [];
+    const deriver = new ScriptDeriver(parseDescriptor(chain === 0 ? account.externalDesc : account.internalDesc, this.network), this.network);
     const rows = [];
-    for (let index = entries.length; index < target; index++) {
+    for (let index = from; index < to; index++) {
       const script = deriver.scriptAt(index);
       rows.push({ accountId: account.id, chain, index, script, address: scriptToAddress(script, this.network) ?? '' });
     }
-    insertAddresses(this.db, rows);
+    return rows;
   }
 
   private requireWallet(): void {
@@ -330,19 +329,25 @@ export class WalletService {
     ]);
   }
 
-  /**
-   * A change address on the primary account's internal chain, marked as handed out. Call inside
-   * the transaction that records the spend, so concurrent spends get different ones.
-   */
-  nextChange(): { script: Uint8Array; owner: { accountId: number; chain: 1; index: number } } {
+  /** A change address, marked as handed out: call inside the transaction that records the spend, so concurrent spends get different ones. */
+  nextChange(): ChangeAddress {
+    const next = this.peekChange();
+    this.reserveChange(next.owner);
+    return next;
+  }
+
+  /** The change address `nextChange` would hand out (primary account, internal chain), not marked. */
+  peekChange(): ChangeAddress {
     const account = this.primaryAccount();
     this.fillPool(account, 1);
     const entries = listAddresses(this.db, account.id, 1);
-    const next = nextReceive(entries, this.setting('gap-limit'));
-    const row = entries.find((e) => e.index === next.index);
+    const row = entries.find((e) => e.index === nextReceive(entries, this.setting('gap-limit')).index);
     if (!row) throw new Error('change pool is short of the gap window');
-    markIssued(this.db, account.id, 1, next.index);
     return { script: row.script, owner: { accountId: account.id, chain: 1, index: row.index } };
+  }
+
+  reserveChange(owner: { accountId: number; chain: 0 | 1; index: number }): void {
+    markIssued(this.db, owner.accountId, owner.chain, owner.index);
   }
 
   /** The receive address handed out last and not paid yet; a new one when there is none. */

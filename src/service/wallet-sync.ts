@@ -1,6 +1,7 @@
 // Wallet synchronisation over the SPV client: headers, then merkle-proven transactions block by
 // block from the wallet's birthday, then the mempool. Every batch of blocks is persisted in one
-// SQLite transaction together with the scan height, so a crash at any moment loses nothing.
+// SQLite transaction together with the scan height, so a crash at any moment loses nothing. Each
+// step is a change set (wallet/change-set.ts): stored in one transaction, then applied in memory.
 
 import { CofferError } from '../api/errors.js';
 import { parseTx, txid as txidOf } from '../chain/tx.js';
@@ -9,11 +10,13 @@ import { checkpointStart, genesisStart, type ChainChange, type ChainStart, type 
 import { chainParams, type ChainParams } from '../chain/params.js';
 import { withDbErrors } from '../db/database.js';
 import { HeaderStore } from '../db/header-store.js';
-import { listTxs, setTxStatus, unconfirmTx, upsertTx } from '../db/tx-store.js';
-import { deleteAccount, listAccounts, listAllAddresses, setAccountStatus } from '../db/wallet-store.js';
+import { commitChangeSet, persistChangeSet, readWalletState } from '../db/change-set-store.js';
+import { listTxs } from '../db/tx-store.js';
+import { listAccounts, listAllAddresses } from '../db/wallet-store.js';
 import { outpointBytes, scriptElement, type ChainSource, type FeeEstimates, type ProvenBlock, type ScanDecision, type WatchSet } from '../node/source.js';
 import type { SourceFactory } from '../node/source-factory.js';
-import { WalletState, type Balance } from '../wallet/wallet-state.js';
+import { ChangeSetBuilder, confirmedAbove, emptyChangeSet, unbacked, type WalletChangeSet } from '../wallet/change-set.js';
+import { WalletState, type Balance, type Confirmation, type ScriptOwner } from '../wallet/wallet-state.js';
 import { networkPaths } from './datadir.js';
 import { faultPoint } from './fault.js';
 import type { Logger } from './log.js';
@@ -50,13 +53,7 @@ function txidOfRaw(raw: Uint8Array): Uint8Array {
 
 /** The wallet's transactions and scripts as stored. */
 export function loadWalletState(wallet: WalletService): WalletState {
-  const db = wallet.database;
-  const state = new WalletState();
-  withDbErrors(() => {
-    for (const a of listAllAddresses(db)) state.addScript(a.script, { accountId: a.accountId, chain: a.chain, index: a.index });
-    for (const t of listTxs(db)) if (t.status !== 'abandoned' && t.status !== 'replaced') state.put(t.raw, t.firstSeen, t.confirmation);
-  });
-  return state;
+  return withDbErrors(() => readWalletState(wallet.database));
 }
 
 /** Where the header chain must start so that the blocks from `scanFrom` can be proven. */
@@ -141,6 +138,9 @@ export class WalletSync {
 
   /** Headers, then the wallet's blocks, then the mempool, then our pending transactions again. */
   async sync(): Promise<SyncResult> {
+    // Spends, channels, vaults and other processes write these tables too: a round starts from
+    // what is stored, and within it every step is a change set applied after it is stored.
+    this.state = loadWalletState(this.wallet);
     await this.open();
     const source = this.source;
     const chain = this.session!.store.chain;
@@ -189,10 +189,7 @@ export class WalletSync {
       await source.scan(again, chain.height, () => this.watchSet(), (b) => this.onBlocks(b));
     }
     const tip = chain.describeTip();
-    withDbErrors(() => {
-      this.wallet.setMeta('tip_height', String(tip.height));
-      this.wallet.setMeta('tip_hash', tip.hash);
-    });
+    this.commit({ ...emptyChangeSet(), meta: { tip_height: String(tip.height), tip_hash: tip.hash } });
     return { tipHeight: tip.height, tipHash: tip.hash, balance: this.state.balance(tip.height) };
   }
 
@@ -229,14 +226,18 @@ export class WalletSync {
   async broadcast(txid: Uint8Array, raw: Uint8Array): Promise<void> {
     await this.open();
     await this.source.broadcast(raw);
-    withDbErrors(() => setTxStatus(this.wallet.database, txid, 'seen'));
+    this.commit({ ...emptyChangeSet(), statuses: [{ txid, status: 'seen' }] });
     this.opts.log.info('wallet.broadcast', { txid: hashToHex(txid) });
   }
 
   /** Stop treating one of our transactions as pending (a node refused it for good). */
   abandon(txid: Uint8Array): void {
-    withDbErrors(() => setTxStatus(this.wallet.database, txid, 'abandoned'));
-    this.state = loadWalletState(this.wallet);
+    this.commit({ ...emptyChangeSet(), statuses: [{ txid, status: 'abandoned' }] });
+  }
+
+  /** Store a change set in one transaction, then apply it to the state (never before: a failed write changes nothing). */
+  private commit(cs: WalletChangeSet): void {
+    withDbErrors(() => commitChangeSet(this.wallet.database, this.state, cs));
   }
 
   async fees(): Promise<FeeEstimates> {
@@ -261,44 +262,40 @@ export class WalletSync {
   /** Confirmations the stored chain no longer backs are dropped; the scan restarts below them. */
   private reconcile(chain: HeaderChain): void {
     const hashAt = (h: number) => (h >= chain.baseHeight && h <= chain.height ? chain.hashAt(h) : undefined);
-    const lost = this.state.reconcile(hashAt);
+    const cs = { ...emptyChangeSet(), unconfirmed: unbacked(this.state, hashAt) };
     const vaultLost = this.vaults.reconcile(hashAt);
     const scan = this.scanned();
     const scanOk = !scan || (scan.hash !== undefined && hashToHex(hashAt(scan.height) ?? new Uint8Array(32)) === hashToHex(scan.hash));
-    if (lost.length === 0 && vaultLost === 0 && scanOk) return;
-    withDbErrors(() =>
-      this.wallet.database.transaction(() => {
-        for (const w of lost) unconfirmTx(this.wallet.database, w.txid);
-        // The scanned chain is gone (damaged header files): scan again from the birthday.
-        if (!scanOk) this.wallet.setMeta('scan_height', '');
-      }).immediate(),
-    );
+    // The scanned chain is gone (damaged header files): scan again from the birthday.
+    if (!scanOk) cs.meta.scan_height = '';
+    if (cs.unconfirmed.length === 0 && vaultLost === 0 && scanOk) return;
+    this.commit(cs);
   }
 
   /** Record that blocks up to `height` (on `chain`) have been scanned. */
-  private setScanned(height: number, chain: HeaderChain): void {
-    this.wallet.setMeta('scan_height', String(height));
-    this.wallet.setMeta('scan_hash', height >= chain.baseHeight && height <= chain.height ? hashToHex(chain.hashAt(height)) : '');
+  private stageScanned(stage: ChangeSetBuilder, height: number, chain: HeaderChain): void {
+    stage.setMeta('scan_height', String(height));
+    stage.setMeta('scan_hash', height >= chain.baseHeight && height <= chain.height ? hashToHex(chain.hashAt(height)) : '');
   }
 
   /** Before a reorg reaches the disk: forget confirmations above the fork, rescan from there. */
   private onChainChange(c: ChainChange): void {
     if (c.disconnected.length === 0) return;
-    const lost = this.state.unconfirmAbove(c.forkHeight);
+    const cs = { ...emptyChangeSet(), unconfirmed: confirmedAbove(this.state, c.forkHeight) };
     const scan = this.scanned();
+    if (scan && scan.height > c.forkHeight) {
+      // The fork block is the parent of the first new header.
+      cs.meta = { scan_height: String(c.forkHeight), scan_hash: hashToHex(c.headers.subarray(4, 36)) };
+    }
     withDbErrors(() =>
       this.wallet.database.transaction(() => {
-        for (const w of lost) unconfirmTx(this.wallet.database, w.txid);
+        persistChangeSet(this.wallet.database, cs);
         this.vaults.unconfirmAbove(c.forkHeight);
         for (const w of this.watchers) w.unconfirmAbove(c.forkHeight);
-        if (scan && scan.height > c.forkHeight) {
-          // The fork block is the parent of the first new header.
-          this.wallet.setMeta('scan_height', String(c.forkHeight));
-          this.wallet.setMeta('scan_hash', hashToHex(c.headers.subarray(4, 36)));
-        }
       }).immediate(),
     );
-    this.opts.log.info('wallet.reorg', { forkHeight: c.forkHeight, unconfirmed: lost.length });
+    this.state.apply(cs);
+    this.opts.log.info('wallet.reorg', { forkHeight: c.forkHeight, unconfirmed: cs.unconfirmed.length });
   }
 
   /** Everything a filter must match: our scripts' data pushes and our unspent outpoints. */
@@ -323,6 +320,7 @@ export class WalletSync {
   private onBlocks(blocks: ProvenBlock[]): ScanDecision {
     const db = this.wallet.database;
     let decision: ScanDecision = {};
+    const stage = new ChangeSetBuilder(this.state);
     withDbErrors(() =>
       db.transaction(() => {
         for (const b of blocks) {
@@ -330,24 +328,10 @@ export class WalletSync {
           for (const p of b.txs) {
             const raw = p.raw ?? this.state.get(p.txid)?.raw ?? this.vaults.rawOf(p.txid) ?? this.watchers.map((w) => w.rawOf(p.txid)).find((r) => r !== undefined);
             if (!raw) continue; // a filter false positive the peer did not resend
-            const confirmation = { blockHash: b.hash, height: b.height, pos: p.pos, time: b.time };
             this.vaults.observe(raw, { hash: b.hash, height: b.height });
             for (const w of this.watchers) w.observe(raw, { hash: b.hash, height: b.height, pos: p.pos });
-            let tx;
-            try {
-              tx = this.state.put(raw, Math.floor(Date.now() / 1000), confirmation);
-            } catch (e) {
-              if (e instanceof CofferError) continue;
-              throw e;
-            }
-            if (!this.state.isRelevant(tx.wtx.tx)) {
-              this.forget(tx.wtx.txid);
-              continue;
-            }
-            upsertTx(db, tx.wtx.txid, { raw, firstSeen: tx.wtx.firstSeen, confirmation });
-            for (const owner of this.state.paidOwners(tx.wtx.tx)) {
-              const fresh = this.wallet.markUsed(owner.accountId, owner.chain, owner.index);
-              for (const a of fresh) this.state.addScript(a.script, { accountId: a.accountId, chain: a.chain, index: a.index });
+            const paid = this.stageTx(stage, raw, { blockHash: b.hash, height: b.height, pos: p.pos, time: b.time });
+            for (const owner of paid) {
               // Addresses the filter did not have may be paid from here on: rescan with them.
               const inFilter = this.watched.get(`${owner.accountId}/${owner.chain}`) ?? 0;
               if (owner.index + this.wallet.setting('gap-limit') >= inFilter) grew = true;
@@ -355,68 +339,62 @@ export class WalletSync {
           }
           if (grew) {
             // New addresses were not in the filter: scan this block again with them.
-            if (this.chain) this.setScanned(b.height - 1, this.chain);
+            if (this.chain) this.stageScanned(stage, b.height - 1, this.chain);
             decision = { restartFrom: b.height };
-            return;
+            break;
           }
-          this.wallet.setMeta('scan_height', String(b.height));
-          this.wallet.setMeta('scan_hash', hashToHex(b.hash));
+          stage.setMeta('scan_height', String(b.height));
+          stage.setMeta('scan_hash', hashToHex(b.hash));
         }
+        persistChangeSet(db, stage.changes);
       }).immediate(),
     );
+    this.state.apply(stage.changes);
     faultPoint('sync:blocks-committed');
     return decision;
   }
 
-  private forget(txid: Uint8Array): void {
-    // Not ours after all: rebuild the state without it (rare: filter false positives).
-    const keep = this.state.all().filter((w) => hashToHex(w.txid) !== hashToHex(txid));
-    const fresh = new WalletState();
-    for (const a of listAllAddresses(this.wallet.database)) fresh.addScript(a.script, { accountId: a.accountId, chain: a.chain, index: a.index });
-    for (const w of keep) fresh.put(w.raw, w.firstSeen, w.confirmation);
-    this.state = fresh;
+  /**
+   * Stage a transaction when it is the wallet's (filters have false positives), with the addresses
+   * it uses and those to derive for the gap limit. Returns the wallet's scripts it pays.
+   */
+  private stageTx(stage: ChangeSetBuilder, raw: Uint8Array, confirmation?: Confirmation): ScriptOwner[] {
+    let staged;
+    try {
+      staged = stage.addTx(raw, Math.floor(Date.now() / 1000), confirmation);
+    } catch (e) {
+      if (e instanceof CofferError) return [];
+      throw e;
+    }
+    for (const owner of staged?.paid ?? []) {
+      stage.markUsed(owner);
+      for (const a of this.wallet.poolGrowth(owner, (stored) => stage.derived(owner, stored))) {
+        stage.addAddress({ owner: { accountId: a.accountId, chain: a.chain, index: a.index }, script: a.script, address: a.address });
+      }
+    }
+    return staged?.paid ?? [];
   }
 
   /** A transaction from the mempool or relay: kept when it is ours. */
   private unconfirmed(raw: Uint8Array): void {
     this.vaults.observe(raw);
     for (const w of this.watchers) w.observe(raw);
-    let parsed;
-    try {
-      parsed = this.state.put(raw, Math.floor(Date.now() / 1000));
-    } catch {
-      return;
-    }
-    if (!this.state.isRelevant(parsed.wtx.tx)) {
-      this.forget(parsed.wtx.txid);
-      return;
-    }
-    if (!parsed.changed) return;
-    const db = this.wallet.database;
-    withDbErrors(() =>
-      db.transaction(() => {
-        upsertTx(db, parsed.wtx.txid, { raw, firstSeen: parsed.wtx.firstSeen });
-        for (const owner of this.state.paidOwners(parsed.wtx.tx)) {
-          for (const a of this.wallet.markUsed(owner.accountId, owner.chain, owner.index)) {
-            this.state.addScript(a.script, { accountId: a.accountId, chain: a.chain, index: a.index });
-          }
-        }
-      }).immediate(),
-    );
+    const stage = new ChangeSetBuilder(this.state);
+    this.stageTx(stage, raw);
+    if (stage.changes.txs.length > 0) this.commit(stage.changes);
   }
 
   /** After the first full scan of a restore, keep the script types that were used, drop the rest. */
   private finishDiscovery(): void {
     const db = this.wallet.database;
+    const cs = emptyChangeSet();
     withDbErrors(() =>
       db.transaction(() => {
         const used = new Set(listAllAddresses(db).filter((a) => a.used).map((a) => a.accountId));
-        for (const a of listAccounts(db, 'discover')) {
-          if (used.has(a.id)) setAccountStatus(db, a.id, 'active');
-          else deleteAccount(db, a.id);
-        }
+        cs.accounts = listAccounts(db, 'discover').map((a) => ({ id: a.id, keep: used.has(a.id) }));
+        persistChangeSet(db, cs);
       }).immediate(),
     );
-    this.state = loadWalletState(this.wallet);
+    this.state.apply(cs);
   }
 }

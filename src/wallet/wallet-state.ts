@@ -1,8 +1,9 @@
 // The wallet's view of its transactions: outputs it owns, what spends them, balances and history.
-// Pure: facts in (transactions, proofs, the tip), answers out; the service persists the facts.
+// Pure: facts in (transactions, proofs, the tip, change sets once stored), answers out.
 
 import { hashToHex } from '../chain/bytes.js';
 import { isCoinbase, parseTx, txid as computeTxid, type Tx } from '../chain/tx.js';
+import type { WalletChangeSet } from './change-set.js';
 
 export interface ScriptOwner {
   accountId: number;
@@ -103,11 +104,6 @@ export class WalletState {
     return tx.inputs.some((i) => this.ownedOutput(i.prevTxid, i.vout) !== undefined);
   }
 
-  /** Script owners this transaction pays to (to mark addresses used). */
-  paidOwners(tx: Tx): ScriptOwner[] {
-    return tx.outputs.map((o) => this.owners.get(hex(o.script))).filter((o): o is ScriptOwner => o !== undefined);
-  }
-
   private ownedOutput(txid: Uint8Array, vout: number): { value: number; script: Uint8Array; owner: ScriptOwner } | undefined {
     const wtx = this.txs.get(hex(txid));
     const out = wtx?.tx.outputs[vout];
@@ -147,31 +143,21 @@ export class WalletState {
     return [...this.txs.values()].filter((w) => w.tx.inputs.some((i) => hex(i.prevTxid) === id));
   }
 
-  /** Forget the confirmation of transactions in blocks above `height` (a reorg). */
-  unconfirmAbove(height: number): WalletTx[] {
-    const out: WalletTx[] = [];
-    for (const w of this.txs.values()) {
-      if (w.confirmation && w.confirmation.height > height) {
-        delete w.confirmation;
-        out.push(w);
-      }
+  /**
+   * Apply a change set once it is stored, so the state equals what loading the database would
+   * give: new scripts, transactions with their confirmation as stated, lost confirmations,
+   * abandoned or replaced transactions dropped, and the scripts of dropped accounts.
+   */
+  apply(cs: WalletChangeSet): void {
+    for (const a of cs.addresses) this.addScript(a.script, a.owner);
+    for (const t of cs.txs) {
+      const { wtx } = this.put(t.raw, t.firstSeen, t.confirmation);
+      if (!t.confirmation) delete wtx.confirmation;
     }
-    return out;
-  }
-
-  /** Forget confirmations that the best chain no longer backs (`hashAt` undefined or different). */
-  reconcile(hashAt: (height: number) => Uint8Array | undefined): WalletTx[] {
-    const out: WalletTx[] = [];
-    for (const w of this.txs.values()) {
-      const c = w.confirmation;
-      if (!c) continue;
-      const h = hashAt(c.height);
-      if (!h || hex(h) !== hex(c.blockHash)) {
-        delete w.confirmation;
-        out.push(w);
-      }
-    }
-    return out;
+    for (const txid of cs.unconfirmed) delete this.txs.get(hex(txid))?.confirmation;
+    for (const s of cs.statuses) if (s.status === 'abandoned' || s.status === 'replaced') this.remove(s.txid);
+    const dropped = new Set(cs.accounts.filter((a) => !a.keep).map((a) => a.id));
+    if (dropped.size > 0) for (const [script, owner] of this.owners) if (dropped.has(owner.accountId)) this.owners.delete(script);
   }
 
   /**

@@ -76,7 +76,7 @@ function inputsOf(kinds: readonly ScriptKind[]): { txid: Uint8Array; vout: numbe
 }
 
 function plan(req: PlanRequest) {
-  return rolledBack(wallet, () => new SpendService(wallet, loadWalletState(wallet), TIP).plan(req, () => wallet.nextChange()));
+  return rolledBack(wallet, () => new SpendService(wallet, loadWalletState(wallet), TIP).plan(req));
 }
 
 /** The verdict of the checks before signing, and of signing and the checks after: a code, or 'ok'. */

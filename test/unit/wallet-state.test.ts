@@ -1,7 +1,9 @@
-// The wallet's accounting: ownership, balances (confirmed/unconfirmed), spends, conflicts, reorgs.
+// The wallet's accounting: ownership, balances (confirmed/unconfirmed), spends, conflicts, reorgs
+// (found by change-set.ts's queries and applied as change sets).
 
 import { describe, expect, it } from 'vitest';
 import { serializeTx, type Tx } from '../../src/chain/tx.js';
+import { ChangeSetBuilder, confirmedAbove, emptyChangeSet, unbacked } from '../../src/wallet/change-set.js';
 import { WalletState } from '../../src/wallet/wallet-state.js';
 
 const ours = (n: number) => Uint8Array.of(0x00, 0x14, ...new Uint8Array(20).fill(n));
@@ -60,10 +62,13 @@ describe('WalletState', () => {
     const s = state();
     s.put(tx([[external, 0]], [[ours(0), 1]]), 1, block(5));
     s.put(tx([[external, 1]], [[ours(1), 2]]), 1, block(9));
-    expect(s.unconfirmAbove(7)).toHaveLength(1);
+    const above = confirmedAbove(s, 7);
+    expect(above).toEqual([s.all()[1]!.txid]);
+    s.apply({ ...emptyChangeSet(), unconfirmed: above });
     expect(s.balance()).toEqual({ confirmed: 1, unconfirmed: 2 });
-    const dropped = s.reconcile((h) => (h === 5 ? new Uint8Array(32).fill(1) : undefined));
-    expect(dropped).toHaveLength(1);
+    const dropped = unbacked(s, (h) => (h === 5 ? new Uint8Array(32).fill(1) : undefined));
+    expect(dropped).toEqual([s.all()[0]!.txid]);
+    s.apply({ ...emptyChangeSet(), unconfirmed: dropped });
     expect(s.balance()).toEqual({ confirmed: 0, unconfirmed: 3 });
   });
 
@@ -88,6 +93,8 @@ describe('WalletState', () => {
     const raw = tx([[external, 0]], [[theirs(0), 5]]);
     const { wtx } = s.put(raw, 1);
     expect(s.isRelevant(wtx.tx)).toBe(false);
-    expect(s.paidOwners(wtx.tx)).toEqual([]);
+    const stage = new ChangeSetBuilder(state());
+    expect(stage.addTx(raw, 1)).toBeUndefined();
+    expect(stage.changes.txs).toEqual([]);
   });
 });
