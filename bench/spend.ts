@@ -90,7 +90,9 @@ export async function benchSpend(utxos = 10_000): Promise<Figure[]> {
  * again for every input), niced while integration tests ran: P2WPKH 87, 13 and 6.3 inputs/s for
  * 500, 2,000 and 2,438 inputs (5.7 s, 150 s, 388 s); P2TR 42 and 9.7 inputs/s for 500 and 2,000
  * (12 s, 206 s). The digests alone of 2,000 inputs took 36 s (P2WPKH) and 67 s (P2TR) at load 4,
- * against 43 ms with the shared parts hashed once.
+ * against 43 ms with the shared parts hashed once. Back on linear digests (wallet/sighash-cache.ts),
+ * at load 7 to 10: P2WPKH 121, 199 and 235 inputs/s (4.2 s, 10 s, 10.4 s); P2TR 98 and 118 inputs/s
+ * (5.1 s, 17 s). The digests of 2,438 inputs now take 36 ms of that; key derivation and ECDSA the rest.
  */
 export async function benchPsbtSign(sizes = [500, 2_000, MAX_STANDARD_INPUTS], script: 'wpkh' | 'tr' = 'wpkh'): Promise<Figure[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-bench-psbt-'));

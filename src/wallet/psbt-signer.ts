@@ -2,11 +2,11 @@
 //
 // Which inputs, and with which key, is decided beforehand (psbt-review.ts for a stranger's PSBT,
 // the spend plan for our own); here each key is derived at exactly its path and must produce
-// exactly the script the input spends, or the input is left unsigned. Digests are
-// @scure/btc-signer's (BIP143, BIP341 key path, legacy; SIGHASH_ALL/DEFAULT), which hash the parts
-// every input shares again for each input: quadratic in the number of inputs (bench/spend.ts
-// measures it). The signatures come from @noble/curves' ECDSA (RFC6979, low-S, ground to a fixed
-// size) and btc-signer's BIP340 helper. Every derived private key is wiped before returning.
+// exactly the script the input spends, or the input is left unsigned. Segwit digests (BIP143,
+// BIP341 key path) come from sighash-cache.ts, linear in the number of inputs; legacy ones from
+// @scure/btc-signer (quadratic by definition). The signatures come from @noble/curves' ECDSA
+// (RFC6979, low-S, ground to a fixed size) and btc-signer's BIP340 helper. Every derived private
+// key is wiped before returning.
 
 import type { HDKey } from '@scure/bip32';
 import * as btc from '@scure/btc-signer';
@@ -18,6 +18,7 @@ import { hash160, scripts } from '../keys/address.js';
 import type { ScriptKind } from '../keys/accounts.js';
 import { scriptForKey, type SignTarget } from './psbt-review.js';
 import type { PsbtRecord } from './psbt-records.js';
+import { SighashCache } from './sighash-cache.js';
 
 const SIGHASH_ALL_BYTE = Uint8Array.of(btc.SigHash.ALL);
 
@@ -99,16 +100,9 @@ function fullWidth(top: number): boolean {
  * is skipped. Nothing is written to the PSBT here (see applySignatures, signatureRecords).
  */
 export function signTargets(tx: Tx, prevouts: readonly (Prevout | undefined)[], master: HDKey, targets: readonly SignTarget[]): InputSignature[] {
-  const view = digestView(tx);
   // BIP341 commits to every input's previous output: review refuses a taproot target without them all.
-  let taproot: { scripts: Uint8Array[]; amounts: bigint[] } | undefined;
-  const taprootDigest = (index: number) => {
-    if (!taproot) {
-      if (prevouts.length !== tx.inputs.length || prevouts.some((p) => p === undefined)) throw new RangeError('a taproot signature hash needs the previous output of every input');
-      taproot = { scripts: prevouts.map((p) => p!.script), amounts: prevouts.map((p) => BigInt(p!.value)) };
-    }
-    return view.preimageWitnessV1(index, taproot.scripts, btc.SigHash.DEFAULT, taproot.amounts);
-  };
+  const digests = new SighashCache(tx, prevouts);
+  let legacy: DigestView | undefined;
   // The account and chain keys are derived once and shared; each input's own key is wiped at once.
   const parents = new KeyTree(master);
   const out: InputSignature[] = [];
@@ -125,15 +119,15 @@ export function signTargets(tx: Tx, prevouts: readonly (Prevout | undefined)[], 
         if (origin.kind === 'tr') {
           const tweaked = taprootTweakPrivKey(priv);
           try {
-            out.push({ index: t.index, pubkey: pub.subarray(1), kind: 'tr', signature: signSchnorr(taprootDigest(t.index), tweaked), der, prevout });
+            out.push({ index: t.index, pubkey: pub.subarray(1), kind: 'tr', signature: signSchnorr(digests.taprootKeyPath(t.index), tweaked), der, prevout });
           } finally {
             tweaked.fill(0);
           }
         } else {
           const digest =
             origin.kind === 'pkh'
-              ? view.preimageLegacy(t.index, prevout.script, btc.SigHash.ALL)
-              : view.preimageWitnessV0(t.index, scripts.p2pkh(hash160(pub)), btc.SigHash.ALL, BigInt(prevout.value));
+              ? (legacy ??= digestView(tx)).preimageLegacy(t.index, prevout.script, btc.SigHash.ALL)
+              : digests.segwitV0(t.index, scripts.p2pkh(hash160(pub)), prevout.value);
           out.push({ index: t.index, pubkey: pub, kind: origin.kind, signature: concat(signEcdsa70(digest, priv), SIGHASH_ALL_BYTE), der, prevout });
         }
       } finally {

@@ -1,5 +1,5 @@
 // The PSBT signer: the records it adds read back by btc-signer, signatures of every script kind
-// (over btc-signer's digests) checked by bitcoinjs-lib, and the input cap (a
+// checked by bitcoinjs-lib, and the input cap (a
 // PSBT near it signs, every signature checked against a BIP143 digest computed here; one above it
 // is refused). Real wallets in temporary folders, no node.
 
