@@ -1,5 +1,5 @@
 // Coffer wallets and daemons for Lightning tests and benchmarks: a funded regtest wallet in its
-// own data directory, and `coffer daemon` started on it, talking to one bcoin node.
+// own data directory, `coffer daemon` started on it, talking to one bcoin node, and what polls read of it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { callDaemon, findDaemon } from '../../src/service/daemon.js';
