@@ -2,19 +2,24 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { coffer } from '../helpers/cli.js';
-import { tmpDir } from '../helpers/tmp.js';
+import { copyOf, tmpDir } from '../helpers/tmp.js';
 
 const ABANDON = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 
-async function setup(): Promise<{ base: string[]; dir: string }> {
-  const dir = tmpDir();
-  fs.writeFileSync(path.join(dir, 'words'), ABANDON);
-  const base = ['--datadir', dir, '--network', 'regtest'];
-  const r = await coffer([...base, 'wallet', 'restore', '--mnemonic-file', path.join(dir, 'words')], { env: { COFFER_PASSWORD: 'password number 0' } });
+/** The wallet restored once with password 0; each test changes the password of its own copy. */
+let template: string;
+beforeAll(async () => {
+  template = tmpDir();
+  fs.writeFileSync(path.join(template, 'words'), ABANDON);
+  const r = await coffer(['--datadir', template, '--network', 'regtest', 'wallet', 'restore', '--mnemonic-file', path.join(template, 'words')], { env: { COFFER_PASSWORD: 'password number 0' } });
   expect(r.code, r.stderr).toBe(0);
-  return { base, dir };
+});
+
+function setup(): { base: string[]; dir: string } {
+  const dir = copyOf(template);
+  return { base: ['--datadir', dir, '--network', 'regtest'], dir };
 }
 
 /** Which of the passwords opens the wallet; fails unless exactly one does. */
@@ -39,7 +44,7 @@ describe('interrupted password change', () => {
     ['change-password:committed', 'new'],
   ] as const) {
     it(`killed at ${point}: the ${expected} password works`, async () => {
-      const { base, dir } = await setup();
+      const { base, dir } = setup();
       fs.writeFileSync(path.join(dir, 'new'), 'password number 1');
       const r = await coffer([...base, 'wallet', 'change-password', '--new-password-file', path.join(dir, 'new')], {
         env: { COFFER_PASSWORD: 'password number 0', COFFER_FAULT: point },
@@ -51,7 +56,7 @@ describe('interrupted password change', () => {
   }
 
   it('killed at random moments: always exactly one password works', async () => {
-    const { base, dir } = await setup();
+    const { base, dir } = setup();
     let current = 'password number 0';
     const outcomes: string[] = [];
     for (const [i, delay] of [400, 2000, 3000, 4200].entries()) {

@@ -3,10 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseDescriptor } from '../../src/keys/descriptors.js';
 import { coffer } from '../helpers/cli.js';
-import { tmpDir } from '../helpers/tmp.js';
+import { copyOf, tmpDir } from '../helpers/tmp.js';
 import { loadVectors } from '../helpers/vectors.js';
 
 const ABANDON = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
@@ -146,12 +146,14 @@ describe('wallet restore, descriptors, address, reveal, change-password', () => 
 });
 
 describe('damaged data', () => {
-  async function restored(): Promise<string> {
-    const dir = tmpDir();
-    const r = await coffer(['--datadir', dir, '--network', 'regtest', 'wallet', 'restore', '--mnemonic-file', file(dir, 'w', ABANDON)], { env: PW });
+  // The wallet is restored once; each test damages a copy of its data directory.
+  let template: string;
+  beforeAll(async () => {
+    template = tmpDir();
+    const r = await coffer(['--datadir', template, '--network', 'regtest', 'wallet', 'restore', '--mnemonic-file', file(template, 'w', ABANDON)], { env: PW });
     expect(r.code, r.stderr).toBe(0);
-    return dir;
-  }
+  });
+  const restored = async (): Promise<string> => copyOf(template);
 
   it('a flipped keystore byte is keystore-corrupt', async () => {
     const dir = await restored();

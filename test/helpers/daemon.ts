@@ -1,5 +1,5 @@
 // Coffer wallets and daemons for Lightning tests and benchmarks: a funded regtest wallet in its
-// own data directory, and `coffer daemon` started on it, talking to one bcoin node.
+// own data directory, `coffer daemon` started on it, talking to one bcoin node, and what polls read of it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { callDaemon, findDaemon } from '../../src/service/daemon.js';
@@ -33,11 +33,16 @@ export async function party(node: RegtestNode, dir: string, fundSats: number[], 
     dir,
     mnemonic,
     run,
-    call: <T>(method: string, params: unknown = {}) => {
-      const d = findDaemon(dir, 'regtest');
-      if (!d) throw new Error('no daemon');
-      return callDaemon<T>(d, method, params);
-    },
+    call: daemonCall(dir),
+  };
+}
+
+/** Calls of the API of the daemon running on `dir`. */
+export function daemonCall(dir: string): Party['call'] {
+  return <T>(method: string, params: unknown = {}) => {
+    const d = findDaemon(dir, 'regtest');
+    if (!d) throw new Error('no daemon');
+    return callDaemon<T>(d, method, params);
   };
 }
 
@@ -93,6 +98,29 @@ export function startDaemon(node: RegtestNode, p: Party, opts: DaemonOptions = {
     });
   });
 }
+
+/** Whether the party's daemon is up: its wallet and Lightning commands are then calls of its API. */
+export function daemonRunning(p: Party): boolean {
+  const child = p.daemon?.child;
+  return child !== undefined && child.exitCode === null && child.signalCode === null;
+}
+
+/**
+ * What polls read: with the daemon up, straight from its API (the method `coffer channel list`,
+ * `wallet balance` and `wallet info`'s tip would send it, without a process per look); else the
+ * command itself.
+ */
+export const reads = {
+  async channels(p: Party): Promise<any[]> {
+    return daemonRunning(p) ? p.call<any[]>('channel.list') : must(await p.run(['channel', 'list']));
+  },
+  async balance(p: Party): Promise<number> {
+    return daemonRunning(p) ? (await p.call<{ confirmed: number }>('wallet.summary')).confirmed : must(await p.run(['wallet', 'balance'])).confirmed;
+  },
+  async tip(p: Party): Promise<number> {
+    return daemonRunning(p) ? (await p.call<{ tipHeight: number }>('wallet.summary')).tipHeight : must(await p.run(['wallet', 'info'])).tipHeight;
+  },
+};
 
 /** Stop a daemon: SIGTERM (it saves and closes), or SIGKILL to cut it off mid-flight. */
 export async function stopDaemon(p: Party, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBackup, sealBackup } from '../../src/channels/channel-backup.js';
 import { backupKey } from '../../src/channels/channel-keys.js';
 import { coffer, type RunResult } from '../helpers/cli.js';
-import { party, PASSWORD_ENV, startDaemon, stopDaemon, type Party } from '../helpers/daemon.js';
+import { daemonCall, party, PASSWORD_ENV, reads, startDaemon, stopDaemon, type Party } from '../helpers/daemon.js';
 import { startNode, waitFor, type RegtestNode } from '../helpers/regtest.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -36,9 +36,8 @@ function ok(r: RunResult) {
   return r.json;
 }
 
-const channels = async (p: Party): Promise<any[]> => ok(await p.run(['channel', 'list']));
-const balance = async (p: Party): Promise<number> => ok(await p.run(['wallet', 'balance'])).confirmed;
-const tipOf = async (p: Party): Promise<number> => ok(await p.run(['wallet', 'info'])).tipHeight;
+// `channel list`, `wallet balance` and the wallet's tip: from the daemon's API while it runs, else by the command.
+const { channels, balance, tip: tipOf } = reads;
 
 async function synced(...ps: Party[]): Promise<void> {
   const h = node.tipHeight();
@@ -63,8 +62,7 @@ describe('a breach', () => {
     const a = await party(node, tmpDir(), [1_000_000]);
     const b = await party(node, tmpDir(), []);
     parties.push(a, b);
-    await startDaemon(node, a);
-    await startDaemon(node, b, { listen: true, inbound: true });
+    await Promise.all([startDaemon(node, a), startDaemon(node, b, { listen: true, inbound: true })]);
     const channelId = await openChannel(a, b, 400_000);
     await pay(a, b, 150_000_000);
     // B saves its state while it holds 150,000 sats of the channel...
@@ -74,6 +72,8 @@ describe('a breach', () => {
     live.close();
     // ...then pays most of it back: that state is revoked.
     await pay(b, a, 140_000_000);
+    // The payer hears of success before its last commitment update with the payee is done.
+    await waitFor(async () => (await channels(b))[0].localBalanceMsat === 10_000_000, 20_000, 'B\'s channel settled');
     expect((await channels(b))[0].localBalanceMsat).toBe(10_000_000);
 
     // A goes offline. B comes back from the old copy and force-closes with it, before A can tell it is stale.
@@ -110,17 +110,31 @@ describe('a breach', () => {
   }, 300_000);
 });
 
+/** Whether the backup file holds every channel monitor the party's database holds, as it holds it. */
+function backupHoldsMonitors(p: Party, file: string): boolean {
+  const db = new Database(path.join(p.dir, 'regtest', 'wallet.sqlite'), { readonly: true });
+  try {
+    const rows = db.prepare('SELECT funding_outpoint AS o, data FROM chan_monitors ORDER BY funding_outpoint').all() as { o: string; data: Buffer }[];
+    const inFile = openBackup(fs.readFileSync(file), backupKey(mnemonicToSeedSync(p.mnemonic), 'regtest')).monitors;
+    return rows.length > 0 && inFile.length === rows.length && rows.every((r, i) => inFile[i]!.fundingOutpoint === r.o && Buffer.from(inFile[i]!.data).equals(r.data));
+  } finally {
+    db.close();
+  }
+}
+
 describe('a channel backup', () => {
   it('the words plus the backup file bring the channel funds back after the computer is lost', async () => {
     const a = await party(node, tmpDir(), [1_000_000]);
     const b = await party(node, tmpDir(), []);
     parties.push(a, b);
-    await startDaemon(node, a);
-    await startDaemon(node, b, { listen: true, inbound: true });
+    await Promise.all([startDaemon(node, a), startDaemon(node, b, { listen: true, inbound: true })]);
     const file = path.join(tmpDir(), 'channels.backup');
     expect(ok(await a.run(['channel', 'backup', file]))).toEqual({ file, channels: 0 });
     await openChannel(a, b, 300_000);
     await pay(a, b, 50_000_000);
+    // The payment settles on both sides, and A's backup file then holds A's channel state as stored.
+    await waitFor(async () => (await channels(a))[0].localBalanceMsat === 250_000_000 && (await channels(b))[0].localBalanceMsat === 50_000_000, 20_000, 'the payment settled');
+    await waitFor(() => backupHoldsMonitors(a, file), 20_000, 'A\'s backup current');
     const bBefore = await balance(b);
     // The computer is gone: no clean shutdown, the data directory never seen again.
     await stopDaemon(a, 'SIGKILL');
@@ -163,7 +177,7 @@ describe('a channel backup', () => {
     expect(ok(await run(['channel', 'restore', file]))).toMatchObject({ channels: 1, nodeId: a.daemon!.nodeId });
     expect((await run(['channel', 'restore', file])).stderr).toMatch(/^error: invalid-backup: .*channel state of its own/);
 
-    const restored: Party = { ...a, dir, run, call: a.call };
+    const restored: Party = { ...a, dir, run, call: daemonCall(dir) };
     parties.push(restored);
     await startDaemon(node, restored);
     await waitFor(() => node.mempool().length > 0, 40_000, 'the commitment from the backup');
@@ -196,10 +210,11 @@ describe('the embedded full node as chain source', () => {
     ok(await coffer(['--datadir', dir, '--network', 'regtest', 'node', 'start', '--connect', node.address]));
     try {
       await waitFor(async () => (await coffer(['--datadir', dir, '--network', 'regtest', 'node', 'status'])).json?.height === node.tipHeight(), 30_000, 'embedded node caught up');
-      await startDaemon(node, a, { args: ['--backend', 'node'] });
-      await startDaemon(node, b, { listen: true, inbound: true });
+      await Promise.all([startDaemon(node, a, { args: ['--backend', 'node'] }), startDaemon(node, b, { listen: true, inbound: true })]);
       const channelId = await openChannel(a, b, 300_000);
       for (let i = 0; i < 10; i++) await pay(a, b, 2_000_000);
+      // A hears of success before B's last commitment update is done.
+      await waitFor(async () => (await channels(b))[0].localBalanceMsat === 20_000_000, 20_000, 'B paid');
       expect((await channels(b))[0].localBalanceMsat).toBe(20_000_000);
       const aBefore = await balance(a);
       ok(await a.run(['channel', 'close', channelId]));
@@ -221,10 +236,12 @@ describe('a payment over two channels', () => {
     const b = await party(node, tmpDir(), [1_000_000]);
     const c = await party(node, tmpDir(), []);
     parties.push(a, b, c);
-    await startDaemon(node, a);
     // B accepts channels but forwards nothing yet; C accepts channels of 100,000 to 350,000 sats.
-    await startDaemon(node, b, { listen: true, inbound: true });
-    await startDaemon(node, c, { listen: true, inbound: true, daemonArgs: ['--ln-min-channel', '100000', '--ln-max-channel', '350000'] });
+    await Promise.all([
+      startDaemon(node, a),
+      startDaemon(node, b, { listen: true, inbound: true }),
+      startDaemon(node, c, { listen: true, inbound: true, daemonArgs: ['--ln-min-channel', '100000', '--ln-max-channel', '350000'] }),
+    ]);
     await openChannel(a, b, 400_000);
     const refused = (from: Party, to: Party, amountSat: number) =>
       expect(from.call('channel.open', { peer: `${to.daemon!.nodeId}@127.0.0.1:${to.daemon!.listen ?? 1}`, amountSat })).rejects.toMatchObject({ code: 'channel-open-failed' });
@@ -268,6 +285,8 @@ describe('a payment over two channels', () => {
     // B's forwarding fee, paid by A and kept by B.
     expect(paid.feeMsat).toBeGreaterThan(0);
     await waitFor(async () => (await local(c, b)) === 50_000_000, 20_000, 'C paid');
+    // B settles with A after C settled with B.
+    await waitFor(async () => (await local(b, a)) === ba0 + 50_000_000 + paid.feeMsat, 20_000, 'B paid by A');
     expect(await local(a, b)).toBe(a0 - 50_000_000 - paid.feeMsat);
     expect(await local(b, a)).toBe(ba0 + 50_000_000 + paid.feeMsat);
     expect(await local(b, c)).toBe(bc0 - 50_000_000);

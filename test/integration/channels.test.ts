@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBackup } from '../../src/channels/channel-backup.js';
 import { backupKey } from '../../src/channels/channel-keys.js';
 import type { RunResult } from '../helpers/cli.js';
-import { party, startDaemon, stopDaemon, type Party } from '../helpers/daemon.js';
+import { party, reads, startDaemon, stopDaemon, type Party } from '../helpers/daemon.js';
 import { startNode, waitFor, type RegtestNode } from '../helpers/regtest.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -31,8 +31,7 @@ beforeAll(async () => {
   await node.fund();
   a = await party(node, tmpDir(), [2_000_000, 2_000_000]);
   b = await party(node, tmpDir(), []);
-  await startDaemon(node, a);
-  await startDaemon(node, b, { listen: true, inbound: true });
+  await Promise.all([startDaemon(node, a), startDaemon(node, b, { listen: true, inbound: true })]);
   stale = await b.call('ln.invoice', { amountMsat: 1_000_000, expirySecs: 60 });
 });
 afterAll(async () => {
@@ -51,10 +50,10 @@ function failed(r: RunResult, code: string) {
   expect(r.stderr).toMatch(new RegExp(`^error: ${code}: `));
 }
 
-const channels = async (p: Party): Promise<any[]> => ok(await p.run(['channel', 'list']));
-const tipOf = async (p: Party): Promise<number> => ok(await p.run(['wallet', 'info'])).tipHeight;
-/** The daemon syncs its wallet every 3 s on regtest; this reads what it stored. */
-const balance = async (p: Party): Promise<number> => ok(await p.run(['wallet', 'balance'])).confirmed;
+// `channel list`, `wallet balance` (what the daemon's sync stored) and the wallet's tip, read from
+// the daemon's API: the methods those commands send it, without a process per look. The first
+// test reads `coffer channel list` itself.
+const { channels, balance, tip: tipOf } = reads;
 
 async function bothAt(height: number): Promise<void> {
   await waitFor(async () => (await tipOf(a)) === height && (await tipOf(b)) === height, 30_000, `both wallets at ${height}`);
@@ -94,9 +93,9 @@ describe('Lightning between two Coffer daemons', () => {
     expect(ok(await b.run(['ln', 'info']))).toMatchObject({ nodeId: b.daemon!.nodeId, listen: b.daemon!.listen, listenHost: '127.0.0.1', forwards: false, acceptsChannels: { minSat: 20_000 } });
     const opened = await openChannel(500_000);
     channelId = opened.channelId;
-    const [ca] = await channels(a);
+    const [ca] = ok(await a.run(['channel', 'list']));
     expect(ca).toMatchObject({ channelId, counterparty: b.daemon!.nodeId, state: 'ready', capacitySat: 500_000, outbound: true, confirmations: 6, fundingTxid: opened.fundingTxid });
-    const [cb] = await channels(b);
+    const [cb] = ok(await b.run(['channel', 'list']));
     expect(cb).toMatchObject({ channelId, counterparty: a.daemon!.nodeId, state: 'ready', outbound: false, localBalanceMsat: 0 });
   }, 120_000);
 
@@ -108,6 +107,8 @@ describe('Lightning between two Coffer daemons', () => {
     await waitFor(async () => (await channels(a)).some((c) => c.channelId === channelId && c.usable), 30_000, 'the channel re-established');
     expect((await channels(a))[0].localBalanceMsat).toBe(before.localBalanceMsat - 50_000_000);
     for (let i = 50; i < 100; i++) await payOnce(i, i % 10 === 0);
+    // A hears of success before B's last commitment update is done.
+    await waitFor(async () => (await channels(b))[0].localBalanceMsat === 100_000_000, 20_000, 'B paid');
     const ca = (await channels(a))[0];
     const cb = (await channels(b))[0];
     expect(ca.localBalanceMsat).toBe(before.localBalanceMsat - 100_000_000);
