@@ -172,12 +172,12 @@ const ARGS: Record<string, string[]> = {
 const silent = { isTTY: false, prompt: async () => '', confirm: async () => false, say: () => undefined };
 
 /** Run a command against the fakes: the methods it called, and whether it opened a wallet itself. */
-async function calls(words: string, daemon: boolean): Promise<{ methods: string[]; openedWallet: boolean; stderr: string }> {
+async function calls(words: string, daemon: boolean, extra: string[] = []): Promise<{ methods: string[]; openedWallet: boolean; stderr: string }> {
   seen.calls = [];
   seen.daemon = daemon;
   const open = vi.spyOn(WalletService, 'open');
   let stderr = '';
-  const argv = ['--datadir', tmp, '--network', 'regtest', ...words.split(' '), ...(ARGS[words] ?? [])];
+  const argv = ['--datadir', tmp, '--network', 'regtest', ...extra, ...words.split(' '), ...(ARGS[words] ?? [])];
   await main(argv, { stdout: () => undefined, stderr: (s) => void (stderr += s), env: { COFFER_PASSWORD: 'the password' }, prompt: silent });
   const openedWallet = open.mock.calls.length > 0;
   open.mockRestore();
@@ -208,6 +208,12 @@ describe('the contract and the coffer command', () => {
       }
     });
   }
+
+  it('an empty password file is a missing password, not malformed parameters', async () => {
+    const r = await calls('wallet reveal', true, ['--password-file', put('empty', '')]);
+    expect(r.stderr).toBe('error: password-required: A password is required: the password file is empty.\n');
+    expect(r.methods).not.toContain('wallet.reveal');
+  });
 
   const clients = METHOD_NAMES.filter((m) => 'command' in CLI[m] && DIRECT[m] === undefined);
 
