@@ -97,6 +97,8 @@ export const METHODS = {
   'wallet.freeze': z.object({ outpoint, frozen: z.boolean() }).strict(),
   'wallet.setLabel': z.object({ type: z.enum(['tx', 'addr', 'output']), ref: z.string().min(1).max(200), label: z.string().max(255) }).strict(),
   'wallet.descriptors': z.object({}).strict(),
+  /** The wallet's facts and its settings by key, as `coffer wallet info` prints them. */
+  'wallet.info': z.object({}).strict(),
   'labels.export': z.object({}).strict(),
   'labels.import': z.object({ text: z.string().max(LABELS_TEXT_MAX) }).strict(),
   'uri.build': z.object({ address: z.string().min(1).max(200), amountSat: sats.optional(), label: shortText.optional(), message: shortText.optional() }).strict(),
@@ -200,6 +202,19 @@ export interface ChannelBackupAlarm {
   since: number;
 }
 
+/** What the wallet file says of itself. `locked`: whether the process that answers holds the key now. */
+export interface WalletFacts {
+  network: string;
+  fingerprint: string;
+  script: string;
+  birthdayHeight: number | null;
+  createdAt: number;
+  hasPassphrase: boolean;
+  locked: boolean;
+  /** The chain tip as of the last sync (null before the first). */
+  tipHeight: number | null;
+}
+
 export interface TxSummary {
   txid: string;
   amount: number;
@@ -274,6 +289,7 @@ export interface Results {
   'wallet.freeze': { outpoint: string; frozen: boolean };
   'wallet.setLabel': { ok: true };
   'wallet.descriptors': { desc: string; internal: boolean }[];
+  'wallet.info': WalletFacts & { settings: Record<string, number> };
   'labels.export': { text: string };
   /** `skipped` counts the lines that could not be read; `skippedLines` says which and why, `truncated` which lines had a label cut to length. */
   'labels.import': { imported: number; skipped: number; skippedLines: { line: number; reason: string }[]; truncated: number[] };

@@ -83,7 +83,12 @@ export const walletCommands: Command[] = [
   {
     words: ['wallet', 'info'],
     summary: 'print the network, fingerprint, address type and settings',
-    run: (ctx) => ctx.wallet().info(),
+    async run(ctx) {
+      // Settings after the facts, by key: what the command has always printed. `locked` is the
+      // answering process's: a command's own core never holds the key; a daemon keeps it.
+      const { settings, ...facts } = await contractCall(ctx, { wallet: true }, 'wallet.info', {});
+      return { ...facts, ...settings };
+    },
   },
   {
     words: ['wallet', 'reveal'],

@@ -240,7 +240,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private status(): AppStatus {
     const w = this.wallet;
     const open = w?.hasWallet()
-      ? { network: w.network, locked: w.locked, backend: this.backend().kind, fingerprint: String(w.info()['fingerprint']), backupConfirmed: w.meta('backup_confirmed') === '1' }
+      ? { network: w.network, locked: w.locked, backend: this.backend().kind, fingerprint: w.info().fingerprint, backupConfirmed: w.meta('backup_confirmed') === '1' }
       : undefined;
     const failing = this.ln.node?.backupFailing;
     return { version: VERSION, wallets: this.wallets(), ...(open ? { open } : {}), sync: this.loop.state, ...(failing ? { channelBackupFailing: failing } : {}) };

@@ -78,6 +78,7 @@ const CLI: Record<Method, Cli> = {
   'wallet.freeze': { command: 'wallet freeze' },
   'wallet.setLabel': { none: 'the command line sets labels in bulk, as BIP329 JSON Lines: `wallet labels import`' },
   'wallet.descriptors': { command: 'wallet descriptors' },
+  'wallet.info': { command: 'wallet info' },
   'labels.export': { command: 'wallet labels export' },
   'labels.import': { command: 'wallet labels import' },
   'uri.build': { none: 'a BIP21 URI is for a QR code on the receive screen; the command prints the address (`wallet address`)' },
@@ -120,8 +121,8 @@ const CLI: Record<Method, Cli> = {
 const DIRECT: Partial<Record<Method, string>> = {
   'wallet.create': "a command makes a second network's wallet beside the first without that wallet's password (its process can read the database anyway), stores no chain source and opens nothing for the app; wallet.create asks for the current password and opens the new wallet in the app",
   'wallet.restore': 'as wallet create: the command restores beside other networks\' wallets without their password and opens nothing for the app',
-  'settings.get': 'config get prints the wallet\'s settings table by key (auto-lock-minutes, gap-limit); settings.get carries the auto-lock, the chain source and the network, not the gap limit',
-  'settings.set': 'config set writes one key of the settings table (the gap limit too, which settings.set does not carry); the chain source is saved by config backend, which alone may name an RPC cookie file',
+  'settings.get': 'config get prints the settings table by key (auto-lock-minutes, gap-limit) and works in a data directory with no wallet yet; settings.get needs the open wallet and carries the auto-lock, the chain source and the network, not the gap limit',
+  'settings.set': 'config set writes one key of the settings table (the gap limit too, which settings.set does not carry), with no wallet yet too; the chain source is saved by config backend, which alone may name an RPC cookie file',
   'sync.now': 'sync prints the round\'s own report (tip, balance, what was found) and waits --mempool-wait for unconfirmed transactions; sync.now only runs the core\'s round and answers ok',
   'node.mine': 'node mine pays the block rewards to any --address with any chain source set and prints the blocks; node.mine is the playground\'s, mining to the wallet on the embedded node',
 };
