@@ -97,12 +97,18 @@ export const METHODS = {
   'wallet.freeze': z.object({ outpoint, frozen: z.boolean() }).strict(),
   'wallet.setLabel': z.object({ type: z.enum(['tx', 'addr', 'output']), ref: z.string().min(1).max(200), label: z.string().max(255) }).strict(),
   'wallet.descriptors': z.object({}).strict(),
+  /** The wallet's facts and its settings by key, as `coffer wallet info` prints them. */
+  'wallet.info': z.object({}).strict(),
   'labels.export': z.object({}).strict(),
   'labels.import': z.object({ text: z.string().max(LABELS_TEXT_MAX) }).strict(),
   'uri.build': z.object({ address: z.string().min(1).max(200), amountSat: sats.optional(), label: shortText.optional(), message: shortText.optional() }).strict(),
   'uri.parse': z.object({ text: z.string().max(4000) }).strict(),
   'send.preview': sendParams.strict(),
-  'send.confirm': sendParams.extend({ acceptHighFee: z.boolean().default(false) }).strict(),
+  /**
+   * Sign and broadcast a send (with dryRun only build and sign). Signs with the unlocked wallet; a
+   * `password` given is checked (and unlocks) only after every check that needs no key.
+   */
+  'send.confirm': sendParams.extend({ acceptHighFee: z.boolean().default(false), dryRun: z.boolean().default(false), password: password.optional() }).strict(),
   /**
    * Replace an unconfirmed send of ours with a higher fee (RBF, BIP125). Like send.confirm it
    * signs with the unlocked wallet; a `password` given is checked (and unlocks) only after every
@@ -138,10 +144,15 @@ export const METHODS = {
   'vault.list': z.object({}).strict(),
   /** What a vault would cost: the presigned unvault and each cancel rung, for the create form. */
   'vault.preview': z.object({ amount: sats, delay: vaultDelay, recovery: recoveryText, feeRate: feeRate.optional() }).strict(),
-  'vault.create': z.object({ amount: sats, delay: vaultDelay, recovery: recoveryText, feeRate: feeRate.optional() }).strict(),
-  'vault.withdraw': z.object({ id: vaultId }).strict(),
-  'vault.complete': z.object({ id: vaultId, address: z.string().min(1).max(200), feeRate: feeRate.optional() }).strict(),
-  'vault.cancel': z.object({ id: vaultId }).strict(),
+  /** Vault spends sign with the unlocked wallet; a `password` given unlocks only after every check that needs no key. */
+  'vault.create': z.object({ amount: sats, delay: vaultDelay, recovery: recoveryText, feeRate: feeRate.optional(), password: password.optional() }).strict(),
+  'vault.withdraw': z.object({ id: vaultId, password: password.optional() }).strict(),
+  'vault.complete': z.object({ id: vaultId, address: z.string().min(1).max(200), feeRate: feeRate.optional(), password: password.optional() }).strict(),
+  /**
+   * The presigned cancel paying at least `feeRate` (default: the fast estimate). No key is needed;
+   * with the `password` a CPFP child may lift it above the top rung (`cpfpTxid`).
+   */
+  'vault.cancel': z.object({ id: vaultId, feeRate: feeRate.optional(), password: password.optional() }).strict(),
   'ln.info': z.object({}).strict(),
   'ln.invoice': z.object({ amountMsat: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(), description: z.string().max(639).default(''), expirySecs: z.number().int().min(60).max(31_536_000).default(3600) }).strict(),
   'ln.pay': z.object({ bolt11: bolt11Text, amountMsat: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() }).strict(),
@@ -189,6 +200,19 @@ export interface ChannelBackupAlarm {
   message: string;
   /** ms since the epoch */
   since: number;
+}
+
+/** What the wallet file says of itself. `locked`: whether the process that answers holds the key now. */
+export interface WalletFacts {
+  network: string;
+  fingerprint: string;
+  script: string;
+  birthdayHeight: number | null;
+  createdAt: number;
+  hasPassphrase: boolean;
+  locked: boolean;
+  /** The chain tip as of the last sync (null before the first). */
+  tipHeight: number | null;
 }
 
 export interface TxSummary {
@@ -265,13 +289,14 @@ export interface Results {
   'wallet.freeze': { outpoint: string; frozen: boolean };
   'wallet.setLabel': { ok: true };
   'wallet.descriptors': { desc: string; internal: boolean }[];
+  'wallet.info': WalletFacts & { settings: Record<string, number> };
   'labels.export': { text: string };
   /** `skipped` counts the lines that could not be read; `skippedLines` says which and why, `truncated` which lines had a label cut to length. */
   'labels.import': { imported: number; skipped: number; skippedLines: { line: number; reason: string }[]; truncated: number[] };
   'uri.build': { uri: string };
   'uri.parse': { address: string; amountSat?: number; label?: string; message?: string };
   'send.preview': SendPreview;
-  'send.confirm': { txid: string; fee: number; vsize: number; feerate: number };
+  'send.confirm': SpendResult;
   'send.bump': BumpResult;
   'send.cpfp': CpfpResult;
   'tx.abandon': { txid: string; abandoned: true };
@@ -294,7 +319,7 @@ export interface Results {
   'vault.create': { id: string; depositTxid: string; delay: number; cancelFeerates: number[] };
   'vault.withdraw': { unvaultTxid: string; withdrawableAtHeight: number };
   'vault.complete': { txid: string };
-  'vault.cancel': { cancelTxid: string };
+  'vault.cancel': { cancelTxid: string; cpfpTxid?: string };
   'ln.info': {
     nodeId: string;
     /** The Lightning port and the address it is bound to, when peers may connect. */

@@ -27,7 +27,11 @@ export interface ClientOptions {
 }
 
 function checked<M extends Method>(method: M, params: Params<M>): void {
-  if (!parseCall(method, params)) throw new CofferError('usage', `Malformed parameters for ${method}; see coffer help.`);
+  if (parseCall(method, params)) return;
+  // An empty password file is a missing password, not malformed parameters.
+  const empty = Object.entries(params as Record<string, unknown>).some(([k, v]) => /password/i.test(k) && v === '');
+  if (empty) throw new CofferError('password-required', 'A password is required: the password file is empty.');
+  throw new CofferError('usage', `Malformed parameters for ${method}; see coffer help.`);
 }
 
 /** The daemon of this wallet when one answers; a daemon that died leaves its files behind. */

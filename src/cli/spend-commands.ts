@@ -8,7 +8,6 @@ import { networkPaths } from '../service/datadir.js';
 import { readFileLimited, writeRegularFile } from '../service/files.js';
 import { fileLogger } from '../service/log.js';
 import { psbtBytes } from '../service/psbt-flows.js';
-import { chooseFeeRate, send } from '../service/spend-flows.js';
 import { SKIP_REASONS } from '../wallet/psbt-review.js';
 import { checkFeeRate, checkOutpoints, checkRecipients, parseOutpoint, type Outpoint, type Recipient } from '../service/spend-service.js';
 import { WalletSync } from '../service/wallet-sync.js';
@@ -142,22 +141,15 @@ export const spendCommands: Command[] = [
       const coins = inputs(ctx);
       const given = spendFeeRate(ctx);
       const password = await ctx.password();
-      return hintHighFee(() => withSync(ctx, async (wallet, sync) => {
-        const fee = await chooseFeeRate(wallet, sync, given);
-        return send(
-          wallet,
-          sync,
-          {
-            recipients: rs,
-            feeRate: fee.feeRate,
-            feeSource: fee.source,
-            ...(coins.length > 0 ? { inputs: coins } : {}),
-            dryRun: ctx.options['dry-run'] === true,
-            acceptHighFee: ctx.options['accept-high-fee'] === true,
-          },
-          () => wallet.unlock(password),
-        );
-      }, { sync: true }));
+      const params = {
+        recipients: rs.map((r) => ({ address: r.address ?? '', amount: r.amount })),
+        ...(given !== undefined ? { feeRate: given } : {}),
+        ...(coins.length > 0 ? { inputs: coins.map(outpointText) } : {}),
+        dryRun: ctx.options['dry-run'] === true,
+        acceptHighFee: ctx.options['accept-high-fee'] === true,
+        password,
+      };
+      return hintHighFee(() => contractCall(ctx, { wallet: true, chain: true, sync: true }, 'send.confirm', params));
     },
   },
   {

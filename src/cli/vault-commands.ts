@@ -3,8 +3,7 @@
 import { CofferError } from '../api/errors.js';
 import { chooseFeeRate } from '../service/spend-flows.js';
 import { addressToScript } from '../keys/address.js';
-import { cancelVault, checkVaultRequest, completeVault, createVault, exportPackage, listVaultEntries, sweepStray, withdrawVault } from '../service/vault-service.js';
-import { presetRate } from '../wallet/fees.js';
+import { checkVaultRequest, exportPackage, sweepStray } from '../service/vault-service.js';
 import { stringOption, stringsOption, type Command, type Context, type OptionSpec } from './command.js';
 import { feeRateOption, spendFeeRate, withSync } from './spend-commands.js';
 import { readTextFile } from '../service/files.js';
@@ -23,7 +22,15 @@ function wholeNumber(text: string, name: string): number {
 
 const FEERATE: OptionSpec = { type: 'string', value: 'N', help: 'fee rate in sat/vB (default: the node estimate or the preset)' };
 
-const id = (ctx: Context) => ctx.positionals[0] ?? '';
+/** A vault's id; one the contract could not carry (empty, over 64 characters) is no vault of this wallet. */
+function id(ctx: Context): string {
+  const v = ctx.positionals[0] ?? '';
+  if (v.length < 1 || v.length > 64) throw new CofferError('unknown-vault', `This wallet has no vault ${v}.`, { id: v });
+  return v;
+}
+
+/** A vault spend reaches the chain with this command's backend flags, on a wallet brought up to date first. */
+const SPEND = { wallet: true, chain: true, sync: true } as const;
 
 const CREATE_OPTIONS: Record<string, OptionSpec> = {
   amount: { type: 'string', multiple: true, value: 'SATS', help: 'amount to vault, in satoshis' },
@@ -54,10 +61,7 @@ export const vaultCommands: Command[] = [
       // The arguments before the password; the deposit's coins and policy before the key.
       const { amount, delay, recovery, feeRate: given } = vaultRequest(ctx, 'create');
       const password = await ctx.password();
-      return withSync(ctx, async (wallet, sync) => {
-        const fee = await chooseFeeRate(wallet, sync, given);
-        return createVault(wallet, sync, { amount, delay, recovery, feeRate: fee.feeRate }, () => wallet.unlock(password));
-      }, { sync: true });
+      return contractCall(ctx, SPEND, 'vault.create', { amount, delay, recovery, ...(given !== undefined ? { feeRate: given } : {}), password });
     },
   },
   {
@@ -66,13 +70,13 @@ export const vaultCommands: Command[] = [
     options: CREATE_OPTIONS,
     async run(ctx) {
       const { amount, delay, recovery, feeRate } = vaultRequest(ctx, 'preview');
-      return contractCall(ctx, { wallet: true, chain: true, sync: true }, 'vault.preview', { amount, delay, recovery, ...(feeRate !== undefined ? { feeRate } : {}) });
+      return contractCall(ctx, SPEND, 'vault.preview', { amount, delay, recovery, ...(feeRate !== undefined ? { feeRate } : {}) });
     },
   },
   {
     words: ['vault', 'list'],
     summary: 'the vaults and stray deposits, with their states (as of the last sync)',
-    run: (ctx) => listVaultEntries(ctx.wallet()),
+    run: async (ctx) => (await contractCall(ctx, { wallet: true }, 'vault.list', {})).vaults,
   },
   {
     words: ['vault', 'withdraw'],
@@ -80,7 +84,7 @@ export const vaultCommands: Command[] = [
     args: { names: 'ID', min: 1, max: 1 },
     async run(ctx) {
       const password = await ctx.password();
-      return withSync(ctx, (wallet, sync) => withdrawVault(wallet, sync, id(ctx), () => wallet.unlock(password)), { sync: true });
+      return contractCall(ctx, SPEND, 'vault.withdraw', { id: id(ctx), password });
     },
   },
   {
@@ -93,10 +97,7 @@ export const vaultCommands: Command[] = [
       addressToScript(to, ctx.network);
       const given = spendFeeRate(ctx);
       const password = await ctx.password();
-      return withSync(ctx, async (wallet, sync) => {
-        const fee = await chooseFeeRate(wallet, sync, given);
-        return completeVault(wallet, sync, id(ctx), to, fee.feeRate, () => wallet.unlock(password));
-      }, { sync: true });
+      return contractCall(ctx, SPEND, 'vault.complete', { id: id(ctx), address: to, ...(given !== undefined ? { feeRate: given } : {}), password });
     },
   },
   {
@@ -109,11 +110,7 @@ export const vaultCommands: Command[] = [
       // No key is needed; a password given (file or COFFER_PASSWORD) also lets a CPFP child lift a
       // cancel above the top rung.
       const password = ctx.options['password-file'] !== undefined || ctx.env['COFFER_PASSWORD'] ? await ctx.password() : undefined;
-      return withSync(ctx, async (wallet, sync) => {
-        const needed = given ?? presetRate(wallet, await sync.fees(), 'fast').feeRate;
-        const r = await cancelVault(wallet, sync, id(ctx), needed, password !== undefined ? () => wallet.unlock(password) : undefined);
-        return { cancelTxid: r.cancelTxid, ...(r.cpfpTxid ? { cpfpTxid: r.cpfpTxid } : {}) };
-      }, { sync: true });
+      return contractCall(ctx, SPEND, 'vault.cancel', { id: id(ctx), ...(given !== undefined ? { feeRate: given } : {}), ...(password !== undefined ? { password } : {}) });
     },
   },
   {

@@ -1,9 +1,11 @@
 // `coffer wallet ...` and `coffer config ...`: keys, descriptors, addresses, settings.
 
 import { CofferError } from '../api/errors.js';
+import { checkNewPassword } from '../keys/keystore.js';
 import { backendView, storeBackend } from '../service/backend-setting.js';
 import { backendSettingFor } from './backend.js';
 import { stringOption, type Command, type Context } from './command.js';
+import { contractCall, withContract } from './contract-client.js';
 import { readSecretFile } from './secrets.js';
 
 function usage(message: string): CofferError {
@@ -71,26 +73,28 @@ export const walletCommands: Command[] = [
   {
     words: ['wallet', 'descriptors'],
     summary: 'print the output descriptors (public keys only)',
-    run: (ctx) => ctx.wallet().descriptors(),
+    run: (ctx) => contractCall(ctx, { wallet: true }, 'wallet.descriptors', {}),
   },
   {
     words: ['wallet', 'address'],
     summary: 'print the next unused receive address',
-    run: (ctx) => ctx.wallet().nextAddress(),
+    run: (ctx) => contractCall(ctx, { wallet: true }, 'wallet.address', { fresh: true }),
   },
   {
     words: ['wallet', 'info'],
     summary: 'print the network, fingerprint, address type and settings',
-    run: (ctx) => ctx.wallet().info(),
+    async run(ctx) {
+      // Settings after the facts, by key: what the command has always printed. `locked` is the
+      // answering process's: a command's own core never holds the key; a daemon keeps it.
+      const { settings, ...facts } = await contractCall(ctx, { wallet: true }, 'wallet.info', {});
+      return { ...facts, ...settings };
+    },
   },
   {
     words: ['wallet', 'reveal'],
     summary: 'print the recovery phrase (needs the password)',
-    async run(ctx) {
-      const wallet = ctx.wallet();
-      wallet.info();
-      return wallet.reveal(await ctx.password());
-    },
+    // The wallet is found before the password is asked for.
+    run: (ctx) => withContract(ctx, { wallet: true }, async (call) => call('wallet.reveal', { password: await ctx.password() })),
   },
   {
     words: ['wallet', 'change-password'],
@@ -99,11 +103,13 @@ export const walletCommands: Command[] = [
     async run(ctx) {
       const file = stringOption(ctx, 'new-password-file');
       if (file === undefined) throw usage('wallet change-password needs --new-password-file FILE');
-      const next = readSecretFile(file, 'new password');
-      const wallet = ctx.wallet();
-      wallet.info();
-      wallet.changePassword(await ctx.password(), next);
-      return { ok: true };
+      const newPassword = readSecretFile(file, 'new password');
+      return withContract(ctx, { wallet: true }, async (call) => {
+        const oldPassword = await ctx.password();
+        // An empty or short new password keeps its own error, not the schema's.
+        checkNewPassword(newPassword);
+        return call('wallet.changePassword', { oldPassword, newPassword });
+      });
     },
   },
   {

@@ -1,16 +1,13 @@
-// The running core behind the desktop app and the browser shell: the open wallet, its chain source
-// kept connected, a sync loop with progress events, and one handler per API method.
+// The running core behind the desktop app, the browser shell, the daemon and each command: the
+// open wallet, its chain source and sync loop, and a dispatcher to the handlers in handlers/.
 
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseCall, type AppStatus, type BackendConfig, type CofferEvent, type Method } from '../api/contract.js';
-import { CofferError, isCofferError, toWireError, type Result } from '../api/errors.js';
-import { addressToScript } from '../keys/address.js';
-import { checkNewPassword } from '../keys/keystore.js';
-import { parseMnemonic } from '../keys/mnemonic.js';
+import { parseCall, type AppStatus, type CofferEvent, type Method } from '../api/contract.js';
+import { CofferError, toWireError, type Result } from '../api/errors.js';
 import { isNetwork, NETWORKS, type Network } from '../keys/networks.js';
-import { bcoinAddress, EmbeddedNode, readControl } from '../node/embedded-node.js';
+import { EmbeddedNode, readControl } from '../node/embedded-node.js';
 import { RpcClient } from '../node/rpc-client.js';
 import { sourceFactory, type SourceFactory } from '../node/source-factory.js';
 import { networkPaths } from './datadir.js';
@@ -24,9 +21,12 @@ import { WalletService } from './wallet-service.js';
 // Type only: LDK (a second to load) is loaded when Lightning starts, not with every command.
 import type { ChannelNode } from '../channels/channel-node.js';
 import type { ChannelNodeOptions } from '../channels/options.js';
-import { backendView, needsUnlock, planFromCall, readBackend, rpcAuthOf, storeBackend, type StoredBackend } from './backend-setting.js';
+import { needsUnlock, readBackend, rpcAuthOf, type StoredBackend } from './backend-setting.js';
 import { readTextFile } from './files.js';
-import type { CoreHost, HandlerMap } from './handlers/handler.js';
+import type { HandlerMap, SessionHost } from './handlers/handler.js';
+import { nodeHandlers } from './handlers/node.js';
+import { sessionHandlers } from './handlers/session.js';
+import { settingsHandlers } from './handlers/settings.js';
 import { vaultHandlers } from './handlers/vault.js';
 import { lightningNodeHandlers, lightningReadHandlers } from './handlers/lightning.js';
 import { spendHandlers } from './handlers/spend.js';
@@ -60,6 +60,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private readonly log: Logger;
   private readonly loop: SyncLoop;
   private readonly ln: LightningRunner;
+  /** One handler per contract method, by area in handlers/. */
+  private readonly handlers: HandlerMap<Method>;
 
   constructor(
     readonly datadir: string,
@@ -78,6 +80,18 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       emit: (e) => this.emitEvent(e),
     });
     this.ln = new LightningRunner({ datadir, log: this.log, wallet: () => this.requireWallet(), loop: this.loop, emit: (e) => this.emitEvent(e) });
+    const host = this.sessionHost();
+    this.handlers = {
+      ...sessionHandlers(host),
+      ...settingsHandlers(host),
+      ...nodeHandlers(host),
+      ...walletHandlers(host),
+      ...sendHandlers(host),
+      ...spendHandlers(host),
+      ...vaultHandlers(host),
+      ...lightningReadHandlers(() => this.requireWallet()),
+      ...lightningNodeHandlers(() => this.startLightning(), () => void this.loop.run()),
+    };
   }
 
   /** Open the network used last, if it has a wallet. */
@@ -161,30 +175,6 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     return this.wallet ? readBackend(this.wallet) : { kind: 'spv', connect: [] };
   }
 
-  /**
-   * A new wallet replaces the open one in the app: when this data directory already holds a
-   * wallet, the caller must know its password (the open wallet's; with none open, any one here).
-   */
-  private requireExistingPassword(currentPassword: string | undefined): void {
-    const existing = this.wallets();
-    if (existing.length === 0) return;
-    if (currentPassword === undefined) {
-      throw new CofferError('password-required', 'This data directory already holds a wallet: enter its password to create or restore another.', { field: 'currentPassword' });
-    }
-    if (this.wallet?.hasWallet()) return this.wallet.checkPassword(currentPassword);
-    for (const network of existing) {
-      const w = WalletService.open({ datadir: this.datadir, network, logger: this.log });
-      try {
-        return w.checkPassword(currentPassword);
-      } catch (e) {
-        if (!isCofferError(e, 'wrong-password')) throw e;
-      } finally {
-        w.close();
-      }
-    }
-    throw new CofferError('wrong-password', 'The password is not correct.', { field: 'currentPassword' });
-  }
-
   /** The wallet locked: a chain source that needed its key (an RPC password) is closed with it. */
   private onWalletLocked(w: WalletService): void {
     if (this.wallet !== w) return;
@@ -250,157 +240,51 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private status(): AppStatus {
     const w = this.wallet;
     const open = w?.hasWallet()
-      ? { network: w.network, locked: w.locked, backend: this.backend().kind, fingerprint: String(w.info()['fingerprint']), backupConfirmed: w.meta('backup_confirmed') === '1' }
+      ? { network: w.network, locked: w.locked, backend: this.backend().kind, fingerprint: w.info().fingerprint, backupConfirmed: w.meta('backup_confirmed') === '1' }
       : undefined;
     const failing = this.ln.node?.backupFailing;
     return { version: VERSION, wallets: this.wallets(), ...(open ? { open } : {}), sync: this.loop.state, ...(failing ? { channelBackupFailing: failing } : {}) };
   }
 
-  /**
-   * Make a wallet with `make` (which leaves it unlocked) and open it in place of the open one.
-   * `check` refuses the new wallet's own bad inputs first, before the current password is turned
-   * into a key.
-   */
-  private async initialise(
-    network: Network,
-    backend: BackendConfig,
-    currentPassword: string | undefined,
-    check: () => void,
-    make: (w: WalletService) => { fingerprint: string },
-  ): Promise<{ fingerprint: string }> {
-    if (this.wallets().includes(network)) throw new CofferError('wallet-exists', `There is already a ${network} wallet in this data directory.`);
-    const plan = planFromCall(backend, undefined);
-    check();
-    this.requireExistingPassword(currentPassword);
-    // The open wallet stays open until the new one exists: bad words or a short password change nothing.
-    const w = this.walletService(network);
-    let fingerprint: string;
-    try {
-      fingerprint = make(w).fingerprint;
-      storeBackend(w, plan);
-    } catch (e) {
-      w.close();
-      throw e;
-    }
-    await this.open(network, w);
-    return { fingerprint };
-  }
-
-  private readonly host: CoreHost = {
-    wallet: () => this.requireWallet(),
-    syncSession: () => this.loop.ready(this.requireWallet()),
-    feeRate: (given, preset) => this.feeRate(given, preset),
-    backendKind: () => this.backend().kind,
-    // A command's core stops once its call is done: the next command syncs first.
-    changed: () => {
-      if (!this.options.command) void this.loop.run();
-    },
-  };
-
-  private readonly handlers: HandlerMap<Method> = {
-    ...spendHandlers(this.host),
-    ...vaultHandlers(this.host),
-    ...walletHandlers(this.host),
-    ...sendHandlers(this.host),
-    ...lightningReadHandlers(() => this.requireWallet()),
-    ...lightningNodeHandlers(() => this.lightning(), () => void this.loop.run()),
-    'app.status': () => this.status(),
-    'app.activity': () => {
-      this.wallet?.activity();
-      return { ok: true as const };
-    },
-    'app.open': async ({ network }) => {
-      if (!this.wallets().includes(network)) throw new CofferError('no-wallet', `There is no ${network} wallet here.`);
-      await this.open(network);
-      return this.status();
-    },
-    'wallet.create': (p) =>
-      this.initialise(p.network, p.backend as BackendConfig, p.currentPassword, () => checkNewPassword(p.password), (w) => w.create({ words: p.words, passphrase: p.passphrase ?? '', script: p.script, password: p.password, unlock: true })),
-    'wallet.restore': (p) =>
-      this.initialise(
-        p.network,
-        p.backend as BackendConfig,
-        p.currentPassword,
-        () => {
-          checkNewPassword(p.password);
-          parseMnemonic(p.mnemonic).entropy.fill(0);
-        },
-        (w) => {
-          const r = w.restore({ mnemonic: p.mnemonic, passphrase: p.passphrase ?? '', script: p.script, password: p.password, unlock: true, ...(p.birthday !== undefined ? { birthday: p.birthday } : {}) });
-          // Whoever restores from the words has them.
-          w.setMeta('backup_confirmed', '1');
-          return r;
-        },
-      ),
-    'wallet.playground': async ({ password, currentPassword }) => {
-      const r = await this.initialise('regtest', { kind: 'node', connect: [], prune: false }, currentPassword, () => checkNewPassword(password), (w) => {
-        const made = w.create({ words: 12, passphrase: '', script: 'wpkh', password, unlock: true });
-        w.setMeta('backup_confirmed', '1'); // play money: no backup to nag about
-        return made;
-      });
-      // bcoin's regtest enforces segwit from height 432: mine past it, to the wallet, so there is money to try.
-      await this.mine(440);
-      return r;
-    },
-    'wallet.checkWords': ({ password, answers }) => {
-      const w = this.requireWallet();
-      const words = w.reveal(password).mnemonic.split(' ');
-      const correct = answers.every((a) => words[a.position - 1] === a.word.trim().toLowerCase());
-      if (correct) w.setMeta('backup_confirmed', '1');
-      return { correct };
-    },
-    'wallet.unlock': ({ password }) => {
-      const w = this.requireWallet();
-      w.unlock(password);
-      // A node reached with the RPC password was shut out while locked: reconnect now.
-      if (needsUnlock(this.backend())) void this.loop.run();
-      // A wallet with channels runs its Lightning node from unlock on: closes must be watched and
-      // swept, and a revoked commitment answered, whether or not the channels screen is open.
-      if (!this.ln.node && withDbErrors(() => hasChannelState(w.database))) {
-        this.startLightning(this.lightningOptions).catch((e: unknown) =>
-          this.log.warn('ln.autostart-failed', e instanceof CofferError ? { code: e.code } : { code: 'internal', ...errorOrigin(e) }),
-        );
-      }
-      return { locked: false as const };
-    },
-    'wallet.lock': () => {
-      this.requireWallet().lock();
-      return { locked: true as const };
-    },
-    'wallet.reveal': ({ password }) => this.requireWallet().reveal(password),
-    'wallet.changePassword': ({ oldPassword, newPassword }) => {
-      this.requireWallet().changePassword(oldPassword, newPassword);
-      return { ok: true as const };
-    },
-    'settings.get': () => {
-      const w = this.requireWallet();
-      // The RPC password stays in the core: the form leaves it empty to keep the saved one.
-      return { autoLockMinutes: w.setting('auto-lock-minutes'), backend: backendView(w, this.backend()), network: w.network };
-    },
-    'settings.set': async (p) => {
-      const w = this.requireWallet();
-      // Checked before anything changes: a refused backend leaves the auto-lock as it was, too.
-      const plan = p.backend ? planFromCall(p.backend as BackendConfig, this.backend()) : undefined;
-      if (p.autoLockMinutes !== undefined && p.autoLockMinutes !== w.setting('auto-lock-minutes')) {
-        if (p.password === undefined) throw new CofferError('password-required', 'Changing the auto-lock needs your password.', { field: 'password' });
-        w.checkPassword(p.password);
-        w.setSetting('auto-lock-minutes', String(p.autoLockMinutes));
-      }
-      if (plan) {
-        storeBackend(w, plan);
+  /** What the handlers reach of the core. */
+  private sessionHost(): SessionHost {
+    return {
+      datadir: this.datadir,
+      log: this.log,
+      wallet: () => this.requireWallet(),
+      current: () => this.wallet,
+      wallets: () => this.wallets(),
+      walletService: (network) => this.walletService(network),
+      open: (network, made) => this.open(network, made),
+      status: () => this.status(),
+      backend: () => this.backend(),
+      syncSession: () => this.loop.ready(this.requireWallet()),
+      sync: () => this.loop.run(),
+      idle: () => this.loop.idle(),
+      feeRate: (given, preset) => this.feeRate(given, preset),
+      backendKind: () => this.backend().kind,
+      backendChanged: async (kind) => {
         await this.loop.idle();
         await this.loop.close();
-        if (plan.kind !== 'node') await this.stopNode();
+        if (kind !== 'node') await this.stopNode();
         void this.loop.run();
-      }
-      return { ok: true as const };
-    },
-    'sync.now': async () => {
-      await this.loop.run();
-      return { ok: true as const };
-    },
-    'node.mine': async ({ blocks }) => ({ height: await this.mine(blocks) }),
-  };
+      },
+      nodeControl: () => (this.wallet ? (this.node?.control ?? readControl(this.datadir, this.wallet.network)) : undefined),
+      unlocked: (w) => {
+        // A wallet with channels runs its Lightning node from unlock on: closes must be watched and
+        // swept, and a revoked commitment answered, whether or not the channels screen is open.
+        if (!this.ln.node && withDbErrors(() => hasChannelState(w.database))) {
+          this.startLightning(this.lightningOptions).catch((e: unknown) =>
+            this.log.warn('ln.autostart-failed', e instanceof CofferError ? { code: e.code } : { code: 'internal', ...errorOrigin(e) }),
+          );
+        }
+      },
+      // A command's core stops once its call is done: the next command syncs first.
+      changed: () => {
+        if (!this.options.command) void this.loop.run();
+      },
+    };
+  }
 
   /**
    * Start the Lightning node of the open wallet (once per process; one process per wallet holds it).
@@ -421,36 +305,14 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     this.requireWallet().keepUnlocked();
   }
 
-  private lightning(): Promise<ChannelNode> {
-    return this.startLightning();
-  }
-
   private async feeRate(given: number | undefined, preset: 'fast' | 'normal' | 'slow' | undefined): Promise<{ feeRate: number; source: string }> {
     const w = this.requireWallet();
     // A rate the user chose needs no estimate: do not wait for a running sync round.
     if (given !== undefined) return { feeRate: given, source: 'given' };
     return presetRate(w, await (await this.loop.ready(this.requireWallet())).fees(), preset ?? 'normal');
   }
-
-  /** Regtest with the embedded node: mine to the wallet's next address, then sync. */
-  private async mine(blocks: number): Promise<number> {
-    const w = this.requireWallet();
-    if (w.network !== 'regtest' || this.backend().kind !== 'node') {
-      throw new CofferError('backend-unavailable', 'Mining works only in the regtest playground (embedded node).');
-    }
-    await this.loop.ready(this.requireWallet());
-    const c = this.node?.control ?? readControl(this.datadir, w.network);
-    if (!c) throw new CofferError('node-not-running', 'The embedded node is not running.');
-    const rpc = new RpcClient(`http://127.0.0.1:${c.rpcPort}/`, { user: 'coffer', password: c.apiKey });
-    const address = bcoinAddress(addressToScript(w.nextAddress().address, w.network), w.network);
-    await rpc.call('generatetoaddress', [blocks, address]);
-    const height = await rpc.call<number>('getblockcount');
-    // A round already running may have read the chain before these blocks: wait for it, then sync again.
-    await this.loop.idle();
-    await this.loop.run();
-    return height;
-  }
 }
+
 
 /** The secret strings of a call's params (passwords, words, passphrases), to keep out of the log. */
 function secretsOf(params: unknown): string[] {

@@ -2,6 +2,7 @@
 // password, descriptors and receive addresses. Owns the database handle and the key session.
 
 import fs from 'node:fs';
+import type { WalletFacts } from '../api/contract.js';
 import { CofferError } from '../api/errors.js';
 import {
   accountDescriptorText,
@@ -478,7 +479,7 @@ export class WalletService {
     return this.settings();
   }
 
-  info(): Record<string, string | number | boolean | null> {
+  info(): WalletFacts {
     const account = this.primaryAccount();
     const meta = (k: string) => withDbErrors(() => getMeta(this.db, k)) ?? null;
     const birthday = meta('birthday_height');
@@ -492,7 +493,6 @@ export class WalletService {
       locked: this.locked,
       /** The chain tip as of the last sync (null before the first). */
       tipHeight: meta('tip_height') === null ? null : Number(meta('tip_height')),
-      ...this.settings(),
     };
   }
 }

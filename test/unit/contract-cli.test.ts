@@ -1,13 +1,59 @@
 // Every method of the contract (src/api/contract.ts) is reachable from the `coffer` command, or
-// this file says why not. The commands listed as contract clients name their method in src/cli/
-// (they call it through src/cli/contract-client.ts or the Lightning call path), so a command that
-// drifts back to calling service/ directly is caught here too.
+// this file says why not. Each command that is a client of the contract is run (with a fake
+// daemon, then with a fake in-process core) and must make its method's call and open no wallet of
+// its own; the few commands that still reach service/ directly say why.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { METHOD_NAMES, type Method } from '../../src/api/contract.js';
-import { COMMANDS } from '../../src/cli/main.js';
+import { CofferError } from '../../src/api/errors.js';
+import { COMMANDS, main } from '../../src/cli/main.js';
+import { WalletService } from '../../src/service/wallet-service.js';
+
+/** Every call a command made, and whether a daemon is found: shared with the fakes below. */
+const seen = vi.hoisted(() => ({ calls: [] as string[], daemon: true }));
+
+/** What a fake answers to the calls a command makes before its own one (opening, syncing, a review). */
+const CANNED: Record<string, unknown> = {
+  'app.status': { sync: { phase: 'idle' } },
+  'app.open': {},
+  'wallet.unlock': { locked: false },
+  'sync.now': { ok: true },
+  'psbt.review': { summary: { inputs: [], outputs: [], sent: 0, fee: 0, toSign: 1 } },
+};
+/** The fakes answer the command's own call with this error: what it does with a result is not the point. */
+const STOP = 'test-stop';
+
+vi.mock('../../src/service/daemon.js', async (importOriginal) => ({
+  ...(await importOriginal<object>()),
+  findDaemon: () => (seen.daemon ? { port: 1, cookie: '0'.repeat(64) } : undefined),
+  callDaemon: async (_d: unknown, method: string) => {
+    seen.calls.push(method);
+    if (method in CANNED) return CANNED[method];
+    throw new CofferError('backend-error', STOP);
+  },
+}));
+
+vi.mock('../../src/service/core.js', async (importOriginal) => ({
+  ...(await importOriginal<object>()),
+  Core: class {
+    lightningOptions = {};
+    call(method: string) {
+      seen.calls.push(method);
+      return Promise.resolve(method in CANNED ? { ok: true, value: CANNED[method] } : { ok: false, error: { code: 'usage', message: STOP } });
+    }
+    overrideSource() {}
+    keepUnlocked() {}
+    startLightning() {
+      return Promise.resolve({ list: () => [] });
+    }
+    stop() {
+      return Promise.resolve();
+    }
+  },
+}));
 
 type Cli = { command: string } | { none: string };
 
@@ -32,11 +78,12 @@ const CLI: Record<Method, Cli> = {
   'wallet.freeze': { command: 'wallet freeze' },
   'wallet.setLabel': { none: 'the command line sets labels in bulk, as BIP329 JSON Lines: `wallet labels import`' },
   'wallet.descriptors': { command: 'wallet descriptors' },
+  'wallet.info': { command: 'wallet info' },
   'labels.export': { command: 'wallet labels export' },
   'labels.import': { command: 'wallet labels import' },
   'uri.build': { none: 'a BIP21 URI is for a QR code on the receive screen; the command prints the address (`wallet address`)' },
   'uri.parse': { none: "the send screen's paste field; `wallet send` takes the address and amount as --to and --amount" },
-  'send.preview': { command: 'wallet send' },
+  'send.preview': { none: "the send screen's review before the password is asked; on the command line `wallet send --dry-run` builds and signs without sending, and `wallet psbt create` builds it unsigned" },
   'send.confirm': { command: 'wallet send' },
   'send.bump': { command: 'wallet bump' },
   'send.cpfp': { command: 'wallet cpfp' },
@@ -70,45 +117,82 @@ const CLI: Record<Method, Cli> = {
   'channel.close': { command: 'channel close' },
 };
 
-/**
- * Methods whose commands are clients of the contract today. The others' commands still call
- * service/ directly (issue 15, point 1 moves them one by one): add a method here when its command
- * moves.
- */
-const THROUGH_CONTRACT: Method[] = [
-  'wallet.summary',
-  'wallet.history',
-  'wallet.transaction',
-  'wallet.utxos',
-  'wallet.freeze',
-  'labels.export',
-  'labels.import',
-  'fees.get',
-  'vault.preview',
-  'send.bump',
-  'send.cpfp',
-  'tx.abandon',
-  'psbt.create',
-  'psbt.review',
-  'psbt.sign',
-  'psbt.finalize',
-  'psbt.combine',
-  'psbt.broadcast',
-  'ln.info',
-  'ln.invoice',
-  'ln.pay',
-  'ln.decode',
-  'ln.payments',
-  'ln.invoices',
-  'channel.open',
-  'channel.list',
-  'channel.backup',
-  'channel.close',
-];
+/** Commands that offer a method's capability without calling it (they reach service/ directly), and why. */
+const DIRECT: Partial<Record<Method, string>> = {
+  'wallet.create': "a command makes a second network's wallet beside the first without that wallet's password (its process can read the database anyway), stores no chain source and opens nothing for the app; wallet.create asks for the current password and opens the new wallet in the app",
+  'wallet.restore': 'as wallet create: the command restores beside other networks\' wallets without their password and opens nothing for the app',
+  'settings.get': 'config get prints the settings table by key (auto-lock-minutes, gap-limit) and works in a data directory with no wallet yet; settings.get needs the open wallet and carries the auto-lock, the chain source and the network, not the gap limit',
+  'settings.set': 'config set writes one key of the settings table (the gap limit too, which settings.set does not carry), with no wallet yet too; the chain source is saved by config backend, which alone may name an RPC cookie file',
+  'sync.now': 'sync prints the round\'s own report (tip, balance, what was found) and waits --mempool-wait for unconfirmed transactions; sync.now only runs the core\'s round and answers ok',
+  'node.mine': 'node mine pays the block rewards to any --address with any chain source set and prints the blocks; node.mine is the playground\'s, mining to the wallet on the embedded node',
+};
+
+/** Methods whose command calls them only through a running daemon, and what it does without one. */
+const DAEMON_ONLY: Partial<Record<Method, string>> = {
+  'ln.info': 'without a daemon, ln info derives the node id from the seed and starts no Lightning node (ln.info would start one)',
+};
+
+/** An argv that passes each command's own checks, so that it reaches its call. */
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-contract-cli-'));
+const put = (name: string, text: string) => {
+  const f = path.join(tmp, name);
+  fs.writeFileSync(f, text);
+  return f;
+};
+const ADDR = 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080';
+const TXID = 'ab'.repeat(32);
+const PSBT = put('a.psbt', 'cHNidP8BAAoCAAAAAAAAAAAAAAAA');
+const ARGS: Record<string, string[]> = {
+  'wallet send': ['--to', ADDR, '--amount', '10000'],
+  'wallet transaction': [TXID],
+  'wallet freeze': [`${TXID}:0`],
+  'wallet bump': [TXID, '--feerate', '2'],
+  'wallet cpfp': [`${TXID}:0`, '--feerate', '2'],
+  'wallet abandon': [TXID],
+  'wallet psbt create': ['--to', ADDR, '--amount', '10000'],
+  'wallet psbt sign': [PSBT, '--yes'],
+  'wallet psbt finalize': [PSBT],
+  'wallet psbt combine': [PSBT, PSBT],
+  'wallet psbt broadcast': [PSBT],
+  'wallet labels export': [path.join(tmp, 'labels.jsonl')],
+  'wallet labels import': [put('in.jsonl', '')],
+  'wallet change-password': ['--new-password-file', put('new', 'a new long password')],
+  'vault preview': ['--amount', '100000', '--delay', '10', '--recovery', ADDR],
+  'vault create': ['--amount', '100000', '--delay', '10', '--recovery', ADDR],
+  'vault withdraw': ['abcdef012345'],
+  'vault complete': ['abcdef012345', '--to', ADDR],
+  'vault cancel': ['abcdef012345'],
+  'ln invoice': ['--amount-msat', '1000'],
+  'ln pay': ['lnbcrt1'],
+  'ln decode': ['lnbcrt1'],
+  'channel open': ['--peer', '0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798@127.0.0.1:9735', '--amount', '100000'],
+  'channel backup': [path.join(tmp, 'channels.backup')],
+  'channel close': [TXID],
+};
+
+const silent = { isTTY: false, prompt: async () => '', confirm: async () => false, say: () => undefined };
+
+/** Run a command against the fakes: the methods it called, and whether it opened a wallet itself. */
+async function calls(words: string, daemon: boolean, extra: string[] = []): Promise<{ methods: string[]; openedWallet: boolean; stderr: string }> {
+  seen.calls = [];
+  seen.daemon = daemon;
+  const open = vi.spyOn(WalletService, 'open');
+  let stderr = '';
+  const argv = ['--datadir', tmp, '--network', 'regtest', ...extra, ...words.split(' '), ...(ARGS[words] ?? [])];
+  await main(argv, { stdout: () => undefined, stderr: (s) => void (stderr += s), env: { COFFER_PASSWORD: 'the password' }, prompt: silent });
+  const openedWallet = open.mock.calls.length > 0;
+  open.mockRestore();
+  return { methods: [...seen.calls], openedWallet, stderr };
+}
 
 const commandNames = new Set(COMMANDS.map((c) => c.words.join(' ')));
 
 describe('the contract and the coffer command', () => {
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  beforeEach(() => {
+    seen.calls = [];
+  });
+
   it('lists every contract method, and only those', () => {
     expect(Object.keys(CLI).sort()).toEqual([...METHOD_NAMES].sort());
   });
@@ -118,19 +202,39 @@ describe('the contract and the coffer command', () => {
     it(`${method}: ${'command' in entry ? `coffer ${entry.command}` : 'no command, and why'}`, () => {
       if ('command' in entry) expect(commandNames.has(entry.command), entry.command).toBe(true);
       else expect(entry.none.length, 'a reason in words').toBeGreaterThan(40);
+      const direct = DIRECT[method];
+      if (direct !== undefined) {
+        expect('command' in entry, 'a direct command exists').toBe(true);
+        expect(direct.length, 'a reason in words').toBeGreaterThan(40);
+      }
     });
   }
 
-  it('the commands of contract methods call them by name', () => {
-    const dir = path.resolve(import.meta.dirname, '..', '..', 'src', 'cli');
-    const source = fs
-      .readdirSync(dir)
-      .filter((f) => f.endsWith('.ts'))
-      .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))
-      .join('\n');
-    for (const method of THROUGH_CONTRACT) {
-      expect('command' in CLI[method], method).toBe(true);
-      expect(source.includes(`'${method}'`), `src/cli names '${method}'`).toBe(true);
-    }
+  it('an empty password file is a missing password, not malformed parameters', async () => {
+    const r = await calls('wallet reveal', true, ['--password-file', put('empty', '')]);
+    expect(r.stderr).toBe('error: password-required: A password is required: the password file is empty.\n');
+    expect(r.methods).not.toContain('wallet.reveal');
   });
+
+  const clients = METHOD_NAMES.filter((m) => 'command' in CLI[m] && DIRECT[m] === undefined);
+
+  for (const method of clients) {
+    const { command } = CLI[method] as { command: string };
+    it(`coffer ${command} calls ${method} on a running daemon and opens no wallet itself`, async () => {
+      const r = await calls(command, true);
+      expect(r.methods, r.stderr).toContain(method);
+      expect(r.openedWallet, 'WalletService.open').toBe(false);
+    });
+    it(`coffer ${command} without a daemon: ${DAEMON_ONLY[method] ? 'says what it does instead' : `calls ${method} on a core of its own`}`, async () => {
+      const only = DAEMON_ONLY[method];
+      const r = await calls(command, false);
+      if (only !== undefined) {
+        expect(only.length).toBeGreaterThan(40);
+        expect(r.methods).not.toContain(method);
+        return;
+      }
+      expect(r.methods, r.stderr).toContain(method);
+      expect(r.openedWallet, 'WalletService.open').toBe(false);
+    });
+  }
 });

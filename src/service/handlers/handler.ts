@@ -2,7 +2,11 @@
 // contract's schema parsed them (defaults filled in), returning that method's result.
 
 import type { z } from 'zod';
-import type { METHODS, Method, Results } from '../../api/contract.js';
+import type { AppStatus, METHODS, Method, Results } from '../../api/contract.js';
+import type { Network } from '../../keys/networks.js';
+import type { NodeControl } from '../../node/embedded-node.js';
+import type { StoredBackend } from '../backend-setting.js';
+import type { Logger } from '../log.js';
 import type { WalletService } from '../wallet-service.js';
 import type { WalletSync } from '../wallet-sync.js';
 
@@ -25,4 +29,31 @@ export interface CoreHost {
   backendKind(): 'spv' | 'node' | 'rpc';
   /** The wallet changed: start a sync round (not waited for). */
   changed(): void;
+}
+
+/** What the handlers that open, make, lock and configure the wallet need of the core besides. */
+export interface SessionHost extends CoreHost {
+  readonly datadir: string;
+  readonly log: Logger;
+  /** The open wallet, if any (`wallet()` throws `no-wallet` instead). */
+  current(): WalletService | undefined;
+  /** The networks with a wallet in this data directory. */
+  wallets(): Network[];
+  /** A new handle on a network's wallet whose locking tells the UI while it is the open one. */
+  walletService(network: Network): WalletService;
+  /** Open a network's wallet (or adopt one just made) and start its sync loop. */
+  open(network: Network, made?: WalletService): Promise<void>;
+  status(): AppStatus;
+  /** The open wallet's saved chain source (SPV when none is open). */
+  backend(): StoredBackend;
+  /** A sync round, waited for: the one under way, else a new one. */
+  sync(): Promise<void>;
+  /** Wait for the sync round under way, if any. */
+  idle(): Promise<void>;
+  /** The saved chain source changed: the old one is closed and a round runs on the new one. */
+  backendChanged(kind: StoredBackend['kind']): Promise<void>;
+  /** The embedded node's RPC, if this core or another process runs it. */
+  nodeControl(): NodeControl | undefined;
+  /** The wallet was unlocked: start what runs only while it is (Lightning, for a wallet with channels). */
+  unlocked(w: WalletService): void;
 }

@@ -8,6 +8,7 @@ import { previewSend, send } from '../spend-flows.js';
 import { parseOutpoint } from '../spend-service.js';
 import { presetRate, type FeePreset } from '../../wallet/fees.js';
 import type { CoreHost, HandlerMap } from './handler.js';
+import { unlockWith } from './spend.js';
 
 export type SendMethods = 'send.preview' | 'send.confirm' | 'fees.get';
 
@@ -36,17 +37,13 @@ export function sendHandlers(host: CoreHost): HandlerMap<SendMethods> {
     },
     'send.confirm': async (p) => {
       const w = host.wallet();
-      if (w.locked) throw new CofferError('wallet-locked', 'The wallet is locked; unlock it with your password.');
+      if (w.locked && p.password === undefined) throw new CofferError('wallet-locked', 'The wallet is locked; unlock it with your password.');
       const rate = await host.feeRate(p.feeRate, p.feePreset);
-      const r = await send(w, await host.syncSession(), {
-        recipients: p.recipients,
-        feeRate: rate.feeRate,
-        feeSource: rate.source,
-        ...(p.inputs ? { inputs: p.inputs.map(parseOutpoint) } : {}),
-        acceptHighFee: p.acceptHighFee ?? false,
-      });
-      host.changed();
-      return { txid: r.txid, fee: r.fee, vsize: r.vsize, feerate: r.feerate };
+      const req = { recipients: p.recipients, feeRate: rate.feeRate, feeSource: rate.source, ...(p.inputs ? { inputs: p.inputs.map(parseOutpoint) } : {}), acceptHighFee: p.acceptHighFee, dryRun: p.dryRun };
+      // The password becomes a key only once the send has passed every check that needs none.
+      const r = await send(w, await host.syncSession(), req, unlockWith(w, p.password));
+      if (r.broadcast) host.changed();
+      return r;
     },
     'fees.get': async () => {
       const w = host.wallet();

@@ -26,7 +26,7 @@ export function psbtFromBase64(text: string): Uint8Array {
  * Turns `password` into a key once a spend's checks have passed: unlocks a locked wallet, or
  * checks the password of an unlocked one. Without a password the wallet must be unlocked already.
  */
-function unlockWith(w: WalletService, password: string | undefined): Unlock | undefined {
+export function unlockWith(w: WalletService, password: string | undefined): Unlock | undefined {
   if (password === undefined) return undefined;
   return () => (w.locked ? w.unlock(password) : w.checkPassword(password));
 }

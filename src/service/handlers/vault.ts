@@ -2,6 +2,7 @@
 
 import { cancelVault, completeVault, createVault, listVaultEntries, previewVault, withdrawVault } from '../vault-service.js';
 import type { CoreHost, HandlerMap } from './handler.js';
+import { unlockWith } from './spend.js';
 
 export type VaultMethods = 'vault.list' | 'vault.preview' | 'vault.create' | 'vault.withdraw' | 'vault.complete' | 'vault.cancel';
 
@@ -18,28 +19,29 @@ export function vaultHandlers(host: CoreHost): HandlerMap<VaultMethods> {
     'vault.create': async (p) => {
       const w = host.wallet();
       const rate = await host.feeRate(p.feeRate, 'normal');
-      const r = await createVault(w, await host.syncSession(), { amount: p.amount, delay: p.delay, recovery: p.recovery, feeRate: rate.feeRate });
+      const r = await createVault(w, await host.syncSession(), { amount: p.amount, delay: p.delay, recovery: p.recovery, feeRate: rate.feeRate }, unlockWith(w, p.password));
       host.changed();
       return r;
     },
-    'vault.withdraw': async ({ id }) => {
-      const r = await withdrawVault(host.wallet(), await host.syncSession(), id);
+    'vault.withdraw': async ({ id, password }) => {
+      const w = host.wallet();
+      const r = await withdrawVault(w, await host.syncSession(), id, unlockWith(w, password));
       host.changed();
       return r;
     },
-    'vault.complete': async ({ id, address, feeRate }) => {
+    'vault.complete': async ({ id, address, feeRate, password }) => {
       const w = host.wallet();
       const rate = await host.feeRate(feeRate, 'normal');
-      const r = await completeVault(w, await host.syncSession(), id, address, rate.feeRate);
+      const r = await completeVault(w, await host.syncSession(), id, address, rate.feeRate, unlockWith(w, password));
       host.changed();
       return r;
     },
-    'vault.cancel': async ({ id }) => {
+    'vault.cancel': async ({ id, feeRate, password }) => {
       const w = host.wallet();
-      const needed = (await host.feeRate(undefined, 'fast')).feeRate;
-      const r = await cancelVault(w, await host.syncSession(), id, needed);
+      const needed = (await host.feeRate(feeRate, 'fast')).feeRate;
+      const r = await cancelVault(w, await host.syncSession(), id, needed, unlockWith(w, password));
       host.changed();
-      return { cancelTxid: r.cancelTxid };
+      return { cancelTxid: r.cancelTxid, ...(r.cpfpTxid ? { cpfpTxid: r.cpfpTxid } : {}) };
     },
   };
 }

@@ -20,6 +20,7 @@ export type WalletMethods =
   | 'wallet.freeze'
   | 'wallet.setLabel'
   | 'wallet.descriptors'
+  | 'wallet.info'
   | 'labels.export'
   | 'labels.import'
   | 'uri.build'
@@ -42,6 +43,7 @@ export function walletHandlers(host: CoreHost): HandlerMap<WalletMethods> {
       return { ok: true as const };
     },
     'wallet.descriptors': () => host.wallet().descriptors(),
+    'wallet.info': () => ({ ...host.wallet().info(), settings: host.wallet().settings() }),
     'labels.export': () => ({ text: exportLabels(host.wallet()) }),
     'labels.import': ({ text }) => {
       const r = importLabels(host.wallet(), text);
