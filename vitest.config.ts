@@ -9,6 +9,10 @@ export default defineConfig({
     // One test file per core, and at least two: most files spend much of their time waiting on
     // nodes, peers and timers (vitest's default would run one at a time on a 2-core machine).
     maxWorkers: Math.max(2, availableParallelism()),
+    // Regtest wallets made by the tests (their coins are worthless) derive their keystore key at
+    // scrypt N = 2^12 instead of 2^18: the same code, 64 times less work; the full cost, and that
+    // no other network accepts a cheaper one, is tested in keystore and wallet-service tests.
+    env: { COFFER_REGTEST_KDF_LOGN: '12' },
     testTimeout: 120_000,
     hookTimeout: 120_000,
     sequence: { sequencer: LongestFirst },

@@ -22,6 +22,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { CofferError } from '../api/errors.js';
 import { LANGUAGES, type Language } from './mnemonic.js';
+import type { Network } from './networks.js';
 
 export interface KdfParams {
   logN: number;
@@ -32,6 +33,20 @@ export interface KdfParams {
 /** 2^18 x 128 x 8 bytes = 256 MiB per derivation, the memory Sparrow's Argon2 uses. */
 export const DEFAULT_KDF: KdfParams = { logN: 18, r: 8, p: 1 };
 export const KDF_LIMITS = { logN: { min: 18, max: 20 }, r: { min: 8, max: 8 }, p: { min: 1, max: 4 } };
+/** The least cost a regtest keystore may have: its coins are worthless (the test suite's wallets). */
+export const REGTEST_MIN_LOGN = 10;
+
+/**
+ * The parameters a new keystore on `network` gets, and the least cost one opens with. Every
+ * network but regtest: DEFAULT_KDF, and never below KDF_LIMITS. Regtest: `regtestLogN` (the
+ * COFFER_REGTEST_KDF_LOGN setting, an integer from REGTEST_MIN_LOGN to 18) when given.
+ */
+export function kdfPolicy(network: Network, regtestLogN?: string): { create: KdfParams; minLogN: number } {
+  if (network !== 'regtest') return { create: DEFAULT_KDF, minLogN: KDF_LIMITS.logN.min };
+  const logN = Number(regtestLogN);
+  const cheaper = regtestLogN !== undefined && Number.isInteger(logN) && logN >= REGTEST_MIN_LOGN && logN <= DEFAULT_KDF.logN;
+  return { create: cheaper ? { ...DEFAULT_KDF, logN } : DEFAULT_KDF, minLogN: REGTEST_MIN_LOGN };
+}
 
 export interface KeystoreSecret {
   entropy: Uint8Array;
@@ -88,9 +103,9 @@ function derive(password: string, salt: Uint8Array, kdf: KdfParams): { key: Uint
   }
 }
 
-function inLimits(kdf: KdfParams): boolean {
+function inLimits(kdf: KdfParams, minLogN: number): boolean {
   return (
-    Number.isInteger(kdf.logN) && kdf.logN >= KDF_LIMITS.logN.min && kdf.logN <= KDF_LIMITS.logN.max &&
+    Number.isInteger(kdf.logN) && kdf.logN >= minLogN && kdf.logN <= KDF_LIMITS.logN.max &&
     Number.isInteger(kdf.r) && kdf.r >= KDF_LIMITS.r.min && kdf.r <= KDF_LIMITS.r.max &&
     Number.isInteger(kdf.p) && kdf.p >= KDF_LIMITS.p.min && kdf.p <= KDF_LIMITS.p.max
   );
@@ -120,7 +135,7 @@ function decodePayload(p: Uint8Array): KeystoreSecret {
 }
 
 export function sealKeystore(secret: KeystoreSecret, password: string, kdf: KdfParams = DEFAULT_KDF): Uint8Array {
-  if (!inLimits(kdf)) throw new RangeError('KDF parameters outside the allowed range');
+  if (!inLimits(kdf, REGTEST_MIN_LOGN)) throw new RangeError('KDF parameters outside the allowed range');
   const salt = randomBytes(SALT_LEN);
   const nonce = randomBytes(NONCE_LEN);
   const { key, check } = derive(password, salt, kdf);
@@ -149,8 +164,8 @@ export interface KeystoreInfo {
   kdf: KdfParams;
 }
 
-/** Structural checks that need no password: length, magic, checksum, version, KDF parameters. */
-export function inspectKeystore(blob: Uint8Array): KeystoreInfo {
+/** Structural checks that need no password: length, magic, checksum, version, KDF parameters (at least `minLogN`). */
+export function inspectKeystore(blob: Uint8Array, minLogN: number = KDF_LIMITS.logN.min): KeystoreInfo {
   const minLen = HEADER_LEN + MIN_PAYLOAD + TAG_LEN + SUM_LEN;
   const maxLen = HEADER_LEN + MAX_PAYLOAD + TAG_LEN + SUM_LEN;
   if (blob.length < minLen) throw corrupt('truncated');
@@ -161,12 +176,12 @@ export function inspectKeystore(blob: Uint8Array): KeystoreInfo {
   if (blob[4] !== VERSION) throw corrupt(`unknown format version ${blob[4]}`);
   if (blob[5] !== KDF_SCRYPT) throw corrupt(`unknown key derivation function ${blob[5]}`);
   const kdf = { logN: blob[6] ?? 0, r: blob[7] ?? 0, p: blob[8] ?? 0 };
-  if (!inLimits(kdf)) throw corrupt('key derivation parameters outside the allowed range');
+  if (!inLimits(kdf, minLogN)) throw corrupt('key derivation parameters outside the allowed range');
   return { version: VERSION, kdf };
 }
 
-export function openKeystore(blob: Uint8Array, password: string): KeystoreSecret {
-  const { kdf } = inspectKeystore(blob);
+export function openKeystore(blob: Uint8Array, password: string, minLogN: number = KDF_LIMITS.logN.min): KeystoreSecret {
+  const { kdf } = inspectKeystore(blob, minLogN);
   const header = blob.subarray(0, HEADER_LEN);
   const salt = header.subarray(9, 9 + SALT_LEN);
   const nonce = header.subarray(9 + SALT_LEN, 9 + SALT_LEN + NONCE_LEN);

@@ -92,3 +92,21 @@ export function earlierWalletTraces(datadir: string, network: Network): string[]
   }
   return found;
 }
+
+/**
+ * SQLite takes an empty file for an empty database, so a wallet.sqlite emptied by a damaged disk
+ * or a bad copy read as "no wallet here" and a new one was created over it. Beside traces of the
+ * wallet that was here it is `database-corrupt`, and the file is not opened (so not touched); in a
+ * folder with no such trace (a first start cut short) it is still a fresh start.
+ */
+export function refuseLostWallet(datadir: string, network: Network, database: string): void {
+  const st = fs.statSync(database, { throwIfNoEntry: false });
+  if (!st?.isFile() || st.size !== 0) return;
+  const traces = earlierWalletTraces(datadir, network);
+  if (traces.length === 0) return;
+  throw new CofferError(
+    'database-corrupt',
+    `The wallet database ${database} is empty, but this folder held a wallet (${traces.join(', ')}); nothing was changed. Restore from your recovery phrase or a backup.`,
+    { file: database, traces: traces.join(',') },
+  );
+}

@@ -1,7 +1,6 @@
 // The wallet as the CLI and the UI use it: create, restore, lock and unlock, reveal, change the
 // password, descriptors and receive addresses. Owns the database handle and the key session.
 
-import fs from 'node:fs';
 import type { WalletFacts } from '../api/contract.js';
 import { CofferError } from '../api/errors.js';
 import {
@@ -16,8 +15,8 @@ import { scriptToAddress } from '../keys/address.js';
 import { parseDescriptor, ScriptDeriver } from '../keys/descriptors.js';
 import {
   checkNewPassword,
-  DEFAULT_KDF,
   inspectKeystore,
+  kdfPolicy,
   openKeystore,
   sealKeystore,
   wipeSecret,
@@ -41,7 +40,7 @@ import {
   type AccountRow,
   type AddressRow,
 } from '../db/wallet-store.js';
-import { earlierWalletTraces, ensureDir, networkPaths } from './datadir.js';
+import { ensureDir, networkPaths, refuseLostWallet } from './datadir.js';
 import { faultPoint } from './fault.js';
 import { fileLogger, type Logger } from './log.js';
 import { KeySession, type Timers } from './session.js';
@@ -95,33 +94,18 @@ export interface WalletServiceOptions {
   onLock?: () => void;
 }
 
-/**
- * SQLite takes an empty file for an empty database, so a wallet.sqlite emptied by a damaged disk
- * or a bad copy read as "no wallet here" and a new one was created over it. Beside traces of the
- * wallet that was here it is `database-corrupt`, and the file is not opened (so not touched); in a
- * folder with no such trace (a first start cut short) it is still a fresh start.
- */
-function refuseLostWallet(datadir: string, network: Network, database: string): void {
-  const st = fs.statSync(database, { throwIfNoEntry: false });
-  if (!st?.isFile() || st.size !== 0) return;
-  const traces = earlierWalletTraces(datadir, network);
-  if (traces.length === 0) return;
-  throw new CofferError(
-    'database-corrupt',
-    `The wallet database ${database} is empty, but this folder held a wallet (${traces.join(', ')}); nothing was changed. Restore from your recovery phrase or a backup.`,
-    { file: database, traces: traces.join(',') },
-  );
-}
-
 export class WalletService {
   readonly network: Network;
   private readonly db: Db;
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly session: KeySession;
+  /** The keystore's cost: DEFAULT_KDF, or COFFER_REGTEST_KDF_LOGN's on regtest (see kdfPolicy). */
+  private readonly kdf: ReturnType<typeof kdfPolicy>;
 
   private constructor(opts: WalletServiceOptions, db: Db, log: Logger) {
     this.network = opts.network;
+    this.kdf = kdfPolicy(opts.network, process.env['COFFER_REGTEST_KDF_LOGN']);
     this.db = db;
     this.log = log;
     this.now = opts.now ?? Date.now;
@@ -255,7 +239,7 @@ export class WalletService {
     const master = masterFromSeed(seed, this.network);
     try {
       const accounts = scripts.map((s) => deriveAccount(master, s, this.network));
-      const blob = sealKeystore({ entropy, language, seed }, req.password);
+      const blob = sealKeystore({ entropy, language, seed }, req.password, this.kdf.create);
       const fingerprint = accounts[0]?.fingerprint ?? '';
       withDbErrors(() =>
         this.db.transaction(() => {
@@ -385,7 +369,7 @@ export class WalletService {
   /** Decrypt with the password; the caller must wipe the result. */
   private decrypt(password: string): KeystoreSecret {
     try {
-      return openKeystore(this.readBlob(), password);
+      return openKeystore(this.readBlob(), password, this.kdf.minLogN);
     } catch (e) {
       if (e instanceof CofferError) this.log.warn('keystore.open-failed', { code: e.code });
       throw e;
@@ -405,10 +389,11 @@ export class WalletService {
   changePassword(oldPassword: string, newPassword: string): void {
     checkNewPassword(newPassword);
     const current = this.readBlob();
-    const { kdf } = inspectKeystore(current);
-    const secret = openKeystore(current, oldPassword);
+    const { kdf } = inspectKeystore(current, this.kdf.minLogN);
+    const secret = openKeystore(current, oldPassword, this.kdf.minLogN);
     try {
-      const stronger = { ...DEFAULT_KDF, logN: Math.max(DEFAULT_KDF.logN, kdf.logN), p: Math.max(DEFAULT_KDF.p, kdf.p) };
+      const { create } = this.kdf;
+      const stronger = { ...create, logN: Math.max(create.logN, kdf.logN), p: Math.max(create.p, kdf.p) };
       const blob = sealKeystore(secret, newPassword, stronger);
       faultPoint('change-password:sealed');
       withDbErrors(() => replaceKeystore(this.db, blob, this.now()));

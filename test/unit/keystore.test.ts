@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import {
   checkNewPassword,
   DEFAULT_KDF,
+  kdfPolicy,
+  REGTEST_MIN_LOGN,
   inspectKeystore,
   openKeystore,
   sealKeystore,
@@ -110,5 +112,25 @@ describe('keystore', () => {
     expectCode(() => checkNewPassword('short'), 'password-too-short');
     expectCode(() => checkNewPassword(''), 'password-required');
     expect(() => checkNewPassword('long enough')).not.toThrow();
+  });
+});
+
+describe('the cost per network', () => {
+  it('every network but regtest creates at DEFAULT_KDF and opens nothing cheaper, whatever the setting says', () => {
+    for (const network of ['main', 'test', 'signet'] as const) {
+      expect(kdfPolicy(network, '12')).toEqual({ create: DEFAULT_KDF, minLogN: 18 });
+    }
+    const cheap = sealKeystore(secret(), PASSWORD, { ...DEFAULT_KDF, logN: 12 });
+    expect(inspectKeystore(cheap, REGTEST_MIN_LOGN).kdf.logN).toBe(12);
+    expect(openKeystore(cheap, PASSWORD, kdfPolicy('regtest').minLogN).seed).toEqual(secret().seed);
+    expect(expectCode(() => openKeystore(cheap, PASSWORD, kdfPolicy('main').minLogN), 'keystore-corrupt').message).toMatch(/outside the allowed range/);
+  });
+
+  it('regtest takes COFFER_REGTEST_KDF_LOGN from 10 to 18, and the default for anything else', () => {
+    expect(kdfPolicy('regtest')).toEqual({ create: DEFAULT_KDF, minLogN: 10 });
+    expect(kdfPolicy('regtest', '12').create).toEqual({ ...DEFAULT_KDF, logN: 12 });
+    expect(kdfPolicy('regtest', '10').create.logN).toBe(10);
+    for (const bad of ['9', '19', '12.5', 'twelve', '']) expect(kdfPolicy('regtest', bad).create).toEqual(DEFAULT_KDF);
+    expect(() => sealKeystore(secret(), PASSWORD, { ...DEFAULT_KDF, logN: 9 })).toThrow(RangeError);
   });
 });

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nullLogger } from '../../src/service/log.js';
 import { WalletService } from '../../src/service/wallet-service.js';
+import { inspectKeystore } from '../../src/keys/keystore.js';
 import { expectCode } from '../helpers/errors.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { loadVectors } from '../helpers/vectors.js';
@@ -90,6 +91,36 @@ describe('create', () => {
     open.pop()?.close();
     fs.renameSync(path.join(dir, 'regtest'), path.join(dir, 'test'));
     expectCode(() => service(dir, 'test'), 'wrong-network');
+  });
+});
+
+describe('the keystore cost', () => {
+  function storedLogN(dir: string, network: string): number {
+    const db = new Database(path.join(dir, network, 'wallet.sqlite'), { readonly: true });
+    const row = db.prepare('SELECT blob FROM keys_keystore WHERE id = 1').get() as { blob: Buffer };
+    db.close();
+    return inspectKeystore(new Uint8Array(row.blob), 10).kdf.logN;
+  }
+
+  it('COFFER_REGTEST_KDF_LOGN lowers a regtest wallet\'s cost only; a password change keeps it', () => {
+    vi.stubEnv('COFFER_REGTEST_KDF_LOGN', '11');
+    try {
+      const reg = tmpDir();
+      const r = service(reg, 'regtest');
+      r.create({ words: 12, passphrase: '', script: 'wpkh', password: PW });
+      expect(storedLogN(reg, 'regtest')).toBe(11);
+      r.changePassword(PW, 'another long password');
+      expect(storedLogN(reg, 'regtest')).toBe(11);
+      const main = tmpDir();
+      service(main, 'main').create({ words: 12, passphrase: '', script: 'wpkh', password: PW });
+      expect(storedLogN(main, 'main')).toBe(18);
+      vi.stubEnv('COFFER_REGTEST_KDF_LOGN', undefined);
+      const plain = tmpDir();
+      service(plain, 'regtest').create({ words: 12, passphrase: '', script: 'wpkh', password: PW });
+      expect(storedLogN(plain, 'regtest')).toBe(18);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 
