@@ -189,8 +189,9 @@ export class SyncLoop {
   private async round(): Promise<void> {
     const wallet = this.host.wallet();
     if (!wallet) return;
-    // A wallet never scanned (just restored) finds its whole past in the first round: no notices for that.
-    const quiet = this.known === undefined && wallet.meta('scan_height') === undefined;
+    // A restored wallet never scanned finds its whole past in the first round: no notices for that.
+    // A new wallet has no past: a payment its first round finds is news (it may come during that round).
+    const quiet = this.known === undefined && wallet.meta('scan_height') === undefined && wallet.meta('restored') === '1';
     this.known ??= new Set(history(wallet).map((h) => h.txid));
     const known = this.known;
     try {

@@ -320,6 +320,22 @@ describe('core sync loop against a regtest node', () => {
     await node?.close();
   });
 
+  it('a payment to a new wallet that its first round finds is news: only a restored wallet\'s first scan is quiet', async () => {
+    const fresh = new Core(tmpDir());
+    const seen: CofferEvent[] = [];
+    fresh.on('event', (e) => seen.push(e));
+    await fresh.start();
+    try {
+      value(await fresh.call('wallet.create', { network: 'regtest', words: 12, script: 'wpkh', password: PASSWORD, backend: { kind: 'spv', connect: [node.address] } }));
+      const { address } = value<{ address: string }>(await fresh.call('wallet.address', {}));
+      // Paid before the first round starts (a second after the wallet opens): that round finds it.
+      const txid = await node.send(address, 120_000);
+      await waitFor(() => seen.some((e) => e.type === 'transaction' && e.txid === txid), 30_000, 'the transaction event');
+    } finally {
+      await fresh.stop();
+    }
+  });
+
   it('a payment announced while no sync round is listening still arrives in the next round', async () => {
     value(await core.call('wallet.create', { network: 'regtest', words: 12, script: 'wpkh', password: PASSWORD, backend: { kind: 'spv', connect: [node.address] } }));
     const { address } = value<{ address: string }>(await core.call('wallet.address', {}));
