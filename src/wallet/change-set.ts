@@ -1,6 +1,6 @@
-// Wallet state changes as data (BDK's ChangeSet pattern): a sync step or a spend says what it changes, built
-// against the state without touching it; db/change-set-store.ts persists it in one transaction,
-// and only then WalletState.apply brings the memory along.
+// Wallet state changes as data (BDK's ChangeSet pattern): a sync step or a spend says what it
+// changes, built against the state without touching it; db/change-set-store.ts persists it in one
+// transaction, and only then WalletState.apply brings the memory along.
 
 import { equalBytes, hashToHex as hex } from '../chain/bytes.js';
 import { parseTx, txid as txidOf, type Tx } from '../chain/tx.js';
