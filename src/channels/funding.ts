@@ -7,7 +7,9 @@ import { hashToHex } from '../chain/bytes.js';
 import { parseTx, txid as txidOf } from '../chain/tx.js';
 import { fundingByChannel, isHeldFunding, putChainTx, putFunding, setFundingStatus } from '../db/channel-store.js';
 import { withDbErrors } from '../db/database.js';
-import { getTxStatus, setTxStatus } from '../db/tx-store.js';
+import { persistChangeSet } from '../db/change-set-store.js';
+import { getTxStatus } from '../db/tx-store.js';
+import { statusChange } from '../wallet/change-set.js';
 import type { NodeContext } from './context.js';
 import { apiErrorText, hex } from './ldk.js';
 
@@ -48,7 +50,7 @@ export class ChannelFunding {
       this.ctx.db.transaction(() => {
         if (!isHeldFunding(this.ctx.db, txid)) return;
         setFundingStatus(this.ctx.db, txid, 'discarded');
-        if (getTxStatus(this.ctx.db, txid) === 'pending') setTxStatus(this.ctx.db, txid, 'abandoned');
+        if (getTxStatus(this.ctx.db, txid) === 'pending') persistChangeSet(this.ctx.db, statusChange(txid, 'abandoned'));
       }).immediate(),
     );
   }
@@ -64,7 +66,7 @@ export class ChannelFunding {
     this.ctx.host.broadcast(raw).then(
       () => {
         withDbErrors(() => {
-          if (getTxStatus(this.ctx.db, txid) === 'pending') setTxStatus(this.ctx.db, txid, 'seen');
+          if (getTxStatus(this.ctx.db, txid) === 'pending') persistChangeSet(this.ctx.db, statusChange(txid, 'seen'));
         });
       },
       (err: unknown) => this.ctx.host.log.warn('ln.broadcast-failed', { txid: hashToHex(txid), code: err instanceof CofferError ? err.code : 'internal' }),

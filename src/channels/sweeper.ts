@@ -7,7 +7,8 @@ import { hashToHex } from '../chain/bytes.js';
 import { parseTx, txid as txidOf } from '../chain/tx.js';
 import { markSwept, unsweptDescriptors } from '../db/channel-store.js';
 import { withDbErrors } from '../db/database.js';
-import { upsertTx } from '../db/tx-store.js';
+import { persistChangeSet } from '../db/change-set-store.js';
+import { signedTx } from '../wallet/change-set.js';
 import type { NodeContext } from './context.js';
 import { feerateToKw } from './node-assembly.js';
 
@@ -45,7 +46,7 @@ export class Sweeper {
       }
       withDbErrors(() =>
         this.ctx.db.transaction(() => {
-          upsertTx(this.ctx.db, txid, { raw, firstSeen: Math.floor(Date.now() / 1000), status: 'seen' });
+          persistChangeSet(this.ctx.db, signedTx(txid, raw, 'seen'));
           markSwept(this.ctx.db, stored, txid);
         }).immediate(),
       );

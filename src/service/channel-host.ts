@@ -3,7 +3,8 @@
 
 import type { ChannelHost } from '../channels/host.js';
 import { withDbErrors } from '../db/database.js';
-import { upsertTx } from '../db/tx-store.js';
+import { persistChangeSet } from '../db/change-set-store.js';
+import { signedTx } from '../wallet/change-set.js';
 import { checkUnsigned, finish, signAll } from './spend-flows.js';
 import { SpendService } from './spend-service.js';
 import { loadWalletState } from './wallet-sync.js';
@@ -33,7 +34,7 @@ export function channelHost(wallet: WalletService, parts: ChannelHostParts): Cha
           checkUnsigned(plan.psbt, { signedWeight: plan.signedWeight, amountSent: plan.amountSent, acceptHighFee: false });
           signAll(wallet, plan.psbt, plan.inputs.length);
           const f = finish(plan.psbt, plan.amountSent, false);
-          upsertTx(wallet.database, f.txid, { raw: f.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });
+          persistChangeSet(wallet.database, signedTx(f.txid, f.raw));
           alsoStore(f.txid);
           return { txid: f.txid, raw: f.raw };
         }).immediate(),

@@ -6,7 +6,9 @@ import { base64 } from '@scure/base';
 import { CofferError } from '../api/errors.js';
 import { hashToHex } from '../chain/bytes.js';
 import { withDbErrors } from '../db/database.js';
-import { getTxStatus, upsertTx } from '../db/tx-store.js';
+import { persistChangeSet } from '../db/change-set-store.js';
+import { getTxStatus } from '../db/tx-store.js';
+import { signedTx } from '../wallet/change-set.js';
 import { reviewPsbtWith, type PsbtReview, type PsbtSummary } from '../wallet/psbt-review.js';
 import { addInputRecords } from '../wallet/psbt-records.js';
 import { signatureRecords } from '../wallet/psbt-signer.js';
@@ -143,7 +145,7 @@ export async function broadcastPsbt(wallet: WalletService, sync: WalletSync, psb
   const done = finish(psbt, sent, acceptHighFee);
   withDbErrors(() => {
     if (getTxStatus(wallet.database, done.txid) === undefined) {
-      upsertTx(wallet.database, done.txid, { raw: done.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });
+      persistChangeSet(wallet.database, signedTx(done.txid, done.raw));
     }
   });
   await broadcastRecorded(sync, done.txid, done.raw);

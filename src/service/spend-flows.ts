@@ -19,9 +19,11 @@ import { CofferError } from '../api/errors.js';
 import { hashToHex } from '../chain/bytes.js';
 import { parseTx, txid as txidOf, vsize } from '../chain/tx.js';
 import { withDbErrors } from '../db/database.js';
-import { getTxStatus, setTxStatus, upsertTx } from '../db/tx-store.js';
+import { persistChangeSet } from '../db/change-set-store.js';
+import { getTxStatus, type TxStatus } from '../db/tx-store.js';
 import { listFrozen } from '../db/spend-store.js';
 import { listVaults } from '../db/vault-store.js';
+import { signedTx, statusChange } from '../wallet/change-set.js';
 import { buildPsbt } from '../wallet/psbt-builder.js';
 import { plannedSigning } from '../wallet/psbt-review.js';
 import { applySignatures } from '../wallet/psbt-signer.js';
@@ -94,10 +96,11 @@ interface Prepared<R> {
   /** The flow's own rule on fee and size (a replacement's BIP125 rules), before signing and after. */
   rule?: (t: { fee: number; vsize: number }) => void;
   result: (done: Finished) => R;
-  /** Runs in the transaction that records the spend. */
-  commit?: () => void;
-  /** Takes back what `commit` did, when the network refuses the spend (it is then abandoned). */
-  undo?: () => void;
+  /**
+   * The transaction this one replaces, marked replaced in the change set that records the spend;
+   * set back to `before` when the network refuses the replacement (which is then abandoned).
+   */
+  replaces?: { txid: Uint8Array; before: TxStatus };
 }
 
 /**
@@ -134,8 +137,8 @@ function summary(done: Finished, feeSource: string): SendResult {
  * The one path every spend takes. With `unlock`, `prepare` first plans and is checked in a
  * transaction that is rolled back, then `unlock` runs. Then, inside one IMMEDIATE transaction,
  * `prepare` plans, every check runs on the unsigned transaction, the wallet signs, the checks run
- * again on the signed one, and unless this is a dry run the transaction is recorded as pending
- * (and `commit` runs there too); then it is broadcast.
+ * again on the signed one, and unless this is a dry run one change set records the transaction as
+ * pending (and the one it replaces as replaced); then it is broadcast.
  */
 async function spendOnce<R extends SendResult>(
   wallet: WalletService,
@@ -149,7 +152,7 @@ async function spendOnce<R extends SendResult>(
     rolledBack(wallet, () => checkPrepared(prepare(tape())));
     unlock();
   }
-  let built: { done: Finished; result: R; undo: (() => void) | undefined } | undefined;
+  let built: { done: Finished; result: R; replaces: Prepared<R>['replaces'] } | undefined;
   try {
     withDbErrors(() =>
       wallet.database.transaction(() => {
@@ -161,9 +164,10 @@ async function spendOnce<R extends SendResult>(
         p.rule?.(done);
         const result = p.result(done);
         if (dryRun) throw new DryRun(result);
-        upsertTx(wallet.database, done.txid, { raw: done.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });
-        p.commit?.();
-        built = { done, result, undo: p.undo };
+        const cs = signedTx(done.txid, done.raw);
+        if (p.replaces) cs.statuses.push({ txid: p.replaces.txid, status: 'replaced' });
+        persistChangeSet(wallet.database, cs);
+        built = { done, result, replaces: p.replaces };
       }).immediate(),
     );
   } catch (e) {
@@ -174,8 +178,8 @@ async function spendOnce<R extends SendResult>(
   try {
     await broadcastRecorded(sync, built!.done.txid, built!.done.raw);
   } catch (e) {
-    const undo = built!.undo;
-    if (undo && e instanceof CofferError && e.code === 'invalid-transaction') withDbErrors(undo);
+    const replaced = built!.replaces;
+    if (replaced && e instanceof CofferError && e.code === 'invalid-transaction') withDbErrors(() => persistChangeSet(wallet.database, statusChange(replaced.txid, replaced.before)));
     throw e;
   }
   return { ...built!.result, broadcast: true };
@@ -284,7 +288,7 @@ export function abandon(wallet: WalletService, txid: Uint8Array): { txid: string
   if (w.confirmation) throw new CofferError('cannot-bump', 'A confirmed transaction cannot be abandoned.', { txid: hashToHex(txid) });
   refuseWithChildren(loadWalletState(wallet), txid, 'abandoned');
   if (status !== 'pending') refuseVaultDeposit(wallet, txid, 'abandoned');
-  withDbErrors(() => setTxStatus(wallet.database, txid, 'abandoned'));
+  withDbErrors(() => persistChangeSet(wallet.database, statusChange(txid, 'abandoned')));
   return { txid: hashToHex(txid), abandoned: true };
 }
 
@@ -358,8 +362,7 @@ export async function bump(wallet: WalletService, sync: WalletSync, txid: Uint8A
         }
       },
       result: (done) => ({ ...summary(done, 'given'), replaces: hashToHex(txid) }),
-      commit: () => setTxStatus(wallet.database, txid, 'replaced'),
-      undo: () => setTxStatus(wallet.database, txid, before),
+      replaces: { txid, before },
     };
   }, unlock);
 }

@@ -22,7 +22,7 @@ import { CofferError } from '../api/errors.js';
 import { hashToHex } from '../chain/bytes.js';
 import { parseTx, serializeTx as serialize, txid as txidOf } from '../chain/tx.js';
 import { withDbErrors } from '../db/database.js';
-import { upsertTx } from '../db/tx-store.js';
+import { persistChangeSet } from '../db/change-set-store.js';
 import { insertVault, listVaults, nextVaultSeq, setWithdrawStarted, type StoredRung, type VaultRow } from '../db/vault-store.js';
 import { addressToScript } from '../keys/address.js';
 import { parseRecovery, recoverySecret } from '../vaults/recovery.js';
@@ -33,6 +33,7 @@ import { chooseRung, signAnnouncement } from '../vaults/watchtower.js';
 import { faultPoint } from './fault.js';
 import { broadcastRecorded, checkUnsigned, finish, randomTape, rolledBack, signAll, type Unlock } from './spend-flows.js';
 import { checkFeeRate, outpointKey, SpendService } from './spend-service.js';
+import { signedTx } from '../wallet/change-set.js';
 import { buildPsbt, RBF_SEQUENCE } from '../wallet/psbt-builder.js';
 import { dustThreshold, feeForWeight, inputWeight, outputWeight, signedWeight, txOverheadWeight, vsizeOf } from '../wallet/policy.js';
 import { Presigner } from './vault-signer.js';
@@ -162,7 +163,7 @@ export async function createVault(
           throw new CofferError('database-busy', 'Another spend took some of these coins while the vault was being signed; nothing was sent. Try again.');
         }
         if (nextVaultSeq(db) !== seq) throw new CofferError('database-busy', 'Another vault was created at the same time; nothing was sent. Try again.');
-        upsertTx(db, deposit.txid, { raw: deposit.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });
+        persistChangeSet(db, signedTx(deposit.txid, deposit.raw));
         insertVault(db, row);
         if (!wallet.meta(ANNOUNCE_KEY_META)) wallet.setMeta(ANNOUNCE_KEY_META, announce);
       }).immediate(),
@@ -390,7 +391,7 @@ export async function anchorChild(wallet: WalletService, sync: WalletSync, paren
       signAll(wallet, psbt, 1);
       psbt.finalizeIdx(0); // the anchor's witness is final already; the signer knows only ours
       const f = finish(psbt, 0, true);
-      upsertTx(wallet.database, f.txid, { raw: f.raw, firstSeen: Math.floor(Date.now() / 1000), status: 'pending' });
+      persistChangeSet(wallet.database, signedTx(f.txid, f.raw));
       return f;
     }).immediate(),
   );

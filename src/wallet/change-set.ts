@@ -1,6 +1,6 @@
-// Wallet state changes as data (BDK's ChangeSet pattern): a sync step says what it changes, built
-// against the state without touching it; db/change-set-store.ts persists it in one transaction,
-// and only then WalletState.apply brings the memory along.
+// Wallet state changes as data (BDK's ChangeSet pattern): a sync step or a spend says what it
+// changes, built against the state without touching it; db/change-set-store.ts persists it in one
+// transaction, and only then WalletState.apply brings the memory along.
 
 import { equalBytes, hashToHex as hex } from '../chain/bytes.js';
 import { parseTx, txid as txidOf, type Tx } from '../chain/tx.js';
@@ -53,6 +53,20 @@ export interface WalletChangeSet {
 
 export function emptyChangeSet(): WalletChangeSet {
   return { addresses: [], used: [], txs: [], unconfirmed: [], statuses: [], meta: {}, accounts: [] };
+}
+
+/**
+ * One of our signed transactions, recorded before it goes out (a send, a fee bump, a PSBT, a
+ * channel's funding, a vault's deposit): new to the wallet as 'pending', so the next sync
+ * broadcasts it again if this one never gets it out. 'seen' for one already out (a sweep).
+ */
+export function signedTx(txid: Uint8Array, raw: Uint8Array, status: TxStatus = 'pending'): WalletChangeSet {
+  return { ...emptyChangeSet(), txs: [{ txid, raw, firstSeen: Math.floor(Date.now() / 1000), status }] };
+}
+
+/** A stored transaction's new status (broadcast, abandoned, replaced, or back to what it was). */
+export function statusChange(txid: Uint8Array, status: TxStatus): WalletChangeSet {
+  return { ...emptyChangeSet(), statuses: [{ txid, status }] };
 }
 
 /** Transactions confirmed above `height`: a reorg to a fork at `height` unconfirms them. */

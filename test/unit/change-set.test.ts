@@ -1,6 +1,7 @@
 // Wallet change sets: built against the state without changing it, persisted in one transaction,
 // applied in memory after. Applying one equals loading the database after persisting it, and a
-// write that fails leaves the database and the memory as they were. A real SQLite file, no node.
+// write that fails leaves the database and the memory as they were; a send's and a bump's sets
+// likewise. A real SQLite file, no node.
 
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { commitChangeSet, persistChangeSet, readWalletState } from '../../src/db
 import { openDatabase, type Db } from '../../src/db/database.js';
 import { getTxStatus, upsertTx } from '../../src/db/tx-store.js';
 import { getMeta, insertAccount, insertAddresses, listAccounts, listAllAddresses } from '../../src/db/wallet-store.js';
-import { ChangeSetBuilder, confirmedAbove, emptyChangeSet } from '../../src/wallet/change-set.js';
+import { ChangeSetBuilder, confirmedAbove, emptyChangeSet, signedTx, statusChange } from '../../src/wallet/change-set.js';
 import type { WalletState } from '../../src/wallet/wallet-state.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -133,6 +134,49 @@ describe('wallet change sets', () => {
     expect(snapshot(db)).toEqual(stored);
     expect(view(state)).toEqual(before);
     expect(view(readWalletState(db))).toEqual(before);
+    db.close();
+  });
+
+  it('a send: its change set (the signed transaction, pending) read back equals the state with it applied', () => {
+    const db = walletDb();
+    const state = readWalletState(db);
+    const send = tx([[late.txid, 0]], [[theirs, 15_000], [script(1, 1, 2), 4_000]]);
+    const cs = signedTx(send.txid, send.raw);
+    persistChangeSet(db, cs);
+    state.apply(cs);
+    expect(view(readWalletState(db))).toEqual(view(state));
+    expect(getTxStatus(db, send.txid)).toBe('pending');
+    // The coin it spends is gone, its change is the wallet's (unconfirmed).
+    const coins = state.utxos().map((u) => `${hashToHex(u.txid)}:${u.vout}`);
+    expect(coins).not.toContain(`${hashToHex(late.txid)}:0`);
+    expect(coins).toContain(`${hashToHex(send.txid)}:1`);
+    // Broadcast: 'seen', and the state stays as it is.
+    const seen = statusChange(send.txid, 'seen');
+    persistChangeSet(db, seen);
+    state.apply(seen);
+    expect(getTxStatus(db, send.txid)).toBe('seen');
+    expect(view(readWalletState(db))).toEqual(view(state));
+    db.close();
+  });
+
+  it('a fee bump: the replacement recorded pending and the original replaced, in one change set', () => {
+    const db = walletDb();
+    const state = readWalletState(db);
+    const bump = tx([[funding.txid, 0]], [[theirs, 60_000], [script(1, 1, 0), 38_000]]);
+    const cs = signedTx(bump.txid, bump.raw);
+    cs.statuses.push({ txid: mine.txid, status: 'replaced' });
+    persistChangeSet(db, cs);
+    state.apply(cs);
+    expect(view(readWalletState(db))).toEqual(view(state));
+    expect(state.get(mine.txid)).toBeUndefined();
+    expect(state.get(bump.txid)).toBeDefined();
+    expect([getTxStatus(db, mine.txid), getTxStatus(db, bump.txid)]).toEqual(['replaced', 'pending']);
+    // The network refuses the replacement: it is abandoned and the original is pending again.
+    persistChangeSet(db, statusChange(bump.txid, 'abandoned'));
+    persistChangeSet(db, statusChange(mine.txid, 'pending'));
+    const back = readWalletState(db);
+    expect(back.get(mine.txid)).toBeDefined();
+    expect(back.get(bump.txid)).toBeUndefined();
     db.close();
   });
 
