@@ -248,6 +248,21 @@ describe('the contract and the coffer command', () => {
     for (const name of Object.keys(NO_METHOD)) expect(commandNames.has(name), name).toBe(true);
   });
 
+  it('wallet create and restore refuse a wallet already there before asking for anything, and make none', async () => {
+    const status = CANNED['app.status'];
+    CANNED['app.status'] = { sync: { phase: 'idle' }, wallets: ['regtest'] };
+    try {
+      for (const words of ['wallet create', 'wallet restore']) {
+        const r = await calls(words, true);
+        expect(r.stderr).toBe('error: wallet-exists: This data directory already holds a wallet; it was left untouched.\n');
+        expect(r.methods).toEqual(['app.status']);
+        expect(r.onDaemon).toEqual([]);
+      }
+    } finally {
+      CANNED['app.status'] = status;
+    }
+  });
+
   it('an empty password file is a missing password, not malformed parameters', async () => {
     const r = await calls('wallet reveal', true, ['--password-file', put('empty', '')]);
     expect(r.stderr).toBe('error: password-required: A password is required: the password file is empty.\n');
