@@ -77,10 +77,11 @@ export const METHODS = {
   /**
    * A new wallet becomes the open one. When the data directory already holds a wallet,
    * `currentPassword` must be that wallet's (the open one's, if one is open): else anyone who can
-   * reach the API, even while the app is locked, could switch it to a wallet of their own.
+   * reach the API, even while the app is locked, could switch it to a wallet of their own (a
+   * `coffer` command's own core asks for none). Without `backend` no chain source is saved.
    */
-  'wallet.create': z.object({ network, words: z.union([z.literal(12), z.literal(24)]), passphrase: shortText.default(''), script: z.enum(['wpkh', 'tr']), password, backend: backendConfig, currentPassword: password.optional() }).strict(),
-  'wallet.restore': z.object({ network, mnemonic: z.string().min(1).max(2000), passphrase: shortText.default(''), script: z.enum(['wpkh', 'tr']), birthday: z.number().int().nonnegative().max(100_000_000).optional(), password, backend: backendConfig, currentPassword: password.optional() }).strict(),
+  'wallet.create': z.object({ network, words: z.union([z.literal(12), z.literal(24)]), passphrase: shortText.default(''), script: z.enum(['wpkh', 'tr']), password, backend: backendConfig.optional(), currentPassword: password.optional() }).strict(),
+  'wallet.restore': z.object({ network, mnemonic: z.string().min(1).max(2000), passphrase: shortText.default(''), script: z.enum(['wpkh', 'tr']), birthday: z.number().int().nonnegative().max(100_000_000).optional(), password, backend: backendConfig.optional(), currentPassword: password.optional() }).strict(),
   'wallet.playground': z.object({ password, currentPassword: password.optional() }).strict(),
   'wallet.checkWords': z.object({ password, answers: z.array(z.object({ position: z.number().int().min(1).max(24), word: z.string().max(100) })).min(1).max(24) }).strict(),
   'wallet.unlock': z.object({ password }).strict(),

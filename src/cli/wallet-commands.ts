@@ -5,7 +5,7 @@ import { checkNewPassword } from '../keys/keystore.js';
 import { backendView, storeBackend } from '../service/backend-setting.js';
 import { backendSettingFor } from './backend.js';
 import { stringOption, type Command, type Context } from './command.js';
-import { contractCall, withContract } from './contract-client.js';
+import { contractCall, withContract, type Call } from './contract-client.js';
 import { readSecretFile } from './secrets.js';
 
 function usage(message: string): CofferError {
@@ -23,6 +23,20 @@ function passphrase(ctx: Context): string {
   return file === undefined ? '' : readSecretFile(file, 'passphrase');
 }
 
+/**
+ * Make this network's wallet on a core of the command's own, never a running daemon's (that one
+ * would open the new wallet in place of its own): one here already is refused before any secret
+ * is read or asked for, as a daemon's wallet is. No chain source is saved; no other wallet's
+ * password is asked for.
+ */
+function newWallet<T>(ctx: Context, make: (call: Call) => Promise<T>): Promise<T> {
+  return withContract(ctx, { wallet: false }, async (call) => {
+    const { wallets } = await call('app.status', {});
+    if (wallets.includes(ctx.network)) throw new CofferError('wallet-exists', 'This data directory already holds a wallet; it was left untouched.');
+    return make(call);
+  });
+}
+
 const SCRIPT = { type: 'string', value: 'wpkh|tr', help: 'address type: native segwit (default) or taproot' } as const;
 const PASSPHRASE = { type: 'string', value: 'FILE', help: 'optional BIP39 passphrase (the "25th word")' } as const;
 
@@ -38,12 +52,14 @@ export const walletCommands: Command[] = [
     async run(ctx) {
       const w = stringOption(ctx, 'words') ?? '12';
       if (w !== '12' && w !== '24') throw usage('--words must be 12 or 24');
-      const wallet = ctx.wallet();
-      if (wallet.hasWallet()) {
-        throw new CofferError('wallet-exists', 'This data directory already holds a wallet; it was left untouched.');
-      }
-      const req = { words: Number(w) as 12 | 24, passphrase: passphrase(ctx), script: scriptOption(ctx) };
-      return wallet.create({ ...req, password: await ctx.password(true) });
+      return newWallet(ctx, async (call) => {
+        const req = { network: ctx.network, words: Number(w) as 12 | 24, passphrase: passphrase(ctx), script: scriptOption(ctx) };
+        const password = await ctx.password(true);
+        const { fingerprint } = await call('wallet.create', { ...req, password });
+        // The words are printed once, here, read back with the password just given; never logged.
+        const { mnemonic } = await call('wallet.reveal', { password });
+        return { mnemonic, fingerprint, descriptors: await call('wallet.descriptors', {}) };
+      });
     },
   },
   {
@@ -60,14 +76,13 @@ export const walletCommands: Command[] = [
       if (file === undefined) throw usage('wallet restore needs --mnemonic-file FILE');
       const b = stringOption(ctx, 'birthday');
       if (b !== undefined && !/^\d{1,9}$/.test(b)) throw usage('--birthday must be a block height');
-      const wallet = ctx.wallet();
-      if (wallet.hasWallet()) {
-        throw new CofferError('wallet-exists', 'This data directory already holds a wallet; it was left untouched.');
-      }
-      const mnemonic = readSecretFile(file, 'recovery phrase');
-      const req = { mnemonic, passphrase: passphrase(ctx), script: scriptOption(ctx) };
-      const password = await ctx.password(true);
-      return wallet.restore({ ...req, password, ...(b === undefined ? {} : { birthday: Number(b) }) });
+      return newWallet(ctx, async (call) => {
+        const mnemonic = readSecretFile(file, 'recovery phrase');
+        const req = { network: ctx.network, mnemonic, passphrase: passphrase(ctx), script: scriptOption(ctx), ...(b === undefined ? {} : { birthday: Number(b) }) };
+        const password = await ctx.password(true);
+        const { fingerprint } = await call('wallet.restore', { ...req, password });
+        return { fingerprint, descriptors: await call('wallet.descriptors', {}) };
+      });
     },
   },
   {

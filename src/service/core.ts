@@ -146,7 +146,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
 
   private wallets(): Network[] {
     return NETWORKS.filter((n) => fs.existsSync(networkPaths(this.datadir, n).database)).filter((n) => {
-      const w = WalletService.open({ datadir: this.datadir, network: n, logger: this.log });
+      const w = WalletService.open({ datadir: this.datadir, network: n, logger: this.walletLog(n) });
       try {
         return w.hasWallet();
       } finally {
@@ -155,12 +155,20 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     });
   }
 
+  /**
+   * A wallet's events go to its network's log, as a command's always did: an emptied database
+   * beside them is a lost wallet, never a new one (datadir.ts, refuseLostWallet).
+   */
+  private walletLog(network: Network): Logger {
+    return fileLogger(networkPaths(this.datadir, network).logs);
+  }
+
   /** A wallet handle whose locking tells the UI, while it is the open one. */
   private walletService(network: Network): WalletService {
     const w: WalletService = WalletService.open({
       datadir: this.datadir,
       network,
-      logger: this.log,
+      logger: this.walletLog(network),
       onLock: () => this.onWalletLocked(w),
     });
     return w;
@@ -251,6 +259,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     return {
       datadir: this.datadir,
       log: this.log,
+      command: this.options.command === true,
       wallet: () => this.requireWallet(),
       current: () => this.wallet,
       wallets: () => this.wallets(),

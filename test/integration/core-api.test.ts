@@ -393,3 +393,26 @@ describe('core sync loop against a regtest node', () => {
     expect(await status()).toMatchObject({ phase: 'idle', height: node.tipHeight() });
   });
 });
+
+describe("a command's own core (CoreOptions.command)", () => {
+  it('makes a wallet beside another without its password (the app must give it), and saves no chain source when given none', async () => {
+    const dir = tmpDir();
+    const signet = { network: 'signet', words: 12, script: 'wpkh', password: 'another password' };
+    const app = new Core(dir);
+    try {
+      value(await app.call('wallet.create', { network: 'regtest', words: 12, script: 'wpkh', password: PASSWORD, backend: NOWHERE }));
+      expect(value<{ backend: unknown }>(await app.call('settings.get', {})).backend).toEqual(NOWHERE);
+      expect(code(await app.call('wallet.create', signet))).toBe('password-required');
+    } finally {
+      await app.stop();
+    }
+    const command = new Core(dir, { command: true });
+    try {
+      value(await command.call('wallet.create', signet));
+      expect(value<{ backend: unknown }>(await command.call('settings.get', {})).backend).toEqual({ kind: 'spv', connect: [] });
+      expect(value<AppStatus>(await command.call('app.status', {})).wallets.sort()).toEqual(['regtest', 'signet']);
+    } finally {
+      await command.stop();
+    }
+  });
+});

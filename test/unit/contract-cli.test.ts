@@ -1,7 +1,8 @@
 // Every method of the contract (src/api/contract.ts) is reachable from the `coffer` command, or
 // this file says why not. Each command that is a client of the contract is run (with a fake
 // daemon, then with a fake in-process core) and must make its method's call and open no wallet of
-// its own; the few commands that still reach service/ directly say why.
+// its own; the few commands that still reach service/ directly, and the commands with no method,
+// say why.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,11 +14,11 @@ import { COMMANDS, main } from '../../src/cli/main.js';
 import { WalletService } from '../../src/service/wallet-service.js';
 
 /** Every call a command made, and whether a daemon is found: shared with the fakes below. */
-const seen = vi.hoisted(() => ({ calls: [] as string[], daemon: true }));
+const seen = vi.hoisted(() => ({ calls: [] as string[], daemonCalls: [] as string[], daemon: true }));
 
 /** What a fake answers to the calls a command makes before its own one (opening, syncing, a review). */
 const CANNED: Record<string, unknown> = {
-  'app.status': { sync: { phase: 'idle' } },
+  'app.status': { sync: { phase: 'idle' }, wallets: [] },
   'app.open': {},
   'wallet.unlock': { locked: false },
   'sync.now': { ok: true },
@@ -31,6 +32,7 @@ vi.mock('../../src/service/daemon.js', async (importOriginal) => ({
   findDaemon: () => (seen.daemon ? { port: 1, cookie: '0'.repeat(64) } : undefined),
   callDaemon: async (_d: unknown, method: string) => {
     seen.calls.push(method);
+    seen.daemonCalls.push(method);
     if (method in CANNED) return CANNED[method];
     throw new CofferError('backend-error', STOP);
   },
@@ -119,8 +121,6 @@ const CLI: Record<Method, Cli> = {
 
 /** Commands that offer a method's capability without calling it (they reach service/ directly), and why. */
 const DIRECT: Partial<Record<Method, string>> = {
-  'wallet.create': "a command makes a second network's wallet beside the first without that wallet's password (its process can read the database anyway), stores no chain source and opens nothing for the app; wallet.create asks for the current password and opens the new wallet in the app",
-  'wallet.restore': 'as wallet create: the command restores beside other networks\' wallets without their password and opens nothing for the app',
   'settings.get': 'config get prints the settings table by key (auto-lock-minutes, gap-limit) and works in a data directory with no wallet yet; settings.get needs the open wallet and carries the auto-lock, the chain source and the network, not the gap limit',
   'settings.set': 'config set writes one key of the settings table (the gap limit too, which settings.set does not carry), with no wallet yet too; the chain source is saved by config backend, which alone may name an RPC cookie file',
   'sync.now': 'sync prints the round\'s own report (tip, balance, what was found) and waits --mempool-wait for unconfirmed transactions; sync.now only runs the core\'s round and answers ok',
@@ -130,6 +130,33 @@ const DIRECT: Partial<Record<Method, string>> = {
 /** Methods whose command calls them only through a running daemon, and what it does without one. */
 const DAEMON_ONLY: Partial<Record<Method, string>> = {
   'ln.info': 'without a daemon, ln info derives the node id from the seed and starts no Lightning node (ln.info would start one)',
+};
+
+/** Methods whose command calls them on a core of its own even while a daemon runs, and why. */
+const IN_PROCESS: Partial<Record<Method, string>> = {
+  'wallet.create': "the daemon serves its one open wallet: a new wallet made there would replace it; the command's own core makes it (a daemon's wallet is refused as wallet-exists, as before)",
+  'wallet.restore': 'as wallet create: the daemon would open the restored wallet in place of its own; the command restores on a core of its own',
+  'psbt.finalize': 'nothing of the wallet is needed to finalize a PSBT, and a large one (up to 64 MiB) need not cross to the daemon',
+  'psbt.combine': 'as psbt finalize: combining PSBTs needs no wallet, and large ones need not cross to the daemon',
+};
+
+/** The commands that call no method of the contract, and why (a command that calls one is in CLI above). */
+const NO_METHOD: Record<string, string> = {
+  'wallet unfreeze': 'calls wallet.freeze with frozen: false (the table above names wallet freeze for that method)',
+  'config backend': 'saves the chain source with an RPC cookie file, which settings.set refuses by design (cookie-file-cli-only): only the local user names a file to read',
+  'node start': 'starts the embedded node as a process of its own, for the data directory: a process manager, not a wallet operation',
+  'node run': 'is the embedded node process itself, in the foreground (what node start launches)',
+  'node status': "asks the node's own RPC about its height, peers and verification, with or without a wallet",
+  'node stop': 'stops the node process through its own RPC; no wallet is involved',
+  'watchtower run': 'watches vaults from a keyless package file with no wallet at all: there is no core to call',
+  'watchtower export': 'writes the keyless package to a file the user names; the contract never takes a file path',
+  'channel restore': 'closes channels from a backup file before any daemon runs, holding the Lightning lock itself; the contract never takes a file path',
+  'verify headers': 'checks a file of headers offline, with no wallet and no chain source',
+  'verify merkleblock': 'checks a merkleblock offline, with no wallet and no chain source',
+  'verify branch': 'checks an Electrum-style Merkle branch offline, with no wallet and no chain source',
+  'vault sweep': 'signs with the recovery key, which the wallet never holds: the key comes from a file the user names, outside the core',
+  serve: 'runs a core behind the browser shell: it serves the contract, it is not a call of it',
+  daemon: 'runs the core that the other commands call: it serves the contract, it is not a call of it',
 };
 
 /** An argv that passes each command's own checks, so that it reaches its call. */
@@ -156,6 +183,7 @@ const ARGS: Record<string, string[]> = {
   'wallet psbt broadcast': [PSBT],
   'wallet labels export': [path.join(tmp, 'labels.jsonl')],
   'wallet labels import': [put('in.jsonl', '')],
+  'wallet restore': ['--mnemonic-file', put('words', 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about')],
   'wallet change-password': ['--new-password-file', put('new', 'a new long password')],
   'vault preview': ['--amount', '100000', '--delay', '10', '--recovery', ADDR],
   'vault create': ['--amount', '100000', '--delay', '10', '--recovery', ADDR],
@@ -173,8 +201,9 @@ const ARGS: Record<string, string[]> = {
 const silent = { isTTY: false, prompt: async () => '', confirm: async () => false, say: () => undefined };
 
 /** Run a command against the fakes: the methods it called, and whether it opened a wallet itself. */
-async function calls(words: string, daemon: boolean, extra: string[] = []): Promise<{ methods: string[]; openedWallet: boolean; stderr: string }> {
+async function calls(words: string, daemon: boolean, extra: string[] = []): Promise<{ methods: string[]; onDaemon: string[]; openedWallet: boolean; stderr: string }> {
   seen.calls = [];
+  seen.daemonCalls = [];
   seen.daemon = daemon;
   const open = vi.spyOn(WalletService, 'open');
   let stderr = '';
@@ -182,7 +211,7 @@ async function calls(words: string, daemon: boolean, extra: string[] = []): Prom
   await main(argv, { stdout: () => undefined, stderr: (s) => void (stderr += s), env: { COFFER_PASSWORD: 'the password' }, prompt: silent });
   const openedWallet = open.mock.calls.length > 0;
   open.mockRestore();
-  return { methods: [...seen.calls], openedWallet, stderr };
+  return { methods: [...seen.calls], onDaemon: [...seen.daemonCalls], openedWallet, stderr };
 }
 
 const commandNames = new Set(COMMANDS.map((c) => c.words.join(' ')));
@@ -210,6 +239,30 @@ describe('the contract and the coffer command', () => {
     });
   }
 
+  it('every command calls a method of the contract, or says why not', () => {
+    const offered = new Set(Object.values(CLI).flatMap((e) => ('command' in e ? [e.command] : [])));
+    for (const name of commandNames) {
+      if (offered.has(name)) expect(NO_METHOD[name], `${name} is in both tables`).toBeUndefined();
+      else expect(NO_METHOD[name]?.length ?? 0, `${name}: a reason in words`).toBeGreaterThan(40);
+    }
+    for (const name of Object.keys(NO_METHOD)) expect(commandNames.has(name), name).toBe(true);
+  });
+
+  it('wallet create and restore refuse a wallet already there before asking for anything, and make none', async () => {
+    const status = CANNED['app.status'];
+    CANNED['app.status'] = { sync: { phase: 'idle' }, wallets: ['regtest'] };
+    try {
+      for (const words of ['wallet create', 'wallet restore']) {
+        const r = await calls(words, true);
+        expect(r.stderr).toBe('error: wallet-exists: This data directory already holds a wallet; it was left untouched.\n');
+        expect(r.methods).toEqual(['app.status']);
+        expect(r.onDaemon).toEqual([]);
+      }
+    } finally {
+      CANNED['app.status'] = status;
+    }
+  });
+
   it('an empty password file is a missing password, not malformed parameters', async () => {
     const r = await calls('wallet reveal', true, ['--password-file', put('empty', '')]);
     expect(r.stderr).toBe('error: password-required: A password is required: the password file is empty.\n');
@@ -220,9 +273,14 @@ describe('the contract and the coffer command', () => {
 
   for (const method of clients) {
     const { command } = CLI[method] as { command: string };
-    it(`coffer ${command} calls ${method} on a running daemon and opens no wallet itself`, async () => {
+    const own = IN_PROCESS[method];
+    it(`coffer ${command} calls ${method} ${own ? 'on a core of its own while a daemon runs' : 'on a running daemon'} and opens no wallet itself`, async () => {
       const r = await calls(command, true);
       expect(r.methods, r.stderr).toContain(method);
+      if (own !== undefined) {
+        expect(own.length).toBeGreaterThan(40);
+        expect(r.onDaemon).toEqual([]);
+      } else expect(r.onDaemon, r.stderr).toContain(method);
       expect(r.openedWallet, 'WalletService.open').toBe(false);
     });
     it(`coffer ${command} without a daemon: ${DAEMON_ONLY[method] ? 'says what it does instead' : `calls ${method} on a core of its own`}`, async () => {

@@ -35,6 +35,8 @@ export interface CoreHost {
 export interface SessionHost extends CoreHost {
   readonly datadir: string;
   readonly log: Logger;
+  /** A `coffer` command's own core: its process can read the database anyway (CoreOptions.command). */
+  readonly command: boolean;
   /** The open wallet, if any (`wallet()` throws `no-wallet` instead). */
   current(): WalletService | undefined;
   /** The networks with a wallet in this data directory. */

@@ -27,10 +27,11 @@ export type SessionMethods =
 /**
  * A new wallet replaces the open one in the app: when this data directory already holds a
  * wallet, the caller must know its password (the open wallet's; with none open, any one here).
+ * A command's own core asks for none: its process could write the database itself.
  */
 function requireExistingPassword(host: SessionHost, currentPassword: string | undefined): void {
   const existing = host.wallets();
-  if (existing.length === 0) return;
+  if (existing.length === 0 || host.command) return;
   if (currentPassword === undefined) {
     throw new CofferError('password-required', 'This data directory already holds a wallet: enter its password to create or restore another.', { field: 'currentPassword' });
   }
@@ -57,13 +58,13 @@ function requireExistingPassword(host: SessionHost, currentPassword: string | un
 async function initialise(
   host: SessionHost,
   network: Network,
-  backend: BackendConfig,
+  backend: BackendConfig | undefined,
   currentPassword: string | undefined,
   check: () => void,
   make: (w: WalletService) => { fingerprint: string },
 ): Promise<{ fingerprint: string }> {
   if (host.wallets().includes(network)) throw new CofferError('wallet-exists', `There is already a ${network} wallet in this data directory.`);
-  const plan = planFromCall(backend, undefined);
+  const plan = backend && planFromCall(backend, undefined);
   check();
   requireExistingPassword(host, currentPassword);
   // The open wallet stays open until the new one exists: bad words or a short password change nothing.
@@ -71,7 +72,7 @@ async function initialise(
   let fingerprint: string;
   try {
     fingerprint = make(w).fingerprint;
-    storeBackend(w, plan);
+    if (plan) storeBackend(w, plan);
   } catch (e) {
     w.close();
     throw e;
@@ -93,12 +94,12 @@ export function sessionHandlers(host: SessionHost): HandlerMap<SessionMethods> {
       return host.status();
     },
     'wallet.create': (p) =>
-      initialise(host, p.network, p.backend as BackendConfig, p.currentPassword, () => checkNewPassword(p.password), (w) => w.create({ words: p.words, passphrase: p.passphrase, script: p.script, password: p.password, unlock: true })),
+      initialise(host, p.network, p.backend as BackendConfig | undefined, p.currentPassword, () => checkNewPassword(p.password), (w) => w.create({ words: p.words, passphrase: p.passphrase, script: p.script, password: p.password, unlock: true })),
     'wallet.restore': (p) =>
       initialise(
         host,
         p.network,
-        p.backend as BackendConfig,
+        p.backend as BackendConfig | undefined,
         p.currentPassword,
         () => {
           checkNewPassword(p.password);
