@@ -169,7 +169,7 @@ describe('an empty wallet.sqlite', () => {
 
 describe('password and locking', () => {
   it('change-password: the new one works, the old one no longer does', () => {
-    const w = service();
+    const w = service(tmpDir(), 'regtest'); // the suite's cheaper regtest key derivation
     w.restore({ mnemonic: ABANDON, passphrase: '', script: 'wpkh', password: PW });
     expectCode(() => w.changePassword('wrong password!', 'another long password'), 'wrong-password');
     expectCode(() => w.changePassword(PW, 'short'), 'password-too-short');
@@ -181,7 +181,7 @@ describe('password and locking', () => {
   it('unlock needs the password; the wallet locks itself after the idle time', () => {
     vi.useFakeTimers();
     const timers = { setTimeout: (f: () => void, ms: number) => setTimeout(f, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) };
-    const w = service(tmpDir(), 'main', timers);
+    const w = service(tmpDir(), 'regtest', timers);
     w.restore({ mnemonic: ABANDON, passphrase: '', script: 'wpkh', password: PW });
     expect(w.locked).toBe(true);
     expectCode(() => w.withSeed(() => 1), 'wallet-locked');
