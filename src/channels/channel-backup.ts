@@ -95,11 +95,12 @@ function errCode(e: unknown): string {
 }
 
 /**
- * What is at `file` now: nothing, a regular file that starts like a Coffer channel backup, or
+ * What is at `file` now: nothing, a regular file that starts like a Coffer channel backup (or
+ * `magic`'s other kind of backup, vaults/vault-backup.ts), or
  * something else (another program's file, a folder, a symlink, a device). Only the first bytes
  * are read.
  */
-export function backupTarget(file: string): 'none' | 'backup' | 'other' {
+export function backupTarget(file: string, magic: Uint8Array = MAGIC): 'none' | 'backup' | 'other' {
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | NOFOLLOW);
@@ -110,16 +111,16 @@ export function backupTarget(file: string): 'none' | 'backup' | 'other' {
   }
   try {
     if (!fs.fstatSync(fd).isFile()) return 'other';
-    const head = Buffer.alloc(MAGIC.length + 1);
+    const head = Buffer.alloc(magic.length + 1);
     const n = fs.readSync(fd, head, 0, head.length, 0);
-    return n === head.length && MAGIC.every((c, i) => head[i] === c) ? 'backup' : 'other';
+    return n === head.length && magic.every((c, i) => head[i] === c) ? 'backup' : 'other';
   } finally {
     fs.closeSync(fd);
   }
 }
 
 /** A backup file's bytes: a regular file (no symlink, no device) of at most MAX_BACKUP_BYTES. */
-export function readBackupFile(file: string): Uint8Array {
+export function readBackupFile(file: string, what = 'channel backup'): Uint8Array {
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | NOFOLLOW);
@@ -128,8 +129,8 @@ export function readBackupFile(file: string): Uint8Array {
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) throw new CofferError('invalid-backup', `${file} is not a Coffer channel backup file.`);
-    if (st.size > MAX_BACKUP_BYTES) throw new CofferError('invalid-backup', `${file} is larger than any Coffer channel backup.`);
+    if (!st.isFile()) throw new CofferError('invalid-backup', `${file} is not a Coffer ${what} file.`);
+    if (st.size > MAX_BACKUP_BYTES) throw new CofferError('invalid-backup', `${file} is larger than any Coffer ${what}.`);
     const out = Buffer.alloc(st.size);
     let off = 0;
     while (off < out.length) {
@@ -144,7 +145,7 @@ export function readBackupFile(file: string): Uint8Array {
 }
 
 /** Replace `file` atomically: a crash leaves the old backup or the new one, never half of one. */
-export function writeBackupFile(file: string, bytes: Uint8Array): void {
+export function writeBackupFile(file: string, bytes: Uint8Array, what = 'channel backup'): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   try {
     // A leftover temporary file is removed; the new one is created, never opened through a link.
@@ -166,7 +167,7 @@ export function writeBackupFile(file: string, bytes: Uint8Array): void {
     }
   } catch (e) {
     unlinkQuietly(tmp);
-    throw new CofferError('file-unreadable', `The channel backup ${file} cannot be written (${errCode(e)}).`);
+    throw new CofferError('file-unreadable', `The ${what} ${file} cannot be written (${errCode(e)}).`);
   }
 }
 
