@@ -4,8 +4,11 @@
 //
 //   hot key of vault n:  m / 1776' / coin' / 0' / n'
 //   announcement key:    m / 1776' / coin' / 1' / 0'
+//   vault backup key:    HKDF-SHA256 of m / 1776' / coin' / 2'
 
 import { HDKey } from '@scure/bip32';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { HARDENED } from '../keys/descriptors.js';
 import { masterFromSeed } from '../keys/accounts.js';
@@ -45,6 +48,18 @@ export function announceKey(seed: Uint8Array, network: Network): { secret: Uint8
   try {
     const secret = Uint8Array.from(hd.privateKey!);
     return { secret, pub: schnorr.getPublicKey(secret) };
+  } finally {
+    hd.wipePrivateData();
+  }
+}
+
+const BACKUP_INFO = new TextEncoder().encode('coffer vault backup v1');
+
+/** The vault backup file's key (vault-backup.ts); the caller wipes it. */
+export function vaultBackupKey(seed: Uint8Array, network: Network): Uint8Array {
+  const hd = deriveHardened(seed, network, [VAULT_PURPOSE, coin(network), 2]);
+  try {
+    return hkdf(sha256, hd.privateKey!, undefined, BACKUP_INFO, 32);
   } finally {
     hd.wipePrivateData();
   }
