@@ -1,5 +1,6 @@
-// `coffer vault create|preview|list|withdraw|complete|cancel|sweep` and `coffer watchtower export`.
+// `coffer vault create|preview|list|withdraw|complete|cancel|sweep|backup|restore` and `coffer watchtower export`.
 
+import path from 'node:path';
 import { CofferError } from '../api/errors.js';
 import { chooseFeeRate } from '../service/spend-flows.js';
 import { addressToScript } from '../keys/address.js';
@@ -132,6 +133,24 @@ export const vaultCommands: Command[] = [
         const fee = await chooseFeeRate(wallet, sync, given);
         return sweepStray(wallet, sync, id(ctx), to, keyText, fee.feeRate);
       }, { sync: true });
+    },
+  },
+  {
+    words: ['vault', 'backup'],
+    summary: 'keep an encrypted vault backup at FILE, rewritten after every vault change (words + file bring back withdraw and cancel)',
+    args: { names: 'FILE', min: 1, max: 1 },
+    async run(ctx) {
+      const password = await ctx.password();
+      return contractCall(ctx, { wallet: true }, 'vault.backup', { file: path.resolve(ctx.positionals[0]!), password });
+    },
+  },
+  {
+    words: ['vault', 'restore'],
+    summary: 'after `wallet restore`: bring back the vaults of a vault backup FILE that this wallet lacks',
+    args: { names: 'FILE', min: 1, max: 1 },
+    async run(ctx) {
+      const password = await ctx.password();
+      return contractCall(ctx, { wallet: true }, 'vault.restore', { file: path.resolve(ctx.positionals[0]!), password });
     },
   },
   {

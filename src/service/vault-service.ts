@@ -11,7 +11,9 @@
 //   4. Inside the write lock again (the deposit's coins checked still free): the deposit is
 //      recorded as pending together with the vault and its presigned set, not yet served.
 //   5. Every configured watchtower file is rewritten with the new vault; then it counts as served.
+//      The vault backup file, when one is set, is rewritten too (vault-backups.ts).
 //   6. The deposit is broadcast. A sync broadcasts a pending deposit only once its vault is served.
+//      A vault backup that could not be written is reported then (`backup-failing`).
 
 import { randomBytes } from '@noble/hashes/utils.js';
 import { hex } from '@scure/base';
@@ -37,6 +39,7 @@ import { signedTx } from '../wallet/change-set.js';
 import { buildPsbt, RBF_SEQUENCE } from '../wallet/psbt-builder.js';
 import { dustThreshold, feeForWeight, inputWeight, outputWeight, signedWeight, txOverheadWeight, vsizeOf } from '../wallet/policy.js';
 import { Presigner } from './vault-signer.js';
+import { rewriteVaultBackup } from './vault-backups.js';
 import { ANNOUNCE_KEY_META, serveTowers, TOWER_FILES_META, towerFiles, towerPackage, vaultSnapshots, writePackageFile, type Stray } from './vault-tracker.js';
 import { loadWalletState, type WalletSync } from './wallet-sync.js';
 import type { WalletService } from './wallet-service.js';
@@ -175,8 +178,10 @@ export async function createVault(
   }
   serveTowers(wallet);
   faultPoint('vault:towers-served');
+  const backupFailed = rewriteVaultBackup(wallet);
   const stored = withDbErrors(() => listVaults(db)).find((v) => v.id === id)!;
   await broadcastRecorded(sync, signedDeposit.txid, signedDeposit.raw);
+  if (backupFailed) throw createdBut(backupFailed, `Vault ${id} was created and its deposit ${hashToHex(stored.depositTxid)} sent`);
   return { id, depositTxid: hashToHex(stored.depositTxid), delay: stored.delay, cancelFeerates: stored.cancels.map((r) => r.feerate) };
 }
 
@@ -256,6 +261,11 @@ function find(wallet: WalletService, id: string) {
   return { ...snap, tip };
 }
 
+/** A vault change that went through, but the vault backup file could not follow it. */
+function createdBut(e: CofferError, done: string): CofferError {
+  return new CofferError('backup-failing', `${done}, but ${e.message.charAt(0).toLowerCase()}${e.message.slice(1)}`, e.details as { file: string });
+}
+
 function notReady(status: string, what: string): CofferError {
   return new CofferError('vault-not-ready', `The vault is ${status}: ${what}.`, { status });
 }
@@ -284,6 +294,7 @@ export async function withdrawVault(wallet: WalletService, sync: WalletSync, id:
     });
     withDbErrors(() => setWithdrawStarted(wallet.database, v.id, Math.floor(Date.now() / 1000), signature));
   }
+  const backupFailed = v.announcement === undefined ? rewriteVaultBackup(wallet) : undefined;
   // The towers must know before the unvault is seen, or they cancel it.
   serveTowers(wallet);
   faultPoint('vault:announced');
@@ -291,6 +302,7 @@ export async function withdrawVault(wallet: WalletService, sync: WalletSync, id:
     await sync.relay(v.unvaultRaw);
     sync.vaults.record(v.id, v.unvaultRaw);
   }
+  if (backupFailed) throw createdBut(backupFailed, `The withdrawal of vault ${v.id} was started (unvault ${unvaultTxid})`);
   return { unvaultTxid, withdrawableAtHeight: view.withdrawableAtHeight ?? tip + 1 + v.delay };
 }
 

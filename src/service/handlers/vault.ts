@@ -1,10 +1,11 @@
-// The contract's vault methods (`vault.*`): the flows are vault-service.ts.
+// The contract's vault methods (`vault.*`): the flows are vault-service.ts and vault-backups.ts.
 
 import { cancelVault, completeVault, createVault, listVaultEntries, previewVault, withdrawVault } from '../vault-service.js';
+import { restoreVaults, setVaultBackup } from '../vault-backups.js';
 import type { CoreHost, HandlerMap } from './handler.js';
 import { unlockWith } from './spend.js';
 
-export type VaultMethods = 'vault.list' | 'vault.preview' | 'vault.create' | 'vault.withdraw' | 'vault.complete' | 'vault.cancel';
+export type VaultMethods = 'vault.list' | 'vault.preview' | 'vault.create' | 'vault.withdraw' | 'vault.complete' | 'vault.cancel' | 'vault.backup' | 'vault.restore';
 
 export function vaultHandlers(host: CoreHost): HandlerMap<VaultMethods> {
   return {
@@ -42,6 +43,16 @@ export function vaultHandlers(host: CoreHost): HandlerMap<VaultMethods> {
       const r = await cancelVault(w, await host.syncSession(), id, needed, unlockWith(w, password));
       host.changed();
       return { cancelTxid: r.cancelTxid, ...(r.cpfpTxid ? { cpfpTxid: r.cpfpTxid } : {}) };
+    },
+    'vault.backup': ({ file, password }) => {
+      const w = host.wallet();
+      return setVaultBackup(w, file, unlockWith(w, password));
+    },
+    'vault.restore': ({ file, password }) => {
+      const w = host.wallet();
+      const r = restoreVaults(w, file, unlockWith(w, password));
+      if (r.restored > 0) host.changed();
+      return r;
     },
   };
 }
