@@ -84,6 +84,8 @@ export function createRouter<S>(deps: RouterDeps<S>): (sender: S, method: unknow
     }
     try {
       if (call.method === 'channel.backup') return await channelBackup(deps, call.params);
+      // Until Settings chooses the vault backup file in a dialog of main's, the page names none.
+      if (call.method === 'vault.backup' || call.method === 'vault.restore') return usageError('In the desktop app the vault backup is made with the coffer command for now; the page names no file.');
       return await deps.forward(call.method, call.params);
     } catch {
       // Never pass an exception (or its stack) to the renderer; the params are not logged either,

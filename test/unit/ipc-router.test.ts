@@ -305,3 +305,11 @@ describe('router and link together', () => {
     expect(status).toEqual({ ok: true, value: {} });
   });
 });
+
+describe('vault backup file', () => {
+  it('a path named by the page is refused, without the core', async () => {
+    const { route, forward } = router();
+    for (const method of ['vault.backup', 'vault.restore']) expectUsage(await route(GOOD, method, { file: '/home/user/.bashrc', password: 'pw' }));
+    expect(forward).not.toHaveBeenCalled();
+  });
+});
