@@ -87,8 +87,8 @@ function record(v: unknown): Record<string, unknown> {
 /** The most Coffer reads back of a backup file: the monitors of many channels with long histories. */
 export const MAX_BACKUP_BYTES = 256 * 1024 * 1024;
 
-/** Open without following a symlink (where the platform can say so). */
-const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
+/** Open without following a symlink (where the platform can say so), and without waiting for a FIFO's writer. */
+const NOFOLLOW = (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
 
 function errCode(e: unknown): string {
   return (e as NodeJS.ErrnoException).code ?? 'error';

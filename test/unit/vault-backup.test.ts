@@ -3,6 +3,7 @@
 // typed errors; the file checks refuse another program's file. Then the wallet's backup file
 // (src/service/vault-backups.ts) on a real restored wallet.
 
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -113,6 +114,11 @@ describe('vault backup', () => {
     fs.writeFileSync(notes, 'COFFERV not quite');
     expect(backupTarget(notes, VAULT_BACKUP_MAGIC)).toBe('other');
     expect(backupTarget(dir, VAULT_BACKUP_MAGIC)).toBe('other');
+    // A FIFO is neither waited on nor written over.
+    const fifo = path.join(dir, 'a-fifo');
+    execFileSync('mkfifo', [fifo]);
+    expect(backupTarget(fifo, VAULT_BACKUP_MAGIC)).toBe('other');
+    expect(code(() => readBackupFile(fifo, 'vault backup'))).toBe('invalid-backup');
     expect(code(() => readBackupFile(dir, 'vault backup'))).toBe('invalid-backup');
     expect(() => writeBackupFile(path.join(dir, 'no', 'such.backup'), bytes(4, 0), 'vault backup')).toThrow(/The vault backup .* cannot be written/);
   });
