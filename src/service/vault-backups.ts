@@ -8,7 +8,7 @@ import { CofferError } from '../api/errors.js';
 import { backupTarget, readBackupFile, writeBackupFile } from '../channels/channel-backup.js';
 import { withDbErrors } from '../db/database.js';
 import { insertVault, listVaults, setWithdrawStarted } from '../db/vault-store.js';
-import { openVaultBackup, sealVaultBackup, VAULT_BACKUP_MAGIC } from '../vaults/vault-backup.js';
+import { checkVaultBackupHead, openVaultBackup, sealVaultBackup, VAULT_BACKUP_MAGIC } from '../vaults/vault-backup.js';
 import { announceKey, hotKey, vaultBackupKey } from '../vaults/vault-keys.js';
 import type { Unlock } from './spend-flows.js';
 import { ANNOUNCE_KEY_META } from './vault-tracker.js';
@@ -78,10 +78,12 @@ export function rewriteVaultBackup(wallet: WalletService): CofferError | undefin
 /**
  * Put the vaults of a backup `file` that the database lacks back into it (idempotent). Only this
  * wallet's: the file opens with its key, and each vault's hot key is the seed's. Their states
- * come from the chain at the next sync.
+ * come from the chain at the next sync. A file that is no vault backup at all is refused before
+ * `unlock` runs.
  */
 export function restoreVaults(wallet: WalletService, file: string, unlock?: Unlock): { restored: number } {
   const bytes = readBackupFile(file, WHAT);
+  checkVaultBackupHead(bytes);
   unlock?.();
   const backup = withKey(wallet, (key) => openVaultBackup(bytes, key, wallet.network));
   const { ours, announce } = wallet.withSeed((seed) => {

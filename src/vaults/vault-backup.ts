@@ -40,13 +40,18 @@ export function sealVaultBackup(b: VaultBackup, key: Uint8Array): Uint8Array {
   return out;
 }
 
-/** The backup in `file`, checked to be this key's and this network's. */
-export function openVaultBackup(file: Uint8Array, key: Uint8Array, network: Network): VaultBackup {
-  const head = VAULT_BACKUP_MAGIC.length + 1 + NONCE;
-  if (file.length < head + 16 || !VAULT_BACKUP_MAGIC.every((c, i) => file[i] === c)) throw new CofferError('invalid-backup', 'This is not a Coffer vault backup file.');
+/** What can be checked without the key: the magic, the version, room for a nonce and a tag. */
+export function checkVaultBackupHead(file: Uint8Array): void {
+  if (file.length < VAULT_BACKUP_MAGIC.length + 1 + NONCE + 16 || !VAULT_BACKUP_MAGIC.every((c, i) => file[i] === c)) throw new CofferError('invalid-backup', 'This is not a Coffer vault backup file.');
   if (file[VAULT_BACKUP_MAGIC.length] !== VERSION) {
     throw new CofferError('invalid-backup', `This vault backup has version ${file[VAULT_BACKUP_MAGIC.length]}; this Coffer reads version ${VERSION}.`);
   }
+}
+
+/** The backup in `file`, checked to be this key's and this network's. */
+export function openVaultBackup(file: Uint8Array, key: Uint8Array, network: Network): VaultBackup {
+  checkVaultBackupHead(file);
+  const head = VAULT_BACKUP_MAGIC.length + 1 + NONCE;
   let plain: Uint8Array;
   try {
     plain = xchacha20poly1305(key, file.subarray(VAULT_BACKUP_MAGIC.length + 1, head), VAULT_BACKUP_MAGIC).decrypt(file.subarray(head));

@@ -146,8 +146,15 @@ describe('the wallet\'s vault backup file', () => {
     const other = seedOf('legal winner thank year wave sausage worth useful legal winner thank yellow');
     expect(code(() => restoreVaults(wallet, sealed([ownRow(other, 0, 'theirs')], other)))).toBe('invalid-backup');
     expect(code(() => restoreVaults(wallet, sealed([ownRow(other, 0, 'theirs')])))).toBe('invalid-backup');
+    // A file that is no vault backup is refused before the password is checked.
+    const notes = path.join(dir, 'restore-notes.txt');
+    fs.writeFileSync(notes, 'not a backup, but long enough to hold a nonce and a tag');
+    let unlocked = 0;
+    expect(code(() => restoreVaults(wallet, notes, () => void unlocked++))).toBe('invalid-backup');
+    expect(unlocked).toBe(0);
     const file = sealed([ownRow(seedOf(WORDS), 0, 'mine')]);
-    expect(restoreVaults(wallet, file)).toEqual({ restored: 1 });
+    expect(restoreVaults(wallet, file, () => void unlocked++)).toEqual({ restored: 1 });
+    expect(unlocked).toBe(1);
     expect(restoreVaults(wallet, file)).toEqual({ restored: 0 });
     expect(listVaults(wallet.database)).toMatchObject([{ id: 'mine', seq: 0, withdrawStartedAt: row.withdrawStartedAt, announcement: row.announcement }]);
     expect(code(() => restoreVaults(wallet, sealed([ownRow(seedOf(WORDS), 0, 'same-seq')])))).toBe('invalid-backup');
