@@ -228,6 +228,7 @@ export interface TxSummary {
   time: number;
   label?: string;
   status: 'confirmed' | 'unconfirmed' | 'pending';
+  kind?: 'vault-deposit' | 'unvault' | 'vault-withdraw' | 'vault-cancel'; // a vault's transaction
 }
 
 export interface TxDetail extends TxSummary {
@@ -285,7 +286,7 @@ export interface Results {
   'wallet.lock': { locked: true };
   'wallet.reveal': { mnemonic: string };
   'wallet.changePassword': { ok: true };
-  'wallet.summary': { confirmed: number; unconfirmed: number; immature: number; tipHeight: number; series: { time: number; balance: number }[] };
+  'wallet.summary': { confirmed: number; unconfirmed: number; immature: number; vaults: number; tipHeight: number; series: { time: number; balance: number }[] };
   'wallet.address': { address: string; index: number };
   'wallet.history': TxSummary[];
   'wallet.transaction': TxDetail;
@@ -318,7 +319,7 @@ export interface Results {
   'settings.set': { ok: true };
   'sync.now': { ok: true };
   'node.mine': { height: number };
-  'vault.list': { tipHeight: number; vaults: VaultInfo[] };
+  'vault.list': { tipHeight: number; vaults: VaultInfo[]; keeping: { backupFile?: string; towerFiles: string[]; towersServed: string[] } };
   'vault.preview': { unvaultFee: number; cancels: { feerate: number; fee: number }[]; emergencyCancels: { feerate: number; fee: number }[]; recoveryHasKey: boolean };
   'vault.create': { id: string; depositTxid: string; delay: number; cancelFeerates: number[] };
   'vault.withdraw': { unvaultTxid: string; withdrawableAtHeight: number };

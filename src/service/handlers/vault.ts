@@ -2,6 +2,7 @@
 
 import { cancelVault, completeVault, createVault, listVaultEntries, previewVault, withdrawVault } from '../vault-service.js';
 import { restoreVaults, setVaultBackup } from '../vault-backups.js';
+import { vaultKeeping } from '../views.js';
 import type { CoreHost, HandlerMap } from './handler.js';
 import { unlockWith } from './spend.js';
 
@@ -11,7 +12,7 @@ export function vaultHandlers(host: CoreHost): HandlerMap<VaultMethods> {
   return {
     'vault.list': () => {
       const w = host.wallet();
-      return { tipHeight: Number(w.meta('tip_height') ?? '0'), vaults: listVaultEntries(w) };
+      return { tipHeight: Number(w.meta('tip_height') ?? '0'), vaults: listVaultEntries(w), keeping: vaultKeeping(w) };
     },
     'vault.preview': async (p) => {
       const w = host.wallet();
