@@ -1,7 +1,8 @@
 // Vaults in the real UI: Debian's Chromium against `coffer serve` (SPV) and a bcoin regtest node.
-// Create a vault and see what its cancels cost; withdraw, wait the delay, complete to an outside
-// address; cancel a withdrawal to a recovery address; and a thief's unvault, taken from the wallet
-// file and sent to the node, raises the alarm on every screen while the app cancels it.
+// Create a vault and see what its cancels cost, how it can be got back, and its total and deposit on
+// the overview; withdraw, wait the delay, complete to an outside address; cancel a withdrawal to a
+// recovery address; and a thief's unvault, taken from the wallet file and sent to the node, raises
+// the alarm on every screen while the app cancels it.
 
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -120,6 +121,26 @@ describe('vaults in the desktop UI, against a real core and a regtest node', () 
     expect(await strayRow.getByTestId('stray/amount').textContent()).toBe('0.00055000 BTC');
     const strayId = await strayRow.getAttribute('data-stray-id');
     expect(await strayRow.getByTestId('stray/hint').textContent()).toBe(`coffer --network regtest vault sweep ${strayId} --to ADDR --key-file FILE`);
+
+    // What a vault protects against and needs; how this one can be got back today (no backup file set).
+    const explanation = await textOf(page, 'vaults/explanation');
+    expect(explanation).toContain('protects coins against someone who gets this computer or its keys');
+    expect(explanation).toContain('a recovery wallet kept somewhere else and a watchtower that is always on');
+    const ways = await vaultCard(page, first.id).getByTestId('vault/recovery-ways').textContent();
+    expect(ways).toContain('How to get these coins back');
+    expect(ways).toContain(`Recovery destination: ${rec.descriptor}`);
+    expect(ways).toContain('No vault backup file yet');
+
+    // The overview: the vault's coins on their own line, not in the balance; the deposit named as such.
+    await byId(page, 'nav/dashboard').click();
+    expect(await textOf(page, 'dashboard/vaults')).toBe('0.01000000 BTC');
+    const balance = Number((await textOf(page, 'dashboard/confirmed')).replace(/[^\d]/g, ''));
+    expect(balance).toBeLessThan(FUNDS - 1_000_000);
+    const depositRow = byId(page, 'dashboard/recent').locator(`[data-txid="${first.depositTxid}"]`);
+    expect(await depositRow.getAttribute('data-kind', { timeout: 30_000 })).toBe('vault-deposit');
+    expect(await depositRow.textContent()).toContain('Vault deposit');
+    await byId(page, 'nav/vaults').click();
+    await vaultCard(page, first.id).waitFor();
   });
 
   it('withdraws: a countdown while unvaulting, withdrawable after the delay, completed to an outside address', async () => {

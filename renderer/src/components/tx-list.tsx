@@ -1,4 +1,4 @@
-// Transactions as rows: when, what for (label), how much, and how settled.
+// Transactions as rows: when, what for (label, and what a vault's transaction is), how much, and how settled.
 import type { TxSummary } from '../../../src/api/contract.js';
 import { dateTime, signedBtc } from '../format.js';
 
@@ -6,6 +6,14 @@ export function statusText(t: TxSummary): string {
   if (t.status === 'confirmed') return t.confirmations >= 6 ? 'Confirmed' : `${t.confirmations} confirmation${t.confirmations === 1 ? '' : 's'}`;
   return t.status === 'pending' ? 'Sending…' : 'Unconfirmed';
 }
+
+/** What a vault's transaction did, in words. */
+export const KIND_WORDS: Record<NonNullable<TxSummary['kind']>, string> = {
+  'vault-deposit': 'Vault deposit',
+  unvault: 'Vault withdrawal started (unvault)',
+  'vault-withdraw': 'Vault withdrawal',
+  'vault-cancel': 'Vault cancel to recovery',
+};
 
 export function TxList({ txs, onSelect, selected, testId }: { txs: TxSummary[]; onSelect: (txid: string) => void; selected?: string | undefined; testId: string }) {
   if (txs.length === 0) return <p className="muted" data-testid={`${testId}-empty`}>No transactions yet.</p>;
@@ -23,12 +31,17 @@ export function TxList({ txs, onSelect, selected, testId }: { txs: TxSummary[]; 
       </thead>
       <tbody>
         {txs.map((t) => (
-          <tr key={t.txid} className={t.txid === selected ? 'selected' : undefined} data-testid="tx-row" data-txid={t.txid}>
+          <tr key={t.txid} className={t.txid === selected ? 'selected' : undefined} data-testid="tx-row" data-txid={t.txid} data-kind={t.kind}>
             <td>{dateTime(t.time)}</td>
             <td>
-              <button type="button" className="link row-link" onClick={() => onSelect(t.txid)} aria-label={`Details of transaction ${t.label ?? t.txid.slice(0, 12)}`}>
-                {t.label ?? <span className="mono muted">{t.txid.slice(0, 16)}…</span>}
+              <button type="button" className="link row-link" onClick={() => onSelect(t.txid)} aria-label={`Details of transaction ${t.label ?? (t.kind ? KIND_WORDS[t.kind] : t.txid.slice(0, 12))}`}>
+                {t.label ?? (t.kind ? KIND_WORDS[t.kind] : <span className="mono muted">{t.txid.slice(0, 16)}…</span>)}
               </button>
+              {t.kind && t.label ? (
+                <span className="badge small" data-testid="tx-kind">
+                  {KIND_WORDS[t.kind]}
+                </span>
+              ) : null}
             </td>
             <td className={`num ${t.amount >= 0 ? 'in' : 'out'}`} data-testid="tx-amount">
               {signedBtc(t.amount)}

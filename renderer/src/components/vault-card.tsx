@@ -1,7 +1,8 @@
 // One vault: its amount and state in words, the countdown of a withdrawal, and what can be done
-// now (withdraw, complete after the delay, cancel to the recovery destination after a confirm step).
+// now (withdraw, complete after the delay, cancel to the recovery destination after a confirm step),
+// and what exists today to get its coins back.
 import { useState } from 'react';
-import type { VaultInfo } from '../../../src/api/contract.js';
+import type { Results, VaultInfo } from '../../../src/api/contract.js';
 import { call, UiError } from '../api.js';
 import { sentence } from '../errors.js';
 import { blocksText, blocksTime, btc, satsText } from '../format.js';
@@ -60,7 +61,18 @@ function Txid({ label, txid, testId }: { label: string; txid: string | undefined
   );
 }
 
-export function VaultCard({ v, tip, onDone }: { v: VaultInfo; tip: number; onDone: (notice: string) => void }) {
+type Keeping = Results['vault.list']['keeping'];
+
+/** What exists today, besides this wallet's database, to get a vault's coins back. */
+export function recoveryWays(v: VaultInfo, keeping: Keeping | undefined): string[] {
+  const ways = [`Recovery destination: ${v.recovery} — a cancel sends the coins there, for the recovery wallet.`];
+  if (keeping?.backupFile) ways.push(`Vault backup file: ${keeping.backupFile} — with the recovery words, it brings back withdraw and cancel.`);
+  else ways.push('No vault backup file yet (coffer vault backup FILE): only this database can start its withdrawal.');
+  if (keeping?.towersServed.includes(v.id)) for (const f of keeping.towerFiles) ways.push(`Watchtower package: ${f}`);
+  return ways;
+}
+
+export function VaultCard({ v, tip, keeping, onDone }: { v: VaultInfo; tip: number; keeping: Keeping | undefined; onDone: (notice: string) => void }) {
   const { busy, error, setError, run } = useAction(errorOf);
   const [confirming, setConfirming] = useState(false);
   const [address, setAddress] = useState('');
@@ -124,6 +136,16 @@ export function VaultCard({ v, tip, onDone }: { v: VaultInfo; tip: number; onDon
         <Txid label="Withdrawal transaction" txid={v.withdrawTxid} testId="vault/withdraw-txid" />
         <Txid label="Cancel transaction" txid={v.cancelTxid} testId="vault/cancel-txid" />
       </dl>
+      {FINAL_STATUSES.has(v.status) ? null : (
+        <div data-testid="vault/recovery-ways">
+          <h4>How to get these coins back</h4>
+          <ul>
+            {recoveryWays(v, keeping).map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        </div>
+      )}
       {v.alert ? (
         <p className="note warning" data-testid="vault/alert">
           {v.status === 'withdrawn'

@@ -1,4 +1,4 @@
-// Overview: balances, the balance over time, the latest transactions, and what needs attention.
+// Overview: balances (coins in vaults on their own line), the balance over time, the latest transactions, and what needs attention.
 import { useState } from 'react';
 import type { AppStatus } from '../../../src/api/contract.js';
 import { call } from '../api.js';
@@ -84,6 +84,12 @@ export function Dashboard({ revision, status, go, onChanged }: { revision: numbe
           <span className="muted">Pending</span>
           <strong data-testid="dashboard/pending">{s ? `${btc(s.unconfirmed)} BTC` : '…'}</strong>
         </div>
+        {s && s.vaults > 0 ? (
+          <div className="balance">
+            <span className="muted">In vaults (not spendable)</span>
+            <strong data-testid="dashboard/vaults">{btc(s.vaults)} BTC</strong>
+          </div>
+        ) : null}
         {s && s.immature > 0 ? (
           <div className="balance">
             <span className="muted">Maturing (mined)</span>

@@ -1,4 +1,5 @@
-// Vaults: what they are, a form to create one, every vault with what can be done to it now, and
+// Vaults: what they protect against and need, a form to create one, every vault with what can be
+// done to it now and how it can be got back, and
 // stray payments to a vault's address (swept from the command line with the recovery key).
 import type { VaultInfo } from '../../../src/api/contract.js';
 import { call } from '../api.js';
@@ -61,9 +62,10 @@ export function Vaults({ revision, network, onNotice }: { revision: number; netw
     <>
       <h1>Vaults</h1>
       <p className="muted" data-testid="vaults/explanation">
-        Coins in a vault can only leave after a waiting period, during which any withdrawal can be cancelled to your recovery destination. A
-        watchtower — this app while it is open, or <span className="mono">coffer watchtower run</span> on an always-on machine with the package
-        from <span className="mono">coffer watchtower export</span> — cancels every withdrawal this wallet did not start.
+        A vault protects coins against someone who gets this computer or its keys: every withdrawal waits out a delay, during which it can
+        be cancelled to your recovery destination. It needs a recovery wallet kept somewhere else and a watchtower that is always on — this
+        app while it is open, or <span className="mono">coffer watchtower run</span> on an always-on machine with the package from{' '}
+        <span className="mono">coffer watchtower export</span>.
       </p>
       <VaultForm onCreated={(r) => onNotice(`Vault ${r.id} created with ${btc(r.amount)} BTC; deposit ${r.depositTxid.slice(0, 12)}… is on its way.`)} />
       <section aria-labelledby="vault-list-title">
@@ -77,7 +79,7 @@ export function Vaults({ revision, network, onNotice }: { revision: number; netw
         {vaults.length > 0 ? (
           <ul className="vaults" data-testid="vaults/list" data-tip={list.data?.tipHeight}>
             {vaults.map((v) => (
-              <VaultCard key={v.id} v={v} tip={list.data?.tipHeight ?? 0} onDone={onNotice} />
+              <VaultCard key={v.id} v={v} tip={list.data?.tipHeight ?? 0} keeping={list.data?.keeping} onDone={onNotice} />
             ))}
           </ul>
         ) : null}
