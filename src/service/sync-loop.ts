@@ -199,8 +199,8 @@ export class SyncLoop {
       const r = await session.sync();
       await this.host.afterSync(session);
       this.setState({ phase: 'idle', height: r.tipHeight, lastSyncedAt: Date.now() });
-      const list = history(wallet);
       const vaults = listVaultEntries(wallet);
+      const list = history(wallet, undefined, vaults);
       const signature = `${r.tipHeight}|${list.map((h) => `${h.txid}${h.status[0]}${h.confirmations > 0 ? 1 : 0}`).join(',')}|${vaults.map((v) => `${v.id}${v.status}`).join(',')}`;
       if (signature !== this.signature) {
         this.signature = signature;

@@ -68,12 +68,11 @@ function loadTxid(raw: Uint8Array): Uint8Array {
 }
 
 /** Newest first, with labels, status and a time (block time, or first seen while unconfirmed). */
-export function history(wallet: WalletService): TxSummary[] {
-  const state = loadWalletState(wallet);
+export function history(wallet: WalletService, state = loadWalletState(wallet), vaults = listVaultEntries(wallet)): TxSummary[] {
   const tip = tipOf(wallet);
   const labels = new Map(withDbErrors(() => listLabels(wallet.database)).filter((l) => l.type === 'tx').map((l) => [l.ref, l.label]));
   const status = statuses(wallet);
-  const kinds = vaultTxKinds(listVaultEntries(wallet));
+  const kinds = vaultTxKinds(vaults);
   return state
     .history(tip)
     .map((h) => {
@@ -96,15 +95,15 @@ export function summary(wallet: WalletService): Results['wallet.summary'] {
   const state = loadWalletState(wallet);
   const tip = tipOf(wallet);
   const b = state.balance(tip);
-  const points = history(wallet).reverse();
+  const vaults = listVaultEntries(wallet);
+  const points = history(wallet, state, vaults).reverse();
   let running = 0;
   let series = points.map((p) => ({ time: p.time, balance: (running += p.amount) }));
   if (series.length > MAX_SERIES_POINTS) {
     const step = series.length / MAX_SERIES_POINTS;
     series = Array.from({ length: MAX_SERIES_POINTS }, (_, i) => series[Math.min(series.length - 1, Math.floor((i + 1) * step) - 1)]!);
   }
-  const vaults = vaultTotal(listVaultEntries(wallet));
-  return { confirmed: b.confirmed, unconfirmed: b.unconfirmed, immature: b.immature ?? 0, vaults, tipHeight: tip, series };
+  return { confirmed: b.confirmed, unconfirmed: b.unconfirmed, immature: b.immature ?? 0, vaults: vaultTotal(vaults), tipHeight: tip, series };
 }
 
 export function transaction(wallet: WalletService, txidHex: string, backendKind: string): TxDetail {
@@ -112,7 +111,7 @@ export function transaction(wallet: WalletService, txidHex: string, backendKind:
   const id = hexToHash(txidHex);
   const w = id ? state.get(id) : undefined;
   if (!w) throw new CofferError('unknown-transaction', `This wallet has no transaction ${txidHex}.`);
-  const h = history(wallet).find((x) => x.txid === txidHex);
+  const h = history(wallet, state).find((x) => x.txid === txidHex);
   if (!h) throw new CofferError('unknown-transaction', `Transaction ${txidHex} is not in the history (replaced or abandoned).`);
   const inputs = w.tx.inputs.map((i) => {
     const prev = state.get(i.prevTxid)?.tx.outputs[i.vout];
