@@ -119,6 +119,24 @@ export function backupTarget(file: string, magic: Uint8Array = MAGIC): 'none' | 
   }
 }
 
+/**
+ * Where a backup the user named may go: a name ending in .backup in a folder that exists, and
+ * either nothing there yet or a backup of the same kind (`magic`), which the caller must still
+ * check is this wallet's before writing over it. A name typed in the UI is a stranger's input:
+ * no other file is ever written over, and no file of another kind is created.
+ */
+export function backupDestination(file: string, what: string, magic: Uint8Array = MAGIC): { abs: string; kind: 'none' | 'backup' } {
+  const abs = path.resolve(file);
+  if (!abs.endsWith('.backup') || path.basename(abs) === '.backup') {
+    throw new CofferError('usage', `A ${what} file's name ends in .backup (for example coffer-${what.split(' ')[0]}s.backup).`);
+  }
+  const dir = path.dirname(abs);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new CofferError('file-unreadable', `The folder ${dir} does not exist.`, { file, reason: 'ENOENT' });
+  const kind = backupTarget(abs, magic);
+  if (kind === 'other') throw new CofferError('file-exists', `${abs} exists and is not a Coffer ${what}; choose a new file name.`, { file: abs });
+  return { abs, kind };
+}
+
 /** A backup file's bytes: a regular file (no symlink, no device) of at most MAX_BACKUP_BYTES. */
 export function readBackupFile(file: string, what = 'channel backup'): Uint8Array {
   let fd: number;

@@ -1,13 +1,11 @@
 // Persistence: LDK's monitor updates and the channel manager written to the database in one
 // transaction, then the channel backup file, and only then LDK told the updates are done.
 
-import fs from 'node:fs';
-import path from 'node:path';
 import * as ldk from 'lightningdevkit';
 import { CofferError } from '../api/errors.js';
 import { listPeers, readMonitors, writeManager, writeMonitor } from '../db/channel-store.js';
 import { withDbErrors } from '../db/database.js';
-import { backupTarget, openBackup, readBackupFile, sealBackup, writeBackupFile } from './channel-backup.js';
+import { backupDestination, backupTarget, openBackup, readBackupFile, sealBackup, writeBackupFile } from './channel-backup.js';
 import type { NodeContext } from './context.js';
 import type { BackupAlarm } from './host.js';
 import { outpointText } from './ldk.js';
@@ -155,12 +153,7 @@ export class ChannelPersistence {
    * this wallet's own channel backup.
    */
   setBackup(file: string): { file: string; channels: number } {
-    const abs = path.resolve(file);
-    if (!abs.endsWith('.backup') || path.basename(abs) === '.backup') throw new CofferError('usage', 'A channel backup file\'s name ends in .backup (for example coffer-channels.backup).');
-    const dir = path.dirname(abs);
-    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new CofferError('file-unreadable', `The folder ${dir} does not exist.`);
-    const kind = backupTarget(abs);
-    if (kind === 'other') throw new CofferError('file-exists', `${abs} exists and is not a Coffer channel backup; choose a new file name.`, { file: abs });
+    const { abs, kind } = backupDestination(file, 'channel backup');
     if (kind === 'backup') {
       let theirs;
       try {

@@ -1,11 +1,9 @@
 // The wallet's vault backup file (vaults/vault-backup.ts): chosen with `vault backup`, rewritten
 // after every vault change (a vault created, a withdrawal started), read back by `vault restore`.
 
-import fs from 'node:fs';
-import path from 'node:path';
 import { hex } from '@scure/base';
 import { CofferError } from '../api/errors.js';
-import { backupTarget, readBackupFile, writeBackupFile } from '../channels/channel-backup.js';
+import { backupDestination, backupTarget, readBackupFile, writeBackupFile } from '../channels/channel-backup.js';
 import { withDbErrors } from '../db/database.js';
 import { insertVault, listVaults, setWithdrawStarted } from '../db/vault-store.js';
 import { checkVaultBackupHead, openVaultBackup, sealVaultBackup, VAULT_BACKUP_MAGIC } from '../vaults/vault-backup.js';
@@ -38,10 +36,7 @@ function write(wallet: WalletService, file: string, key: Uint8Array): number {
  * unlocked, or `unlock` given: it runs once the target is known to be usable.
  */
 export function setVaultBackup(wallet: WalletService, file: string, unlock?: Unlock): { file: string; vaults: number } {
-  const abs = path.resolve(file);
-  if (!fs.existsSync(path.dirname(abs))) throw new CofferError('file-unreadable', `The folder of ${file} does not exist.`, { file, reason: 'ENOENT' });
-  const kind = backupTarget(abs, VAULT_BACKUP_MAGIC);
-  if (kind === 'other') throw new CofferError('file-exists', `${abs} exists and is not a Coffer vault backup; choose a new file name.`, { file: abs });
+  const { abs, kind } = backupDestination(file, WHAT, VAULT_BACKUP_MAGIC);
   unlock?.();
   return withKey(wallet, (key) => {
     if (kind === 'backup') {

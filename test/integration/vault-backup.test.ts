@@ -52,7 +52,12 @@ describe('vault backup', () => {
     // Another program's file is never written over; a folder that is not there is no target.
     const notes = path.join(files, 'notes.txt');
     fs.writeFileSync(notes, 'my notes');
-    failed(await run(['vault', 'backup', notes]), 'file-exists');
+    const named = await run(['vault', 'backup', notes]);
+    expect(named.code).toBe(2);
+    expect(named.stderr).toBe("error: usage: A vault backup file's name ends in .backup (for example coffer-vaults.backup).\n");
+    const otherProgram = path.join(files, 'other-program.backup');
+    fs.writeFileSync(otherProgram, 'my notes');
+    failed(await run(['vault', 'backup', otherProgram]), 'file-exists');
     expect(fs.readFileSync(notes, 'utf8')).toBe('my notes');
     failed(await run(['vault', 'backup', path.join(files, 'none', 'vaults.backup')]), 'file-unreadable');
     expect(ok(await run(['vault', 'backup', backup]))).toEqual({ file: backup, vaults: 0 });

@@ -164,7 +164,11 @@ describe('the wallet\'s vault backup file', () => {
   it('backup: written now and on every rewrite; never over another file; a failing rewrite is reported', () => {
     const notes = path.join(dir, 'notes.txt');
     fs.writeFileSync(notes, 'notes');
-    expect(code(() => setVaultBackup(wallet, notes))).toBe('file-exists');
+    expect(code(() => setVaultBackup(wallet, notes))).toBe('usage');
+    expect(code(() => setVaultBackup(wallet, path.join(dir, 'new.txt')))).toBe('usage');
+    const otherProgram = path.join(dir, 'other-program.backup');
+    fs.writeFileSync(otherProgram, 'notes');
+    expect(code(() => setVaultBackup(wallet, otherProgram))).toBe('file-exists');
     expect(code(() => setVaultBackup(wallet, path.join(dir, 'none', 'v.backup')))).toBe('file-unreadable');
     expect(code(() => setVaultBackup(wallet, sealed([row], bytes(64, 7))))).toBe('file-exists');
     const file = path.join(dir, 'vaults.backup');
