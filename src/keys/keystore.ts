@@ -134,8 +134,9 @@ function decodePayload(p: Uint8Array): KeystoreSecret {
   return { entropy: p.slice(3, 3 + len), language, seed: p.slice(3 + len) };
 }
 
-export function sealKeystore(secret: KeystoreSecret, password: string, kdf: KdfParams = DEFAULT_KDF): Uint8Array {
-  if (!inLimits(kdf, REGTEST_MIN_LOGN)) throw new RangeError('KDF parameters outside the allowed range');
+/** Seal at `kdf`, never below `minLogN` (the network's floor, kdfPolicy; 2^18 unless a regtest caller says otherwise). */
+export function sealKeystore(secret: KeystoreSecret, password: string, kdf: KdfParams = DEFAULT_KDF, minLogN: number = KDF_LIMITS.logN.min): Uint8Array {
+  if (!inLimits(kdf, Math.max(minLogN, REGTEST_MIN_LOGN))) throw new RangeError('KDF parameters outside the allowed range');
   const salt = randomBytes(SALT_LEN);
   const nonce = randomBytes(NONCE_LEN);
   const { key, check } = derive(password, salt, kdf);

@@ -19,7 +19,7 @@ import type { WalletService } from './wallet-service.js';
 
 const MAX_SERIES_POINTS = 300;
 
-export type TxKind = NonNullable<TxSummary['kind']>;
+type TxKind = NonNullable<TxSummary['kind']>;
 
 /** Vault states whose coins still sit in the vault (its deposit or its unvault output). */
 const IN_VAULT: ReadonlySet<string> = new Set(['funded', 'unvaulting', 'withdrawable']);

@@ -239,7 +239,7 @@ export class WalletService {
     const master = masterFromSeed(seed, this.network);
     try {
       const accounts = scripts.map((s) => deriveAccount(master, s, this.network));
-      const blob = sealKeystore({ entropy, language, seed }, req.password, this.kdf.create);
+      const blob = sealKeystore({ entropy, language, seed }, req.password, this.kdf.create, this.kdf.minLogN);
       const fingerprint = accounts[0]?.fingerprint ?? '';
       withDbErrors(() =>
         this.db.transaction(() => {
@@ -394,7 +394,7 @@ export class WalletService {
     try {
       const { create } = this.kdf;
       const stronger = { ...create, logN: Math.max(create.logN, kdf.logN), p: Math.max(create.p, kdf.p) };
-      const blob = sealKeystore(secret, newPassword, stronger);
+      const blob = sealKeystore(secret, newPassword, stronger, this.kdf.minLogN);
       faultPoint('change-password:sealed');
       withDbErrors(() => replaceKeystore(this.db, blob, this.now()));
       faultPoint('change-password:committed');

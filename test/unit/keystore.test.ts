@@ -120,7 +120,7 @@ describe('the cost per network', () => {
     for (const network of ['main', 'test', 'signet'] as const) {
       expect(kdfPolicy(network, '12')).toEqual({ create: DEFAULT_KDF, minLogN: 18 });
     }
-    const cheap = sealKeystore(secret(), PASSWORD, { ...DEFAULT_KDF, logN: 12 });
+    const cheap = sealKeystore(secret(), PASSWORD, { ...DEFAULT_KDF, logN: 12 }, REGTEST_MIN_LOGN);
     expect(inspectKeystore(cheap, REGTEST_MIN_LOGN).kdf.logN).toBe(12);
     expect(openKeystore(cheap, PASSWORD, kdfPolicy('regtest').minLogN).seed).toEqual(secret().seed);
     expect(expectCode(() => openKeystore(cheap, PASSWORD, kdfPolicy('main').minLogN), 'keystore-corrupt').message).toMatch(/outside the allowed range/);
@@ -131,6 +131,8 @@ describe('the cost per network', () => {
     expect(kdfPolicy('regtest', '12').create).toEqual({ ...DEFAULT_KDF, logN: 12 });
     expect(kdfPolicy('regtest', '10').create.logN).toBe(10);
     for (const bad of ['9', '19', '12.5', 'twelve', '']) expect(kdfPolicy('regtest', bad).create).toEqual(DEFAULT_KDF);
-    expect(() => sealKeystore(secret(), PASSWORD, { ...DEFAULT_KDF, logN: 9 })).toThrow(RangeError);
+    expect(() => sealKeystore(secret(), PASSWORD, { ...DEFAULT_KDF, logN: 9 }, REGTEST_MIN_LOGN)).toThrow(RangeError);
+    // Without a regtest caller's floor, sealing below 2^18 is refused too.
+    expect(() => sealKeystore(secret(), PASSWORD, { ...DEFAULT_KDF, logN: 12 })).toThrow(RangeError);
   });
 });
