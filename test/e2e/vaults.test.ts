@@ -135,6 +135,7 @@ describe('vaults in the desktop UI, against a real core and a regtest node', () 
     await byId(page, 'nav/dashboard').click();
     expect(await textOf(page, 'dashboard/vaults')).toBe('0.01000000 BTC');
     const balance = Number((await textOf(page, 'dashboard/confirmed')).replace(/[^\d]/g, ''));
+    expect(balance).toBeGreaterThan(0);
     expect(balance).toBeLessThan(FUNDS - 1_000_000);
     const depositRow = byId(page, 'dashboard/recent').locator(`[data-txid="${first.depositTxid}"]`);
     expect(await depositRow.getAttribute('data-kind', { timeout: 30_000 })).toBe('vault-deposit');

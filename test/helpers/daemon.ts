@@ -106,9 +106,8 @@ export function daemonRunning(p: Party): boolean {
 }
 
 /**
- * What polls read: with the daemon up, straight from its API (the method `coffer channel list`,
- * `wallet balance` and `wallet info`'s tip would send it, without a process per look); else the
- * command itself.
+ * What polls read: with the daemon up, straight from its API (`channel.list`, and `wallet.summary`
+ * for the balance and the tip, without a process per look); else the command itself.
  */
 export const reads = {
   async channels(p: Party): Promise<any[]> {

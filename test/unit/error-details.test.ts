@@ -32,7 +32,7 @@ describe('error details', () => {
       back = x;
     }
     expect(isCofferError(back, 'insufficient-funds')).toBe(true);
-    if (isCofferError(back, 'insufficient-funds') && 'shortfallSat' in back.details) expect(back.details.shortfallSat).toBe(6);
+    expect(back).toMatchObject({ code: 'insufficient-funds', details: { shortfallSat: 6 } });
     // No details: none on the wire; an error that is not a CofferError says nothing from inside.
     expect(toWireError(new CofferError('no-wallet', 'No wallet is open.'))).toEqual({ code: 'no-wallet', message: 'No wallet is open.' });
     expect(toWireError(new Error('secret path /home/x'))).toEqual({ code: 'internal', message: 'An unexpected internal error occurred.' });

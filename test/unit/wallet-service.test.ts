@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nullLogger } from '../../src/service/log.js';
 import { WalletService } from '../../src/service/wallet-service.js';
-import { inspectKeystore } from '../../src/keys/keystore.js';
+import { DEFAULT_KDF, inspectKeystore, REGTEST_MIN_LOGN, sealKeystore } from '../../src/keys/keystore.js';
 import { expectCode } from '../helpers/errors.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { loadVectors } from '../helpers/vectors.js';
@@ -121,6 +121,20 @@ describe('the keystore cost', () => {
     } finally {
       vi.unstubAllEnvs();
     }
+  });
+});
+
+describe('the mainnet floor', () => {
+  it('a main wallet whose keystore was made cheaper than 2^18 does not open: keystore-corrupt', () => {
+    const dir = tmpDir();
+    const w = service(dir, 'main');
+    w.restore({ mnemonic: ABANDON, passphrase: '', script: 'wpkh', password: PW });
+    w.close();
+    const cheap = sealKeystore({ entropy: new Uint8Array(16), language: 'english', seed: new Uint8Array(64) }, PW, { ...DEFAULT_KDF, logN: 12 }, REGTEST_MIN_LOGN);
+    const db = new Database(path.join(dir, 'main', 'wallet.sqlite'));
+    db.prepare('UPDATE keys_keystore SET blob = ? WHERE id = 1').run(Buffer.from(cheap));
+    db.close();
+    expectCode(() => service(dir, 'main').reveal(PW), 'keystore-corrupt');
   });
 });
 
