@@ -84,8 +84,9 @@ export const vaultCommands: Command[] = [
     summary: 'start a withdrawal: announce it to the watchtowers, broadcast the unvault',
     args: { names: 'ID', min: 1, max: 1 },
     async run(ctx) {
+      const vault = id(ctx);
       const password = await ctx.password();
-      return contractCall(ctx, SPEND, 'vault.withdraw', { id: id(ctx), password });
+      return contractCall(ctx, SPEND, 'vault.withdraw', { id: vault, password });
     },
   },
   {
@@ -94,11 +95,12 @@ export const vaultCommands: Command[] = [
     args: { names: 'ID', min: 1, max: 1 },
     options: { to: { type: 'string', multiple: true, value: 'ADDR', help: 'destination address' }, feerate: FEERATE },
     async run(ctx) {
+      const vault = id(ctx);
       const to = single(ctx, 'to', 'ADDR');
       addressToScript(to, ctx.network);
       const given = spendFeeRate(ctx);
       const password = await ctx.password();
-      return contractCall(ctx, SPEND, 'vault.complete', { id: id(ctx), address: to, ...(given !== undefined ? { feeRate: given } : {}), password });
+      return contractCall(ctx, SPEND, 'vault.complete', { id: vault, address: to, ...(given !== undefined ? { feeRate: given } : {}), password });
     },
   },
   {

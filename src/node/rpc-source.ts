@@ -41,8 +41,7 @@ export class Matcher {
   private readonly elements = new Set<string>();
   private readonly outpoints = new Set<string>();
   private readonly txids = new Set<string>();
-  /** Whether a matched output added its outpoint: a later transaction may then match what an earlier one did not. */
-  grew = false;
+  private added = false;
 
   constructor(watch: WatchSet) {
     for (const e of watch.elements) this.elements.add(hex(e));
@@ -57,11 +56,16 @@ export class Matcher {
       const e = scriptElement(o.script);
       if (e && this.elements.has(hex(e))) {
         hit = true;
-        this.grew = true;
+        this.added = true;
         this.outpoints.add(hex(outpointBytes(id, vout)));
       }
     });
     return hit;
+  }
+
+  /** Whether a matched output added its outpoint: a later transaction may then match what an earlier one did not. */
+  get grew(): boolean {
+    return this.added;
   }
 }
 

@@ -3,6 +3,7 @@
 // blocks, Merkle roots checked here): Bitcoin Core, or Coffer's embedded bcoin node.
 
 import type { ChainChange } from '../chain/header-chain.js';
+import type { Estimates } from '../wallet/fees.js';
 
 export interface WatchSet {
   /** Data elements to match in output scripts: hash160s, witness programs, x-only keys. */
@@ -46,17 +47,7 @@ export interface ProofSource {
 }
 
 /** Fee rates in sat/vB, and where they came from. */
-export interface FeeEstimates {
-  /** Next block or two. */
-  fast?: number;
-  /** About an hour. */
-  normal?: number;
-  /** About a day. */
-  slow?: number;
-  /** The lowest rate peers or the node will relay. */
-  floor: number;
-  source: string;
-}
+export type FeeEstimates = Estimates;
 
 export interface ChainSource extends ProofSource {
   readonly kind: 'spv' | 'node' | 'rpc';

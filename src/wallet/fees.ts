@@ -2,19 +2,24 @@
 // wallet's preset setting (for sources with no estimates, such as SPV), never below the floor
 // the network relays. Pure: the caller hands in the estimates and the settings.
 
+import { MAX_FEE_RATE } from './policy.js';
+
 export type FeePreset = 'fast' | 'normal' | 'slow';
 
 /** The wallet's preset settings, in sat/vB, with their defaults and limits. */
 export const FEE_PRESET_SETTINGS = {
-  'fee-rate-fast': { default: 20, min: 1, max: 10_000 },
-  'fee-rate-normal': { default: 8, min: 1, max: 10_000 },
-  'fee-rate-slow': { default: 2, min: 1, max: 10_000 },
+  'fee-rate-fast': { default: 20, min: 1, max: MAX_FEE_RATE },
+  'fee-rate-normal': { default: 8, min: 1, max: MAX_FEE_RATE },
+  'fee-rate-slow': { default: 2, min: 1, max: MAX_FEE_RATE },
 } as const;
 
-/** What a chain source estimates (node/source.ts `FeeEstimates` has this shape). */
+/** Fee rates in sat/vB a chain source estimates, and where they came from (node/source.ts uses this type). */
 export interface Estimates {
+  /** Next block or two. */
   fast?: number;
+  /** About an hour. */
   normal?: number;
+  /** About a day. */
   slow?: number;
   /** The lowest rate peers or the node will relay. */
   floor: number;

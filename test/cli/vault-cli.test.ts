@@ -48,5 +48,13 @@ describe('coffer vault: bad input', () => {
     const key = await run(['vault', 'sweep', 'abc', '--to', 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080', '--key-file', path.join(dir, 'none.key')]);
     expect(key.code).toBe(1);
     expect(key.stderr).toMatch(/^error: file-unreadable: /);
+    // An id no vault can have (empty, longer than 64 characters) is refused before any password is asked.
+    for (const bad of ['', 'a'.repeat(65)]) {
+      for (const verb of [['withdraw'], ['cancel'], ['complete', '--to', 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080']]) {
+        const r = await coffer(['--datadir', dir, '--network', 'regtest', 'vault', verb[0]!, bad, ...verb.slice(1)]);
+        expect(r.code, `${verb} ${bad.length}`).toBe(1);
+        expect(r.stderr, `${verb} ${bad.length}`).toBe(`error: unknown-vault: This wallet has no vault ${bad}.\n`);
+      }
+    }
   });
 });
