@@ -35,7 +35,7 @@ function resolved(i: Import): string {
   return i.spec.startsWith('.') ? path.relative(ROOT, path.resolve(ROOT, path.dirname(i.file), i.spec)) : i.spec;
 }
 
-const PURE = ['src/api', 'src/keys', 'src/chain', 'src/wallet', 'src/vaults'];
+const PURE = ['src/api', 'src/keys', 'src/chain', 'src/wallet', 'src/vaults', 'src/net'];
 const IO_FOLDERS = ['src/db', 'src/p2p', 'src/node', 'src/service', 'src/cli', 'src/channels', 'src/shell'];
 const NODE_IO = /^(node:)?(fs|net|tls|http|https|dgram|dns|child_process|worker_threads|cluster|os|readline|fs\/promises)$/;
 const UI_OR_SHELL = /^(electron|react|react-dom)(\/|$)/;
