@@ -19,7 +19,7 @@ import { HeaderStore } from '../db/header-store.js';
 import type { Network } from '../keys/networks.js';
 import type { SourceFactory } from '../node/source-factory.js';
 import { outpointBytes, type ProvenBlock, type ScanDecision, type WatchSet } from '../node/source.js';
-import { parsePackage, react, verifyAnnouncement, type TowerEvent, type TowerPackage } from '../vaults/watchtower.js';
+import { announcedKey, parsePackage, react, verifyAnnouncement, type TowerEvent, type TowerPackage } from '../vaults/watchtower.js';
 import { ensureDir, networkPaths } from './datadir.js';
 import { chainStartFor } from './wallet-sync.js';
 import { readPackageFile, readScanState, stampOf, writeScanState } from './tower-files.js';
@@ -72,9 +72,9 @@ export class WatchtowerRunner {
   private readonly announced = new Set<string>();
   /** Package announcements already refused, so a reload does not repeat their lines. */
   private readonly refusedAnnouncements = new Set<string>();
-  /** `event:txid` lines already printed, so a transaction relayed and then mined is told once. */
+  /** `event:vault:txid` lines already printed, so a transaction relayed and then mined is told once. */
   private readonly printed = new Set<string>();
-  /** Unvaults whose cancel is out or going out, so a transaction seen twice is cancelled once. */
+  /** Unvaults whose cancel is out or going out (`announcedKey`), so a transaction seen twice is cancelled once. */
   private readonly answered = new Set<string>();
   /** Vaults whose deposit or unvault output is spent for good (a cancel, a withdrawal): nothing to answer. */
   private readonly settled = new Set<string>();
@@ -155,9 +155,21 @@ export class WatchtowerRunner {
       return;
     }
     // Every rewrite of the package repeats the wallet's announcements: tell each once.
-    if (source === 'package' && this.announced.has(unvaultTxid)) return;
-    this.announced.add(unvaultTxid);
+    const key = announcedKey(vault, unvaultTxid);
+    if (source === 'package' && this.announced.has(key)) return;
+    this.announced.add(key);
     this.opts.print({ event: 'announcement', vault, unvaultTxid, source });
+  }
+
+  /** A package handed over in-process (`watchtower serve`'s union of its wallets): taken as a changed file is. */
+  load(pkg: TowerPackage): void {
+    const text = JSON.stringify(pkg);
+    if (text !== this.pkgText) this.replace(pkg, text);
+  }
+
+  /** The height of the tower's header chain (0 before it loaded). */
+  tip(): number {
+    return this.store?.chain.height ?? 0;
   }
 
   // ---- the package file ----
@@ -253,8 +265,9 @@ export class WatchtowerRunner {
   }
 
   private async cancel(e: CancelEvent, tx: Tx, height: number | undefined): Promise<void> {
-    if (this.settled.has(e.vault) || this.answered.has(e.unvaultTxid) || this.stopped) return;
-    this.answered.add(e.unvaultTxid);
+    const key = announcedKey(e.vault, e.unvaultTxid);
+    if (this.settled.has(e.vault) || this.answered.has(key) || this.stopped) return;
+    this.answered.add(key);
     const { hex: raw, ...cancel } = e;
     this.opts.print({ event: 'unvault', vault: e.vault, txid: e.unvaultTxid, announced: false, ...(height === undefined ? {} : { height }) });
     try {
@@ -263,7 +276,7 @@ export class WatchtowerRunner {
       if (this.found.delete(e.vault)) this.save();
     } catch (err) {
       // A peer announces a transaction once: do not wait to see the unvault again, retry.
-      this.answered.delete(e.unvaultTxid);
+      this.answered.delete(key);
       if (this.stopped) return;
       this.opts.print({ event: 'cancel-failed', vault: e.vault, cancelTxid: e.cancelTxid, reason: err instanceof Error ? err.message : 'error', retryInSeconds: RETRY_MS / 1000 });
       const timer = setTimeout(() => {
@@ -275,7 +288,7 @@ export class WatchtowerRunner {
   }
 
   private printOnce(e: Exclude<TowerEvent, CancelEvent> & { height?: number }): void {
-    const key = `${e.event}:${e.txid}`;
+    const key = `${e.event}:${e.vault}:${e.txid}`;
     if (this.printed.has(key)) return;
     this.printed.add(key);
     this.opts.print(e);

@@ -121,12 +121,45 @@ export function signAnnouncement(vaultId: string, unvaultTxid: string, announceS
 
 export function verifyAnnouncement(pkg: TowerPackage, vaultId: string, unvaultTxid: string, signatureHex: string): boolean {
   if (!/^[0-9a-f]{128}$/.test(signatureHex)) return false;
+  const owner = ownerOf(pkg, vaultId);
   try {
-    return schnorr.verify(hex.decode(signatureHex), announcementDigest(vaultId, unvaultTxid), hex.decode(pkg.announceKey));
+    return schnorr.verify(hex.decode(signatureHex), announcementDigest(owner.id, unvaultTxid), hex.decode(owner.announceKey));
   } catch {
     return false;
   }
 }
+
+/**
+ * A remote tower guards several wallets at once as one package: every vault's id is prefixed with
+ * its wallet's announcement key (`<key>:<id>`), and the package's own key is none (zero, not a
+ * valid x-only key), so each announcement is checked against the key of the wallet that owns the
+ * vault. A wallet naming another wallet's unvault in its own package announces only its own vault.
+ */
+export const UNION_KEY = '00'.repeat(32);
+
+export function unionPackage(network: TowerPackage['network'], pkgs: readonly TowerPackage[]): TowerPackage {
+  const heights = pkgs.flatMap((p) => (p.height === undefined ? [] : [p.height]));
+  const id = (p: TowerPackage, vault: string) => `${p.announceKey}:${vault}`;
+  return {
+    format: 'coffer-watchtower',
+    version: 1,
+    network,
+    announceKey: UNION_KEY,
+    ...(heights.length > 0 ? { height: Math.min(...heights) } : {}),
+    vaults: pkgs.flatMap((p) => p.vaults.map((v) => ({ ...v, id: id(p, v.id) }))),
+    announcements: pkgs.flatMap((p) => (p.announcements ?? []).map((a) => ({ ...a, vault: id(p, a.vault) }))),
+  };
+}
+
+/** Whose announcement key signs for a vault of `pkg`, and the vault id that key signed. */
+export function ownerOf(pkg: TowerPackage, vaultId: string): { announceKey: string; id: string } {
+  if (pkg.announceKey !== UNION_KEY) return { announceKey: pkg.announceKey, id: vaultId };
+  const at = vaultId.indexOf(':');
+  return at === 64 ? { announceKey: vaultId.slice(0, 64), id: vaultId.slice(65) } : { announceKey: UNION_KEY, id: vaultId };
+}
+
+/** What `react` looks up in its `announced` set: a vault's own announced unvault, never another vault's. */
+export const announcedKey = (vaultId: string, unvaultTxid: string): string => `${vaultId} ${unvaultTxid}`;
 
 /** The cheapest rung paying at least `needed` sat/vB; else the top rung, which then needs a CPFP. */
 export function chooseRung(rungs: readonly TowerRung[], needed: number): { rung: TowerRung; cpfp: boolean } {
@@ -142,8 +175,8 @@ export type TowerEvent =
   | { event: 'deposit-spent'; vault: string; txid: string };
 
 /**
- * The tower's reaction to a transaction it saw. `announced` holds the unvault txids the wallet
- * announced with a valid signature; `needed` is the fee rate a cancel needs now.
+ * The tower's reaction to a transaction it saw. `announced` holds `announcedKey(vault, unvault
+ * txid)` of each withdrawal the wallet announced with a valid signature; `needed` is the fee rate a cancel needs now.
  */
 export function react(pkg: TowerPackage, tx: Tx, announced: ReadonlySet<string>, needed: number): TowerEvent[] {
   const txid = hashToHex(txidOf(tx));
@@ -154,7 +187,7 @@ export function react(pkg: TowerPackage, tx: Tx, announced: ReadonlySet<string>,
       const prev = hashToHex(input.prevTxid);
       if (prev === v.deposit.txid && input.vout === v.deposit.vout) {
         if (txid === v.unvaultTxid) {
-          if (announced.has(txid)) {
+          if (announced.has(announcedKey(v.id, txid))) {
             events.push({ event: 'unvault', vault: v.id, txid, announced: true });
           } else {
             const { rung, cpfp } = chooseRung(v.cancels, needed);
@@ -170,7 +203,7 @@ export function react(pkg: TowerPackage, tx: Tx, announced: ReadonlySet<string>,
       } else if (prev === v.unvaultTxid && input.vout === 0) {
         if (isRung(v.cancels)) {
           events.push({ event: 'cancelled', vault: v.id, txid });
-        } else if (announced.has(v.unvaultTxid)) {
+        } else if (announced.has(announcedKey(v.id, v.unvaultTxid))) {
           events.push({ event: 'withdrawn', vault: v.id, txid, announced: true });
         } else {
           // The unvault went by unseen (the tower was down): the top rung may still replace an

@@ -8,7 +8,7 @@ import { CofferError } from '../../src/api/errors.js';
 import { hashToHex } from '../../src/chain/bytes.js';
 import { parseTx, txid as txidOf, type Tx } from '../../src/chain/tx.js';
 import { DEFAULT_CANCEL_FEERATES, presign, recoverySweep, withdrawal } from '../../src/vaults/vault-tx.js';
-import { chooseRung, parsePackage, react, signAnnouncement, towerVault, verifyAnnouncement, type TowerPackage } from '../../src/vaults/watchtower.js';
+import { announcedKey, chooseRung, parsePackage, react, signAnnouncement, towerVault, verifyAnnouncement, type TowerPackage } from '../../src/vaults/watchtower.js';
 
 const key = (n: number) => Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? n : 0x21 + i));
 const pub = (k: Uint8Array) => secp256k1.getPublicKey(k, true);
@@ -91,14 +91,14 @@ describe('tower reactions', () => {
 
   it('flags a CPFP when the need is above the top rung, and lets an announced unvault be', () => {
     expect(cancelOf(react(pkg, set.unvault, new Set(), 900))).toMatchObject({ feerate: 500, cpfp: true });
-    expect(react(pkg, set.unvault, new Set([unvaultTxid]), 20)).toEqual([{ event: 'unvault', vault: 'v1', txid: unvaultTxid, announced: true }]);
+    expect(react(pkg, set.unvault, new Set([announcedKey('v1', unvaultTxid)]), 20)).toEqual([{ event: 'unvault', vault: 'v1', txid: unvaultTxid, announced: true }]);
   });
 
   it('tells cancels, withdrawals, sweeps and unrelated transactions apart', () => {
     const cancel = set.cancels[0]!.tx;
     expect(react(pkg, cancel, new Set(), 1)).toEqual([{ event: 'cancelled', vault: 'v1', txid: hashToHex(txidOf(cancel)) }]);
     const w = withdrawal(set.unvaultOutput, set.unvaultScript, 144, HOT, recoveryScript, 2);
-    expect(react(pkg, w, new Set([unvaultTxid]), 1)).toEqual([{ event: 'withdrawn', vault: 'v1', txid: hashToHex(txidOf(w)), announced: true }]);
+    expect(react(pkg, w, new Set([announcedKey('v1', unvaultTxid)]), 1)).toEqual([{ event: 'withdrawn', vault: 'v1', txid: hashToHex(txidOf(w)), announced: true }]);
     // A withdrawal after an unvault the tower never saw: the top rung goes out to replace it.
     const missed = react(pkg, w, new Set(), 1);
     expect(missed[0]).toMatchObject({ event: 'withdrawn', announced: false });
