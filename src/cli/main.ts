@@ -18,7 +18,7 @@ import { syncCommands } from './sync-commands.js';
 import { verifyCommands } from './verify-commands.js';
 import { walletCommands } from './wallet-commands.js';
 import { vaultCommands } from './vault-commands.js';
-import { watchtowerRunCommand } from './watchtower-command.js';
+import { towerListCommands, watchtowerRunCommand, watchtowerServeCommand } from './watchtower-command.js';
 import { lightningCommands } from './lightning-commands.js';
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
@@ -29,7 +29,7 @@ const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   ...BACKEND_OPTIONS,
 };
 
-export const COMMANDS: Command[] = [...walletCommands, ...spendCommands, ...syncCommands, ...nodeCommands, ...verifyCommands, ...vaultCommands, ...lightningCommands, serveCommand, watchtowerRunCommand];
+export const COMMANDS: Command[] = [...walletCommands, ...spendCommands, ...syncCommands, ...nodeCommands, ...verifyCommands, ...vaultCommands, ...lightningCommands, serveCommand, watchtowerRunCommand, watchtowerServeCommand, ...towerListCommands];
 
 export interface Io {
   stdout: (s: string) => void;

@@ -1,9 +1,13 @@
 // The headless watchtower's files: the package it guards (read with the identity of the version
-// read, so a change is noticed) and its scan point (`scan.json`, replaced atomically).
+// read, so a change is noticed), its scan point (`scan.json`, replaced atomically), and for
+// `watchtower serve` its static key (`tower.key`) and each wallet's newest push (`wallets/`).
 
 import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
-import { readFileAndStat, readTextFile } from './files.js';
+import { CofferError } from '../api/errors.js';
+import { readFileAndStat, readFileLimited, readTextFile } from './files.js';
 
 /** A package file's text and the identity of the version read (inode, size, mtime). */
 export function readPackageFile(file: string): { text: string; stamp: string } {
@@ -37,13 +41,53 @@ export function readScanState(file: string, network: string): ScanState | undefi
 
 /** Written to a temporary file, flushed, then renamed over the old one: a crash leaves one or the other. */
 export function writeScanState(file: string, state: ScanState): void {
+  writeSynced(file, JSON.stringify(state));
+}
+
+/** A temporary file written and flushed, renamed over `file`, the folder flushed: the old text or the new, whole. */
+export function writeSynced(file: string, text: string): void {
   const tmp = `${file}.tmp`;
   const fd = fs.openSync(tmp, 'w', 0o600);
   try {
-    fs.writeSync(fd, JSON.stringify(state));
+    fs.writeSync(fd, text);
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
+  const dir = fs.openSync(path.dirname(file), 'r');
+  try {
+    fs.fsyncSync(dir);
+  } finally {
+    fs.closeSync(dir);
+  }
+}
+
+/**
+ * The tower's static secret key: 32 random bytes made once (owner-only, never replaced: the
+ * wallets pin its public key), read back with a bounded read. Nothing it signs can move coins.
+ */
+export function towerKey(dir: string): Uint8Array {
+  const file = path.join(dir, 'tower.key');
+  if (!fs.existsSync(file)) {
+    const key = randomBytes(32);
+    try {
+      const fd = fs.openSync(file, 'wx', 0o600);
+      try {
+        fs.writeSync(fd, key);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return key;
+    } catch (e) {
+      key.fill(0);
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new CofferError('datadir-unusable', `The tower key ${file} cannot be written.`, { file, reason: (e as NodeJS.ErrnoException).code ?? 'unknown' });
+    }
+  }
+  const data = readFileLimited(file, 'key', 'tower key');
+  if (data.length !== 32) throw new CofferError('file-unreadable', `The tower key ${file} is not 32 bytes.`, { file, kind: 'key', reason: 'size' });
+  const key = new Uint8Array(data);
+  data.fill(0);
+  return key;
 }

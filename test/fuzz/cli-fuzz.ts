@@ -276,6 +276,10 @@ export async function fuzzCli(o: CliFuzzOptions): Promise<Tally> {
       // A good one starts a full node (detached, for `start`) that outlives the case (test/integration/backends-node.test.ts).
       set('network', rng.pick(['test', 'signet']));
     }
+    if (key === 'watchtower serve') {
+      // A good one listens until interrupted (test/integration/remote-towers.test.ts): here its port is taken, or its address bad.
+      set('listen', rng.chance(0.7) ? `127.0.0.1:${o.world.busyPort}` : rng.pick(['127.0.0.1', ':1', '127.0.0.1:65536', '[zz]:1', 'host name:1']));
+    }
     if (key === 'watchtower run') {
       // A tower with a good package watches until interrupted (test/integration/watchtower*.test.ts).
       for (const opt of c.opts) if (opt[0] === 'package' && opt[1] !== undefined && isValidPackage(opt[1])) opt[1] = seeds['packageBroken']!;
