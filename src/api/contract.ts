@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import type { Result, WireError } from './errors.js';
+import { hostPort, TOWER_METHODS, type TowerResults } from './towers.js';
 
 const network = z.enum(['main', 'test', 'signet', 'regtest']);
 const sats = z.number().int().nonnegative().max(21_000_000 * 100_000_000);
@@ -11,7 +12,6 @@ const password = z.string().min(1).max(1024);
 const txidHex = z.string().regex(/^[0-9a-f]{64}$/);
 const outpoint = z.string().regex(/^[0-9a-f]{64}:\d{1,10}$/);
 const shortText = z.string().max(1024);
-const hostPort = z.string().max(300).regex(/^[^\s]+:\d{1,5}$/);
 const feeRate = z.number().positive().max(1_000_000);
 const vaultId = z.string().min(1).max(64);
 const vaultDelay = z.number().int().min(1).max(65535);
@@ -171,11 +171,11 @@ export const METHODS = {
   // The desktop app leaves out `file`: Electron main asks for it in a save dialog (main/ipc-router.ts).
   'channel.backup': z.object({ file: z.string().min(1).max(4096).optional() }).strict(),
   'channel.close': z.object({ id: z.string().regex(/^[0-9a-fA-F]{64}$/), force: z.boolean().default(false) }).strict(),
+  ...TOWER_METHODS,
 } as const;
 
 export type Method = keyof typeof METHODS;
 export type Params<M extends Method> = z.input<(typeof METHODS)[M]>;
-
 export type SyncPhase = 'idle' | 'connecting' | 'headers' | 'blocks' | 'mempool' | 'error';
 
 export interface SyncState {
@@ -274,7 +274,7 @@ export interface VaultInfo {
   vault?: string;
 }
 
-export interface Results {
+export interface Results extends TowerResults {
   'app.status': AppStatus;
   'app.activity': { ok: true };
   'app.open': AppStatus;
@@ -321,8 +321,8 @@ export interface Results {
   'node.mine': { height: number };
   'vault.list': { tipHeight: number; vaults: VaultInfo[]; keeping: { backupFile?: string; towerFiles: string[]; towersServed: string[] } };
   'vault.preview': { unvaultFee: number; cancels: { feerate: number; fee: number }[]; emergencyCancels: { feerate: number; fee: number }[]; recoveryHasKey: boolean };
-  'vault.create': { id: string; depositTxid: string; delay: number; cancelFeerates: number[] };
-  'vault.withdraw': { unvaultTxid: string; withdrawableAtHeight: number };
+  'vault.create': { id: string; depositTxid: string; delay: number; cancelFeerates: number[]; towersUnconfirmed?: string[] };
+  'vault.withdraw': { unvaultTxid: string; withdrawableAtHeight: number; towersUnconfirmed?: string[] };
   'vault.complete': { txid: string };
   'vault.cancel': { cancelTxid: string; cpfpTxid?: string };
   'vault.backup': { file: string; vaults: number };

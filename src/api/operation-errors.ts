@@ -45,6 +45,8 @@ const PSBT = ['invalid-psbt', 'invalid-transaction', 'transaction-too-large'] as
 const LIGHTNING = ['lightning-unavailable', 'port-unavailable', 'backup-failing', 'invalid-backup', 'datadir-unusable', 'database-corrupt'] as const;
 /** The vault files the in-app watchtower keeps beside the wallet. */
 const TOWER = ['file-unreadable', 'invalid-watchtower-package'] as const;
+/** A push to a remote tower (the flows record these per tower as its lastError; tower.add too). */
+const REMOTE = ['peer-unreachable', 'invalid-peer', 'invalid-message', 'invalid-watchtower-package', 'unknown-vault'] as const;
 
 /** The codes each method answers with besides EVERY_CALL. */
 export const METHOD_ERRORS: { readonly [M in Method]: readonly ErrorCode[] } = {
@@ -90,8 +92,8 @@ export const METHOD_ERRORS: { readonly [M in Method]: readonly ErrorCode[] } = {
   'node.mine': [...WALLET, ...CHAIN, 'backend-unavailable', 'invalid-address', 'invalid-message'],
   'vault.list': [...WALLET, 'invalid-transaction'],
   'vault.preview': [...WALLET, ...CHAIN, 'invalid-setting', 'invalid-descriptor', 'invalid-address', 'wrong-network', 'invalid-amount', 'amount-below-dust'],
-  'vault.create': [...WALLET, ...PASSWORD, ...PLAN, ...BROADCAST, ...TOWER, 'invalid-setting', 'unknown-vault', 'backup-failing'],
-  'vault.withdraw': [...WALLET, ...PASSWORD, ...BROADCAST, ...TOWER, 'unknown-vault', 'vault-not-ready', 'backup-failing'],
+  'vault.create': [...WALLET, ...PASSWORD, ...PLAN, ...BROADCAST, ...TOWER, ...REMOTE, 'invalid-setting', 'unknown-vault', 'backup-failing'],
+  'vault.withdraw': [...WALLET, ...PASSWORD, ...BROADCAST, ...TOWER, ...REMOTE, 'unknown-vault', 'vault-not-ready', 'backup-failing'],
   'vault.complete': [...WALLET, ...PASSWORD, ...PLAN, ...BROADCAST, 'unknown-vault', 'vault-not-ready'],
   'vault.cancel': [...WALLET, ...PASSWORD, ...PLAN, ...BROADCAST, ...TOWER, 'unknown-vault', 'vault-not-ready'],
   // invalid-backup: a backup already at `file` that does not open is answered as file-exists.
@@ -107,6 +109,10 @@ export const METHOD_ERRORS: { readonly [M in Method]: readonly ErrorCode[] } = {
   'channel.list': [...WALLET, ...LIGHTNING],
   'channel.backup': [...WALLET, ...LIGHTNING, 'file-exists', 'file-unreadable'],
   'channel.close': [...WALLET, ...LIGHTNING, 'unknown-channel', 'channel-close-failed'],
+  // invalid-setting: the tower is already listed (add), not listed (remove), or one too many.
+  'tower.add': [...WALLET, ...PASSWORD, ...REMOTE, 'invalid-setting', 'invalid-transaction'],
+  'tower.remove': [...WALLET, 'invalid-setting'],
+  'tower.list': [...WALLET],
 };
 
 /** What a method can answer with: its own codes and those of every call, each once. */

@@ -15,6 +15,7 @@ import { errorOrigin, fileLogger, type Logger } from './log.js';
 import { hasChannelState } from '../db/channel-store.js';
 import { withDbErrors } from '../db/database.js';
 import { LightningRunner } from './lightning-runner.js';
+import { TowerPusher } from './remote-towers.js';
 import { SyncLoop } from './sync-loop.js';
 import { presetRate } from '../wallet/fees.js';
 import { WalletService } from './wallet-service.js';
@@ -28,6 +29,7 @@ import { nodeHandlers } from './handlers/node.js';
 import { sessionHandlers } from './handlers/session.js';
 import { settingsHandlers } from './handlers/settings.js';
 import { vaultHandlers } from './handlers/vault.js';
+import { towerHandlers } from './handlers/towers.js';
 import { lightningNodeHandlers, lightningReadHandlers } from './handlers/lightning.js';
 import { spendHandlers } from './handlers/spend.js';
 import { sendHandlers } from './handlers/send.js';
@@ -60,6 +62,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private readonly log: Logger;
   private readonly loop: SyncLoop;
   private readonly ln: LightningRunner;
+  /** Pushes the vaults' package to remote towers until each acks (not in a command's core). */
+  private readonly towers = new TowerPusher(() => this.wallet, (e) => this.log.warn('tower.push-failed', { code: e instanceof CofferError ? e.code : 'internal' }));
   /** One handler per contract method, by area in handlers/. */
   private readonly handlers: HandlerMap<Method>;
 
@@ -89,6 +93,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       ...sendHandlers(host),
       ...spendHandlers(host),
       ...vaultHandlers(host),
+      ...towerHandlers(host),
       ...lightningReadHandlers(() => this.requireWallet()),
       ...lightningNodeHandlers(() => this.startLightning(), () => void this.loop.run()),
     };
@@ -101,6 +106,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   }
 
   async stop(): Promise<void> {
+    this.towers.stop();
     await this.loop.halt();
     await this.ln.stop();
     await this.loop.close();
@@ -204,6 +210,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       fs.writeFileSync(this.appFile(), JSON.stringify({ network }), { mode: 0o600 });
     }
     this.loop.begin(this.wallet, network);
+    if (!this.options.command) this.towers.start();
   }
 
   /** The chain source for the open wallet's backend; starts the embedded node when asked for. */

@@ -40,6 +40,7 @@ import { buildPsbt, RBF_SEQUENCE } from '../wallet/psbt-builder.js';
 import { dustThreshold, feeForWeight, inputWeight, outputWeight, signedWeight, txOverheadWeight, vsizeOf } from '../wallet/policy.js';
 import { Presigner } from './vault-signer.js';
 import { rewriteVaultBackup } from './vault-backups.js';
+import { INLINE_PUSH_MS, pushTowers, signTowerPushes } from './remote-towers.js';
 import { ANNOUNCE_KEY_META, serveTowers, TOWER_FILES_META, towerFiles, towerPackage, vaultSnapshots, writePackageFile, type Stray } from './vault-tracker.js';
 import { loadWalletState, type WalletSync } from './wallet-sync.js';
 import type { WalletService } from './wallet-service.js';
@@ -88,7 +89,7 @@ export async function createVault(
   sync: WalletSync,
   req: CreateVaultRequest,
   unlock?: Unlock,
-): Promise<{ id: string; depositTxid: string; delay: number; cancelFeerates: number[] }> {
+): Promise<{ id: string; depositTxid: string; delay: number; cancelFeerates: number[]; towersUnconfirmed?: string[] }> {
   checkAmount(req.amount);
   checkDelay(req.delay);
   checkFeeRate(req.feeRate);
@@ -178,11 +179,13 @@ export async function createVault(
   }
   serveTowers(wallet);
   faultPoint('vault:towers-served');
+  // Remote towers get one short try; one that is down gets it from the core's retries.
+  const unconfirmed = await signAndPush(wallet);
   const backupFailed = rewriteVaultBackup(wallet);
   const stored = withDbErrors(() => listVaults(db)).find((v) => v.id === id)!;
   await broadcastRecorded(sync, signedDeposit.txid, signedDeposit.raw);
   if (backupFailed) throw createdBut(backupFailed, `Vault ${id} was created and its deposit ${hashToHex(stored.depositTxid)} sent`);
-  return { id, depositTxid: hashToHex(stored.depositTxid), delay: stored.delay, cancelFeerates: stored.cancels.map((r) => r.feerate) };
+  return { id, depositTxid: hashToHex(stored.depositTxid), delay: stored.delay, cancelFeerates: stored.cancels.map((r) => r.feerate), ...unconfirmed };
 }
 
 /**
@@ -270,12 +273,19 @@ function notReady(status: string, what: string): CofferError {
   return new CofferError('vault-not-ready', `The vault is ${status}: ${what}.`, { status });
 }
 
+/** A new signed version for each remote tower, pushed once; the towers that did not ack, if any. */
+async function signAndPush(wallet: WalletService): Promise<{ towersUnconfirmed?: string[] }> {
+  signTowerPushes(wallet);
+  const ids = await pushTowers(wallet, INLINE_PUSH_MS);
+  return ids.length > 0 ? { towersUnconfirmed: ids } : {};
+}
+
 /**
  * Start a withdrawal: sign the announcement, give it to every configured tower, then broadcast
  * the presigned unvault. The wallet must be unlocked (the announcement key comes from the seed),
  * or `unlock` given: it runs once the vault is known to be ready.
  */
-export async function withdrawVault(wallet: WalletService, sync: WalletSync, id: string, unlock?: Unlock): Promise<{ unvaultTxid: string; withdrawableAtHeight: number }> {
+export async function withdrawVault(wallet: WalletService, sync: WalletSync, id: string, unlock?: Unlock): Promise<{ unvaultTxid: string; withdrawableAtHeight: number; towersUnconfirmed?: string[] }> {
   const { vault: v, view, tip } = find(wallet, id);
   if (view.status === 'funding') throw notReady(view.status, 'its deposit has not reached the network yet');
   if (view.status !== 'funded' && !(view.status === 'unvaulting' && !view.alert) && !(view.status === 'withdrawable' && !view.alert)) {
@@ -297,13 +307,16 @@ export async function withdrawVault(wallet: WalletService, sync: WalletSync, id:
   const backupFailed = v.announcement === undefined ? rewriteVaultBackup(wallet) : undefined;
   // The towers must know before the unvault is seen, or they cancel it.
   serveTowers(wallet);
+  // A remote tower that does not take the announcement now may cancel this withdrawal when it
+  // sees the unvault before a retry reaches it (the coins then go to the recovery destination).
+  const unconfirmed = await signAndPush(wallet);
   faultPoint('vault:announced');
   if (view.status === 'funded') {
     await sync.relay(v.unvaultRaw);
     sync.vaults.record(v.id, v.unvaultRaw);
   }
   if (backupFailed) throw createdBut(backupFailed, `The withdrawal of vault ${v.id} was started (unvault ${unvaultTxid})`);
-  return { unvaultTxid, withdrawableAtHeight: view.withdrawableAtHeight ?? tip + 1 + v.delay };
+  return { unvaultTxid, withdrawableAtHeight: view.withdrawableAtHeight ?? tip + 1 + v.delay, ...unconfirmed };
 }
 
 /**

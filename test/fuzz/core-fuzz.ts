@@ -143,6 +143,8 @@ export async function fuzzCore(o: CoreFuzzOptions): Promise<Tally> {
       if (typeof be['url'] === 'string' && !/^https?:\/\/(127\.0\.0\.1|\[::1\]|localhost):1\//.test(be['url'])) be['url'] = 'http://127.0.0.1:1/';
     }
     if (typeof p['peer'] === 'string' && p['peer'].includes('@')) p['peer'] = `${p['peer'].split('@')[0]}@${CLOSED}`;
+    // tower.add pushes to the address at once: a host:port-shaped one becomes the closed local port.
+    if (typeof p['address'] === 'string' && /^[^\s]+:\d{1,5}$/.test(p['address'])) p['address'] = CLOSED;
     return params;
   }
 

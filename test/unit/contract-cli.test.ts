@@ -119,6 +119,9 @@ const CLI: Record<Method, Cli> = {
   'channel.list': { command: 'channel list' },
   'channel.backup': { command: 'channel backup' },
   'channel.close': { command: 'channel close' },
+  'tower.add': { command: 'watchtower add' },
+  'tower.remove': { command: 'watchtower remove' },
+  'tower.list': { command: 'watchtower list' },
 };
 
 /** Commands that offer a method's capability without calling it (they reach service/ directly), and why. */
@@ -151,6 +154,7 @@ const NO_METHOD: Record<string, string> = {
   'node status': "asks the node's own RPC about its height, peers and verification, with or without a wallet",
   'node stop': 'stops the node process through its own RPC; no wallet is involved',
   'watchtower run': 'watches vaults from a keyless package file with no wallet at all: there is no core to call',
+  'watchtower serve': 'runs a remote tower that wallets push to over the network, with no wallet of its own: it serves pushes, it calls no core',
   'watchtower export': 'writes the keyless package to a file the user names; the contract never takes a file path',
   'channel restore': 'closes channels from a backup file before any daemon runs, holding the Lightning lock itself; the contract never takes a file path',
   'verify headers': 'checks a file of headers offline, with no wallet and no chain source',
@@ -200,6 +204,8 @@ const ARGS: Record<string, string[]> = {
   'channel open': ['--peer', '0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798@127.0.0.1:9735', '--amount', '100000'],
   'channel backup': [path.join(tmp, 'channels.backup')],
   'channel close': [TXID],
+  'watchtower add': ['127.0.0.1:9914', '--id', `02${'11'.repeat(32)}`],
+  'watchtower remove': [`02${'11'.repeat(32)}`],
 };
 
 const silent = { isTTY: false, prompt: async () => '', confirm: async () => false, say: () => undefined };
