@@ -86,3 +86,38 @@ describe('coffer watchtower run: an error nothing caught', () => {
     });
   }
 });
+
+describe('coffer watchtower serve and add: bad input', () => {
+  const dir = tmpDir();
+  const run = (args: string[]) => coffer(['--datadir', dir, '--network', 'regtest', 'watchtower', ...args]);
+
+  it('needs --listen HOST:PORT and sane limits; a port in use is port-unavailable; the key is made once, owner-only', async () => {
+    const missing = await run(['serve']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('needs --listen HOST:PORT');
+    for (const bad of ['127.0.0.1', '127.0.0.1:65536', '[zz]:1', 'host name:1']) {
+      const r = await run(['serve', '--listen', bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr).toContain('--listen needs HOST:PORT');
+    }
+    expect((await run(['serve', '--listen', '127.0.0.1:0', '--max-wallets', '0'])).stderr).toContain('--max-wallets must be');
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const r = await run(['serve', '--listen', `127.0.0.1:${(busy.address() as net.AddressInfo).port}`, '--connect', `127.0.0.1:${await closedPort()}`]);
+    busy.close();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: port-unavailable: The tower cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\)\.\n$/);
+    const key = path.join(dir, 'regtest', 'watchtower', 'tower.key');
+    expect(fs.statSync(key).size).toBe(32);
+    expect(fs.statSync(key).mode & 0o777).toBe(0o600);
+  });
+
+  it('add needs a tower id and an address before it asks for anything', async () => {
+    const noId = await run(['add', '127.0.0.1:9914']);
+    expect(noId.code).toBe(2);
+    expect(noId.stderr).toContain('needs --id ID');
+    const badAddress = await run(['add', 'nowhere', '--id', `02${'11'.repeat(32)}`]);
+    expect(badAddress.code).toBe(2);
+    expect(badAddress.stderr).toContain('HOST:PORT');
+  });
+});

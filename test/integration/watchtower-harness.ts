@@ -1,6 +1,6 @@
 // Shared by the watchtower integration tests: vaults presigned straight from vault-tx (no wallet),
 // packages written the way the wallet writes them (temporary file, then rename), and the
-// `coffer watchtower run` process with the JSON lines it prints.
+// `coffer watchtower run` (or `serve`) process with the JSON lines it prints.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -110,6 +110,12 @@ export class TowerProcess {
   static start(datadir: string, packageFile: string, node: RegtestNode, opts: TowerStartOptions = {}): TowerProcess {
     const args = [BIN, '--datadir', datadir, '--network', 'regtest', 'watchtower', 'run', '--package', packageFile, ...(opts.backend ?? ['--connect', node.address])];
     return new TowerProcess(spawn(process.execPath, args, { stdio: [opts.stdin ?? 'pipe', 'pipe', 'pipe'] }));
+  }
+
+  /** `coffer watchtower serve --listen LISTEN` on `datadir`, SPV to the node. */
+  static serve(datadir: string, node: RegtestNode, listen = '127.0.0.1:0'): TowerProcess {
+    const args = [BIN, '--datadir', datadir, '--network', 'regtest', '--connect', node.address, 'watchtower', 'serve', '--listen', listen];
+    return new TowerProcess(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   }
 
   /** The number of lines so far: `find` and `waitFor` can look only at what comes after. */
