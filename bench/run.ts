@@ -9,6 +9,7 @@ import { benchSync } from './sync.js';
 import { benchUi } from './ui.js';
 import { benchVault } from './vault.js';
 import { benchChannels } from './channels.js';
+import { benchTowers } from './tower.js';
 import { report } from './measure.js';
 
 console.log(`Coffer benchmarks on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
@@ -24,3 +25,4 @@ if (!only || only === 'node') report(await benchEmbeddedNode());
 if (!only || only === 'ui') report(await benchUi());
 if (!only || only === 'vault') report(benchVault());
 if (!only || only === 'channels') await benchChannels();
+if (!only || only === 'tower') report(await benchTowers());

@@ -1,0 +1,70 @@
+// Watchtower reaction on loopback: from an unvault handed to the node to the tower's cancel
+// broadcast, for the local tower (`watchtower run` reading a package file) and the remote one
+// (`watchtower serve`, the package pushed over Noise), both SPV to one bcoin regtest node.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { hex } from '@scure/base';
+import { signPush } from '../src/net/tower-protocol.js';
+import { sendPush } from '../src/service/remote-towers.js';
+import { makeVault, toHex, TowerProcess, towerPackage, writeAtomically, type TestVault } from '../test/integration/watchtower-harness.js';
+import { startNode, type RegtestNode } from '../test/helpers/regtest.js';
+import { median, type Figure } from './measure.js';
+
+async function react(node: RegtestNode, tower: TowerProcess, v: TestVault): Promise<number> {
+  const mark = tower.mark();
+  const sent = Date.now();
+  await node.submitTransaction(toHex(v.set.unvault));
+  const line = await tower.waitFor((l) => l.event === 'cancel' && l['unvaultTxid'] === v.unvaultTxid, 15_000, 'the cancel', mark);
+  const ms = line.receivedAt - sent;
+  await node.mine(1);
+  await tower.scannedTip(node);
+  return ms;
+}
+
+function figure(name: string, xs: number[]): Figure {
+  return { name, value: median(xs), unit: 'ms', note: `min ${Math.min(...xs)}, max ${Math.max(...xs)}, ${xs.length} runs` };
+}
+
+export async function benchTowers(runs = 5): Promise<Figure[]> {
+  const node = await startNode();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-bench-tower-'));
+  const towers: TowerProcess[] = [];
+  try {
+    await node.fund();
+    const announce = secp256k1.utils.randomSecretKey();
+    // The local tower: a package file rewritten with each new vault.
+    const file = path.join(dir, 'package.json');
+    writeAtomically(file, JSON.stringify(towerPackage(announce, [])));
+    const local = TowerProcess.start(path.join(dir, 'local'), file, node, { stdin: 'ignore' });
+    const remote = TowerProcess.serve(path.join(dir, 'remote'), node);
+    towers.push(local, remote);
+    const listening = await remote.waitFor((l) => l.event === 'listening', 20_000, 'the remote tower');
+    for (const t of towers) await t.waitFor((l) => l.event === 'peer', 20_000, 'a peer');
+    const id = hex.decode(listening['id'] as string);
+    const times = { local: [] as number[], remote: [] as number[] };
+    // Each tower guards its own vaults: a cancel the other tower sent first is not one it sent.
+    const vaults = { local: [] as TestVault[], remote: [] as TestVault[] };
+    for (let i = 0; i < runs; i++) {
+      const pair = [await makeVault(node, `l${i}`), await makeVault(node, `r${i}`)] as const;
+      await node.mine(1);
+      vaults.local.push(pair[0]);
+      vaults.remote.push(pair[1]);
+      writeAtomically(file, JSON.stringify(towerPackage(announce, vaults.local)));
+      const pkg = JSON.stringify(towerPackage(announce, vaults.remote));
+      const reply = await sendPush(listening['address'] as string, listening['id'] as string, signPush(id, Date.now(), pkg, announce), 10_000);
+      if (reply.type !== 'ack') throw new Error(`the remote tower refused the push: ${reply.message}`);
+      for (const t of towers) await t.waitFor((l) => l.event === 'package-loaded' && l['vaults'] === i + 1, 10_000, 'the package');
+      for (const t of towers) await t.scannedTip(node);
+      times.local.push(await react(node, local, pair[0]));
+      times.remote.push(await react(node, remote, pair[1]));
+    }
+    return [figure('tower: unvault -> cancel, local (watchtower run)', times.local), figure('tower: unvault -> cancel, remote (watchtower serve)', times.remote)];
+  } finally {
+    await Promise.all(towers.map((t) => t.stop()));
+    await node.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
