@@ -2,7 +2,7 @@
 // Create a vault and see what its cancels cost, how it can be got back, and its total and deposit on
 // the overview; withdraw, wait the delay, complete to an outside address; cancel a withdrawal to a
 // recovery address; and a thief's unvault, taken from the wallet file and sent to the node, raises
-// the alarm on every screen while the app cancels it.
+// the alarm on every screen while the app cancels it. Then a remote tower pinned from the screen.
 
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -19,6 +19,7 @@ import { launchBrowser, openAnotherPage, screenshot, type WatchedPage } from '..
 import { startNode, type RegtestNode } from '../helpers/regtest.js';
 import type { ServeProcess } from '../helpers/shell.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { TowerProcess } from '../integration/watchtower-harness.js';
 import { byId, cancelVault, createVault, eventually, fillVaultForm, fundedApp, textOf, vaultCard, vaultText, waitForVault } from './pages.js';
 
 const PASSWORD = 'correct horse battery';
@@ -253,5 +254,39 @@ describe('vaults in the desktop UI, against a real core and a regtest node', () 
     await byId(page, 'vault-alert/dismiss').click();
     expect(await byId(page, 'app/vault-alert').count()).toBe(0);
     expect(watched.problems).toEqual([]);
+  });
+
+  it('pins a remote tower from the vaults screen: it confirms the vaults; one that cannot be reached says so', async () => {
+    const tower = TowerProcess.serve(tmpDir('coffer-e2e-tower-'), node);
+    try {
+      const line = await tower.waitFor((l) => l.event === 'listening', 20_000, 'the tower to listen');
+      const id = line['id'] as string;
+      await byId(page, 'nav/vaults').click();
+      await byId(page, 'towers/empty').waitFor({ timeout: 30_000 });
+      const pin = async (address: string, towerId: string) => {
+        await byId(page, 'towers/address').fill(address);
+        await byId(page, 'towers/id').fill(towerId);
+        await byId(page, 'towers/add').click();
+        return page.locator(`[data-testid="tower"][data-tower-id="${towerId}"]`);
+      };
+      const card = await pin(line['address'] as string, id);
+      await card.waitFor({ timeout: 30_000 });
+      expect(await card.getByTestId('tower/confirmed').textContent()).toMatch(/^Last confirmed /);
+      expect(await card.getAttribute('data-stale')).toBe('false');
+      expect(await card.getByTestId('tower/stale').count()).toBe(0);
+      expect(tower.find((l) => l.event === 'push')).toMatchObject({ vaults: 3 });
+
+      const nowhere = hex.encode(secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), true));
+      const down = await pin('127.0.0.1:1', nowhere);
+      await down.waitFor({ timeout: 30_000 });
+      expect(await down.getByTestId('tower/confirmed').textContent()).toBe('Has not confirmed yet. A newer package is waiting to reach it.');
+      expect(await down.getByTestId('tower/error').textContent()).toMatch(/^Last try: The tower at 127\.0\.0\.1:1 cannot be reached/);
+      await screenshot(page, 'vaults-06-towers');
+      await down.getByTestId('tower/remove').click();
+      await eventually(() => page.locator('[data-testid="tower"]').count(), (n) => n === 1, 30_000, 'the removed tower to go');
+      expect(watched.problems).toEqual([]);
+    } finally {
+      await tower.stop();
+    }
   });
 });

@@ -1,10 +1,11 @@
 // Vaults: what they protect against and need, a form to create one, every vault with what can be
-// done to it now and how it can be got back, and
-// stray payments to a vault's address (swept from the command line with the recovery key).
+// done to it now and how it can be got back,
+// stray payments to a vault's address (swept from the command line with the recovery key), and the remote watchtowers.
 import type { VaultInfo } from '../../../src/api/contract.js';
 import { call } from '../api.js';
 import { ErrorNote } from '../components/field.js';
 import { FINAL_STATUSES, VaultCard } from '../components/vault-card.js';
+import { TowerPanel } from '../components/tower-panel.js';
 import { VaultForm } from '../components/vault-form.js';
 import { btc } from '../format.js';
 import { useLoad } from '../hooks/use-load.js';
@@ -85,6 +86,7 @@ export function Vaults({ revision, network, onNotice }: { revision: number; netw
         ) : null}
       </section>
       {strays.length > 0 ? <Strays strays={strays} vaults={vaults} network={network} /> : null}
+      <TowerPanel revision={revision} />
     </>
   );
 }
