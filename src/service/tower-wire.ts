@@ -6,7 +6,9 @@ import type net from 'node:net';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { CofferError } from '../api/errors.js';
 import { ACT1_SIZE, ACT2_SIZE, ACT3_SIZE, FrameReader, Initiator, Responder, type NoiseTransport } from '../net/noise.js';
-import { encodeMessage, MessageAssembler, TOWER_PROLOGUE } from '../net/tower-protocol.js';
+import { encodeMessage, MAX_MESSAGE, MessageAssembler, TOWER_PROLOGUE } from '../net/tower-protocol.js';
+
+const INBOX_MAX = ACT3_SIZE + MAX_MESSAGE + 2 * 2 ** 20;
 
 /** Bytes from a socket, taken a counted slice at a time (the handshake acts have fixed sizes). */
 class Inbox {
@@ -21,6 +23,11 @@ class Inbox {
   }
 
   private readonly onData = (d: Buffer) => {
+    // Past act three only the first message may already be on its way: more is not a wallet.
+    if (this.buf.length + d.length > INBOX_MAX) {
+      this.socket.destroy();
+      return;
+    }
     const next = new Uint8Array(this.buf.length + d.length);
     next.set(this.buf);
     next.set(d, this.buf.length);

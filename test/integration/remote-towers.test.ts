@@ -1,6 +1,7 @@
 // Two remote towers (`coffer watchtower serve` on loopback) and a wallet that pushes to both: the
 // pushes reach them (one tower down at vault creation gets its push once back), a tower that does
-// not hold the pinned id is refused before anything is sent; then the wallet's machine is gone
+// not hold the pinned id is refused before anything is sent, another wallet of the same tower
+// cannot replace or silence this one's package; then the wallet's machine is gone
 // (its `coffer daemon` killed, data directory deleted), a thief broadcasts the presigned unvault, both towers
 // cancel, and the coins reach the recovery destination.
 
@@ -8,7 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import { HDKey } from '@scure/bip32';
 import { hex } from '@scure/base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,12 +18,13 @@ import { CofferError } from '../../src/api/errors.js';
 import { hashToHex } from '../../src/chain/bytes.js';
 import { parseTx, txid as txidOf } from '../../src/chain/tx.js';
 import { keyParams } from '../../src/keys/networks.js';
-import { signPush } from '../../src/net/tower-protocol.js';
+import { signPush, type StoredPush } from '../../src/net/tower-protocol.js';
+import { signAnnouncement, type TowerPackage } from '../../src/vaults/watchtower.js';
 import { sendPush } from '../../src/service/remote-towers.js';
 import { startNode, waitFor, type RegtestNode } from '../helpers/regtest.js';
 import { party, startDaemon, type Party } from '../helpers/daemon.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { TowerProcess } from './watchtower-harness.js';
+import { TowerProcess, type Line } from './watchtower-harness.js';
 
 let node: RegtestNode;
 let wallet: Party | undefined;
@@ -63,7 +65,9 @@ afterAll(async () => {
 
 describe('remote watchtowers', () => {
   const walletDir = tmpDir('coffer-remote-wallet-');
+  const dirA = tmpDir('coffer-tower-a-');
   const dirB = tmpDir('coffer-tower-b-');
+  const mallory = secp256k1.utils.randomSecretKey();
   let a: Awaited<ReturnType<typeof serve>>;
   let b: Awaited<ReturnType<typeof serve>>;
   let portB: number;
@@ -71,7 +75,7 @@ describe('remote watchtowers', () => {
   let unvaultHex = '';
 
   it('a wallet pins two towers; a tower without the pinned key is refused before anything is sent', async () => {
-    a = await serve(tmpDir('coffer-tower-a-'));
+    a = await serve(dirA);
     portB = await freePort();
     b = await serve(dirB, `127.0.0.1:${portB}`);
     expect(a.id).toMatch(/^0[23][0-9a-f]{64}$/);
@@ -117,6 +121,21 @@ describe('remote watchtowers', () => {
       [b.id, false, undefined],
     ]);
 
+    // Mallory, another wallet of tower A, copies Alice's vault into her own package (its deposit and
+    // unvault are public once on chain) and announces its unvault with her key: A keeps both apart.
+    const aliceFile = path.join(dirA, 'regtest', 'watchtower', 'wallets', `${pushA['wallet'] as string}.json`);
+    const alice = JSON.parse(fs.readFileSync(aliceFile, 'utf8')) as StoredPush;
+    const copied = JSON.parse(alice.package) as TowerPackage;
+    const v = copied.vaults[0]!;
+    const forged: TowerPackage = { ...copied, announceKey: hex.encode(schnorr.getPublicKey(mallory)), announcements: [{ vault: v.id, unvaultTxid: v.unvaultTxid, signature: signAnnouncement(v.id, v.unvaultTxid, mallory) }] };
+    const text = JSON.stringify(forged);
+    expect(await sendPush(a.address, a.id, signPush(hex.decode(a.id), Date.now(), text, mallory), 5_000)).toMatchObject({ type: 'ack' });
+    await a.tower.waitFor((l) => l.event === 'announcement' && l['vault'] === `${forged.announceKey}:${v.id}`, 10_000, "Mallory's announcement of her copy");
+    expect(JSON.parse(fs.readFileSync(aliceFile, 'utf8'))).toEqual(alice);
+    // Her key cannot replace Alice's package either.
+    const asAlice = await sendPush(a.address, a.id, { ...signPush(hex.decode(a.id), Date.now() + 1, alice.package, mallory), announceKey: pushA['wallet'] as string }, 5_000);
+    expect(asAlice).toMatchObject({ type: 'refused', reason: 'signature' });
+
     // The thief's copy: the presigned unvault as the wallet stored it.
     const db = new Database(path.join(walletDir, 'regtest', 'wallet.sqlite'), { readonly: true });
     unvaultHex = hex.encode((db.prepare('SELECT unvault_raw FROM vault_vaults').get() as { unvault_raw: Buffer }).unvault_raw);
@@ -138,8 +157,10 @@ describe('remote watchtowers', () => {
     const unvaultTxid = hashToHex(txidOf(parseTx(hex.decode(unvaultHex))));
     // Both towers answer it at once; the node takes the first cancel to reach it (the other
     // tower's copy is the same transaction, so no peer asks for it again: that tower retries it).
-    const seen = await Promise.all([a, b].map((t, i) => t.tower.waitFor((l) => l.event === 'unvault' && l['txid'] === unvaultTxid, 15_000, 'the unvault', marks[i])));
-    expect(seen.map((l) => l['announced'])).toEqual([false, false]);
+    const aliceVault = (l: Line) => !String(l['vault']).startsWith(hex.encode(schnorr.getPublicKey(mallory)));
+    await Promise.all([a, b].map((t, i) => t.tower.waitFor((l) => l.event === 'unvault' && l['txid'] === unvaultTxid && l['announced'] === false && aliceVault(l), 15_000, 'the unvault', marks[i])));
+    // Mallory's announcement silenced only her own copy.
+    expect(await a.tower.waitFor((l) => l.event === 'unvault' && l['txid'] === unvaultTxid && !aliceVault(l), 15_000, "Mallory's copy", marks[0])).toMatchObject({ announced: true });
     await waitFor(() => [a, b].some((t) => t.tower.find((l) => l.event === 'cancel' && l['unvaultTxid'] === unvaultTxid) !== undefined), 15_000, 'a cancel');
     const first = [a, b].flatMap((t) => t.tower.filter((l) => l.event === 'cancel' && l['unvaultTxid'] === unvaultTxid)).sort((x, y) => x.receivedAt - y.receivedAt)[0]!;
     console.log(`remote tower, unvault submitted -> cancel broadcast: ${first.receivedAt - sentAt} ms`);
