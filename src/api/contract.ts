@@ -19,8 +19,7 @@ const recoveryText = z.string().min(1).max(1000);
 const vaultBackupParams = z.object({ file: z.string().min(1).max(4096), password: password.optional() }).strict(); // the vault backup file, read or kept
 /** The largest PSBT file the CLI reads is 64 MiB (service/files.ts): as base64, this many characters. */
 export const PSBT_BASE64_MAX = Math.ceil((64 * 1024 * 1024) / 3) * 4;
-/** The most text labels.import takes: a whole labels file as the CLI reads it (64 MiB, service/files.ts). */
-export const LABELS_TEXT_MAX = 64 * 1024 * 1024;
+export const LABELS_TEXT_MAX = 64 * 1024 * 1024; // the most text labels.import takes: a whole labels file as the CLI reads it
 /** A PSBT travels as base64 text, never as a file path: reading files is the CLI's job. */
 const psbtText = z.string().min(1).max(PSBT_BASE64_MAX);
 const bolt11Text = z.string().min(1).max(8000);
@@ -269,8 +268,9 @@ export interface VaultInfo {
   withdrawTxid?: string;
   confirmations: number;
   recovery: string;
-  /** An unvault this wallet did not start. */
+  /** An unvault this wallet did not start. `found`: known from its deposit's note only (a restore; recovery is ''). */
   alert?: true;
+  found?: true;
   vault?: string;
 }
 

@@ -157,6 +157,7 @@ const NO_METHOD: Record<string, string> = {
   'verify merkleblock': 'checks a merkleblock offline, with no wallet and no chain source',
   'verify branch': 'checks an Electrum-style Merkle branch offline, with no wallet and no chain source',
   'vault sweep': 'signs with the recovery key, which the wallet never holds: the key comes from a file the user names, outside the core',
+  'vault recover': 'signs with the recovery key, which the wallet never holds: the key comes from a file the user names, outside the core',
   serve: 'runs a core behind the browser shell: it serves the contract, it is not a call of it',
   daemon: 'runs the core that the other commands call: it serves the contract, it is not a call of it',
 };
@@ -170,6 +171,8 @@ const put = (name: string, text: string) => {
 };
 const ADDR = 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080';
 const TXID = 'ab'.repeat(32);
+/** A recovery destination with its key (a bare address is refused): the generator point. */
+const RECOVERY = 'wpkh(0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798)';
 const PSBT = put('a.psbt', 'cHNidP8BAAoCAAAAAAAAAAAAAAAA');
 const ARGS: Record<string, string[]> = {
   'wallet send': ['--to', ADDR, '--amount', '10000'],
@@ -187,8 +190,8 @@ const ARGS: Record<string, string[]> = {
   'wallet labels import': [put('in.jsonl', '')],
   'wallet restore': ['--mnemonic-file', put('words', 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about')],
   'wallet change-password': ['--new-password-file', put('new', 'a new long password')],
-  'vault preview': ['--amount', '100000', '--delay', '10', '--recovery', ADDR],
-  'vault create': ['--amount', '100000', '--delay', '10', '--recovery', ADDR],
+  'vault preview': ['--amount', '100000', '--delay', '10', '--recovery', RECOVERY],
+  'vault create': ['--amount', '100000', '--delay', '10', '--recovery', RECOVERY],
   'vault withdraw': ['abcdef012345'],
   'vault complete': ['abcdef012345', '--to', ADDR],
   'vault cancel': ['abcdef012345'],
