@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import type { Result, WireError } from './errors.js';
+import { VAULT_FILE_METHODS, type VaultFileResults } from './vault-files.js';
 
 const network = z.enum(['main', 'test', 'signet', 'regtest']);
 const sats = z.number().int().nonnegative().max(21_000_000 * 100_000_000);
@@ -16,7 +17,6 @@ const feeRate = z.number().positive().max(1_000_000);
 const vaultId = z.string().min(1).max(64);
 const vaultDelay = z.number().int().min(1).max(65535);
 const recoveryText = z.string().min(1).max(1000);
-const vaultBackupParams = z.object({ file: z.string().min(1).max(4096), password: password.optional() }).strict(); // the vault backup file, read or kept
 /** The largest PSBT file the CLI reads is 64 MiB (service/files.ts): as base64, this many characters. */
 export const PSBT_BASE64_MAX = Math.ceil((64 * 1024 * 1024) / 3) * 4;
 export const LABELS_TEXT_MAX = 64 * 1024 * 1024; // the most text labels.import takes: a whole labels file as the CLI reads it
@@ -154,8 +154,7 @@ export const METHODS = {
    * with the `password` a CPFP child may lift it above the top rung (`cpfpTxid`).
    */
   'vault.cancel': z.object({ id: vaultId, feeRate: feeRate.optional(), password: password.optional() }).strict(),
-  'vault.backup': vaultBackupParams,
-  'vault.restore': vaultBackupParams,
+  ...VAULT_FILE_METHODS,
   'ln.info': z.object({}).strict(),
   'ln.invoice': z.object({ amountMsat: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(), description: z.string().max(639).default(''), expirySecs: z.number().int().min(60).max(31_536_000).default(3600) }).strict(),
   'ln.pay': z.object({ bolt11: bolt11Text, amountMsat: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() }).strict(),
@@ -274,7 +273,7 @@ export interface VaultInfo {
   vault?: string;
 }
 
-export interface Results {
+export interface Results extends VaultFileResults {
   'app.status': AppStatus;
   'app.activity': { ok: true };
   'app.open': AppStatus;
@@ -325,8 +324,6 @@ export interface Results {
   'vault.withdraw': { unvaultTxid: string; withdrawableAtHeight: number };
   'vault.complete': { txid: string };
   'vault.cancel': { cancelTxid: string; cpfpTxid?: string };
-  'vault.backup': { file: string; vaults: number };
-  'vault.restore': { restored: number };
   'ln.info': {
     nodeId: string;
     /** The Lightning port and the address it is bound to, when peers may connect. */

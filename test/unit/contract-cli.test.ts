@@ -109,6 +109,7 @@ const CLI: Record<Method, Cli> = {
   'vault.cancel': { command: 'vault cancel' },
   'vault.backup': { command: 'vault backup' },
   'vault.restore': { command: 'vault restore' },
+  'vault.exportPackage': { command: 'watchtower export' },
   'ln.info': { command: 'ln info' },
   'ln.invoice': { command: 'ln invoice' },
   'ln.pay': { command: 'ln pay' },
@@ -126,6 +127,7 @@ const DIRECT: Partial<Record<Method, string>> = {
   'settings.get': 'config get prints the settings table by key (auto-lock-minutes, gap-limit) and works in a data directory with no wallet yet; settings.get needs the open wallet and carries the auto-lock, the chain source and the network, not the gap limit',
   'settings.set': 'config set writes one key of the settings table (the gap limit too, which settings.set does not carry), with no wallet yet too; the chain source is saved by config backend, which alone may name an RPC cookie file',
   'sync.now': 'sync prints the round\'s own report (tip, balance, what was found) and waits --mempool-wait for unconfirmed transactions; sync.now only runs the core\'s round and answers ok',
+  'vault.exportPackage': "watchtower export writes the package to any file name the local user gives, and with --once writes it without keeping it up to date; vault.exportPackage, for the app's pages, keeps it only in a new .json file or over this wallet's own package",
   'node.mine': 'node mine pays the block rewards to any --address with any chain source set and prints the blocks; node.mine is the playground\'s, mining to the wallet on the embedded node',
 };
 
@@ -151,7 +153,6 @@ const NO_METHOD: Record<string, string> = {
   'node status': "asks the node's own RPC about its height, peers and verification, with or without a wallet",
   'node stop': 'stops the node process through its own RPC; no wallet is involved',
   'watchtower run': 'watches vaults from a keyless package file with no wallet at all: there is no core to call',
-  'watchtower export': 'writes the keyless package to a file the user names; the contract never takes a file path',
   'channel restore': 'closes channels from a backup file before any daemon runs, holding the Lightning lock itself; the contract never takes a file path',
   'verify headers': 'checks a file of headers offline, with no wallet and no chain source',
   'verify merkleblock': 'checks a merkleblock offline, with no wallet and no chain source',

@@ -1,5 +1,6 @@
 // The create-a-vault form: amount, delay (with the time it stands for), recovery destination,
-// and what each presigned cancel would cost, previewed by the core as the user types.
+// and what each presigned cancel would cost, previewed by the core as the user types; once made,
+// the offers to keep a vault backup and a watchtower package.
 import { useEffect, useState } from 'react';
 import type { Results } from '../../../src/api/contract.js';
 import { call, UiError } from '../api.js';
@@ -10,9 +11,12 @@ import { useAmount } from '../hooks/use-amount.js';
 import { AMOUNT_EXAMPLE, AmountField } from './amount-field.js';
 import { CopyButton } from './copy-button.js';
 import { ErrorNote, Field, TextField } from './field.js';
+import { KeepOffers } from './vault-files.js';
 
 type Preview = Results['vault.preview'];
-type Created = Results['vault.create'] & { amount: number };
+type Keeping = Results['vault.list']['keeping'];
+/** What was made, and what kept the vaults besides the database just before. */
+type Created = Results['vault.create'] & { amount: number; keeping: Keeping | undefined };
 
 /** A day of blocks: a thief's withdrawal has to wait this long, and so does yours. */
 const DEFAULT_DELAY = '144';
@@ -108,7 +112,8 @@ function RecoveryNote({ hasKey }: { hasKey: boolean }) {
   );
 }
 
-export function VaultForm({ onCreated }: { onCreated: (r: Created) => void }) {
+/** `keeping` is vault.list's; `onKept` reloads it once an offer kept a file. */
+export function VaultForm({ keeping, onCreated, onKept }: { keeping: Keeping | undefined; onCreated: (r: Created) => void; onKept: () => void }) {
   const amount = useAmount('btc');
   const [delay, setDelay] = useState(DEFAULT_DELAY);
   const [recovery, setRecovery] = useState('');
@@ -145,7 +150,7 @@ export function VaultForm({ onCreated }: { onCreated: (r: Created) => void }) {
     if (!ready) return;
     return run(async () => {
       const r = await call('vault.create', { amount: sats, delay: blocks, recovery: dest });
-      const done = { ...r, amount: sats };
+      const done = { ...r, amount: sats, keeping };
       setCreated(done);
       amount.set('');
       setRecovery('');
@@ -163,6 +168,7 @@ export function VaultForm({ onCreated }: { onCreated: (r: Created) => void }) {
             confirms. Deposit transaction <span className="mono small" data-testid="vaults/created-txid">{created.depositTxid}</span>.
           </p>
           <CopyButton text={created.depositTxid} label="Copy deposit transaction ID" testId="vaults/copy-deposit" />
+          <KeepOffers keeping={created.keeping} onKept={onKept} />
         </div>
       ) : null}
       <form onSubmit={submit(create)}>
