@@ -319,7 +319,7 @@ export interface Results extends VaultFileResults {
   'sync.now': { ok: true };
   'node.mine': { height: number };
   'vault.list': { tipHeight: number; vaults: VaultInfo[]; keeping: { backupFile?: string; towerFiles: string[]; towersServed: string[] } };
-  'vault.preview': { unvaultFee: number; cancels: { feerate: number; fee: number }[]; emergencyCancels: { feerate: number; fee: number }[]; recoveryHasKey: boolean };
+  'vault.preview': { unvaultFee: number; cancels: { feerate: number; fee: number }[]; emergencyCancels: { feerate: number; fee: number }[] };
   'vault.create': { id: string; depositTxid: string; delay: number; cancelFeerates: number[] };
   'vault.withdraw': { unvaultTxid: string; withdrawableAtHeight: number };
   'vault.complete': { txid: string };

@@ -201,7 +201,6 @@ export function previewVault(wallet: WalletService, req: Omit<CreateVaultRequest
   unvaultFee: number;
   cancels: { feerate: number; fee: number }[];
   emergencyCancels: { feerate: number; fee: number }[];
-  recoveryHasKey: boolean;
 } {
   checkAmount(req.amount);
   checkDelay(req.delay);
@@ -219,7 +218,7 @@ export function previewVault(wallet: WalletService, req: Omit<CreateVaultRequest
       cancelFeerates: req.cancelFeerates ?? DEFAULT_CANCEL_FEERATES,
     });
     const fee = (r: Rung) => ({ feerate: r.feerate, fee: r.fee });
-    return { unvaultFee: req.amount - set.unvaultOutput.value - ANCHOR_VALUE, cancels: set.cancels.map(fee), emergencyCancels: set.emergencies.map(fee), recoveryHasKey: recovery.key !== undefined };
+    return { unvaultFee: req.amount - set.unvaultOutput.value - ANCHOR_VALUE, cancels: set.cancels.map(fee), emergencyCancels: set.emergencies.map(fee) };
   } finally {
     k.fill(0);
   }

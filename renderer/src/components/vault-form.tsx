@@ -95,19 +95,11 @@ function Costs({ preview }: { preview: Preview }) {
   );
 }
 
-function RecoveryNote({ hasKey }: { hasKey: boolean }) {
-  if (hasKey) {
-    return (
-      <p className="note" data-testid="vaults/recovery-note" data-has-key="true">
-        This destination comes with a key: besides receiving cancels, it can sweep a stray payment someone sends to the vault’s address
-        later (with <span className="mono">coffer vault sweep</span>, on a machine that holds the recovery key).
-      </p>
-    );
-  }
+function RecoveryNote() {
   return (
-    <p className="note warning" data-testid="vaults/recovery-note" data-has-key="false">
-      This is a bare address: cancels can pay it, but a stray payment someone sends to the vault’s address later can never be recovered.
-      Give a descriptor with a key (for example <span className="mono">wpkh(xpub…/0/*)</span>) to be able to sweep such payments.
+    <p className="note" data-testid="vaults/recovery-note">
+      The recovery wallet’s key receives the cancels, and with this wallet’s words it can take the vault back in any state before its
+      withdrawal, even with this computer lost (<span className="mono">coffer vault recover</span>, on a machine that holds the recovery key).
     </p>
   );
 }
@@ -187,7 +179,7 @@ export function VaultForm({ keeping, onCreated, onKept }: { keeping: Keeping | u
         </Field>
         <TextField
           label="Recovery destination"
-          hint="A descriptor (best: wpkh(xpub…/0/*) of a wallet with a key) or an address, of a wallet that never touches this computer: a hardware wallet or a paper wallet. Cancelled withdrawals go there."
+          hint="The descriptor, with its key (for example wpkh(xpub…/0/*)), of a wallet that never touches this computer: a hardware wallet or a paper wallet. Cancelled withdrawals go there; a bare address cannot get a vault back."
           error={recoveryError}
           testId="vaults/recovery"
           value={recovery}
@@ -195,7 +187,7 @@ export function VaultForm({ keeping, onCreated, onKept }: { keeping: Keeping | u
         />
         {preview ? (
           <>
-            <RecoveryNote hasKey={preview.recoveryHasKey} />
+            <RecoveryNote />
             <Costs preview={preview} />
           </>
         ) : null}
