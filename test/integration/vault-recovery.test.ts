@@ -135,5 +135,14 @@ describe('a lost computer: the words and the recovery key are enough', () => {
     ok(await again(['sync', '--mempool-wait', '1']));
     const after = ok(await again(['vault', 'list'])) as { status: string; cancelTxid?: string }[];
     expect(after.map((v) => [v.status, v.cancelTxid])).toEqual(sweeps.map((s) => ['cancelled', s.txid]));
+
+    // Bad input gets a typed answer: nothing left, no such vault, no key file, a key file that is not one.
+    const key = path.join(files, 'account');
+    expect((await again(['vault', 'recover', funded.id, '--key-file', key, '--to', to(3)])).stderr).toMatch(/^error: vault-not-ready: The vault is cancelled: there is nothing left to recover/);
+    expect((await again(['vault', 'recover', 'ffffffffffff', '--key-file', key, '--to', to(3)])).stderr).toMatch(/^error: unknown-vault: /);
+    const noKey = await again(['vault', 'recover', funded.id, '--to', to(3)]);
+    expect([noKey.code, noKey.stderr]).toEqual([2, 'error: usage: vault recover needs --key-file FILE\n']);
+    expect((await again(['vault', 'recover', funded.id, '--key-file', files, '--to', to(3)])).stderr).toMatch(/^error: file-unreadable: /);
+    expect((await again(['vault', 'recover', funded.id, '--key-file', key, '--to', 'bc1qnotanaddress'])).stderr).toMatch(/^error: invalid-address: /);
   });
 });
