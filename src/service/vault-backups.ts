@@ -8,6 +8,7 @@ import { withDbErrors } from '../db/database.js';
 import { insertVault, listVaults, replaceFoundVault, setWithdrawStarted } from '../db/vault-store.js';
 import { checkVaultBackupHead, openVaultBackup, sealVaultBackup, VAULT_BACKUP_MAGIC } from '../vaults/vault-backup.js';
 import { announceKey, hotKey, vaultBackupKey } from '../vaults/vault-keys.js';
+import { hotKeyIn } from '../vaults/vault-tx.js';
 import type { Unlock } from './spend-flows.js';
 import { ANNOUNCE_KEY_META } from './vault-tracker.js';
 import type { WalletService } from './wallet-service.js';
@@ -87,7 +88,8 @@ export function restoreVaults(wallet: WalletService, file: string, unlock?: Unlo
     const ours = backup.vaults.every((v) => {
       const h = hotKey(seed, wallet.network, v.seq);
       h.secret.fill(0);
-      return hex.encode(v.unvaultScript).includes(hex.encode(h.pub));
+      const inScript = hotKeyIn(v.unvaultScript);
+      return inScript !== undefined && hex.encode(inScript) === hex.encode(h.pub);
     });
     return { ours, announce: hex.encode(a.pub) };
   });

@@ -104,6 +104,14 @@ export function recoveryKeyIn(script: Uint8Array): Uint8Array | undefined {
   return undefined;
 }
 
+/** The hot key of an unvault script: the last key, before `CHECKSIG ENDIF` (and one more ENDIF when nested). */
+export function hotKeyIn(uScript: Uint8Array): Uint8Array | undefined {
+  const shape = shapeOf(uScript);
+  if (shape !== 'unvault' && shape !== 'unvault-without-recovery') return undefined;
+  const end = uScript.length - (shape === 'unvault' ? 3 : 2);
+  return uScript[end - 34] === 33 ? uScript.slice(end - 33, end) : undefined;
+}
+
 /** Which key spends: `k` (presigned), the recovery key, or the hot key after the delay. */
 type Branch = 'k' | 'recovery' | 'hot';
 

@@ -4,11 +4,13 @@
 
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { hex } from '@scure/base';
+import * as btc from '@scure/btc-signer';
 import { describe, expect, it } from 'vitest';
 import { vsize, type Tx } from '../../src/chain/tx.js';
 import { digestView } from '../../src/wallet/psbt-signer.js';
 import { bip143Cases } from '../helpers/vectors.js';
 import {
+  hotKeyIn,
   ANCHOR_SCRIPT,
   ANCHOR_VALUE,
   DEFAULT_CANCEL_FEERATES,
@@ -63,6 +65,11 @@ describe('vault scripts', () => {
     expect(unvaultScript(pub(K), pub(RECOVERY), pub(HOT), 6)[74]).toBe(0x56); // OP_6
     expect(h(unvaultScript(pub(K), pub(RECOVERY), pub(HOT), 0xffff).subarray(74, 78))).toBe('03ffff00');
     expect(p2wsh(d).length).toBe(34);
+    expect(hotKeyIn(u)).toEqual(pub(HOT));
+    expect(hotKeyIn(d)).toBeUndefined();
+    // An unvault of the old two-branch shape still names its hot key.
+    const old = btc.Script.encode(['IF', pub(K), 'CHECKSIG', 'ELSE', 144, 'CHECKSEQUENCEVERIFY', 'DROP', pub(HOT), 'CHECKSIG', 'ENDIF']);
+    expect(hotKeyIn(old)).toEqual(pub(HOT));
   });
 
   it('refuse bad keys and delays with typed errors', () => {
