@@ -1,13 +1,13 @@
 // The IPC router's decisions, free of Electron so they can be tested with plain objects: is this
 // call from our window's main frame on app://coffer, is it a known method with valid params, and
-// only then forward it to the core (a channel backup with the file the user chose in main).
+// only then forward it to the core (a backup, restore or watchtower package with the file the user
+// chose in main's dialog).
 
 import { parseCall, type Method } from '../src/api/contract.js';
 import { toWireError, type Result } from '../src/api/errors.js';
 import { APP_HOST, APP_SCHEME } from './channels.js';
 
 /** A reply as it crosses IPC: the core's value, or an error with a code the renderer branches on. */
-/** A reply as it crosses IPC. */
 export type WireReply = Result<unknown>;
 
 /** What main knows about who sent an IPC message (built from an IpcMainInvokeEvent). */
@@ -51,24 +51,34 @@ export function usageError(message: string): WireReply {
 
 const INTERNAL: WireReply = { ok: false, error: toWireError(undefined) };
 
+/** The methods whose file the user chooses in a dialog of main's; the page never names it. */
+export const DIALOG_METHODS = ['channel.backup', 'vault.backup', 'vault.restore', 'vault.exportPackage'] as const satisfies readonly Method[];
+export type DialogMethod = (typeof DIALOG_METHODS)[number];
+
+function isDialogMethod(method: Method): method is DialogMethod {
+  return (DIALOG_METHODS as readonly Method[]).includes(method);
+}
+
 export interface RouterDeps<S> {
   isTrustedSender(sender: S): boolean;
   /** Sends a parsed call to the core; resolves with the core's reply to it. */
   forward(method: Method, params: unknown): Promise<WireReply>;
-  /** Asks the user where to keep the channel backup (a save dialog); undefined when cancelled. */
-  chooseBackupFile(): Promise<string | undefined>;
+  /** Asks the user for the method's file (a save dialog, an open dialog for a restore); undefined when cancelled. */
+  chooseFile(method: DialogMethod): Promise<string | undefined>;
 }
 
 /**
- * `channel.backup` from the window: the file the core will rewrite after every channel change is
- * chosen by the user in main's save dialog, never named by the renderer (a page that went wrong
- * could otherwise have the core write wherever it liked).
+ * A channel or vault backup, a vault restore, a watchtower package from the window: the file the
+ * core will write (and rewrite after every change) or read is chosen by the user in main's
+ * dialog, never named by the renderer (a page that went wrong could otherwise have the core write
+ * wherever it liked). The other params (a password) go with it.
  */
-async function channelBackup<S>(deps: RouterDeps<S>, params: unknown): Promise<WireReply> {
-  if ((params as { file?: unknown }).file !== undefined) return usageError('In the desktop app the channel backup file is chosen in a save dialog, not named by the page.');
-  const file = await deps.chooseBackupFile();
+async function withChosenFile<S>(deps: RouterDeps<S>, method: DialogMethod, params: unknown): Promise<WireReply> {
+  const p = params as { file?: unknown };
+  if (p.file !== undefined) return usageError('In the desktop app this file is chosen in a dialog, not named by the page.');
+  const file = await deps.chooseFile(method);
   if (file === undefined) return { ok: true, value: { cancelled: true } };
-  return deps.forward('channel.backup', { file });
+  return deps.forward(method, { ...p, file });
 }
 
 /** Returns the handler for 'coffer:call': it always resolves with a reply and never throws. */
@@ -83,9 +93,7 @@ export function createRouter<S>(deps: RouterDeps<S>): (sender: S, method: unknow
         : usageError('The request is unknown or its parameters are not valid.');
     }
     try {
-      if (call.method === 'channel.backup') return await channelBackup(deps, call.params);
-      // Until Settings chooses the vault backup file in a dialog of main's, the page names none.
-      if (call.method === 'vault.backup' || call.method === 'vault.restore') return usageError('In the desktop app the vault backup is made with the coffer command for now; the page names no file.');
+      if (isDialogMethod(call.method)) return await withChosenFile(deps, call.method, call.params);
       return await deps.forward(call.method, call.params);
     } catch {
       // Never pass an exception (or its stack) to the renderer; the params are not logged either,

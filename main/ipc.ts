@@ -1,12 +1,12 @@
 // Wires the IPC router to Electron: 'coffer:call' from the renderer goes through ipc-router.ts
-// (sender, then schema) to the core; 'channel.backup' first through a save dialog shown here;
-// the core's events go to the window as 'coffer:event'.
+// (sender, then schema) to the core; a backup, a vault restore or a watchtower package first
+// through a save or open dialog shown here; the core's events go to the window as 'coffer:event'.
 
-import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent, type SaveDialogOptions } from 'electron';
+import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent, type OpenDialogOptions, type SaveDialogOptions } from 'electron';
 import type { CofferEvent } from '../src/api/contract.js';
 import { CALL_CHANNEL, EVENT_CHANNEL } from './channels.js';
 import type { CoreLink } from './core-link.js';
-import { createRouter, isTrustedSender, type SenderInfo } from './ipc-router.js';
+import { createRouter, isTrustedSender, type DialogMethod, type SenderInfo } from './ipc-router.js';
 
 /** The current window, or undefined while there is none. */
 export type WindowRef = () => BrowserWindow | undefined;
@@ -23,6 +23,28 @@ function senderInfo(event: IpcMainInvokeEvent, win: BrowserWindow | undefined): 
   }
 }
 
+const VAULT_BACKUP = { name: 'Coffer vault backup', extensions: ['backup'] };
+
+/** Where each kept file goes: a save dialog, named as the core will accept it. */
+const SAVE: Record<Exclude<DialogMethod, 'vault.restore'>, SaveDialogOptions> = {
+  'channel.backup': { title: 'Keep the channel backup in', defaultPath: 'coffer-channels.backup', buttonLabel: 'Keep backup here', filters: [{ name: 'Coffer channel backup', extensions: ['backup'] }] },
+  'vault.backup': { title: 'Keep the vault backup in', defaultPath: 'coffer-vaults.backup', buttonLabel: 'Keep backup here', filters: [VAULT_BACKUP] },
+  'vault.exportPackage': { title: 'Keep the watchtower package in', defaultPath: 'coffer-watchtower.json', buttonLabel: 'Keep package here', filters: [{ name: 'Watchtower package', extensions: ['json'] }] },
+};
+const RESTORE: OpenDialogOptions = { title: 'Restore vaults from the backup', buttonLabel: 'Restore', filters: [VAULT_BACKUP], properties: ['openFile'] };
+
+/** The file the user chose for `method`, or undefined when the dialog was closed. */
+async function chooseFile(win: BrowserWindow | undefined, method: DialogMethod): Promise<string | undefined> {
+  const parent = win && !win.isDestroyed() ? win : undefined;
+  if (method === 'vault.restore') {
+    const r = parent ? await dialog.showOpenDialog(parent, RESTORE) : await dialog.showOpenDialog(RESTORE);
+    return r.canceled ? undefined : r.filePaths[0];
+  }
+  const options: SaveDialogOptions = { ...SAVE[method], properties: ['createDirectory', 'showOverwriteConfirmation'] };
+  const r = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
+  return r.canceled || !r.filePath ? undefined : r.filePath;
+}
+
 export function routeCalls(windowRef: WindowRef, link: CoreLink): void {
   const route = createRouter<IpcMainInvokeEvent>({
     isTrustedSender(event) {
@@ -31,18 +53,7 @@ export function routeCalls(windowRef: WindowRef, link: CoreLink): void {
       return isTrustedSender(senderInfo(event, win), id);
     },
     forward: (method, params) => link.call(method, params),
-    chooseBackupFile: async () => {
-      const options: SaveDialogOptions = {
-        title: 'Keep the channel backup in',
-        defaultPath: 'coffer-channels.backup',
-        buttonLabel: 'Keep backup here',
-        filters: [{ name: 'Coffer channel backup', extensions: ['backup'] }],
-        properties: ['createDirectory', 'showOverwriteConfirmation'],
-      };
-      const win = windowRef();
-      const r = win && !win.isDestroyed() ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
-      return r.canceled || !r.filePath ? undefined : r.filePath;
-    },
+    chooseFile: (method) => chooseFile(windowRef(), method),
   });
   ipcMain.handle(CALL_CHANNEL, (event, method: unknown, params: unknown) => route(event, method, params));
 }

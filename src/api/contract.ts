@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Result, WireError } from './errors.js';
 import { hostPort, TOWER_METHODS, type TowerResults } from './towers.js';
+import { VAULT_FILE_METHODS, type VaultFileResults } from './vault-files.js';
 
 const network = z.enum(['main', 'test', 'signet', 'regtest']);
 const sats = z.number().int().nonnegative().max(21_000_000 * 100_000_000);
@@ -16,11 +17,9 @@ const feeRate = z.number().positive().max(1_000_000);
 const vaultId = z.string().min(1).max(64);
 const vaultDelay = z.number().int().min(1).max(65535);
 const recoveryText = z.string().min(1).max(1000);
-const vaultBackupParams = z.object({ file: z.string().min(1).max(4096), password: password.optional() }).strict(); // the vault backup file, read or kept
 /** The largest PSBT file the CLI reads is 64 MiB (service/files.ts): as base64, this many characters. */
 export const PSBT_BASE64_MAX = Math.ceil((64 * 1024 * 1024) / 3) * 4;
-/** The most text labels.import takes: a whole labels file as the CLI reads it (64 MiB, service/files.ts). */
-export const LABELS_TEXT_MAX = 64 * 1024 * 1024;
+export const LABELS_TEXT_MAX = 64 * 1024 * 1024; // the most text labels.import takes: a whole labels file as the CLI reads it
 /** A PSBT travels as base64 text, never as a file path: reading files is the CLI's job. */
 const psbtText = z.string().min(1).max(PSBT_BASE64_MAX);
 const bolt11Text = z.string().min(1).max(8000);
@@ -155,8 +154,7 @@ export const METHODS = {
    * with the `password` a CPFP child may lift it above the top rung (`cpfpTxid`).
    */
   'vault.cancel': z.object({ id: vaultId, feeRate: feeRate.optional(), password: password.optional() }).strict(),
-  'vault.backup': vaultBackupParams,
-  'vault.restore': vaultBackupParams,
+  ...VAULT_FILE_METHODS,
   'ln.info': z.object({}).strict(),
   'ln.invoice': z.object({ amountMsat: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(), description: z.string().max(639).default(''), expirySecs: z.number().int().min(60).max(31_536_000).default(3600) }).strict(),
   'ln.pay': z.object({ bolt11: bolt11Text, amountMsat: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() }).strict(),
@@ -176,6 +174,7 @@ export const METHODS = {
 
 export type Method = keyof typeof METHODS;
 export type Params<M extends Method> = z.input<(typeof METHODS)[M]>;
+
 export type SyncPhase = 'idle' | 'connecting' | 'headers' | 'blocks' | 'mempool' | 'error';
 
 export interface SyncState {
@@ -269,12 +268,13 @@ export interface VaultInfo {
   withdrawTxid?: string;
   confirmations: number;
   recovery: string;
-  /** An unvault this wallet did not start. */
+  /** An unvault this wallet did not start. `found`: known from its deposit's note only (a restore; recovery is ''). */
   alert?: true;
+  found?: true;
   vault?: string;
 }
 
-export interface Results extends TowerResults {
+export interface Results extends VaultFileResults, TowerResults {
   'app.status': AppStatus;
   'app.activity': { ok: true };
   'app.open': AppStatus;
@@ -320,13 +320,11 @@ export interface Results extends TowerResults {
   'sync.now': { ok: true };
   'node.mine': { height: number };
   'vault.list': { tipHeight: number; vaults: VaultInfo[]; keeping: { backupFile?: string; towerFiles: string[]; towersServed: string[] } };
-  'vault.preview': { unvaultFee: number; cancels: { feerate: number; fee: number }[]; emergencyCancels: { feerate: number; fee: number }[]; recoveryHasKey: boolean };
+  'vault.preview': { unvaultFee: number; cancels: { feerate: number; fee: number }[]; emergencyCancels: { feerate: number; fee: number }[] };
   'vault.create': { id: string; depositTxid: string; delay: number; cancelFeerates: number[]; towersUnconfirmed?: string[] };
   'vault.withdraw': { unvaultTxid: string; withdrawableAtHeight: number; towersUnconfirmed?: string[] };
   'vault.complete': { txid: string };
   'vault.cancel': { cancelTxid: string; cpfpTxid?: string };
-  'vault.backup': { file: string; vaults: number };
-  'vault.restore': { restored: number };
   'ln.info': {
     nodeId: string;
     /** The Lightning port and the address it is bound to, when peers may connect. */

@@ -99,6 +99,8 @@ export const METHOD_ERRORS: { readonly [M in Method]: readonly ErrorCode[] } = {
   // invalid-backup: a backup already at `file` that does not open is answered as file-exists.
   'vault.backup': [...WALLET, ...PASSWORD, 'file-unreadable', 'file-exists', 'invalid-backup'],
   'vault.restore': [...WALLET, ...PASSWORD, 'file-unreadable', 'invalid-backup'],
+  // unknown-vault: no vault yet, so no package; invalid-transaction, invalid-watchtower-package: a stored vault that does not parse.
+  'vault.exportPackage': [...WALLET, ...TOWER, 'file-exists', 'unknown-vault', 'invalid-transaction'],
   'ln.info': [...WALLET, ...LIGHTNING],
   'ln.invoice': [...WALLET, ...LIGHTNING, 'invalid-amount', 'invalid-invoice'],
   'ln.pay': [...WALLET, ...LIGHTNING, 'invalid-invoice', 'invoice-expired', 'invoice-paid', 'invalid-amount', 'insufficient-funds', 'payment-pending', 'payment-failed', 'no-route', 'file-exists', 'file-unreadable'],

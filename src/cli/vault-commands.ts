@@ -1,10 +1,11 @@
-// `coffer vault create|preview|list|withdraw|complete|cancel|sweep|backup|restore` and `coffer watchtower export`.
+// `coffer vault create|preview|list|withdraw|complete|cancel|recover|sweep|backup|restore` and `coffer watchtower export`.
 
 import path from 'node:path';
 import { CofferError } from '../api/errors.js';
 import { chooseFeeRate } from '../service/spend-flows.js';
 import { addressToScript } from '../keys/address.js';
-import { checkVaultRequest, exportPackage, sweepStray } from '../service/vault-service.js';
+import { checkVaultRequest, exportPackage } from '../service/vault-service.js';
+import { recoverVault, sweepStray } from '../service/vault-recovery.js';
 import { stringOption, stringsOption, type Command, type Context, type OptionSpec } from './command.js';
 import { feeRateOption, spendFeeRate, withSync } from './spend-commands.js';
 import { readTextFile } from '../service/files.js';
@@ -114,6 +115,30 @@ export const vaultCommands: Command[] = [
       // cancel above the top rung.
       const password = ctx.options['password-file'] !== undefined || ctx.env['COFFER_PASSWORD'] ? await ctx.password() : undefined;
       return contractCall(ctx, SPEND, 'vault.cancel', { id: id(ctx), ...(given !== undefined ? { feeRate: given } : {}), ...(password !== undefined ? { password } : {}) });
+    },
+  },
+  {
+    words: ['vault', 'recover'],
+    summary: 'send a vault to ADDR with the recovery key alone, before its withdrawal (also a vault found after `wallet restore`)',
+    args: { names: 'ID', min: 1, max: 1 },
+    options: {
+      to: { type: 'string', multiple: true, value: 'ADDR', help: 'destination address (e.g. one of the recovery wallet)' },
+      'key-file': { type: 'string', value: 'FILE', help: 'file holding the recovery private key (WIF, or the xprv/tprv of the recovery descriptor\'s account)' },
+      feerate: FEERATE,
+    },
+    async run(ctx) {
+      const vault = id(ctx);
+      const to = single(ctx, 'to', 'ADDR');
+      addressToScript(to, ctx.network);
+      const keyFile = stringOption(ctx, 'key-file');
+      if (keyFile === undefined) throw new CofferError('usage', 'vault recover needs --key-file FILE');
+      const keyText = readTextFile(keyFile, 'key');
+      const given = feeRateOption(ctx);
+      return withSync(ctx, async (wallet, sync) => {
+        const fee = await chooseFeeRate(wallet, sync, given);
+        // The password only when the hot key must rebuild a found vault's unvault script.
+        return recoverVault(wallet, sync, { id: vault, to, keyText, feeRate: fee.feeRate }, async () => wallet.unlock(await ctx.password()));
+      }, { sync: true });
     },
   },
   {

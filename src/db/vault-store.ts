@@ -1,4 +1,4 @@
-// Vault rows and the transactions seen for them.
+// Vault rows, vaults found on chain after a restore, and the transactions seen for them.
 
 import type { Db } from './database.js';
 
@@ -113,6 +113,59 @@ export function setTowersServed(db: Db, ids: string[]): void {
 
 export function setWithdrawStarted(db: Db, id: string, at: number, announcement: string): void {
   db.prepare('UPDATE vault_vaults SET withdraw_started_at = ?, announcement = ? WHERE id = ?').run(at, announcement, id);
+}
+
+/** A vault known only from its deposit's note (a restore from the words): no presigned set. */
+export interface FoundVault {
+  id: string;
+  seq: number;
+  foundAt: number;
+  amount: number;
+  delay: number;
+  kPub: Uint8Array;
+  depositTxid: Uint8Array;
+  depositVout: number;
+}
+
+export function listFoundVaults(db: Db): FoundVault[] {
+  const rows = db.prepare('SELECT * FROM vault_found ORDER BY seq, id').all() as {
+    id: string;
+    seq: number;
+    found_at: number;
+    amount: number;
+    delay: number;
+    k_pub: Buffer;
+    deposit_txid: Buffer;
+    deposit_vout: number;
+  }[];
+  return rows.map((r) => ({
+    id: r.id,
+    seq: r.seq,
+    foundAt: r.found_at,
+    amount: r.amount,
+    delay: r.delay,
+    kPub: new Uint8Array(r.k_pub),
+    depositTxid: new Uint8Array(r.deposit_txid),
+    depositVout: r.deposit_vout,
+  }));
+}
+
+/** Keep a vault found on chain, unless it (or a full row of it) is known already. Returns whether it was new. */
+export function insertFoundVault(db: Db, f: FoundVault): boolean {
+  const known = db.prepare('SELECT 1 FROM vault_vaults WHERE deposit_txid = ? AND deposit_vout = ?').get(f.depositTxid, f.depositVout);
+  if (known) return false;
+  const r = db
+    .prepare('INSERT OR IGNORE INTO vault_found (id, seq, found_at, amount, delay, k_pub, deposit_txid, deposit_vout) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    .run(f.id, f.seq, f.foundAt, f.amount, f.delay, f.kPub, f.depositTxid, f.depositVout);
+  return r.changes > 0;
+}
+
+/** A full row (from a vault backup) takes the place of the found one; its transactions follow it. */
+export function replaceFoundVault(db: Db, depositTxid: Uint8Array, depositVout: number, id: string): void {
+  const found = db.prepare('SELECT id FROM vault_found WHERE deposit_txid = ? AND deposit_vout = ?').get(depositTxid, depositVout) as { id: string } | undefined;
+  if (!found) return;
+  db.prepare('UPDATE vault_txs SET vault_id = ? WHERE vault_id = ?').run(id, found.id);
+  db.prepare('DELETE FROM vault_found WHERE id = ?').run(found.id);
 }
 
 export interface VaultTxRow {

@@ -5,9 +5,10 @@ import { hex } from '@scure/base';
 import { CofferError } from '../api/errors.js';
 import { backupDestination, backupTarget, readBackupFile, writeBackupFile } from '../channels/channel-backup.js';
 import { withDbErrors } from '../db/database.js';
-import { insertVault, listVaults, setWithdrawStarted } from '../db/vault-store.js';
+import { insertVault, listVaults, replaceFoundVault, setWithdrawStarted } from '../db/vault-store.js';
 import { checkVaultBackupHead, openVaultBackup, sealVaultBackup, VAULT_BACKUP_MAGIC } from '../vaults/vault-backup.js';
 import { announceKey, hotKey, vaultBackupKey } from '../vaults/vault-keys.js';
+import { hotKeyIn } from '../vaults/vault-tx.js';
 import type { Unlock } from './spend-flows.js';
 import { ANNOUNCE_KEY_META } from './vault-tracker.js';
 import type { WalletService } from './wallet-service.js';
@@ -87,7 +88,8 @@ export function restoreVaults(wallet: WalletService, file: string, unlock?: Unlo
     const ours = backup.vaults.every((v) => {
       const h = hotKey(seed, wallet.network, v.seq);
       h.secret.fill(0);
-      return hex.encode(v.unvaultScript).includes(hex.encode(h.pub));
+      const inScript = hotKeyIn(v.unvaultScript);
+      return inScript !== undefined && hex.encode(inScript) === hex.encode(h.pub);
     });
     return { ours, announce: hex.encode(a.pub) };
   });
@@ -98,6 +100,8 @@ export function restoreVaults(wallet: WalletService, file: string, unlock?: Unlo
       const missing = backup.vaults.filter((v) => !have.some((h) => h.id === v.id));
       for (const v of missing) {
         if (have.some((h) => h.seq === v.seq)) throw new CofferError('invalid-backup', `This wallet already has another vault numbered ${v.seq}; nothing was restored.`);
+        // A vault the sync found by its note becomes whole again: its transactions follow it.
+        replaceFoundVault(wallet.database, v.depositTxid, v.depositVout, v.id);
         insertVault(wallet.database, v);
         if (v.withdrawStartedAt !== undefined && v.announcement !== undefined) setWithdrawStarted(wallet.database, v.id, v.withdrawStartedAt, v.announcement);
       }

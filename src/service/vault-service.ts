@@ -15,7 +15,6 @@
 //   6. The deposit is broadcast. A sync broadcasts a pending deposit only once its vault is served.
 //      A vault backup that could not be written is reported then (`backup-failing`).
 
-import { randomBytes } from '@noble/hashes/utils.js';
 import { hex } from '@scure/base';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,10 +26,11 @@ import { withDbErrors } from '../db/database.js';
 import { persistChangeSet } from '../db/change-set-store.js';
 import { insertVault, listVaults, nextVaultSeq, setWithdrawStarted, type StoredRung, type VaultRow } from '../db/vault-store.js';
 import { addressToScript } from '../keys/address.js';
-import { parseRecovery, recoverySecret } from '../vaults/recovery.js';
-import { announceKey, hotKey } from '../vaults/vault-keys.js';
+import { parseRecovery } from '../vaults/recovery.js';
+import { announceKey, hotKey, vaultNoteKey } from '../vaults/vault-keys.js';
+import { MAX_NOTE_SEQ, NOTE_PLACEHOLDER, noteScript } from '../vaults/vault-note.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { ANCHOR_SCRIPT, ANCHOR_VALUE, ANCHOR_WITNESS_SCRIPT, checkDelay, DEFAULT_CANCEL_FEERATES, depositScript, hasRecoveryBranch, p2wsh, presign, recoverySweep, withdrawal, withdrawalValue, type Rung } from '../vaults/vault-tx.js';
+import { ANCHOR_SCRIPT, ANCHOR_VALUE, ANCHOR_WITNESS_SCRIPT, checkDelay, DEFAULT_CANCEL_FEERATES, depositScript, p2wsh, presign, withdrawal, withdrawalValue, type Rung } from '../vaults/vault-tx.js';
 import { chooseRung, signAnnouncement } from '../vaults/watchtower.js';
 import { faultPoint } from './fault.js';
 import { broadcastRecorded, checkUnsigned, finish, randomTape, rolledBack, signAll, type Unlock } from './spend-flows.js';
@@ -41,7 +41,8 @@ import { dustThreshold, feeForWeight, inputWeight, outputWeight, signedWeight, t
 import { Presigner } from './vault-signer.js';
 import { rewriteVaultBackup } from './vault-backups.js';
 import { INLINE_PUSH_MS, pushTowers, signTowerPushes } from './remote-towers.js';
-import { ANNOUNCE_KEY_META, serveTowers, TOWER_FILES_META, towerFiles, towerPackage, vaultSnapshots, writePackageFile, type Stray } from './vault-tracker.js';
+import { ANNOUNCE_KEY_META, VAULT_NOTE_META, serveTowers, TOWER_FILES_META, towerFiles, towerPackage, vaultSnapshots, writePackageFile, type FoundSnapshot, type Stray } from './vault-tracker.js';
+import type { VaultView } from '../vaults/vault-status.js';
 import { loadWalletState, type WalletSync } from './wallet-sync.js';
 import type { WalletService } from './wallet-service.js';
 import type { Network } from '../keys/networks.js';
@@ -57,7 +58,7 @@ export interface CreateVaultRequest {
 /** A vault or stray deposit as `vault list` and the UI show it. */
 export type VaultEntry = VaultInfo;
 
-function tipOf(wallet: WalletService): number {
+export function tipOf(wallet: WalletService): number {
   return Number(wallet.meta('tip_height') ?? '0');
 }
 
@@ -95,36 +96,40 @@ export async function createVault(
   checkFeeRate(req.feeRate);
   const db = wallet.database;
   const seq = withDbErrors(() => nextVaultSeq(db));
+  if (seq > MAX_NOTE_SEQ) throw new CofferError('invalid-setting', `This wallet has made ${MAX_NOTE_SEQ + 1} vaults, the most one wallet can make.`);
   const recovery = parseRecovery(req.recovery, wallet.network, seq);
   // The presigned set's fees against the amount, with throwaway keys (sizes do not depend on them).
   previewVault(wallet, req);
   const tape = randomTape();
-  const planDeposit = (depositSpk: Uint8Array) => {
-    const plan = new SpendService(wallet, loadWalletState(wallet), tipOf(wallet)).plan({ recipients: [{ script: depositSpk, amount: req.amount }], feeRate: req.feeRate, random: tape() });
+  // The deposit pays the vault and carries its note (what the recovery key needs besides the words).
+  const planDeposit = (depositSpk: Uint8Array, note: Uint8Array) => {
+    const recipients = [{ script: depositSpk, amount: req.amount }, { script: note, amount: 0 }];
+    const plan = new SpendService(wallet, loadWalletState(wallet), tipOf(wallet)).plan({ recipients, feeRate: req.feeRate, random: tape() });
     checkUnsigned(plan.psbt, { signedWeight: plan.signedWeight, amountSent: plan.amountSent, acceptHighFee: false });
     return plan;
   };
   // The deposit's coins and policy, before any key: planned to a P2WSH output of the same size
   // (the real one needs k), rolled back. The real plan below draws the same coins.
-  rolledBack(wallet, () => planDeposit(p2wsh(Uint8Array.of(0x51))));
+  rolledBack(wallet, () => planDeposit(p2wsh(Uint8Array.of(0x51)), NOTE_PLACEHOLDER));
   unlock?.();
-  const { hot, announce } = wallet.withSeed((seed) => {
+  const { hot, announce, noteKey } = wallet.withSeed((seed) => {
     const h = hotKey(seed, wallet.network, seq);
     const a = announceKey(seed, wallet.network);
     h.secret.fill(0);
     a.secret.fill(0);
-    return { hot: h.pub, announce: hex.encode(a.pub) };
+    return { hot: h.pub, announce: hex.encode(a.pub), noteKey: vaultNoteKey(seed, wallet.network) };
   });
-  const id = hex.encode(randomBytes(6));
   const presigner = await Presigner.open();
   faultPoint('vault:key-created');
   let signedDeposit: { txid: Uint8Array; raw: Uint8Array };
+  let id: string;
   try {
     const dScript = depositScript(presigner.kPub, recovery.key);
     const depositSpk = p2wsh(dScript);
+    const note = noteScript(noteKey, depositSpk, { kPub: presigner.kPub, seq, delay: req.delay });
     const deposit = withDbErrors(() =>
       db.transaction(() => {
-        const plan = planDeposit(depositSpk);
+        const plan = planDeposit(depositSpk, note);
         signAll(wallet, plan.psbt, plan.inputs.length);
         const done = finish(plan.psbt, plan.amountSent, false);
         const vout = parseTx(done.raw).outputs.findIndex((o) => hex.encode(o.script) === hex.encode(depositSpk));
@@ -142,6 +147,8 @@ export async function createVault(
       cancelFeerates: req.cancelFeerates ?? DEFAULT_CANCEL_FEERATES,
     });
     faultPoint('vault:presigned');
+    // Named by its deposit, so that a restore finds it on chain under the same id.
+    id = hashToHex(deposit.txid).slice(0, 12);
     const row: VaultRow = {
       id,
       seq,
@@ -170,6 +177,7 @@ export async function createVault(
         persistChangeSet(db, signedTx(deposit.txid, deposit.raw));
         insertVault(db, row);
         if (!wallet.meta(ANNOUNCE_KEY_META)) wallet.setMeta(ANNOUNCE_KEY_META, announce);
+        if (!wallet.meta(VAULT_NOTE_META)) wallet.setMeta(VAULT_NOTE_META, hex.encode(noteKey));
       }).immediate(),
     );
     faultPoint('vault:stored');
@@ -196,7 +204,6 @@ export function previewVault(wallet: WalletService, req: Omit<CreateVaultRequest
   unvaultFee: number;
   cancels: { feerate: number; fee: number }[];
   emergencyCancels: { feerate: number; fee: number }[];
-  recoveryHasKey: boolean;
 } {
   checkAmount(req.amount);
   checkDelay(req.delay);
@@ -214,13 +221,13 @@ export function previewVault(wallet: WalletService, req: Omit<CreateVaultRequest
       cancelFeerates: req.cancelFeerates ?? DEFAULT_CANCEL_FEERATES,
     });
     const fee = (r: Rung) => ({ feerate: r.feerate, fee: r.fee });
-    return { unvaultFee: req.amount - set.unvaultOutput.value - ANCHOR_VALUE, cancels: set.cancels.map(fee), emergencyCancels: set.emergencies.map(fee), recoveryHasKey: recovery.key !== undefined };
+    return { unvaultFee: req.amount - set.unvaultOutput.value - ANCHOR_VALUE, cancels: set.cancels.map(fee), emergencyCancels: set.emergencies.map(fee) };
   } finally {
     k.fill(0);
   }
 }
 
-function entry(v: VaultRow, view: ReturnType<typeof vaultSnapshots>['vaults'][number]['view']): VaultEntry {
+function entry(v: Pick<VaultRow, 'id' | 'amount' | 'delay' | 'depositTxid' | 'recovery'>, view: VaultView): VaultEntry {
   return {
     id: v.id,
     amount: v.amount,
@@ -250,17 +257,29 @@ function strayEntry(s: Stray, tip: number): VaultEntry {
   };
 }
 
+/** A vault found on chain after a restore: no recovery destination is known until its key is given. */
+function foundEntry(f: FoundSnapshot): VaultEntry {
+  return { ...entry({ ...f.found, recovery: '' }, f.view), found: true };
+}
+
 export function listVaultEntries(wallet: WalletService): VaultEntry[] {
   wallet.info();
   const tip = tipOf(wallet);
-  const { vaults, strays } = vaultSnapshots(wallet, tip);
-  return [...vaults.map((s) => entry(s.vault, s.view)), ...strays.map((s) => strayEntry(s, tip))];
+  const { vaults, strays, found } = vaultSnapshots(wallet, tip);
+  return [...vaults.map((s) => entry(s.vault, s.view)), ...found.map(foundEntry), ...strays.map((s) => strayEntry(s, tip))];
 }
 
 function find(wallet: WalletService, id: string) {
   const tip = tipOf(wallet);
-  const snap = vaultSnapshots(wallet, tip).vaults.find((s) => s.vault.id === id);
-  if (!snap) throw new CofferError('unknown-vault', `This wallet has no vault ${id}.`, { id });
+  const snaps = vaultSnapshots(wallet, tip);
+  const snap = snaps.vaults.find((s) => s.vault.id === id);
+  if (!snap) {
+    const found = snaps.found.find((f) => f.found.id === id);
+    if (found) {
+      throw new CofferError('vault-not-ready', `Vault ${id} was found on the chain after a restore; its presigned transactions are not in this wallet. Restore its vault backup (coffer vault restore FILE) to withdraw or cancel it, or sweep it with the recovery key (coffer vault recover ${id}).`, { status: found.view.status });
+    }
+    throw new CofferError('unknown-vault', `This wallet has no vault ${id}.`, { id });
+  }
   return { ...snap, tip };
 }
 
@@ -269,7 +288,7 @@ function createdBut(e: CofferError, done: string): CofferError {
   return new CofferError('backup-failing', `${done}, but ${e.message.charAt(0).toLowerCase()}${e.message.slice(1)}`, e.details as { file: string });
 }
 
-function notReady(status: string, what: string): CofferError {
+export function notReady(status: string, what: string): CofferError {
   return new CofferError('vault-not-ready', `The vault is ${status}: ${what}.`, { status });
 }
 
@@ -422,29 +441,6 @@ export async function anchorChild(wallet: WalletService, sync: WalletSync, paren
   );
   await broadcastRecorded(sync, done.txid, done.raw);
   return hashToHex(done.txid);
-}
-
-/** Sweep a stray deposit to `to` with the recovery key read from `keyText` (WIF or xprv). */
-export async function sweepStray(wallet: WalletService, sync: WalletSync, strayId: string, to: string, keyText: string, feeRate: number): Promise<{ txid: string }> {
-  const tip = tipOf(wallet);
-  const s = vaultSnapshots(wallet, tip).strays.find((x) => x.id === strayId);
-  if (!s) throw new CofferError('unknown-vault', `This wallet has no stray deposit ${strayId}.`, { id: strayId });
-  if (s.sweptBy) throw notReady('swept', `it was swept by ${s.sweptBy}`);
-  const toScript = addressToScript(to, wallet.network);
-  const d = s.vault.depositScript;
-  if (!hasRecoveryBranch(d)) throw new CofferError('invalid-descriptor', 'This vault was made with a recovery address, not a key: a stray payment to it cannot be swept.');
-  // IF <33: k> CHECKSIG ELSE <33: recovery> CHECKSIG ENDIF: the recovery key is bytes 38..70.
-  const pub = d.subarray(38, 71);
-  const secret = recoverySecret(keyText, s.vault.recovery, wallet.network, s.vault.seq, pub);
-  let raw: Uint8Array;
-  try {
-    raw = serialize(recoverySweep({ txid: s.txid, vout: s.vout, value: s.value }, d, secret, toScript, feeRate));
-  } finally {
-    secret.fill(0);
-  }
-  await sync.relay(raw);
-  sync.vaults.record(s.vault.id, raw);
-  return { txid: hashToHex(txidOf(parseTx(raw))) };
 }
 
 /**

@@ -9,8 +9,15 @@ import { presign, type PresignRequest } from '../vaults/vault-tx.js';
 
 const port = parentPort;
 if (port) {
-  const k = secp256k1.utils.randomSecretKey();
-  port.postMessage({ kPub: secp256k1.getPublicKey(k, true) });
+  // A key with an even Y: the vault note carries only its x (vaults/vault-note.ts).
+  let k = secp256k1.utils.randomSecretKey();
+  let kPub = secp256k1.getPublicKey(k, true);
+  while (kPub[0] !== 2) {
+    k.fill(0);
+    k = secp256k1.utils.randomSecretKey();
+    kPub = secp256k1.getPublicKey(k, true);
+  }
+  port.postMessage({ kPub });
   port.once('message', (req: Omit<PresignRequest, 'k'>) => {
     try {
       port.postMessage({ set: presign({ ...req, k }) });

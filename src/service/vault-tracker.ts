@@ -12,10 +12,11 @@ import { hashToHex } from '../chain/bytes.js';
 import { parseTx, txid as txidOf, type Tx } from '../chain/tx.js';
 import { withDbErrors } from '../db/database.js';
 import { listTxs } from '../db/tx-store.js';
-import { listVaults, listVaultTxs, setTowersServed, unconfirmVaultTx, upsertVaultTx, type VaultRow, type VaultTxRow } from '../db/vault-store.js';
+import { insertFoundVault, listFoundVaults, listVaults, listVaultTxs, setTowersServed, unconfirmVaultTx, upsertVaultTx, type FoundVault, type VaultRow, type VaultTxRow } from '../db/vault-store.js';
 import { outpointBytes } from '../node/source.js';
 import { chooseRung, parsePackage, type TowerPackage } from '../vaults/watchtower.js';
-import { rungTxids, seenTx, vaultView, type SeenTx, type VaultView } from '../vaults/vault-status.js';
+import { foundFacts, rungTxids, seenTx, vaultView, type SeenTx, type VaultView } from '../vaults/vault-status.js';
+import { readNote } from '../vaults/vault-note.js';
 import { p2wsh } from '../vaults/vault-tx.js';
 import type { Logger } from './log.js';
 import type { WalletService } from './wallet-service.js';
@@ -23,6 +24,8 @@ import type { WalletService } from './wallet-service.js';
 /** Wallet meta keys. */
 export const TOWER_FILES_META = 'watchtower_files';
 export const ANNOUNCE_KEY_META = 'vault_announce_key';
+/** The key of the vault notes in deposits (hex), set when the wallet is made or restored, or at its first vault. */
+export const VAULT_NOTE_META = 'vault_note_key';
 
 export interface Stray {
   id: string;
@@ -39,12 +42,23 @@ export interface VaultSnapshot {
   view: VaultView;
 }
 
+/** A vault found on chain, with its state: its deposit output's script, its unvault transaction once seen. */
+export interface FoundSnapshot {
+  found: FoundVault;
+  view: VaultView;
+  depositOutput?: Uint8Array;
+  unvault?: Tx;
+}
+
+/** A found vault's unvault may be a thief's or the user's own from before the restore: an alert while it can still be swept. */
+const ALERT_WHILE: ReadonlySet<string> = new Set(['unvaulting', 'withdrawable']);
+
 function outKey(txid: Uint8Array | string, vout: number): string {
   return `${typeof txid === 'string' ? txid : hashToHex(txid)}:${vout}`;
 }
 
 /** Everything stored about the vaults, and their derived states at `tip`. */
-export function vaultSnapshots(wallet: WalletService, tip: number): { vaults: VaultSnapshot[]; strays: Stray[] } {
+export function vaultSnapshots(wallet: WalletService, tip: number): { vaults: VaultSnapshot[]; strays: Stray[]; found: FoundSnapshot[] } {
   const db = wallet.database;
   return withDbErrors(() => {
     const vaults = listVaults(db);
@@ -95,7 +109,16 @@ export function vaultSnapshots(wallet: WalletService, tip: number): { vaults: Va
         });
       }
     }
-    return { vaults: snaps, strays };
+    const found = listFoundVaults(db).map((f): FoundSnapshot => {
+      const seen = byVault.get(f.id) ?? [];
+      const dep = walletTxs.get(hashToHex(f.depositTxid));
+      const facts = foundFacts(f, seen, { status: dep?.status ?? 'unknown', ...(dep?.confirmation ? { height: dep.confirmation.height } : {}) });
+      const view = vaultView(facts, seen, tip);
+      const unvault = seen.find((s) => s.txid === facts.unvaultTxid)?.tx;
+      const depositOutput = dep ? parseTx(dep.raw).outputs[f.depositVout]?.script : undefined;
+      return { found: f, view: { ...view, alert: ALERT_WHILE.has(view.status) }, ...(depositOutput ? { depositOutput } : {}), ...(unvault ? { unvault } : {}) };
+    });
+    return { vaults: snaps, strays, found };
   });
 }
 
@@ -170,6 +193,33 @@ export class VaultTracker {
     return withDbErrors(() => listVaults(this.wallet.database));
   }
 
+  private found(): FoundVault[] {
+    return withDbErrors(() => listFoundVaults(this.wallet.database));
+  }
+
+  /**
+   * A deposit of this seed's that the database does not know (a restore from the words): keep
+   * the vault its note describes. Returns whether it is new, so the scan restarts with its
+   * outputs in the filter. Call inside the block's database transaction.
+   */
+  discover(raw: Uint8Array): boolean {
+    const key = this.wallet.meta(VAULT_NOTE_META);
+    if (!key) return false;
+    let tx: Tx;
+    try {
+      tx = parseTx(raw);
+    } catch {
+      return false;
+    }
+    const note = readNote(hex.decode(key), tx);
+    if (!note) return false;
+    const txid = txidOf(tx);
+    const found: FoundVault = { id: hashToHex(txid).slice(0, 12), seq: note.seq, foundAt: Math.floor(Date.now() / 1000), amount: tx.outputs[note.vout]!.value, delay: note.delay, kPub: note.kPub, depositTxid: txid, depositVout: note.vout };
+    const added = withDbErrors(() => insertFoundVault(this.wallet.database, found));
+    if (added) this.log.info('vault.found', { vault: found.id });
+    return added;
+  }
+
   /** Outpoints and script elements the filter needs for the vaults. */
   watch(): { elements: Uint8Array[]; outpoints: Uint8Array[] } {
     const elements: Uint8Array[] = [];
@@ -178,6 +228,7 @@ export class VaultTracker {
       elements.push(sha256(v.depositScript));
       outpoints.push(outpointBytes(v.depositTxid, v.depositVout), outpointBytes(txidOf(parseTx(v.unvaultRaw)), 0));
     }
+    for (const f of this.found()) outpoints.push(outpointBytes(f.depositTxid, f.depositVout));
     for (const t of withDbErrors(() => listVaultTxs(this.wallet.database))) {
       const tx = parseTx(t.raw);
       tx.outputs.forEach((_, vout) => outpoints.push(outpointBytes(t.txid, vout)));
@@ -192,6 +243,12 @@ export class VaultTracker {
 
   /** Which vault a transaction concerns: it spends a vault output or a stray, or pays a deposit script. */
   private vaultOf(tx: Tx, txidHex: string, rows: VaultRow[], txs: VaultTxRow[]): string | undefined {
+    for (const f of this.found()) {
+      if (txidHex === hashToHex(f.depositTxid)) continue;
+      const watched = new Set([outKey(f.depositTxid, f.depositVout)]);
+      for (const t of txs) if (t.vaultId === f.id) parseTx(t.raw).outputs.forEach((_, i) => watched.add(outKey(t.txid, i)));
+      if (tx.inputs.some((i) => watched.has(outKey(i.prevTxid, i.vout)))) return f.id;
+    }
     for (const v of rows) {
       if (txidHex === hashToHex(v.depositTxid)) continue; // the deposit itself is a wallet transaction
       const watched = new Set([outKey(v.depositTxid, v.depositVout), outKey(txidOf(parseTx(v.unvaultRaw)), 0)]);
@@ -206,7 +263,7 @@ export class VaultTracker {
   /** Store a transaction that concerns a vault (call inside the block's database transaction). */
   observe(raw: Uint8Array, block?: { hash: Uint8Array; height: number }): boolean {
     const rows = this.rows();
-    if (rows.length === 0) return false;
+    if (rows.length === 0 && this.found().length === 0) return false;
     let tx: Tx;
     try {
       tx = parseTx(raw);

@@ -45,6 +45,8 @@ import { faultPoint } from './fault.js';
 import { fileLogger, type Logger } from './log.js';
 import { KeySession, type Timers } from './session.js';
 import { FEE_PRESET_SETTINGS } from '../wallet/fees.js';
+import { vaultNoteKey } from '../vaults/vault-keys.js';
+import { VAULT_NOTE_META } from './vault-tracker.js';
 
 export type NewAddress = Omit<AddressRow, 'issued' | 'used'>;
 export type ChangeAddress = { script: Uint8Array; owner: { accountId: number; chain: 1; index: number } };
@@ -251,6 +253,8 @@ export class WalletService {
           setMeta(this.db, 'has_passphrase', req.passphrase === '' ? '0' : '1');
           if (origin.birthday !== undefined) setMeta(this.db, 'birthday_height', String(origin.birthday));
           if (origin.restored) setMeta(this.db, 'restored', '1');
+          // A restore finds the vaults this seed made by their notes (vaults/vault-note.ts).
+          setMeta(this.db, VAULT_NOTE_META, Buffer.from(vaultNoteKey(seed, this.network)).toString('hex'));
           accounts.forEach((a, i) => this.addAccount(a, i === 0 ? 'active' : 'discover'));
         }).immediate(),
       );

@@ -329,6 +329,8 @@ export class WalletSync {
             const raw = p.raw ?? this.state.get(p.txid)?.raw ?? this.vaults.rawOf(p.txid) ?? this.watchers.map((w) => w.rawOf(p.txid)).find((r) => r !== undefined);
             if (!raw) continue; // a filter false positive the peer did not resend
             this.vaults.observe(raw, { hash: b.hash, height: b.height });
+            // A deposit of ours no vault row knows (a restore): its outputs join the filter.
+            if (this.vaults.discover(raw)) grew = true;
             for (const w of this.watchers) w.observe(raw, { hash: b.hash, height: b.height, pos: p.pos });
             const paid = this.stageTx(stage, raw, { blockHash: b.hash, height: b.height, pos: p.pos, time: b.time });
             for (const owner of paid) {
@@ -338,7 +340,7 @@ export class WalletSync {
             }
           }
           if (grew) {
-            // New addresses were not in the filter: scan this block again with them.
+            // New addresses or a found vault's outputs were not in the filter: scan this block again with them.
             if (this.chain) this.stageScanned(stage, b.height - 1, this.chain);
             decision = { restartFrom: b.height };
             break;
@@ -378,6 +380,7 @@ export class WalletSync {
   /** A transaction from the mempool or relay: kept when it is ours. */
   private unconfirmed(raw: Uint8Array): void {
     this.vaults.observe(raw);
+    this.vaults.discover(raw);
     for (const w of this.watchers) w.observe(raw);
     const stage = new ChangeSetBuilder(this.state);
     this.stageTx(stage, raw);

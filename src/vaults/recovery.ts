@@ -1,7 +1,8 @@
 // The recovery destination of a vault, as the user gives it: a descriptor of a wallet that never
-// touches this machine (its key also guards the deposit's recovery branch, for strays and
-// emergencies), or a bare address (cancels pay to it; the deposit then has no recovery branch).
-// A ranged descriptor gives each vault its own index: vault n pays to index n.
+// touches this machine, whose key also guards the recovery branches of the deposit and of the
+// unvault output. A bare address, or a descriptor without a single key, is refused: its vault
+// would depend on the presigned set alone, which a lost database takes with it. A ranged
+// descriptor gives each vault its own index: vault n pays to (and is guarded by) index n.
 
 import { HDKey } from '@scure/bip32';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -14,8 +15,8 @@ import { keyParams, type Network } from '../keys/networks.js';
 export interface Recovery {
   /** Where cancels pay. */
   script: Uint8Array;
-  /** The key of the deposit's recovery branch (compressed), when the destination came with one. */
-  key?: Uint8Array;
+  /** The key of the recovery branches (compressed). */
+  key: Uint8Array;
 }
 
 function keyOf(d: Descriptor): KeyExpr | undefined {
@@ -26,11 +27,16 @@ function keyOf(d: Descriptor): KeyExpr | undefined {
 export function parseRecovery(text: string, network: Network, index: number): Recovery {
   const t = text.trim();
   if (t.length === 0 || t.length > 1000) throw new CofferError('usage', 'Give the recovery destination as a descriptor or an address.');
-  if (!t.includes('(')) return { script: addressToScript(t, network) };
+  const noKey = () =>
+    new CofferError('invalid-descriptor', 'A vault needs its recovery wallet\'s key, not only an address: give its descriptor, e.g. wpkh([fingerprint/84h/0h/0h]xpub.../0/*). With the key, the words and that wallet can always get the coins back, even with this computer gone.', { reason: 'no-recovery-key' });
+  if (!t.includes('(')) {
+    addressToScript(t, network);
+    throw noKey();
+  }
   const d = parseDescriptor(t, network);
   const deriver = new ScriptDeriver(d, network);
   const script = deriver.scriptAt(index);
-  if (!keyOf(d)) return { script };
+  if (!keyOf(d)) throw noKey();
   if (d.type === 'pk') throw new CofferError('invalid-descriptor', 'A bare pk() output has no address; use wpkh(), pkh(), sh(wpkh()) or tr().', { reason: 'pk' });
   const key = deriver.pubkeyAt(index);
   if (key.length !== 33) {
@@ -39,14 +45,22 @@ export function parseRecovery(text: string, network: Network, index: number): Re
   return { script, key };
 }
 
+/** Where the recovery key may sit under an extended key when the descriptor is not known (restored from the words alone). */
+function guessedTails(index: number, network: Network): number[][] {
+  const H = 0x80000000;
+  const coin = keyParams(network).coinType;
+  return [[0, index], [index], [], ...[84, 49, 44].map((purpose) => [purpose + H, coin + H, H, 0, index])];
+}
+
 /**
- * The recovery private key for `pub`, from a key file's text: a WIF key, or an extended private
- * key (the descriptor's own xprv, or the master one) from which the descriptor's path leads to
- * `pub`. The caller wipes the result.
+ * The recovery private key from a key file's text: a WIF key, or an extended private key (the
+ * descriptor's own xprv, or the master one) from which the descriptor's path, or when the
+ * descriptor is unknown (`recovery` empty) a usual one, leads to a key `fits` accepts. The
+ * caller wipes the result.
  */
-export function recoverySecret(fileText: string, recovery: string, network: Network, index: number, pub: Uint8Array): Uint8Array {
+export function recoverySecret(fileText: string, recovery: string, network: Network, index: number, fits: (pub: Uint8Array) => boolean): Uint8Array {
   const text = fileText.trim();
-  const same = (s: Uint8Array | null | undefined) => s !== null && s !== undefined && Buffer.from(secp256k1.getPublicKey(s, true)).equals(Buffer.from(pub));
+  const same = (s: Uint8Array | null | undefined) => s !== null && s !== undefined && fits(secp256k1.getPublicKey(s, true));
   if (/^[xt]prv/.test(text)) {
     let root: HDKey;
     try {
@@ -60,7 +74,7 @@ export function recoverySecret(fileText: string, recovery: string, network: Netw
       const tail = [...key.path, ...(key.wildcard ? [index] : [])];
       tails.push(tail, [...(key.origin?.path ?? []), ...tail]);
     }
-    tails.push([]);
+    tails.push(...(recovery === '' ? guessedTails(index, network) : [[]]));
     try {
       for (const path of tails) {
         let hd = root;

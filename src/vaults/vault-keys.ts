@@ -5,6 +5,8 @@
 //   hot key of vault n:  m / 1776' / coin' / 0' / n'
 //   announcement key:    m / 1776' / coin' / 1' / 0'
 //   vault backup key:    HKDF-SHA256 of m / 1776' / coin' / 2'
+//   vault note key:      HKDF-SHA256 of m / 1776' / coin' / 3'  (vault-note.ts; kept in the
+//                        database like the account xpubs: it reveals vaults, moves nothing)
 
 import { HDKey } from '@scure/bip32';
 import { hkdf } from '@noble/hashes/hkdf.js';
@@ -53,14 +55,21 @@ export function announceKey(seed: Uint8Array, network: Network): { secret: Uint8
   }
 }
 
-const BACKUP_INFO = new TextEncoder().encode('coffer vault backup v1');
-
-/** The vault backup file's key (vault-backup.ts); the caller wipes it. */
-export function vaultBackupKey(seed: Uint8Array, network: Network): Uint8Array {
-  const hd = deriveHardened(seed, network, [VAULT_PURPOSE, coin(network), 2]);
+function hkdfAt(seed: Uint8Array, network: Network, branch: number, info: string): Uint8Array {
+  const hd = deriveHardened(seed, network, [VAULT_PURPOSE, coin(network), branch]);
   try {
-    return hkdf(sha256, hd.privateKey!, undefined, BACKUP_INFO, 32);
+    return hkdf(sha256, hd.privateKey!, undefined, new TextEncoder().encode(info), 32);
   } finally {
     hd.wipePrivateData();
   }
+}
+
+/** The vault backup file's key (vault-backup.ts); the caller wipes it. */
+export function vaultBackupKey(seed: Uint8Array, network: Network): Uint8Array {
+  return hkdfAt(seed, network, 2, 'coffer vault backup v1');
+}
+
+/** The key of the vault notes in deposits (vault-note.ts). */
+export function vaultNoteKey(seed: Uint8Array, network: Network): Uint8Array {
+  return hkdfAt(seed, network, 3, 'coffer vault note v1');
 }

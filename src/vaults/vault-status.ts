@@ -6,6 +6,7 @@
 import { hex } from '@scure/base';
 import { hashToHex } from '../chain/bytes.js';
 import { parseTx, txid as txidOf, type Tx } from '../chain/tx.js';
+import { ANCHOR_SCRIPT } from './vault-tx.js';
 
 export type VaultStatus =
   /** The deposit is signed and stored but no peer or node has accepted it yet. */
@@ -110,4 +111,38 @@ export function vaultView(v: VaultFacts, txs: readonly SeenTx[], tip: number): V
 /** Txids of a ladder stored as hex transactions. */
 export function rungTxids(rungs: readonly { hex: string }[]): Set<string> {
   return new Set(rungs.map((r) => hashToHex(txidOf(parseTx(hex.decode(r.hex))))));
+}
+
+/** P2WSH: OP_0 <32 bytes>. */
+function isP2wsh(script: Uint8Array): boolean {
+  return script.length === 34 && script[0] === 0 && script[1] === 32;
+}
+
+/** BIP68: a sequence with bit 31 clear is a relative lock, as the hot key's withdrawal must carry. */
+const SEQUENCE_LOCK_DISABLED = 0x8000_0000;
+
+/**
+ * The facts of a vault found on chain (no presigned set; vault-note.ts), from the transactions
+ * seen for it, which may come without their witnesses. Only `k` and the recovery key can spend
+ * a deposit: a spend paying exactly a P2WSH output and the anchor is its unvault (a recovery
+ * destination always has a key, so a cancel never pays a P2WSH first), any other sent the coins
+ * to the recovery side. The unvault output's spends by `k` or the recovery key carry no relative
+ * lock (RBF sequence), the hot key's withdrawal must. No withdrawal was started here, as far as
+ * this wallet can know.
+ */
+export function foundFacts(
+  v: { amount: number; delay: number; depositTxid: Uint8Array; depositVout: number },
+  txs: readonly SeenTx[],
+  deposit: VaultFacts['deposit'],
+): VaultFacts {
+  const depositTxid = hashToHex(v.depositTxid);
+  const unvault = txs.find((t) => {
+    const [out, anchor] = t.tx.outputs;
+    return spends(t.tx, depositTxid, v.depositVout) && t.tx.outputs.length === 2 && out !== undefined && isP2wsh(out.script) && anchor !== undefined && hex.encode(anchor.script) === hex.encode(ANCHOR_SCRIPT);
+  });
+  const unvaultTxid = unvault?.txid ?? '';
+  const emergencyTxids = new Set(txs.filter((t) => t !== unvault && spends(t.tx, depositTxid, v.depositVout)).map((t) => t.txid));
+  const unlocked = (t: SeenTx) => t.tx.inputs.some((i) => i.vout === 0 && hashToHex(i.prevTxid) === unvaultTxid && (i.sequence & SEQUENCE_LOCK_DISABLED) !== 0);
+  const cancelTxids = new Set(txs.filter((t) => unvault !== undefined && unlocked(t)).map((t) => t.txid));
+  return { amount: v.amount, delay: v.delay, depositTxid: v.depositTxid, depositVout: v.depositVout, unvaultTxid, cancelTxids, emergencyTxids, deposit, startedHere: false };
 }

@@ -1,12 +1,17 @@
 // A vault's scripts and transactions (pure). The deposit output can be spent only by the
 // presigning key `k` (which signs the unvault and the emergency cancels, then is wiped) or by the
 // recovery key. The unvault output can be spent by `k` (the presigned cancels, to the recovery
-// destination) at once, or by the hot key after `delay` blocks (BIP68/112). Every presigned
-// transaction also carries a keyless pay-to-anchor output, so anyone can bump it by CPFP.
+// destination) or the recovery key at once, or by the hot key after `delay` blocks (BIP68/112).
+// Every presigned transaction also carries a keyless pay-to-anchor output, so anyone can bump it
+// by CPFP. The recovery key alone can therefore sweep a vault in any state before its withdrawal,
+// with no presigned transaction (vault-note.ts puts what it needs besides the words on chain).
 //
-//   deposit  D = IF <k> CHECKSIG ELSE <recovery> CHECKSIG ENDIF   (recovery given as a key)
-//            D = <k> CHECKSIG                                     (recovery given as an address only)
-//   unvault  U = IF <k> CHECKSIG ELSE <delay> CHECKSEQUENCEVERIFY DROP <hot> CHECKSIG ENDIF
+//   deposit  D = IF <k> CHECKSIG ELSE <recovery> CHECKSIG ENDIF
+//   unvault  U = IF <k> CHECKSIG ELSE IF <recovery> CHECKSIG ELSE <delay> CHECKSEQUENCEVERIFY DROP <hot> CHECKSIG ENDIF ENDIF
+//
+// Vaults made before the recovery key guarded the unvault output (U without its middle branch)
+// and those made with a bare recovery address (D = <k> CHECKSIG) stay spendable through their
+// presigned sets; no new one is made.
 
 import { sha256 } from '@noble/hashes/sha2.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -57,34 +62,71 @@ export function checkDelay(delay: number): void {
   }
 }
 
-/**
- * Without a recovery key (the destination is a bare address) the deposit has no recovery branch:
- * only the presigned transactions can move it, and a stray payment to it cannot be swept.
- */
-export function depositScript(k: Uint8Array, recovery: Uint8Array | undefined): Uint8Array {
+export function depositScript(k: Uint8Array, recovery: Uint8Array): Uint8Array {
   checkPubkey(k, 'presigning key');
-  if (!recovery) return Script.encode([k, 'CHECKSIG']);
   checkPubkey(recovery, 'recovery key');
   return Script.encode(['IF', k, 'CHECKSIG', 'ELSE', recovery, 'CHECKSIG', 'ENDIF']);
 }
 
-/** Whether a deposit script has the recovery key's branch (an IF). */
-export function hasRecoveryBranch(dScript: Uint8Array): boolean {
-  return dScript[0] === OP.IF;
-}
-
-export function unvaultScript(k: Uint8Array, hot: Uint8Array, delay: number): Uint8Array {
+export function unvaultScript(k: Uint8Array, recovery: Uint8Array, hot: Uint8Array, delay: number): Uint8Array {
   checkPubkey(k, 'presigning key');
+  checkPubkey(recovery, 'recovery key');
   checkPubkey(hot, 'hot key');
   checkDelay(delay);
   // A number is pushed as a minimal CScriptNum (OP_1..OP_16 up to 16), as CSV's argument must be.
-  return Script.encode(['IF', k, 'CHECKSIG', 'ELSE', delay, 'CHECKSEQUENCEVERIFY', 'DROP', hot, 'CHECKSIG', 'ENDIF']);
+  return Script.encode(['IF', k, 'CHECKSIG', 'ELSE', 'IF', recovery, 'CHECKSIG', 'ELSE', delay, 'CHECKSEQUENCEVERIFY', 'DROP', hot, 'CHECKSIG', 'ENDIF', 'ENDIF']);
 }
 
-/** Witness selecting the IF branch (`k`) or the ELSE branch (recovery / hot key); none for a one-branch script. */
-function witness(sig: Uint8Array, branchIf: boolean, script: Uint8Array): Uint8Array[] {
-  if (script[0] !== OP.IF) return [sig, script];
-  return [sig, branchIf ? Uint8Array.of(1) : new Uint8Array(0), script];
+/** `IF <33> CHECKSIG ELSE` is 37 bytes; what follows tells the scripts apart. */
+const FIRST_BRANCH = 37;
+/** The deposit script's length: IF, k, CHECKSIG, ELSE, recovery, CHECKSIG, ENDIF. */
+const DEPOSIT_LENGTH = 73;
+
+type Shape = 'single' | 'deposit' | 'unvault' | 'unvault-without-recovery';
+
+/** Which of the vault scripts this is, from its fixed layout. */
+function shapeOf(script: Uint8Array): Shape {
+  if (script[0] !== OP.IF) return 'single';
+  if (script[FIRST_BRANCH] === OP.IF) return 'unvault';
+  return script.length === DEPOSIT_LENGTH && script[FIRST_BRANCH] === 33 ? 'deposit' : 'unvault-without-recovery';
+}
+
+/** Whether an unvault script lets the recovery key spend at once (vaults made since that branch exists). */
+export function unvaultHasRecovery(uScript: Uint8Array): boolean {
+  return shapeOf(uScript) === 'unvault';
+}
+
+/** The recovery key in a deposit or unvault script that has one. */
+export function recoveryKeyIn(script: Uint8Array): Uint8Array | undefined {
+  const shape = shapeOf(script);
+  if (shape === 'deposit') return script.slice(FIRST_BRANCH + 1, FIRST_BRANCH + 34);
+  if (shape === 'unvault') return script.slice(FIRST_BRANCH + 2, FIRST_BRANCH + 35);
+  return undefined;
+}
+
+/** The hot key of an unvault script: the last key, before `CHECKSIG ENDIF` (and one more ENDIF when nested). */
+export function hotKeyIn(uScript: Uint8Array): Uint8Array | undefined {
+  const shape = shapeOf(uScript);
+  if (shape !== 'unvault' && shape !== 'unvault-without-recovery') return undefined;
+  const end = uScript.length - (shape === 'unvault' ? 3 : 2);
+  return uScript[end - 34] === 33 ? uScript.slice(end - 33, end) : undefined;
+}
+
+/** Which key spends: `k` (presigned), the recovery key, or the hot key after the delay. */
+type Branch = 'k' | 'recovery' | 'hot';
+
+/**
+ * The witness selecting `branch` of `script` (none for a one-branch script). The item just
+ * before the script is the top of the stack, read by the first IF.
+ */
+function witness(sig: Uint8Array, branch: Branch, script: Uint8Array): Uint8Array[] {
+  const shape = shapeOf(script);
+  if (shape === 'single') return [sig, script];
+  const yes = Uint8Array.of(1);
+  const no = new Uint8Array(0);
+  if (branch === 'k') return [sig, yes, script];
+  if (shape !== 'unvault') return [sig, no, script];
+  return branch === 'recovery' ? [sig, yes, no, script] : [sig, no, no, script];
 }
 
 function sign(tx: Tx, script: Uint8Array, value: number, key: Uint8Array): Uint8Array {
@@ -94,17 +136,17 @@ function sign(tx: Tx, script: Uint8Array, value: number, key: Uint8Array): Uint8
 }
 
 /** One input, spending `from` (P2WSH of `script`) through a branch; outputs as given; fee at `feerate`. */
-function spend(from: Outpoint, script: Uint8Array, branchIf: boolean, sequence: number, outputs: Tx['outputs'], key: Uint8Array): Tx {
+function spend(from: Outpoint, script: Uint8Array, branch: Branch, sequence: number, outputs: Tx['outputs'], key: Uint8Array): Tx {
   const tx: Tx = { version: 2, inputs: [{ prevTxid: from.txid, vout: from.vout, scriptSig: new Uint8Array(0), sequence, witness: [] }], outputs, locktime: 0 };
-  tx.inputs[0]!.witness = witness(sign(tx, script, from.value, key), branchIf, script);
+  tx.inputs[0]!.witness = witness(sign(tx, script, from.value, key), branch, script);
   return tx;
 }
 
 /** The vsize of a one-input spend of `script` with these output scripts (a maximal signature). */
-function spendVsize(script: Uint8Array, branchIf: boolean, outputScripts: Uint8Array[]): number {
+function spendVsize(script: Uint8Array, branch: Branch, outputScripts: Uint8Array[]): number {
   const tx: Tx = {
     version: 2,
-    inputs: [{ prevTxid: new Uint8Array(32), vout: 0, scriptSig: new Uint8Array(0), sequence: 0, witness: witness(new Uint8Array(MAX_SIG_BYTES), branchIf, script) }],
+    inputs: [{ prevTxid: new Uint8Array(32), vout: 0, scriptSig: new Uint8Array(0), sequence: 0, witness: witness(new Uint8Array(MAX_SIG_BYTES), branch, script) }],
     outputs: outputScripts.map((s) => ({ value: 0, script: s })),
     locktime: 0,
   };
@@ -115,8 +157,8 @@ export interface PresignRequest {
   deposit: Outpoint;
   /** The presigning private key; the caller wipes it afterwards. */
   k: Uint8Array;
-  /** The recovery key for the deposit's own recovery branch; absent when the destination is an address. */
-  recoveryKey?: Uint8Array | undefined;
+  /** The recovery key: the deposit's and the unvault output's recovery branch. */
+  recoveryKey: Uint8Array;
   hotKey: Uint8Array;
   delay: number;
   /** Where cancels pay: an output script of a wallet that never touches this machine. */
@@ -145,14 +187,14 @@ export interface PresignedSet {
 }
 
 function ladder(from: Outpoint, script: Uint8Array, req: PresignRequest): Rung[] {
-  const size = spendVsize(script, true, [req.recoveryScript, ANCHOR_SCRIPT]);
+  const size = spendVsize(script, 'k', [req.recoveryScript, ANCHOR_SCRIPT]);
   const dust = dustThreshold(req.recoveryScript);
   const rungs: Rung[] = [];
   for (const feerate of [...req.cancelFeerates].sort((a, b) => a - b)) {
     const fee = feeForWeight(size * 4, feerate);
     const out = from.value - fee - ANCHOR_VALUE;
     if (out < dust) break;
-    const tx = spend(from, script, true, RBF_SEQUENCE, [{ value: out, script: req.recoveryScript }, { value: ANCHOR_VALUE, script: ANCHOR_SCRIPT }], req.k);
+    const tx = spend(from, script, 'k', RBF_SEQUENCE, [{ value: out, script: req.recoveryScript }, { value: ANCHOR_VALUE, script: ANCHOR_SCRIPT }], req.k);
     rungs.push({ feerate, fee, vsize: vsize(tx), tx });
   }
   return rungs;
@@ -171,12 +213,12 @@ export function presign(req: PresignRequest): PresignedSet {
   }
   const kPub = secp256k1.getPublicKey(req.k, true);
   const dScript = depositScript(kPub, req.recoveryKey);
-  const uScript = unvaultScript(kPub, req.hotKey, req.delay);
+  const uScript = unvaultScript(kPub, req.recoveryKey, req.hotKey, req.delay);
   const uOut = p2wsh(uScript);
-  const unvaultFee = feeForWeight(spendVsize(dScript, true, [uOut, ANCHOR_SCRIPT]) * 4, req.unvaultFeerate);
+  const unvaultFee = feeForWeight(spendVsize(dScript, 'k', [uOut, ANCHOR_SCRIPT]) * 4, req.unvaultFeerate);
   const unvaultValue = req.deposit.value - unvaultFee - ANCHOR_VALUE;
   if (unvaultValue < dustThreshold(uOut)) throw new CofferError('amount-below-dust', 'The vault amount does not cover the fees of its presigned transactions.', { valueSat: Math.max(0, unvaultValue), dustThresholdSat: dustThreshold(uOut) });
-  const unvault = spend(req.deposit, dScript, true, RBF_SEQUENCE, [{ value: unvaultValue, script: uOut }, { value: ANCHOR_VALUE, script: ANCHOR_SCRIPT }], req.k);
+  const unvault = spend(req.deposit, dScript, 'k', RBF_SEQUENCE, [{ value: unvaultValue, script: uOut }, { value: ANCHOR_VALUE, script: ANCHOR_SCRIPT }], req.k);
   const unvaultOutput = { txid: txidOf(unvault), vout: 0, value: unvaultValue };
   const cancels = ladder(unvaultOutput, uScript, req);
   const emergencies = ladder(req.deposit, dScript, req);
@@ -188,22 +230,27 @@ export function presign(req: PresignRequest): PresignedSet {
 
 /** After the delay: the hot key spends the unvault output to `to` (BIP68: sequence = delay). */
 export function withdrawal(from: Outpoint, uScript: Uint8Array, delay: number, hotKey: Uint8Array, to: Uint8Array, feerate: number): Tx {
-  return spend(from, uScript, false, delay, [{ value: withdrawalValue(from, uScript, to, feerate), script: to }], hotKey);
+  return spend(from, uScript, 'hot', delay, [{ value: withdrawalValue(from, uScript, to, feerate), script: to }], hotKey);
 }
 
 /** What a withdrawal pays to `to` after its fee; refused when that is dust. Needs no key. */
 export function withdrawalValue(from: Outpoint, uScript: Uint8Array, to: Uint8Array, feerate: number): number {
-  const fee = feeForWeight(spendVsize(uScript, false, [to]) * 4, feerate);
+  const fee = feeForWeight(spendVsize(uScript, 'hot', [to]) * 4, feerate);
   const out = from.value - fee;
   if (out < dustThreshold(to)) throw new CofferError('amount-below-dust', 'After the fee nothing spendable would be left.', { valueSat: Math.max(0, out), dustThresholdSat: dustThreshold(to) });
   return out;
 }
 
-/** The recovery key spends a deposit output (a stray deposit, or in an emergency) to `to`. */
-export function recoverySweep(from: Outpoint, dScript: Uint8Array, recoveryKey: Uint8Array, to: Uint8Array, feerate: number): Tx {
-  if (!hasRecoveryBranch(dScript)) throw new CofferError('invalid-descriptor', 'This vault was made with a recovery address, not a key: its deposit address has no recovery branch.');
-  const fee = feeForWeight(spendVsize(dScript, false, [to]) * 4, feerate);
+/**
+ * The recovery key spends a deposit output (a stray deposit, or a vault in an emergency) or an
+ * unvault output (before the withdrawal) to `to`, at once: no presigned transaction needed.
+ */
+export function recoverySweep(from: Outpoint, script: Uint8Array, recoveryKey: Uint8Array, to: Uint8Array, feerate: number): Tx {
+  if (recoveryKeyIn(script) === undefined) {
+    throw new CofferError('invalid-descriptor', 'This vault output has no recovery branch (the vault was made with a recovery address, or its unvault before the recovery key could spend it); use its presigned cancel.', { reason: 'no-recovery-branch' });
+  }
+  const fee = feeForWeight(spendVsize(script, 'recovery', [to]) * 4, feerate);
   const out = from.value - fee;
   if (out < dustThreshold(to)) throw new CofferError('amount-below-dust', 'After the fee nothing spendable would be left.', { valueSat: Math.max(0, out), dustThresholdSat: dustThreshold(to) });
-  return spend(from, dScript, false, RBF_SEQUENCE, [{ value: out, script: to }], recoveryKey);
+  return spend(from, script, 'recovery', RBF_SEQUENCE, [{ value: out, script: to }], recoveryKey);
 }

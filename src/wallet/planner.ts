@@ -9,7 +9,7 @@ import { addressToScript } from '../keys/address.js';
 import type { Network } from '../keys/networks.js';
 import { selectAll, selectCoins, type Candidate } from './coin-selection.js';
 import type { KeyOrigins } from './key-origins.js';
-import { dustThreshold, inputWeight, MAX_FEE_RATE, MIN_RELAY_FEE_RATE, outputWeight, signedWeight, txOverheadWeight } from './policy.js';
+import { dustThreshold, inputWeight, isNullData, MAX_FEE_RATE, MIN_RELAY_FEE_RATE, outputWeight, signedWeight, txOverheadWeight } from './policy.js';
 import { buildPsbt, type SpendInput, type SpendOutput } from './psbt-builder.js';
 import { isMature, type ScriptOwner, type Utxo } from './wallet-state.js';
 
@@ -231,6 +231,8 @@ export function checkRecipients(recipients: readonly Recipient[], network: Netwo
   const outs = recipients.map((r) => ({ script: r.script ?? addressToScript(r.address ?? '', network), amount: r.amount }));
   outs.forEach((o, index) => {
     if (o.amount === 'max') return;
+    // A data output (OP_RETURN, e.g. a vault's note) carries nothing: zero is its amount.
+    if (o.amount === 0 && isNullData(o.script)) return;
     if (!Number.isSafeInteger(o.amount) || o.amount <= 0) throw new CofferError('invalid-amount', 'Amounts are positive whole numbers of satoshis.', { index });
     const dust = dustThreshold(o.script);
     if (o.amount < dust) {

@@ -1,9 +1,12 @@
 // Vaults in the real UI: Debian's Chromium against `coffer serve` (SPV) and a bcoin regtest node.
 // Create a vault and see what its cancels cost, how it can be got back, and its total and deposit on
-// the overview; withdraw, wait the delay, complete to an outside address; cancel a withdrawal to a
-// recovery address; and a thief's unvault, taken from the wallet file and sent to the node, raises
-// the alarm on every screen while the app cancels it. Then a remote tower pinned from the screen.
+// the overview, and keep its watchtower package from the offer after creation; keep a vault backup
+// in Settings; withdraw, wait the delay, complete to an outside address; a vault whose row is gone
+// from the database comes back from the backup, and its withdrawal is cancelled to a recovery
+// address; and a thief's unvault, taken from the wallet file and sent to the node, raises the alarm
+// on every screen while the app cancels it. Then a remote tower pinned from the screen.
 
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -15,6 +18,7 @@ import { hashToHex } from '../../src/chain/bytes.js';
 import { parseTx, type Tx } from '../../src/chain/tx.js';
 import { addressToScript, scriptToAddress } from '../../src/keys/address.js';
 import { keyParams } from '../../src/keys/networks.js';
+import { parsePackage } from '../../src/vaults/watchtower.js';
 import { launchBrowser, openAnotherPage, screenshot, type WatchedPage } from '../helpers/browser.js';
 import { startNode, type RegtestNode } from '../helpers/regtest.js';
 import type { ServeProcess } from '../helpers/shell.js';
@@ -48,10 +52,24 @@ describe('vaults in the desktop UI, against a real core and a regtest node', () 
   let page: Page;
   let datadir: string;
   const rec = recoveryWallet();
+  /** Where the vault backup and the watchtower package are kept (typed paths: this is the browser shell). */
+  const files = tmpDir('coffer-e2e-vault-files-');
+  const packageFile = path.join(files, 'coffer-watchtower.json');
+  const backupFile = path.join(files, 'coffer-vaults.backup');
 
   const rawOf = async (txid: string): Promise<Tx> => parseTx(hex.decode(await node.getRawTransaction(txid)));
   const inMempool = (txid: string, what: string) => eventually(async () => node.mempool().includes(txid), Boolean, 30_000, what);
   /** What a thief with a copy of the wallet file reads from it: the presigned unvault, and the vault's index. */
+  /** A vault's row gone from the wallet database, as after a restore from the words alone. */
+  const forget = (id: string) => {
+    const db = new Database(path.join(datadir, 'regtest', 'wallet.sqlite'));
+    try {
+      db.pragma('busy_timeout = 10000');
+      expect(db.prepare('DELETE FROM vault_vaults WHERE id = ?').run(id).changes).toBe(1);
+    } finally {
+      db.close();
+    }
+  };
   const stolen = (id: string): { unvault: string; seq: number } => {
     const db = new Database(path.join(datadir, 'regtest', 'wallet.sqlite'), { readonly: true });
     try {
@@ -86,7 +104,7 @@ describe('vaults in the desktop UI, against a real core and a regtest node', () 
 
     await fillVaultForm(page, { amount: '1000000', unit: 'sats', delay: DELAY, recovery: rec.descriptor });
     expect(await textOf(page, 'vaults/delay-time')).toContain('3 blocks ≈ 30 min');
-    expect(await byId(page, 'vaults/recovery-note').getAttribute('data-has-key')).toBe('true');
+    expect(await textOf(page, 'vaults/recovery-note')).toContain('even with this computer lost');
     const rows = byId(page, 'vaults/cost-row');
     const rates = (await rows.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-feerate'))))) as number[];
     expect(rates).toEqual([2, 5, 10, 25, 50, 100, 250, 500]);
@@ -102,6 +120,14 @@ describe('vaults in the desktop UI, against a real core and a regtest node', () 
     expect(first.id).toMatch(/^[0-9a-f]{12}$/);
     expect(first.depositTxid).toMatch(/^[0-9a-f]{64}$/);
     await byId(page, 'toast').filter({ hasText: `Vault ${first.id} created` }).first().waitFor();
+    // Nothing keeps vaults yet besides the database: the result offers a backup and a watchtower package.
+    expect(await byId(page, 'vaults/offer-backup').count()).toBe(1);
+    expect(await byId(page, 'vaults/offer-backup-updated').count()).toBe(0);
+    await screenshot(page, 'vaults-01b-offers');
+    await byId(page, 'vaults/offer-package-file').fill(packageFile);
+    await byId(page, 'vaults/offer-package').click();
+    expect(await textOf(page, 'vaults/offer-package-done')).toBe(`Watchtower package of 1 vault written to ${packageFile}. Coffer rewrites it after every vault change.`);
+    expect(parsePackage(fs.readFileSync(packageFile, 'utf8')).vaults.map((v) => v.id)).toEqual([first.id]);
     await inMempool(first.depositTxid, 'the deposit in the node mempool');
     const deposit = await rawOf(first.depositTxid);
     const vaultOut = deposit.outputs.find((o) => o.value === 1_000_000)!;
@@ -130,7 +156,9 @@ describe('vaults in the desktop UI, against a real core and a regtest node', () 
     const ways = await vaultCard(page, first.id).getByTestId('vault/recovery-ways').textContent();
     expect(ways).toContain('How to get these coins back');
     expect(ways).toContain(`Recovery destination: ${rec.descriptor}`);
+    expect(ways).toContain(`Words + recovery key: even with this computer and its files lost, coffer vault recover ${first.id}`);
     expect(ways).toContain('No vault backup file yet');
+    expect(ways).toContain(`Watchtower package: ${packageFile}`);
 
     // The overview: the vault's coins on their own line, not in the balance; the deposit named as such.
     await byId(page, 'nav/dashboard').click();
@@ -143,6 +171,32 @@ describe('vaults in the desktop UI, against a real core and a regtest node', () 
     expect(await depositRow.textContent()).toContain('Vault deposit');
     await byId(page, 'nav/vaults').click();
     await vaultCard(page, first.id).waitFor();
+  });
+
+  it('Settings keeps a vault backup: a missing folder or another file is refused, then the file is written and shown', async () => {
+    await byId(page, 'nav/settings').click();
+    const status = byId(page, 'settings/vault-backup-status');
+    expect(await status.getAttribute('data-file', { timeout: 30_000 })).toBe('');
+    expect(await status.textContent()).toContain('No vault backup file is set');
+
+    await byId(page, 'settings/vault-backup-file').fill(path.join(files, 'none', 'vaults.backup'));
+    await byId(page, 'settings/vault-backup').click();
+    expect(await byId(page, 'settings/vault-backup-error').getAttribute('data-code', { timeout: 30_000 })).toBe('file-unreadable');
+    const notes = path.join(files, 'notes.backup');
+    fs.writeFileSync(notes, 'my notes');
+    await byId(page, 'settings/vault-backup-file').fill(notes);
+    await byId(page, 'settings/vault-backup').click();
+    expect(await byId(page, 'settings/vault-backup-error').getAttribute('data-code', { timeout: 30_000 })).toBe('file-exists');
+    expect(fs.readFileSync(notes, 'utf8')).toBe('my notes');
+
+    await byId(page, 'settings/vault-backup-file').fill(backupFile);
+    await byId(page, 'settings/vault-backup').click();
+    expect(await textOf(page, 'settings/vault-backup-done')).toBe(`Vault backup of 1 vault written to ${backupFile}. Coffer rewrites it after every vault change.`);
+    expect(fs.readFileSync(backupFile).subarray(0, 8).toString()).toBe('COFFERVB');
+    await eventually(() => status.getAttribute('data-file'), (f) => f === backupFile, 30_000, 'the backup file in Settings');
+    await screenshot(page, 'settings-vault-backup');
+    await byId(page, 'nav/vaults').click();
+    expect(await vaultCard(page, first.id).getByTestId('vault/recovery-ways').textContent({ timeout: 30_000 })).toContain(`Vault backup file: ${backupFile}`);
   });
 
   it('withdraws: a countdown while unvaulting, withdrawable after the delay, completed to an outside address', async () => {
@@ -180,13 +234,41 @@ describe('vaults in the desktop UI, against a real core and a regtest node', () 
     expect(await card.locator('button').count()).toBe(0);
   });
 
-  it('cancels a withdrawal to a bare recovery address, after a confirm step', async () => {
-    const recoveryAddress = scriptToAddress(recoveryWallet().scriptAt(0), 'regtest')!;
-    await fillVaultForm(page, { amount: '0.008', delay: DELAY, recovery: recoveryAddress });
-    // With a bare address there is no recovery key: the form says a stray payment would be lost.
-    expect(await byId(page, 'vaults/recovery-note').getAttribute('data-has-key')).toBe('false');
+  it('a vault gone from the database comes back from the backup; its withdrawal is cancelled to the recovery wallet, after a confirm step', async () => {
+    const second = recoveryWallet();
+    // A bare address cannot get a vault back with the words: the form refuses it and says why.
+    await fillVaultForm(page, { amount: '0.008', delay: DELAY, recovery: scriptToAddress(second.scriptAt(0), 'regtest')! }, false);
+    expect(await textOf(page, 'vaults/recovery-error')).toMatch(/^A vault needs its recovery wallet's key, not only an address/);
+    await fillVaultForm(page, { amount: '0.008', delay: DELAY, recovery: second.descriptor });
     const shownFees = await cancelFees(page);
-    const made = await createVault(page, { amount: '0.008', delay: DELAY, recovery: recoveryAddress });
+    const made = await createVault(page, { amount: '0.008', delay: DELAY, recovery: second.descriptor });
+    // The backup and the package are kept already: the result says both now hold this vault.
+    expect(await textOf(page, 'vaults/offer-backup-updated')).toBe(`The vault backup ${backupFile} was updated with this vault.`);
+    expect(await textOf(page, 'vaults/offer-package-updated')).toBe(`The watchtower package ${packageFile} was updated with this vault.`);
+    expect(await byId(page, 'vaults/offer-backup').count()).toBe(0);
+    expect(await byId(page, 'vaults/offer-package').count()).toBe(0);
+    expect(parsePackage(fs.readFileSync(packageFile, 'utf8')).vaults.map((v) => v.id).sort()).toEqual([first.id, made.id].sort());
+    await waitForVault(page, made.id, 'funded');
+
+    // Its row is lost; Settings restores it from the backup (the password asked first), once.
+    forget(made.id);
+    await byId(page, 'nav/dashboard').click();
+    await byId(page, 'nav/vaults').click();
+    await vaultCard(page, first.id).waitFor({ timeout: 30_000 });
+    expect(await vaultCard(page, made.id).count()).toBe(0);
+    await byId(page, 'nav/settings').click();
+    await byId(page, 'settings/vault-restore-file').fill(backupFile);
+    await byId(page, 'settings/vault-restore-password').fill('not the password');
+    await byId(page, 'settings/vault-restore').click();
+    expect(await byId(page, 'settings/vault-restore-error').getAttribute('data-code', { timeout: 30_000 })).toBe('wrong-password');
+    expect(await textOf(page, 'settings/vault-restore-error')).toBe('That password is not right. Try again.');
+    await byId(page, 'settings/vault-restore-password').fill(PASSWORD);
+    await byId(page, 'settings/vault-restore').click();
+    expect(await textOf(page, 'settings/vault-restore-done')).toBe('Restored 1 vault. Their state comes from the chain at the next sync.');
+    await byId(page, 'settings/vault-restore-password').fill(PASSWORD);
+    await byId(page, 'settings/vault-restore').click();
+    await eventually(() => textOf(page, 'settings/vault-restore-done'), (t) => t === 'Nothing to restore: this wallet already has every vault in that backup.', 30_000, 'the second restore');
+    // Withdraw and cancel below run on the restored vault.
     await waitForVault(page, made.id, 'funded');
     const card = vaultCard(page, made.id);
 
@@ -206,7 +288,8 @@ describe('vaults in the desktop UI, against a real core and a regtest node', () 
     await inMempool(cancelTxid, 'the cancel in the node mempool');
     const tx = await rawOf(cancelTxid);
     expect(tx.inputs.some((i) => hashToHex(i.prevTxid) === unvaultTxid && i.vout === 0)).toBe(true);
-    expect(same(tx.outputs[0]!.script, addressToScript(recoveryAddress, 'regtest'))).toBe(true);
+    // Vault n pays the descriptor's index n.
+    expect([0, 1, 2, 3].some((i) => same(tx.outputs[0]!.script, second.scriptAt(i)))).toBe(true);
     // Its fee is one of the rungs the form showed before the vault was made.
     const unvault = await rawOf(unvaultTxid);
     const fee = unvault.outputs[0]!.value - tx.outputs.reduce((n, o) => n + o.value, 0);

@@ -203,8 +203,8 @@ describe('vaults', () => {
 
   it('a thief with the hot key and the wallet file: the headless tower cancels, the coins reach the recovery address', async () => {
     const w = await fundedWallet(3_000_000);
-    const recoveryAddress = scriptToAddress(recoveryWallet().scriptAt(0), 'regtest')!;
-    const made = ok(await w.run(['vault', 'create', '--amount', '800000', '--delay', String(DELAY), '--recovery', recoveryAddress, '--feerate', '2']));
+    const rec = recoveryWallet();
+    const made = ok(await w.run(['vault', 'create', '--amount', '800000', '--delay', String(DELAY), '--recovery', rec.descriptor, '--feerate', '2']));
     const pkgFile = path.join(w.dir, 'tower-package.json');
     expect(ok(await w.run(['watchtower', 'export', pkgFile]))).toMatchObject({ vaults: 1, configured: true });
     await a.mine(1);
@@ -230,14 +230,13 @@ describe('vaults', () => {
     await expect(a.submitTransaction(thiefWithdrawal(stolen, thief, 50))).rejects.toThrow();
     await a.mine(1);
     const mined = await rawOf(a, cancel['cancelTxid'] as string);
-    expect(hex.encode(mined.outputs[0]!.script)).toBe(hex.encode(addressToScript(recoveryAddress, 'regtest')));
+    expect(hex.encode(mined.outputs[0]!.script)).toBe(hex.encode(rec.scriptAt(0)));
     expect(mined.outputs[0]!.value).toBeGreaterThan(800_000 - 2_000);
     await a.mine(DELAY);
     await expect(a.submitTransaction(thiefWithdrawal(stolen, thief, 50))).rejects.toThrow();
 
     await w.sync();
     expect((await w.list())[0]).toMatchObject({ status: 'cancelled', unvaultTxid, cancelTxid: cancel['cancelTxid'], alert: true });
-    // A vault made with a bare address has no recovery branch: nothing to sweep with a key.
     tower.kill('SIGTERM');
   });
 

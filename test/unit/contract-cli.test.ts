@@ -109,6 +109,7 @@ const CLI: Record<Method, Cli> = {
   'vault.cancel': { command: 'vault cancel' },
   'vault.backup': { command: 'vault backup' },
   'vault.restore': { command: 'vault restore' },
+  'vault.exportPackage': { command: 'watchtower export' },
   'ln.info': { command: 'ln info' },
   'ln.invoice': { command: 'ln invoice' },
   'ln.pay': { command: 'ln pay' },
@@ -129,6 +130,7 @@ const DIRECT: Partial<Record<Method, string>> = {
   'settings.get': 'config get prints the settings table by key (auto-lock-minutes, gap-limit) and works in a data directory with no wallet yet; settings.get needs the open wallet and carries the auto-lock, the chain source and the network, not the gap limit',
   'settings.set': 'config set writes one key of the settings table (the gap limit too, which settings.set does not carry), with no wallet yet too; the chain source is saved by config backend, which alone may name an RPC cookie file',
   'sync.now': 'sync prints the round\'s own report (tip, balance, what was found) and waits --mempool-wait for unconfirmed transactions; sync.now only runs the core\'s round and answers ok',
+  'vault.exportPackage': "watchtower export writes the package to any file name the local user gives, and with --once writes it without keeping it up to date; vault.exportPackage, for the app's pages, keeps it only in a new .json file or over this wallet's own package",
   'node.mine': 'node mine pays the block rewards to any --address with any chain source set and prints the blocks; node.mine is the playground\'s, mining to the wallet on the embedded node',
 };
 
@@ -155,12 +157,12 @@ const NO_METHOD: Record<string, string> = {
   'node stop': 'stops the node process through its own RPC; no wallet is involved',
   'watchtower run': 'watches vaults from a keyless package file with no wallet at all: there is no core to call',
   'watchtower serve': 'runs a remote tower that wallets push to over the network, with no wallet of its own: it serves pushes, it calls no core',
-  'watchtower export': 'writes the keyless package to a file the user names; the contract never takes a file path',
   'channel restore': 'closes channels from a backup file before any daemon runs, holding the Lightning lock itself; the contract never takes a file path',
   'verify headers': 'checks a file of headers offline, with no wallet and no chain source',
   'verify merkleblock': 'checks a merkleblock offline, with no wallet and no chain source',
   'verify branch': 'checks an Electrum-style Merkle branch offline, with no wallet and no chain source',
   'vault sweep': 'signs with the recovery key, which the wallet never holds: the key comes from a file the user names, outside the core',
+  'vault recover': 'signs with the recovery key, which the wallet never holds: the key comes from a file the user names, outside the core',
   serve: 'runs a core behind the browser shell: it serves the contract, it is not a call of it',
   daemon: 'runs the core that the other commands call: it serves the contract, it is not a call of it',
 };
@@ -174,6 +176,8 @@ const put = (name: string, text: string) => {
 };
 const ADDR = 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080';
 const TXID = 'ab'.repeat(32);
+/** A recovery destination with its key (a bare address is refused): the generator point. */
+const RECOVERY = 'wpkh(0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798)';
 const PSBT = put('a.psbt', 'cHNidP8BAAoCAAAAAAAAAAAAAAAA');
 const ARGS: Record<string, string[]> = {
   'wallet send': ['--to', ADDR, '--amount', '10000'],
@@ -191,8 +195,8 @@ const ARGS: Record<string, string[]> = {
   'wallet labels import': [put('in.jsonl', '')],
   'wallet restore': ['--mnemonic-file', put('words', 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about')],
   'wallet change-password': ['--new-password-file', put('new', 'a new long password')],
-  'vault preview': ['--amount', '100000', '--delay', '10', '--recovery', ADDR],
-  'vault create': ['--amount', '100000', '--delay', '10', '--recovery', ADDR],
+  'vault preview': ['--amount', '100000', '--delay', '10', '--recovery', RECOVERY],
+  'vault create': ['--amount', '100000', '--delay', '10', '--recovery', RECOVERY],
   'vault withdraw': ['abcdef012345'],
   'vault complete': ['abcdef012345', '--to', ADDR],
   'vault cancel': ['abcdef012345'],

@@ -5,19 +5,19 @@ import { describe, expect, it, vi } from 'vitest';
 import { METHOD_NAMES, METHODS, type CallMessage, type CofferEvent } from '../../src/api/contract.js';
 import { ERROR_CODES } from '../../src/api/errors.js';
 import { CORE_GONE, createCoreLink } from '../../main/core-link.js';
-import { createRouter, isAppUrl, isTrustedSender, mayUse, type SenderInfo, type WireReply } from '../../main/ipc-router.js';
+import { createRouter, DIALOG_METHODS, isAppUrl, isTrustedSender, mayUse, type DialogMethod, type SenderInfo, type WireReply } from '../../main/ipc-router.js';
 
 const WINDOW_ID = 7;
 const GOOD: SenderInfo = { webContentsId: WINDOW_ID, isMainFrame: true, url: 'app://coffer/index.html' };
 
 const CHOSEN = '/home/user/backups/coffer-channels.backup';
 
-/** A router with a fake core and a fake save dialog that answers `chosen` (null: cancelled). */
+/** A router with a fake core and a fake dialog that answers `chosen` (null: cancelled). */
 function router(chosen: string | null = CHOSEN) {
   const forward = vi.fn(async (method: string, params: unknown): Promise<WireReply> => ({ ok: true, value: { method, params } }));
-  const chooseBackupFile = vi.fn(async () => chosen ?? undefined);
-  const route = createRouter<SenderInfo>({ isTrustedSender: (s) => isTrustedSender(s, WINDOW_ID), forward, chooseBackupFile });
-  return { route, forward, chooseBackupFile };
+  const chooseFile = vi.fn(async (_method: DialogMethod) => chosen ?? undefined);
+  const route = createRouter<SenderInfo>({ isTrustedSender: (s) => isTrustedSender(s, WINDOW_ID), forward, chooseFile });
+  return { route, forward, chooseFile };
 }
 
 function expectUsage(reply: WireReply): void {
@@ -156,46 +156,72 @@ describe('router', () => {
       forward: async () => {
         throw new Error('secret detail at /home/user');
       },
-      chooseBackupFile: async () => undefined,
+      chooseFile: async () => undefined,
     });
     const reply = await route(GOOD, 'app.status', {});
     expect(reply).toEqual({ ok: false, error: { code: 'internal', message: 'An unexpected internal error occurred.' } });
   });
 });
 
-describe('channel backup file from a save dialog in main', () => {
-  it('asks main\'s dialog for the file and sends the core the chosen path', async () => {
-    const { route, forward, chooseBackupFile } = router();
-    const reply = await route(GOOD, 'channel.backup', {});
-    expect(chooseBackupFile).toHaveBeenCalledOnce();
-    expect(forward).toHaveBeenCalledExactlyOnceWith('channel.backup', { file: CHOSEN });
-    expect(reply).toEqual({ ok: true, value: { method: 'channel.backup', params: { file: CHOSEN } } });
+/** Each method whose file main's dialog chooses, with the params the page sends beside it. */
+const DIALOG_CALLS: [DialogMethod, Record<string, unknown>][] = [
+  ['channel.backup', {}],
+  ['vault.backup', {}],
+  ['vault.restore', { password: 'pw' }],
+  ['vault.exportPackage', {}],
+];
+
+describe('backup, restore and watchtower package files from a dialog in main', () => {
+  it('covers every dialog method', () => {
+    expect(DIALOG_CALLS.map(([m]) => m)).toEqual([...DIALOG_METHODS]);
   });
 
-  it('refuses a path named by the page, without a dialog and without the core', async () => {
-    const { route, forward, chooseBackupFile } = router();
-    for (const file of ['/home/user/.bashrc', CHOSEN]) expectUsage(await route(GOOD, 'channel.backup', { file }));
-    expect(chooseBackupFile).not.toHaveBeenCalled();
+  it.each(DIALOG_CALLS)('%s: asks main\'s dialog for the file and sends the core the chosen path with the other params', async (method, params) => {
+    const { route, forward, chooseFile } = router();
+    const reply = await route(GOOD, method, params);
+    expect(chooseFile).toHaveBeenCalledExactlyOnceWith(method);
+    expect(forward).toHaveBeenCalledExactlyOnceWith(method, { ...params, file: CHOSEN });
+    expect(reply).toEqual({ ok: true, value: { method, params: { ...params, file: CHOSEN } } });
+  });
+
+  it.each(DIALOG_CALLS)('%s: refuses a path named by the page, without a dialog and without the core', async (method, params) => {
+    const { route, forward, chooseFile } = router();
+    for (const file of ['/home/user/.bashrc', CHOSEN, 'coffer-vaults.backup']) expectUsage(await route(GOOD, method, { ...params, file }));
+    expect(chooseFile).not.toHaveBeenCalled();
     expect(forward).not.toHaveBeenCalled();
   });
 
-  it('a cancelled dialog writes nothing and says so', async () => {
+  it.each(DIALOG_CALLS)('%s: a cancelled dialog writes and reads nothing and says so', async (method, params) => {
     const { route, forward } = router(null);
-    expect(await route(GOOD, 'channel.backup', {})).toEqual({ ok: true, value: { cancelled: true } });
+    expect(await route(GOOD, method, params)).toEqual({ ok: true, value: { cancelled: true } });
     expect(forward).not.toHaveBeenCalled();
   });
 
-  it('opens no dialog for a wrong sender', async () => {
-    const { route, forward, chooseBackupFile } = router();
-    expectUsage(await route({ ...GOOD, isMainFrame: false }, 'channel.backup', {}));
-    expect(chooseBackupFile).not.toHaveBeenCalled();
+  it('opens no dialog for a wrong sender, nor for params that do not parse', async () => {
+    const { route, forward, chooseFile } = router();
+    for (const [method, params] of DIALOG_CALLS) expectUsage(await route({ ...GOOD, isMainFrame: false }, method, params));
+    expectUsage(await route(GOOD, 'vault.restore', { password: '' }));
+    expectUsage(await route(GOOD, 'vault.exportPackage', { password: 'pw' }));
+    expect(chooseFile).not.toHaveBeenCalled();
     expect(forward).not.toHaveBeenCalled();
   });
 
   it('passes the core\'s refusal of the chosen file on (an existing file that is not a backup)', async () => {
     const refusal: WireReply = { ok: false, error: { code: 'file-exists', message: `${CHOSEN} exists and is not a Coffer channel backup; choose a new file name.` } };
-    const route = createRouter<SenderInfo>({ isTrustedSender: () => true, forward: async () => refusal, chooseBackupFile: async () => CHOSEN });
+    const route = createRouter<SenderInfo>({ isTrustedSender: () => true, forward: async () => refusal, chooseFile: async () => CHOSEN });
     expect(await route(GOOD, 'channel.backup', {})).toEqual(refusal);
+    expect(await route(GOOD, 'vault.backup', {})).toEqual(refusal);
+  });
+
+  it('turns a dialog that fails into an internal error', async () => {
+    const route = createRouter<SenderInfo>({
+      isTrustedSender: () => true,
+      forward: async () => ({ ok: true, value: 'never' }),
+      chooseFile: async () => {
+        throw new Error('no display at /home/user');
+      },
+    });
+    expect(await route(GOOD, 'vault.exportPackage', {})).toEqual({ ok: false, error: { code: 'internal', message: 'An unexpected internal error occurred.' } });
   });
 });
 
@@ -288,7 +314,7 @@ describe('core link', () => {
 describe('router and link together', () => {
   it('serves concurrent calls from the window, answered out of order', async () => {
     const { link, inbox } = fakeCore();
-    const route = createRouter<SenderInfo>({ isTrustedSender: (s) => isTrustedSender(s, WINDOW_ID), forward: (m, p) => link.call(m, p), chooseBackupFile: async () => undefined });
+    const route = createRouter<SenderInfo>({ isTrustedSender: (s) => isTrustedSender(s, WINDOW_ID), forward: (m, p) => link.call(m, p), chooseFile: async () => undefined });
     const replies = Promise.all([
       route(GOOD, 'wallet.unlock', { password: 'one' }),
       route(GOOD, 'node.mine', { blocks: 3 }),
@@ -303,13 +329,5 @@ describe('router and link together', () => {
     expect(mine).toEqual({ ok: true, value: { blocks: 3 } });
     expect(sub.ok).toBe(false);
     expect(status).toEqual({ ok: true, value: {} });
-  });
-});
-
-describe('vault backup file', () => {
-  it('a path named by the page is refused, without the core', async () => {
-    const { route, forward } = router();
-    for (const method of ['vault.backup', 'vault.restore']) expectUsage(await route(GOOD, method, { file: '/home/user/.bashrc', password: 'pw' }));
-    expect(forward).not.toHaveBeenCalled();
   });
 });

@@ -134,7 +134,7 @@ describe('the wallet\'s vault backup file', () => {
     return mnemonicToSeed(entropy, language, '');
   };
   /** A vault row whose unvault pays `seed`'s hot key of vault `seq`. */
-  const ownRow = (s: Uint8Array, seq: number, id: string): VaultRow => ({ ...row, id, seq, unvaultScript: unvaultScript(bytes(33, 2), hotKey(s, 'regtest', seq).pub, row.delay) });
+  const ownRow = (s: Uint8Array, seq: number, id: string): VaultRow => ({ ...row, id, seq, unvaultScript: unvaultScript(bytes(33, 2), bytes(33, 3), hotKey(s, 'regtest', seq).pub, row.delay) });
   const sealed = (vaults: VaultRow[], s = seedOf(WORDS)) => {
     const f = path.join(dir, `in-${vaults.map((v) => v.id).join('-')}.backup`);
     fs.writeFileSync(f, sealVaultBackup({ network: 'regtest', writtenAt: 1, vaults }, vaultBackupKey(s, 'regtest')));

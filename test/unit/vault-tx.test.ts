@@ -4,11 +4,13 @@
 
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { hex } from '@scure/base';
+import * as btc from '@scure/btc-signer';
 import { describe, expect, it } from 'vitest';
 import { vsize, type Tx } from '../../src/chain/tx.js';
 import { digestView } from '../../src/wallet/psbt-signer.js';
 import { bip143Cases } from '../helpers/vectors.js';
 import {
+  hotKeyIn,
   ANCHOR_SCRIPT,
   ANCHOR_VALUE,
   DEFAULT_CANCEL_FEERATES,
@@ -53,21 +55,28 @@ describe('BIP143 digest', () => {
 });
 
 describe('vault scripts', () => {
-  it('spell out the two branches of the deposit and of the unvault', () => {
+  it('spell out the branches of the deposit and of the unvault', () => {
+    const h = (b: Uint8Array) => Buffer.from(b).toString('hex');
     const d = depositScript(pub(K), pub(RECOVERY));
-    expect(Buffer.from(d).toString('hex')).toBe(`6321${Buffer.from(pub(K)).toString('hex')}ac6721${Buffer.from(pub(RECOVERY)).toString('hex')}ac68`);
+    expect(h(d)).toBe(`6321${h(pub(K))}ac6721${h(pub(RECOVERY))}ac68`);
     // 144 blocks is the two-byte script number 0x9000 (the sign bit needs the extra byte).
-    const u = unvaultScript(pub(K), pub(HOT), 144);
-    expect(Buffer.from(u).toString('hex')).toBe(`6321${Buffer.from(pub(K)).toString('hex')}ac67029000b27521${Buffer.from(pub(HOT)).toString('hex')}ac68`);
-    expect(unvaultScript(pub(K), pub(HOT), 6)[37]).toBe(0x56); // OP_6
-    expect(Buffer.from(unvaultScript(pub(K), pub(HOT), 0xffff).subarray(37, 41)).toString('hex')).toBe('03ffff00');
+    const u = unvaultScript(pub(K), pub(RECOVERY), pub(HOT), 144);
+    expect(h(u)).toBe(`6321${h(pub(K))}ac676321${h(pub(RECOVERY))}ac67029000b27521${h(pub(HOT))}ac6868`);
+    expect(unvaultScript(pub(K), pub(RECOVERY), pub(HOT), 6)[74]).toBe(0x56); // OP_6
+    expect(h(unvaultScript(pub(K), pub(RECOVERY), pub(HOT), 0xffff).subarray(74, 78))).toBe('03ffff00');
     expect(p2wsh(d).length).toBe(34);
+    expect(hotKeyIn(u)).toEqual(pub(HOT));
+    expect(hotKeyIn(d)).toBeUndefined();
+    // An unvault of the old two-branch shape still names its hot key.
+    const old = btc.Script.encode(['IF', pub(K), 'CHECKSIG', 'ELSE', 144, 'CHECKSEQUENCEVERIFY', 'DROP', pub(HOT), 'CHECKSIG', 'ENDIF']);
+    expect(hotKeyIn(old)).toEqual(pub(HOT));
   });
 
   it('refuse bad keys and delays with typed errors', () => {
     expect(() => depositScript(new Uint8Array(33), pub(RECOVERY))).toThrow(CofferError);
     expect(() => depositScript(pub(K), pub(RECOVERY).subarray(1))).toThrow(CofferError);
-    for (const delay of [0, -1, 1.5, 0x10000, Number.NaN]) expect(() => unvaultScript(pub(K), pub(HOT), delay)).toThrow(CofferError);
+    expect(() => unvaultScript(pub(K), new Uint8Array(33), pub(HOT), 6)).toThrow(CofferError);
+    for (const delay of [0, -1, 1.5, 0x10000, Number.NaN]) expect(() => unvaultScript(pub(K), pub(RECOVERY), pub(HOT), delay)).toThrow(CofferError);
   });
 });
 

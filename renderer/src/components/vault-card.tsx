@@ -2,12 +2,13 @@
 // now (withdraw, complete after the delay, cancel to the recovery destination after a confirm step),
 // and what exists today to get its coins back.
 import { useState } from 'react';
-import type { Results, VaultInfo } from '../../../src/api/contract.js';
+import type { VaultInfo } from '../../../src/api/contract.js';
 import { call, UiError } from '../api.js';
 import { sentence } from '../errors.js';
 import { blocksText, blocksTime, btc, satsText } from '../format.js';
 import { submit, useAction } from '../hooks/use-action.js';
 import { ErrorNote, TextField } from './field.js';
+import { recoveryWays, type Keeping } from '../vault-ways.js';
 
 /** An error from the core: about the address typed (to show under it), or about the vault. */
 function errorOf(e: unknown): { field: 'address' | 'vault'; text: string } {
@@ -61,17 +62,6 @@ function Txid({ label, txid, testId }: { label: string; txid: string | undefined
   );
 }
 
-type Keeping = Results['vault.list']['keeping'];
-
-/** What exists today, besides this wallet's database, to get a vault's coins back. */
-export function recoveryWays(v: VaultInfo, keeping: Keeping | undefined): string[] {
-  const ways = [`Recovery destination: ${v.recovery} — a cancel sends the coins there, for the recovery wallet.`];
-  if (keeping?.backupFile) ways.push(`Vault backup file: ${keeping.backupFile} — with the recovery words, it brings back withdraw and cancel.`);
-  else ways.push('No vault backup file yet (coffer vault backup FILE): only this database can start its withdrawal.');
-  if (keeping?.towersServed.includes(v.id)) for (const f of keeping.towerFiles) ways.push(`Watchtower package: ${f}`);
-  return ways;
-}
-
 export function VaultCard({ v, tip, keeping, onDone }: { v: VaultInfo; tip: number; keeping: Keeping | undefined; onDone: (notice: string) => void }) {
   const { busy, error, setError, run } = useAction(errorOf);
   const [confirming, setConfirming] = useState(false);
@@ -106,8 +96,9 @@ export function VaultCard({ v, tip, keeping, onDone }: { v: VaultInfo; tip: numb
     });
   };
 
-  const canWithdraw = v.status === 'funded';
-  const canCancel = v.status === 'funded' || v.status === 'unvaulting' || v.status === 'withdrawable';
+  // A vault found after a restore has no presigned set: only the recovery key moves it.
+  const canWithdraw = v.status === 'funded' && !v.found;
+  const canCancel = !v.found && (v.status === 'funded' || v.status === 'unvaulting' || v.status === 'withdrawable');
   const canComplete = v.status === 'withdrawable' && !v.alert;
   const classes = ['card', 'vault', FINAL_STATUSES.has(v.status) ? 'final' : '', v.alert ? 'alerted' : ''].filter(Boolean).join(' ');
   return (
@@ -131,7 +122,7 @@ export function VaultCard({ v, tip, keeping, onDone }: { v: VaultInfo; tip: numb
         <dd data-testid="vault/confirmations">{confirmationsText(v.confirmations)}</dd>
         <Txid label="Deposit transaction" txid={v.depositTxid} testId="vault/deposit-txid" />
         <dt>Recovery destination</dt>
-        <dd className="mono small">{v.recovery}</dd>
+        <dd className="mono small">{v.found ? 'Not known after a restore: the recovery key shows it' : v.recovery}</dd>
         <Txid label="Unvault transaction" txid={v.unvaultTxid} testId="vault/unvault-txid" />
         <Txid label="Withdrawal transaction" txid={v.withdrawTxid} testId="vault/withdraw-txid" />
         <Txid label="Cancel transaction" txid={v.cancelTxid} testId="vault/cancel-txid" />
@@ -150,7 +141,9 @@ export function VaultCard({ v, tip, keeping, onDone }: { v: VaultInfo; tip: numb
         <p className="note warning" data-testid="vault/alert">
           {v.status === 'withdrawn'
             ? 'A withdrawal this wallet did not start took these coins.'
-            : 'A withdrawal this wallet did not start was seen for this vault; Coffer answered it with a cancel to the recovery destination.'}
+            : v.found
+              ? 'A withdrawal was started for this vault, before this wallet was restored or by someone else. If it was not you, sweep it with the recovery key before the delay ends.'
+              : 'A withdrawal this wallet did not start was seen for this vault; Coffer answered it with a cancel to the recovery destination.'}
         </p>
       ) : null}
       {v.status === 'unvaulting' ? (

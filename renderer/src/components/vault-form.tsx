@@ -1,5 +1,6 @@
 // The create-a-vault form: amount, delay (with the time it stands for), recovery destination,
-// and what each presigned cancel would cost, previewed by the core as the user types.
+// and what each presigned cancel would cost, previewed by the core as the user types; once made,
+// the offers to keep a vault backup and a watchtower package.
 import { useEffect, useState } from 'react';
 import type { Results } from '../../../src/api/contract.js';
 import { call, UiError } from '../api.js';
@@ -10,9 +11,12 @@ import { useAmount } from '../hooks/use-amount.js';
 import { AMOUNT_EXAMPLE, AmountField } from './amount-field.js';
 import { CopyButton } from './copy-button.js';
 import { ErrorNote, Field, TextField } from './field.js';
+import { KeepOffers } from './vault-files.js';
 
 type Preview = Results['vault.preview'];
-type Created = Results['vault.create'] & { amount: number };
+type Keeping = Results['vault.list']['keeping'];
+/** What was made, and what kept the vaults besides the database just before. */
+type Created = Results['vault.create'] & { amount: number; keeping: Keeping | undefined };
 
 /** A day of blocks: a thief's withdrawal has to wait this long, and so does yours. */
 const DEFAULT_DELAY = '144';
@@ -91,24 +95,17 @@ function Costs({ preview }: { preview: Preview }) {
   );
 }
 
-function RecoveryNote({ hasKey }: { hasKey: boolean }) {
-  if (hasKey) {
-    return (
-      <p className="note" data-testid="vaults/recovery-note" data-has-key="true">
-        This destination comes with a key: besides receiving cancels, it can sweep a stray payment someone sends to the vault’s address
-        later (with <span className="mono">coffer vault sweep</span>, on a machine that holds the recovery key).
-      </p>
-    );
-  }
+function RecoveryNote() {
   return (
-    <p className="note warning" data-testid="vaults/recovery-note" data-has-key="false">
-      This is a bare address: cancels can pay it, but a stray payment someone sends to the vault’s address later can never be recovered.
-      Give a descriptor with a key (for example <span className="mono">wpkh(xpub…/0/*)</span>) to be able to sweep such payments.
+    <p className="note" data-testid="vaults/recovery-note">
+      The recovery wallet’s key receives the cancels, and with this wallet’s words it can take the vault back in any state before its
+      withdrawal, even with this computer lost (<span className="mono">coffer vault recover</span>, on a machine that holds the recovery key).
     </p>
   );
 }
 
-export function VaultForm({ onCreated }: { onCreated: (r: Created) => void }) {
+/** `keeping` is vault.list's; `onKept` reloads it once an offer kept a file. */
+export function VaultForm({ keeping, onCreated, onKept }: { keeping: Keeping | undefined; onCreated: (r: Created) => void; onKept: () => void }) {
   const amount = useAmount('btc');
   const [delay, setDelay] = useState(DEFAULT_DELAY);
   const [recovery, setRecovery] = useState('');
@@ -145,7 +142,7 @@ export function VaultForm({ onCreated }: { onCreated: (r: Created) => void }) {
     if (!ready) return;
     return run(async () => {
       const r = await call('vault.create', { amount: sats, delay: blocks, recovery: dest });
-      const done = { ...r, amount: sats };
+      const done = { ...r, amount: sats, keeping };
       setCreated(done);
       amount.set('');
       setRecovery('');
@@ -163,6 +160,7 @@ export function VaultForm({ onCreated }: { onCreated: (r: Created) => void }) {
             confirms. Deposit transaction <span className="mono small" data-testid="vaults/created-txid">{created.depositTxid}</span>.
           </p>
           <CopyButton text={created.depositTxid} label="Copy deposit transaction ID" testId="vaults/copy-deposit" />
+          <KeepOffers keeping={created.keeping} onKept={onKept} />
         </div>
       ) : null}
       <form onSubmit={submit(create)}>
@@ -181,7 +179,7 @@ export function VaultForm({ onCreated }: { onCreated: (r: Created) => void }) {
         </Field>
         <TextField
           label="Recovery destination"
-          hint="A descriptor (best: wpkh(xpub…/0/*) of a wallet with a key) or an address, of a wallet that never touches this computer: a hardware wallet or a paper wallet. Cancelled withdrawals go there."
+          hint="The descriptor, with its key (for example wpkh(xpub…/0/*)), of a wallet that never touches this computer: a hardware wallet or a paper wallet. Cancelled withdrawals go there; a bare address cannot get a vault back."
           error={recoveryError}
           testId="vaults/recovery"
           value={recovery}
@@ -189,7 +187,7 @@ export function VaultForm({ onCreated }: { onCreated: (r: Created) => void }) {
         />
         {preview ? (
           <>
-            <RecoveryNote hasKey={preview.recoveryHasKey} />
+            <RecoveryNote />
             <Costs preview={preview} />
           </>
         ) : null}

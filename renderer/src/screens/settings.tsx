@@ -1,4 +1,4 @@
-// Settings: chain backend, auto-lock, password, recovery words, descriptors, labels.
+// Settings: chain backend, auto-lock, password, recovery words, vault backup, descriptors, labels.
 import { useEffect, useState } from 'react';
 import type { BackendConfig, BackendView } from '../../../src/api/contract.js';
 import { call } from '../api.js';
@@ -6,6 +6,7 @@ import { BackendForm, badPeer, formBackend, PublicHostConfirm, publicHostOf } fr
 import { CopyButton } from '../components/copy-button.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { PasswordChoice, passwordProblem, type PasswordValue } from '../components/password-choice.js';
+import { VaultBackupSection } from '../components/vault-files.js';
 import { submit, useAction } from '../hooks/use-action.js';
 import { useLoad } from '../hooks/use-load.js';
 
@@ -247,6 +248,7 @@ export function Settings({ revision, onChanged }: { revision: number; onChanged:
       ) : null}
       <PasswordSection />
       <RevealSection />
+      <VaultBackupSection revision={revision} />
       <DescriptorsSection revision={revision} />
       <LabelsSection />
     </>

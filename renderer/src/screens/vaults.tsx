@@ -68,7 +68,7 @@ export function Vaults({ revision, network, onNotice }: { revision: number; netw
         app while it is open, or <span className="mono">coffer watchtower run</span> on an always-on machine with the package from{' '}
         <span className="mono">coffer watchtower export</span>.
       </p>
-      <VaultForm onCreated={(r) => onNotice(`Vault ${r.id} created with ${btc(r.amount)} BTC; deposit ${r.depositTxid.slice(0, 12)}… is on its way.`)} />
+      <VaultForm keeping={list.data?.keeping} onKept={list.reload} onCreated={(r) => onNotice(`Vault ${r.id} created with ${btc(r.amount)} BTC; deposit ${r.depositTxid.slice(0, 12)}… is on its way.`)} />
       <section aria-labelledby="vault-list-title">
         <h2 id="vault-list-title">Your vaults</h2>
         <ErrorNote text={list.error} testId="vaults/list-error" />

@@ -1,12 +1,21 @@
-// The contract's vault methods (`vault.*`): the flows are vault-service.ts and vault-backups.ts.
+// The contract's vault methods (`vault.*`): the flows are vault-service.ts, vault-backups.ts and
+// package-file.ts.
 
+import { CofferError } from '../../api/errors.js';
+import { keepPackageAt } from '../package-file.js';
 import { cancelVault, completeVault, createVault, listVaultEntries, previewVault, withdrawVault } from '../vault-service.js';
 import { restoreVaults, setVaultBackup } from '../vault-backups.js';
 import { vaultKeeping } from '../views.js';
 import type { CoreHost, HandlerMap } from './handler.js';
 import { unlockWith } from './spend.js';
 
-export type VaultMethods = 'vault.list' | 'vault.preview' | 'vault.create' | 'vault.withdraw' | 'vault.complete' | 'vault.cancel' | 'vault.backup' | 'vault.restore';
+export type VaultMethods = 'vault.list' | 'vault.preview' | 'vault.create' | 'vault.withdraw' | 'vault.complete' | 'vault.cancel' | 'vault.backup' | 'vault.restore' | 'vault.exportPackage';
+
+/** The desktop app's main names the file (a dialog); every other caller names it itself. */
+function named(file: string | undefined, what: string): string {
+  if (file === undefined) throw new CofferError('usage', `Name the ${what} file.`);
+  return file;
+}
 
 export function vaultHandlers(host: CoreHost): HandlerMap<VaultMethods> {
   return {
@@ -47,13 +56,14 @@ export function vaultHandlers(host: CoreHost): HandlerMap<VaultMethods> {
     },
     'vault.backup': ({ file, password }) => {
       const w = host.wallet();
-      return setVaultBackup(w, file, unlockWith(w, password));
+      return setVaultBackup(w, named(file, 'vault backup'), unlockWith(w, password));
     },
     'vault.restore': ({ file, password }) => {
       const w = host.wallet();
-      const r = restoreVaults(w, file, unlockWith(w, password));
+      const r = restoreVaults(w, named(file, 'vault backup'), unlockWith(w, password));
       if (r.restored > 0) host.changed();
       return r;
     },
+    'vault.exportPackage': ({ file }) => keepPackageAt(host.wallet(), named(file, 'watchtower package')),
   };
 }
