@@ -1,6 +1,7 @@
 // What a wallet and a remote watchtower say over their Noise channel (pure): JSON messages split
 // across frames behind a 4-byte total length (capped), the wallet's signed push of its keyless
-// package, and the tower's decision on it (store, already held, or refused with a reason).
+// package, the tower's decision on it (store, already held, or refused with a reason), and what
+// it then guards (a vault once pushed is kept).
 
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -175,4 +176,19 @@ export function decidePush(push: Push, ctx: { towerId: Uint8Array; network: stri
   if (pkg.network !== ctx.network) return refuse('network', `The package is for ${pkg.network}; this tower watches ${ctx.network}.`);
   if (pkg.announceKey !== push.announceKey) return refuse('key', 'The package names another announcement key than the one that signed it.');
   return { store: true, pkg };
+}
+
+/**
+ * What the tower guards after a push: the new package, plus every vault of the wallet's earlier
+ * ones that it no longer lists, with their announcements. The wallet never drops a vault; one that
+ * lost its database (restored from the words) pushes fewer, and its tower must not forget the rest.
+ */
+export function keepForgotten(prev: TowerPackage | undefined, next: TowerPackage): TowerPackage {
+  if (!prev) return next;
+  const ids = new Set(next.vaults.map((v) => v.id));
+  const kept = prev.vaults.filter((v) => !ids.has(v.id));
+  const said = new Set((next.announcements ?? []).map((a) => `${a.vault} ${a.unvaultTxid}`));
+  const announced = (prev.announcements ?? []).filter((a) => !said.has(`${a.vault} ${a.unvaultTxid}`));
+  if (kept.length === 0 && announced.length === 0) return next;
+  return { ...next, vaults: [...next.vaults, ...kept], announcements: [...(next.announcements ?? []), ...announced] };
 }

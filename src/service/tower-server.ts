@@ -1,7 +1,8 @@
 // `watchtower serve`'s server: wallets connect over Noise (the tower's static key is its id), push
 // their keyless package signed by their announcement key, and get an ack with the tower's tip.
 // Each wallet's newest push is kept apart under wallets/<announceKey>.json (written and flushed
-// before the ack); the runner guards the union of them all, and a new push takes effect at once.
+// before the ack), with any vault an earlier push had; the runner guards the union of them all,
+// and a new push takes effect at once.
 
 import fs from 'node:fs';
 import net from 'node:net';
@@ -11,7 +12,7 @@ import { hex } from '@scure/base';
 import { CofferError } from '../api/errors.js';
 import type { Network } from '../keys/networks.js';
 import type { SourceFactory } from '../node/source-factory.js';
-import { decidePush, parsePush, type Reply, type StoredPush } from '../net/tower-protocol.js';
+import { decidePush, keepForgotten, parsePush, type Reply, type StoredPush } from '../net/tower-protocol.js';
 import { parsePackage, unionPackage, type TowerPackage } from '../vaults/watchtower.js';
 import { ensureDir, networkPaths } from './datadir.js';
 import { readTextFile } from './files.js';
@@ -38,7 +39,13 @@ export interface TowerServerOptions {
 }
 
 interface Held extends StoredPush {
+  /** What the tower guards for this wallet: the pushed package and the vaults earlier ones had (keepForgotten). */
   pkg: TowerPackage;
+}
+
+/** A wallet's file: its newest push as signed, and what is guarded (when earlier vaults were kept). */
+interface WalletFile extends StoredPush {
+  guarded?: string;
 }
 
 export class TowerServer {
@@ -91,8 +98,8 @@ export class TowerServer {
       const key = WALLET_FILE.exec(name)?.[1];
       if (!key) continue;
       try {
-        const stored = JSON.parse(readTextFile(path.join(this.dir, name), 'package')) as StoredPush;
-        const pkg = parsePackage(stored.package);
+        const stored = JSON.parse(readTextFile(path.join(this.dir, name), 'package')) as WalletFile;
+        const pkg = parsePackage(stored.guarded ?? stored.package);
         if (pkg.announceKey !== key || pkg.network !== this.opts.network || !Number.isSafeInteger(stored.version)) throw new Error('not this wallet');
         this.wallets.set(key, { version: stored.version, package: stored.package, signature: stored.signature, pkg });
       } catch (e) {
@@ -135,9 +142,11 @@ export class TowerServer {
     const height = this.runner!.tip();
     const d = decidePush(push, { towerId: this.id, network: this.opts.network, stored, height });
     if (!d.store) return d.reply;
-    writeSynced(path.join(this.dir, `${push.announceKey}.json`), JSON.stringify({ version: push.version, package: push.package, signature: push.signature }));
-    this.wallets.set(push.announceKey, { version: push.version, package: push.package, signature: push.signature, pkg: d.pkg });
-    this.opts.print({ event: 'push', wallet: push.announceKey, version: push.version, vaults: d.pkg.vaults.length });
+    const pkg = keepForgotten(stored?.pkg, d.pkg);
+    const file: WalletFile = { version: push.version, package: push.package, signature: push.signature, ...(pkg === d.pkg ? {} : { guarded: JSON.stringify(pkg) }) };
+    writeSynced(path.join(this.dir, `${push.announceKey}.json`), JSON.stringify(file));
+    this.wallets.set(push.announceKey, { version: push.version, package: push.package, signature: push.signature, pkg });
+    this.opts.print({ event: 'push', wallet: push.announceKey, version: push.version, vaults: pkg.vaults.length, ...(pkg === d.pkg ? {} : { kept: pkg.vaults.length - d.pkg.vaults.length }) });
     this.runner!.load(this.union());
     return { type: 'ack', version: push.version, height };
   }

@@ -9,7 +9,7 @@ import { CofferError } from '../../src/api/errors.js';
 import { hashToHex } from '../../src/chain/bytes.js';
 import { txid as txidOf } from '../../src/chain/tx.js';
 import { MAX_FRAME } from '../../src/net/noise.js';
-import { decidePush, encodeMessage, MessageAssembler, MAX_MESSAGE, parsePush, signPush, type StoredPush } from '../../src/net/tower-protocol.js';
+import { decidePush, encodeMessage, keepForgotten, MessageAssembler, MAX_MESSAGE, parsePush, signPush, type StoredPush } from '../../src/net/tower-protocol.js';
 import { DEFAULT_CANCEL_FEERATES, presign } from '../../src/vaults/vault-tx.js';
 import { announcedKey, react, signAnnouncement, towerVault, unionPackage, verifyAnnouncement, type TowerPackage } from '../../src/vaults/watchtower.js';
 
@@ -114,6 +114,20 @@ describe('a push and the tower decision', () => {
   it('refuses a package for another network, and one that is not a package', () => {
     expect(decidePush(signPush(TOWER, 1, pkgOf(ALICE, { network: 'main' }), ALICE), ctx())).toMatchObject({ store: false, reply: { reason: 'network' } });
     expect(decidePush(signPush(TOWER, 1, '{"format":"other"}', ALICE), ctx())).toMatchObject({ store: false, reply: { reason: 'package' } });
+  });
+});
+
+describe('what a tower keeps of one wallet', () => {
+  it('a later push that lists fewer vaults (a wallet restored from its words) leaves the others guarded, with their announcements', () => {
+    const before = JSON.parse(pkgOf(ALICE, { announce: true })) as TowerPackage;
+    const other = { ...before.vaults[0]!, id: 'v2' };
+    const after: TowerPackage = { ...before, vaults: [other], announcements: [] };
+    const kept = keepForgotten(before, after);
+    expect(kept.vaults.map((v) => v.id)).toEqual(['v2', 'v1']);
+    expect(kept.announcements).toEqual(before.announcements);
+    // A push that lists everything is taken as it is; so is a wallet's first.
+    expect(keepForgotten(before, before)).toBe(before);
+    expect(keepForgotten(undefined, after)).toBe(after);
   });
 });
 
