@@ -39,7 +39,7 @@ export async function benchTowers(runs = 5): Promise<Figure[]> {
     const file = path.join(dir, 'package.json');
     writeAtomically(file, JSON.stringify(towerPackage(announce, [])));
     const local = TowerProcess.start(path.join(dir, 'local'), file, node, { stdin: 'ignore' });
-    const remote = TowerProcess.serve(path.join(dir, 'remote'), node);
+    const remote = TowerProcess.serve(path.join(dir, 'remote'), node.address);
     towers.push(local, remote);
     const listening = await remote.waitFor((l) => l.event === 'listening', 20_000, 'the remote tower');
     for (const t of towers) await t.waitFor((l) => l.event === 'peer', 20_000, 'a peer');

@@ -1,12 +1,18 @@
 // `coffer watchtower run` refuses what it cannot use, with a typed error and before touching the
 // network; once running, an error nothing caught ends it with one `error:` line, never a stack trace.
+// `watchtower serve` likewise, and its answers to pushes over the wire (no chain needed for those).
 
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
+import { hex } from '@scure/base';
+import { signPush } from '../../src/net/tower-protocol.js';
+import { sendPush } from '../../src/service/remote-towers.js';
 import { coffer } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { TowerProcess } from '../integration/watchtower-harness.js';
 
 const PRELOAD = path.resolve('test/helpers/fail-on-signal.mjs');
 
@@ -119,5 +125,38 @@ describe('coffer watchtower serve and add: bad input', () => {
     const badAddress = await run(['add', 'nowhere', '--id', `02${'11'.repeat(32)}`]);
     expect(badAddress.code).toBe(2);
     expect(badAddress.stderr).toContain('HOST:PORT');
+  });
+});
+
+describe('coffer watchtower serve: its answers over the wire', () => {
+  it('acks a push and its repeat, refuses an older one as stale, and a wallet past --max-wallets; keeps them over a restart', async () => {
+    const dir = tmpDir();
+    const closed = `127.0.0.1:${await closedPort()}`;
+    const start = async () => {
+      const t = TowerProcess.serve(dir, closed, '127.0.0.1:0', ['--max-wallets', '1']);
+      const line = await t.waitFor((l) => l.event === 'listening', 20_000, 'the tower to listen');
+      return { t, id: line['id'] as string, address: line['address'] as string };
+    };
+    let tower = await start();
+    try {
+      const alice = secp256k1.utils.randomSecretKey();
+      const pkg = (secret: Uint8Array) => JSON.stringify({ format: 'coffer-watchtower', version: 1, network: 'regtest', announceKey: hex.encode(schnorr.getPublicKey(secret)), vaults: [] });
+      const push = (secret: Uint8Array, version: number) => signPush(hex.decode(tower.id), version, pkg(secret), secret);
+      const send = (p: ReturnType<typeof push>) => sendPush(tower.address, tower.id, p, 5_000);
+      expect(await send(push(alice, 100))).toMatchObject({ type: 'ack', version: 100 });
+      expect(await send(push(alice, 100))).toMatchObject({ type: 'ack', version: 100 });
+      expect(await send(push(alice, 99))).toMatchObject({ type: 'refused', reason: 'stale', version: 100 });
+      expect(await send(push(secp256k1.utils.randomSecretKey(), 1))).toMatchObject({ type: 'refused', reason: 'full' });
+      expect(tower.t.filter((l) => l.event === 'push')).toHaveLength(1);
+      await tower.t.stop();
+      // The same key, so the same id; the wallet it held is still held.
+      const id = tower.id;
+      tower = await start();
+      expect(tower.id).toBe(id);
+      expect(tower.t.find((l) => l.event === 'listening')).toMatchObject({ wallets: 1 });
+      expect(await send(push(alice, 100))).toMatchObject({ type: 'ack', version: 100 });
+    } finally {
+      await tower.t.stop();
+    }
   });
 });

@@ -340,7 +340,7 @@ describe('vaults in the desktop UI, against a real core and a regtest node', () 
   });
 
   it('pins a remote tower from the vaults screen: it confirms the vaults; one that cannot be reached says so', async () => {
-    const tower = TowerProcess.serve(tmpDir('coffer-e2e-tower-'), node);
+    const tower = TowerProcess.serve(tmpDir('coffer-e2e-tower-'), node.address);
     try {
       const line = await tower.waitFor((l) => l.event === 'listening', 20_000, 'the tower to listen');
       const id = line['id'] as string;

@@ -42,7 +42,7 @@ async function freePort(): Promise<number> {
 }
 
 async function serve(dir: string, listen?: string): Promise<{ tower: TowerProcess; id: string; address: string }> {
-  const tower = TowerProcess.serve(dir, node, listen);
+  const tower = TowerProcess.serve(dir, node.address, listen);
   towers.push(tower);
   const line = await tower.waitFor((l) => l.event === 'listening', 20_000, 'the tower to listen');
   await tower.waitFor((l) => l.event === 'watching', 20_000, 'the tower to watch');

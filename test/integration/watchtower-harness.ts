@@ -112,9 +112,9 @@ export class TowerProcess {
     return new TowerProcess(spawn(process.execPath, args, { stdio: [opts.stdin ?? 'pipe', 'pipe', 'pipe'] }));
   }
 
-  /** `coffer watchtower serve --listen LISTEN` on `datadir`, SPV to the node. */
-  static serve(datadir: string, node: RegtestNode, listen = '127.0.0.1:0'): TowerProcess {
-    const args = [BIN, '--datadir', datadir, '--network', 'regtest', '--connect', node.address, 'watchtower', 'serve', '--listen', listen];
+  /** `coffer watchtower serve --listen LISTEN` on `datadir`, SPV to `connect` (a node's address); `extra` flags after. */
+  static serve(datadir: string, connect: string, listen = '127.0.0.1:0', extra: string[] = []): TowerProcess {
+    const args = [BIN, '--datadir', datadir, '--network', 'regtest', '--connect', connect, 'watchtower', 'serve', '--listen', listen, ...extra];
     return new TowerProcess(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   }
 
