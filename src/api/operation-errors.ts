@@ -98,7 +98,8 @@ export const METHOD_ERRORS: { readonly [M in Method]: readonly ErrorCode[] } = {
   'vault.cancel': [...WALLET, ...PASSWORD, ...PLAN, ...BROADCAST, ...TOWER, 'unknown-vault', 'vault-not-ready'],
   // invalid-backup: a backup already at `file` that does not open is answered as file-exists.
   'vault.backup': [...WALLET, ...PASSWORD, 'file-unreadable', 'file-exists', 'invalid-backup'],
-  'vault.restore': [...WALLET, ...PASSWORD, 'file-unreadable', 'invalid-backup'],
+  // A restore signs a new package for the remote towers (towerPackage checks it as a tower would).
+  'vault.restore': [...WALLET, ...PASSWORD, 'file-unreadable', 'invalid-backup', 'unknown-vault', 'invalid-transaction', 'invalid-watchtower-package'],
   // unknown-vault: no vault yet, so no package; invalid-transaction, invalid-watchtower-package: a stored vault that does not parse.
   'vault.exportPackage': [...WALLET, ...TOWER, 'file-exists', 'unknown-vault', 'invalid-transaction'],
   'ln.info': [...WALLET, ...LIGHTNING],

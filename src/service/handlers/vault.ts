@@ -6,6 +6,7 @@ import { keepPackageAt } from '../package-file.js';
 import { cancelVault, completeVault, createVault, listVaultEntries, previewVault, withdrawVault } from '../vault-service.js';
 import { restoreVaults, setVaultBackup } from '../vault-backups.js';
 import { vaultKeeping } from '../views.js';
+import { signTowerPushes } from '../remote-towers.js';
 import type { CoreHost, HandlerMap } from './handler.js';
 import { unlockWith } from './spend.js';
 
@@ -61,7 +62,11 @@ export function vaultHandlers(host: CoreHost): HandlerMap<VaultMethods> {
     'vault.restore': ({ file, password }) => {
       const w = host.wallet();
       const r = restoreVaults(w, named(file, 'vault backup'), unlockWith(w, password));
-      if (r.restored > 0) host.changed();
+      if (r.restored > 0) {
+        host.changed();
+        // A vault change: a new package for the remote towers, pushed by the core's retries.
+        signTowerPushes(w);
+      }
       return r;
     },
     'vault.exportPackage': ({ file }) => keepPackageAt(host.wallet(), named(file, 'watchtower package')),
