@@ -13,6 +13,8 @@ import { towerHandshake } from './tower-wire.js';
 import type { WalletService } from './wallet-service.js';
 
 export const REMOTE_TOWERS_META = 'remote_towers';
+/** The newest signed package's text and version, apart: the retries read the small list every tick. */
+const OUTBOX_META = 'remote_towers_outbox';
 export const MAX_TOWERS = 16;
 /** How long a flow (vault create, withdraw) waits for its towers before it goes on without them. */
 export const INLINE_PUSH_MS = 3_000;
@@ -35,7 +37,11 @@ interface TowerRecord {
 
 interface RemoteTowers {
   towers: TowerRecord[];
-  outbox?: { version: number; package: string };
+}
+
+interface Outbox {
+  version: number;
+  package: string;
 }
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -47,6 +53,11 @@ function read(wallet: WalletService): RemoteTowers {
 
 function write(wallet: WalletService, rt: RemoteTowers): void {
   wallet.setMeta(REMOTE_TOWERS_META, JSON.stringify(rt));
+}
+
+function outbox(wallet: WalletService): Outbox | undefined {
+  const raw = wallet.meta(OUTBOX_META);
+  return raw ? (JSON.parse(raw) as Outbox) : undefined;
 }
 
 /** `host:port` with a port from 1 to 65535, `[v6]:port` too. */
@@ -96,8 +107,8 @@ export function removeTower(wallet: WalletService, id: string): { removed: true 
   const rt = read(wallet);
   if (!rt.towers.some((t) => t.id === id)) throw new CofferError('invalid-setting', `No tower ${id} in this wallet's list.`, { key: 'tower' });
   rt.towers = rt.towers.filter((t) => t.id !== id);
-  if (rt.towers.length === 0) delete rt.outbox;
   write(wallet, rt);
+  if (rt.towers.length === 0) wallet.setMeta(OUTBOX_META, '');
   return { removed: true };
 }
 
@@ -110,7 +121,7 @@ export function signTowerPushes(wallet: WalletService): void {
   const rt = read(wallet);
   if (rt.towers.length === 0 || !wallet.meta(ANNOUNCE_KEY_META)) return;
   const text = JSON.stringify(towerPackage(wallet));
-  const version = Math.max(Date.now(), (rt.outbox?.version ?? 0) + 1);
+  const version = Math.max(Date.now(), (outbox(wallet)?.version ?? 0) + 1);
   const pushes = wallet.withSeed((seed) => {
     const a = announceKey(seed, wallet.network);
     try {
@@ -119,7 +130,7 @@ export function signTowerPushes(wallet: WalletService): void {
       a.secret.fill(0);
     }
   });
-  rt.outbox = { version, package: text };
+  wallet.setMeta(OUTBOX_META, JSON.stringify({ version, package: text } satisfies Outbox));
   rt.towers.forEach((t, i) => (t.push = { version, signature: pushes[i]! }));
   write(wallet, rt);
 }
@@ -167,12 +178,13 @@ function due(t: TowerRecord, at: number, backoff?: (id: string) => boolean): boo
  */
 export async function pushTowers(wallet: WalletService, timeoutMs: number, backoff?: (id: string, ok?: boolean) => boolean): Promise<string[]> {
   const rt = read(wallet);
-  const out = rt.outbox;
-  if (!out) return [];
   const at = now();
   const targets = rt.towers.filter((t) => due(t, at, backoff));
+  const out = targets.length > 0 ? outbox(wallet) : undefined;
+  if (!out) return rt.towers.filter((t) => t.push && t.push.version !== t.confirmedVersion).map((t) => t.id);
   const results = await Promise.all(
-    targets.map(async (t) => {
+    // Every tower is signed for the outbox's version at once; anything else waits for the next signing.
+    targets.filter((t) => t.push!.version === out.version).map(async (t) => {
       const push: Push = { type: 'push', announceKey: wallet.meta(ANNOUNCE_KEY_META)!, version: t.push!.version, package: out.package, signature: t.push!.signature };
       try {
         return { t, reply: await sendPush(t.address, t.id, push, timeoutMs) };
