@@ -45,92 +45,85 @@ export function siphash24(key: Uint8Array, data: Uint8Array): { hi: number; lo: 
   return { hi: out[0]!, lo: out[1]! };
 }
 
-// The state: v0..v3 as high/low halves. Module-level so hashing thousands of scripts allocates nothing.
-let v0h = 0, v0l = 0, v1h = 0, v1l = 0, v2h = 0, v2l = 0, v3h = 0, v3l = 0;
-
-function round(): void {
-  // v0 += v1; v1 = rotl(v1, 13) ^ v0; v0 = rotl(v0, 32)
-  let lo = (v0l + v1l) >>> 0;
-  v0h = (v0h + v1h + (lo < v0l ? 1 : 0)) >>> 0;
-  v0l = lo;
-  let h = ((v1h << 13) | (v1l >>> 19)) >>> 0;
-  let l = ((v1l << 13) | (v1h >>> 19)) >>> 0;
-  v1h = (h ^ v0h) >>> 0;
-  v1l = (l ^ v0l) >>> 0;
-  const t = v0h;
-  v0h = v0l;
-  v0l = t;
-  // v2 += v3; v3 = rotl(v3, 16) ^ v2
-  lo = (v2l + v3l) >>> 0;
-  v2h = (v2h + v3h + (lo < v2l ? 1 : 0)) >>> 0;
-  v2l = lo;
-  h = ((v3h << 16) | (v3l >>> 16)) >>> 0;
-  l = ((v3l << 16) | (v3h >>> 16)) >>> 0;
-  v3h = (h ^ v2h) >>> 0;
-  v3l = (l ^ v2l) >>> 0;
-  // v0 += v3; v3 = rotl(v3, 21) ^ v0
-  lo = (v0l + v3l) >>> 0;
-  v0h = (v0h + v3h + (lo < v0l ? 1 : 0)) >>> 0;
-  v0l = lo;
-  h = ((v3h << 21) | (v3l >>> 11)) >>> 0;
-  l = ((v3l << 21) | (v3h >>> 11)) >>> 0;
-  v3h = (h ^ v0h) >>> 0;
-  v3l = (l ^ v0l) >>> 0;
-  // v2 += v1; v1 = rotl(v1, 17) ^ v2; v2 = rotl(v2, 32)
-  lo = (v2l + v1l) >>> 0;
-  v2h = (v2h + v1h + (lo < v2l ? 1 : 0)) >>> 0;
-  v2l = lo;
-  h = ((v1h << 17) | (v1l >>> 15)) >>> 0;
-  l = ((v1l << 17) | (v1h >>> 15)) >>> 0;
-  v1h = (h ^ v2h) >>> 0;
-  v1l = (l ^ v2l) >>> 0;
-  const u = v2h;
-  v2h = v2l;
-  v2l = u;
-}
-
-function compressWord(mh: number, ml: number): void {
-  v3h = (v3h ^ mh) >>> 0;
-  v3l = (v3l ^ ml) >>> 0;
-  round();
-  round();
-  v0h = (v0h ^ mh) >>> 0;
-  v0l = (v0l ^ ml) >>> 0;
-}
-
-/** SipHash-2-4 with key words k = [k0hi, k0lo, k1hi, k1lo]; writes [hi, lo] into out. */
+/**
+ * SipHash-2-4 with key words k = [k0hi, k0lo, k1hi, k1lo]; writes [hi, lo] into out. The state
+ * v0..v3 lives in local high/low halves as int32 (no allocation; V8 keeps them in registers): one pass per
+ * message word (c = 2 rounds), the last word carrying the length, then d = 4 rounds.
+ */
 function sip(k: Uint32Array, m: Uint8Array, out: Uint32Array): void {
-  v0h = (k[0]! ^ 0x736f6d65) >>> 0;
-  v0l = (k[1]! ^ 0x70736575) >>> 0;
-  v1h = (k[2]! ^ 0x646f7261) >>> 0;
-  v1l = (k[3]! ^ 0x6e646f6d) >>> 0;
-  v2h = (k[0]! ^ 0x6c796765) >>> 0;
-  v2l = (k[1]! ^ 0x6e657261) >>> 0;
-  v3h = (k[2]! ^ 0x74656462) >>> 0;
-  v3l = (k[3]! ^ 0x79746573) >>> 0;
+  let v0h = (k[0]! ^ 0x736f6d65) | 0, v0l = (k[1]! ^ 0x70736575) | 0;
+  let v1h = (k[2]! ^ 0x646f7261) | 0, v1l = (k[3]! ^ 0x6e646f6d) | 0;
+  let v2h = (k[0]! ^ 0x6c796765) | 0, v2l = (k[1]! ^ 0x6e657261) | 0;
+  let v3h = (k[2]! ^ 0x74656462) | 0, v3l = (k[3]! ^ 0x79746573) | 0;
   const len = m.length;
   const whole = len - (len % 8);
-  for (let i = 0; i < whole; i += 8) {
-    const ml = (m[i]! | (m[i + 1]! << 8) | (m[i + 2]! << 16) | (m[i + 3]! << 24)) >>> 0;
-    const mh = (m[i + 4]! | (m[i + 5]! << 8) | (m[i + 6]! << 16) | (m[i + 7]! << 24)) >>> 0;
-    compressWord(mh, ml);
+  let mh = 0, ml = 0, lo = 0, h = 0, l = 0;
+  for (let i = 0; i <= whole + 8; i += 8) {
+    let rounds = 2;
+    if (i < whole) {
+      ml = (m[i]! | (m[i + 1]! << 8) | (m[i + 2]! << 16) | (m[i + 3]! << 24)) | 0;
+      mh = (m[i + 4]! | (m[i + 5]! << 8) | (m[i + 6]! << 16) | (m[i + 7]! << 24)) | 0;
+    } else if (i === whole) {
+      // The last word: the remaining bytes, and the length's low byte in the top byte.
+      ml = 0;
+      mh = (len & 0xff) << 24;
+      for (let j = whole; j < len; j++) {
+        const shift = (j - whole) * 8;
+        if (shift < 32) ml |= m[j]! << shift;
+        else mh |= m[j]! << (shift - 32);
+      }
+          } else {
+      mh = ml = 0;
+      v2l = (v2l ^ 0xff) | 0;
+      rounds = 4;
+    }
+    v3h = (v3h ^ mh) | 0;
+    v3l = (v3l ^ ml) | 0;
+    for (let r = 0; r < rounds; r++) {
+      // v0 += v1; v1 = rotl(v1, 13) ^ v0; v0 = rotl(v0, 32)
+      lo = (v0l + v1l) | 0;
+      v0h = (v0h + v1h + (lo >>> 0 < v0l >>> 0 ? 1 : 0)) | 0;
+      v0l = lo;
+      h = ((v1h << 13) | (v1l >>> 19)) | 0;
+      l = ((v1l << 13) | (v1h >>> 19)) | 0;
+      v1h = (h ^ v0h) | 0;
+      v1l = (l ^ v0l) | 0;
+      lo = v0h;
+      v0h = v0l;
+      v0l = lo;
+      // v2 += v3; v3 = rotl(v3, 16) ^ v2
+      lo = (v2l + v3l) | 0;
+      v2h = (v2h + v3h + (lo >>> 0 < v2l >>> 0 ? 1 : 0)) | 0;
+      v2l = lo;
+      h = ((v3h << 16) | (v3l >>> 16)) | 0;
+      l = ((v3l << 16) | (v3h >>> 16)) | 0;
+      v3h = (h ^ v2h) | 0;
+      v3l = (l ^ v2l) | 0;
+      // v0 += v3; v3 = rotl(v3, 21) ^ v0
+      lo = (v0l + v3l) | 0;
+      v0h = (v0h + v3h + (lo >>> 0 < v0l >>> 0 ? 1 : 0)) | 0;
+      v0l = lo;
+      h = ((v3h << 21) | (v3l >>> 11)) | 0;
+      l = ((v3l << 21) | (v3h >>> 11)) | 0;
+      v3h = (h ^ v0h) | 0;
+      v3l = (l ^ v0l) | 0;
+      // v2 += v1; v1 = rotl(v1, 17) ^ v2; v2 = rotl(v2, 32)
+      lo = (v2l + v1l) | 0;
+      v2h = (v2h + v1h + (lo >>> 0 < v2l >>> 0 ? 1 : 0)) | 0;
+      v2l = lo;
+      h = ((v1h << 17) | (v1l >>> 15)) | 0;
+      l = ((v1l << 17) | (v1h >>> 15)) | 0;
+      v1h = (h ^ v2h) | 0;
+      v1l = (l ^ v2l) | 0;
+      lo = v2h;
+      v2h = v2l;
+      v2l = lo;
+    }
+    v0h = (v0h ^ mh) | 0;
+    v0l = (v0l ^ ml) | 0;
   }
-  // The last word: the remaining bytes, then the length's low byte in the top byte.
-  let ml = 0;
-  let mh = (len & 0xff) << 24;
-  for (let i = whole; i < len; i++) {
-    const shift = (i - whole) * 8;
-    if (shift < 32) ml |= m[i]! << shift;
-    else mh |= m[i]! << (shift - 32);
-  }
-  compressWord(mh >>> 0, ml >>> 0);
-  v2l = (v2l ^ 0xff) >>> 0;
-  round();
-  round();
-  round();
-  round();
-  out[0] = (v0h ^ v1h ^ v2h ^ v3h) >>> 0;
-  out[1] = (v0l ^ v1l ^ v2l ^ v3l) >>> 0;
+  out[0] = (v0h ^ v1h ^ v2h ^ v3h) | 0;
+  out[1] = (v0l ^ v1l ^ v2l ^ v3l) | 0;
 }
 
 /** floor(x * f / 2^64) for a 64-bit x (hi, lo) and f < 2^53, by 16-bit limbs so every step is exact. */
@@ -252,17 +245,23 @@ class GolombReader {
   }
 
   next(): number {
+    const d = this.data;
+    let pos = this.pos;
     let q = 0;
+    // The quotient in unary: a run of 1 bits ended by a 0.
     for (;;) {
-      if (this.pos >= this.bitLen) throw bad('truncated');
-      const bit = (this.data[this.pos >>> 3]! >>> (7 - (this.pos & 7))) & 1;
-      this.pos++;
-      if (bit === 0) break;
+      if (pos >= this.bitLen) throw bad('truncated');
+      if (((d[pos >>> 3]! >>> (7 - (pos & 7))) & 1) === 0) break;
+      pos++;
       q++;
     }
-    if (this.pos + BASIC_FILTER_P > this.bitLen) throw bad('truncated');
-    let r = 0;
-    for (let i = 0; i < BASIC_FILTER_P; i++, this.pos++) r = (r << 1) | ((this.data[this.pos >>> 3]! >>> (7 - (this.pos & 7))) & 1);
+    pos++;
+    if (pos + BASIC_FILTER_P > this.bitLen) throw bad('truncated');
+    // The P-bit remainder from a 32-bit window (P + 7 <= 32); bytes past the end read as 0.
+    const b = pos >>> 3;
+    const window = ((d[b]! << 24) | ((d[b + 1] ?? 0) << 16) | ((d[b + 2] ?? 0) << 8) | (d[b + 3] ?? 0)) >>> 0;
+    const r = ((window << (pos & 7)) >>> 0) >>> (32 - BASIC_FILTER_P);
+    this.pos = pos + BASIC_FILTER_P;
     this.last += q * 2 ** BASIC_FILTER_P + r;
     return this.last;
   }
