@@ -9,6 +9,7 @@ import { benchSync } from './sync.js';
 import { benchUi } from './ui.js';
 import { benchVault } from './vault.js';
 import { benchChannels } from './channels.js';
+import { benchFilters } from './filters.js';
 import { report } from './measure.js';
 
 console.log(`Coffer benchmarks on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
@@ -23,4 +24,5 @@ if (!only || only === 'spend' || only === 'psbt') report(await benchPsbtSign([50
 if (!only || only === 'node') report(await benchEmbeddedNode());
 if (!only || only === 'ui') report(await benchUi());
 if (!only || only === 'vault') report(benchVault());
+if (!only || only === 'filters') report(benchFilters());
 if (!only || only === 'channels') await benchChannels();
