@@ -47,8 +47,8 @@ export function siphash24(key: Uint8Array, data: Uint8Array): { hi: number; lo: 
 
 /**
  * SipHash-2-4 with key words k = [k0hi, k0lo, k1hi, k1lo]; writes [hi, lo] into out. The state
- * v0..v3 lives in local high/low halves as int32 (no allocation; V8 keeps them in registers): one pass per
- * message word (c = 2 rounds), the last word carrying the length, then d = 4 rounds.
+ * v0..v3 lives in local int32 high/low halves (no allocation; V8 keeps them in registers): one
+ * pass per message word (c = 2 rounds), the last word carrying the length, then d = 4 rounds.
  */
 function sip(k: Uint32Array, m: Uint8Array, out: Uint32Array): void {
   let v0h = (k[0]! ^ 0x736f6d65) | 0, v0l = (k[1]! ^ 0x70736575) | 0;
