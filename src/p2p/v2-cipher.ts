@@ -6,6 +6,7 @@ import { chacha20, chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { expand, extract } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { CofferError } from '../api/errors.js';
 
 export const REKEY_INTERVAL = 224;
 export const LENGTH_SIZE = 3;
@@ -166,7 +167,9 @@ export function deriveKeys(secret: Uint8Array, magic: number, initiating: boolea
 
 /** One packet: encrypted length, then header (ignore bit) and contents sealed with `aad`. */
 export function sealPacket(keys: V2Keys, contents: Uint8Array, aad: Uint8Array = new Uint8Array(0), ignore = false): Uint8Array {
-  if (contents.length > MAX_CONTENTS) throw new Error('packet contents longer than 2^24-1 bytes');
+  if (contents.length > MAX_CONTENTS) {
+    throw new CofferError('invalid-message', `A v2 packet holds at most ${MAX_CONTENTS} bytes.`, { reason: 'payload too large' });
+  }
   const plain = new Uint8Array(HEADER_SIZE + contents.length);
   plain[0] = ignore ? IGNORE_BIT : 0;
   plain.set(contents, HEADER_SIZE);

@@ -220,7 +220,6 @@ export class V2Session {
     if (seen.every((b, i) => b === prefix[i])) {
       if (seen.length < prefix.length) return 'wait';
       this.state = 'v1';
-      this.garbage.fill(0);
       return 'v1';
     }
     send.push(this.greeting());
@@ -231,7 +230,8 @@ export class V2Session {
   private readKey(send: Uint8Array[]): boolean {
     if (this.queue.length < ELLSWIFT_SIZE) return false;
     const theirs = this.queue.take(ELLSWIFT_SIZE);
-    if (!this.initiating && theirs.subarray(4, 16).every((b, i) => b === v1Prefix(this.magic)[4 + i])) {
+    const v1 = v1Prefix(this.magic);
+    if (!this.initiating && theirs.subarray(4, 16).every((b, i) => b === v1[4 + i])) {
       throw invalid('The peer sent a v1 version message for another network.', 'v1 peer on another network');
     }
     const key = this.key!;
@@ -284,7 +284,6 @@ export class V2Session {
     if (this.state === 'version') {
       // The version packet's contents are reserved for future extensions and ignored.
       this.state = 'open';
-      this.garbage.fill(0);
       return true;
     }
     const frame = decodeContents(plain.subarray(HEADER_SIZE));

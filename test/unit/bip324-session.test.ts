@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_GARBAGE, SHORT_IDS, V2Session, decodeContents, encodeContents, type V2Options } from '../../src/p2p/v2-transport.js';
 import { encodeFrame, type Frame } from '../../src/p2p/wire.js';
+import { MAX_CONTENTS } from '../../src/p2p/v2-cipher.js';
 import { CofferError } from '../../src/api/errors.js';
 import { expectCode } from '../helpers/errors.js';
 import { prng } from '../helpers/prng.js';
@@ -73,6 +74,12 @@ describe('BIP324 session', () => {
     pump(a, b, sent.map((f) => a.s.encode(f.command, f.payload)), sent.map((f) => b.s.encode(f.command, f.payload)), 3);
     expect(b.frames).toEqual(sent);
     expect(a.frames).toEqual(sent);
+  });
+
+  it('refuses a message longer than a packet holds (2^24-1 bytes with its type)', () => {
+    const { a } = pair({ garbageLength: 0 }, { garbageLength: 0 });
+    expect(a.s.encode('block', new Uint8Array(MAX_CONTENTS - 1)).length).toBe(MAX_CONTENTS + 20);
+    expectCode(() => a.s.encode('block', new Uint8Array(MAX_CONTENTS)), 'invalid-message');
   });
 
   it('uses a one-byte id for each of BIP324\'s message types and 13 bytes for others', () => {
