@@ -113,7 +113,7 @@ describe('Peer over BIP324', () => {
 
   it.each<V1Answer>(['close', 'reject', 'silent'])('falls back to v1 when a v1-only node answers the v2 key with "%s"', async (v1Answer) => {
     const node = await fakeNode({ v2: false, v1Answer });
-    const peer = await connect(node.port, { handshake: 500 });
+    const peer = await connect(node.port, { handshake: 1_500 });
     expect(peer.transport).toBe('v1');
     await peer.ping();
     expect(node.connections).toEqual(['refused', 'v1']);
