@@ -9,6 +9,7 @@ import { benchSync } from './sync.js';
 import { benchUi } from './ui.js';
 import { benchVault } from './vault.js';
 import { benchChannels } from './channels.js';
+import { benchFilters } from './filters.js';
 import { benchTowers } from './tower.js';
 import { report } from './measure.js';
 
@@ -24,5 +25,6 @@ if (!only || only === 'spend' || only === 'psbt') report(await benchPsbtSign([50
 if (!only || only === 'node') report(await benchEmbeddedNode());
 if (!only || only === 'ui') report(await benchUi());
 if (!only || only === 'vault') report(benchVault());
+if (!only || only === 'filters') report(benchFilters());
 if (!only || only === 'channels') await benchChannels();
 if (!only || only === 'tower') report(await benchTowers());

@@ -1,14 +1,17 @@
-// `coffer verify ...`: check headers and Merkle proofs offline, with nothing but Coffer's rules.
+// `coffer verify ...`: check headers and Merkle proofs, and compute BIP158 filters, offline, with
+// nothing but Coffer's rules.
 
 import fs from 'node:fs';
 import { CofferError } from '../api/errors.js';
+import { basicFilter, filterHash, filterHeader } from '../chain/bip158.js';
+import { parseBlock } from '../chain/block.js';
 import { hashToHex, hexToHash } from '../chain/bytes.js';
 import { checkpointStart, genesisStart, HeaderChain } from '../chain/header-chain.js';
 import { HeaderError } from '../chain/header-rules.js';
 import { parseMerkleBlock, verifyBranch, verifyMerkleBlock } from '../chain/merkle.js';
 import { chainParams } from '../chain/params.js';
 import { stringOption, type Command } from './command.js';
-import { openRegularFile } from '../service/files.js';
+import { openRegularFile, readFileLimited, readTextFile } from '../service/files.js';
 
 const BATCH = 50_000;
 
@@ -21,6 +24,22 @@ function displayHash(text: string, what: string): Uint8Array {
   const h = hexToHash(text);
   if (!h) throw new CofferError('usage', `${what} must be a 64-digit hex hash`);
   return h;
+}
+
+/** A JSON array of hex scripts (empty strings allowed: an input may spend an empty script). */
+function parsePrevouts(text: string): Uint8Array[] {
+  const bad = (reason: string) => new CofferError('invalid-message', `The previous output scripts file is invalid: ${reason}.`, { reason });
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw bad('not JSON');
+  }
+  if (!Array.isArray(value)) throw bad('not a JSON array');
+  return value.map((s: unknown, i) => {
+    if (typeof s !== 'string' || !/^([0-9a-fA-F]{2})*$/.test(s)) throw bad(`item ${i + 1} is not a hex string`);
+    return Uint8Array.from(Buffer.from(s, 'hex'));
+  });
 }
 
 export const verifyCommands: Command[] = [
@@ -70,6 +89,29 @@ export const verifyCommands: Command[] = [
       } finally {
         fs.closeSync(fd);
       }
+    },
+  },
+  {
+    words: ['verify', 'filter'],
+    summary: "compute a block's BIP158 basic filter, its hash and its filter header",
+    options: {
+      block: { type: 'string', value: 'FILE', help: 'the raw block (binary)' },
+      prevouts: { type: 'string', value: 'FILE', help: "JSON array of the hex scripts the block's inputs spend, in input order" },
+      'prev-header': { type: 'string', value: 'HEX', help: "the previous block's filter header (default: zeros, as before genesis)" },
+    },
+    run(ctx) {
+      const blockFile = stringOption(ctx, 'block');
+      const prevoutsFile = stringOption(ctx, 'prevouts');
+      if (blockFile === undefined || prevoutsFile === undefined) throw new CofferError('usage', '--block and --prevouts are required');
+      const prev = stringOption(ctx, 'prev-header');
+      const prevHeader = prev === undefined ? new Uint8Array(32) : displayHash(prev, '--prev-header');
+      const block = parseBlock(readFileLimited(blockFile, 'block'));
+      const filter = basicFilter(block, parsePrevouts(readTextFile(prevoutsFile, 'prevouts')));
+      return {
+        filter: Buffer.from(filter).toString('hex'),
+        filterHash: hashToHex(filterHash(filter)),
+        header: hashToHex(filterHeader(filter, prevHeader)),
+      };
     },
   },
   {

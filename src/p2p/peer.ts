@@ -1,7 +1,8 @@
 // One connection to a Bitcoin node: handshake, keep-alive, framed messages, request timeouts.
 //
 // Anything malformed from the peer (framing, a message that does not parse, a protocol breach)
-// closes the connection with `misbehaving` set, so the pool can ban the address.
+// closes the connection with `misbehaving` set, so the pool can ban the address. With
+// `transport: 'v2'` it speaks BIP324 first and reconnects over v1 when nothing v2 comes back.
 
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
@@ -9,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { CofferError } from '../api/errors.js';
 import type { ChainParams } from '../chain/params.js';
 import { decodeMessage, encodeMessage, NODE_BLOOM, type Message, type VersionMessage } from './messages.js';
-import { encodeFrame, FrameDecoder } from './wire.js';
+import { V2Session } from './v2-transport.js';
+import { encodeFrame, FrameDecoder, type Frame } from './wire.js';
 
 export const PROTOCOL_VERSION = 70016;
 export const USER_AGENT = '/Coffer:0.1.0/';
@@ -33,7 +35,11 @@ export interface PeerOptions {
   /** Services the peer must offer (default: BIP37 bloom filters). */
   requiredServices?: bigint;
   timeouts?: Partial<PeerTimeouts>;
+  /** 'v2': BIP324 encrypted transport, falling back to v1 for a peer that does not speak it (default 'v1'). */
+  transport?: Transport;
 }
+
+export type Transport = 'v1' | 'v2';
 
 export interface CloseInfo {
   reason: string;
@@ -55,6 +61,9 @@ export class PeerError extends CofferError {
   }
 }
 
+/** The v2 attempt got no v2 answer (a close, a v1 reply, silence): BIP324 says retry over v1. */
+class V1OnlyError extends PeerError {}
+
 export class Peer extends EventEmitter<Events> {
   readonly host: string;
   readonly port: number;
@@ -66,12 +75,15 @@ export class Peer extends EventEmitter<Events> {
   closed: CloseInfo | undefined;
   private readonly socket: net.Socket;
   private readonly decoder: FrameDecoder;
+  private readonly v2: V2Session | undefined;
+  private v2Ready: (() => void) | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private pingNonce: bigint | undefined;
   private readonly waiters = new Set<{ match: (m: Message) => boolean; resolve: (m: Message) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
 
-  private constructor(opts: PeerOptions, socket: net.Socket) {
+  private constructor(opts: PeerOptions, socket: net.Socket, v2: V2Session | undefined) {
     super();
+    this.v2 = v2;
     this.host = opts.host;
     this.port = opts.port;
     this.params = opts.params;
@@ -92,8 +104,28 @@ export class Peer extends EventEmitter<Events> {
     return this.version?.startHeight ?? 0;
   }
 
+  get transport(): Transport {
+    return this.v2 ? 'v2' : 'v1';
+  }
+
+  /** BIP324's session id (hex), which both ends can show to compare out of band. */
+  get sessionId(): string | undefined {
+    const id = this.v2?.sessionId;
+    return id && Buffer.from(id).toString('hex');
+  }
+
   /** Connect and complete the version handshake; rejects with PeerError. */
-  static connect(opts: PeerOptions): Promise<Peer> {
+  static async connect(opts: PeerOptions): Promise<Peer> {
+    if (opts.transport !== 'v2') return Peer.open(opts, undefined);
+    try {
+      return await Peer.open(opts, new V2Session({ initiating: true, magic: opts.params.magic }));
+    } catch (e) {
+      if (e instanceof V1OnlyError) return Peer.open(opts, undefined);
+      throw e;
+    }
+  }
+
+  private static open(opts: PeerOptions, v2: V2Session | undefined): Promise<Peer> {
     const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host: opts.host, port: opts.port });
@@ -107,19 +139,42 @@ export class Peer extends EventEmitter<Events> {
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
-        const peer = new Peer(opts, socket);
+        const peer = new Peer(opts, socket, v2);
         peer.handshake(opts).then(
           () => resolve(peer),
           (e: unknown) => {
+            // Nothing of a v2 key came back: no sign the peer speaks v2.
+            const v1Only = v2?.awaitingKey === true;
             peer.close(e instanceof PeerError ? e.message : 'handshake failed', e instanceof PeerError && e.misbehaving);
-            reject(e instanceof PeerError ? e : new PeerError('handshake failed', false));
+            if (v1Only) reject(new V1OnlyError('the peer does not speak v2', false));
+            else reject(e instanceof PeerError ? e : new PeerError('handshake failed', false));
           },
         );
       });
     });
   }
 
+  /** BIP324: send our key and garbage; resolves once the peer's key arrived and we can send. */
+  private v2Handshake(v2: V2Session): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new PeerError('no v2 handshake from the peer', false));
+      }, this.timeouts.handshake);
+      this.v2Ready = () => {
+        this.v2Ready = undefined;
+        clearTimeout(timer);
+        resolve();
+      };
+      this.once('close', (info) => {
+        clearTimeout(timer);
+        reject(new PeerError(`peer closed: ${info.reason}`, info.misbehaving));
+      });
+      this.socket.write(v2.start());
+    });
+  }
+
   private async handshake(opts: PeerOptions): Promise<void> {
+    if (this.v2) await this.v2Handshake(this.v2);
     const nonce = randomBytes(8).readBigUInt64LE();
     const versionSeen = this.wait((m) => m.type === 'version', this.timeouts.handshake);
     const verackSeen = this.wait((m) => m.type === 'verack', this.timeouts.handshake);
@@ -154,7 +209,7 @@ export class Peer extends EventEmitter<Events> {
   send(m: Message): void {
     if (this.closed) return;
     const f = encodeMessage(m);
-    this.socket.write(encodeFrame(this.params.magic, f.command, f.payload));
+    this.socket.write(this.v2 ? this.v2.encode(f.command, f.payload) : encodeFrame(this.params.magic, f.command, f.payload));
   }
 
   /** Wait for a message matching `match`; rejects on timeout (a stall) or when the peer closes. */
@@ -188,9 +243,9 @@ export class Peer extends EventEmitter<Events> {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    let frames;
+    let frames: Frame[];
     try {
-      frames = this.decoder.push(chunk);
+      frames = this.v2 ? this.readV2(chunk) : this.decoder.push(chunk);
     } catch (e) {
       this.close(e instanceof CofferError ? String(e.details['reason'] ?? e.message) : 'bad framing', true);
       return;
@@ -207,6 +262,20 @@ export class Peer extends EventEmitter<Events> {
       if (this.closed) return;
       this.handle(m);
     }
+  }
+
+  private readV2(chunk: Uint8Array): Frame[] {
+    const v2 = this.v2!;
+    if (v2.awaitingKey && chunk.length >= 4 && new DataView(chunk.buffer, chunk.byteOffset, 4).getUint32(0, true) === this.params.magic) {
+      // A v1 node answering our key with a v1 message (bcoin sends a reject): leave `awaitingKey`
+      // set so the connect retries over v1.
+      this.close('the peer answered in v1', false);
+      return [];
+    }
+    const out = v2.receive(chunk);
+    if (out.send.length > 0) this.socket.write(out.send);
+    if (v2.sessionId) this.v2Ready?.();
+    return out.frames;
   }
 
   private handle(m: Message): void {
@@ -246,6 +315,7 @@ export class Peer extends EventEmitter<Events> {
     this.closed = { reason, misbehaving };
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.socket.destroy();
+    this.v2?.wipe();
     for (const w of this.waiters) {
       clearTimeout(w.timer);
       w.reject(new PeerError(`peer closed: ${reason}`, misbehaving));

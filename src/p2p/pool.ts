@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { ChainParams } from '../chain/params.js';
 import { NODE_BLOOM, type Message } from './messages.js';
-import { Peer, PeerError, type PeerTimeouts } from './peer.js';
+import { Peer, PeerError, type PeerTimeouts, type Transport } from './peer.js';
 
 export const BAN_SECONDS = 24 * 60 * 60;
 
@@ -17,6 +17,8 @@ export interface PoolOptions {
   maxPeers?: number;
   ourHeight: () => number;
   timeouts?: Partial<PeerTimeouts>;
+  /** 'v2': try BIP324 first, v1 when a peer does not speak it (default 'v1'). */
+  transport?: Transport;
   /** Seconds; injectable for tests. */
   now?: () => number;
   /** Where to find peers when none is pinned (default: the network's DNS seeds); injectable for tests. */
@@ -219,7 +221,8 @@ export class Pool extends EventEmitter<Events> {
   private connect(c: Candidate): void {
     const { address } = c;
     this.connecting.add(address);
-    Peer.connect({ params: this.opts.params, host: c.host, port: c.port, ourHeight: this.opts.ourHeight(), ...(this.opts.timeouts ? { timeouts: this.opts.timeouts } : {}) })
+    const { timeouts, transport } = this.opts;
+    Peer.connect({ params: this.opts.params, host: c.host, port: c.port, ourHeight: this.opts.ourHeight(), ...(timeouts ? { timeouts } : {}), ...(transport ? { transport } : {}) })
       .then((peer) => {
         this.connecting.delete(address);
         if (this.stopped) {
@@ -242,7 +245,7 @@ export class Pool extends EventEmitter<Events> {
           this.fill();
         });
         if (!this.pinned) this.learn(peer);
-        this.opts.log?.('p2p.connect', { peer: peer.address, height: peer.startHeight });
+        this.opts.log?.('p2p.connect', { peer: peer.address, height: peer.startHeight, transport: peer.transport });
         this.emit('peer', peer);
       })
       .catch((e: unknown) => {

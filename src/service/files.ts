@@ -34,6 +34,10 @@ export const FILE_LIMITS = {
   lock: 1 * KiB,
   /** A file of block headers to verify (read in batches, never whole). */
   headers: 4096 * MiB,
+  /** A raw block (`verify filter`): a block is at most 4,000,000 bytes. */
+  block: 4 * MiB,
+  /** The previous output scripts of a block's inputs, a JSON array of hex (`verify filter`). */
+  prevouts: 64 * MiB,
   /** A file of the built user interface served by the browser shell (streamed). */
   static: 64 * MiB,
 } as const;
@@ -51,6 +55,8 @@ const WHAT: Record<FileKind, string> = {
   state: 'state',
   lock: 'lock',
   headers: 'headers',
+  block: 'block',
+  prevouts: 'previous output scripts',
   static: 'user interface',
 };
 

@@ -10,6 +10,7 @@ import { FILE_LIMITS, readFileLimited, type FileKind } from '../../src/service/f
 import { coffer } from '../helpers/cli.js';
 import { expectCode } from '../helpers/errors.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { loadVectors } from '../helpers/vectors.js';
 
 const env = { COFFER_PASSWORD: 'a long enough password' };
 let dir: string;
@@ -21,6 +22,9 @@ beforeAll(async () => {
   wallet = path.join(dir, 'wallet');
   const created = await coffer(['--datadir', wallet, '--network', 'regtest', 'wallet', 'create'], { env });
   expect(created.code, created.stderr).toBe(0);
+  // verify filter reads its other file first: a valid block (testnet's genesis) and its empty prevouts.
+  fs.writeFileSync(path.join(dir, 'block.bin'), Buffer.from(loadVectors<[unknown, [number, string, string]]>('bip158_blockfilters.json')[1][2], 'hex'));
+  fs.writeFileSync(path.join(dir, 'prevouts.json'), '[]');
   hostile['/dev/zero'] = '/dev/zero';
   hostile['a FIFO'] = path.join(dir, 'fifo');
   execFileSync('mkfifo', [hostile['a FIFO']]);
@@ -50,6 +54,8 @@ const ENTRY_POINTS: { name: string; kind: FileKind; args: (file: string) => stri
   { name: '--password-file', kind: 'password', args: (f) => ['--password-file', f, 'wallet', 'reveal'] },
   { name: '--rpc-cookie', kind: 'cookie', args: (f) => ['--backend', 'rpc', '--rpc-url', 'http://127.0.0.1:9/', '--rpc-cookie', f, 'sync'] },
   { name: 'verify headers', kind: 'headers', args: (f) => ['verify', 'headers', f] },
+  { name: 'verify filter --block', kind: 'block', args: (f) => ['verify', 'filter', '--block', f, '--prevouts', path.join(dir, 'prevouts.json')] },
+  { name: 'verify filter --prevouts', kind: 'prevouts', args: (f) => ['verify', 'filter', '--block', path.join(dir, 'block.bin'), '--prevouts', f] },
 ];
 
 describe('files named on the command line', () => {

@@ -285,7 +285,7 @@ export async function waitForSameTip(nodes: readonly RegtestNode[], timeoutMs = 
 }
 
 /** A port that was free a moment ago (bcoin's P2P listener refuses port 0). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();

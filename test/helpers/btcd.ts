@@ -1,0 +1,211 @@
+// Test harness: a btcd regtest node (a second, independent implementation beside bcoin) run as a
+// child process on 127.0.0.1, with a JSON-RPC client; for integration tests and benchmarks.
+
+/*
+ * Usage
+ * -----
+ *   let b: BtcdNode;
+ *   beforeAll(async () => { b = await startBtcd(); });  // P2P and RPC on 127.0.0.1:<random>, temp datadir
+ *   afterAll(() => b?.close());                          // ALWAYS; kills btcd and removes its datadir
+ *   const hashes = await b.mine(101);                    // coinbases to b.miningAddress (BTCD_MINER_KEY's P2WPKH)
+ *   const raw = await b.getBlock(hashes[0]!);            // raw block hex, with witnesses
+ *   const filter = await b.getCFilter(hashes[0]!);       // BIP158 basic filter hex
+ *
+ * The binaries come from scripts/tools.sh (run by `npm test`; run it once by hand before running a
+ * single test file), pinned to btcd v0.26.0, in .tools/bin/.
+ *
+ * Facts about btcd v0.26.0 regtest (from its source and RPC answers)
+ * -------------------------------------------------------------------
+ *  1. Core's regtest addresses (bcrt1, m/n, 2) and genesis. Segwit, taproot and CSV are active from
+ *     height 1; BIP34 too (coinbases push their height). Subsidy halves every 150 blocks; coinbase
+ *     maturity is 100 blocks.
+ *  2. No generatetoaddress: `generate n` mines to one of the --miningaddr addresses, taking the
+ *     mempool's transactions. The harness passes one: miningAddress.
+ *  3. BIP157/158 filters (the cf index) are on unless --nocfilters. getcfilter answers the filter as
+ *     hex; getcfilterheader the header as a display-order (reversed) hash.
+ *  4. Without --configfile btcd writes a default config into the home directory; the harness gives
+ *     it an empty one inside the temp datadir, so nothing outside it is touched.
+ *  5. getcfilter of a block btcd does not know answers an empty string, not an error (a real filter
+ *     is at least one byte, 00); the harness turns that into a rejection.
+ *  6. --notls is allowed because RPC listens on loopback only; auth is HTTP basic (rpcuser/rpcpass).
+ */
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { p2wpkh } from '@scure/btc-signer';
+import { CORE_REGTEST, freePort } from './regtest.js';
+
+export const BTCD_BIN = path.resolve(import.meta.dirname, '..', '..', '.tools', 'bin', 'btcd');
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+/** The harness miner's private key (regtest coins only, worthless): tests spend its coinbases. */
+export const BTCD_MINER_KEY = hexToBytes('b7e151628aed2a6abf7158809cf4f3c762e7160f38b4da56a784d9045190cfef');
+export const BTCD_MINER_PUBKEY = secp256k1.getPublicKey(BTCD_MINER_KEY, true);
+
+export interface StartBtcdOptions {
+  /** Where `generate` pays coinbases (default: BTCD_MINER_KEY's P2WPKH address). */
+  miningAddress?: string;
+  /** Extra btcd flags, e.g. ['--v2transport']. */
+  args?: readonly string[];
+}
+
+export interface BtcdNode {
+  readonly host: string;
+  /** P2P port. */
+  readonly port: number;
+  /** `127.0.0.1:PORT`, the P2P endpoint. */
+  readonly address: string;
+  readonly rpcPort: number;
+  readonly miningAddress: string;
+  readonly datadir: string;
+  readonly closed: boolean;
+  /** One JSON-RPC call; rejects with btcd's error message. */
+  rpc<T = unknown>(method: string, params?: unknown[]): Promise<T>;
+  /** Mine n blocks (with the mempool's transactions); block hashes, display hex. */
+  mine(n: number): Promise<string[]>;
+  tipHeight(): Promise<number>;
+  getBlockHash(height: number): Promise<string>;
+  /** Raw block (with witness), hex. */
+  getBlock(hash: string): Promise<string>;
+  /** BIP158 basic filter, hex. */
+  getCFilter(hash: string): Promise<string>;
+  /** BIP157 basic filter header, display-order hex. */
+  getCFilterHeader(hash: string): Promise<string>;
+  /** Submit a raw transaction (rejects with btcd's reason); its txid, display hex. */
+  submitTransaction(hex: string): Promise<string>;
+  /** The last lines btcd wrote (for failed tests). */
+  log(): string;
+  /** Kill btcd and remove its datadir; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
+export function btcdAvailable(): boolean {
+  return fs.existsSync(BTCD_BIN);
+}
+
+export async function startBtcd(opts: StartBtcdOptions = {}): Promise<BtcdNode> {
+  if (!btcdAvailable()) throw new Error(`btcd is not built (${BTCD_BIN}): run scripts/tools.sh (npm test runs it)`);
+  const miningAddress = opts.miningAddress ?? p2wpkh(BTCD_MINER_PUBKEY, CORE_REGTEST).address!;
+  const datadir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-btcd-'));
+  const configFile = path.join(datadir, 'btcd.conf');
+  fs.writeFileSync(configFile, '');
+  const [port, rpcPort] = [await freePort(), await freePort()];
+  const user = 'coffer';
+  const pass = randomBytes(16).toString('hex');
+  const child = spawn(
+    BTCD_BIN,
+    [
+      '--regtest',
+      `--configfile=${configFile}`,
+      `--datadir=${path.join(datadir, 'data')}`,
+      `--logdir=${path.join(datadir, 'logs')}`,
+      `--listen=127.0.0.1:${port}`,
+      `--rpclisten=127.0.0.1:${rpcPort}`,
+      `--rpcuser=${user}`,
+      `--rpcpass=${pass}`,
+      '--notls',
+      '--txindex',
+      `--miningaddr=${miningAddress}`,
+      '--debuglevel=info',
+      ...(opts.args ?? []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  running.add(child);
+  let output = '';
+  const keep = (d: Buffer) => {
+    output = (output + d.toString('utf8')).slice(-8_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let closed = false;
+  let id = 0;
+  const auth = 'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64');
+
+  async function rpc<T>(method: string, params: unknown[] = []): Promise<T> {
+    const res = await fetch(`http://127.0.0.1:${rpcPort}/`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '1.0', id: ++id, method, params }),
+    });
+    const text = await res.text();
+    let body: { result?: T; error?: { code: number; message: string } | null };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new Error(`btcd ${method}: HTTP ${res.status}: ${text.slice(0, 200)}`);
+    }
+    if (body.error) throw new Error(`btcd ${method}: ${body.error.message} (${body.error.code})`);
+    return body.result as T;
+  }
+
+  async function close(): Promise<void> {
+    if (closed) return;
+    closed = true;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    running.delete(child);
+    fs.rmSync(datadir, { recursive: true, force: true });
+  }
+
+  // Ready once RPC answers; fail early if btcd exits.
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await close();
+      throw new Error(`btcd exited with ${child.exitCode}:\n${output}`);
+    }
+    try {
+      await rpc('getblockcount');
+      break;
+    } catch (e) {
+      if (Date.now() > deadline) {
+        await close();
+        throw new Error(`btcd did not answer RPC within ${START_TIMEOUT_MS} ms (${String(e)}):\n${output}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  return {
+    host: '127.0.0.1',
+    port,
+    address: `127.0.0.1:${port}`,
+    rpcPort,
+    miningAddress,
+    datadir,
+    get closed() {
+      return closed;
+    },
+    rpc,
+    mine: (n) => rpc<string[]>('generate', [n]),
+    tipHeight: () => rpc<number>('getblockcount'),
+    getBlockHash: (height) => rpc<string>('getblockhash', [height]),
+    getBlock: (hash) => rpc<string>('getblock', [hash, 0]),
+    getCFilter: async (hash) => {
+      const hex = await rpc<string>('getcfilter', [hash, 0]);
+      if (hex === '') throw new Error(`btcd getcfilter: no filter for block ${hash}`);
+      return hex;
+    },
+    getCFilterHeader: (hash) => rpc<string>('getcfilterheader', [hash, 0]),
+    submitTransaction: (hex) => rpc<string>('sendrawtransaction', [hex]),
+    log: () => output,
+    close,
+  };
+}
