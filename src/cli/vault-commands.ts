@@ -10,6 +10,8 @@ import { stringOption, stringsOption, type Command, type Context, type OptionSpe
 import { feeRateOption, spendFeeRate, withSync } from './spend-commands.js';
 import { readTextFile } from '../service/files.js';
 import { contractCall } from './contract-client.js';
+import type { WalletService } from '../service/wallet-service.js';
+import type { WalletSync } from '../service/wallet-sync.js';
 
 function single(ctx: Context, name: string, what: string): string {
   const v = stringsOption(ctx, name);
@@ -52,6 +54,17 @@ function vaultRequest(ctx: Context, verb: string): { amount: number; delay: numb
   const feeRate = feeRateOption(ctx);
   checkVaultRequest({ amount, delay, recovery, feeRate }, ctx.network);
   return { amount, delay, recovery, feeRate };
+}
+
+/** A spend signed by the recovery key from --key-file, to --to, on a wallet synced first (`vault recover|sweep`). */
+function withRecoveryKey<T>(ctx: Context, verb: string, fn: (wallet: WalletService, sync: WalletSync, a: { to: string; keyText: string; feeRate: number }) => Promise<T>): Promise<T> {
+  const to = single(ctx, 'to', 'ADDR');
+  addressToScript(to, ctx.network);
+  const keyFile = stringOption(ctx, 'key-file');
+  if (keyFile === undefined) throw new CofferError('usage', `vault ${verb} needs --key-file FILE`);
+  const keyText = readTextFile(keyFile, 'key');
+  const given = feeRateOption(ctx);
+  return withSync(ctx, async (wallet, sync) => fn(wallet, sync, { to, keyText, feeRate: (await chooseFeeRate(wallet, sync, given)).feeRate }), { sync: true });
 }
 
 export const vaultCommands: Command[] = [
@@ -126,20 +139,11 @@ export const vaultCommands: Command[] = [
       'key-file': { type: 'string', value: 'FILE', help: 'file holding the recovery private key (WIF, or the xprv/tprv of the recovery descriptor\'s account)' },
       feerate: FEERATE,
     },
-    async run(ctx) {
-      const vault = id(ctx);
-      const to = single(ctx, 'to', 'ADDR');
-      addressToScript(to, ctx.network);
-      const keyFile = stringOption(ctx, 'key-file');
-      if (keyFile === undefined) throw new CofferError('usage', 'vault recover needs --key-file FILE');
-      const keyText = readTextFile(keyFile, 'key');
-      const given = feeRateOption(ctx);
-      return withSync(ctx, async (wallet, sync) => {
-        const fee = await chooseFeeRate(wallet, sync, given);
+    run: (ctx) =>
+      withRecoveryKey(ctx, 'recover', (wallet, sync, a) =>
         // The password only when the hot key must rebuild a found vault's unvault script.
-        return recoverVault(wallet, sync, { id: vault, to, keyText, feeRate: fee.feeRate }, async () => wallet.unlock(await ctx.password()));
-      }, { sync: true });
-    },
+        recoverVault(wallet, sync, { id: id(ctx), to: a.to, keyText: a.keyText, feeRate: a.feeRate }, async () => wallet.unlock(await ctx.password())),
+      ),
   },
   {
     words: ['vault', 'sweep'],
@@ -150,17 +154,7 @@ export const vaultCommands: Command[] = [
       'key-file': { type: 'string', value: 'FILE', help: 'file holding the recovery private key (WIF or xprv)' },
       feerate: FEERATE,
     },
-    async run(ctx) {
-      const to = single(ctx, 'to', 'ADDR');
-      const keyFile = stringOption(ctx, 'key-file');
-      if (keyFile === undefined) throw new CofferError('usage', 'vault sweep needs --key-file FILE');
-      const keyText = readTextFile(keyFile, 'key');
-      const given = feeRateOption(ctx);
-      return withSync(ctx, async (wallet, sync) => {
-        const fee = await chooseFeeRate(wallet, sync, given);
-        return sweepStray(wallet, sync, id(ctx), to, keyText, fee.feeRate);
-      }, { sync: true });
-    },
+    run: (ctx) => withRecoveryKey(ctx, 'sweep', (wallet, sync, a) => sweepStray(wallet, sync, id(ctx), a.to, a.keyText, a.feeRate)),
   },
   {
     words: ['vault', 'backup'],

@@ -7,7 +7,7 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { concatBytes as concat, utf8ToBytes } from '@noble/hashes/utils.js';
 import { CofferError } from '../api/errors.js';
 
 const PROTOCOL = utf8ToBytes('Noise_XK_secp256k1_ChaChaPoly_SHA256');
@@ -23,16 +23,6 @@ const EMPTY = new Uint8Array(0);
 
 export function noiseError(reason: string, message: string): CofferError {
   return new CofferError('invalid-message', message, { reason, misbehaving: true });
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function nonce(n: number): Uint8Array {

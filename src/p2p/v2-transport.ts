@@ -5,7 +5,7 @@
 // sees a v1 version message's prefix hands the bytes back for v1; an initiator whose peer closes
 // before sending its key should retry over v1 (`awaitingKey`).
 
-import { randomBytes } from '@noble/hashes/utils.js';
+import { concatBytes, randomBytes } from '@noble/hashes/utils.js';
 import { CofferError } from '../api/errors.js';
 import { ELLSWIFT_SIZE, ellswiftCreate, v2Ecdh, type EllswiftKey } from './ellswift.js';
 import { deriveKeys, HEADER_SIZE, IGNORE_BIT, LENGTH_SIZE, sealPacket, TAG_SIZE, TERMINATOR_SIZE, type V2Keys } from './v2-cipher.js';
@@ -210,7 +210,7 @@ export class V2Session {
       else if (this.state === 'garbage') progressed = this.readGarbage();
       else progressed = this.readPacket(frames);
     }
-    return { send: concat(send), frames };
+    return { send: concatBytes(...send), frames };
   }
 
   /** Responder: the peer's first bytes against a v1 version message's 16-byte prefix. */
@@ -311,14 +311,4 @@ export class V2Session {
     this.keys.sendTerminator.fill(0);
     this.keys.recvTerminator.fill(0);
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
