@@ -34,6 +34,7 @@ import { lightningNodeHandlers, lightningReadHandlers } from './handlers/lightni
 import { spendHandlers } from './handlers/spend.js';
 import { sendHandlers } from './handlers/send.js';
 import { walletHandlers } from './handlers/wallet.js';
+import { parseProxyUrl } from '../p2p/socks5.js';
 
 export const VERSION = '0.1.0';
 
@@ -218,7 +219,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     const wallet = this.requireWallet();
     if (this.sourceOverride) return this.sourceOverride;
     const b = this.backend();
-    if (b.kind === 'spv') return sourceFactory({ kind: 'spv', connect: b.connect }, this.log);
+    if (b.kind === 'spv') return sourceFactory({ kind: 'spv', connect: b.connect, ...(b.proxy ? { proxy: parseProxyUrl(b.proxy) } : {}) }, this.log);
     let rpc: RpcClient;
     if (b.kind === 'node') {
       // A node another process runs (`coffer node start`) is used as it is; else this core starts its own.
