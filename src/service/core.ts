@@ -221,7 +221,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     const wallet = this.requireWallet();
     if (this.sourceOverride) return this.sourceOverride;
     const b = this.backend();
-    if (b.kind === 'spv') return sourceFactory({ kind: 'spv', connect: b.connect, ...(b.proxy ? { proxy: parseProxyUrl(b.proxy) } : {}) }, this.log);
+    const proxy = this.proxy();
+    if (b.kind === 'spv') return sourceFactory({ kind: 'spv', connect: b.connect, ...(proxy ? { proxy } : {}) }, this.log);
     let rpc: RpcClient;
     if (b.kind === 'node') {
       // A node another process runs (`coffer node start`) is used as it is; else this core starts its own.
@@ -311,9 +312,15 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
    */
   startLightning(opts: ChannelNodeOptions = {}): Promise<ChannelNode> {
     // Lightning's peers go through the light client's proxy too.
-    const b = this.sourceOverride ? undefined : this.backend();
-    const proxy = this.sourceOverride ? this.proxyOverride : b?.kind === 'spv' && b.proxy ? parseProxyUrl(b.proxy) : undefined;
+    const proxy = this.proxy();
     return this.ln.start(proxy ? { ...opts, proxy } : opts);
+  }
+
+  /** The SOCKS5 proxy the wallet's peers go through: the command's --proxy, else the light client's setting. */
+  private proxy(): Socks5Proxy | undefined {
+    if (this.sourceOverride) return this.proxyOverride;
+    const b = this.backend();
+    return b.kind === 'spv' && b.proxy ? parseProxyUrl(b.proxy) : undefined;
   }
 
   /** Use this chain source (the daemon's flags, with their --proxy) rather than the stored backend setting. */

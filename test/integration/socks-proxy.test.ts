@@ -6,13 +6,17 @@
 // come from 127.0.0.1. btcd logs each peer that completes the version handshake (Coffer uses no
 // peer before that), and every such line must name 127.0.0.2. And with a proxy that refuses
 // Coffer's login, the sync finds no peer and btcd sees none: no fallback to a direct connection.
+// The app's way: a core whose light client setting names the proxy syncs through it.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BackendView } from '../../src/api/contract.js';
+import { Core } from '../../src/service/core.js';
 import { startBtcd, type BtcdNode } from '../helpers/btcd.js';
 import { coffer, type RunResult } from '../helpers/cli.js';
 import { startMicrosocks, type Microsocks } from '../helpers/microsocks.js';
+import { value } from '../helpers/result.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const env = { COFFER_PASSWORD: 'proxy integration password' };
@@ -70,5 +74,23 @@ describe('the light client through a SOCKS5 proxy', () => {
     const peers = btcdPeers(node);
     expect(peers.length).toBeGreaterThan(0);
     expect(peers.filter((p) => !p.startsWith('127.0.0.2:'))).toEqual([]);
+  });
+
+  it("syncs through the proxy the app's light client setting names", async () => {
+    const through = () => proxy.log().split(`connected to localhost:${node.port}`).length - 1;
+    const before = through();
+    const core = new Core(tmpDir());
+    await core.start();
+    try {
+      const backend = { kind: 'spv', connect: [`localhost:${node.port}`], proxy: proxy.url } as const;
+      value(await core.call('wallet.create', { network: 'regtest', words: 12, script: 'wpkh', password: env.COFFER_PASSWORD, backend }));
+      expect(value<{ backend: BackendView }>(await core.call('settings.get', {})).backend).toEqual(backend);
+      value(await core.call('sync.now', {}));
+      expect(value<{ tipHeight: number }>(await core.call('wallet.summary', {})).tipHeight).toBe(BLOCKS);
+    } finally {
+      await core.stop();
+    }
+    expect(through()).toBeGreaterThan(before);
+    expect(btcdPeers(node).filter((p) => !p.startsWith('127.0.0.2:'))).toEqual([]);
   });
 });
