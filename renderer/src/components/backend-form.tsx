@@ -140,7 +140,6 @@ export function BackendForm({
         <Field
           label="Tor / SOCKS5 proxy (optional)"
           hint="For example socks5://127.0.0.1:9050 (Tor): every peer connection goes through it, each on a circuit of its own, and no DNS query leaves this computer. Needed for .onion peers."
-          testId={`${idPrefix}/proxy`}
         >
           {(p) => (
             <input
