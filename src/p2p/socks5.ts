@@ -53,7 +53,10 @@ export function isOnion(host: string): boolean {
   return /\.onion\.?$/i.test(host);
 }
 
-/** `socks5://HOST:PORT` as the user gives it (`--proxy`, the app's setting); a typed `usage` error otherwise. */
+/**
+ * `socks5://HOST:PORT` as the user gives it (`--proxy`, the app's setting); a typed `usage` error
+ * otherwise. `socks5h://` (curl's name for "the proxy resolves names") is the same here: names always go to the proxy.
+ */
 export function parseProxyUrl(text: string): Socks5Proxy {
   const bad = (why: string) => new CofferError('usage', `The proxy must be socks5://HOST:PORT (${why}), got "${text.slice(0, 100)}".`, { field: 'proxy' });
   let url: URL;
@@ -62,7 +65,7 @@ export function parseProxyUrl(text: string): Socks5Proxy {
   } catch {
     throw bad('not a URL');
   }
-  if (url.protocol !== 'socks5:') throw bad('only SOCKS5 is supported');
+  if (url.protocol !== 'socks5:' && url.protocol !== 'socks5h:') throw bad('only SOCKS5 is supported');
   if (url.username || url.password) throw bad('no user name or password: each connection gets its own');
   if ((url.pathname !== '' && url.pathname !== '/') || url.search || url.hash) throw bad('no path');
   const host = url.hostname.replace(/^\[|\]$/g, '');

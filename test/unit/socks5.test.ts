@@ -108,6 +108,7 @@ describe('proxy URLs', () => {
     expect(parseProxyUrl('socks5://127.0.0.1:9050')).toEqual({ host: '127.0.0.1', port: 9050 });
     expect(parseProxyUrl('socks5://[::1]:9050/')).toEqual({ host: '::1', port: 9050 });
     expect(parseProxyUrl('socks5://tor.lan:9150')).toEqual({ host: 'tor.lan', port: 9150 });
+    expect(proxyUrl(parseProxyUrl('socks5h://127.0.0.1:9050'))).toBe('socks5://127.0.0.1:9050');
     expect(proxyUrl({ host: '::1', port: 9050 })).toBe('socks5://[::1]:9050');
     expect(proxyUrl(parseProxyUrl('socks5://127.0.0.1:9050/'))).toBe('socks5://127.0.0.1:9050');
   });
