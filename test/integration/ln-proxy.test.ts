@@ -15,7 +15,9 @@ describe('Lightning through a SOCKS5 proxy', () => {
   let a: Party;
   let b: Party;
   beforeAll(async () => {
-    [node, proxy] = await Promise.all([startNode(), startMicrosocks({ bind: '127.0.0.2' })]);
+    // One after the other: whichever started is stopped by afterAll even if the other fails.
+    proxy = await startMicrosocks({ bind: '127.0.0.2' });
+    node = await startNode();
     await node.fund();
     a = await party(node, tmpDir(), [1_000_000], ['--proxy', proxy.url]);
     b = await party(node, tmpDir(), []);

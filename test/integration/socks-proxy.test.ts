@@ -43,7 +43,9 @@ describe('the light client through a SOCKS5 proxy', () => {
   beforeAll(async () => {
     ok(await run(['wallet', 'create']));
     const { address } = ok(await run(['wallet', 'address'])) as { address: string };
-    [node, proxy] = await Promise.all([startBtcd({ miningAddress: address }), startMicrosocks({ bind: '127.0.0.2' })]);
+    // One after the other: whichever started is stopped by afterAll even if the other fails.
+    proxy = await startMicrosocks({ bind: '127.0.0.2' });
+    node = await startBtcd({ miningAddress: address });
     await node.mine(BLOCKS);
   });
   afterAll(async () => {
