@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the pinned btcd and btcctl (the second, independent regtest node of the tests) into .tools/bin/.
+# Builds the pinned btcd and btcctl (the second, independent regtest node of the tests) into .tools/bin/, and checks
+# that microsocks (installed from Debian, not built) is there.
 # Skips the build when .tools/btcd.version already names the pinned version; everything Go needs stays under .tools/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,6 +8,12 @@ cd "$(dirname "$0")/.."
 BTCD_VERSION=v0.26.0
 TOOLS="$PWD/.tools"
 STAMP="$TOOLS/btcd.version"
+
+# The proxy tests put Debian's microsocks (a SOCKS5 server) in front of btcd; it is installed, not built.
+if [ ! -x /usr/bin/microsocks ]; then
+  echo "scripts/tools.sh: microsocks is missing: the SOCKS5 proxy tests need it (apt-get install microsocks; .ci/run installs it)" >&2
+  exit 1
+fi
 
 if [ -x "$TOOLS/bin/btcd" ] && [ -x "$TOOLS/bin/btcctl" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$BTCD_VERSION" ]; then
   exit 0

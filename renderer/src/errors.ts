@@ -62,6 +62,8 @@ function withDetails(w: WireError): string | undefined {
     }
     case 'password-too-short':
       return w.details ? `Choose a password of at least ${w.details.minLength} characters.` : undefined;
+    case 'usage':
+      return w.details?.field === 'proxy' ? 'Write the proxy as socks5://HOST:PORT (Tor: socks5://127.0.0.1:9050). A .onion peer needs one.' : undefined;
     case 'vault-not-ready': {
       const at = w.details?.withdrawableAtHeight;
       const tip = w.details?.tipHeight;

@@ -25,7 +25,7 @@ const psbtText = z.string().min(1).max(PSBT_BASE64_MAX);
 const bolt11Text = z.string().min(1).max(8000);
 
 export const backendConfig = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('spv'), connect: z.array(hostPort).max(16).default([]) }),
+  z.object({ kind: z.literal('spv'), connect: z.array(hostPort).max(16).default([]), proxy: z.string().max(300).optional() }), // proxy: socks5://HOST:PORT, checked by the core
   z.object({ kind: z.literal('node'), connect: z.array(hostPort).max(16).default([]), prune: z.boolean().default(false) }),
   z.object({
     kind: z.literal('rpc'),

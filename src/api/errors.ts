@@ -127,7 +127,8 @@ export type ErrorDetailsByCode = Exhaustive<{
   'invalid-outpoint': { outpoint?: string };
   'unknown-transaction': None;
   'cannot-bump': { txid?: string; child?: string };
-  'backend-unavailable': { reason?: string; url?: string; network?: string; txid?: string };
+  /** `socksReply`: the SOCKS5 proxy's reply code when it could not reach the peer (RFC 1928; Tor's 0xf0-0xf7). */
+  'backend-unavailable': { reason?: string; url?: string; network?: string; txid?: string; socksReply?: number };
   'backend-error': { reason?: string; status?: number; method?: string; rpcCode?: number; height?: number };
   'node-not-running': None;
   'node-unverified': { pid: number; rpcPort: number };

@@ -3,6 +3,7 @@
 // second).
 
 import { CofferError } from '../api/errors.js';
+import type { Socks5Proxy } from '../p2p/socks5.js';
 
 /** Which channels peers may open to this node (none unless the user allows). */
 export interface InboundPolicy {
@@ -20,6 +21,8 @@ export interface ChannelNodeOptions {
   forward?: boolean;
   /** Accept channels that peers open to this node, within these limits; refused unless asked. */
   inbound?: InboundPolicy;
+  /** Connect to peers through this SOCKS5 proxy (the light client's `--proxy` or setting), each on a Tor circuit of its own. */
+  proxy?: Socks5Proxy;
 }
 
 /** A peer address `pubkey@host:port`, checked. */

@@ -6,11 +6,14 @@ import * as ldk from 'lightningdevkit';
 import { CofferError } from '../api/errors.js';
 import { listPeers, putPeer } from '../db/channel-store.js';
 import { withDbErrors } from '../db/database.js';
+import { isOnion, socks5Connect } from '../p2p/socks5.js';
 import type { NodeContext } from './context.js';
 import { hex } from './ldk.js';
 import type { ChannelPersistence } from './persistence.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
+/** Through a proxy: Tor builds a circuit first. */
+const PROXY_CONNECT_MS = 30_000;
 
 export class PeerSockets {
   private server: net.Server | undefined;
@@ -90,22 +93,9 @@ export class PeerSockets {
   async connect(nodeId: Uint8Array, host: string, port: number): Promise<void> {
     if (this.connected(nodeId)) return;
     this.persistence.refuseWhileBackupFails();
-    const socket = await new Promise<net.Socket>((resolve, reject) => {
-      const s = net.connect({ host, port });
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(new CofferError('peer-unreachable', `No answer from ${host}:${port}.`));
-      }, CONNECT_TIMEOUT_MS);
-      s.once('connect', () => {
-        clearTimeout(timer);
-        resolve(s);
-      });
-      s.once('error', (e: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        reject(new CofferError('peer-unreachable', `Cannot connect to ${host}:${port} (${e.code ?? 'error'}).`));
-      });
-    });
+    const socket = await this.dial(host, port);
     const d = this.adopt(socket);
+    socket.resume(); // a socket from the proxy comes paused
     const r = this.ctx.ldk.peers.new_outbound_connection(nodeId, d, ldk.Option_SocketAddressZ.constructor_none());
     if (!(r instanceof ldk.Result_CVec_u8ZPeerHandleErrorZ_OK)) {
       socket.destroy();
@@ -122,6 +112,35 @@ export class PeerSockets {
     }
     withDbErrors(() => putPeer(this.ctx.db, hex(nodeId), `${host}:${port}`));
     this.persistence.writeBackup();
+  }
+
+  /** A TCP connection to the peer: through the node's proxy when it has one (its failures as `peer-unreachable`), else direct. */
+  private async dial(host: string, port: number): Promise<net.Socket> {
+    const proxy = this.ctx.opts.proxy;
+    if (proxy) {
+      try {
+        return await socks5Connect({ proxy, host, port, timeoutMs: PROXY_CONNECT_MS });
+      } catch (e) {
+        throw new CofferError('peer-unreachable', e instanceof Error ? e.message : `Cannot connect to ${host}:${port} through the proxy.`);
+      }
+    }
+    // Never looked up in DNS: that would tell the resolver which onion service we want.
+    if (isOnion(host)) throw new CofferError('peer-unreachable', `${host} is a Tor onion service: it can be reached only through a proxy (--proxy socks5://HOST:PORT).`);
+    return new Promise<net.Socket>((resolve, reject) => {
+      const s = net.connect({ host, port });
+      const timer = setTimeout(() => {
+        s.destroy();
+        reject(new CofferError('peer-unreachable', `No answer from ${host}:${port}.`));
+      }, CONNECT_TIMEOUT_MS);
+      s.once('connect', () => {
+        clearTimeout(timer);
+        resolve(s);
+      });
+      s.once('error', (e: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new CofferError('peer-unreachable', `Cannot connect to ${host}:${port} (${e.code ?? 'error'}).`));
+      });
+    });
   }
 
   /** Reconnect to the counterparties of our channels. */

@@ -8,6 +8,7 @@ import { embeddedRpc, supportsEmbeddedNode } from '../node/embedded-node.js';
 import { readCookie, RpcClient, type RpcAuth } from '../node/rpc-client.js';
 import { sourceFactory, type SourceFactory } from '../node/source-factory.js';
 import { parseHostPort } from '../p2p/pool.js';
+import { isOnion, parseProxyUrl, proxyUrl, type Socks5Proxy } from '../p2p/socks5.js';
 import type { PlannedBackend } from '../service/backend-setting.js';
 import type { Logger } from '../service/log.js';
 import { stringOption, stringsOption, type Context, type OptionSpec } from './command.js';
@@ -15,7 +16,8 @@ import { readSecretFile } from './secrets.js';
 
 export const BACKEND_OPTIONS: Record<string, OptionSpec> = {
   backend: { type: 'string', value: 'spv|node|rpc', help: 'chain source: SPV peers (default), the embedded node, Bitcoin Core RPC' },
-  connect: { type: 'string', multiple: true, value: 'HOST:PORT', help: 'peer to use (repeatable); otherwise DNS seeds' },
+  connect: { type: 'string', multiple: true, value: 'HOST:PORT', help: 'peer to use (repeatable; NAME.onion:PORT with --proxy); otherwise DNS seeds' },
+  proxy: { type: 'string', value: 'socks5://HOST:PORT', help: 'every peer connection through this SOCKS5 proxy (Tor), one circuit per peer; no DNS query from here' },
   'rpc-url': { type: 'string', value: 'URL', help: 'Bitcoin Core JSON-RPC URL (with --backend rpc)' },
   'rpc-cookie': { type: 'string', value: 'FILE', help: 'Bitcoin Core cookie file' },
   'rpc-user': { type: 'string', value: 'USER', help: 'RPC user (with --rpc-password-file)' },
@@ -26,9 +28,21 @@ export function connectList(ctx: Context): string[] {
   const list = stringsOption(ctx, 'connect');
   const port = chainParams(ctx.network).port;
   for (const c of list) {
-    if (!parseHostPort(c, port)) throw new CofferError('usage', `--connect needs HOST:PORT, got "${c}"`);
+    const peer = parseHostPort(c, port);
+    if (!peer) throw new CofferError('usage', `--connect needs HOST:PORT, got "${c}"`);
+    if (isOnion(peer.host) && stringOption(ctx, 'proxy') === undefined) {
+      throw new CofferError('usage', `${c} is a Tor onion service: reach it through Tor with --proxy socks5://127.0.0.1:9050`, { field: 'connect' });
+    }
   }
   return list;
+}
+
+/** --proxy, for the light client's peers; a typed `usage` error for a bad URL or another backend. */
+export function proxyOption(ctx: Context): Socks5Proxy | undefined {
+  const text = stringOption(ctx, 'proxy');
+  if (text === undefined) return undefined;
+  if (backendName(ctx) !== 'spv') throw new CofferError('usage', '--proxy is for the light client\'s peers (--backend spv); the embedded node and Bitcoin Core RPC do not use it.', { field: 'proxy' });
+  return parseProxyUrl(text);
 }
 
 function rpcAuth(ctx: Context): RpcAuth {
@@ -55,7 +69,8 @@ export function backendName(ctx: Context): 'spv' | 'node' | 'rpc' {
 /** The source factory for this command's flags. */
 export function sourceFor(ctx: Context, log: Logger): SourceFactory {
   const backend = backendName(ctx);
-  if (backend === 'spv') return sourceFactory({ kind: 'spv', connect: connectList(ctx) }, log);
+  const proxy = proxyOption(ctx);
+  if (backend === 'spv') return sourceFactory({ kind: 'spv', connect: connectList(ctx), ...(proxy ? { proxy } : {}) }, log);
   if (backend === 'node') return sourceFactory({ kind: 'node', rpc: embeddedRpc(ctx.datadir, ctx.network) }, log);
   const url = stringOption(ctx, 'rpc-url');
   if (url === undefined) throw new CofferError('usage', '--backend rpc needs --rpc-url URL');
@@ -69,7 +84,8 @@ export function sourceFor(ctx: Context, log: Logger): SourceFactory {
 export function backendSettingFor(ctx: Context): PlannedBackend {
   if (stringOption(ctx, 'backend') === undefined) throw new CofferError('usage', 'config backend needs --backend spv, node or rpc');
   const backend = backendName(ctx);
-  if (backend === 'spv') return { kind: 'spv', connect: connectList(ctx) };
+  const proxy = proxyOption(ctx);
+  if (backend === 'spv') return { kind: 'spv', connect: connectList(ctx), ...(proxy ? { proxy: proxyUrl(proxy) } : {}) };
   if (backend === 'node') {
     if (!supportsEmbeddedNode(ctx.network)) throw new CofferError('backend-unavailable', `The embedded node (bcoin 1.0.2) does not support ${ctx.network}; use SPV or Bitcoin Core.`);
     return { kind: 'node', connect: connectList(ctx), prune: false };

@@ -8,7 +8,7 @@ import { Core } from '../service/core.js';
 import { callDaemon, findDaemon } from '../service/daemon.js';
 import { networkPaths } from '../service/datadir.js';
 import { fileLogger } from '../service/log.js';
-import { sourceFor } from './backend.js';
+import { proxyOption, sourceFor } from './backend.js';
 import type { Context } from './command.js';
 
 export type Call = <M extends Method>(method: M, params: Params<M>) => Promise<Results[M]>;
@@ -80,7 +80,7 @@ export async function withContract<T>(ctx: Context, opts: ClientOptions, fn: (ca
     return r.value as Results[M];
   };
   try {
-    if (opts.chain) core.overrideSource(sourceFor(ctx, fileLogger(networkPaths(ctx.datadir, ctx.network).logs)));
+    if (opts.chain) core.overrideSource(sourceFor(ctx, fileLogger(networkPaths(ctx.datadir, ctx.network).logs)), proxyOption(ctx));
     if (opts.wallet) await call('app.open', { network: ctx.network });
     if (opts.sync) await syncFirst(call);
     return await fn(call);

@@ -15,7 +15,7 @@ import { Core } from '../service/core.js';
 import { callDaemon, findDaemon, startControl, type ControlServer } from '../service/daemon.js';
 import { networkPaths } from '../service/datadir.js';
 import { fileLogger } from '../service/log.js';
-import { BACKEND_OPTIONS, sourceFor } from './backend.js';
+import { BACKEND_OPTIONS, proxyOption, sourceFor } from './backend.js';
 import { stringOption, stringsOption, type Command, type Context } from './command.js';
 import { untilStopped } from './until-stopped.js';
 import { readFileLimited } from '../service/files.js';
@@ -33,7 +33,7 @@ async function openCore(ctx: Context, lightning: ChannelNodeOptions = {}): Promi
   // Unlocking starts Lightning by itself when the wallet has channels: with these options.
   core.lightningOptions = lightning;
   const call = async <T>(method: string, params: unknown): Promise<T> => unwrap((await core.call(method, params)) as Result<T>, 'lightning-unavailable');
-  if (BACKEND_FLAGS.some((f) => ctx.options[f] !== undefined)) core.overrideSource(sourceFor(ctx, fileLogger(networkPaths(ctx.datadir, ctx.network).logs)));
+  if (BACKEND_FLAGS.some((f) => ctx.options[f] !== undefined)) core.overrideSource(sourceFor(ctx, fileLogger(networkPaths(ctx.datadir, ctx.network).logs)), proxyOption(ctx));
   try {
     await call('app.open', { network: ctx.network });
     await call('wallet.unlock', { password });

@@ -26,6 +26,7 @@ function requireSupported(ctx: Context): void {
   if (!supportsEmbeddedNode(ctx.network)) {
     throw new CofferError('backend-unavailable', `The embedded node (bcoin 1.0.2) does not support ${ctx.network}; use SPV or Bitcoin Core.`);
   }
+  if (ctx.options['proxy'] !== undefined) throw new CofferError('usage', 'The embedded node cannot use --proxy; the light client (--backend spv) can.', { field: 'proxy' });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

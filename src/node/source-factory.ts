@@ -5,6 +5,7 @@
 import type { ChainParams } from '../chain/params.js';
 import type { HeaderStore } from '../db/header-store.js';
 import type { PeerTimeouts } from '../p2p/peer.js';
+import type { Socks5Proxy } from '../p2p/socks5.js';
 import type { RpcClient } from './rpc-client.js';
 import { RpcSource } from './rpc-source.js';
 import type { ChainSource } from './source.js';
@@ -14,8 +15,8 @@ import { SpvClient } from './spv.js';
 export type SourceFactory = (params: ChainParams, store: HeaderStore) => ChainSource;
 
 export type BackendChoice =
-  /** P2P peers: `connect` pins them, otherwise DNS seeds. */
-  | { kind: 'spv'; connect: string[]; timeouts?: Partial<PeerTimeouts> }
+  /** P2P peers: `connect` pins them, otherwise DNS seeds; all through `proxy` when set. */
+  | { kind: 'spv'; connect: string[]; timeouts?: Partial<PeerTimeouts>; proxy?: Socks5Proxy }
   /** The embedded node (`node`) or the user's Bitcoin Core (`rpc`), over JSON-RPC. */
   | { kind: 'node' | 'rpc'; rpc: RpcClient };
 
@@ -23,13 +24,14 @@ type EventLog = { info(event: string, fields: Record<string, string | number | b
 
 export function sourceFactory(choice: BackendChoice, log: EventLog): SourceFactory {
   if (choice.kind === 'spv') {
-    const { connect, timeouts } = choice;
+    const { connect, timeouts, proxy } = choice;
     return (params, store) =>
       new SpvClient({
         params,
         store,
         ...(connect.length > 0 ? { connect } : {}),
         ...(timeouts ? { timeouts } : {}),
+        ...(proxy ? { proxy } : {}),
         log: (event, fields) => log.info(event, fields),
       });
   }

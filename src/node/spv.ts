@@ -20,6 +20,7 @@ import { MAX_HEADERS, MSG_BLOCK, MSG_FILTERED_BLOCK, MSG_TX, MSG_WITNESS_BLOCK, 
 import type { Peer, PeerTimeouts } from '../p2p/peer.js';
 import { PeerError, PROTOCOL_VERSION } from '../p2p/peer.js';
 import { Pool } from '../p2p/pool.js';
+import type { Socks5Proxy } from '../p2p/socks5.js';
 import type { ChainSource, FeeEstimates, ProvenBlock, ScanDecision, WatchSet } from './source.js';
 
 export const SCAN_BATCH = 500;
@@ -33,6 +34,8 @@ export interface SpvOptions {
   connect?: string[];
   maxPeers?: number;
   timeouts?: Partial<PeerTimeouts>;
+  /** Every peer connection through this SOCKS5 proxy (`--proxy`). */
+  proxy?: Socks5Proxy;
   log?: (event: string, fields: Record<string, string | number | boolean>) => void;
 }
 
@@ -58,6 +61,7 @@ export class SpvClient implements ChainSource {
       ...(opts.connect ? { connect: opts.connect } : {}),
       ...(opts.maxPeers ? { maxPeers: opts.maxPeers } : {}),
       ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
+      ...(opts.proxy ? { proxy: opts.proxy } : {}),
       ...(opts.log ? { log: opts.log } : {}),
       ourHeight: () => this.store.chain.height,
     });

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { CofferError } from '../api/errors.js';
 import type { ChainParams } from '../chain/params.js';
 import { decodeMessage, encodeMessage, NODE_BLOOM, type Message, type VersionMessage } from './messages.js';
+import { isOnion, socks5Connect, type Socks5Proxy } from './socks5.js';
 import { V2Session } from './v2-transport.js';
 import { encodeFrame, FrameDecoder, type Frame } from './wire.js';
 
@@ -26,6 +27,8 @@ export interface PeerTimeouts {
 }
 
 export const DEFAULT_TIMEOUTS: PeerTimeouts = { connect: 5_000, handshake: 10_000, request: 30_000, idle: 60_000 };
+/** The connect timeout through a proxy, unless one is given: Tor builds a circuit first. */
+export const PROXY_CONNECT_MS = 30_000;
 
 export interface PeerOptions {
   params: ChainParams;
@@ -37,6 +40,8 @@ export interface PeerOptions {
   timeouts?: Partial<PeerTimeouts>;
   /** 'v2': BIP324 encrypted transport, falling back to v1 for a peer that does not speak it (default 'v1'). */
   transport?: Transport;
+  /** Connect through this SOCKS5 proxy, the host named to it, with credentials of this connection's own (a Tor circuit of its own). */
+  proxy?: Socks5Proxy;
 }
 
 export type Transport = 'v1' | 'v2';
@@ -94,6 +99,7 @@ export class Peer extends EventEmitter<Events> {
     socket.on('error', () => this.close('connection error', false));
     socket.on('close', () => this.close('connection closed', false));
     socket.setNoDelay(true);
+    socket.resume(); // a socket from the proxy comes paused
   }
 
   get address(): string {
@@ -125,31 +131,40 @@ export class Peer extends EventEmitter<Events> {
     }
   }
 
-  private static open(opts: PeerOptions, v2: V2Session | undefined): Promise<Peer> {
-    const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  private static async open(opts: PeerOptions, v2: V2Session | undefined): Promise<Peer> {
+    const socket = await Peer.dial(opts);
+    const peer = new Peer(opts, socket, v2);
+    try {
+      await peer.handshake(opts);
+      return peer;
+    } catch (e) {
+      // Nothing of a v2 key came back: no sign the peer speaks v2.
+      const v1Only = v2?.awaitingKey === true;
+      peer.close(e instanceof PeerError ? e.message : 'handshake failed', e instanceof PeerError && e.misbehaving);
+      if (v1Only) throw new V1OnlyError('the peer does not speak v2', false);
+      throw e instanceof PeerError ? e : new PeerError('handshake failed', false);
+    }
+  }
+
+  /** A TCP connection to the peer: through the proxy when there is one (a failure there is the proxy's typed error), else direct. */
+  private static dial(opts: PeerOptions): Promise<net.Socket> {
+    if (opts.proxy) return socks5Connect({ proxy: opts.proxy, host: opts.host, port: opts.port, timeoutMs: opts.timeouts?.connect ?? PROXY_CONNECT_MS });
+    // Never looked up in DNS: that would tell the resolver which onion service we want.
+    if (isOnion(opts.host)) return Promise.reject(new PeerError('a .onion peer can be reached only through a proxy (--proxy socks5://HOST:PORT)', false));
+    const timeoutMs = opts.timeouts?.connect ?? DEFAULT_TIMEOUTS.connect;
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host: opts.host, port: opts.port });
-      const fail = (msg: string, misbehaving = false) => {
+      const fail = (msg: string) => {
         clearTimeout(timer);
         socket.destroy();
-        reject(new PeerError(msg, misbehaving));
+        reject(new PeerError(msg, false));
       };
-      const timer = setTimeout(() => fail('connection timed out'), timeouts.connect);
+      const timer = setTimeout(() => fail('connection timed out'), timeoutMs);
       socket.once('error', (e: NodeJS.ErrnoException) => fail(`cannot connect (${e.code ?? 'error'})`));
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
-        const peer = new Peer(opts, socket, v2);
-        peer.handshake(opts).then(
-          () => resolve(peer),
-          (e: unknown) => {
-            // Nothing of a v2 key came back: no sign the peer speaks v2.
-            const v1Only = v2?.awaitingKey === true;
-            peer.close(e instanceof PeerError ? e.message : 'handshake failed', e instanceof PeerError && e.misbehaving);
-            if (v1Only) reject(new V1OnlyError('the peer does not speak v2', false));
-            else reject(e instanceof PeerError ? e : new PeerError('handshake failed', false));
-          },
-        );
+        resolve(socket);
       });
     });
   }

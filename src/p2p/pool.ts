@@ -7,6 +7,7 @@ import net from 'node:net';
 import type { ChainParams } from '../chain/params.js';
 import { NODE_BLOOM, type Message } from './messages.js';
 import { Peer, PeerError, type PeerTimeouts, type Transport } from './peer.js';
+import type { Socks5Proxy } from './socks5.js';
 
 export const BAN_SECONDS = 24 * 60 * 60;
 
@@ -19,6 +20,11 @@ export interface PoolOptions {
   timeouts?: Partial<PeerTimeouts>;
   /** 'v2': try BIP324 first, v1 when a peer does not speak it (default 'v1'). */
   transport?: Transport;
+  /**
+   * Every connection through this SOCKS5 proxy, each with its own credentials (Tor: its own
+   * circuit). No DNS query from here then: the seeds' names go to the proxy as peers to connect to.
+   */
+  proxy?: Socks5Proxy;
   /** Seconds; injectable for tests. */
   now?: () => number;
   /** Where to find peers when none is pinned (default: the network's DNS seeds); injectable for tests. */
@@ -167,6 +173,8 @@ export class Pool extends EventEmitter<Events> {
 
   private async discover(): Promise<{ host: string; port: number }[]> {
     if (this.opts.discover) return this.opts.discover().catch(() => []);
+    // The proxy resolves a seed's name when we connect to it: a peer it picks, whose addr we learn.
+    if (this.opts.proxy) return this.opts.params.dnsSeeds.map((host) => ({ host, port: this.opts.params.port }));
     const found: { host: string; port: number }[] = [];
     await Promise.all(
       this.opts.params.dnsSeeds.map(async (seed) => {
@@ -221,8 +229,8 @@ export class Pool extends EventEmitter<Events> {
   private connect(c: Candidate): void {
     const { address } = c;
     this.connecting.add(address);
-    const { timeouts, transport } = this.opts;
-    Peer.connect({ params: this.opts.params, host: c.host, port: c.port, ourHeight: this.opts.ourHeight(), ...(timeouts ? { timeouts } : {}), ...(transport ? { transport } : {}) })
+    const { timeouts, transport, proxy } = this.opts;
+    Peer.connect({ params: this.opts.params, host: c.host, port: c.port, ourHeight: this.opts.ourHeight(), ...(timeouts ? { timeouts } : {}), ...(transport ? { transport } : {}), ...(proxy ? { proxy } : {}) })
       .then((peer) => {
         this.connecting.delete(address);
         if (this.stopped) {

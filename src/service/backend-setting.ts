@@ -8,11 +8,13 @@ import type { BackendConfig, BackendView } from '../api/contract.js';
 import { CofferError } from '../api/errors.js';
 import { openWithSeed, sealWithSeed } from '../keys/seed-box.js';
 import { readCookie, type RpcAuth } from '../node/rpc-client.js';
+import { parseHostPort } from '../p2p/pool.js';
+import { isOnion, parseProxyUrl, proxyUrl } from '../p2p/socks5.js';
 import type { WalletService } from './wallet-service.js';
 
 /** The setting as `wallet_meta.backend` holds it (JSON). */
 export type StoredBackend =
-  | { kind: 'spv'; connect: string[] }
+  | { kind: 'spv'; connect: string[]; proxy?: string }
   | { kind: 'node'; connect: string[]; prune: boolean }
   | { kind: 'rpc'; url: string; user?: string; cookieFile?: string; passwordBox?: string };
 
@@ -105,7 +107,8 @@ function normalUrl(url: string): string {
  * password is kept only for the same URL and user.
  */
 export function planFromCall(next: BackendConfig, saved: StoredBackend | undefined): PlannedBackend {
-  if (next.kind !== 'rpc') return next.kind === 'spv' ? { kind: 'spv', connect: next.connect ?? [] } : { kind: 'node', connect: next.connect ?? [], prune: next.prune ?? false };
+  if (next.kind === 'spv') return spvPlan(next.connect ?? [], next.proxy);
+  if (next.kind !== 'rpc') return { kind: 'node', connect: next.connect ?? [], prune: next.prune ?? false };
   const url = normalUrl(next.url);
   const prev = saved?.kind === 'rpc' ? { ...saved, url: normalUrl(saved.url) } : undefined;
   const host = new URL(url).hostname;
@@ -129,6 +132,14 @@ export function planFromCall(next: BackendConfig, saved: StoredBackend | undefin
   if (next.password) return { kind: 'rpc', url, ...(user ? { user } : {}), newPassword: next.password };
   const keep = prev?.passwordBox !== undefined && prev.url === url && prev.user === user;
   return { kind: 'rpc', url, ...(user ? { user } : {}), ...(keep ? { passwordBox: prev.passwordBox } : {}) };
+}
+
+/** The light client's peers and proxy: a proxy must be socks5://HOST:PORT, and an onion peer needs one. */
+function spvPlan(connect: string[], proxy: string | undefined): PlannedBackend {
+  const p = proxy ? parseProxyUrl(proxy) : undefined;
+  const onion = connect.find((c) => isOnion(parseHostPort(c, 1)?.host ?? ''));
+  if (onion && !p) throw new CofferError('usage', `${onion} is a Tor onion service: it can be reached only through a Tor proxy (socks5://127.0.0.1:9050).`, { field: 'proxy' });
+  return { kind: 'spv', connect, ...(p ? { proxy: proxyUrl(p) } : {}) };
 }
 
 function purpose(url: string, user: string | undefined): string {

@@ -34,6 +34,7 @@ import { lightningNodeHandlers, lightningReadHandlers } from './handlers/lightni
 import { spendHandlers } from './handlers/spend.js';
 import { sendHandlers } from './handlers/send.js';
 import { walletHandlers } from './handlers/wallet.js';
+import { parseProxyUrl, type Socks5Proxy } from '../p2p/socks5.js';
 
 export const VERSION = '0.1.0';
 
@@ -59,6 +60,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   lightningOptions: ChannelNodeOptions = {};
   /** The chain source the daemon's command-line flags chose, instead of the wallet's setting. */
   private sourceOverride: SourceFactory | undefined;
+  /** The proxy of the overriding source's peers (the command's --proxy), which Lightning's peers use too. */
+  private proxyOverride: Socks5Proxy | undefined;
   private readonly log: Logger;
   private readonly loop: SyncLoop;
   private readonly ln: LightningRunner;
@@ -218,7 +221,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     const wallet = this.requireWallet();
     if (this.sourceOverride) return this.sourceOverride;
     const b = this.backend();
-    if (b.kind === 'spv') return sourceFactory({ kind: 'spv', connect: b.connect }, this.log);
+    const proxy = this.proxy();
+    if (b.kind === 'spv') return sourceFactory({ kind: 'spv', connect: b.connect, ...(proxy ? { proxy } : {}) }, this.log);
     let rpc: RpcClient;
     if (b.kind === 'node') {
       // A node another process runs (`coffer node start`) is used as it is; else this core starts its own.
@@ -307,12 +311,22 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
    * The wallet must be unlocked: the node's keys come from the seed.
    */
   startLightning(opts: ChannelNodeOptions = {}): Promise<ChannelNode> {
-    return this.ln.start(opts);
+    // Lightning's peers go through the light client's proxy too.
+    const proxy = this.proxy();
+    return this.ln.start(proxy ? { ...opts, proxy } : opts);
   }
 
-  /** Use this chain source (the daemon's flags) rather than the stored backend setting. */
-  overrideSource(source: SourceFactory): void {
+  /** The SOCKS5 proxy the wallet's peers go through: the command's --proxy, else the light client's setting. */
+  private proxy(): Socks5Proxy | undefined {
+    if (this.sourceOverride) return this.proxyOverride;
+    const b = this.backend();
+    return b.kind === 'spv' && b.proxy ? parseProxyUrl(b.proxy) : undefined;
+  }
+
+  /** Use this chain source (the daemon's flags, with their --proxy) rather than the stored backend setting. */
+  overrideSource(source: SourceFactory, proxy?: Socks5Proxy): void {
     this.sourceOverride = source;
+    this.proxyOverride = proxy;
     void this.loop.close();
   }
 

@@ -187,6 +187,11 @@ describe('the desktop UI in a browser, against a real core and a regtest node', 
     await byId(page, 'settings/auto-lock-password').fill(PASSWORD);
     await byId(page, 'settings/save-auto-lock').click();
     await byId(page, 'settings/auto-lock/done').waitFor({ timeout: 30_000 });
+    // A proxy the core cannot use is refused, saying how to write one; nothing is saved.
+    await byId(page, 'settings/proxy').fill('http://127.0.0.1:9050');
+    await byId(page, 'settings/save-backend').click();
+    expect(await textOf(page, 'settings/backend/error')).toBe('Write the proxy as socks5://HOST:PORT (Tor: socks5://127.0.0.1:9050). A .onion peer needs one.');
+    await byId(page, 'settings/proxy').fill('');
     await screenshot(page, '11-settings');
   });
 

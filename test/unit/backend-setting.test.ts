@@ -59,6 +59,18 @@ describe('planFromCall', () => {
   });
 });
 
+describe('planFromCall: the light client behind a proxy', () => {
+  const onion = 'vww6ybal4bd7szmgncyruucpgfkqahzddi37ktceo3ah7ngmcopnpyyd.onion:8333';
+  it('keeps a socks5 proxy in its normal form, with onion peers', () => {
+    expect(planFromCall({ kind: 'spv', connect: [onion], proxy: 'socks5://127.0.0.1:9050/' }, undefined)).toEqual({ kind: 'spv', connect: [onion], proxy: 'socks5://127.0.0.1:9050' });
+    expect(planFromCall({ kind: 'spv', connect: [] }, undefined)).toEqual({ kind: 'spv', connect: [] });
+  });
+  it('refuses a proxy that is not socks5://HOST:PORT, and an onion peer without a proxy', () => {
+    expectCode(() => planFromCall({ kind: 'spv', connect: [], proxy: 'http://127.0.0.1:9050' }, undefined), 'usage');
+    expectCode(() => planFromCall({ kind: 'spv', connect: [onion] }, undefined), 'usage');
+  });
+});
+
 describe('seed box', () => {
   const seed = Uint8Array.from({ length: 64 }, (_, i) => i);
   const purpose = 'rpc-password\nhttp://127.0.0.1:8332/\nalice';

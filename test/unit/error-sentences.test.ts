@@ -18,6 +18,11 @@ describe('error sentences', () => {
     expect(wireSentence({ code: 'insufficient-funds', message: CORE, details: { neededSat: 2_000 } })).toMatch(/ It needs 2,000 sats\.$/);
   });
 
+  it('a proxy the core refused: how to write one, whatever the core said', () => {
+    expect(wireSentence({ code: 'usage', message: CORE, details: { field: 'proxy' } })).toBe('Write the proxy as socks5://HOST:PORT (Tor: socks5://127.0.0.1:9050). A .onion peer needs one.');
+    expect(wireSentence({ code: 'usage', message: CORE, details: { field: 'amount' } })).toBe('Coffer could not accept that input. Check the values you entered.');
+  });
+
   it('insufficient funds in the channels: what they can send and what the payment needs, from millisatoshis', () => {
     expect(wireSentence({ code: 'insufficient-funds', message: CORE, details: { neededMsat: 2_000_000, availableMsat: 1_500 } })).toBe(
       'Your channels can send 1.5 sats now; this payment needs 2,000 sats.',

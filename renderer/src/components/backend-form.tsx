@@ -84,9 +84,10 @@ export function BackendForm({
   passwordStatus?: 'saved' | 'none' | 'removed';
 }) {
   const [peers, setPeers] = useState(peersText(value));
+  const [proxy, setProxy] = useState(value.kind === 'spv' ? (value.proxy ?? '') : '');
   const nodeAllowed = network === 'main' || network === 'regtest';
   const pick = (kind: BackendConfig['kind']) => {
-    if (kind === 'spv') onChange({ kind, connect: parsePeers(peers) });
+    if (kind === 'spv') onChange({ kind, connect: parsePeers(peers), ...(proxy.trim() ? { proxy: proxy.trim() } : {}) });
     else if (kind === 'node') onChange({ kind, connect: parsePeers(peers), prune: false });
     else onChange({ kind, url: `http://127.0.0.1:${RPC_PORTS[network] ?? 8332}/` });
   };
@@ -134,7 +135,29 @@ export function BackendForm({
             />
           )}
         </Field>
-      ) : (
+      ) : null}
+      {value.kind === 'spv' ? (
+        <Field
+          label="Tor / SOCKS5 proxy (optional)"
+          hint="For example socks5://127.0.0.1:9050 (Tor): every peer connection goes through it, each on a circuit of its own, and no DNS query leaves this computer. Needed for .onion peers."
+        >
+          {(p) => (
+            <input
+              {...p}
+              value={proxy}
+              spellCheck={false}
+              placeholder="socks5://127.0.0.1:9050"
+              data-testid={`${idPrefix}/proxy`}
+              onChange={(e) => {
+                setProxy(e.target.value);
+                const { proxy: _, ...rest } = value;
+                onChange(e.target.value.trim() ? { ...rest, proxy: e.target.value.trim() } : rest);
+              }}
+            />
+          )}
+        </Field>
+      ) : null}
+      {value.kind !== 'rpc' ? null : (
         <>
           <Field label="RPC address">
             {(p) => <input {...p} value={value.url} spellCheck={false} data-testid={`${idPrefix}/rpc-url`} onChange={(e) => onChange({ ...value, url: e.target.value })} />}
