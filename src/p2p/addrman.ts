@@ -56,6 +56,8 @@ export interface TableEntry extends TableAddress {
   /** Failed attempts since the last success. */
   attempts: number;
   tried: boolean;
+  /** When a failure was last counted (this run only; see `failed`). */
+  countedAt?: number;
 }
 
 export function addressOf(host: string, port: number): string {
@@ -103,6 +105,8 @@ export class AddrMan {
   private readonly triedSlots: (string | undefined)[] = new Array<string | undefined>(TRIED_BUCKETS * BUCKET_SIZE);
   private readonly now: () => number;
   private readonly random: () => number;
+  /** When any address last completed a handshake (Core's m_last_good; 1 so a first failure counts). */
+  private lastGood = 1;
 
   constructor(opts: AddrManOptions = {}) {
     this.key = opts.key ?? crypto.getRandomValues(new Uint8Array(32));
@@ -209,6 +213,7 @@ export class AddrMan {
     if (!e) return;
     const now = this.now();
     Object.assign(e, { lastTry: now, lastSuccess: now, time: now, attempts: 0 });
+    this.lastGood = now;
     this.changed = true;
     if (e.tried) return;
     const pos = this.position(e);
@@ -224,13 +229,20 @@ export class AddrMan {
     }
   }
 
-  /** An attempt failed: counted, and an untried address that became terrible is forgotten. */
+  /**
+   * An attempt failed: counted (as Core, at most once per address until some address is reached,
+   * so a machine that is offline does not wear its table out), and an untried address that became
+   * terrible is forgotten.
+   */
   failed(address: string): void {
     const e = this.entries.get(address);
     if (!e) return;
-    e.attempts = Math.min(e.attempts + 1, 255);
-    e.lastTry = this.now();
+    const now = this.now();
+    e.lastTry = now;
     this.changed = true;
+    if ((e.countedAt ?? 0) >= this.lastGood) return;
+    e.countedAt = now;
+    e.attempts = Math.min(e.attempts + 1, 255);
     if (!e.tried && this.terrible(e, false)) this.remove(address);
   }
 

@@ -67,20 +67,28 @@ describe('address table', () => {
     expect(t.get('2.2.3.4:8333')!.time).toBe(NOW - 5 * 86400);
   });
 
-  it('a handshake moves an address to tried; failures count and evict a never-reached address', () => {
+  it('a handshake moves an address to tried; failures count once until some address is reached, and evict a never-reached one', () => {
     let now = NOW;
     const t = table({ now: () => now });
-    t.add([at('1.2.3.4'), at('5.6.7.8')], 'fixed');
+    t.add([at('1.2.3.4'), at('5.6.7.8'), at('9.9.9.9')], 'fixed');
     t.connected('1.2.3.4:8333');
     expect(t.get('1.2.3.4:8333')).toMatchObject({ tried: true, lastSuccess: NOW, attempts: 0 });
+    // Offline, every try fails: one counts, the table is not worn out.
     for (let i = 0; i < 5; i++) t.failed('1.2.3.4:8333');
-    expect(t.get('1.2.3.4:8333')).toMatchObject({ tried: true, attempts: 5 });
+    expect(t.get('1.2.3.4:8333')).toMatchObject({ tried: true, attempts: 1 });
     t.failed('5.6.7.8:8333');
     t.failed('5.6.7.8:8333');
-    expect(t.get('5.6.7.8:8333')!.attempts).toBe(2);
-    now += 120;
-    t.failed('5.6.7.8:8333');
+    expect(t.get('5.6.7.8:8333')!.attempts).toBe(1);
+    for (const step of [2, 3]) {
+      now += 120;
+      t.connected('9.9.9.9:8333');
+      t.failed('5.6.7.8:8333');
+      if (step === 2) expect(t.get('5.6.7.8:8333')!.attempts).toBe(2);
+    }
+    // Never reached after 3 counted tries: terrible, forgotten. A tried address is kept.
     expect(t.get('5.6.7.8:8333')).toBeUndefined();
+    t.failed('1.2.3.4:8333');
+    expect(t.get('1.2.3.4:8333')).toMatchObject({ tried: true, attempts: 2 });
   });
 
   it('pickOutbound: never two of one group, none of the excluded groups, favouring tried', () => {
@@ -116,7 +124,8 @@ describe('address table', () => {
     const bytes = encodePeerFile(t, bans, MAGIC, NOW);
     const back = decodePeerFile(bytes, MAGIC, { now: () => NOW });
     expect(back.table.key).toEqual(t.key);
-    expect(back.table.all().sort((a, b) => a.address.localeCompare(b.address))).toEqual(t.all().sort((a, b) => a.address.localeCompare(b.address)));
+    const sorted = (x: AddrMan) => x.all().map(({ countedAt: _, ...e }) => e).sort((a, b) => a.address.localeCompare(b.address));
+    expect(sorted(back.table)).toEqual(sorted(t));
     expect(back.table.all().map((e) => back.table.bucketOf(e))).toEqual(back.table.all().map((e) => t.bucketOf(e)));
     expect(back.table.get('[2001:db8::1]:8333')!.tried).toBe(true);
     expect(back.bans.isBanned('6.6.6.6:8333', NOW)).toBe(true);

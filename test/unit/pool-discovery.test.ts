@@ -1,0 +1,193 @@
+// The pool without pinned peers, against scripted fake nodes on 127.0.0.1: the address table fed by
+// seeds and addr/addrv2 and kept in a store across restarts, bans that outlive a restart, a damaged
+// store, peers without the needed services dropped before any request, one peer per group.
+
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { chainParams } from '../../src/chain/params.js';
+import { decodePeerFile } from '../../src/p2p/addrman.js';
+import { decodeMessage, encodeMessage, NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_WITNESS, type Message } from '../../src/p2p/messages.js';
+import { Pool, type PeerStore } from '../../src/p2p/pool.js';
+import { encodeFrame, FrameDecoder } from '../../src/p2p/wire.js';
+
+const params = chainParams('regtest');
+const FULL = NODE_NETWORK | NODE_WITNESS | NODE_BLOOM;
+const TORV3 = 'pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion';
+const servers: net.Server[] = [];
+const pools: Pool[] = [];
+afterEach(() => {
+  for (const p of pools.splice(0)) p.stop();
+  for (const s of servers.splice(0)) s.close();
+});
+
+interface FakeNode {
+  port: number;
+  /** Commands received, in order, over every connection. */
+  received: string[];
+  connections: number;
+}
+
+/** A fake node answering the handshake with `services`, then `after` for every later message. */
+async function fakeNode(services: bigint, after: (m: Message, send: (m: Message) => void) => void = () => undefined): Promise<FakeNode> {
+  const node: FakeNode = { port: 0, received: [], connections: 0 };
+  const server = net.createServer((socket) => {
+    node.connections++;
+    const d = new FrameDecoder(params.magic);
+    const send = (m: Message) => {
+      const f = encodeMessage(m);
+      socket.write(encodeFrame(params.magic, f.command, f.payload));
+    };
+    socket.on('error', () => undefined);
+    socket.on('data', (c) => {
+      for (const f of d.push(c)) {
+        const m = decodeMessage(f.command, f.payload);
+        node.received.push(m.type);
+        if (m.type === 'version') {
+          send({ ...m, services, nonce: m.nonce + 1n, startHeight: 7 });
+          send({ type: 'verack' });
+        } else after(m, send);
+      }
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  node.port = (server.address() as net.AddressInfo).port;
+  return node;
+}
+
+async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function memoryStore(initial?: Uint8Array): PeerStore & { data: Uint8Array | undefined; saves: number } {
+  const s = {
+    data: initial,
+    saves: 0,
+    load: () => s.data,
+    save: (d: Uint8Array) => {
+      s.data = d.slice();
+      s.saves++;
+    },
+  };
+  return s;
+}
+
+function pool(opts: Partial<ConstructorParameters<typeof Pool>[0]> = {}): Pool {
+  const p = new Pool({ params, ourHeight: () => 0, requiredServices: FULL, ...opts });
+  pools.push(p);
+  return p;
+}
+
+describe('Pool: finding peers', () => {
+  it('keeps the seeds, the addresses peers send (addr and addrv2) and the peers reached in its store; a restart needs no seed', async () => {
+    const other = await fakeNode(FULL);
+    const first = await fakeNode(FULL, (m, send) => {
+      if (m.type !== 'getaddr') return;
+      send({ type: 'addr', addrs: [{ time: 1_700_000_000, services: FULL, host: '127.0.0.1', port: other.port }, { time: 1_700_000_000, services: NODE_NETWORK, host: '127.0.0.2', port: 8333 }] });
+      send({
+        type: 'addrv2',
+        addrs: [
+          { time: 1_700_000_000, services: FULL, network: 'torv3', host: TORV3, port: 8333 },
+          { time: 1_700_000_000, services: FULL, network: 'i2p', host: 'ukeu3k5oycgaauneqgtnvselmt4yemvoilkln7jpvamvfx7dnkdq.b32.i2p', port: 0 },
+          { time: 1_700_000_000, services: FULL, network: 'cjdns', host: 'fc00:1:2:3:4:5:6:7', port: 8333 },
+        ],
+      });
+    });
+    const store = memoryStore();
+    let seeded = 0;
+    const discover = async () => {
+      seeded++;
+      return [{ host: '127.0.0.1', port: first.port, source: 'dns:seed.example' }];
+    };
+    const a = pool({ maxPeers: 1, discover, store });
+    await a.start();
+    await waitFor(() => a.addresses?.get(`${TORV3}:8333`) !== undefined, 10_000, 'the addrv2 addresses');
+    a.stop();
+    expect(seeded).toBe(1);
+    const saved = decodePeerFile(store.data!, params.magic);
+    const entries = saved.table.all().map((e) => [e.address, e.tried, e.source]);
+    expect(entries).toContainEqual([`127.0.0.1:${first.port}`, true, 'dns:seed.example']);
+    expect(entries).toContainEqual([`127.0.0.1:${other.port}`, false, 'ipv4:127.0']);
+    expect(entries).toContainEqual([`${TORV3}:8333`, false, 'ipv4:127.0']);
+    // Not offering what we need, I2P and CJDNS: not kept.
+    expect(saved.table.size).toBe(3);
+
+    // A second run starts from the store: no seed asked, a peer from the table.
+    const b = pool({ maxPeers: 1, discover, store });
+    await b.start();
+    expect(await b.waitForPeer(5_000)).toBeDefined();
+    expect(seeded).toBe(1);
+  });
+
+  it('a ban outlives a restart and ends after a day', async () => {
+    const node = await fakeNode(FULL);
+    const store = memoryStore();
+    let now = 1_800_000_000;
+    const opts = { maxPeers: 1, store, now: () => now, discover: async () => [{ host: '127.0.0.1', port: node.port }] };
+    const a = pool(opts);
+    await a.start();
+    const peer = await a.waitForPeer(5_000);
+    a.ban(peer!, 'test');
+    a.stop();
+    const b = pool(opts);
+    await b.start();
+    expect(b.isBanned(`127.0.0.1:${node.port}`)).toBe(true);
+    // The only address is banned: no peer, at once.
+    expect(await b.waitForPeer(5_000)).toBeUndefined();
+    b.stop();
+    now += 24 * 3600 + 1;
+    const c = pool(opts);
+    await c.start();
+    expect(c.isBanned(`127.0.0.1:${node.port}`)).toBe(false);
+    expect(await c.waitForPeer(5_000)).toBeDefined();
+  });
+
+  it('a damaged store is logged and the pool starts from the seeds', async () => {
+    const node = await fakeNode(FULL);
+    const store = memoryStore(new TextEncoder().encode('CFPT\u0001 this is not a table'));
+    const logged: [string, Record<string, unknown>][] = [];
+    const p = pool({ maxPeers: 1, store, discover: async () => [{ host: '127.0.0.1', port: node.port }], log: (event, fields) => logged.push([event, fields]) });
+    await p.start();
+    expect(await p.waitForPeer(5_000)).toBeDefined();
+    expect(logged).toContainEqual(['p2p.peers-unreadable', { reason: 'checksum mismatch' }]);
+    // A store that throws (an unreadable file) is the same.
+    const throwing: PeerStore = {
+      load: () => {
+        throw new Error('EACCES');
+      },
+      save: () => undefined,
+    };
+    const q = pool({ maxPeers: 1, store: throwing, discover: async () => [{ host: '127.0.0.1', port: node.port }] });
+    await q.start();
+    expect(await q.waitForPeer(5_000)).toBeDefined();
+  });
+
+  it('a peer without the services asked for is dropped right after its version, before any request', async () => {
+    const filters = NODE_NETWORK | NODE_WITNESS | NODE_COMPACT_FILTERS;
+    const plain = await fakeNode(NODE_NETWORK | NODE_WITNESS);
+    const p = pool({ maxPeers: 1, requiredServices: filters, discover: async () => [{ host: '127.0.0.1', port: plain.port }] });
+    await p.start();
+    expect(await p.waitForPeer(5_000)).toBeUndefined();
+    expect(plain.connections).toBeGreaterThan(0);
+    expect(new Set(plain.received)).toEqual(new Set(['version']));
+    expect(p.addresses!.get(`127.0.0.1:${plain.port}`)!.attempts).toBe(1);
+  });
+
+  it('one outbound peer per network group: two nodes on 127.0.0.1 (one /16) get one connection', async () => {
+    const a = await fakeNode(FULL);
+    const b = await fakeNode(FULL);
+    const p = pool({ maxPeers: 8, discover: async () => [a, b].map((n) => ({ host: '127.0.0.1', port: n.port })) });
+    const seen: string[] = [];
+    p.on('peer', (peer) => seen.push(peer.address));
+    await p.start();
+    await waitFor(() => seen.length === 1, 5_000, 'a first peer');
+    // Two rounds of the pool's 1 s tick: still one connection, the other node never dialled.
+    await new Promise((r) => setTimeout(r, 2_100));
+    expect(p.peers).toHaveLength(1);
+    expect(a.connections + b.connections).toBe(1);
+  });
+});
