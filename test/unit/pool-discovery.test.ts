@@ -2,13 +2,19 @@
 // seeds and addr/addrv2 and kept in a store across restarts, bans that outlive a restart, a damaged
 // store, peers without the needed services dropped before any request, one peer per group.
 
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chainParams } from '../../src/chain/params.js';
+import { PEER_FILE, peerFileStore } from '../../src/node/peer-file.js';
 import { decodePeerFile } from '../../src/p2p/addrman.js';
 import { decodeMessage, encodeMessage, NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_WITNESS, type Message } from '../../src/p2p/messages.js';
 import { Pool, type PeerStore } from '../../src/p2p/pool.js';
 import { encodeFrame, FrameDecoder } from '../../src/p2p/wire.js';
+import { FILE_LIMITS } from '../../src/service/files.js';
+import { expectCode } from '../helpers/errors.js';
+import { tmpDir } from '../helpers/tmp.js';
 
 const params = chainParams('regtest');
 const FULL = NODE_NETWORK | NODE_WITNESS | NODE_BLOOM;
@@ -189,5 +195,20 @@ describe('Pool: finding peers', () => {
     await new Promise((r) => setTimeout(r, 2_100));
     expect(p.peers).toHaveLength(1);
     expect(a.connections + b.connections).toBe(1);
+  });
+
+  it('peers.dat: nothing yet is no table; a folder or an oversized file in its place is file-unreadable; a save replaces it whole', () => {
+    const dir = tmpDir();
+    const store = peerFileStore(dir);
+    expect(store.load()).toBeUndefined();
+    store.save(new Uint8Array([1, 2, 3]));
+    store.save(new Uint8Array([4, 5]));
+    expect([...store.load()!]).toEqual([4, 5]);
+    expect(fs.readdirSync(dir)).toEqual([PEER_FILE]);
+    fs.truncateSync(path.join(dir, PEER_FILE), FILE_LIMITS.peers + 1);
+    expect(expectCode(() => store.load(), 'file-unreadable').details['reason']).toBe('too-large');
+    const other = tmpDir();
+    fs.mkdirSync(path.join(other, PEER_FILE));
+    expect(expectCode(() => peerFileStore(other).load(), 'file-unreadable').details['reason']).toBe('not-a-regular-file');
   });
 });
