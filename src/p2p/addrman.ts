@@ -262,7 +262,7 @@ export class AddrMan {
    * this favours it), within one at random, less likely the more it failed (0.66 per failure, as
    * Core) and when tried in the last 10 minutes.
    */
-  pick(n: number, exclude: ReadonlySet<string>, usable: (e: TableEntry) => boolean = () => true): TableEntry[] {
+  pickOutbound(n: number, exclude: ReadonlySet<string>, usable: (e: TableEntry) => boolean = () => true): TableEntry[] {
     const groups = new Set(exclude);
     let tried: TableEntry[] = [];
     let fresh: TableEntry[] = [];

@@ -7,7 +7,7 @@ import net from 'node:net';
 import type { ChainParams } from '../chain/params.js';
 import { addressOf, AddrMan, decodePeerFile, encodePeerFile, groupOf, tableHost, type TableEntry } from './addrman.js';
 import { BanList } from './ban-list.js';
-import { NODE_BLOOM, type Message } from './messages.js';
+import { MAX_ADDR, NODE_BLOOM, type Message } from './messages.js';
 import { Peer, PeerError, type PeerTimeouts, type Transport } from './peer.js';
 import { querySeeds, type SeedResolver } from './seeds.js';
 
@@ -68,6 +68,8 @@ const TICK_MS = 1_000;
 const SAVE_MS = 60_000;
 /** Core's penalty on the time of relayed addresses: they were heard of at least 2 hours ago. */
 const RELAY_PENALTY = 2 * 60 * 60;
+/** After the answer to our getaddr, a peer's addresses are taken at this rate (Core's 0.1 a second). */
+const ADDR_EVERY_MS = 10_000;
 /** A wait for a peer gives up once this many table addresses failed since it began (offline, fail fast). */
 const WAIT_TRIES = 16;
 
@@ -252,7 +254,7 @@ export class Pool extends EventEmitter<Events> {
     const busy = new Set([...[...this.live].map((p) => p.address), ...this.connecting]);
     const groups = new Set([...[...this.live].map((p) => groupOf(p.host)), ...[...this.connecting].map((a) => groupOf(this.candidates.get(a)?.host ?? a))]);
     const now = Date.now();
-    const picked = this.table.pick(n, groups, (e) => {
+    const picked = this.table.pickOutbound(n, groups, (e) => {
       const c = this.candidates.get(e.address);
       return !busy.has(e.address) && this.dialable(e) && !this.isBanned(e.address) && (retryNow || !c || c.retryAt <= now);
     });
@@ -338,14 +340,23 @@ export class Pool extends EventEmitter<Events> {
   /**
    * Addresses a peer knows go to the table, bucketed by the peer's group: those offering the
    * services we need, public ones (but on regtest) and Tor v3 names; I2P and CJDNS are dropped.
+   * As Core, a peer may send 1,000 (the answer to our getaddr), then one per 10 s; the rest are
+   * ignored.
    */
   private learn(peer: Peer): void {
     const required = this.required();
     const local = this.opts.params.network === 'regtest';
     const source = groupOf(peer.host);
+    let tokens = MAX_ADDR;
+    let refilled = Date.now();
     peer.on('message', (m: Message) => {
       if (m.type !== 'addr' && m.type !== 'addrv2') return;
-      const usable = m.addrs.filter(
+      const now = Date.now();
+      tokens = Math.min(MAX_ADDR, tokens + (now - refilled) / ADDR_EVERY_MS);
+      refilled = now;
+      const taken = m.addrs.slice(0, Math.floor(tokens));
+      tokens -= taken.length;
+      const usable = taken.filter(
         (a) =>
           (a.services & required) === required &&
           a.port > 0 &&

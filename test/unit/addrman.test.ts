@@ -99,7 +99,7 @@ describe('address table', () => {
     const exclude = new Set([groupOf('10.1.9.9')]);
     let triedPicks = 0;
     for (let round = 0; round < 50; round++) {
-      const picked = t.pick(8, exclude);
+      const picked = t.pickOutbound(8, exclude);
       expect(picked).toHaveLength(8);
       const groups = picked.map((e) => e.group);
       expect(new Set(groups).size).toBe(8);
@@ -108,8 +108,8 @@ describe('address table', () => {
     }
     // 4 tried entries of 99 usable: picked far more often than their share (4% of 400 picks).
     expect(triedPicks).toBeGreaterThan(100);
-    expect(t.pick(30, new Set())).toHaveLength(20);
-    expect(t.pick(8, new Set(), (e) => e.host.startsWith('12.'))).toHaveLength(1);
+    expect(t.pickOutbound(30, new Set())).toHaveLength(20);
+    expect(t.pickOutbound(8, new Set(), (e) => e.host.startsWith('12.'))).toHaveLength(1);
   });
 
   it('the peer file: a round trip keeps every entry, its place, the key and the bans', () => {

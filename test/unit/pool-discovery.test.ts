@@ -211,4 +211,22 @@ describe('Pool: finding peers', () => {
     fs.mkdirSync(path.join(other, PEER_FILE));
     expect(expectCode(() => peerFileStore(other).load(), 'file-unreadable').details['reason']).toBe('not-a-regular-file');
   });
+
+  it('a peer may send 1,000 addresses for our getaddr; what it sends right after is ignored', async () => {
+    const late = Array.from({ length: 10 }, (_, i) => ({ time: 1_700_000_000, services: FULL, host: `${20 + i}.1.1.1`, port: 8333 }));
+    const node = await fakeNode(FULL, (m, send) => {
+      if (m.type === 'ping') send({ type: 'pong', nonce: m.nonce });
+      if (m.type !== 'getaddr') return;
+      send({ type: 'addr', addrs: Array.from({ length: 1000 }, (_, i) => ({ time: 1_700_000_000, services: FULL, host: `1.2.${i >> 8}.${i & 255}`, port: 8333 })) });
+      send({ type: 'addr', addrs: late });
+    });
+    const p = pool({ maxPeers: 1, discover: async () => [{ host: '127.0.0.1', port: node.port }] });
+    await p.start();
+    const peer = await p.waitForPeer(5_000);
+    // The pong comes after both addr messages: both have been handled.
+    await peer!.ping();
+    const hosts = p.addresses!.all().map((e) => e.host);
+    expect(hosts.some((h) => h.startsWith('1.2.'))).toBe(true);
+    expect(hosts.filter((h) => late.some((a) => a.host === h))).toEqual([]);
+  });
 });
