@@ -229,4 +229,29 @@ describe('Pool: finding peers', () => {
     expect(hosts.some((h) => h.startsWith('1.2.'))).toBe(true);
     expect(hosts.filter((h) => late.some((a) => a.host === h))).toEqual([]);
   });
+
+  it('--connect means only those peers: no table, no store, no seed, no getaddr', async () => {
+    const node = await fakeNode(FULL);
+    let loads = 0;
+    const store: PeerStore = {
+      load: () => {
+        loads++;
+        return undefined;
+      },
+      save: () => {
+        throw new Error('a pinned pool saved peers');
+      },
+    };
+    const p = pool({ connect: [`127.0.0.1:${node.port}`], store, discover: async () => { throw new Error('a pinned pool asked the seeds'); } });
+    await p.start();
+    const peer = await p.waitForPeer(5_000);
+    await waitFor(() => node.received.includes('sendheaders'), 5_000, 'the end of the handshake');
+    p.ban(peer!, 'test');
+    p.stop();
+    expect(loads).toBe(0);
+    expect(p.addresses).toBeUndefined();
+    expect(node.received).not.toContain('getaddr');
+    // BIP155: sendaddrv2 goes before our verack.
+    expect(node.received.slice(0, 3)).toEqual(['version', 'sendaddrv2', 'verack']);
+  });
 });
