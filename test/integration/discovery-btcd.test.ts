@@ -1,8 +1,8 @@
 // Finding peers with real btcd v0.26.0 nodes on loopback: a pool without pinned peers that asks
 // for compact filters completes the handshake with a node serving them (sendaddrv2 before verack,
 // getaddr after), keeps it in <dir>/peers.dat and finds it there on the next start without any
-// seed; a node started with --nocfilters is dropped right after its version. (On 127.0.0.1 every
-// node is one /16 group; the group rules are tested with injected addresses in the unit tests.)
+// seed; a node started with --nocfilters is dropped right after its version. (The nodes listen on
+// 127.0.0.1, one /16; pool-discovery.test.ts tests the group rule with other loopback /16s.)
 
 import fs from 'node:fs';
 import path from 'node:path';

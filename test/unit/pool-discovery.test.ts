@@ -1,6 +1,7 @@
-// The pool without pinned peers, against scripted fake nodes on 127.0.0.1: the address table fed by
-// seeds and addr/addrv2 and kept in a store across restarts, bans that outlive a restart, a damaged
-// store, peers without the needed services dropped before any request, one peer per group.
+// The pool without pinned peers, against scripted fake nodes on loopback (127.x.y.z stands for
+// several /16s): the address table fed by seeds and addr/addrv2 and kept in a store across
+// restarts, bans that outlive a restart, a damaged store, peers without the needed services
+// dropped before any request, one peer per group, an offline table giving up at once.
 
 import fs from 'node:fs';
 import net from 'node:net';
@@ -27,6 +28,7 @@ afterEach(() => {
 });
 
 interface FakeNode {
+  host: string;
   port: number;
   /** Commands received, in order, over every connection. */
   received: string[];
@@ -34,8 +36,8 @@ interface FakeNode {
 }
 
 /** A fake node answering the handshake with `services`, then `after` for every later message. */
-async function fakeNode(services: bigint, after: (m: Message, send: (m: Message) => void) => void = () => undefined): Promise<FakeNode> {
-  const node: FakeNode = { port: 0, received: [], connections: 0 };
+async function fakeNode(services: bigint, after: (m: Message, send: (m: Message) => void) => void = () => undefined, host = '127.0.0.1'): Promise<FakeNode> {
+  const node: FakeNode = { host, port: 0, received: [], connections: 0 };
   const server = net.createServer((socket) => {
     node.connections++;
     const d = new FrameDecoder(params.magic);
@@ -56,7 +58,7 @@ async function fakeNode(services: bigint, after: (m: Message, send: (m: Message)
     });
   });
   servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(0, host, r));
   node.port = (server.address() as net.AddressInfo).port;
   return node;
 }
@@ -183,18 +185,30 @@ describe('Pool: finding peers', () => {
     expect(p.addresses!.get(`127.0.0.1:${plain.port}`)!.attempts).toBe(1);
   });
 
-  it('one outbound peer per network group: two nodes on 127.0.0.1 (one /16) get one connection', async () => {
-    const a = await fakeNode(FULL);
-    const b = await fakeNode(FULL);
-    const p = pool({ maxPeers: 8, discover: async () => [a, b].map((n) => ({ host: '127.0.0.1', port: n.port })) });
-    const seen: string[] = [];
-    p.on('peer', (peer) => seen.push(peer.address));
+  it('one outbound peer per network group: of 127.1.0.1, 127.1.0.2 and 127.2.0.1, two are connected, one per /16', async () => {
+    // Linux answers on all of 127.0.0.0/8, so loopback addresses can stand for several /16s.
+    const nodes = await Promise.all(['127.1.0.1', '127.1.0.2', '127.2.0.1'].map((h) => fakeNode(FULL, undefined, h)));
+    const p = pool({ maxPeers: 8, discover: async () => nodes.map((n) => ({ host: n.host, port: n.port })) });
     await p.start();
-    await waitFor(() => seen.length === 1, 5_000, 'a first peer');
-    // Two rounds of the pool's 1 s tick: still one connection, the other node never dialled.
+    await waitFor(() => p.peers.length === 2, 5_000, 'two peers');
+    // Two rounds of the pool's 1 s tick: the third node, in a group already served, is never dialled.
     await new Promise((r) => setTimeout(r, 2_100));
-    expect(p.peers).toHaveLength(1);
-    expect(a.connections + b.connections).toBe(1);
+    expect(p.peers.map((peer) => peer.host.split('.').slice(0, 2).join('.')).sort()).toEqual(['127.1', '127.2']);
+    expect(nodes[0]!.connections + nodes[1]!.connections).toBe(1);
+    expect(nodes[2]!.connections).toBe(1);
+  });
+
+  it('offline with a table of 20 unreachable addresses in 20 groups: no peer, without waiting out the timeout', { timeout: 15_000 }, async () => {
+    const closed: { host: string; port: number }[] = [];
+    for (let i = 0; i < 20; i++) {
+      const s = net.createServer();
+      await new Promise<void>((r) => s.listen(0, `127.${10 + i}.0.1`, r));
+      closed.push({ host: `127.${10 + i}.0.1`, port: (s.address() as net.AddressInfo).port });
+      await new Promise((r) => s.close(r));
+    }
+    const p = pool({ discover: async () => closed });
+    await p.start();
+    expect(await p.waitForPeer(60_000)).toBeUndefined();
   });
 
   it('peers.dat: nothing yet is no table; a folder or an oversized file in its place is file-unreadable; a save replaces it whole', () => {
