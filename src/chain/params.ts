@@ -35,7 +35,13 @@ export interface ChainParams {
   bip94: boolean;
   /** Heights from which header versions below 2, 3, 4 are invalid (BIP34, BIP66, BIP65). */
   versionHeights: [number, number, number];
+  /** DNS seeds, asked for `x<services>.<seed>` (see p2p/seeds.ts). */
   dnsSeeds: string[];
+  /**
+   * Fixed fallback seeds (host:port), used only when no DNS seed answers: a few nodes of distinct
+   * networks from Bitcoin Core's contrib/seeds lists (2025); some will have gone, any one is enough.
+   */
+  fixedSeeds: string[];
   checkpoints: Checkpoint[];
 }
 
@@ -81,6 +87,10 @@ const PARAMS: Record<Network, ChainParams> = {
       'seed.bitcoin.wiz.biz',
       'seed.mainnet.achownodes.xyz',
     ],
+    fixedSeeds: [
+      '184.105.131.181:8333', '185.8.106.179:8333', '192.3.11.20:8333', '195.154.172.177:8333', '203.11.72.118:8333',
+      '209.141.37.57:8333', '212.51.129.60:8333', '217.20.131.64:8333', '[2001:41d0:203:52c2::]:8333', '[2600:3c00::f03c:92ff:fe92:2745]:8333',
+    ],
     checkpoints: MAINNET_CHECKPOINTS,
   },
   test: {
@@ -96,6 +106,10 @@ const PARAMS: Record<Network, ChainParams> = {
     bip94: true,
     versionHeights: [1, 1, 1],
     dnsSeeds: ['seed.testnet4.bitcoin.sprovoost.nl', 'seed.testnet4.wiz.biz'],
+    fixedSeeds: [
+      '2.59.134.244:48333', '51.158.61.33:48333', '65.108.143.22:48333', '89.58.9.219:48333', '104.237.131.138:48333',
+      '158.69.118.2:48333', '[2a01:4f8:121:4072::2]:48333', '[2600:3c00::f03c:91ff:fe5b:4cf3]:48333',
+    ],
     checkpoints: [],
   },
   signet: {
@@ -111,6 +125,10 @@ const PARAMS: Record<Network, ChainParams> = {
     bip94: false,
     versionHeights: [1, 1, 1],
     dnsSeeds: ['seed.signet.bitcoin.sprovoost.nl', 'seed.signet.achownodes.xyz'],
+    fixedSeeds: [
+      '34.135.189.101:38333', '37.120.177.204:38333', '49.13.117.253:38333', '51.79.229.113:38333', '159.203.133.144:38333',
+      '176.9.62.27:38333', '[2a01:4f8:13a:c56::2]:38333', '[2604:a880:4:1d0::352:6000]:38333',
+    ],
     checkpoints: [],
   },
   regtest: {
@@ -126,6 +144,7 @@ const PARAMS: Record<Network, ChainParams> = {
     bip94: false,
     versionHeights: [1, 1, 1],
     dnsSeeds: [],
+    fixedSeeds: [],
     checkpoints: [],
   },
 };

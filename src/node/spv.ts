@@ -16,11 +16,12 @@ import type { ChainParams } from '../chain/params.js';
 import { CofferError } from '../api/errors.js';
 import type { HeaderStore } from '../db/header-store.js';
 import { BloomFilter, BLOOM_UPDATE_ALL } from '../p2p/bloom.js';
-import { MAX_HEADERS, MSG_BLOCK, MSG_FILTERED_BLOCK, MSG_TX, MSG_WITNESS_BLOCK, type Message } from '../p2p/messages.js';
+import { MAX_HEADERS, MSG_BLOCK, MSG_FILTERED_BLOCK, MSG_TX, MSG_WITNESS_BLOCK, NODE_BLOOM, NODE_NETWORK, NODE_WITNESS, type Message } from '../p2p/messages.js';
 import type { Peer, PeerTimeouts } from '../p2p/peer.js';
 import { PeerError, PROTOCOL_VERSION } from '../p2p/peer.js';
 import { Pool } from '../p2p/pool.js';
 import type { Socks5Proxy } from '../p2p/socks5.js';
+import { peerFileStore } from './peer-file.js';
 import type { ChainSource, FeeEstimates, ProvenBlock, ScanDecision, WatchSet } from './source.js';
 
 export const SCAN_BATCH = 500;
@@ -64,6 +65,9 @@ export class SpvClient implements ChainSource {
       ...(opts.proxy ? { proxy: opts.proxy } : {}),
       ...(opts.log ? { log: opts.log } : {}),
       ourHeight: () => this.store.chain.height,
+      // Whole blocks' history with witnesses, and BIP37 filtering.
+      requiredServices: NODE_NETWORK | NODE_WITNESS | NODE_BLOOM,
+      store: peerFileStore(opts.store.dir),
     });
     this.pool.on('peer', (peer: Peer) => {
       peer.on('message', (m: Message) => {

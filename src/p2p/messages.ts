@@ -8,6 +8,7 @@
 import { CofferError } from '../api/errors.js';
 import { ByteReader, ByteWriter, DecodeError } from '../chain/bytes.js';
 import { readTx, serializeTx, txid, type Tx } from '../chain/tx.js';
+import { readAddrV2, writeAddrV2, type AddrV2Message } from './addr-v2.js';
 import { MAX_BLOOM_FILTER_SIZE, MAX_HASH_FUNCS } from './bloom.js';
 import { formatIp, parseIp } from './ip.js';
 import type { Frame } from './wire.js';
@@ -157,6 +158,7 @@ export type Message =
   | TxMessage
   | MerkleBlockMessage
   | AddrMessage
+  | AddrV2Message
   | FeeFilterMessage
   | RejectMessage
   | FilterLoadMessage
@@ -252,6 +254,8 @@ function readBody(command: string, r: ByteReader, payload: Uint8Array): Message 
       }
       return { type: 'addr', addrs };
     }
+    case 'addrv2':
+      return readAddrV2(r);
     case 'feefilter':
       return { type: 'feefilter', feeRate: r.u64le() };
     case 'reject': {
@@ -391,6 +395,9 @@ function writeBody(m: Exclude<Message, UnknownMessage>, w: ByteWriter): void {
         w.u32le(a.time);
         writeNetAddress(w, a);
       }
+      return;
+    case 'addrv2':
+      writeAddrV2(m, w, check);
       return;
     case 'feefilter':
       check(isSafe(m.feeRate), 'fee rate must be a non-negative safe integer');

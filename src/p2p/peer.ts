@@ -215,6 +215,8 @@ export class Peer extends EventEmitter<Events> {
       throw new PeerError('the peer does not offer bloom filters (NODE_BLOOM)', false);
     }
     this.version = v;
+    // BIP155: before our verack, so the peer may send addresses as addrv2 (Tor v3 among them).
+    this.send({ type: 'sendaddrv2' });
     this.send({ type: 'verack' });
     await verackSeen;
     this.send({ type: 'sendheaders' });

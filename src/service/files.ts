@@ -32,6 +32,8 @@ export const FILE_LIMITS = {
   state: 1 * MiB,
   /** A lock file (a process id). */
   lock: 1 * KiB,
+  /** The P2P address table and bans (`peers.dat`): at most 10,240 addresses of about 130 bytes. */
+  peers: 2 * MiB,
   /** A file of block headers to verify (read in batches, never whole). */
   headers: 4096 * MiB,
   /** A raw block (`verify filter`): a block is at most 4,000,000 bytes. */
@@ -54,6 +56,7 @@ const WHAT: Record<FileKind, string> = {
   key: 'key',
   state: 'state',
   lock: 'lock',
+  peers: 'peer addresses',
   headers: 'headers',
   block: 'block',
   prevouts: 'previous output scripts',

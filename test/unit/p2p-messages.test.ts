@@ -171,7 +171,7 @@ describe('round trips', () => {
   });
 
   it('returns unknown commands as they are and never throws for them', () => {
-    for (const command of ['block', 'addrv2', '__proto__', 'constructor', 'unknown']) {
+    for (const command of ['block', 'blocktxn', '__proto__', 'constructor', 'unknown']) {
       expect(decodeMessage(command, hex('ffff'))).toEqual({ type: 'unknown', command, payload: hex('ffff') });
     }
   });

@@ -10,6 +10,7 @@ import { chainParams } from '../../src/chain/params.js';
 import { Peer } from '../../src/p2p/peer.js';
 import { Pool } from '../../src/p2p/pool.js';
 import { parseProxyUrl, proxyUrl, socks5Connect } from '../../src/p2p/socks5.js';
+import { fixedSeeds } from '../../src/p2p/seeds.js';
 import { closeFakeProxies, fakeProxy, type Script } from '../helpers/fake-socks.js';
 
 afterEach(() => {
@@ -139,19 +140,20 @@ describe('peers through the proxy', () => {
     expect(new Set(seen.map((s) => s.password)).size).toBe(seen.length);
   });
 
-  it('names the DNS seeds to the proxy and resolves nothing itself', async () => {
+  it('names the DNS seeds to the proxy, dials the fixed seeds, and resolves nothing itself', async () => {
     const resolve4 = vi.spyOn(dns, 'resolve4');
     const main = chainParams('main');
     const { proxy, seen } = await fakeProxy({ reply: [5, 4, 0, 1, 0, 0, 0, 0, 0, 0] });
     const pool = new Pool({ params: main, proxy, ourHeight: () => 0 });
     await pool.start();
     try {
-      await vi.waitFor(() => expect(seen.length).toBeGreaterThanOrEqual(main.dnsSeeds.length), { timeout: 10_000 });
+      await vi.waitFor(() => expect(new Set(seen.filter((s) => s.atyp === 3).map((s) => s.host))).toEqual(new Set(main.dnsSeeds)), { timeout: 10_000 });
     } finally {
       pool.stop();
     }
-    expect(new Set(seen.map((s) => s.host))).toEqual(new Set(main.dnsSeeds));
-    expect(seen.every((s) => s.atyp === 3 && s.port === main.port)).toBe(true);
+    // Names go to the proxy as names; besides them only the fixed seeds' addresses are dialled.
+    const fixed = new Set(fixedSeeds(main).map((a) => a.host.replace(/[:[\]]/g, '')));
+    expect(seen.every((s) => s.port === main.port && (s.atyp === 3 ? main.dnsSeeds.includes(s.host) : fixed.has(s.host.replace(/[:[\]]/g, ''))))).toBe(true);
     expect(resolve4).not.toHaveBeenCalled();
   });
 
