@@ -9,6 +9,7 @@ import { CofferError } from '../api/errors.js';
 import { ByteReader, ByteWriter, DecodeError } from '../chain/bytes.js';
 import { readTx, serializeTx, txid, type Tx } from '../chain/tx.js';
 import { MAX_BLOOM_FILTER_SIZE, MAX_HASH_FUNCS } from './bloom.js';
+import { CF_COMMANDS, readCFMessage, writeCFMessage, type CFMessage } from './cf-messages.js';
 import { formatIp, parseIp } from './ip.js';
 import type { Frame } from './wire.js';
 
@@ -162,6 +163,7 @@ export type Message =
   | FilterLoadMessage
   | FilterAddMessage
   | SendCmpctMessage
+  | CFMessage
   | UnknownMessage;
 
 /** A tx message for a transaction of ours: the raw bytes carry the witness, the txid does not. */
@@ -193,6 +195,7 @@ function readHashes(r: ByteReader, max: number): Uint8Array[] {
 
 function readBody(command: string, r: ByteReader, payload: Uint8Array): Message | undefined {
   if (isEmptyType(command)) return { type: command };
+  if (CF_COMMANDS.includes(command)) return readCFMessage(command, r);
   switch (command) {
     case 'version': {
       const version = r.i32le();
@@ -419,6 +422,14 @@ function writeBody(m: Exclude<Message, UnknownMessage>, w: ByteWriter): void {
     case 'sendcmpct':
       check(isU64(m.version), 'compact block version out of range');
       w.u8(m.announce ? 1 : 0).u64leBig(m.version);
+      return;
+    case 'getcfilters':
+    case 'getcfheaders':
+    case 'cfilter':
+    case 'cfheaders':
+    case 'getcfcheckpt':
+    case 'cfcheckpt':
+      writeCFMessage(m, w, check);
       return;
     default: {
       const unhandled: never = m;

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { CofferError } from '../api/errors.js';
 import type { ChainParams } from '../chain/params.js';
-import { decodeMessage, encodeMessage, NODE_BLOOM, type Message, type VersionMessage } from './messages.js';
+import { decodeMessage, encodeMessage, NODE_BLOOM, NODE_COMPACT_FILTERS, type Message, type VersionMessage } from './messages.js';
 import { encodeFrame, FrameDecoder } from './wire.js';
 
 export const PROTOCOL_VERSION = 70016;
@@ -32,6 +32,8 @@ export interface PeerOptions {
   ourHeight: number;
   /** Services the peer must offer (default: BIP37 bloom filters). */
   requiredServices?: bigint;
+  /** Ask for transaction relay from the start (BIP157 clients; BIP37 ones wait for their filter). */
+  relay?: boolean;
   timeouts?: Partial<PeerTimeouts>;
 }
 
@@ -134,15 +136,16 @@ export class Peer extends EventEmitter<Events> {
       nonce,
       userAgent: USER_AGENT,
       startHeight: opts.ourHeight,
-      // No transaction relay until our bloom filter is loaded (BIP37).
-      relay: false,
+      // BIP37: no transaction relay until our bloom filter is loaded.
+      relay: opts.relay ?? false,
     });
     const v = (await versionSeen) as VersionMessage;
     if (v.nonce === nonce) throw new PeerError('connected to ourselves', false);
     if (v.version < 70001) throw new PeerError(`protocol version ${v.version} is too old`, false);
     const required = opts.requiredServices ?? NODE_BLOOM;
     if ((v.services & required) !== required) {
-      throw new PeerError('the peer does not offer bloom filters (NODE_BLOOM)', false);
+      const what = required & NODE_COMPACT_FILTERS ? 'compact block filters (NODE_COMPACT_FILTERS)' : 'bloom filters (NODE_BLOOM)';
+      throw new PeerError(`the peer does not offer ${what}`, false);
     }
     this.version = v;
     this.send({ type: 'verack' });

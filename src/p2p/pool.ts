@@ -15,6 +15,10 @@ export interface PoolOptions {
   /** Pinned peers, host:port. When given, only these are used (like Bitcoin Core's -connect). */
   connect?: string[];
   maxPeers?: number;
+  /** Services every peer must offer (default NODE_BLOOM); others are dropped at the handshake. */
+  requiredServices?: bigint;
+  /** Ask peers to relay transactions from the handshake on (version relay=true). */
+  relay?: boolean;
   ourHeight: () => number;
   timeouts?: Partial<PeerTimeouts>;
   /** Seconds; injectable for tests. */
@@ -219,7 +223,8 @@ export class Pool extends EventEmitter<Events> {
   private connect(c: Candidate): void {
     const { address } = c;
     this.connecting.add(address);
-    Peer.connect({ params: this.opts.params, host: c.host, port: c.port, ourHeight: this.opts.ourHeight(), ...(this.opts.timeouts ? { timeouts: this.opts.timeouts } : {}) })
+    const { requiredServices, relay, timeouts } = this.opts;
+    Peer.connect({ params: this.opts.params, host: c.host, port: c.port, ourHeight: this.opts.ourHeight(), ...(requiredServices ? { requiredServices } : {}), ...(relay ? { relay } : {}), ...(timeouts ? { timeouts } : {}) })
       .then((peer) => {
         this.connecting.delete(address);
         if (this.stopped) {
@@ -253,12 +258,13 @@ export class Pool extends EventEmitter<Events> {
       });
   }
 
-  /** Other nodes to fall back on: the addresses a peer knows that serve bloom filters (public ones, but on regtest). */
+  /** Other nodes to fall back on: the addresses a peer knows that offer the services we need (public ones, but on regtest). */
   private learn(peer: Peer): void {
+    const required = this.opts.requiredServices ?? NODE_BLOOM;
     peer.on('message', (m: Message) => {
       if (m.type !== 'addr') return;
       const local = this.opts.params.network === 'regtest';
-      this.add(m.addrs.filter((a) => (a.services & NODE_BLOOM) !== 0n && a.port > 0 && (local || routable(a.host))).map((a) => ({ host: a.host, port: a.port })));
+      this.add(m.addrs.filter((a) => (a.services & required) === required && a.port > 0 && (local || routable(a.host))).map((a) => ({ host: a.host, port: a.port })));
     });
     peer.send({ type: 'getaddr' });
   }
