@@ -28,8 +28,11 @@ export abstract class PeerSource {
   readonly store: HeaderStore;
   protected readonly opts: PeerSourceOptions;
 
-  /** `services`: what every peer must offer; `relay`: whether peers relay transactions from the handshake on. */
-  constructor(opts: PeerSourceOptions, peers: { services: bigint; relay: boolean }) {
+  /**
+   * `services`: what every peer must offer; `ours`: what we offer; `relay`: whether peers relay
+   * transactions from the handshake on.
+   */
+  constructor(opts: PeerSourceOptions, peers: { services: bigint; ours: bigint; relay: boolean }) {
     this.opts = opts;
     this.store = opts.store;
     this.pool = new Pool({
@@ -39,6 +42,7 @@ export abstract class PeerSource {
       ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
       ...(opts.log ? { log: opts.log } : {}),
       requiredServices: peers.services,
+      services: peers.ours,
       relay: peers.relay,
       ourHeight: () => this.store.chain.height,
     });

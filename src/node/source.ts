@@ -1,6 +1,7 @@
 // What a chain source gives the wallet: a validated header chain, and transactions proven to be in
-// its blocks. Implementations: the SPV client (BIP37 merkle blocks) and a JSON-RPC node (full
-// blocks, Merkle roots checked here): Bitcoin Core, or Coffer's embedded bcoin node.
+// its blocks. Implementations: the SPV client (BIP37 merkle blocks), the compact-filters client
+// (BIP157/158, whole blocks) and a JSON-RPC node (full blocks, Merkle roots checked here): Bitcoin
+// Core, or Coffer's embedded bcoin node.
 
 import type { ChainChange } from '../chain/header-chain.js';
 import type { Estimates } from '../wallet/fees.js';
@@ -55,7 +56,7 @@ export interface ProofSource {
 export type FeeEstimates = Estimates;
 
 export interface ChainSource extends ProofSource {
-  readonly kind: 'spv' | 'node' | 'rpc';
+  readonly kind: 'spv' | 'filters' | 'node' | 'rpc';
   start(): Promise<void>;
   stop(): void;
   /**

@@ -37,7 +37,7 @@ export class SpvClient extends PeerSource implements ChainSource {
   private readonly announcedTxs = new Map<string, Uint8Array>();
 
   constructor(opts: SpvOptions) {
-    super(opts, { services: NODE_BLOOM, relay: false });
+    super(opts, { services: NODE_BLOOM, ours: 0n, relay: false });
     this.pool.on('peer', (peer: Peer) => {
       peer.on('message', (m: Message) => {
         if (m.type === 'headers' && m.headers.length > 0) this.news?.();

@@ -34,6 +34,8 @@ export interface PeerOptions {
   requiredServices?: bigint;
   /** Ask for transaction relay from the start (BIP157 clients; BIP37 ones wait for their filter). */
   relay?: boolean;
+  /** Services we offer (default none); NODE_WITNESS makes a node read our transactions with their witnesses. */
+  services?: bigint;
   timeouts?: Partial<PeerTimeouts>;
 }
 
@@ -129,7 +131,7 @@ export class Peer extends EventEmitter<Events> {
     this.send({
       type: 'version',
       version: PROTOCOL_VERSION,
-      services: 0n,
+      services: opts.services ?? 0n,
       timestamp: Math.floor(Date.now() / 1000),
       receiver: { services: 0n, host: net.isIP(this.host) ? this.host : '0.0.0.0', port: this.port },
       sender: { services: 0n, host: '0.0.0.0', port: 0 },

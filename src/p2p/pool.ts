@@ -19,6 +19,8 @@ export interface PoolOptions {
   requiredServices?: bigint;
   /** Ask peers to relay transactions from the handshake on (version relay=true). */
   relay?: boolean;
+  /** Services we offer in our version message. */
+  services?: bigint;
   ourHeight: () => number;
   timeouts?: Partial<PeerTimeouts>;
   /** Seconds; injectable for tests. */
@@ -223,8 +225,8 @@ export class Pool extends EventEmitter<Events> {
   private connect(c: Candidate): void {
     const { address } = c;
     this.connecting.add(address);
-    const { requiredServices, relay, timeouts } = this.opts;
-    Peer.connect({ params: this.opts.params, host: c.host, port: c.port, ourHeight: this.opts.ourHeight(), ...(requiredServices ? { requiredServices } : {}), ...(relay ? { relay } : {}), ...(timeouts ? { timeouts } : {}) })
+    const { requiredServices, relay, services, timeouts } = this.opts;
+    Peer.connect({ params: this.opts.params, host: c.host, port: c.port, ourHeight: this.opts.ourHeight(), ...(requiredServices ? { requiredServices } : {}), ...(relay ? { relay } : {}), ...(services ? { services } : {}), ...(timeouts ? { timeouts } : {}) })
       .then((peer) => {
         this.connecting.delete(address);
         if (this.stopped) {

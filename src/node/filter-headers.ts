@@ -1,0 +1,227 @@
+// BIP157 filter headers tied to the validated block-header chain: checkpoints every 1,000 blocks
+// and windows of filter hashes between them, each asked of two peers when two are connected. A
+// peer whose answer contradicts itself or the agreed checkpoints is banned; when two peers
+// disagree, the block where they part is fetched and the filter that misses one of its output
+// scripts is the lie.
+
+import { equalBytes, hashToHex } from '../chain/bytes.js';
+import { matchAny } from '../chain/bip158.js';
+import type { Block } from '../chain/block.js';
+import type { HeaderChain } from '../chain/header-chain.js';
+import { sha256d } from '../chain/tx.js';
+import { BASIC_FILTER, CFCHECKPT_INTERVAL, MAX_CFHEADERS, type CFilterMessage } from '../p2p/cf-messages.js';
+import type { Message } from '../p2p/messages.js';
+import { PeerError, type Peer } from '../p2p/peer.js';
+import type { Pool } from '../p2p/pool.js';
+
+const ZERO = new Uint8Array(32);
+const OP_RETURN = 0x6a;
+
+/** The filter hashes of blocks start..end, checked against the agreed headers around them. */
+export interface FilterWindow {
+  start: number;
+  end: number;
+  /** The block hash at `end` when the window was fetched (a reorg makes it stale). */
+  endHash: string;
+  hashes: Uint8Array[];
+}
+
+/** One peer's answer: filter hashes (a window) or filter headers (checkpoints). */
+interface Answer {
+  peer: Peer;
+  hashes: Uint8Array[];
+}
+
+/** What the filter-header code needs of the source around it. */
+export interface FilterHeaderHost {
+  readonly pool: Pool;
+  readonly chain: HeaderChain;
+  /** The peers to ask: one, or two to compare when two are connected. */
+  peers(): Promise<Peer[]>;
+  /** The whole block at a best-chain height, checked against its header, from any peer. */
+  block(height: number): Promise<Block>;
+  log(event: string, fields: Record<string, string | number | boolean>): void;
+}
+
+/** Filter header = dsha256(filterHash || previous filter header). */
+export function nextHeader(filterHash: Uint8Array, prev: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(64);
+  joined.set(filterHash, 0);
+  joined.set(prev, 32);
+  return sha256d(joined);
+}
+
+/** The last filter header of a run of filter hashes after `prev`. */
+export function chainHeaders(prev: Uint8Array, hashes: readonly Uint8Array[]): Uint8Array {
+  let h = prev;
+  for (const f of hashes) h = nextHeader(f, h);
+  return h;
+}
+
+/**
+ * Whether a filter can be the block's: every output script that is not OP_RETURN must be in it.
+ * (A light client has no spent outputs' scripts, so this is what it can check.)
+ */
+export function filterFitsBlock(filter: Uint8Array, block: Block): boolean {
+  for (const t of block.txs) {
+    for (const o of t.tx.outputs) {
+      if (o.script.length === 0 || o.script[0] === OP_RETURN) continue;
+      if (!matchAny(filter, block.hash, [o.script])) return false;
+    }
+  }
+  return true;
+}
+
+/** Send a request, then a ping; the messages `keep` wants that arrived before the pong. */
+export async function collect(peer: Peer, request: Message, keep: (m: Message) => boolean): Promise<Message[]> {
+  const got: Message[] = [];
+  const listen = (m: Message) => {
+    if (keep(m)) got.push(m);
+  };
+  peer.on('message', listen);
+  try {
+    peer.send(request);
+    await peer.ping();
+  } finally {
+    peer.off('message', listen);
+  }
+  return got;
+}
+
+/** The window of 1,000 blocks (or the first, 0..1000) holding `height`. */
+export function windowOf(height: number): { start: number; end: number; index: number } {
+  const index = height === 0 ? 0 : Math.floor((height - 1) / CFCHECKPT_INTERVAL);
+  return { index, start: index === 0 ? 0 : index * CFCHECKPT_INTERVAL + 1, end: (index + 1) * CFCHECKPT_INTERVAL };
+}
+
+export class FilterHeaders {
+  private checkpoints: { key: string; headers: Uint8Array[] } | undefined;
+  private last: FilterWindow | undefined;
+
+  constructor(private readonly host: FilterHeaderHost) {}
+
+  /** The filter hashes of the window holding `height`, up to the chain's tip at most. */
+  async window(height: number): Promise<FilterWindow> {
+    const chain = this.host.chain;
+    const w = windowOf(height);
+    const end = Math.min(w.end, chain.height);
+    const endHash = hashToHex(chain.hashAt(end));
+    if (this.last && this.last.start === w.start && this.last.end === end && this.last.endHash === endHash) return this.last;
+    const cps = await this.agreedCheckpoints(end);
+    const prev = w.index === 0 ? ZERO : cps[w.index - 1]!;
+    const check = w.end <= end ? cps[w.index] : undefined;
+    const answers: Answer[] = [];
+    for (const peer of await this.host.peers()) {
+      const hashes = await this.fetchRange(peer, w.start, end, prev, check);
+      if (hashes) answers.push({ peer, hashes });
+    }
+    if (answers.length === 0) throw new PeerError('no peer sent the filter headers', false);
+    let chosen = answers[0]!;
+    if (answers.length > 1 && !equalBytes(chainHeaders(prev, answers[0]!.hashes), chainHeaders(prev, answers[1]!.hashes))) {
+      chosen = await this.settle(answers[0]!, answers[1]!, w.start);
+    }
+    this.last = { start: w.start, end, endHash, hashes: chosen.hashes };
+    return this.last;
+  }
+
+  /**
+   * The filter hashes of start..end from one peer, checked: as many as asked, after `prev`, ending
+   * at `check` when a checkpoint covers the end. Undefined when the peer did not answer (it is
+   * closed); a contradiction bans it.
+   */
+  private async fetchRange(peer: Peer, start: number, end: number, prev: Uint8Array, check: Uint8Array | undefined): Promise<Uint8Array[] | undefined> {
+    const stopHash = this.host.chain.hashAt(end);
+    const hashes: Uint8Array[] = [];
+    try {
+      for (let s = start; s <= end; s += MAX_CFHEADERS) {
+        const e = Math.min(end, s + MAX_CFHEADERS - 1);
+        const stop = e === end ? stopHash : this.host.chain.hashAt(e);
+        const got = await collect(peer, { type: 'getcfheaders', filterType: BASIC_FILTER, startHeight: s, stopHash: stop }, (m) => m.type === 'cfheaders' && equalBytes(m.stopHash, stop));
+        const m = got[0];
+        if (!m || m.type !== 'cfheaders') throw new PeerError('the peer withheld filter headers', false);
+        if (m.filterHashes.length !== e - s + 1) throw new PeerError(`${m.filterHashes.length} filter hashes for ${e - s + 1} blocks`, true);
+        const expected = s === start ? prev : chainHeaders(prev, hashes);
+        if (!equalBytes(m.prevHeader, expected)) throw new PeerError(`filter headers that do not follow the agreed one at ${s - 1}`, true);
+        hashes.push(...m.filterHashes);
+      }
+      if (check && !equalBytes(chainHeaders(prev, hashes), check)) throw new PeerError(`filter headers that miss the checkpoint at ${end}`, true);
+      return hashes;
+    } catch (e) {
+      if (!(e instanceof PeerError)) throw e;
+      this.drop(peer, e);
+      return undefined;
+    }
+  }
+
+  private drop(peer: Peer, e: PeerError): void {
+    this.host.log('filters.peer-dropped', { peer: peer.address, reason: e.message, banned: e.misbehaving });
+    if (e.misbehaving) this.host.pool.ban(peer, e.message);
+    else peer.close(e.message);
+  }
+
+  /** Checkpoints up to `height`, the same from two peers (a disagreement is settled first). */
+  private async agreedCheckpoints(height: number): Promise<Uint8Array[]> {
+    const count = Math.floor(height / CFCHECKPT_INTERVAL);
+    if (count === 0) return [];
+    const stop = this.host.chain.hashAt(count * CFCHECKPT_INTERVAL);
+    const key = hashToHex(stop);
+    if (this.checkpoints?.key === key) return this.checkpoints.headers;
+    const lists: Answer[] = [];
+    for (const peer of await this.host.peers()) {
+      try {
+        const got = await collect(peer, { type: 'getcfcheckpt', filterType: BASIC_FILTER, stopHash: stop }, (m) => m.type === 'cfcheckpt' && equalBytes(m.stopHash, stop));
+        const m = got[0];
+        if (!m || m.type !== 'cfcheckpt') throw new PeerError('the peer withheld filter checkpoints', false);
+        if (m.headers.length !== count) throw new PeerError(`${m.headers.length} filter checkpoints for ${count}`, true);
+        lists.push({ peer, hashes: m.headers });
+      } catch (e) {
+        if (!(e instanceof PeerError)) throw e;
+        this.drop(peer, e);
+      }
+    }
+    if (lists.length === 0) throw new PeerError('no peer sent filter checkpoints', false);
+    let chosen = lists[0]!.hashes;
+    if (lists.length > 1) {
+      const [a, b] = [lists[0]!, lists[1]!];
+      const k = a.hashes.findIndex((h, i) => !equalBytes(h, b.hashes[i]!));
+      if (k >= 0) {
+        // Both peers' filter hashes for the window ending at the first checkpoint they part on.
+        const { start, end } = windowOf(k * CFCHECKPT_INTERVAL + 1);
+        const prev = k === 0 ? ZERO : a.hashes[k - 1]!;
+        const ha = await this.fetchRange(a.peer, start, end, prev, a.hashes[k]);
+        const hb = await this.fetchRange(b.peer, start, end, prev, b.hashes[k]);
+        if (ha && hb) chosen = (await this.settle({ peer: a.peer, hashes: ha }, { peer: b.peer, hashes: hb }, start)).peer === b.peer ? b.hashes : a.hashes;
+        else if (hb) chosen = b.hashes;
+      }
+    }
+    this.checkpoints = { key, headers: chosen };
+    return chosen;
+  }
+
+  /**
+   * Two peers' filter hashes for blocks from `start` part: fetch both filters and the block where
+   * they first differ. A filter that does not hash to what its peer claimed, or misses one of the
+   * block's output scripts, is a lie, and its peer is banned. Returns the answer to keep.
+   */
+  private async settle(a: Answer, b: Answer, start: number): Promise<Answer> {
+    const i = a.hashes.findIndex((h, j) => !equalBytes(h, b.hashes[j] ?? ZERO));
+    const height = start + Math.max(0, i);
+    const blockHash = this.host.chain.hashAt(height);
+    const filterOf = async (peer: Peer) => {
+      const got = await collect(peer, { type: 'getcfilters', filterType: BASIC_FILTER, startHeight: height, stopHash: blockHash }, (m) => m.type === 'cfilter' && equalBytes(m.blockHash, blockHash));
+      return (got[0] as CFilterMessage | undefined)?.filter;
+    };
+    const block = await this.host.block(height);
+    const honest = (x: Answer, filter: Uint8Array | undefined) =>
+      filter !== undefined && equalBytes(sha256d(filter), x.hashes[height - start]!) && filterFitsBlock(filter, block);
+    const okA = honest(a, await filterOf(a.peer).catch(() => undefined));
+    const okB = honest(b, await filterOf(b.peer).catch(() => undefined));
+    this.host.log('filters.dispute', { height, peerA: a.peer.address, peerB: b.peer.address, honestA: okA, honestB: okB });
+    const reason = `a filter that does not fit block ${height}`;
+    if (!okA) this.host.pool.ban(a.peer, reason);
+    if (!okB) this.host.pool.ban(b.peer, reason);
+    if (!okA && !okB) throw new PeerError('both peers sent filters that do not fit the block', true);
+    // Both fit (a lie about spent scripts cannot be told from here): the first answer stands.
+    return okA ? a : b;
+  }
+}
