@@ -12,7 +12,7 @@ import { nullLogger } from '../service/log.js';
 import { readPackageFile } from '../service/tower-files.js';
 import { WatchtowerRunner } from '../service/watchtower-runner.js';
 import { parsePackage } from '../vaults/watchtower.js';
-import { sourceFor } from './backend.js';
+import { backendName, sourceFor } from './backend.js';
 import { stringOption, type Command } from './command.js';
 import { untilStopped } from './until-stopped.js';
 
@@ -39,6 +39,8 @@ export const watchtowerRunCommand: Command = {
     const minFeerate = Number(raw);
     if (!/^\d+(\.\d+)?$/.test(raw) || minFeerate < 1 || minFeerate > 10_000) throw new CofferError('usage', '--min-feerate must be a number from 1 to 10000');
     const print = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), ...line })}\n`);
+    // The keyless package names outpoints, not scripts, and BIP158 filters match scripts only.
+    if (backendName(ctx) === 'filters') throw new CofferError('usage', 'the watchtower cannot run on --backend filters (its package has no scripts to match); use spv, node or rpc');
     const source = sourceFor(ctx, nullLogger);
     const tower = new WatchtowerRunner({ datadir: ctx.datadir, pkg, file: { path: file, ...read }, source, minFeerate, print });
     // Listening before start(): a SIGTERM during the first connection still stops the tower cleanly.

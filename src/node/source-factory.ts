@@ -8,30 +8,34 @@ import type { PeerTimeouts } from '../p2p/peer.js';
 import type { RpcClient } from './rpc-client.js';
 import { RpcSource } from './rpc-source.js';
 import type { ChainSource } from './source.js';
+import { FiltersSource } from './filters.js';
 import { SpvClient } from './spv.js';
 
 /** Makes the chain source for a sync, given the header store it must feed. */
 export type SourceFactory = (params: ChainParams, store: HeaderStore) => ChainSource;
 
 export type BackendChoice =
-  /** P2P peers: `connect` pins them, otherwise DNS seeds. */
+  /** P2P peers (BIP37 bloom filters, or BIP157 compact filters): `connect` pins them, otherwise DNS seeds. */
   | { kind: 'spv'; connect: string[]; timeouts?: Partial<PeerTimeouts> }
+  | { kind: 'filters'; connect: string[]; timeouts?: Partial<PeerTimeouts> }
   /** The embedded node (`node`) or the user's Bitcoin Core (`rpc`), over JSON-RPC. */
   | { kind: 'node' | 'rpc'; rpc: RpcClient };
 
 type EventLog = { info(event: string, fields: Record<string, string | number | boolean>): void };
 
 export function sourceFactory(choice: BackendChoice, log: EventLog): SourceFactory {
-  if (choice.kind === 'spv') {
-    const { connect, timeouts } = choice;
-    return (params, store) =>
-      new SpvClient({
+  if (choice.kind === 'spv' || choice.kind === 'filters') {
+    const { kind, connect, timeouts } = choice;
+    return (params, store) => {
+      const opts = {
         params,
         store,
         ...(connect.length > 0 ? { connect } : {}),
         ...(timeouts ? { timeouts } : {}),
-        log: (event, fields) => log.info(event, fields),
-      });
+        log: (event: string, fields: Record<string, string | number | boolean>) => log.info(event, fields),
+      };
+      return kind === 'spv' ? new SpvClient(opts) : new FiltersSource(opts);
+    };
   }
   const { kind, rpc } = choice;
   return (params, store) => new RpcSource({ kind, params, store, rpc });

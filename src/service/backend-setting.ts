@@ -13,6 +13,7 @@ import type { WalletService } from './wallet-service.js';
 /** The setting as `wallet_meta.backend` holds it (JSON). */
 export type StoredBackend =
   | { kind: 'spv'; connect: string[] }
+  | { kind: 'filters'; connect: string[] }
   | { kind: 'node'; connect: string[]; prune: boolean }
   | { kind: 'rpc'; url: string; user?: string; cookieFile?: string; passwordBox?: string };
 
@@ -35,7 +36,7 @@ export function readBackend(w: WalletService): StoredBackend {
     throw new CofferError('database-corrupt', 'The saved connection setting is damaged; choose the connection again in Settings.', { setting: META });
   }
   const kind = (b as { kind?: unknown } | null)?.kind;
-  if (kind !== 'spv' && kind !== 'node' && kind !== 'rpc') {
+  if (kind !== 'spv' && kind !== 'filters' && kind !== 'node' && kind !== 'rpc') {
     throw new CofferError('database-corrupt', 'The saved connection setting is damaged; choose the connection again in Settings.', { setting: META });
   }
   return b as StoredBackend;
@@ -105,7 +106,7 @@ function normalUrl(url: string): string {
  * password is kept only for the same URL and user.
  */
 export function planFromCall(next: BackendConfig, saved: StoredBackend | undefined): PlannedBackend {
-  if (next.kind !== 'rpc') return next.kind === 'spv' ? { kind: 'spv', connect: next.connect ?? [] } : { kind: 'node', connect: next.connect ?? [], prune: next.prune ?? false };
+  if (next.kind !== 'rpc') return next.kind === 'node' ? { kind: 'node', connect: next.connect ?? [], prune: next.prune ?? false } : { kind: next.kind, connect: next.connect ?? [] };
   const url = normalUrl(next.url);
   const prev = saved?.kind === 'rpc' ? { ...saved, url: normalUrl(saved.url) } : undefined;
   const host = new URL(url).hostname;

@@ -86,7 +86,7 @@ export function BackendForm({
   const [peers, setPeers] = useState(peersText(value));
   const nodeAllowed = network === 'main' || network === 'regtest';
   const pick = (kind: BackendConfig['kind']) => {
-    if (kind === 'spv') onChange({ kind, connect: parsePeers(peers) });
+    if (kind === 'spv' || kind === 'filters') onChange({ kind, connect: parsePeers(peers) });
     else if (kind === 'node') onChange({ kind, connect: parsePeers(peers), prune: false });
     else onChange({ kind, url: `http://127.0.0.1:${RPC_PORTS[network] ?? 8332}/` });
   };

@@ -1,0 +1,78 @@
+// Test helper: a lying BIP157 peer. It stands in front of a real node (btcd), passes every message
+// through both ways, and changes only what it is told to lie about: the filter of chosen blocks
+// (an empty one), and, in 'headers' mode, the filter hashes in cfheaders to match, so its lie is
+// consistent with itself and only the block can show it.
+
+import net from 'node:net';
+import { sha256d } from '../../src/chain/tx.js';
+import { equalBytes } from '../../src/chain/bytes.js';
+import { decodeMessage, encodeMessage } from '../../src/p2p/messages.js';
+import { encodeFrame, FrameDecoder } from '../../src/p2p/wire.js';
+
+/** An empty filter (no elements): it matches nothing, so it hides whatever the block pays. */
+export const EMPTY_FILTER = Uint8Array.of(0);
+
+export interface LieTarget {
+  /** The block's hash, internal byte order. */
+  blockHash: Uint8Array;
+  /** The hash of its true filter (dsha256), to find it among cfheaders' filter hashes. */
+  filterHash: Uint8Array;
+}
+
+export interface FilterProxy {
+  address: string;
+  /** Filters it replaced so far. */
+  lies: number;
+  close(): Promise<void>;
+}
+
+/**
+ * `mode`: 'filter' sends an empty filter for the targets but true filter headers (the filter does
+ * not hash to the agreed header); 'headers' also changes the filter hashes in cfheaders (two
+ * peers' filter headers disagree, and the block shows which one lies).
+ */
+export async function startFilterProxy(opts: { magic: number; upstream: { host: string; port: number }; targets: LieTarget[]; mode: 'filter' | 'headers' }): Promise<FilterProxy> {
+  const sockets = new Set<net.Socket>();
+  const state = { lies: 0 };
+  const lieHash = sha256d(EMPTY_FILTER);
+  const server = net.createServer((client) => {
+    const node = net.connect(opts.upstream);
+    sockets.add(client).add(node);
+    const d = new FrameDecoder(opts.magic);
+    const end = () => {
+      client.destroy();
+      node.destroy();
+    };
+    client.on('error', end).on('close', end);
+    node.on('error', end).on('close', end);
+    client.on('data', (c) => node.write(c));
+    node.on('data', (chunk) => {
+      for (const f of d.push(chunk)) {
+        let payload = f.payload;
+        if (f.command === 'cfilter' || f.command === 'cfheaders') {
+          const m = decodeMessage(f.command, f.payload);
+          if (m.type === 'cfilter' && opts.targets.some((t) => equalBytes(t.blockHash, m.blockHash))) {
+            state.lies++;
+            payload = encodeMessage({ ...m, filter: EMPTY_FILTER }).payload;
+          } else if (m.type === 'cfheaders' && opts.mode === 'headers') {
+            const filterHashes = m.filterHashes.map((h) => (opts.targets.some((t) => equalBytes(t.filterHash, h)) ? lieHash : h));
+            payload = encodeMessage({ ...m, filterHashes }).payload;
+          }
+        }
+        client.write(encodeFrame(opts.magic, f.command, payload));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    address: `127.0.0.1:${port}`,
+    get lies() {
+      return state.lies;
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

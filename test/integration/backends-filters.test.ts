@@ -1,0 +1,207 @@
+// The compact-filters client (BIP157/158, `--backend filters`) against btcd, a second
+// implementation: receive unconfirmed then confirmed, a send seen spent, a restore from the words
+// widening the gap, a reorg; and a lying peer in front of btcd found out and banned.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { p2wpkh, Transaction } from '@scure/btc-signer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CofferError } from '../../src/api/errors.js';
+import { parseBlock } from '../../src/chain/block.js';
+import { hashToHex, hexToHash } from '../../src/chain/bytes.js';
+import { genesisStart } from '../../src/chain/header-chain.js';
+import { chainParams } from '../../src/chain/params.js';
+import { sha256d } from '../../src/chain/tx.js';
+import { HeaderStore } from '../../src/db/header-store.js';
+import { addressToScript, scriptToAddress } from '../../src/keys/address.js';
+import { parseDescriptor, ScriptDeriver } from '../../src/keys/descriptors.js';
+import { FiltersSource } from '../../src/node/filters.js';
+import type { ProvenBlock } from '../../src/node/source.js';
+import { BTCD_MINER_KEY, BTCD_MINER_PUBKEY, startBtcd, type BtcdNode } from '../helpers/btcd.js';
+import { coffer, type RunResult } from '../helpers/cli.js';
+import { startFilterProxy } from '../helpers/filter-proxy.js';
+import { CORE_REGTEST, waitFor } from '../helpers/regtest.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const env = { COFFER_PASSWORD: 'integration password' };
+const params = chainParams('regtest');
+const FEE = 10_000n;
+const minerScript = p2wpkh(BTCD_MINER_PUBKEY, CORE_REGTEST).script;
+
+let b: BtcdNode;
+/** Heights whose coinbase the test has not spent yet (mature ones first). */
+let nextCoinbase = 1;
+
+beforeAll(async () => {
+  b = await startBtcd();
+  await b.mine(120);
+});
+afterAll(() => b?.close());
+
+/** Pay `outputs` from the next unspent coinbase (50 BTC), the rest back to the miner; the txid (display hex). */
+async function pay(outputs: { script: Uint8Array; amount: number }[]): Promise<string> {
+  const cb = parseBlock(hexToBytes(await b.getBlock(await b.getBlockHash(nextCoinbase++)))).txs[0]!;
+  const index = cb.tx.outputs.findIndex((o) => bytesToHex(o.script) === bytesToHex(minerScript));
+  const amount = BigInt(cb.tx.outputs[index]!.value);
+  const tx = new Transaction();
+  tx.addInput({ txid: hashToHex(cb.txid), index, witnessUtxo: { script: minerScript, amount } });
+  const sent = outputs.reduce((n, o) => n + BigInt(o.amount), 0n);
+  for (const o of outputs) tx.addOutput({ script: o.script, amount: BigInt(o.amount) });
+  tx.addOutput({ script: minerScript, amount: amount - sent - FEE });
+  tx.signIdx(BTCD_MINER_KEY, 0);
+  tx.finalize();
+  return b.submitTransaction(tx.hex);
+}
+
+const inMempool = (txid: string) => waitFor(async () => (await b.rpc<string[]>('getrawmempool')).includes(txid), 15_000, `${txid} in btcd's mempool`);
+
+describe('backend filters (btcd)', () => {
+  const dir = tmpDir();
+  const run = (args: string[], d = dir) => coffer(['--datadir', d, '--network', 'regtest', '--backend', 'filters', '--connect', b.address, ...args], { env });
+  const ok = (r: RunResult) => {
+    expect(r.code, r.stderr).toBe(0);
+    return r.json;
+  };
+  const sync = async (d = dir) => ok(await run(['sync', '--mempool-wait', '1'], d));
+  let mnemonic: string;
+  let birthday: number;
+
+  it('receives: unconfirmed, then confirmed; a send is seen spent and confirmed', async () => {
+    const created = ok(await coffer(['--datadir', dir, '--network', 'regtest', 'wallet', 'create'], { env }));
+    mnemonic = created.mnemonic;
+    birthday = await b.tipHeight();
+    const { address } = ok(await run(['wallet', 'address']));
+    const txid = await pay([{ script: addressToScript(address, 'regtest'), amount: 300_000 }]);
+    const first = await sync();
+    expect(first.tipHash).toBe(await b.getBlockHash(await b.tipHeight()));
+    expect(first.balance).toEqual({ confirmed: 0, unconfirmed: 300_000 });
+    await b.mine(1);
+    expect((await sync()).balance).toEqual({ confirmed: 300_000, unconfirmed: 0 });
+    expect(ok(await run(['wallet', 'history']))).toEqual([{ txid, amount: 300_000, confirmations: 1, blockHeight: await b.tipHeight() }]);
+
+    const sent = ok(await run(['wallet', 'send', '--to', b.miningAddress, '--amount', '100000', '--feerate', '2']));
+    await inMempool(sent.txid);
+    await b.mine(1);
+    const after = await sync();
+    expect(after.balance).toEqual({ confirmed: 300_000 - 100_000 - sent.fee, unconfirmed: 0 });
+    expect(ok(await run(['wallet', 'history'])).at(-1)).toMatchObject({ txid: sent.txid, amount: -100_000 - sent.fee, confirmations: 1 });
+    // The change output, then its spend: the spent coin must leave the wallet's coins.
+    const coins = ok(await run(['wallet', 'utxos']));
+    expect(coins).toHaveLength(1);
+    const all = ok(await run(['wallet', 'send', '--to', b.miningAddress, '--amount', 'max', '--feerate', '2']));
+    await inMempool(all.txid);
+    await b.mine(1);
+    expect((await sync()).balance).toEqual({ confirmed: 0, unconfirmed: 0 });
+    expect(ok(await run(['wallet', 'utxos']))).toEqual([]);
+  });
+
+  it('restores from the words, scanning from the birthday and widening the gap', async () => {
+    const receive = ok(await run(['wallet', 'descriptors'])).find((d: { internal: boolean }) => !d.internal).desc;
+    const deriver = new ScriptDeriver(parseDescriptor(receive, 'regtest'), 'regtest');
+    // Each used address within 20 of the one before: 0..60 in one block, 75 in a later one.
+    await pay([0, 15, 30, 45, 60].map((i) => ({ script: deriver.scriptAt(i), amount: 10_000 + i })));
+    await b.mine(1);
+    await pay([{ script: deriver.scriptAt(75), amount: 20_000 }]);
+    await b.mine(1);
+    const restored = tmpDir();
+    fs.writeFileSync(path.join(restored, 'words'), mnemonic);
+    ok(await coffer(['--datadir', restored, '--network', 'regtest', 'wallet', 'restore', '--mnemonic-file', path.join(restored, 'words'), '--birthday', String(birthday)], { env }));
+    const s = await sync(restored);
+    const expected = [0, 15, 30, 45, 60].reduce((n, i) => n + 10_000 + i, 0) + 20_000;
+    expect(s.balance).toEqual({ confirmed: expected, unconfirmed: 0 });
+    // The first wallet's three transactions, then the two payments beyond its gap.
+    expect(ok(await run(['wallet', 'history'], restored))).toHaveLength(5);
+    const next = ok(await run(['wallet', 'address'], restored));
+    expect(next).toMatchObject({ index: 76, address: scriptToAddress(deriver.scriptAt(76), 'regtest') });
+  });
+
+  it('follows a reorg: the payment leaves with its block and is confirmed where btcd has it', async () => {
+    const start = (await sync()).balance;
+    const { address } = ok(await run(['wallet', 'address']));
+    const txid = await pay([{ script: addressToScript(address, 'regtest'), amount: 120_000 }]);
+    const [stale] = await b.mine(1);
+    const height = await b.tipHeight();
+    expect((await sync()).balance).toEqual({ confirmed: start.confirmed + 120_000, unconfirmed: 0 });
+    expect(ok(await run(['wallet', 'history'])).find((e: { txid: string }) => e.txid === txid)).toMatchObject({ blockHeight: height });
+    await b.rpc('invalidateblock', [stale]);
+    await b.mine(2);
+    const reorged = await sync();
+    expect(reorged.tipHeight).toBe(height + 1);
+    expect(reorged.tipHash).toBe(await b.getBlockHash(height + 1));
+    // btcd either mined the payment again on the new branch or dropped it: the wallet says the same.
+    const onChain = await b.rpc<{ blockhash?: string }>('getrawtransaction', [txid, 1]).catch(() => ({ blockhash: undefined }));
+    const entry = ok(await run(['wallet', 'history'])).find((e: { txid: string }) => e.txid === txid);
+    if (onChain.blockhash) {
+      const h = (await b.rpc<{ height: number }>('getblockheader', [onChain.blockhash])).height;
+      expect(entry).toMatchObject({ confirmations: reorged.tipHeight - h + 1, blockHeight: h });
+    } else {
+      expect(entry).toMatchObject({ blockHeight: null });
+    }
+  });
+});
+
+describe('a lying peer (filters for blocks it hides)', () => {
+  const watchOf = (script: Uint8Array) => () => ({ elements: [], scripts: [script], outpoints: [], txids: [] });
+
+  async function target() {
+    const key = secp256k1.utils.randomSecretKey();
+    const script = p2wpkh(secp256k1.getPublicKey(key, true), CORE_REGTEST).script;
+    const txid = await pay([{ script, amount: 70_000 }]);
+    const [hash] = await b.mine(1);
+    const filterHash = sha256d(hexToBytes(await b.getCFilter(hash!)));
+    return { script, txid, hash: hash!, blockHash: hexToHash(hash!)!, filterHash };
+  }
+
+  it('wrong filter headers and a filter missing the block\'s scripts: found out with the block, banned; the scan completes from btcd', async () => {
+    const t = await target();
+    const proxy = await startFilterProxy({ magic: params.magic, upstream: { host: b.host, port: b.port }, targets: [t], mode: 'headers' });
+    const store = HeaderStore.open(tmpDir(), params, genesisStart());
+    const bans: string[] = [];
+    const log = (event: string, fields: Record<string, string | number | boolean>) => event === 'p2p.ban' && bans.push(`${fields['peer']}: ${fields['reason']}`);
+    const source = new FiltersSource({ params, store, connect: [proxy.address, b.address], log });
+    try {
+      await source.start();
+      await waitFor(() => source.pool.peers.length === 2, 10_000, 'both peers');
+      await source.syncHeaders(() => undefined);
+      const found: ProvenBlock[] = [];
+      await source.scan(0, store.chain.height, watchOf(t.script), (blocks) => {
+        found.push(...blocks.filter((x) => x.txs.length > 0));
+        return {};
+      });
+      expect(found.map((x) => [hashToHex(x.hash), x.txs.map((tx) => hashToHex(tx.txid))])).toEqual([[t.hash, [t.txid]]]);
+      expect(proxy.lies).toBeGreaterThan(0);
+      expect(source.pool.isBanned(proxy.address)).toBe(true);
+      expect(source.pool.isBanned(b.address)).toBe(false);
+      expect(bans).toEqual([`${proxy.address}: a filter that does not fit block ${store.chain.heightOf(t.blockHash)}`]);
+    } finally {
+      source.stop();
+      store.close();
+      await proxy.close();
+    }
+  });
+
+  it('a filter that does not hash to the agreed filter header gets its peer banned', async () => {
+    const t = await target();
+    const proxy = await startFilterProxy({ magic: params.magic, upstream: { host: b.host, port: b.port }, targets: [t], mode: 'filter' });
+    const store = HeaderStore.open(tmpDir(), params, genesisStart());
+    const bans: string[] = [];
+    const log = (event: string, fields: Record<string, string | number | boolean>) => event === 'p2p.ban' && bans.push(String(fields['reason']));
+    const source = new FiltersSource({ params, store, connect: [proxy.address], log });
+    try {
+      await source.start();
+      await source.syncHeaders(() => undefined);
+      const height = store.chain.height;
+      const err = await source.scan(height, height, watchOf(t.script), () => ({})).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CofferError);
+      expect((err as CofferError).code).toBe('no-peers');
+      expect(source.pool.isBanned(proxy.address)).toBe(true);
+      expect(bans).toEqual([`a filter for block ${height} that is not the agreed one`]);
+    } finally {
+      source.stop();
+      store.close();
+      await proxy.close();
+    }
+  });
+});
