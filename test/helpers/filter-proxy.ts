@@ -1,7 +1,7 @@
 // Test helper: a lying BIP157 peer. It stands in front of a real node (btcd), passes every message
 // through both ways, and changes only what it is told to lie about: the filter of chosen blocks
-// (an empty one), and, in 'headers' mode, the filter hashes in cfheaders to match, so its lie is
-// consistent with itself and only the block can show it.
+// (an empty one), and, in 'headers' mode, the filter hashes in cfheaders to match (and the
+// checkpoints, when given), so its lie is consistent with itself and only the block can show it.
 
 import net from 'node:net';
 import { sha256d } from '../../src/chain/tx.js';
@@ -31,7 +31,14 @@ export interface FilterProxy {
  * not hash to the agreed header); 'headers' also changes the filter hashes in cfheaders (two
  * peers' filter headers disagree, and the block shows which one lies).
  */
-export async function startFilterProxy(opts: { magic: number; upstream: { host: string; port: number }; targets: LieTarget[]; mode: 'filter' | 'headers' }): Promise<FilterProxy> {
+export async function startFilterProxy(opts: {
+  magic: number;
+  upstream: { host: string; port: number };
+  targets: LieTarget[];
+  mode: 'filter' | 'headers';
+  /** Checkpoints (filter headers at 1000, 2000, ...) to send instead of the node's. */
+  checkpoints?: Uint8Array[];
+}): Promise<FilterProxy> {
   const sockets = new Set<net.Socket>();
   const state = { lies: 0 };
   const lieHash = sha256d(EMPTY_FILTER);
@@ -49,7 +56,10 @@ export async function startFilterProxy(opts: { magic: number; upstream: { host: 
     node.on('data', (chunk) => {
       for (const f of d.push(chunk)) {
         let payload = f.payload;
-        if (f.command === 'cfilter' || f.command === 'cfheaders') {
+        if (f.command === 'cfcheckpt' && opts.checkpoints) {
+          const m = decodeMessage(f.command, f.payload);
+          if (m.type === 'cfcheckpt') payload = encodeMessage({ ...m, headers: opts.checkpoints.slice(0, m.headers.length) }).payload;
+        } else if (f.command === 'cfilter' || f.command === 'cfheaders') {
           const m = decodeMessage(f.command, f.payload);
           if (m.type === 'cfilter' && opts.targets.some((t) => equalBytes(t.blockHash, m.blockHash))) {
             state.lies++;

@@ -17,11 +17,12 @@ import { sha256d } from '../../src/chain/tx.js';
 import { HeaderStore } from '../../src/db/header-store.js';
 import { addressToScript, scriptToAddress } from '../../src/keys/address.js';
 import { parseDescriptor, ScriptDeriver } from '../../src/keys/descriptors.js';
+import { nextHeader } from '../../src/node/filter-headers.js';
 import { FiltersSource } from '../../src/node/filters.js';
 import type { ProvenBlock } from '../../src/node/source.js';
 import { BTCD_MINER_KEY, BTCD_MINER_PUBKEY, startBtcd, type BtcdNode } from '../helpers/btcd.js';
 import { coffer, type RunResult } from '../helpers/cli.js';
-import { startFilterProxy } from '../helpers/filter-proxy.js';
+import { EMPTY_FILTER, startFilterProxy } from '../helpers/filter-proxy.js';
 import { CORE_REGTEST, waitFor } from '../helpers/regtest.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -175,6 +176,78 @@ describe('a lying peer (filters for blocks it hides)', () => {
       expect(source.pool.isBanned(proxy.address)).toBe(true);
       expect(source.pool.isBanned(b.address)).toBe(false);
       expect(bans).toEqual([`${proxy.address}: a filter that does not fit block ${store.chain.heightOf(t.blockHash)}`]);
+    } finally {
+      source.stop();
+      store.close();
+      await proxy.close();
+    }
+  });
+
+  it('past 1,000 blocks: filter headers that contradict the agreed checkpoints get their peer banned; the scan completes from btcd', async () => {
+    const t = await target();
+    await b.mine(2_100);
+    const proxy = await startFilterProxy({ magic: params.magic, upstream: { host: b.host, port: b.port }, targets: [t], mode: 'headers' });
+    const store = HeaderStore.open(tmpDir(), params, genesisStart());
+    const bans: string[] = [];
+    const log = (event: string, fields: Record<string, string | number | boolean>) => event === 'p2p.ban' && bans.push(`${fields['peer']}: ${fields['reason']}`);
+    const source = new FiltersSource({ params, store, connect: [proxy.address, b.address], log });
+    try {
+      await source.start();
+      await waitFor(() => source.pool.peers.length === 2, 10_000, 'both peers');
+      await source.syncHeaders(() => undefined);
+      expect(store.chain.height).toBeGreaterThan(2_000);
+      const found: ProvenBlock[] = [];
+      let blocks = 0;
+      await source.scan(0, store.chain.height, watchOf(t.script), (batch) => {
+        blocks += batch.length;
+        found.push(...batch.filter((x) => x.txs.length > 0));
+        return {};
+      });
+      expect(blocks).toBe(store.chain.height + 1);
+      expect(found.map((x) => [hashToHex(x.hash), x.txs.map((tx) => hashToHex(tx.txid))])).toEqual([[t.hash, [t.txid]]]);
+      // The proxy passes btcd's checkpoints through, so its changed filter hashes miss the first one.
+      expect(bans).toEqual([`${proxy.address}: filter headers that miss the checkpoint at 1000`]);
+    } finally {
+      source.stop();
+      store.close();
+      await proxy.close();
+    }
+  });
+
+  it('past 1,000 blocks, a lie carried into the checkpoints: settled on the block where the peers part, the liar banned', async () => {
+    const t = await target();
+    // The earlier case left the tip past 2,000: a checkpoint at 1000 or 2000 stays true, the next ones lie.
+    await b.mine(1_000);
+    // The checkpoints the lie leads to: the filter headers from the target on, with its filter empty.
+    const at = (await b.rpc<{ height: number }>('getblockheader', [t.hash])).height;
+    let header = nextHeader(sha256d(EMPTY_FILTER), hexToHash(await b.getCFilterHeader(await b.getBlockHash(at - 1)))!);
+    const tip = await b.tipHeight();
+    const checkpoints: Uint8Array[] = [];
+    for (let h = 1000; h < at; h += 1000) checkpoints.push(hexToHash(await b.getCFilterHeader(await b.getBlockHash(h)))!);
+    for (let from = at + 1; from <= tip; from += 100) {
+      const heights = Array.from({ length: Math.min(100, tip - from + 1) }, (_, i) => from + i);
+      const filters = await Promise.all(heights.map(async (h) => hexToBytes(await b.getCFilter(await b.getBlockHash(h)))));
+      filters.forEach((f, i) => {
+        header = nextHeader(sha256d(f), header);
+        if (heights[i]! % 1000 === 0) checkpoints.push(header);
+      });
+    }
+    const proxy = await startFilterProxy({ magic: params.magic, upstream: { host: b.host, port: b.port }, targets: [t], mode: 'headers', checkpoints });
+    const store = HeaderStore.open(tmpDir(), params, genesisStart());
+    const bans: string[] = [];
+    const log = (event: string, fields: Record<string, string | number | boolean>) => event === 'p2p.ban' && bans.push(`${fields['peer']}: ${fields['reason']}`);
+    const source = new FiltersSource({ params, store, connect: [proxy.address, b.address], log });
+    try {
+      await source.start();
+      await waitFor(() => source.pool.peers.length === 2, 10_000, 'both peers');
+      await source.syncHeaders(() => undefined);
+      const found: ProvenBlock[] = [];
+      await source.scan(0, store.chain.height, watchOf(t.script), (batch) => {
+        found.push(...batch.filter((x) => x.txs.length > 0));
+        return {};
+      });
+      expect(found.map((x) => [hashToHex(x.hash), x.txs.map((tx) => hashToHex(tx.txid))])).toEqual([[t.hash, [t.txid]]]);
+      expect(bans).toEqual([`${proxy.address}: a filter that does not fit block ${at}`]);
     } finally {
       source.stop();
       store.close();
