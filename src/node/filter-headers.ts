@@ -97,6 +97,11 @@ export function windowOf(height: number): { start: number; end: number; index: n
 export class FilterHeaders {
   private checkpoints: { key: string; headers: Uint8Array[] } | undefined;
   private last: FilterWindow | undefined;
+  /**
+   * Blocks (hash, hex) whose filters two peers gave differently, both fitting the block's outputs:
+   * neither can be trusted, so the scan fetches these blocks whole whatever a filter says.
+   */
+  readonly disputed = new Set<string>();
 
   constructor(private readonly host: FilterHeaderHost) {}
 
@@ -221,7 +226,13 @@ export class FilterHeaders {
     if (!okA) this.host.pool.ban(a.peer, reason);
     if (!okB) this.host.pool.ban(b.peer, reason);
     if (!okA && !okB) throw new PeerError('both peers sent filters that do not fit the block', true);
-    // Both fit (a lie about spent scripts cannot be told from here): the first answer stands.
+    if (okA && okB) {
+      // A lie about the scripts a block spends cannot be told from here: the first answer's
+      // hashes stand, and every block the two answers differ on is fetched whole.
+      a.hashes.forEach((h, j) => {
+        if (!equalBytes(h, b.hashes[j] ?? ZERO)) this.disputed.add(hashToHex(this.host.chain.hashAt(start + j)));
+      });
+    }
     return okA ? a : b;
   }
 }

@@ -17,6 +17,8 @@ export interface LieTarget {
   blockHash: Uint8Array;
   /** The hash of its true filter (dsha256), to find it among cfheaders' filter hashes. */
   filterHash: Uint8Array;
+  /** The filter to send instead (default: an empty one). */
+  filter?: Uint8Array;
 }
 
 export interface FilterProxy {
@@ -38,11 +40,16 @@ export async function startFilterProxy(opts: {
   mode: 'filter' | 'headers';
   /** Checkpoints (filter headers at 1000, 2000, ...) to send instead of the node's. */
   checkpoints?: Uint8Array[];
+  /** Wait this long before passing a new connection on (an honest but slower peer). */
+  delayMs?: number;
 }): Promise<FilterProxy> {
   const sockets = new Set<net.Socket>();
   const state = { lies: 0 };
-  const lieHash = sha256d(EMPTY_FILTER);
   const server = net.createServer((client) => {
+    client.pause();
+    setTimeout(() => pass(client), opts.delayMs ?? 0);
+  });
+  const pass = (client: net.Socket) => {
     const node = net.connect(opts.upstream);
     sockets.add(client).add(node);
     const d = new FrameDecoder(opts.magic);
@@ -61,18 +68,24 @@ export async function startFilterProxy(opts: {
           if (m.type === 'cfcheckpt') payload = encodeMessage({ ...m, headers: opts.checkpoints.slice(0, m.headers.length) }).payload;
         } else if (f.command === 'cfilter' || f.command === 'cfheaders') {
           const m = decodeMessage(f.command, f.payload);
-          if (m.type === 'cfilter' && opts.targets.some((t) => equalBytes(t.blockHash, m.blockHash))) {
+          const target = m.type === 'cfilter' ? opts.targets.find((t) => equalBytes(t.blockHash, m.blockHash)) : undefined;
+          if (m.type === 'cfilter' && target) {
             state.lies++;
-            payload = encodeMessage({ ...m, filter: EMPTY_FILTER }).payload;
+            payload = encodeMessage({ ...m, filter: target.filter ?? EMPTY_FILTER }).payload;
           } else if (m.type === 'cfheaders' && opts.mode === 'headers') {
-            const filterHashes = m.filterHashes.map((h) => (opts.targets.some((t) => equalBytes(t.filterHash, h)) ? lieHash : h));
+            const lie = (h: Uint8Array) => opts.targets.find((t) => equalBytes(t.filterHash, h));
+            const filterHashes = m.filterHashes.map((h) => {
+              const t = lie(h);
+              return t ? sha256d(t.filter ?? EMPTY_FILTER) : h;
+            });
             payload = encodeMessage({ ...m, filterHashes }).payload;
           }
         }
         client.write(encodeFrame(opts.magic, f.command, payload));
       }
     });
-  });
+    client.resume();
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
   return {

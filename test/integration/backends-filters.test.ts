@@ -9,6 +9,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { p2wpkh, Transaction } from '@scure/btc-signer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CofferError } from '../../src/api/errors.js';
+import { encodeFilter } from '../../src/chain/bip158.js';
 import { parseBlock } from '../../src/chain/block.js';
 import { hashToHex, hexToHash } from '../../src/chain/bytes.js';
 import { genesisStart } from '../../src/chain/header-chain.js';
@@ -19,6 +20,7 @@ import { addressToScript, scriptToAddress } from '../../src/keys/address.js';
 import { parseDescriptor, ScriptDeriver } from '../../src/keys/descriptors.js';
 import { nextHeader } from '../../src/node/filter-headers.js';
 import { FiltersSource } from '../../src/node/filters.js';
+import { outpointBytes } from '../../src/node/source.js';
 import type { ProvenBlock } from '../../src/node/source.js';
 import { BTCD_MINER_KEY, BTCD_MINER_PUBKEY, startBtcd, type BtcdNode } from '../helpers/btcd.js';
 import { coffer, type RunResult } from '../helpers/cli.js';
@@ -252,6 +254,55 @@ describe('a lying peer (filters for blocks it hides)', () => {
       source.stop();
       store.close();
       await proxy.close();
+    }
+  });
+
+  it('a filter that fits the block\'s outputs but hides a spend: no one banned, the block fetched whole, the spend found', async () => {
+    const key = secp256k1.utils.randomSecretKey();
+    const script = p2wpkh(secp256k1.getPublicKey(key, true), CORE_REGTEST).script;
+    const paid = await pay([{ script, amount: 70_000 }]);
+    const [paidIn] = await b.mine(1);
+    const spend = new Transaction();
+    spend.addInput({ txid: paid, index: 0, witnessUtxo: { script, amount: 70_000n } });
+    spend.addOutput({ script: minerScript, amount: 70_000n - FEE });
+    spend.signIdx(key, 0);
+    spend.finalize();
+    const spent = await b.submitTransaction(spend.hex);
+    const [spentIn] = await b.mine(1);
+    const block = parseBlock(hexToBytes(await b.getBlock(spentIn!)));
+    // The true filter holds the spent script too; this one only the outputs', which all fit.
+    const outputs = [...new Map(block.txs.flatMap((x) => x.tx.outputs.map((o) => o.script)).filter((s) => s.length > 0 && s[0] !== 0x6a).map((s) => [bytesToHex(s), s])).values()];
+    const lie = encodeFilter(block.hash, outputs);
+    const t = { blockHash: block.hash, filterHash: sha256d(hexToBytes(await b.getCFilter(spentIn!))), filter: lie };
+    const proxy = await startFilterProxy({ magic: params.magic, upstream: { host: b.host, port: b.port }, targets: [t], mode: 'headers' });
+    // btcd behind a slower honest relay: the liar is the first peer, so its answer is the one that stands.
+    const slow = await startFilterProxy({ magic: params.magic, upstream: { host: b.host, port: b.port }, targets: [], mode: 'headers', delayMs: 500 });
+    const store = HeaderStore.open(tmpDir(), params, genesisStart());
+    const events: string[] = [];
+    const log = (event: string, fields: Record<string, string | number | boolean>) => events.push(`${event} ${fields['honestA'] ?? ''} ${fields['honestB'] ?? ''} ${fields['peerA'] ?? ''}`.trim());
+    const source = new FiltersSource({ params, store, connect: [proxy.address, slow.address], log });
+    try {
+      await source.start();
+      await waitFor(() => source.pool.peers.length === 2, 10_000, 'both peers');
+      await source.syncHeaders(() => undefined);
+      const from = store.chain.heightOf(hexToHash(paidIn!)!)!;
+      const found: ProvenBlock[] = [];
+      const watch = () => ({ elements: [], scripts: [script], outpoints: [outpointBytes(hexToHash(paid)!, 0)], txids: [] });
+      await source.scan(from, store.chain.height, watch, (batch) => {
+        found.push(...batch.filter((x) => x.txs.length > 0));
+        return {};
+      });
+      expect(found.map((x) => [hashToHex(x.hash), x.txs.map((tx) => hashToHex(tx.txid))])).toEqual([
+        [paidIn, [paid]],
+        [spentIn, [spent]],
+      ]);
+      expect(events.filter((e) => e.startsWith('filters.dispute') || e.startsWith('p2p.ban'))).toEqual([`filters.dispute true true ${proxy.address}`]);
+      expect(proxy.lies).toBeGreaterThan(0);
+    } finally {
+      source.stop();
+      store.close();
+      await proxy.close();
+      await slow.close();
     }
   });
 
