@@ -16,6 +16,7 @@ import { readSecretFile } from './secrets.js';
 export const BACKEND_OPTIONS: Record<string, OptionSpec> = {
   backend: { type: 'string', value: 'spv|filters|node|rpc', help: 'chain source: SPV peers (default), compact-filter peers, the embedded node, Bitcoin Core RPC' },
   connect: { type: 'string', multiple: true, value: 'HOST:PORT', help: 'peer to use (repeatable); otherwise DNS seeds' },
+  'no-tx-relay': { type: 'boolean', help: 'with --backend filters: fetch no relayed transactions (incoming payments show at their first confirmation)' },
   'rpc-url': { type: 'string', value: 'URL', help: 'Bitcoin Core JSON-RPC URL (with --backend rpc)' },
   'rpc-cookie': { type: 'string', value: 'FILE', help: 'Bitcoin Core cookie file' },
   'rpc-user': { type: 'string', value: 'USER', help: 'RPC user (with --rpc-password-file)' },
@@ -49,13 +50,15 @@ export function backendName(ctx: Context): 'spv' | 'filters' | 'node' | 'rpc' {
   if (b !== 'rpc' && (stringOption(ctx, 'rpc-url') ?? stringOption(ctx, 'rpc-cookie') ?? stringOption(ctx, 'rpc-user')) !== undefined) {
     throw new CofferError('usage', 'the --rpc-* options need --backend rpc');
   }
+  if (b !== 'filters' && ctx.options['no-tx-relay'] !== undefined) throw new CofferError('usage', '--no-tx-relay needs --backend filters');
   return b;
 }
 
 /** The source factory for this command's flags. */
 export function sourceFor(ctx: Context, log: Logger): SourceFactory {
   const backend = backendName(ctx);
-  if (backend === 'spv' || backend === 'filters') return sourceFactory({ kind: backend, connect: connectList(ctx) }, log);
+  if (backend === 'spv') return sourceFactory({ kind: 'spv', connect: connectList(ctx) }, log);
+  if (backend === 'filters') return sourceFactory({ kind: 'filters', connect: connectList(ctx), relay: ctx.options['no-tx-relay'] !== true }, log);
   if (backend === 'node') return sourceFactory({ kind: 'node', rpc: embeddedRpc(ctx.datadir, ctx.network) }, log);
   const url = stringOption(ctx, 'rpc-url');
   if (url === undefined) throw new CofferError('usage', '--backend rpc needs --rpc-url URL');
@@ -69,7 +72,8 @@ export function sourceFor(ctx: Context, log: Logger): SourceFactory {
 export function backendSettingFor(ctx: Context): PlannedBackend {
   if (stringOption(ctx, 'backend') === undefined) throw new CofferError('usage', 'config backend needs --backend spv, filters, node or rpc');
   const backend = backendName(ctx);
-  if (backend === 'spv' || backend === 'filters') return { kind: backend, connect: connectList(ctx) };
+  if (backend === 'spv') return { kind: 'spv', connect: connectList(ctx) };
+  if (backend === 'filters') return { kind: 'filters', connect: connectList(ctx), ...(ctx.options['no-tx-relay'] === true ? { relay: false } : {}) };
   if (backend === 'node') {
     if (!supportsEmbeddedNode(ctx.network)) throw new CofferError('backend-unavailable', `The embedded node (bcoin 1.0.2) does not support ${ctx.network}; use SPV or Bitcoin Core.`);
     return { kind: 'node', connect: connectList(ctx), prune: false };

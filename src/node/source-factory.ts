@@ -17,7 +17,8 @@ export type SourceFactory = (params: ChainParams, store: HeaderStore) => ChainSo
 export type BackendChoice =
   /** P2P peers (BIP37 bloom filters, or BIP157 compact filters): `connect` pins them, otherwise DNS seeds. */
   | { kind: 'spv'; connect: string[]; timeouts?: Partial<PeerTimeouts> }
-  | { kind: 'filters'; connect: string[]; timeouts?: Partial<PeerTimeouts> }
+  /** `relay: false`: fetch no relayed transactions (unconfirmed payments wait for a block). */
+  | { kind: 'filters'; connect: string[]; relay?: boolean; timeouts?: Partial<PeerTimeouts> }
   /** The embedded node (`node`) or the user's Bitcoin Core (`rpc`), over JSON-RPC. */
   | { kind: 'node' | 'rpc'; rpc: RpcClient };
 
@@ -25,7 +26,7 @@ type EventLog = { info(event: string, fields: Record<string, string | number | b
 
 export function sourceFactory(choice: BackendChoice, log: EventLog): SourceFactory {
   if (choice.kind === 'spv' || choice.kind === 'filters') {
-    const { kind, connect, timeouts } = choice;
+    const { connect, timeouts } = choice;
     return (params, store) => {
       const opts = {
         params,
@@ -34,7 +35,7 @@ export function sourceFactory(choice: BackendChoice, log: EventLog): SourceFacto
         ...(timeouts ? { timeouts } : {}),
         log: (event: string, fields: Record<string, string | number | boolean>) => log.info(event, fields),
       };
-      return kind === 'spv' ? new SpvClient(opts) : new FiltersSource(opts);
+      return choice.kind === 'spv' ? new SpvClient(opts) : new FiltersSource({ ...opts, relay: choice.relay ?? true });
     };
   }
   const { kind, rpc } = choice;

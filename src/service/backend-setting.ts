@@ -13,7 +13,7 @@ import type { WalletService } from './wallet-service.js';
 /** The setting as `wallet_meta.backend` holds it (JSON). */
 export type StoredBackend =
   | { kind: 'spv'; connect: string[] }
-  | { kind: 'filters'; connect: string[] }
+  | { kind: 'filters'; connect: string[]; relay?: boolean }
   | { kind: 'node'; connect: string[]; prune: boolean }
   | { kind: 'rpc'; url: string; user?: string; cookieFile?: string; passwordBox?: string };
 
@@ -106,7 +106,8 @@ function normalUrl(url: string): string {
  * password is kept only for the same URL and user.
  */
 export function planFromCall(next: BackendConfig, saved: StoredBackend | undefined): PlannedBackend {
-  if (next.kind !== 'rpc') return next.kind === 'node' ? { kind: 'node', connect: next.connect ?? [], prune: next.prune ?? false } : { kind: next.kind, connect: next.connect ?? [] };
+  if (next.kind === 'filters') return { kind: 'filters', connect: next.connect ?? [], ...(next.relay === false ? { relay: false } : {}) };
+  if (next.kind !== 'rpc') return next.kind === 'node' ? { kind: 'node', connect: next.connect ?? [], prune: next.prune ?? false } : { kind: 'spv', connect: next.connect ?? [] };
   const url = normalUrl(next.url);
   const prev = saved?.kind === 'rpc' ? { ...saved, url: normalUrl(saved.url) } : undefined;
   const host = new URL(url).hostname;

@@ -211,7 +211,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     const wallet = this.requireWallet();
     if (this.sourceOverride) return this.sourceOverride;
     const b = this.backend();
-    if (b.kind === 'spv' || b.kind === 'filters') return sourceFactory({ kind: b.kind, connect: b.connect }, this.log);
+    if (b.kind === 'spv') return sourceFactory({ kind: 'spv', connect: b.connect }, this.log);
+    if (b.kind === 'filters') return sourceFactory({ kind: 'filters', connect: b.connect, ...(b.relay === false ? { relay: false } : {}) }, this.log);
     let rpc: RpcClient;
     if (b.kind === 'node') {
       // A node another process runs (`coffer node start`) is used as it is; else this core starts its own.

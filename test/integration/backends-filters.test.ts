@@ -120,6 +120,18 @@ describe('backend filters (btcd)', () => {
     expect(next).toMatchObject({ index: 76, address: scriptToAddress(deriver.scriptAt(76), 'regtest') });
   });
 
+  it('--no-tx-relay: an incoming payment shows at its first confirmation; the flag needs --backend filters', async () => {
+    const before = (await sync()).balance;
+    const { address } = ok(await run(['wallet', 'address']));
+    await pay([{ script: addressToScript(address, 'regtest'), amount: 40_000 }]);
+    expect(ok(await run(['sync', '--mempool-wait', '1', '--no-tx-relay'])).balance).toEqual(before);
+    await b.mine(1);
+    expect(ok(await run(['sync', '--mempool-wait', '1', '--no-tx-relay'])).balance).toEqual({ confirmed: before.confirmed + 40_000, unconfirmed: before.unconfirmed });
+    const r = await coffer(['--datadir', dir, '--network', 'regtest', '--no-tx-relay', 'sync'], { env });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/^error: usage: --no-tx-relay needs --backend filters/);
+  });
+
   it('follows a reorg: the payment leaves with its block and is confirmed where btcd has it', async () => {
     const start = (await sync()).balance;
     const { address } = ok(await run(['wallet', 'address']));
