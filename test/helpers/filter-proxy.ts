@@ -31,13 +31,14 @@ export interface FilterProxy {
 /**
  * `mode`: 'filter' sends an empty filter for the targets but true filter headers (the filter does
  * not hash to the agreed header); 'headers' also changes the filter hashes in cfheaders (two
- * peers' filter headers disagree, and the block shows which one lies).
+ * peers' filter headers disagree, and the block shows which one lies); 'withhold' sends no
+ * filters and no filter headers at all.
  */
 export async function startFilterProxy(opts: {
   magic: number;
   upstream: { host: string; port: number };
   targets: LieTarget[];
-  mode: 'filter' | 'headers';
+  mode: 'filter' | 'headers' | 'withhold';
   /** Checkpoints (filter headers at 1000, 2000, ...) to send instead of the node's. */
   checkpoints?: Uint8Array[];
   /** Wait this long before passing a new connection on (an honest but slower peer). */
@@ -63,6 +64,10 @@ export async function startFilterProxy(opts: {
     node.on('data', (chunk) => {
       for (const f of d.push(chunk)) {
         let payload = f.payload;
+        if (opts.mode === 'withhold' && (f.command === 'cfilter' || f.command === 'cfheaders' || f.command === 'cfcheckpt')) {
+          state.lies++;
+          continue;
+        }
         if (f.command === 'cfcheckpt' && opts.checkpoints) {
           const m = decodeMessage(f.command, f.payload);
           if (m.type === 'cfcheckpt') payload = encodeMessage({ ...m, headers: opts.checkpoints.slice(0, m.headers.length) }).payload;

@@ -318,6 +318,38 @@ describe('a lying peer (filters for blocks it hides)', () => {
     }
   });
 
+  it('a peer that withholds filters and filter headers is dropped, not banned; the scan completes from btcd', async () => {
+    const t = await target();
+    const proxy = await startFilterProxy({ magic: params.magic, upstream: { host: b.host, port: b.port }, targets: [], mode: 'withhold' });
+    // btcd behind a slower honest relay: the withholding peer is the first one asked.
+    const slow = await startFilterProxy({ magic: params.magic, upstream: { host: b.host, port: b.port }, targets: [], mode: 'headers', delayMs: 500 });
+    const store = HeaderStore.open(tmpDir(), params, genesisStart());
+    const events: string[] = [];
+    const log = (event: string, fields: Record<string, string | number | boolean>) => events.push(`${event} ${fields['peer']} ${fields['banned'] ?? ''}`.trim());
+    const source = new FiltersSource({ params, store, connect: [proxy.address, slow.address], log });
+    try {
+      await source.start();
+      await waitFor(() => source.pool.peers.length === 2, 10_000, 'both peers');
+      await source.syncHeaders(() => undefined);
+      const height = store.chain.heightOf(t.blockHash)!;
+      const found: ProvenBlock[] = [];
+      await source.scan(height - 5, store.chain.height, watchOf(t.script), (batch) => {
+        found.push(...batch.filter((x) => x.txs.length > 0));
+        return {};
+      });
+      expect(found.map((x) => [hashToHex(x.hash), x.txs.map((tx) => hashToHex(tx.txid))])).toEqual([[t.hash, [t.txid]]]);
+      expect(proxy.lies).toBeGreaterThan(0);
+      expect(events).toContain(`filters.peer-dropped ${proxy.address} false`);
+      expect(events.filter((e) => e.startsWith('p2p.ban'))).toEqual([]);
+      expect(source.pool.isBanned(proxy.address)).toBe(false);
+    } finally {
+      source.stop();
+      store.close();
+      await proxy.close();
+      await slow.close();
+    }
+  });
+
   it('a filter that does not hash to the agreed filter header gets its peer banned', async () => {
     const t = await target();
     const proxy = await startFilterProxy({ magic: params.magic, upstream: { host: b.host, port: b.port }, targets: [t], mode: 'filter' });
