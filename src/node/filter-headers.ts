@@ -1,7 +1,7 @@
 // BIP157 filter headers tied to the validated block-header chain: checkpoints every 1,000 blocks
 // and windows of filter hashes between them, each asked of two peers when two are connected. A
-// peer whose answer contradicts itself or the agreed checkpoints is banned; when two peers
-// disagree, the block where they part is fetched and the filter that misses one of its output
+// peer whose answer contradicts its own checkpoints is banned; when two peers' filter hashes
+// differ, the block where they part is fetched and the filter that misses one of its output
 // scripts is the lie.
 
 import { equalBytes, hashToHex } from '../chain/bytes.js';
@@ -9,7 +9,7 @@ import { matchAny } from '../chain/bip158.js';
 import type { Block } from '../chain/block.js';
 import type { HeaderChain } from '../chain/header-chain.js';
 import { sha256d } from '../chain/tx.js';
-import { BASIC_FILTER, CFCHECKPT_INTERVAL, MAX_CFHEADERS, type CFilterMessage } from '../p2p/cf-messages.js';
+import { BASIC_FILTER, CFCHECKPT_INTERVAL, type CFilterMessage } from '../p2p/cf-messages.js';
 import type { Message } from '../p2p/messages.js';
 import { PeerError, type Peer } from '../p2p/peer.js';
 import type { Pool } from '../p2p/pool.js';
@@ -95,7 +95,8 @@ export function windowOf(height: number): { start: number; end: number; index: n
 }
 
 export class FilterHeaders {
-  private checkpoints: { key: string; headers: Uint8Array[] } | undefined;
+  /** Each peer's checkpoints, kept while the block at the last one stays on our chain. */
+  private readonly checkpoints = new WeakMap<Peer, { key: string; headers: Uint8Array[] }>();
   private last: FilterWindow | undefined;
   /**
    * Blocks (hash, hex) whose filters two peers gave differently, both fitting the block's outputs:
@@ -105,26 +106,30 @@ export class FilterHeaders {
 
   constructor(private readonly host: FilterHeaderHost) {}
 
-  /** The filter hashes of the window holding `height`, up to the chain's tip at most. */
+  /**
+   * The filter hashes of the window holding `height`, up to the chain's tip at most. Each peer's
+   * answer must agree with its own checkpoints; two peers' answers must then agree on every block
+   * of our chain (from its base: a chain started at a checkpoint has no headers below it to
+   * settle anything with, and needs no filters there).
+   */
   async window(height: number): Promise<FilterWindow> {
     const chain = this.host.chain;
     const w = windowOf(height);
     const end = Math.min(w.end, chain.height);
     const endHash = hashToHex(chain.hashAt(end));
     if (this.last && this.last.start === w.start && this.last.end === end && this.last.endHash === endHash) return this.last;
-    const cps = await this.agreedCheckpoints(end);
-    const prev = w.index === 0 ? ZERO : cps[w.index - 1]!;
-    const check = w.end <= end ? cps[w.index] : undefined;
     const answers: Answer[] = [];
     for (const peer of await this.host.peers()) {
-      const hashes = await this.fetchRange(peer, w.start, end, prev, check);
+      const cps = await this.checkpointsOf(peer, end);
+      if (!cps) continue;
+      const prev = w.index === 0 ? ZERO : cps[w.index - 1]!;
+      const hashes = await this.fetchRange(peer, w.start, end, prev, w.end <= end ? cps[w.index] : undefined);
       if (hashes) answers.push({ peer, hashes });
     }
     if (answers.length === 0) throw new PeerError('no peer sent the filter headers', false);
     let chosen = answers[0]!;
-    if (answers.length > 1 && !equalBytes(chainHeaders(prev, answers[0]!.hashes), chainHeaders(prev, answers[1]!.hashes))) {
-      chosen = await this.settle(answers[0]!, answers[1]!, w.start);
-    }
+    const from = Math.max(0, chain.baseHeight - w.start);
+    if (answers.length > 1 && differing(answers[0]!, answers[1]!, from).length > 0) chosen = await this.settle(answers[0]!, answers[1]!, w.start, from);
     this.last = { start: w.start, end, endHash, hashes: chosen.hashes };
     return this.last;
   }
@@ -136,21 +141,15 @@ export class FilterHeaders {
    */
   private async fetchRange(peer: Peer, start: number, end: number, prev: Uint8Array, check: Uint8Array | undefined): Promise<Uint8Array[] | undefined> {
     const stopHash = this.host.chain.hashAt(end);
-    const hashes: Uint8Array[] = [];
     try {
-      for (let s = start; s <= end; s += MAX_CFHEADERS) {
-        const e = Math.min(end, s + MAX_CFHEADERS - 1);
-        const stop = e === end ? stopHash : this.host.chain.hashAt(e);
-        const got = await collect(peer, { type: 'getcfheaders', filterType: BASIC_FILTER, startHeight: s, stopHash: stop }, (m) => m.type === 'cfheaders' && equalBytes(m.stopHash, stop));
-        const m = got[0];
-        if (!m || m.type !== 'cfheaders') throw new PeerError('the peer withheld filter headers', false);
-        if (m.filterHashes.length !== e - s + 1) throw new PeerError(`${m.filterHashes.length} filter hashes for ${e - s + 1} blocks`, true);
-        const expected = s === start ? prev : chainHeaders(prev, hashes);
-        if (!equalBytes(m.prevHeader, expected)) throw new PeerError(`filter headers that do not follow the agreed one at ${s - 1}`, true);
-        hashes.push(...m.filterHashes);
-      }
-      if (check && !equalBytes(chainHeaders(prev, hashes), check)) throw new PeerError(`filter headers that miss the checkpoint at ${end}`, true);
-      return hashes;
+      // A window is at most 1,000 blocks: one getcfheaders (at most 2,000) covers it.
+      const got = await collect(peer, { type: 'getcfheaders', filterType: BASIC_FILTER, startHeight: start, stopHash }, (m) => m.type === 'cfheaders' && equalBytes(m.stopHash, stopHash));
+      const m = got[0];
+      if (!m || m.type !== 'cfheaders') throw new PeerError('the peer withheld filter headers', false);
+      if (m.filterHashes.length !== end - start + 1) throw new PeerError(`${m.filterHashes.length} filter hashes for ${end - start + 1} blocks`, true);
+      if (!equalBytes(m.prevHeader, prev)) throw new PeerError(`filter headers that do not follow its checkpoint at ${start - 1}`, true);
+      if (check && !equalBytes(chainHeaders(prev, m.filterHashes), check)) throw new PeerError(`filter headers that miss the checkpoint at ${end}`, true);
+      return m.filterHashes;
     } catch (e) {
       if (!(e instanceof PeerError)) throw e;
       this.drop(peer, e);
@@ -164,61 +163,45 @@ export class FilterHeaders {
     else peer.close(e.message);
   }
 
-  /** Checkpoints up to `height`, the same from two peers (a disagreement is settled first). */
-  private async agreedCheckpoints(height: number): Promise<Uint8Array[]> {
+  /** A peer's filter headers at every 1,000th block up to `height` (on our chain); undefined when it is dropped. */
+  private async checkpointsOf(peer: Peer, height: number): Promise<Uint8Array[] | undefined> {
+    const chain = this.host.chain;
     const count = Math.floor(height / CFCHECKPT_INTERVAL);
     if (count === 0) return [];
-    const stop = this.host.chain.hashAt(count * CFCHECKPT_INTERVAL);
-    const key = hashToHex(stop);
-    if (this.checkpoints?.key === key) return this.checkpoints.headers;
-    const lists: Answer[] = [];
-    for (const peer of await this.host.peers()) {
-      try {
-        const got = await collect(peer, { type: 'getcfcheckpt', filterType: BASIC_FILTER, stopHash: stop }, (m) => m.type === 'cfcheckpt' && equalBytes(m.stopHash, stop));
-        const m = got[0];
-        if (!m || m.type !== 'cfcheckpt') throw new PeerError('the peer withheld filter checkpoints', false);
-        if (m.headers.length !== count) throw new PeerError(`${m.headers.length} filter checkpoints for ${count}`, true);
-        lists.push({ peer, hashes: m.headers });
-      } catch (e) {
-        if (!(e instanceof PeerError)) throw e;
-        this.drop(peer, e);
-      }
+    const key = `${count}:${hashToHex(chain.hashAt(Math.max(chain.baseHeight, count * CFCHECKPT_INTERVAL)))}`;
+    const known = this.checkpoints.get(peer);
+    if (known?.key === key) return known.headers;
+    const stop = chain.hashAt(height);
+    try {
+      const got = await collect(peer, { type: 'getcfcheckpt', filterType: BASIC_FILTER, stopHash: stop }, (m) => m.type === 'cfcheckpt' && equalBytes(m.stopHash, stop));
+      const m = got[0];
+      if (!m || m.type !== 'cfcheckpt') throw new PeerError('the peer withheld filter checkpoints', false);
+      if (m.headers.length !== count) throw new PeerError(`${m.headers.length} filter checkpoints for ${count}`, true);
+      this.checkpoints.set(peer, { key, headers: m.headers });
+      return m.headers;
+    } catch (e) {
+      if (!(e instanceof PeerError)) throw e;
+      this.drop(peer, e);
+      return undefined;
     }
-    if (lists.length === 0) throw new PeerError('no peer sent filter checkpoints', false);
-    let chosen = lists[0]!.hashes;
-    if (lists.length > 1) {
-      const [a, b] = [lists[0]!, lists[1]!];
-      const k = a.hashes.findIndex((h, i) => !equalBytes(h, b.hashes[i]!));
-      if (k >= 0) {
-        // Both peers' filter hashes for the window ending at the first checkpoint they part on.
-        const { start, end } = windowOf(k * CFCHECKPT_INTERVAL + 1);
-        const prev = k === 0 ? ZERO : a.hashes[k - 1]!;
-        const ha = await this.fetchRange(a.peer, start, end, prev, a.hashes[k]);
-        const hb = await this.fetchRange(b.peer, start, end, prev, b.hashes[k]);
-        if (ha && hb) chosen = (await this.settle({ peer: a.peer, hashes: ha }, { peer: b.peer, hashes: hb }, start)).peer === b.peer ? b.hashes : a.hashes;
-        else if (hb) chosen = b.hashes;
-      }
-    }
-    this.checkpoints = { key, headers: chosen };
-    return chosen;
   }
 
   /**
-   * Two peers' filter hashes for blocks from `start` part: fetch both filters and the block where
-   * they first differ. A filter that does not hash to what its peer claimed, or misses one of the
-   * block's output scripts, is a lie, and its peer is banned. Returns the answer to keep.
+   * Two peers' filter hashes for blocks from `start` differ: fetch the block where they first
+   * differ (at or after index `from`) and both peers' filters for it. A filter that does not hash
+   * to what its peer claimed, or misses one of the block's output scripts, is a lie, and its peer
+   * is banned. Returns the answer to keep.
    */
-  private async settle(a: Answer, b: Answer, start: number): Promise<Answer> {
-    const i = a.hashes.findIndex((h, j) => !equalBytes(h, b.hashes[j] ?? ZERO));
-    const height = start + Math.max(0, i);
+  private async settle(a: Answer, b: Answer, start: number, from: number): Promise<Answer> {
+    const diff = differing(a, b, from);
+    const height = start + diff[0]!;
     const blockHash = this.host.chain.hashAt(height);
     const filterOf = async (peer: Peer) => {
       const got = await collect(peer, { type: 'getcfilters', filterType: BASIC_FILTER, startHeight: height, stopHash: blockHash }, (m) => m.type === 'cfilter' && equalBytes(m.blockHash, blockHash));
       return (got[0] as CFilterMessage | undefined)?.filter;
     };
     const block = await this.host.block(height);
-    const honest = (x: Answer, filter: Uint8Array | undefined) =>
-      filter !== undefined && equalBytes(sha256d(filter), x.hashes[height - start]!) && filterFitsBlock(filter, block);
+    const honest = (x: Answer, filter: Uint8Array | undefined) => filter !== undefined && equalBytes(sha256d(filter), x.hashes[height - start]!) && filterFitsBlock(filter, block);
     const okA = honest(a, await filterOf(a.peer).catch(() => undefined));
     const okB = honest(b, await filterOf(b.peer).catch(() => undefined));
     this.host.log('filters.dispute', { height, peerA: a.peer.address, peerB: b.peer.address, honestA: okA, honestB: okB });
@@ -229,10 +212,15 @@ export class FilterHeaders {
     if (okA && okB) {
       // A lie about the scripts a block spends cannot be told from here: the first answer's
       // hashes stand, and every block the two answers differ on is fetched whole.
-      a.hashes.forEach((h, j) => {
-        if (!equalBytes(h, b.hashes[j] ?? ZERO)) this.disputed.add(hashToHex(this.host.chain.hashAt(start + j)));
-      });
+      for (const j of diff) this.disputed.add(hashToHex(this.host.chain.hashAt(start + j)));
     }
     return okA ? a : b;
   }
+}
+
+/** Where two answers' filter hashes differ, from index `from` on. */
+function differing(a: Answer, b: Answer, from: number): number[] {
+  const out: number[] = [];
+  for (let j = from; j < a.hashes.length; j++) if (!equalBytes(a.hashes[j]!, b.hashes[j] ?? ZERO)) out.push(j);
+  return out;
 }
