@@ -38,8 +38,8 @@ export interface FilterHeaderHost {
   readonly chain: HeaderChain;
   /** The peers to ask: one, or two to compare when two are connected. */
   peers(): Promise<Peer[]>;
-  /** The whole block at a best-chain height, checked against its header, from any peer. */
-  block(height: number): Promise<Block>;
+  /** The whole block at a best-chain height, checked against its header, from the first of `peers` that sends it. */
+  block(height: number, peers: Peer[]): Promise<Block>;
   log(event: string, fields: Record<string, string | number | boolean>): void;
 }
 
@@ -196,14 +196,21 @@ export class FilterHeaders {
     const diff = differing(a, b, from);
     const height = start + diff[0]!;
     const blockHash = this.host.chain.hashAt(height);
+    // A peer that does not answer is closed, not judged: the scan asks again.
     const filterOf = async (peer: Peer) => {
       const got = await collect(peer, { type: 'getcfilters', filterType: BASIC_FILTER, startHeight: height, stopHash: blockHash }, (m) => m.type === 'cfilter' && equalBytes(m.blockHash, blockHash));
-      return (got[0] as CFilterMessage | undefined)?.filter;
+      const filter = (got[0] as CFilterMessage | undefined)?.filter;
+      if (!filter) {
+        const e = new PeerError(`the peer withheld the filter of block ${height}`, false);
+        this.drop(peer, e);
+        throw e;
+      }
+      return filter;
     };
-    const block = await this.host.block(height);
-    const honest = (x: Answer, filter: Uint8Array | undefined) => filter !== undefined && equalBytes(sha256d(filter), x.hashes[height - start]!) && filterFitsBlock(filter, block);
-    const okA = honest(a, await filterOf(a.peer).catch(() => undefined));
-    const okB = honest(b, await filterOf(b.peer).catch(() => undefined));
+    const block = await this.host.block(height, [a.peer, b.peer]);
+    const honest = (x: Answer, filter: Uint8Array) => equalBytes(sha256d(filter), x.hashes[height - start]!) && filterFitsBlock(filter, block);
+    const okA = honest(a, await filterOf(a.peer));
+    const okB = honest(b, await filterOf(b.peer));
     this.host.log('filters.dispute', { height, peerA: a.peer.address, peerB: b.peer.address, honestA: okA, honestB: okB });
     const reason = `a filter that does not fit block ${height}`;
     if (!okA) this.host.pool.ban(a.peer, reason);

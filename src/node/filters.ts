@@ -75,7 +75,17 @@ export class FiltersSource extends PeerSource implements ChainSource {
       pool: this.pool,
       chain: this.store.chain,
       peers: () => this.twoPeers(),
-      block: async (height) => (await this.blocks([height]))[0]!,
+      block: async (height, peers) => {
+        for (const peer of peers) {
+          if (peer.closed) continue;
+          try {
+            return (await this.blocks([height], peer))[0]!;
+          } catch (e) {
+            if (!(e instanceof PeerError)) throw e;
+          }
+        }
+        throw new PeerError(`no peer sent block ${height}`, false);
+      },
       log: (event, fields) => this.log(event, fields),
     });
     this.pool.on('peer', (peer: Peer) => {
@@ -191,8 +201,8 @@ export class FiltersSource extends PeerSource implements ChainSource {
   }
 
   /** Whole blocks with witnesses at best-chain heights, each checked against its header (Merkle root, witness commitment). */
-  private async blocks(heights: number[]): Promise<Block[]> {
-    const peer = await this.peer(10_000);
+  private async blocks(heights: number[], from?: Peer): Promise<Block[]> {
+    const peer = from ?? (await this.peer(10_000));
     const hashes = heights.map((h) => this.chain.hashAt(h));
     try {
       const got = await collect(peer, { type: 'getdata', items: hashes.map((hash) => ({ type: MSG_WITNESS_BLOCK, hash })) }, (m) => m.type === 'unknown' && m.command === 'block');
