@@ -14,6 +14,9 @@ import { PROTOCOL_VERSION } from '../p2p/peer.js';
 import { Pool } from '../p2p/pool.js';
 import type { FeeEstimates } from './source.js';
 
+/** Peers waited for, one after another, while none has answered a header sync in full. */
+const MAX_HEADER_WAITS = 8;
+
 export interface PeerSourceOptions {
   params: ChainParams;
   store: HeaderStore;
@@ -73,20 +76,27 @@ export abstract class PeerSource {
 
   /**
    * Download headers from every connected peer until none has more. `beforeApply` sees each
-   * change before it is written to disk, so the wallet can roll back first.
+   * change before it is written to disk, so the wallet can roll back first. Until one peer has
+   * answered in full (the first ones may be banned or drop), the next peer to connect is waited for.
    */
   async syncHeaders(beforeApply: (c: ChainChange) => void): Promise<void> {
     await this.peer(10_000);
     const done = new Set<Peer>();
-    for (;;) {
+    let answered = false;
+    for (let waits = 0; ; ) {
       const next = this.pool.peers.filter((p) => !done.has(p)).sort((a, b) => b.startHeight - a.startHeight)[0];
-      if (!next) break;
+      if (!next) {
+        if (answered || ++waits > MAX_HEADER_WAITS) break;
+        await this.peer(10_000);
+        continue;
+      }
       done.add(next);
-      await this.headersFrom(next, beforeApply);
+      if ((await this.headersFrom(next, beforeApply)) && !next.closed) answered = true;
     }
   }
 
-  private async headersFrom(peer: Peer, beforeApply: (c: ChainChange) => void): Promise<void> {
+  /** Headers from one peer until it has no more; false when it stalled, closed or was banned. */
+  private async headersFrom(peer: Peer, beforeApply: (c: ChainChange) => void): Promise<boolean> {
     for (;;) {
       // Some nodes (bcoin) stay silent when they have no new headers; a ping after the request
       // tells "nothing new" from "still working", since peers answer in order. A block
@@ -102,7 +112,7 @@ export abstract class PeerSource {
         peer.send({ type: 'getheaders', version: PROTOCOL_VERSION, locator: this.chain.locator(), stop: new Uint8Array(32) });
         await peer.ping();
       } catch {
-        return; // stalled or closed: the next peer takes over
+        return false; // stalled or closed: the next peer takes over
       } finally {
         peer.off('message', listen);
       }
@@ -115,7 +125,7 @@ export abstract class PeerSource {
           if (r.unconnected) {
             if (i < got.length - 1) continue;
             this.pool.ban(peer, 'headers that do not connect to our locator');
-            return;
+            return false;
           }
           if (r.change) {
             beforeApply(r.change);
@@ -129,12 +139,12 @@ export abstract class PeerSource {
           if (e instanceof HeaderError) {
             this.log('chain.invalid-header', { peer: peer.address, height: e.height, reason: e.reason });
             if (e.punish) this.pool.ban(peer, `invalid header at ${e.height}: ${e.reason}`);
-            return;
+            return false;
           }
           throw e;
         }
       }
-      if (!full) return;
+      if (!full) return true;
     }
   }
 
