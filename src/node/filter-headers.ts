@@ -17,7 +17,7 @@ import type { Pool } from '../p2p/pool.js';
 const ZERO = new Uint8Array(32);
 const OP_RETURN = 0x6a;
 
-/** The filter hashes of blocks start..end, checked against the agreed headers around them. */
+/** The filter hashes of blocks start..end, checked against the peer's checkpoints around them (and the other peer's hashes). */
 export interface FilterWindow {
   start: number;
   end: number;
@@ -26,7 +26,7 @@ export interface FilterWindow {
   hashes: Uint8Array[];
 }
 
-/** One peer's answer: filter hashes (a window) or filter headers (checkpoints). */
+/** One peer's filter hashes for a window. */
 interface Answer {
   peer: Peer;
   hashes: Uint8Array[];
