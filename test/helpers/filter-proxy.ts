@@ -19,6 +19,8 @@ export interface LieTarget {
   filterHash: Uint8Array;
   /** The filter to send instead (default: an empty one). */
   filter?: Uint8Array;
+  /** Send it as another block's (a block of a chain the client does not follow). */
+  staleHash?: Uint8Array;
 }
 
 export interface FilterProxy {
@@ -76,7 +78,7 @@ export async function startFilterProxy(opts: {
           const target = m.type === 'cfilter' ? opts.targets.find((t) => equalBytes(t.blockHash, m.blockHash)) : undefined;
           if (m.type === 'cfilter' && target) {
             state.lies++;
-            payload = encodeMessage({ ...m, filter: target.filter ?? EMPTY_FILTER }).payload;
+            payload = encodeMessage({ ...m, blockHash: target.staleHash ?? m.blockHash, filter: target.filter ?? EMPTY_FILTER }).payload;
           } else if (m.type === 'cfheaders' && opts.mode === 'headers') {
             const lie = (h: Uint8Array) => opts.targets.find((t) => equalBytes(t.filterHash, h));
             const filterHashes = m.filterHashes.map((h) => {

@@ -350,6 +350,28 @@ describe('a lying peer (filters for blocks it hides)', () => {
     }
   });
 
+  it('filters of a chain we do not follow get their peer banned', async () => {
+    const t = await target();
+    const stale = { ...t, staleHash: Uint8Array.from(t.blockHash).reverse(), filter: hexToBytes(await b.getCFilter(t.hash)) };
+    const proxy = await startFilterProxy({ magic: params.magic, upstream: { host: b.host, port: b.port }, targets: [stale], mode: 'filter' });
+    const store = HeaderStore.open(tmpDir(), params, genesisStart());
+    const bans: string[] = [];
+    const log = (event: string, fields: Record<string, string | number | boolean>) => event === 'p2p.ban' && bans.push(String(fields['reason']));
+    const source = new FiltersSource({ params, store, connect: [proxy.address], log });
+    try {
+      await source.start();
+      await source.syncHeaders(() => undefined);
+      const height = store.chain.height;
+      const err = await source.scan(height, height, watchOf(t.script), () => ({})).catch((e: unknown) => e);
+      expect((err as CofferError).code).toBe('no-peers');
+      expect(bans).toEqual(['a filter we did not ask for']);
+    } finally {
+      source.stop();
+      store.close();
+      await proxy.close();
+    }
+  });
+
   it('a filter that does not hash to the agreed filter header gets its peer banned', async () => {
     const t = await target();
     const proxy = await startFilterProxy({ magic: params.magic, upstream: { host: b.host, port: b.port }, targets: [t], mode: 'filter' });
