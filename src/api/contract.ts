@@ -26,6 +26,8 @@ const bolt11Text = z.string().min(1).max(8000);
 
 export const backendConfig = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('spv'), connect: z.array(hostPort).max(16).default([]), proxy: z.string().max(300).optional() }), // proxy: socks5://HOST:PORT, checked by the core
+  // relay: false: no relayed transactions are fetched; incoming payments show at their first confirmation.
+  z.object({ kind: z.literal('filters'), connect: z.array(hostPort).max(16).default([]), relay: z.boolean().optional(), proxy: z.string().max(300).optional() }),
   z.object({ kind: z.literal('node'), connect: z.array(hostPort).max(16).default([]), prune: z.boolean().default(false) }),
   z.object({
     kind: z.literal('rpc'),

@@ -5,7 +5,7 @@ import { hex } from '@scure/base';
 import { parseTx, txid as txidOf, type Tx } from '../chain/tx.js';
 import { addWatch, chainTx, isHeldFunding, listWatch, putChainTx, putWitnessRaw, unconfirmChainTxsAbove, unfedChainTxs } from '../db/channel-store.js';
 import { withDbErrors, type Db } from '../db/database.js';
-import { outpointBytes, scriptElement } from '../node/source.js';
+import { outpointBytes, scriptElement, scriptsOfElement } from '../node/source.js';
 
 export interface BlockRef {
   hash: Uint8Array;
@@ -22,8 +22,8 @@ export interface ChainView {
 }
 
 export interface ChainWatcher {
-  /** Filter elements (script pushes) and outpoints (36 bytes) to add to the wallet's. */
-  watch(): { elements: Uint8Array[]; outpoints: Uint8Array[] };
+  /** Filter elements (script pushes), output scripts and outpoints (36 bytes) to add to the wallet's. */
+  watch(): { elements: Uint8Array[]; scripts: Uint8Array[]; outpoints: Uint8Array[] };
   /** Every transaction a scan or the mempool turned up; the watcher keeps those it wants. */
   observe(raw: Uint8Array, block?: BlockRef): void;
   /** A transaction kept earlier (a peer sends a matched transaction only once). */
@@ -85,8 +85,14 @@ export class ChannelWatch implements ChainWatcher {
     this.watchScript(script);
   }
 
-  watch(): { elements: Uint8Array[]; outpoints: Uint8Array[] } {
-    return { elements: [...this.scripts].map((k) => hex.decode(k)), outpoints: [...this.outpoints].map((k) => hex.decode(k)) };
+  /**
+   * The database keeps each script's data push (BIP37's element), not the script; a watched output
+   * is matched in BIP158 filters by every script that push can stand for (a few more false
+   * positives, no miss). LDK gives each watched outpoint's script too, so spends match as well.
+   */
+  watch(): { elements: Uint8Array[]; scripts: Uint8Array[]; outpoints: Uint8Array[] } {
+    const elements = [...this.scripts].map((k) => hex.decode(k));
+    return { elements, scripts: elements.flatMap(scriptsOfElement), outpoints: [...this.outpoints].map((k) => hex.decode(k)) };
   }
 
   private relevant(tx: Tx): boolean {

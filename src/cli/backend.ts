@@ -1,5 +1,5 @@
-// The chain source a command uses: --backend spv (default), node (the embedded bcoin node) or rpc
-// (the user's Bitcoin Core), with their connection flags.
+// The chain source a command uses: --backend spv (default; BIP37), filters (BIP157/158 compact
+// filters), node (the embedded bcoin node) or rpc (the user's Bitcoin Core), with their connection flags.
 
 import path from 'node:path';
 import { CofferError } from '../api/errors.js';
@@ -15,9 +15,10 @@ import { stringOption, stringsOption, type Context, type OptionSpec } from './co
 import { readSecretFile } from './secrets.js';
 
 export const BACKEND_OPTIONS: Record<string, OptionSpec> = {
-  backend: { type: 'string', value: 'spv|node|rpc', help: 'chain source: SPV peers (default), the embedded node, Bitcoin Core RPC' },
+  backend: { type: 'string', value: 'spv|filters|node|rpc', help: 'chain source: SPV peers (default), compact-filter peers, the embedded node, Bitcoin Core RPC' },
   connect: { type: 'string', multiple: true, value: 'HOST:PORT', help: 'peer to use (repeatable; NAME.onion:PORT with --proxy); otherwise DNS seeds' },
   proxy: { type: 'string', value: 'socks5://HOST:PORT', help: 'every peer connection through this SOCKS5 proxy (Tor), one circuit per peer; no DNS query from here' },
+  'no-tx-relay': { type: 'boolean', help: 'with --backend filters: fetch no relayed transactions (incoming payments show at their first confirmation)' },
   'rpc-url': { type: 'string', value: 'URL', help: 'Bitcoin Core JSON-RPC URL (with --backend rpc)' },
   'rpc-cookie': { type: 'string', value: 'FILE', help: 'Bitcoin Core cookie file' },
   'rpc-user': { type: 'string', value: 'USER', help: 'RPC user (with --rpc-password-file)' },
@@ -57,12 +58,13 @@ function rpcAuth(ctx: Context): RpcAuth {
   throw new CofferError('usage', '--backend rpc needs --rpc-cookie FILE, or --rpc-user USER and --rpc-password-file FILE');
 }
 
-export function backendName(ctx: Context): 'spv' | 'node' | 'rpc' {
+export function backendName(ctx: Context): 'spv' | 'filters' | 'node' | 'rpc' {
   const b = stringOption(ctx, 'backend') ?? 'spv';
-  if (b !== 'spv' && b !== 'node' && b !== 'rpc') throw new CofferError('usage', '--backend must be spv, node or rpc');
+  if (b !== 'spv' && b !== 'filters' && b !== 'node' && b !== 'rpc') throw new CofferError('usage', '--backend must be spv, filters, node or rpc');
   if (b !== 'rpc' && (stringOption(ctx, 'rpc-url') ?? stringOption(ctx, 'rpc-cookie') ?? stringOption(ctx, 'rpc-user')) !== undefined) {
     throw new CofferError('usage', 'the --rpc-* options need --backend rpc');
   }
+  if (b !== 'filters' && ctx.options['no-tx-relay'] !== undefined) throw new CofferError('usage', '--no-tx-relay needs --backend filters');
   return b;
 }
 
@@ -71,6 +73,7 @@ export function sourceFor(ctx: Context, log: Logger): SourceFactory {
   const backend = backendName(ctx);
   const proxy = proxyOption(ctx);
   if (backend === 'spv') return sourceFactory({ kind: 'spv', connect: connectList(ctx), ...(proxy ? { proxy } : {}) }, log);
+  if (backend === 'filters') return sourceFactory({ kind: 'filters', connect: connectList(ctx), relay: ctx.options['no-tx-relay'] !== true, ...(proxy ? { proxy } : {}) }, log);
   if (backend === 'node') return sourceFactory({ kind: 'node', rpc: embeddedRpc(ctx.datadir, ctx.network) }, log);
   const url = stringOption(ctx, 'rpc-url');
   if (url === undefined) throw new CofferError('usage', '--backend rpc needs --rpc-url URL');
@@ -82,10 +85,11 @@ export function sourceFor(ctx: Context, log: Logger): SourceFactory {
  * way to give the app a cookie file: the path and the node's URL come together from the user.
  */
 export function backendSettingFor(ctx: Context): PlannedBackend {
-  if (stringOption(ctx, 'backend') === undefined) throw new CofferError('usage', 'config backend needs --backend spv, node or rpc');
+  if (stringOption(ctx, 'backend') === undefined) throw new CofferError('usage', 'config backend needs --backend spv, filters, node or rpc');
   const backend = backendName(ctx);
   const proxy = proxyOption(ctx);
   if (backend === 'spv') return { kind: 'spv', connect: connectList(ctx), ...(proxy ? { proxy: proxyUrl(proxy) } : {}) };
+  if (backend === 'filters') return { kind: 'filters', connect: connectList(ctx), ...(ctx.options['no-tx-relay'] === true ? { relay: false } : {}), ...(proxy ? { proxy: proxyUrl(proxy) } : {}) };
   if (backend === 'node') {
     if (!supportsEmbeddedNode(ctx.network)) throw new CofferError('backend-unavailable', `The embedded node (bcoin 1.0.2) does not support ${ctx.network}; use SPV or Bitcoin Core.`);
     return { kind: 'node', connect: connectList(ctx), prune: false };

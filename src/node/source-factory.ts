@@ -9,31 +9,36 @@ import type { Socks5Proxy } from '../p2p/socks5.js';
 import type { RpcClient } from './rpc-client.js';
 import { RpcSource } from './rpc-source.js';
 import type { ChainSource } from './source.js';
+import { FiltersSource } from './filters.js';
 import { SpvClient } from './spv.js';
 
 /** Makes the chain source for a sync, given the header store it must feed. */
 export type SourceFactory = (params: ChainParams, store: HeaderStore) => ChainSource;
 
 export type BackendChoice =
-  /** P2P peers: `connect` pins them, otherwise DNS seeds; all through `proxy` when set. */
+  /** P2P peers (BIP37 bloom filters, or BIP157 compact filters): `connect` pins them, otherwise DNS seeds; all through `proxy` when set. */
   | { kind: 'spv'; connect: string[]; timeouts?: Partial<PeerTimeouts>; proxy?: Socks5Proxy }
+  /** `relay: false`: fetch no relayed transactions (unconfirmed payments wait for a block). */
+  | { kind: 'filters'; connect: string[]; relay?: boolean; timeouts?: Partial<PeerTimeouts>; proxy?: Socks5Proxy }
   /** The embedded node (`node`) or the user's Bitcoin Core (`rpc`), over JSON-RPC. */
   | { kind: 'node' | 'rpc'; rpc: RpcClient };
 
 type EventLog = { info(event: string, fields: Record<string, string | number | boolean>): void };
 
 export function sourceFactory(choice: BackendChoice, log: EventLog): SourceFactory {
-  if (choice.kind === 'spv') {
+  if (choice.kind === 'spv' || choice.kind === 'filters') {
     const { connect, timeouts, proxy } = choice;
-    return (params, store) =>
-      new SpvClient({
+    return (params, store) => {
+      const opts = {
         params,
         store,
         ...(connect.length > 0 ? { connect } : {}),
         ...(timeouts ? { timeouts } : {}),
         ...(proxy ? { proxy } : {}),
-        log: (event, fields) => log.info(event, fields),
-      });
+        log: (event: string, fields: Record<string, string | number | boolean>) => log.info(event, fields),
+      };
+      return choice.kind === 'spv' ? new SpvClient(opts) : new FiltersSource({ ...opts, relay: choice.relay ?? true });
+    };
   }
   const { kind, rpc } = choice;
   return (params, store) => new RpcSource({ kind, params, store, rpc });

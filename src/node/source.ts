@@ -1,13 +1,19 @@
 // What a chain source gives the wallet: a validated header chain, and transactions proven to be in
-// its blocks. Implementations: the SPV client (BIP37 merkle blocks) and a JSON-RPC node (full
-// blocks, Merkle roots checked here): Bitcoin Core, or Coffer's embedded bcoin node.
+// its blocks. Implementations: the SPV client (BIP37 merkle blocks), the compact-filters client
+// (BIP157/158, whole blocks) and a JSON-RPC node (full blocks, Merkle roots checked here): Bitcoin
+// Core, or Coffer's embedded bcoin node.
 
 import type { ChainChange } from '../chain/header-chain.js';
 import type { Estimates } from '../wallet/fees.js';
 
 export interface WatchSet {
-  /** Data elements to match in output scripts: hash160s, witness programs, x-only keys. */
+  /** Data elements to match in output scripts: hash160s, witness programs, x-only keys (BIP37). */
   elements: Uint8Array[];
+  /**
+   * Whole output scripts (BIP158 filters hold scripts, not pushes): the wallet's, and those of the
+   * outputs behind `outpoints`, since a filter holds the scripts a block's inputs spend.
+   */
+  scripts: Uint8Array[];
   /** Our outpoints not yet spent in a block (36 bytes: txid + vout), to see them spent. */
   outpoints: Uint8Array[];
   /** Our unconfirmed transactions (internal byte order), to see them confirmed. */
@@ -50,7 +56,7 @@ export interface ProofSource {
 export type FeeEstimates = Estimates;
 
 export interface ChainSource extends ProofSource {
-  readonly kind: 'spv' | 'node' | 'rpc';
+  readonly kind: 'spv' | 'filters' | 'node' | 'rpc';
   start(): Promise<void>;
   stop(): void;
   /**
@@ -79,6 +85,17 @@ export function scriptElement(script: Uint8Array): Uint8Array | undefined {
   if (n === 23 && script[0] === 0xa9 && script[1] === 0x14) return script.subarray(2, 22);
   if (n >= 4 && n <= 42 && script[1] === n - 2 && (script[0] === 0 || (script[0]! >= 0x51 && script[0]! <= 0x60))) return script.subarray(2);
   return undefined;
+}
+
+/**
+ * The output scripts whose data push is `element` (for watch lists that kept only the push): a
+ * 20-byte hash as P2WPKH, P2PKH or P2SH; a 32-byte one as P2WSH or P2TR; anything else as itself.
+ */
+export function scriptsOfElement(element: Uint8Array): Uint8Array[] {
+  const wrap = (prefix: number[], suffix: number[] = []) => Uint8Array.from([...prefix, ...element, ...suffix]);
+  if (element.length === 20) return [wrap([0x00, 0x14]), wrap([0x76, 0xa9, 0x14], [0x88, 0xac]), wrap([0xa9, 0x14], [0x87])];
+  if (element.length === 32) return [wrap([0x00, 0x20]), wrap([0x51, 0x20])];
+  return [element];
 }
 
 export function outpointBytes(txid: Uint8Array, vout: number): Uint8Array {

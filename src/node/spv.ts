@@ -7,44 +7,26 @@
 
 import { randomBytes } from 'node:crypto';
 import { hashToHex } from '../chain/bytes.js';
-import type { ChainChange } from '../chain/header-chain.js';
-import { HeaderError } from '../chain/header-rules.js';
 import { checkMerkleRoot, checkWitnessCommitment, parseBlock } from '../chain/block.js';
 import { verifyMerkleBlock } from '../chain/merkle.js';
-import { parseTx, txid as txidOf, type Tx } from '../chain/tx.js';
-import type { ChainParams } from '../chain/params.js';
+import type { Tx } from '../chain/tx.js';
 import { CofferError } from '../api/errors.js';
-import type { HeaderStore } from '../db/header-store.js';
 import { BloomFilter, BLOOM_UPDATE_ALL } from '../p2p/bloom.js';
-import { MAX_HEADERS, MSG_BLOCK, MSG_FILTERED_BLOCK, MSG_TX, MSG_WITNESS_BLOCK, NODE_BLOOM, NODE_NETWORK, NODE_WITNESS, type Message } from '../p2p/messages.js';
-import type { Peer, PeerTimeouts } from '../p2p/peer.js';
-import { PeerError, PROTOCOL_VERSION } from '../p2p/peer.js';
-import { Pool } from '../p2p/pool.js';
-import type { Socks5Proxy } from '../p2p/socks5.js';
-import { peerFileStore } from './peer-file.js';
-import type { ChainSource, FeeEstimates, ProvenBlock, ScanDecision, WatchSet } from './source.js';
+import { MSG_BLOCK, MSG_FILTERED_BLOCK, MSG_TX, MSG_WITNESS_BLOCK, NODE_BLOOM, NODE_NETWORK, NODE_WITNESS, type Message } from '../p2p/messages.js';
+import type { Peer } from '../p2p/peer.js';
+import { PeerError } from '../p2p/peer.js';
+import { PeerSource, type PeerSourceOptions } from './peer-source.js';
+import type { ChainSource, ProvenBlock, ScanDecision, WatchSet } from './source.js';
 
 export const SCAN_BATCH = 500;
 const FALSE_POSITIVE_RATE = 0.00001;
 /** Announcements kept between mempool rounds; beyond this a flood is dropped (the next block brings them). */
 const MAX_ANNOUNCED = 10_000;
 
-export interface SpvOptions {
-  params: ChainParams;
-  store: HeaderStore;
-  connect?: string[];
-  maxPeers?: number;
-  timeouts?: Partial<PeerTimeouts>;
-  /** Every peer connection through this SOCKS5 proxy (`--proxy`). */
-  proxy?: Socks5Proxy;
-  log?: (event: string, fields: Record<string, string | number | boolean>) => void;
-}
+export type SpvOptions = PeerSourceOptions;
 
-export class SpvClient implements ChainSource {
+export class SpvClient extends PeerSource implements ChainSource {
   readonly kind = 'spv' as const;
-  readonly pool: Pool;
-  readonly store: HeaderStore;
-  private readonly opts: SpvOptions;
   private readonly filtered = new WeakMap<Peer, number>();
   private watchVersion = 0;
   /**
@@ -55,20 +37,8 @@ export class SpvClient implements ChainSource {
   private readonly announcedTxs = new Map<string, Uint8Array>();
 
   constructor(opts: SpvOptions) {
-    this.opts = opts;
-    this.store = opts.store;
-    this.pool = new Pool({
-      params: opts.params,
-      ...(opts.connect ? { connect: opts.connect } : {}),
-      ...(opts.maxPeers ? { maxPeers: opts.maxPeers } : {}),
-      ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
-      ...(opts.proxy ? { proxy: opts.proxy } : {}),
-      ...(opts.log ? { log: opts.log } : {}),
-      ourHeight: () => this.store.chain.height,
-      // Whole blocks' history with witnesses, and BIP37 filtering.
-      requiredServices: NODE_NETWORK | NODE_WITNESS | NODE_BLOOM,
-      store: peerFileStore(opts.store.dir),
-    });
+    // Whole blocks' history with witnesses, and BIP37 filtering.
+    super(opts, { services: NODE_NETWORK | NODE_WITNESS | NODE_BLOOM, ours: 0n, relay: false });
     this.pool.on('peer', (peer: Peer) => {
       peer.on('message', (m: Message) => {
         if (m.type === 'headers' && m.headers.length > 0) this.news?.();
@@ -80,10 +50,6 @@ export class SpvClient implements ChainSource {
         }
       });
     });
-  }
-
-  get chain() {
-    return this.store.chain;
   }
 
   private news: (() => void) | undefined;
@@ -100,92 +66,6 @@ export class SpvClient implements ChainSource {
     if (this.heard.size >= MAX_ANNOUNCED) this.heard.clear();
     this.heard.add(id);
     return true;
-  }
-
-  async start(): Promise<void> {
-    await this.pool.start();
-  }
-
-  stop(): void {
-    this.pool.stop();
-  }
-
-  private log(event: string, fields: Record<string, string | number | boolean>): void {
-    this.opts.log?.(event, fields);
-  }
-
-  /** Wait for a usable peer or fail with a plain explanation. */
-  async peer(timeoutMs: number): Promise<Peer> {
-    const p = await this.pool.waitForPeer(timeoutMs);
-    if (!p) throw new CofferError('no-peers', 'No peer could be reached (or every peer was banned).');
-    return p;
-  }
-
-  /**
-   * Download headers from every connected peer until none has more. `beforeApply` sees each
-   * change before it is written to disk, so the wallet can roll back first.
-   */
-  async syncHeaders(beforeApply: (c: ChainChange) => void): Promise<void> {
-    await this.peer(10_000);
-    const done = new Set<Peer>();
-    for (;;) {
-      const next = this.pool.peers.filter((p) => !done.has(p)).sort((a, b) => b.startHeight - a.startHeight)[0];
-      if (!next) break;
-      done.add(next);
-      await this.headersFrom(next, beforeApply);
-    }
-  }
-
-  private async headersFrom(peer: Peer, beforeApply: (c: ChainChange) => void): Promise<void> {
-    for (;;) {
-      // Some nodes (bcoin) stay silent when they have no new headers; a ping after the request
-      // tells "nothing new" from "still working", since peers answer in order. A block
-      // announcement (BIP130 headers) may arrive before the answer and not connect yet: every
-      // headers message until the pong is tried in order, and only the last one, the answer to
-      // our locator, must connect.
-      const got: Uint8Array[][] = [];
-      const listen = (x: Message) => {
-        if (x.type === 'headers' && x.headers.length > 0) got.push(x.headers);
-      };
-      peer.on('message', listen);
-      try {
-        peer.send({ type: 'getheaders', version: PROTOCOL_VERSION, locator: this.chain.locator(), stop: new Uint8Array(32) });
-        await peer.ping();
-      } catch {
-        return; // stalled or closed: the next peer takes over
-      } finally {
-        peer.off('message', listen);
-      }
-      let full = false;
-      for (const [i, headers] of got.entries()) {
-        const raw = new Uint8Array(headers.length * 80);
-        headers.forEach((h, i) => raw.set(h, i * 80));
-        try {
-          const r = this.chain.add(raw);
-          if (r.unconnected) {
-            if (i < got.length - 1) continue;
-            this.pool.ban(peer, 'headers that do not connect to our locator');
-            return;
-          }
-          if (r.change) {
-            beforeApply(r.change);
-            this.store.apply(r.change);
-            if (r.change.disconnected.length > 0) {
-              this.log('chain.reorg', { forkHeight: r.change.forkHeight, disconnected: r.change.disconnected.length, peer: peer.address });
-            }
-          }
-          if (headers.length >= MAX_HEADERS) full = true;
-        } catch (e) {
-          if (e instanceof HeaderError) {
-            this.log('chain.invalid-header', { peer: peer.address, height: e.height, reason: e.reason });
-            if (e.punish) this.pool.ban(peer, `invalid header at ${e.height}: ${e.reason}`);
-            return;
-          }
-          throw e;
-        }
-      }
-      if (!full) return;
-    }
   }
 
   private loadFilter(peer: Peer, watch: WatchSet): void {
@@ -322,50 +202,6 @@ export class SpvClient implements ChainSource {
   private onRelay?: ((raw: Uint8Array, txid: Uint8Array) => void) | undefined;
 
   /**
-   * Announce a transaction to every connected peer and hand it to those that ask for it.
-   * Resolves with the number of peers that fetched it; a `reject` from a peer is an error.
-   */
-  async broadcast(raw: Uint8Array): Promise<void> {
-    const fetched = await this.announce(raw);
-    if (fetched === 0) throw new CofferError('backend-unavailable', 'No peer took the transaction; it will be broadcast again at the next sync.');
-  }
-
-  /** Announce to every peer; the number of peers that fetched the transaction. */
-  async announce(raw: Uint8Array, waitMs = 10_000): Promise<number> {
-    await this.peer(waitMs);
-    const tx = parseTx(raw);
-    const id = txidOf(tx);
-    const key = hashToHex(id);
-    const peers = this.pool.peers;
-    const fetched = await Promise.all(
-      peers.map(
-        (peer) =>
-          new Promise<boolean>((resolve, reject) => {
-            const timer = setTimeout(() => finish(false), waitMs);
-            const finish = (ok: boolean, err?: Error) => {
-              clearTimeout(timer);
-              peer.off('message', listen);
-              if (err) reject(err);
-              else resolve(ok);
-            };
-            const listen = (m: Message) => {
-              if (m.type === 'getdata' && m.items.some((i) => hashToHex(i.hash) === key)) {
-                peer.send({ type: 'tx', raw, tx, txid: id });
-                // The ping's pong comes after the peer processed the transaction (and any reject).
-                peer.ping().then(() => finish(true), () => finish(true));
-              } else if (m.type === 'reject' && m.data && hashToHex(m.data) === key) {
-                finish(false, new CofferError('invalid-transaction', `A peer rejected the transaction: ${m.reason}.`, { reason: m.reason }));
-              }
-            };
-            peer.on('message', listen);
-            peer.send({ type: 'inv', items: [{ type: MSG_TX, hash: id }] });
-          }),
-      ),
-    );
-    return fetched.filter(Boolean).length;
-  }
-
-  /**
    * Ask a peer for the matching transactions in its mempool (BIP35 `mempool`). Some nodes answer
    * at once, some batch their announcements (bcoin every 5 s), and a node with nothing to say is
    * silent, so wait up to `waitMs` for the first announcement.
@@ -440,15 +276,5 @@ export class SpvClient implements ChainSource {
       for (const [peer, listen] of attached) peer.off('message', listen);
       attached.clear();
     };
-  }
-
-  bestHeight(): number | undefined {
-    return this.pool.best()?.startHeight;
-  }
-
-  /** Peers' feefilter floor; SPV has no estimates of its own (the wallet's presets apply). */
-  async fees(): Promise<FeeEstimates> {
-    const floors = this.pool.peers.map((p) => p.feeRate / 1000).filter((r) => r > 0);
-    return { floor: Math.max(1, ...floors), source: floors.length > 0 ? 'peers feefilter' : 'minimum relay fee' };
   }
 }

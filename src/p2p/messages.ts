@@ -10,6 +10,7 @@ import { ByteReader, ByteWriter, DecodeError } from '../chain/bytes.js';
 import { readTx, serializeTx, txid, type Tx } from '../chain/tx.js';
 import { readAddrV2, writeAddrV2, type AddrV2Message } from './addr-v2.js';
 import { MAX_BLOOM_FILTER_SIZE, MAX_HASH_FUNCS } from './bloom.js';
+import { CF_COMMANDS, readCFMessage, writeCFMessage, type CFMessage } from './cf-messages.js';
 import { formatIp, parseIp } from './ip.js';
 import type { Frame } from './wire.js';
 
@@ -164,6 +165,7 @@ export type Message =
   | FilterLoadMessage
   | FilterAddMessage
   | SendCmpctMessage
+  | CFMessage
   | UnknownMessage;
 
 /** A tx message for a transaction of ours: the raw bytes carry the witness, the txid does not. */
@@ -195,6 +197,7 @@ function readHashes(r: ByteReader, max: number): Uint8Array[] {
 
 function readBody(command: string, r: ByteReader, payload: Uint8Array): Message | undefined {
   if (isEmptyType(command)) return { type: command };
+  if (CF_COMMANDS.includes(command)) return readCFMessage(command, r);
   switch (command) {
     case 'version': {
       const version = r.i32le();
@@ -426,6 +429,14 @@ function writeBody(m: Exclude<Message, UnknownMessage>, w: ByteWriter): void {
     case 'sendcmpct':
       check(isU64(m.version), 'compact block version out of range');
       w.u8(m.announce ? 1 : 0).u64leBig(m.version);
+      return;
+    case 'getcfilters':
+    case 'getcfheaders':
+    case 'cfilter':
+    case 'cfheaders':
+    case 'getcfcheckpt':
+    case 'cfcheckpt':
+      writeCFMessage(m, w, check);
       return;
     default: {
       const unhandled: never = m;

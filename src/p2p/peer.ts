@@ -9,7 +9,7 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { CofferError } from '../api/errors.js';
 import type { ChainParams } from '../chain/params.js';
-import { decodeMessage, encodeMessage, NODE_BLOOM, type Message, type VersionMessage } from './messages.js';
+import { decodeMessage, encodeMessage, NODE_BLOOM, NODE_COMPACT_FILTERS, type Message, type VersionMessage } from './messages.js';
 import { isOnion, socks5Connect, type Socks5Proxy } from './socks5.js';
 import { V2Session } from './v2-transport.js';
 import { encodeFrame, FrameDecoder, type Frame } from './wire.js';
@@ -37,6 +37,10 @@ export interface PeerOptions {
   ourHeight: number;
   /** Services the peer must offer (default: BIP37 bloom filters). */
   requiredServices?: bigint;
+  /** Ask for transaction relay from the start (BIP157 clients; BIP37 ones wait for their filter). */
+  relay?: boolean;
+  /** Services we offer (default none); NODE_WITNESS makes a node read our transactions with their witnesses. */
+  services?: bigint;
   timeouts?: Partial<PeerTimeouts>;
   /** 'v2': BIP324 encrypted transport, falling back to v1 for a peer that does not speak it (default 'v1'). */
   transport?: Transport;
@@ -197,22 +201,23 @@ export class Peer extends EventEmitter<Events> {
     this.send({
       type: 'version',
       version: PROTOCOL_VERSION,
-      services: 0n,
+      services: opts.services ?? 0n,
       timestamp: Math.floor(Date.now() / 1000),
       receiver: { services: 0n, host: net.isIP(this.host) ? this.host : '0.0.0.0', port: this.port },
       sender: { services: 0n, host: '0.0.0.0', port: 0 },
       nonce,
       userAgent: USER_AGENT,
       startHeight: opts.ourHeight,
-      // No transaction relay until our bloom filter is loaded (BIP37).
-      relay: false,
+      // BIP37: no transaction relay until our bloom filter is loaded.
+      relay: opts.relay ?? false,
     });
     const v = (await versionSeen) as VersionMessage;
     if (v.nonce === nonce) throw new PeerError('connected to ourselves', false);
     if (v.version < 70001) throw new PeerError(`protocol version ${v.version} is too old`, false);
     const required = opts.requiredServices ?? NODE_BLOOM;
     if ((v.services & required) !== required) {
-      throw new PeerError('the peer does not offer bloom filters (NODE_BLOOM)', false);
+      const what = required & NODE_COMPACT_FILTERS ? 'compact block filters (NODE_COMPACT_FILTERS)' : 'bloom filters (NODE_BLOOM)';
+      throw new PeerError(`the peer does not offer ${what}`, false);
     }
     this.version = v;
     // BIP155: before our verack, so the peer may send addresses as addrv2 (Tor v3 among them).

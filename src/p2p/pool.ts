@@ -21,6 +21,10 @@ export interface PoolOptions {
   maxPeers?: number;
   /** Services every peer must offer (default NODE_BLOOM); others are dropped at the handshake. */
   requiredServices?: bigint;
+  /** Ask peers to relay transactions from the handshake on (version relay=true). */
+  relay?: boolean;
+  /** Services we offer in our version message. */
+  services?: bigint;
   ourHeight: () => number;
   timeouts?: Partial<PeerTimeouts>;
   /** 'v2': try BIP324 first, v1 when a peer does not speak it (default 'v1'). */
@@ -322,9 +326,9 @@ export class Pool extends EventEmitter<Events> {
   private connect(c: Candidate): void {
     const { address } = c;
     this.connecting.add(address);
-    const { timeouts, transport, proxy } = this.opts;
+    const { timeouts, transport, proxy, relay, services } = this.opts;
     const requiredServices = this.required();
-    Peer.connect({ params: this.opts.params, host: c.host, port: c.port, ourHeight: this.opts.ourHeight(), requiredServices, ...(timeouts ? { timeouts } : {}), ...(transport ? { transport } : {}), ...(proxy ? { proxy } : {}) })
+    Peer.connect({ params: this.opts.params, host: c.host, port: c.port, ourHeight: this.opts.ourHeight(), requiredServices, ...(relay ? { relay } : {}), ...(services ? { services } : {}), ...(timeouts ? { timeouts } : {}), ...(transport ? { transport } : {}), ...(proxy ? { proxy } : {}) })
       .then((peer) => {
         this.connecting.delete(address);
         if (this.stopped) {

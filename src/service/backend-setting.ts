@@ -15,6 +15,7 @@ import type { WalletService } from './wallet-service.js';
 /** The setting as `wallet_meta.backend` holds it (JSON). */
 export type StoredBackend =
   | { kind: 'spv'; connect: string[]; proxy?: string }
+  | { kind: 'filters'; connect: string[]; relay?: boolean; proxy?: string }
   | { kind: 'node'; connect: string[]; prune: boolean }
   | { kind: 'rpc'; url: string; user?: string; cookieFile?: string; passwordBox?: string };
 
@@ -37,7 +38,7 @@ export function readBackend(w: WalletService): StoredBackend {
     throw new CofferError('database-corrupt', 'The saved connection setting is damaged; choose the connection again in Settings.', { setting: META });
   }
   const kind = (b as { kind?: unknown } | null)?.kind;
-  if (kind !== 'spv' && kind !== 'node' && kind !== 'rpc') {
+  if (kind !== 'spv' && kind !== 'filters' && kind !== 'node' && kind !== 'rpc') {
     throw new CofferError('database-corrupt', 'The saved connection setting is damaged; choose the connection again in Settings.', { setting: META });
   }
   return b as StoredBackend;
@@ -107,7 +108,8 @@ function normalUrl(url: string): string {
  * password is kept only for the same URL and user.
  */
 export function planFromCall(next: BackendConfig, saved: StoredBackend | undefined): PlannedBackend {
-  if (next.kind === 'spv') return spvPlan(next.connect ?? [], next.proxy);
+  if (next.kind === 'spv') return peersPlan('spv', next.connect ?? [], next.proxy);
+  if (next.kind === 'filters') return { ...peersPlan('filters', next.connect ?? [], next.proxy), ...(next.relay === false ? { relay: false } : {}) };
   if (next.kind !== 'rpc') return { kind: 'node', connect: next.connect ?? [], prune: next.prune ?? false };
   const url = normalUrl(next.url);
   const prev = saved?.kind === 'rpc' ? { ...saved, url: normalUrl(saved.url) } : undefined;
@@ -135,11 +137,12 @@ export function planFromCall(next: BackendConfig, saved: StoredBackend | undefin
 }
 
 /** The light client's peers and proxy: a proxy must be socks5://HOST:PORT, and an onion peer needs one. */
-function spvPlan(connect: string[], proxy: string | undefined): PlannedBackend {
+/** A light client's peers and proxy, checked: an onion peer needs the proxy. */
+function peersPlan<K extends 'spv' | 'filters'>(kind: K, connect: string[], proxy: string | undefined): { kind: K; connect: string[]; proxy?: string } {
   const p = proxy ? parseProxyUrl(proxy) : undefined;
   const onion = connect.find((c) => isOnion(parseHostPort(c, 1)?.host ?? ''));
   if (onion && !p) throw new CofferError('usage', `${onion} is a Tor onion service: it can be reached only through a Tor proxy (socks5://127.0.0.1:9050).`, { field: 'proxy' });
-  return { kind: 'spv', connect, ...(p ? { proxy: proxyUrl(p) } : {}) };
+  return { kind, connect, ...(p ? { proxy: proxyUrl(p) } : {}) };
 }
 
 function purpose(url: string, user: string | undefined): string {

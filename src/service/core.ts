@@ -223,6 +223,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     const b = this.backend();
     const proxy = this.proxy();
     if (b.kind === 'spv') return sourceFactory({ kind: 'spv', connect: b.connect, ...(proxy ? { proxy } : {}) }, this.log);
+    if (b.kind === 'filters') return sourceFactory({ kind: 'filters', connect: b.connect, ...(b.relay === false ? { relay: false } : {}), ...(proxy ? { proxy } : {}) }, this.log);
     let rpc: RpcClient;
     if (b.kind === 'node') {
       // A node another process runs (`coffer node start`) is used as it is; else this core starts its own.
@@ -320,7 +321,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private proxy(): Socks5Proxy | undefined {
     if (this.sourceOverride) return this.proxyOverride;
     const b = this.backend();
-    return b.kind === 'spv' && b.proxy ? parseProxyUrl(b.proxy) : undefined;
+    return (b.kind === 'spv' || b.kind === 'filters') && b.proxy ? parseProxyUrl(b.proxy) : undefined;
   }
 
   /** Use this chain source (the daemon's flags, with their --proxy) rather than the stored backend setting. */

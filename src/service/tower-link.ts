@@ -217,7 +217,7 @@ class PollingLink implements TowerLink {
   private async loop(): Promise<void> {
     while (!this.stopped) {
       try {
-        await this.source.mempool(this.set ?? { elements: [], outpoints: [], txids: [] }, (raw) => this.events.tx(parseTx(raw)), 0);
+        await this.source.mempool(this.set ?? { elements: [], scripts: [], outpoints: [], txids: [] }, (raw) => this.events.tx(parseTx(raw)), 0);
         if (!this.reachable) this.events.print({ event: 'backend-reachable' });
         this.reachable = true;
         this.delay = POLL_MS;

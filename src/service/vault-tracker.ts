@@ -220,20 +220,35 @@ export class VaultTracker {
     return added;
   }
 
-  /** Outpoints and script elements the filter needs for the vaults. */
-  watch(): { elements: Uint8Array[]; outpoints: Uint8Array[] } {
+  /** Outpoints, script elements and output scripts (those of the outpoints too) a filter needs for the vaults. */
+  watch(): { elements: Uint8Array[]; scripts: Uint8Array[]; outpoints: Uint8Array[] } {
     const elements: Uint8Array[] = [];
+    const scripts: Uint8Array[] = [];
     const outpoints: Uint8Array[] = [];
     for (const v of this.rows()) {
+      const unvault = parseTx(v.unvaultRaw);
       elements.push(sha256(v.depositScript));
-      outpoints.push(outpointBytes(v.depositTxid, v.depositVout), outpointBytes(txidOf(parseTx(v.unvaultRaw)), 0));
+      scripts.push(p2wsh(v.depositScript), unvault.outputs[0]!.script);
+      outpoints.push(outpointBytes(v.depositTxid, v.depositVout), outpointBytes(txidOf(unvault), 0));
     }
-    for (const f of this.found()) outpoints.push(outpointBytes(f.depositTxid, f.depositVout));
+    const found = this.found();
+    if (found.length > 0) {
+      const raws = new Map(withDbErrors(() => listTxs(this.wallet.database)).map((t) => [hashToHex(txidOf(parseTx(t.raw))), t.raw]));
+      for (const f of found) {
+        outpoints.push(outpointBytes(f.depositTxid, f.depositVout));
+        const raw = raws.get(hashToHex(f.depositTxid));
+        const out = raw ? parseTx(raw).outputs[f.depositVout] : undefined;
+        if (out) scripts.push(out.script);
+      }
+    }
     for (const t of withDbErrors(() => listVaultTxs(this.wallet.database))) {
       const tx = parseTx(t.raw);
-      tx.outputs.forEach((_, vout) => outpoints.push(outpointBytes(t.txid, vout)));
+      tx.outputs.forEach((o, vout) => {
+        outpoints.push(outpointBytes(t.txid, vout));
+        scripts.push(o.script);
+      });
     }
-    return { elements, outpoints };
+    return { elements, scripts, outpoints };
   }
 
   rawOf(txid: Uint8Array): Uint8Array | undefined {

@@ -298,12 +298,17 @@ export class WalletSync {
     this.opts.log.info('wallet.reorg', { forkHeight: c.forkHeight, unconfirmed: cs.unconfirmed.length });
   }
 
-  /** Everything a filter must match: our scripts' data pushes and our unspent outpoints. */
+  /**
+   * Everything a filter must match: our scripts (whole, and their data pushes for BIP37) and our
+   * unspent outpoints (their scripts are our addresses'; the watchers give theirs).
+   */
   watchSet(): WatchSet {
     this.watched = this.wallet.lookahead(SCAN_LOOKAHEAD);
     const elements: Uint8Array[] = [];
+    const scripts: Uint8Array[] = [];
     for (const a of listAllAddresses(this.wallet.database)) {
       this.state.addScript(a.script, { accountId: a.accountId, chain: a.chain, index: a.index });
+      scripts.push(a.script);
       const e = scriptElement(a.script);
       if (e) elements.push(e);
     }
@@ -311,6 +316,7 @@ export class WalletSync {
     const others = [this.vaults.watch(), ...this.watchers.map((w) => w.watch())];
     return {
       elements: [...elements, ...others.flatMap((o) => o.elements)],
+      scripts: [...scripts, ...others.flatMap((o) => o.scripts)],
       outpoints: [...watch.outpoints.map((o) => outpointBytes(o.txid, o.vout)), ...others.flatMap((o) => o.outpoints)],
       txids: watch.txids,
     };

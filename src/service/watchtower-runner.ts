@@ -54,6 +54,7 @@ function outpoint(txidHex: string, vout: number): Uint8Array {
 export function towerWatchSet(pkg: TowerPackage): WatchSet {
   return {
     elements: [],
+    scripts: [],
     outpoints: pkg.vaults.flatMap((v) => [outpoint(v.deposit.txid, v.deposit.vout), outpoint(v.unvaultTxid, 0)]),
     txids: [],
   };

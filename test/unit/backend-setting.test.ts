@@ -52,6 +52,13 @@ describe('planFromCall', () => {
     expect(planFromCall({ kind: 'rpc', url: 'http://10.0.0.3:8332/', user: 'alice' }, saved)).toEqual({ kind: 'rpc', url: 'http://10.0.0.3:8332/', user: 'alice' });
   });
 
+  it('keeps the peers of a light client, and compact filters\' relay choice only when it is off', () => {
+    expect(planFromCall({ kind: 'spv', connect: ['127.0.0.1:18444'] }, undefined)).toEqual({ kind: 'spv', connect: ['127.0.0.1:18444'] });
+    expect(planFromCall({ kind: 'filters', connect: ['127.0.0.1:18444'] }, undefined)).toEqual({ kind: 'filters', connect: ['127.0.0.1:18444'] });
+    expect(planFromCall({ kind: 'filters', connect: [], relay: true }, undefined)).toEqual({ kind: 'filters', connect: [] });
+    expect(planFromCall({ kind: 'filters', connect: [], relay: false }, undefined)).toEqual({ kind: 'filters', connect: [], relay: false });
+  });
+
   it('asks for confirmation of a new public address, not of the saved one', () => {
     expectCode(() => planFromCall({ kind: 'rpc', url: 'https://node.example.com/' }, undefined), 'rpc-host-public');
     expect(planFromCall({ kind: 'rpc', url: 'https://node.example.com/', publicHostConfirmed: true }, undefined)).toEqual({ kind: 'rpc', url: 'https://node.example.com/' });

@@ -422,7 +422,7 @@ describe('ChannelWatch', () => {
     const file = path.join(tmpDir(), 'wallet.sqlite');
     const db = openDatabase(file);
     const w = new ChannelWatch(db);
-    expect(w.watch()).toEqual({ elements: [], outpoints: [] });
+    expect(w.watch()).toEqual({ elements: [], scripts: [], outpoints: [] });
     w.watchOutpoint(FUNDING_TXID, 1, FUNDING_SCRIPT);
     w.watchOutpoint(FUNDING_TXID, 1, FUNDING_SCRIPT);
     w.watchScript(SWEEP_SCRIPT);
@@ -436,6 +436,9 @@ describe('ChannelWatch', () => {
     expect(seen.outpoints.map((o) => hex.encode(o))).toEqual([`${'11'.repeat(32)}01000000`]);
     // Standard scripts are watched by their pushed hash or key (the filter element), others whole.
     expect(seen.elements.map((e) => hex.encode(e)).sort()).toEqual([hex.encode(FUNDING_SCRIPT.subarray(2)), hex.encode(SWEEP_SCRIPT.subarray(2)), hex.encode(OP_RETURN)].sort());
+    // BIP158 filters hold whole scripts: each watched script is among those its push stands for.
+    const scripts = seen.scripts.map((s) => hex.encode(s));
+    for (const s of [FUNDING_SCRIPT, SWEEP_SCRIPT, OP_RETURN]) expect(scripts).toContain(hex.encode(s));
   });
 
   it('keeps a transaction spending a watched outpoint or paying a watched script, and nothing else', () => {

@@ -18,12 +18,14 @@ import {
   MSG_WITNESS_FLAG,
   MSG_WITNESS_TX,
   NODE_BLOOM,
+  NODE_COMPACT_FILTERS,
   NODE_NETWORK,
   NODE_NETWORK_LIMITED,
   NODE_WITNESS,
   txMessage,
   type Message,
 } from '../../src/p2p/messages.js';
+import { MAX_CFHEADERS, MAX_FILTER_BYTES } from '../../src/p2p/cf-messages.js';
 import { parseIp } from '../../src/p2p/ip.js';
 import { encodeFrame, FrameDecoder } from '../../src/p2p/wire.js';
 import { expectCode } from '../helpers/errors.js';
@@ -87,6 +89,12 @@ const SAMPLES: Message[] = [
   { type: 'sendcmpct', announce: true, version: 2n },
   { type: 'wtxidrelay' },
   { type: 'sendaddrv2' },
+  { type: 'getcfilters', filterType: 0, startHeight: 820_000, stopHash: h(14) },
+  { type: 'cfilter', filterType: 0, blockHash: h(15), filter: hex('019dfca8') },
+  { type: 'getcfheaders', filterType: 0, startHeight: 1, stopHash: h(16) },
+  { type: 'cfheaders', filterType: 0, stopHash: h(17), prevHeader: h(18), filterHashes: [h(19), h(20)] },
+  { type: 'getcfcheckpt', filterType: 0, stopHash: h(21) },
+  { type: 'cfcheckpt', filterType: 0, stopHash: h(22), headers: [h(23)] },
   { type: 'unknown', command: 'cmpctblock', payload: hex('0102') },
 ];
 
@@ -188,7 +196,7 @@ describe('constants', () => {
   it('match the protocol', () => {
     expect([MSG_TX, MSG_BLOCK, MSG_FILTERED_BLOCK, MSG_WITNESS_FLAG]).toEqual([1, 2, 3, 0x40000000]);
     expect([MSG_WITNESS_TX, MSG_WITNESS_BLOCK]).toEqual([0x40000001, 0x40000002]);
-    expect([NODE_NETWORK, NODE_BLOOM, NODE_WITNESS, NODE_NETWORK_LIMITED]).toEqual([1n, 4n, 8n, 1024n]);
+    expect([NODE_NETWORK, NODE_BLOOM, NODE_WITNESS, NODE_COMPACT_FILTERS, NODE_NETWORK_LIMITED]).toEqual([1n, 4n, 8n, 64n, 1024n]);
   });
 });
 
@@ -255,6 +263,27 @@ describe('limits', () => {
     const over = new Uint8Array([0xfd, 0x51, 0xc3, ...new Uint8Array(36 * (MAX_INV + 1))]);
     expect(() => encodeMessage({ type: 'inv', items: Array(MAX_INV + 1).fill({ type: 1, hash: h(0) }) })).toThrow(CofferError);
     for (const c of ['inv', 'getdata', 'notfound']) expect(reason(c, over)).toMatch(/above limit/);
+  });
+
+  it('BIP157: basic filters only, 2,000 filter hashes, 50,000 checkpoints, no truncation or trailing bytes', () => {
+    const cf = (m: Message) => encodeMessage(m).payload;
+    const headers = cf({ type: 'cfheaders', filterType: 0, stopHash: h(1), prevHeader: h(2), filterHashes: Array(MAX_CFHEADERS).fill(h(3)) });
+    expect(decodeMessage('cfheaders', headers).type).toBe('cfheaders');
+    expect(() => encodeMessage({ type: 'cfheaders', filterType: 0, stopHash: h(1), prevHeader: h(2), filterHashes: Array(MAX_CFHEADERS + 1).fill(h(3)) })).toThrow(CofferError);
+    expect(reason('cfheaders', new Uint8Array([0, ...h(1), ...h(2), 0xfd, 0xd1, 0x07, ...new Uint8Array(32 * 2001)]))).toMatch(/above limit/);
+    expect(reason('cfcheckpt', new Uint8Array([0, ...h(1), 0xfd, 0x51, 0xc3]))).toMatch(/above limit/);
+    // A count the payload cannot hold is refused before anything is allocated.
+    expect(reason('cfcheckpt', new Uint8Array([0, ...h(1), 0xfd, 0x10, 0x27]))).toMatch(/truncated/);
+    for (const m of SAMPLES.filter((x) => x.type.includes('cf'))) {
+      const p = cf(m);
+      // Another filter type than basic (0) is refused, as are a missing byte and an extra one.
+      expect(reason(m.type, Uint8Array.from([1, ...p.subarray(1)]))).toMatch(/filter type 1/);
+      expectCode(() => decodeMessage(m.type, p.subarray(0, p.length - 1)), 'invalid-message');
+      expectCode(() => decodeMessage(m.type, Uint8Array.from([...p, 0])), 'invalid-message');
+      expect(() => encodeMessage({ ...m, filterType: 1 } as Message)).toThrow(CofferError);
+    }
+    expect(reason('cfilter', new Uint8Array([0, ...h(1), 0xfe, 0x01, 0x09, 0x3d, 0x00]))).toMatch(/above limit|truncated/);
+    expect(MAX_FILTER_BYTES).toBe(4_000_000);
   });
 
   it('headers: 2000, each with a zero transaction count', () => {

@@ -4,7 +4,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { chainParams } from '../../src/chain/params.js';
-import { decodeMessage, encodeMessage, NODE_BLOOM, NODE_NETWORK, type Message } from '../../src/p2p/messages.js';
+import { decodeMessage, encodeMessage, NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, type Message } from '../../src/p2p/messages.js';
 import { Peer, PeerError } from '../../src/p2p/peer.js';
 import { parseHostPort, Pool, routable } from '../../src/p2p/pool.js';
 import { encodeFrame, FrameDecoder } from '../../src/p2p/wire.js';
@@ -67,6 +67,31 @@ describe('Peer', () => {
     expect(e).toBeInstanceOf(PeerError);
     expect((e as PeerError).misbehaving).toBe(false);
     expect((e as PeerError).message).toMatch(/bloom/);
+  });
+
+  it('a BIP157 client drops a node without compact filters before any request, and asks others to relay', async () => {
+    const seen: Message[] = [];
+    const bloomOnly = await fakeNode(NODE_NETWORK | NODE_BLOOM, (m) => seen.push(m));
+    const e = await Peer.connect({ params, host: '127.0.0.1', port: bloomOnly, ourHeight: 0, requiredServices: NODE_COMPACT_FILTERS, relay: true }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(PeerError);
+    expect((e as PeerError).misbehaving).toBe(false);
+    expect((e as PeerError).message).toMatch(/compact block filters/);
+    let relay: boolean | undefined;
+    const filters = await fakeNode(NODE_NETWORK | NODE_COMPACT_FILTERS, (m, send) => {
+      if (m.type === 'ping') send({ type: 'pong', nonce: m.nonce });
+    });
+    const server = servers.at(-1)!;
+    server.on('connection', (socket) => {
+      const d = new FrameDecoder(params.magic);
+      socket.on('data', (c) => {
+        for (const f of d.push(c)) if (f.command === 'version') relay = (decodeMessage(f.command, f.payload) as { relay: boolean }).relay;
+      });
+    });
+    const peer = await Peer.connect({ params, host: '127.0.0.1', port: filters, ourHeight: 0, requiredServices: NODE_COMPACT_FILTERS, relay: true });
+    await peer.ping();
+    peer.close('done');
+    expect(relay).toBe(true);
+    expect(seen).toEqual([]);
   });
 
   it('a silent peer is closed as stalled', async () => {

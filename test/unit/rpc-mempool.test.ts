@@ -42,7 +42,7 @@ function add(pool: Map<string, string>, t: Tx): string {
 describe('RPC mempool reads', () => {
   it('fetch a transaction that matched nothing once per watch set, and hand over matches every time', async () => {
     const watched = new Uint8Array(32).fill(7);
-    const watch: WatchSet = { elements: [], outpoints: [outpointBytes(watched, 0)], txids: [] };
+    const watch: WatchSet = { elements: [], scripts: [], outpoints: [outpointBytes(watched, 0)], txids: [] };
     const pool = new Map<string, string>();
     const spend = add(pool, tx(watched, 0, script(1)));
     const other = add(pool, tx(new Uint8Array(32).fill(8), 0, script(2)));
@@ -72,7 +72,7 @@ describe('RPC mempool reads', () => {
     const parentId = add(pool, parent);
     const { rpc, asked } = fakeNode(pool);
     const source = new RpcSource({ kind: 'rpc', params: chainParams('regtest'), store: {} as HeaderStore, rpc });
-    const watch: WatchSet = { elements: [script(5).subarray(2)], outpoints: [], txids: [] };
+    const watch: WatchSet = { elements: [script(5).subarray(2)], scripts: [script(5)], outpoints: [], txids: [] };
     await source.mempool(watch, () => {});
     asked.length = 0;
     await source.mempool(watch, () => {});

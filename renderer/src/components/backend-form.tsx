@@ -84,10 +84,10 @@ export function BackendForm({
   passwordStatus?: 'saved' | 'none' | 'removed';
 }) {
   const [peers, setPeers] = useState(peersText(value));
-  const [proxy, setProxy] = useState(value.kind === 'spv' ? (value.proxy ?? '') : '');
+  const [proxy, setProxy] = useState(value.kind === 'spv' || value.kind === 'filters' ? (value.proxy ?? '') : '');
   const nodeAllowed = network === 'main' || network === 'regtest';
   const pick = (kind: BackendConfig['kind']) => {
-    if (kind === 'spv') onChange({ kind, connect: parsePeers(peers), ...(proxy.trim() ? { proxy: proxy.trim() } : {}) });
+    if (kind === 'spv' || kind === 'filters') onChange({ kind, connect: parsePeers(peers), ...(proxy.trim() ? { proxy: proxy.trim() } : {}) });
     else if (kind === 'node') onChange({ kind, connect: parsePeers(peers), prune: false });
     else onChange({ kind, url: `http://127.0.0.1:${RPC_PORTS[network] ?? 8332}/` });
   };
@@ -136,7 +136,7 @@ export function BackendForm({
           )}
         </Field>
       ) : null}
-      {value.kind === 'spv' ? (
+      {value.kind === 'spv' || value.kind === 'filters' ? (
         <Field
           label="Tor / SOCKS5 proxy (optional)"
           hint="For example socks5://127.0.0.1:9050 (Tor): every peer connection goes through it, each on a circuit of its own, and no DNS query leaves this computer. Needed for .onion peers."

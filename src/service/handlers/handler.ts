@@ -26,7 +26,7 @@ export interface CoreHost {
   /** The user's rate, else the estimate for the preset (normal by default), with where it came from. */
   feeRate(given: number | undefined, preset: 'fast' | 'normal' | 'slow' | undefined): Promise<{ feeRate: number; source: string }>;
   /** The chain source the open wallet's setting names. */
-  backendKind(): 'spv' | 'node' | 'rpc';
+  backendKind(): 'spv' | 'filters' | 'node' | 'rpc';
   /** The wallet changed: start a sync round (not waited for). */
   changed(): void;
 }

@@ -1,0 +1,211 @@
+// What both peer-to-peer chain sources share (BIP37 in spv.ts, BIP157 in filters.ts): the pool,
+// header sync into the validated chain, broadcast, and the peers' fee floor.
+
+import { hashToHex } from '../chain/bytes.js';
+import type { ChainChange } from '../chain/header-chain.js';
+import { HeaderError } from '../chain/header-rules.js';
+import type { ChainParams } from '../chain/params.js';
+import { parseTx, txid as txidOf } from '../chain/tx.js';
+import { CofferError } from '../api/errors.js';
+import type { HeaderStore } from '../db/header-store.js';
+import { MAX_HEADERS, MSG_TX, type Message } from '../p2p/messages.js';
+import type { Peer, PeerTimeouts } from '../p2p/peer.js';
+import { PROTOCOL_VERSION } from '../p2p/peer.js';
+import { Pool } from '../p2p/pool.js';
+import type { Socks5Proxy } from '../p2p/socks5.js';
+import { peerFileStore } from './peer-file.js';
+import type { FeeEstimates } from './source.js';
+
+/** Peers waited for, one after another, while none has answered a header sync in full. */
+const MAX_HEADER_WAITS = 8;
+
+export interface PeerSourceOptions {
+  params: ChainParams;
+  store: HeaderStore;
+  connect?: string[];
+  maxPeers?: number;
+  timeouts?: Partial<PeerTimeouts>;
+  /** Every peer connection through this SOCKS5 proxy (`--proxy`). */
+  proxy?: Socks5Proxy;
+  log?: (event: string, fields: Record<string, string | number | boolean>) => void;
+}
+
+export abstract class PeerSource {
+  readonly pool: Pool;
+  readonly store: HeaderStore;
+  protected readonly opts: PeerSourceOptions;
+
+  /**
+   * `services`: what every peer must offer; `ours`: what we offer; `relay`: whether peers relay
+   * transactions from the handshake on.
+   */
+  constructor(opts: PeerSourceOptions, peers: { services: bigint; ours: bigint; relay: boolean }) {
+    this.opts = opts;
+    this.store = opts.store;
+    this.pool = new Pool({
+      params: opts.params,
+      ...(opts.connect ? { connect: opts.connect } : {}),
+      ...(opts.maxPeers ? { maxPeers: opts.maxPeers } : {}),
+      ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
+      ...(opts.proxy ? { proxy: opts.proxy } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+      // The address table and bans, kept beside the headers.
+      store: peerFileStore(opts.store.dir),
+      requiredServices: peers.services,
+      services: peers.ours,
+      relay: peers.relay,
+      ourHeight: () => this.store.chain.height,
+    });
+  }
+
+  get chain() {
+    return this.store.chain;
+  }
+
+  async start(): Promise<void> {
+    await this.pool.start();
+  }
+
+  stop(): void {
+    this.pool.stop();
+  }
+
+  protected log(event: string, fields: Record<string, string | number | boolean>): void {
+    this.opts.log?.(event, fields);
+  }
+
+  /** Wait for a usable peer or fail with a plain explanation. */
+  async peer(timeoutMs: number): Promise<Peer> {
+    const p = await this.pool.waitForPeer(timeoutMs);
+    if (!p) throw new CofferError('no-peers', 'No peer could be reached (or every peer was banned).');
+    return p;
+  }
+
+  /**
+   * Download headers from every connected peer until none has more. `beforeApply` sees each
+   * change before it is written to disk, so the wallet can roll back first. Until one peer has
+   * answered in full (the first ones may be banned or drop), the next peer to connect is waited for.
+   */
+  async syncHeaders(beforeApply: (c: ChainChange) => void): Promise<void> {
+    await this.peer(10_000);
+    const done = new Set<Peer>();
+    let answered = false;
+    for (let waits = 0; ; ) {
+      const next = this.pool.peers.filter((p) => !done.has(p)).sort((a, b) => b.startHeight - a.startHeight)[0];
+      if (!next) {
+        if (answered || ++waits > MAX_HEADER_WAITS) break;
+        await this.peer(10_000);
+        continue;
+      }
+      done.add(next);
+      if ((await this.headersFrom(next, beforeApply)) && !next.closed) answered = true;
+    }
+  }
+
+  /** Headers from one peer until it has no more; false when it stalled, closed or was banned. */
+  private async headersFrom(peer: Peer, beforeApply: (c: ChainChange) => void): Promise<boolean> {
+    for (;;) {
+      // Some nodes (bcoin) stay silent when they have no new headers; a ping after the request
+      // tells "nothing new" from "still working", since peers answer in order. A block
+      // announcement (BIP130 headers) may arrive before the answer and not connect yet: every
+      // headers message until the pong is tried in order, and only the last one, the answer to
+      // our locator, must connect.
+      const got: Uint8Array[][] = [];
+      const listen = (x: Message) => {
+        if (x.type === 'headers' && x.headers.length > 0) got.push(x.headers);
+      };
+      peer.on('message', listen);
+      try {
+        peer.send({ type: 'getheaders', version: PROTOCOL_VERSION, locator: this.chain.locator(), stop: new Uint8Array(32) });
+        await peer.ping();
+      } catch {
+        return false; // stalled or closed: the next peer takes over
+      } finally {
+        peer.off('message', listen);
+      }
+      let full = false;
+      for (const [i, headers] of got.entries()) {
+        const raw = new Uint8Array(headers.length * 80);
+        headers.forEach((h, i) => raw.set(h, i * 80));
+        try {
+          const r = this.chain.add(raw);
+          if (r.unconnected) {
+            if (i < got.length - 1) continue;
+            this.pool.ban(peer, 'headers that do not connect to our locator');
+            return false;
+          }
+          if (r.change) {
+            beforeApply(r.change);
+            this.store.apply(r.change);
+            if (r.change.disconnected.length > 0) {
+              this.log('chain.reorg', { forkHeight: r.change.forkHeight, disconnected: r.change.disconnected.length, peer: peer.address });
+            }
+          }
+          if (headers.length >= MAX_HEADERS) full = true;
+        } catch (e) {
+          if (e instanceof HeaderError) {
+            this.log('chain.invalid-header', { peer: peer.address, height: e.height, reason: e.reason });
+            if (e.punish) this.pool.ban(peer, `invalid header at ${e.height}: ${e.reason}`);
+            return false;
+          }
+          throw e;
+        }
+      }
+      if (!full) return true;
+    }
+  }
+
+  /**
+   * Announce a transaction to every connected peer and hand it to those that ask for it.
+   * Resolves with the number of peers that fetched it; a `reject` from a peer is an error.
+   */
+  async broadcast(raw: Uint8Array): Promise<void> {
+    const fetched = await this.announce(raw);
+    if (fetched === 0) throw new CofferError('backend-unavailable', 'No peer took the transaction; it will be broadcast again at the next sync.');
+  }
+
+  /** Announce to every peer; the number of peers that fetched the transaction. */
+  async announce(raw: Uint8Array, waitMs = 10_000): Promise<number> {
+    await this.peer(waitMs);
+    const tx = parseTx(raw);
+    const id = txidOf(tx);
+    const key = hashToHex(id);
+    const peers = this.pool.peers;
+    const fetched = await Promise.all(
+      peers.map(
+        (peer) =>
+          new Promise<boolean>((resolve, reject) => {
+            const timer = setTimeout(() => finish(false), waitMs);
+            const finish = (ok: boolean, err?: Error) => {
+              clearTimeout(timer);
+              peer.off('message', listen);
+              if (err) reject(err);
+              else resolve(ok);
+            };
+            const listen = (m: Message) => {
+              if (m.type === 'getdata' && m.items.some((i) => hashToHex(i.hash) === key)) {
+                peer.send({ type: 'tx', raw, tx, txid: id });
+                // The ping's pong comes after the peer processed the transaction (and any reject).
+                peer.ping().then(() => finish(true), () => finish(true));
+              } else if (m.type === 'reject' && m.data && hashToHex(m.data) === key) {
+                finish(false, new CofferError('invalid-transaction', `A peer rejected the transaction: ${m.reason}.`, { reason: m.reason }));
+              }
+            };
+            peer.on('message', listen);
+            peer.send({ type: 'inv', items: [{ type: MSG_TX, hash: id }] });
+          }),
+      ),
+    );
+    return fetched.filter(Boolean).length;
+  }
+
+  bestHeight(): number | undefined {
+    return this.pool.best()?.startHeight;
+  }
+
+  /** Peers' feefilter floor; SPV has no estimates of its own (the wallet's presets apply). */
+  async fees(): Promise<FeeEstimates> {
+    const floors = this.pool.peers.map((p) => p.feeRate / 1000).filter((r) => r > 0);
+    return { floor: Math.max(1, ...floors), source: floors.length > 0 ? 'peers feefilter' : 'minimum relay fee' };
+  }
+}
