@@ -59,9 +59,9 @@ function vaultRequest(ctx: Context, verb: string): { amount: number; delay: numb
 /** A spend signed by the recovery key from --key-file, to --to, on a wallet synced first (`vault recover|sweep`). */
 function withRecoveryKey<T>(ctx: Context, verb: string, fn: (wallet: WalletService, sync: WalletSync, a: { to: string; keyText: string; feeRate: number }) => Promise<T>): Promise<T> {
   const to = single(ctx, 'to', 'ADDR');
-  addressToScript(to, ctx.network);
   const keyFile = stringOption(ctx, 'key-file');
   if (keyFile === undefined) throw new CofferError('usage', `vault ${verb} needs --key-file FILE`);
+  addressToScript(to, ctx.network);
   const keyText = readTextFile(keyFile, 'key');
   const given = feeRateOption(ctx);
   return withSync(ctx, async (wallet, sync) => fn(wallet, sync, { to, keyText, feeRate: (await chooseFeeRate(wallet, sync, given)).feeRate }), { sync: true });
