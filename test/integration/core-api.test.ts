@@ -409,7 +409,8 @@ describe("a command's own core (CoreOptions.command)", () => {
     const command = new Core(dir, { command: true });
     try {
       value(await command.call('wallet.create', signet));
-      expect(value<{ backend: unknown }>(await command.call('settings.get', {})).backend).toEqual({ kind: 'spv', connect: [] });
+      // None saved: signet's default, compact filters.
+      expect(value<{ backend: unknown }>(await command.call('settings.get', {})).backend).toEqual({ kind: 'filters', connect: [] });
       expect(value<AppStatus>(await command.call('app.status', {})).wallets.sort()).toEqual(['regtest', 'signet']);
     } finally {
       await command.stop();
