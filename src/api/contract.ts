@@ -4,9 +4,9 @@
 
 import { z } from 'zod';
 import type { Result, WireError } from './errors.js';
+import { PEER_METHODS, type PeerResults } from './peers.js';
 import { hostPort, TOWER_METHODS, type TowerResults } from './towers.js';
 import { VAULT_FILE_METHODS, type VaultFileResults } from './vault-files.js';
-
 const network = z.enum(['main', 'test', 'signet', 'regtest']);
 const sats = z.number().int().nonnegative().max(21_000_000 * 100_000_000);
 const password = z.string().min(1).max(1024);
@@ -171,7 +171,7 @@ export const METHODS = {
   // The desktop app leaves out `file`: Electron main asks for it in a save dialog (main/ipc-router.ts).
   'channel.backup': z.object({ file: z.string().min(1).max(4096).optional() }).strict(),
   'channel.close': z.object({ id: z.string().regex(/^[0-9a-fA-F]{64}$/), force: z.boolean().default(false) }).strict(),
-  ...TOWER_METHODS,
+  ...TOWER_METHODS, ...PEER_METHODS,
 } as const;
 
 export type Method = keyof typeof METHODS;
@@ -276,7 +276,7 @@ export interface VaultInfo {
   vault?: string;
 }
 
-export interface Results extends VaultFileResults, TowerResults {
+export interface Results extends VaultFileResults, TowerResults, PeerResults {
   'app.status': AppStatus;
   'app.activity': { ok: true };
   'app.open': AppStatus;

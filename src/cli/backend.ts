@@ -1,12 +1,12 @@
-// The chain source a command uses: --backend spv (default; BIP37), filters (BIP157/158 compact
-// filters), node (the embedded bcoin node) or rpc (the user's Bitcoin Core), with their connection flags.
+// The chain source a command uses: --backend filters (BIP157/158 compact filters; the default but on
+// regtest), spv (BIP37), node (the embedded bcoin node) or rpc (the user's Bitcoin Core), with their flags.
 
 import path from 'node:path';
 import { CofferError } from '../api/errors.js';
 import { chainParams } from '../chain/params.js';
 import { embeddedRpc, supportsEmbeddedNode } from '../node/embedded-node.js';
 import { readCookie, RpcClient, type RpcAuth } from '../node/rpc-client.js';
-import { sourceFactory, type SourceFactory } from '../node/source-factory.js';
+import { BLOOM_WARNING, defaultBackendKind, sourceFactory, type SourceFactory } from '../node/source-factory.js';
 import { parseHostPort } from '../p2p/pool.js';
 import { isOnion, parseProxyUrl, proxyUrl, type Socks5Proxy } from '../p2p/socks5.js';
 import type { PlannedBackend } from '../service/backend-setting.js';
@@ -15,7 +15,7 @@ import { stringOption, stringsOption, type Context, type OptionSpec } from './co
 import { readSecretFile } from './secrets.js';
 
 export const BACKEND_OPTIONS: Record<string, OptionSpec> = {
-  backend: { type: 'string', value: 'spv|filters|node|rpc', help: 'chain source: SPV peers (default), compact-filter peers, the embedded node, Bitcoin Core RPC' },
+  backend: { type: 'string', value: 'spv|filters|node|rpc', help: 'chain source: BIP37 peers (default on regtest), compact-filter peers (default elsewhere), the embedded node, Bitcoin Core RPC' },
   connect: { type: 'string', multiple: true, value: 'HOST:PORT', help: 'peer to use (repeatable; NAME.onion:PORT with --proxy); otherwise DNS seeds' },
   proxy: { type: 'string', value: 'socks5://HOST:PORT', help: 'every peer connection through this SOCKS5 proxy (Tor), one circuit per peer; no DNS query from here' },
   'no-tx-relay': { type: 'boolean', help: 'with --backend filters: fetch no relayed transactions (incoming payments show at their first confirmation)' },
@@ -42,7 +42,8 @@ export function connectList(ctx: Context): string[] {
 export function proxyOption(ctx: Context): Socks5Proxy | undefined {
   const text = stringOption(ctx, 'proxy');
   if (text === undefined) return undefined;
-  if (backendName(ctx) !== 'spv') throw new CofferError('usage', '--proxy is for the light client\'s peers (--backend spv); the embedded node and Bitcoin Core RPC do not use it.', { field: 'proxy' });
+  const backend = backendName(ctx);
+  if (backend !== 'spv' && backend !== 'filters') throw new CofferError('usage', '--proxy is for the light client\'s peers (--backend filters or spv); the embedded node and Bitcoin Core RPC do not use it.', { field: 'proxy' });
   return parseProxyUrl(text);
 }
 
@@ -59,7 +60,7 @@ function rpcAuth(ctx: Context): RpcAuth {
 }
 
 export function backendName(ctx: Context): 'spv' | 'filters' | 'node' | 'rpc' {
-  const b = stringOption(ctx, 'backend') ?? 'spv';
+  const b = stringOption(ctx, 'backend') ?? defaultBackendKind(ctx.network);
   if (b !== 'spv' && b !== 'filters' && b !== 'node' && b !== 'rpc') throw new CofferError('usage', '--backend must be spv, filters, node or rpc');
   if (b !== 'rpc' && (stringOption(ctx, 'rpc-url') ?? stringOption(ctx, 'rpc-cookie') ?? stringOption(ctx, 'rpc-user')) !== undefined) {
     throw new CofferError('usage', 'the --rpc-* options need --backend rpc');
@@ -68,10 +69,21 @@ export function backendName(ctx: Context): 'spv' | 'filters' | 'node' | 'rpc' {
   return b;
 }
 
+/** The commands that were warned about BIP37 already: one line each. */
+const warned = new WeakSet<Context>();
+
+/** BIP37 off regtest (where the test nodes serve no compact filters): one line on stderr. */
+function warnBloom(ctx: Context, backend: string): void {
+  if (backend !== 'spv' || ctx.network === 'regtest' || warned.has(ctx)) return;
+  warned.add(ctx);
+  ctx.io.say(`${BLOOM_WARNING}\n`);
+}
+
 /** The source factory for this command's flags. */
 export function sourceFor(ctx: Context, log: Logger): SourceFactory {
   const backend = backendName(ctx);
   const proxy = proxyOption(ctx);
+  warnBloom(ctx, backend);
   if (backend === 'spv') return sourceFactory({ kind: 'spv', connect: connectList(ctx), ...(proxy ? { proxy } : {}) }, log);
   if (backend === 'filters') return sourceFactory({ kind: 'filters', connect: connectList(ctx), relay: ctx.options['no-tx-relay'] !== true, ...(proxy ? { proxy } : {}) }, log);
   if (backend === 'node') return sourceFactory({ kind: 'node', rpc: embeddedRpc(ctx.datadir, ctx.network) }, log);
@@ -88,10 +100,11 @@ export function backendSettingFor(ctx: Context): PlannedBackend {
   if (stringOption(ctx, 'backend') === undefined) throw new CofferError('usage', 'config backend needs --backend spv, filters, node or rpc');
   const backend = backendName(ctx);
   const proxy = proxyOption(ctx);
+  warnBloom(ctx, backend);
   if (backend === 'spv') return { kind: 'spv', connect: connectList(ctx), ...(proxy ? { proxy: proxyUrl(proxy) } : {}) };
   if (backend === 'filters') return { kind: 'filters', connect: connectList(ctx), ...(ctx.options['no-tx-relay'] === true ? { relay: false } : {}), ...(proxy ? { proxy: proxyUrl(proxy) } : {}) };
   if (backend === 'node') {
-    if (!supportsEmbeddedNode(ctx.network)) throw new CofferError('backend-unavailable', `The embedded node (bcoin 1.0.2) does not support ${ctx.network}; use SPV or Bitcoin Core.`);
+    if (!supportsEmbeddedNode(ctx.network)) throw new CofferError('backend-unavailable', `The embedded node (bcoin 1.0.2) does not support ${ctx.network}; use the light client or Bitcoin Core.`);
     return { kind: 'node', connect: connectList(ctx), prune: false };
   }
   const url = stringOption(ctx, 'rpc-url');

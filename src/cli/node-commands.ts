@@ -24,9 +24,9 @@ const START_TIMEOUT_MS = 60_000;
 
 function requireSupported(ctx: Context): void {
   if (!supportsEmbeddedNode(ctx.network)) {
-    throw new CofferError('backend-unavailable', `The embedded node (bcoin 1.0.2) does not support ${ctx.network}; use SPV or Bitcoin Core.`);
+    throw new CofferError('backend-unavailable', `The embedded node (bcoin 1.0.2) does not support ${ctx.network}; use the light client or Bitcoin Core.`);
   }
-  if (ctx.options['proxy'] !== undefined) throw new CofferError('usage', 'The embedded node cannot use --proxy; the light client (--backend spv) can.', { field: 'proxy' });
+  if (ctx.options['proxy'] !== undefined) throw new CofferError('usage', 'The embedded node cannot use --proxy; the light client (--backend filters or spv) can.', { field: 'proxy' });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

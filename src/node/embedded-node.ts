@@ -118,7 +118,7 @@ export class EmbeddedNode {
   /** Open the node in this process, start syncing, and publish its control file. */
   static async start(opts: StartOptions): Promise<EmbeddedNode> {
     if (!supportsEmbeddedNode(opts.network)) {
-      throw new CofferError('backend-unavailable', `The embedded node (bcoin 1.0.2) does not support ${opts.network}; use SPV or Bitcoin Core.`, {
+      throw new CofferError('backend-unavailable', `The embedded node (bcoin 1.0.2) does not support ${opts.network}; use the light client or Bitcoin Core.`, {
         network: opts.network,
       });
     }

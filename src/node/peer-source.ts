@@ -7,8 +7,9 @@ import { HeaderError } from '../chain/header-rules.js';
 import type { ChainParams } from '../chain/params.js';
 import { parseTx, txid as txidOf } from '../chain/tx.js';
 import { CofferError } from '../api/errors.js';
+import type { PeerInfo, PeerService } from '../api/peers.js';
 import type { HeaderStore } from '../db/header-store.js';
-import { MAX_HEADERS, MSG_TX, type Message } from '../p2p/messages.js';
+import { MAX_HEADERS, MSG_TX, NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_NETWORK_LIMITED, NODE_WITNESS, type Message } from '../p2p/messages.js';
 import type { Peer, PeerTimeouts } from '../p2p/peer.js';
 import { PROTOCOL_VERSION } from '../p2p/peer.js';
 import { Pool } from '../p2p/pool.js';
@@ -18,6 +19,16 @@ import type { FeeEstimates } from './source.js';
 
 /** Peers waited for, one after another, while none has answered a header sync in full. */
 const MAX_HEADER_WAITS = 8;
+
+/** The service bits the peers view names (NODE_P2P_V2 is BIP324's). */
+const SERVICE_NAMES: [bigint, PeerService][] = [
+  [NODE_NETWORK, 'network'],
+  [NODE_NETWORK_LIMITED, 'network limited'],
+  [NODE_WITNESS, 'witness'],
+  [NODE_BLOOM, 'bloom'],
+  [NODE_COMPACT_FILTERS, 'compact filters'],
+  [1n << 11n, 'p2p v2'],
+];
 
 export interface PeerSourceOptions {
   params: ChainParams;
@@ -68,6 +79,22 @@ export abstract class PeerSource {
 
   stop(): void {
     this.pool.stop();
+  }
+
+  /** The connected peers, as the app's peers view shows them. */
+  peerList(): PeerInfo[] {
+    return this.pool.peers.map((p) => {
+      const services = p.version?.services ?? 0n;
+      return {
+        address: p.address,
+        services: SERVICE_NAMES.filter(([bit]) => (services & bit) !== 0n).map(([, name]) => name),
+        transport: p.transport,
+        viaProxy: this.opts.proxy !== undefined,
+        inbound: false,
+        userAgent: p.version?.userAgent ?? '',
+        startHeight: p.startHeight,
+      };
+    });
   }
 
   protected log(event: string, fields: Record<string, string | number | boolean>): void {

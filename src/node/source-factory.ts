@@ -4,6 +4,7 @@
 
 import type { ChainParams } from '../chain/params.js';
 import type { HeaderStore } from '../db/header-store.js';
+import type { Network } from '../keys/networks.js';
 import type { PeerTimeouts } from '../p2p/peer.js';
 import type { Socks5Proxy } from '../p2p/socks5.js';
 import type { RpcClient } from './rpc-client.js';
@@ -22,6 +23,17 @@ export type BackendChoice =
   | { kind: 'filters'; connect: string[]; relay?: boolean; timeouts?: Partial<PeerTimeouts>; proxy?: Socks5Proxy }
   /** The embedded node (`node`) or the user's Bitcoin Core (`rpc`), over JSON-RPC. */
   | { kind: 'node' | 'rpc'; rpc: RpcClient };
+
+/**
+ * The chain source when none is chosen: compact filters (BIP157/158) on main, test and signet;
+ * BIP37 on regtest, where the test nodes (bcoin 1.0.2) serve no compact filters.
+ */
+export function defaultBackendKind(network: Network): 'spv' | 'filters' {
+  return network === 'regtest' ? 'spv' : 'filters';
+}
+
+/** Said on stderr whenever a command uses BIP37 off regtest (the app shows it beside that choice). */
+export const BLOOM_WARNING = 'warning: bloom filters (BIP37) tell every peer which addresses are yours; --backend filters does not';
 
 type EventLog = { info(event: string, fields: Record<string, string | number | boolean>): void };
 

@@ -8,6 +8,7 @@ import type { BackendConfig, BackendView } from '../api/contract.js';
 import { CofferError } from '../api/errors.js';
 import { openWithSeed, sealWithSeed } from '../keys/seed-box.js';
 import { readCookie, type RpcAuth } from '../node/rpc-client.js';
+import { defaultBackendKind } from '../node/source-factory.js';
 import { parseHostPort } from '../p2p/pool.js';
 import { isOnion, parseProxyUrl, proxyUrl } from '../p2p/socks5.js';
 import type { WalletService } from './wallet-service.js';
@@ -28,9 +29,10 @@ export const PASSWORD_REMOVED_META = 'rpc_password_removed';
 
 const CLI_HINT = 'coffer --network NETWORK --backend rpc --rpc-url URL --rpc-cookie FILE config backend';
 
+/** The saved setting; none saved means the network's default (compact filters, BIP37 on regtest). */
 export function readBackend(w: WalletService): StoredBackend {
   const raw = w.meta(META);
-  if (raw === undefined) return { kind: 'spv', connect: [] };
+  if (raw === undefined) return { kind: defaultBackendKind(w.network), connect: [] };
   let b: unknown;
   try {
     b = JSON.parse(raw);

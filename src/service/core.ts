@@ -282,6 +282,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       syncSession: () => this.loop.ready(this.requireWallet()),
       sync: () => this.loop.run(),
       idle: () => this.loop.idle(),
+      peers: () => this.loop.peers(),
       feeRate: (given, preset) => this.feeRate(given, preset),
       backendKind: () => this.backend().kind,
       backendChanged: async (kind) => {

@@ -5,9 +5,12 @@
 // wallet changed, an incoming payment, an unvault the wallet did not start.
 
 import type { CofferEvent, SyncState } from '../api/contract.js';
+import type { PeerInfo } from '../api/peers.js';
 import { CofferError, toWireError } from '../api/errors.js';
 import type { ChannelWatch } from '../channels/chain-watch.js';
 import type { Network } from '../keys/networks.js';
+import { PeerSource } from '../node/peer-source.js';
+import type { ChainSource } from '../node/source.js';
 import type { SourceFactory } from '../node/source-factory.js';
 import { errorOrigin, type Logger } from './log.js';
 import { listVaultEntries } from './vault-service.js';
@@ -43,6 +46,8 @@ export class SyncLoop {
   private newsDuringRound = false;
   private syncing: Promise<void> | undefined;
   private session: WalletSync | undefined;
+  /** The chain source the session made last (the peers view reads its peers). */
+  private source: ChainSource | undefined;
   /** Set while the session is being made, so concurrent callers share it. */
   private opening: Promise<WalletSync> | undefined;
   private current: SyncState = { phase: 'idle', height: 0 };
@@ -57,6 +62,11 @@ export class SyncLoop {
 
   get state(): SyncState {
     return this.current;
+  }
+
+  /** The light client's connected peers; none for a node or RPC source, or before the first round. */
+  peers(): PeerInfo[] {
+    return this.source instanceof PeerSource ? this.source.peerList() : [];
   }
 
   /** A wallet was opened: forget the last one's news and start the timer. */
@@ -100,6 +110,7 @@ export class SyncLoop {
     const close = () => {
       this.session?.close();
       this.session = undefined;
+      this.source = undefined;
     };
     if (!this.opening) {
       close();
@@ -139,6 +150,7 @@ export class SyncLoop {
       if (this.host.wallet() !== wallet) throw new CofferError('no-wallet', 'The wallet was closed while its chain source started.');
       const source: SourceFactory = (params, store) => {
         const s = factory(params, store);
+        this.source = s;
         s.onNews?.(() => {
           if (this.host.wallet() === wallet) this.heardNews();
         });

@@ -156,7 +156,7 @@ describe('the desktop UI in a browser, against a real core and a regtest node', 
     finalBalance = b.confirmed;
   });
 
-  it('lists the coins (freezing one), and settings reveal the words and descriptors', async () => {
+  it('lists the coins (freezing one), and settings reveal the words and descriptors, offer the chain sources and show the peers', async () => {
     await byId(page, 'nav/coins').click();
     const rows = page.getByTestId('coin-row');
     await rows.first().waitFor();
@@ -192,6 +192,23 @@ describe('the desktop UI in a browser, against a real core and a regtest node', 
     await byId(page, 'settings/save-backend').click();
     expect(await textOf(page, 'settings/backend/error')).toBe('Write the proxy as socks5://HOST:PORT (Tor: socks5://127.0.0.1:9050). A .onion peer needs one.');
     await byId(page, 'settings/proxy').fill('');
+    // The chain sources on offer, compact filters first; bloom filters (this regtest wallet's) say what they give away.
+    expect(await page.locator('fieldset.backend').textContent()).toMatch(
+      /Private light client \(compact filters\).*Your node \(Bitcoin Core RPC\).*Embedded node.*Bloom filters \(BIP37\)/,
+    );
+    expect(await byId(page, 'settings/backend-spv').isChecked()).toBe(true);
+    expect(await textOf(page, 'settings/bloom-warning')).toBe('Bloom filters (BIP37) tell every peer which addresses are yours; compact filters do not.');
+    await byId(page, 'settings/backend-filters').check();
+    expect(await byId(page, 'settings/bloom-warning').count()).toBe(0);
+    expect(await byId(page, 'settings/relay').isChecked()).toBe(true);
+    await byId(page, 'settings/backend-spv').check();
+    await byId(page, 'settings/bloom-warning').waitFor();
+    // The peers view: the regtest node, over plain v1, not through Tor.
+    const peer = page.locator(`[data-testid="peer"][data-address="${node.address}"]`);
+    await peer.waitFor({ timeout: 30_000 });
+    expect(await peer.getByTestId('peer/transport').textContent()).toBe('v1');
+    expect(await peer.getByTestId('peer/via').textContent()).toBe('no');
+    expect(await peer.getByTestId('peer/services').textContent()).toMatch(/bloom/);
     await screenshot(page, '11-settings');
   });
 

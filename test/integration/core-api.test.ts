@@ -1,13 +1,14 @@
 // The core behind the UI, called as the shell and main call it: every payload parsed, errors
 // returned as data (never thrown), the wallet's data closed while it is locked; what needs the
 // password even with the API in hand (another wallet, the auto-lock); what the API may not set (a
-// cookie file, a public RPC address unconfirmed); the RPC password never on disk in clear.
+// cookie file, a public RPC address unconfirmed); the RPC password never on disk in clear; the peers view.
 
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LABELS_TEXT_MAX, type AppStatus, type CofferEvent } from '../../src/api/contract.js';
+import type { PeerInfo } from '../../src/api/peers.js';
 import { Core } from '../../src/service/core.js';
 import { nullLogger } from '../../src/service/log.js';
 import { SyncLoop } from '../../src/service/sync-loop.js';
@@ -40,6 +41,7 @@ describe('core API', () => {
     expect(s.wallets).toEqual([]);
     expect(s.open).toBeUndefined();
     expect(code(await core.call('wallet.summary', {}))).toBe('no-wallet');
+    expect(code(await core.call('sync.peers', {}))).toBe('no-wallet');
   });
 
   it('refuses unknown methods and malformed payloads with a usage error, never throwing', async () => {
@@ -366,6 +368,17 @@ describe('core sync loop against a regtest node', () => {
     expect(value<{ tipHeight: number }>(await core.call('wallet.summary', {})).tipHeight).toBe(tip);
     heard.mockRestore();
   });
+
+  it("lists the light client's peer for the peers view: the node, its services, plain v1, not through a proxy", async () => {
+    const { peers } = value<{ peers: PeerInfo[] }>(await core.call('sync.peers', {}));
+    expect(peers).toHaveLength(1);
+    const [peer] = peers;
+    expect(peer).toMatchObject({ address: node.address, transport: 'v1', viaProxy: false, inbound: false, startHeight: expect.any(Number) });
+    expect(peer!.services).toEqual(expect.arrayContaining(['network', 'witness', 'bloom']));
+    // bcoin 1.0.2 serves no compact filters: the reason regtest keeps BIP37 as its default.
+    expect(peer!.services).not.toContain('compact filters');
+    expect(peer!.userAgent).toMatch(/bcoin/);
+  });
   it('reaches the node with an RPC password stored encrypted: while unlocked, again after lock and unlock', async () => {
     const status = async () => value<AppStatus>(await core.call('app.status', {})).sync;
     const url = `http://127.0.0.1:${node.httpPort}/`;
@@ -409,7 +422,8 @@ describe("a command's own core (CoreOptions.command)", () => {
     const command = new Core(dir, { command: true });
     try {
       value(await command.call('wallet.create', signet));
-      expect(value<{ backend: unknown }>(await command.call('settings.get', {})).backend).toEqual({ kind: 'spv', connect: [] });
+      // None saved: signet's default, compact filters.
+      expect(value<{ backend: unknown }>(await command.call('settings.get', {})).backend).toEqual({ kind: 'filters', connect: [] });
       expect(value<AppStatus>(await command.call('app.status', {})).wallets.sort()).toEqual(['regtest', 'signet']);
     } finally {
       await command.stop();

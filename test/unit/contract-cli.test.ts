@@ -100,6 +100,7 @@ const CLI: Record<Method, Cli> = {
   'settings.get': { command: 'config get' },
   'settings.set': { command: 'config set' },
   'sync.now': { command: 'sync' },
+  'sync.peers': { none: "the app's peers view of its running light client; a command's own chain source connects, syncs and closes, and `sync` logs each peer it connects to (p2p.connect, with its transport) in the network's log" },
   'node.mine': { command: 'node mine' },
   'vault.list': { command: 'vault list' },
   'vault.preview': { command: 'vault preview' },

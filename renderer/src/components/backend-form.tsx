@@ -1,4 +1,5 @@
-// How Coffer sees the chain: its own SPV client, the embedded full node, or the user's Bitcoin Core.
+// How Coffer sees the chain: its private light client (compact filters), the user's Bitcoin Core, the
+// embedded full node, or BIP37 bloom filters (with their privacy warning); the Tor proxy for peers.
 import { useState } from 'react';
 import type { BackendConfig, BackendView } from '../../../src/api/contract.js';
 import { UiError } from '../api.js';
@@ -6,8 +7,12 @@ import { Field } from './field.js';
 
 const RPC_PORTS: Record<string, number> = { main: 8332, test: 18332, signet: 38332, regtest: 18443 };
 
-export function defaultBackend(): BackendConfig {
-  return { kind: 'spv', connect: [] };
+/** The core's default (src/node/source-factory.ts): compact filters, but BIP37 on regtest, whose bcoin test nodes serve no filters. */
+/** Said beside the BIP37 choice; the CLI says the same on stderr (BLOOM_WARNING in src/node/source-factory.ts). */
+export const BLOOM_WARNING = 'Bloom filters (BIP37) tell every peer which addresses are yours; compact filters do not.';
+
+export function defaultBackend(network: string): BackendConfig {
+  return { kind: network === 'regtest' ? 'spv' : 'filters', connect: [] };
 }
 
 function peersText(b: BackendConfig): string {
@@ -96,24 +101,50 @@ export function BackendForm({
     <fieldset className="backend">
       <legend>How Coffer sees the Bitcoin network</legend>
       <label className="choice">
-        <input type="radio" name={`${idPrefix}-backend`} checked={value.kind === 'spv'} onChange={() => pick('spv')} data-testid={`${idPrefix}/backend-spv`} />
+        <input type="radio" name={`${idPrefix}-backend`} checked={value.kind === 'filters'} onChange={() => pick('filters')} data-testid={`${idPrefix}/backend-filters`} />
         <span>
-          <strong>Light client (SPV)</strong> — Coffer checks block headers itself and proves each of your transactions with a Merkle proof. Fast, little disk space.
+          <strong>Private light client (compact filters)</strong> — Coffer checks block headers itself, matches each block's filter on this computer and
+          fetches only the blocks that pay you: peers never learn your addresses. Recommended.
+        </span>
+      </label>
+      {value.kind === 'filters' ? (
+        <label className="choice">
+          <input
+            type="checkbox"
+            checked={value.relay !== false}
+            onChange={(e) => {
+              const { relay: _, ...rest } = value;
+              onChange(e.target.checked ? rest : { ...rest, relay: false });
+            }}
+            data-testid={`${idPrefix}/relay`}
+          />
+          <span>Show incoming payments before they confirm (fetches relayed transactions)</span>
+        </label>
+      ) : null}
+      <label className="choice">
+        <input type="radio" name={`${idPrefix}-backend`} checked={value.kind === 'rpc'} onChange={() => pick('rpc')} data-testid={`${idPrefix}/backend-rpc`} />
+        <span>
+          <strong>Your node (Bitcoin Core RPC)</strong> — connect to a node you run, over its RPC interface.
         </span>
       </label>
       <label className="choice">
         <input type="radio" name={`${idPrefix}-backend`} checked={value.kind === 'node'} disabled={!nodeAllowed} onChange={() => pick('node')} data-testid={`${idPrefix}/backend-node`} />
         <span>
-          <strong>Embedded full node</strong> — validates every block on this computer (needs much disk space and time).{nodeAllowed ? '' : ' Available on main and regtest only.'}
+          <strong>Embedded node</strong> — validates every block on this computer (needs much disk space and time).{nodeAllowed ? '' : ' Available on main and regtest only.'}
         </span>
       </label>
       {value.kind === 'node' ? <EmbeddedNodeNote testId={`${idPrefix}/node-warning`} /> : null}
       <label className="choice">
-        <input type="radio" name={`${idPrefix}-backend`} checked={value.kind === 'rpc'} onChange={() => pick('rpc')} data-testid={`${idPrefix}/backend-rpc`} />
+        <input type="radio" name={`${idPrefix}-backend`} checked={value.kind === 'spv'} onChange={() => pick('spv')} data-testid={`${idPrefix}/backend-spv`} />
         <span>
-          <strong>My Bitcoin Core node</strong> — connect to a node you run, over its RPC interface.
+          <strong>Bloom filters (BIP37)</strong> — the older light client: peers send Merkle proofs of the transactions that match a filter Coffer gives them.
         </span>
       </label>
+      {value.kind === 'spv' ? (
+        <p className="note warning" data-testid={`${idPrefix}/bloom-warning`}>
+          {BLOOM_WARNING}
+        </p>
+      ) : null}
       {value.kind !== 'rpc' ? (
         <Field
           label="Peers (optional)"

@@ -44,7 +44,7 @@ function CommonFields({ v, set, idPrefix }: { v: Common; set: (v: Common) => voi
     <>
       <Field label="Network">
         {(p) => (
-          <select {...p} value={v.network} onChange={(e) => set({ ...v, network: e.target.value as Network, backend: defaultBackend() })} data-testid={`${idPrefix}/network`}>
+          <select {...p} value={v.network} onChange={(e) => set({ ...v, network: e.target.value as Network, backend: defaultBackend(e.target.value) })} data-testid={`${idPrefix}/network`}>
             {NETWORKS.map((n) => (
               <option key={n.id} value={n.id}>
                 {n.label}
@@ -87,7 +87,7 @@ function problem(v: Common): string | undefined {
   return passwordProblem(v.pw);
 }
 
-const initial = (): Common => ({ network: 'main', script: 'wpkh', passphrase: '', backend: defaultBackend(), pw: { password: '', confirm: '' }, current: '' });
+const initial = (): Common => ({ network: 'main', script: 'wpkh', passphrase: '', backend: defaultBackend('main'), pw: { password: '', confirm: '' }, current: '' });
 
 export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () => void }) {
   const [step, setStep] = useState<Step>('welcome');

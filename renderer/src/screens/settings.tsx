@@ -1,4 +1,4 @@
-// Settings: chain backend, auto-lock, password, recovery words, vault backup, descriptors, labels.
+// Settings: chain backend and its peers, auto-lock, password, recovery words, vault backup, descriptors, labels.
 import { useEffect, useState } from 'react';
 import type { BackendConfig, BackendView } from '../../../src/api/contract.js';
 import { call } from '../api.js';
@@ -6,6 +6,7 @@ import { BackendForm, badPeer, formBackend, PublicHostConfirm, publicHostOf } fr
 import { CopyButton } from '../components/copy-button.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { PasswordChoice, passwordProblem, type PasswordValue } from '../components/password-choice.js';
+import { PeersPanel } from '../components/peers-panel.js';
 import { VaultBackupSection } from '../components/vault-files.js';
 import { submit, useAction } from '../hooks/use-action.js';
 import { useLoad } from '../hooks/use-load.js';
@@ -243,6 +244,7 @@ export function Settings({ revision, onChanged }: { revision: number; onChanged:
       {s ? (
         <>
           <BackendSection network={s.network} current={s.backend} onSaved={onChanged} />
+          <PeersPanel revision={revision} backend={s.backend.kind} />
           <AutoLockSection current={s.autoLockMinutes} />
         </>
       ) : null}

@@ -3,6 +3,7 @@
 
 import type { z } from 'zod';
 import type { AppStatus, METHODS, Method, Results } from '../../api/contract.js';
+import type { PeerInfo } from '../../api/peers.js';
 import type { Network } from '../../keys/networks.js';
 import type { NodeControl } from '../../node/embedded-node.js';
 import type { StoredBackend } from '../backend-setting.js';
@@ -52,6 +53,8 @@ export interface SessionHost extends CoreHost {
   sync(): Promise<void>;
   /** Wait for the sync round under way, if any. */
   idle(): Promise<void>;
+  /** The light client's connected peers (none for a node or RPC source). */
+  peers(): PeerInfo[];
   /** The saved chain source changed: the old one is closed and a round runs on the new one. */
   backendChanged(kind: StoredBackend['kind']): Promise<void>;
   /** The embedded node's RPC, if this core or another process runs it. */

@@ -1,5 +1,5 @@
-// The contract's chain calls: `sync.now`, and `node.mine` (regtest with the embedded node: the
-// playground's blocks).
+// The contract's chain calls: `sync.now`, `sync.peers` (the light client's peers), and `node.mine`
+// (regtest with the embedded node: the playground's blocks).
 
 import { CofferError } from '../../api/errors.js';
 import { addressToScript } from '../../keys/address.js';
@@ -7,7 +7,7 @@ import { bcoinAddress } from '../../node/embedded-node.js';
 import { RpcClient } from '../../node/rpc-client.js';
 import type { HandlerMap, SessionHost } from './handler.js';
 
-export type NodeMethods = 'sync.now' | 'node.mine';
+export type NodeMethods = 'sync.now' | 'sync.peers' | 'node.mine';
 
 /** Regtest with the embedded node: mine to the wallet's next address, then sync; the new height. */
 export async function mine(host: SessionHost, blocks: number): Promise<number> {
@@ -33,6 +33,10 @@ export function nodeHandlers(host: SessionHost): HandlerMap<NodeMethods> {
     'sync.now': async () => {
       await host.sync();
       return { ok: true as const };
+    },
+    'sync.peers': () => {
+      host.wallet(); // no-wallet: there is no chain source without one
+      return { peers: host.peers() };
     },
     'node.mine': async ({ blocks }) => ({ height: await mine(host, blocks) }),
   };
