@@ -32,7 +32,7 @@ function figure(name: string, xs: number[]): Figure {
 
 /**
  * `watchtower run --backend filters` to btcd. btcd announces transactions every
- * --trickleinterval (10 s by default, Core waits seconds too): set to 100 ms here, so the figure is
+ * --trickleinterval (10 s by default, Core waits seconds too): set to 10 ms here, so the figure is
  * the tower's own path (relayed transaction fetched, matched, cancel sent), not the peer's delay.
  */
 async function benchFiltersTower(runs: number): Promise<Figure[]> {
@@ -40,7 +40,7 @@ async function benchFiltersTower(runs: number): Promise<Figure[]> {
     console.log('tower on compact filters: skipped, btcd is not built (bash scripts/tools.sh)');
     return [];
   }
-  const b = await startBtcd({ args: ['--trickleinterval=100ms'] });
+  const b = await startBtcd({ args: ['--trickleinterval=10ms'] });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-bench-tower-filters-'));
   let tower: TowerProcess | undefined;
   try {
