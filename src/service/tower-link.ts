@@ -171,9 +171,9 @@ class SpvLink implements TowerLink {
 /**
  * Compact filters: the source fetches every transaction its peers announce and keeps those that
  * match the watch set (a deposit or unvault outpoint spent, a vault script paid), then tells its
- * news; the link hands them over at once. A peer's arrival asks its mempool (BIP35, when it serves
- * it), so an unvault already there is not missed. Without relay (`--no-tx-relay`) an unvault is
- * seen in its block.
+ * news; the link hands them over at once. The source also asks the peer it uses for its mempool
+ * once per connection (BIP35, where served), so an unvault relayed before the tower watched is not
+ * missed. Without relay (`--no-tx-relay`) an unvault is seen in its block.
  */
 class FiltersLink implements TowerLink {
   readonly retrySeconds = SPV_BLOCK_POLL_MS / 1000;
