@@ -1,5 +1,5 @@
-// `coffer watchtower run --package FILE [--backend spv|node|rpc ...] [--min-feerate N]`: the
-// headless tower, on any chain source (the backend flags every command takes; SPV by default).
+// `coffer watchtower run --package FILE [--backend spv|filters|node|rpc ...] [--min-feerate N]`:
+// the headless tower, on any chain source (the backend flags every command takes).
 // `coffer watchtower serve --listen HOST:PORT` is the same tower taking its packages from wallets
 // over the network (service/tower-server.ts) instead of from a file.
 // Holds no key; prints one JSON line per event on stdout; takes the wallet's withdrawal
@@ -27,12 +27,6 @@ function minFeerateOption(ctx: Context): number {
   const minFeerate = Number(raw);
   if (!/^\d+(\.\d+)?$/.test(raw) || minFeerate < 1 || minFeerate > 10_000) throw new CofferError('usage', '--min-feerate must be a number from 1 to 10000');
   return minFeerate;
-}
-
-/** The tower's chain source. The keyless package names outpoints, not scripts, and BIP158 filters match scripts only. */
-function towerSource(ctx: Context) {
-  if (backendName(ctx) === 'filters') throw new CofferError('usage', 'the watchtower cannot run on --backend filters (its package has no scripts to match); use spv, node or rpc');
-  return sourceFor(ctx, nullLogger);
 }
 
 /** `HOST:PORT`, `[IPv6]:PORT`; port 0 lets the system choose (the start line prints it). */
@@ -63,7 +57,7 @@ export const watchtowerRunCommand: Command = {
       });
     }
     const minFeerate = minFeerateOption(ctx);
-    const source = towerSource(ctx);
+    const source = sourceFor(ctx, nullLogger);
     const tower = new WatchtowerRunner({ datadir: ctx.datadir, pkg, file: { path: file, ...read }, source, minFeerate, print });
     // Listening before start(): a SIGTERM during the first connection still stops the tower cleanly.
     const { stopped, done } = untilStopped();
@@ -104,7 +98,7 @@ export const watchtowerServeCommand: Command = {
     const rawMax = stringOption(ctx, 'max-wallets') ?? '100';
     const maxWallets = Number(rawMax);
     if (!/^\d{1,6}$/.test(rawMax) || maxWallets < 1) throw new CofferError('usage', '--max-wallets must be a whole number from 1 to 999999');
-    const server = new TowerServer({ datadir: ctx.datadir, network: ctx.network, host, port, source: towerSource(ctx), minFeerate, maxWallets, print });
+    const server = new TowerServer({ datadir: ctx.datadir, network: ctx.network, host, port, source: sourceFor(ctx, nullLogger), scriptsOnly: backendName(ctx) === 'filters', minFeerate, maxWallets, print });
     const { stopped, done } = untilStopped();
     try {
       await Promise.race([server.start(), stopped]);

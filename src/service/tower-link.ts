@@ -1,7 +1,9 @@
 // How the headless watchtower hears of vault spends and new blocks through its chain source, and
 // sends its cancels. SPV: its filter in every peer, so a spend is relayed the moment a peer has
-// it, and the peers' block announcements. A node over JSON-RPC (`--backend node|rpc`): the node's
-// mempool and tip asked every second, less often (up to every 30 s) while the node cannot be reached.
+// it, and the peers' block announcements. Compact filters: every relayed transaction is fetched
+// and matched here, so a spend is seen as soon as a peer announces it; blocks on the source's
+// news. A node over JSON-RPC (`--backend node|rpc`): the node's mempool and tip asked every
+// second, less often (up to every 30 s) while the node cannot be reached.
 
 import { CofferError } from '../api/errors.js';
 import { hashToHex } from '../chain/bytes.js';
@@ -9,6 +11,7 @@ import type { ChainChange } from '../chain/header-chain.js';
 import { verifyMerkleBlock } from '../chain/merkle.js';
 import { headerHash } from '../chain/sha256d.js';
 import { parseTx, type Tx } from '../chain/tx.js';
+import { FiltersSource } from '../node/filters.js';
 import type { ChainSource, ProvenBlock, ScanDecision, WatchSet } from '../node/source.js';
 import { SpvClient } from '../node/spv.js';
 import { MSG_BLOCK, type Message } from '../p2p/messages.js';
@@ -41,7 +44,8 @@ export interface TowerLink {
 }
 
 export function towerLink(source: ChainSource, events: LinkEvents): TowerLink {
-  return source instanceof SpvClient ? new SpvLink(source, events) : new PollingLink(source, events);
+  if (source instanceof SpvClient) return new SpvLink(source, events);
+  return source instanceof FiltersSource ? new FiltersLink(source, events) : new PollingLink(source, events);
 }
 
 /**
@@ -160,6 +164,103 @@ class SpvLink implements TowerLink {
     if (this.settleTimer) clearTimeout(this.settleTimer);
     if (this.timer) clearInterval(this.timer);
     this.stopRelay?.();
+    this.source.stop();
+  }
+}
+
+/**
+ * Compact filters: the source fetches every transaction its peers announce and keeps those that
+ * match the watch set (a deposit or unvault outpoint spent, a vault script paid), then tells its
+ * news; the link hands them over at once. The source also asks the peer it uses for its mempool
+ * once per connection (BIP35, where served), so an unvault relayed before the tower watched is not
+ * missed. Without relay (`--no-tx-relay`) an unvault is seen in its block.
+ */
+class FiltersLink implements TowerLink {
+  readonly retrySeconds = SPV_BLOCK_POLL_MS / 1000;
+  private set: WatchSet | undefined;
+  private draining = false;
+  private again = false;
+  private settleTimer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    readonly source: FiltersSource,
+    private readonly events: LinkEvents,
+  ) {}
+
+  async start(): Promise<void> {
+    // News is a matched relayed transaction or a block announcement: take the first now, sync for the second.
+    this.source.onNews(() => {
+      void this.drain();
+      this.blockSoon();
+    });
+    this.source.pool.on('peer', (peer: Peer) => {
+      this.events.print({ event: 'peer', peer: peer.address });
+      void this.drain();
+      this.events.block();
+    });
+    await this.source.start();
+    this.timer = setInterval(() => this.events.block(), SPV_BLOCK_POLL_MS);
+    this.timer.unref();
+  }
+
+  ready(): boolean {
+    return this.source.pool.peers.length > 0;
+  }
+
+  watch(set: WatchSet): void {
+    this.set = set;
+    void this.drain();
+  }
+
+  /** The matched relayed transactions (also: the source takes the watch set from this call); one drain at a time. */
+  private async drain(): Promise<void> {
+    if (!this.set || this.stopped) return;
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.draining = true;
+    try {
+      do {
+        this.again = false;
+        await this.source.mempool(this.set, (raw) => this.events.tx(parseTx(raw)), 0);
+      } while (this.again && !this.stopped);
+    } catch (e) {
+      // No peer for now: the next one to connect drains again.
+      if (!(e instanceof CofferError)) throw e;
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private blockSoon(): void {
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = undefined;
+      this.events.block();
+    }, BLOCK_SETTLE_MS);
+  }
+
+  syncHeaders(beforeApply: (c: ChainChange) => void): Promise<void> {
+    return this.source.syncHeaders(beforeApply);
+  }
+
+  scan(from: number, to: number, watch: () => WatchSet, onBlocks: (blocks: ProvenBlock[]) => ScanDecision): Promise<void> {
+    return this.source.scan(from, to, watch, onBlocks);
+  }
+
+  async send(raw: Uint8Array): Promise<Record<string, unknown>> {
+    const peers = await this.source.announce(raw);
+    if (peers === 0) throw new Error('no peer took the cancel');
+    return { peers };
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    if (this.timer) clearInterval(this.timer);
     this.source.stop();
   }
 }

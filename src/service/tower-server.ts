@@ -13,7 +13,7 @@ import { CofferError } from '../api/errors.js';
 import type { Network } from '../keys/networks.js';
 import type { SourceFactory } from '../node/source-factory.js';
 import { decidePush, keepForgotten, parsePush, type Reply, type StoredPush } from '../net/tower-protocol.js';
-import { parsePackage, unionPackage, type TowerPackage } from '../vaults/watchtower.js';
+import { parsePackage, requireScripts, unionPackage, type TowerPackage } from '../vaults/watchtower.js';
 import { ensureDir, networkPaths } from './datadir.js';
 import { readTextFile } from './files.js';
 import { towerKey, writeSynced } from './tower-files.js';
@@ -33,6 +33,8 @@ export interface TowerServerOptions {
   port: number;
   source: SourceFactory;
   minFeerate: number;
+  /** The source matches output scripts only (compact filters): packages without them are refused. */
+  scriptsOnly?: boolean;
   /** How many wallets' packages the tower holds at most (a new wallet past it is refused). */
   maxWallets: number;
   print: (line: Record<string, unknown>) => void;
@@ -100,6 +102,7 @@ export class TowerServer {
       try {
         const stored = JSON.parse(readTextFile(path.join(this.dir, name), 'package')) as WalletFile;
         const pkg = parsePackage(stored.guarded ?? stored.package);
+        if (this.opts.scriptsOnly) requireScripts(pkg);
         if (pkg.announceKey !== key || pkg.network !== this.opts.network || !Number.isSafeInteger(stored.version)) throw new Error('not this wallet');
         this.wallets.set(key, { version: stored.version, package: stored.package, signature: stored.signature, pkg });
       } catch (e) {
@@ -143,6 +146,11 @@ export class TowerServer {
     const d = decidePush(push, { towerId: this.id, network: this.opts.network, stored, height });
     if (!d.store) return d.reply;
     const pkg = keepForgotten(stored?.pkg, d.pkg);
+    try {
+      if (this.opts.scriptsOnly) requireScripts(pkg);
+    } catch (e) {
+      return { type: 'refused', reason: 'package', message: e instanceof Error ? e.message : 'The package has no output scripts.' };
+    }
     const file: WalletFile = { version: push.version, package: push.package, signature: push.signature, ...(pkg === d.pkg ? {} : { guarded: JSON.stringify(pkg) }) };
     writeSynced(path.join(this.dir, `${push.announceKey}.json`), JSON.stringify(file));
     this.wallets.set(push.announceKey, { version: push.version, package: push.package, signature: push.signature, pkg });

@@ -122,7 +122,7 @@ export function vaultSnapshots(wallet: WalletService, tip: number): { vaults: Va
   });
 }
 
-/** The keyless package for watchtowers: every vault's deposit, unvault txid and cancels; the announcements made. */
+/** The keyless package for watchtowers: every vault's deposit, unvault txid, both output scripts and cancels; the announcements made. */
 export function towerPackage(wallet: WalletService): TowerPackage {
   const announceKey = wallet.meta(ANNOUNCE_KEY_META);
   if (!announceKey) throw new CofferError('unknown-vault', 'This wallet has no vaults yet; create one first.');
@@ -133,13 +133,18 @@ export function towerPackage(wallet: WalletService): TowerPackage {
     network: wallet.network,
     announceKey,
     height: Number(wallet.meta('tip_height') ?? '0'),
-    vaults: vaults.map((v) => ({
-      id: v.id,
-      deposit: { txid: hashToHex(v.depositTxid), vout: v.depositVout, value: v.amount },
-      unvaultTxid: hashToHex(txidOf(parseTx(v.unvaultRaw))),
-      cancels: v.cancels,
-      emergencies: v.emergencies,
-    })),
+    vaults: vaults.map((v) => {
+      const unvault = parseTx(v.unvaultRaw);
+      return {
+        id: v.id,
+        deposit: { txid: hashToHex(v.depositTxid), vout: v.depositVout, value: v.amount, script: hex.encode(p2wsh(v.depositScript)) },
+        unvaultTxid: hashToHex(txidOf(unvault)),
+        // The scripts a tower on compact filters matches (a filter holds the scripts a block spends).
+        unvaultScript: hex.encode(unvault.outputs[0]!.script),
+        cancels: v.cancels,
+        emergencies: v.emergencies,
+      };
+    }),
     announcements: vaults
       .filter((v) => v.announcement !== undefined)
       .map((v) => ({ vault: v.id, unvaultTxid: hashToHex(txidOf(parseTx(v.unvaultRaw))), signature: v.announcement! })),

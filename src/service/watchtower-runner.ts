@@ -1,6 +1,6 @@
 // The headless watchtower: holds a keyless package and answers any unvault the wallet did not
 // announce with the cheapest presigned cancel that meets the fee need. It runs on any chain source
-// and watches two ways: unconfirmed spends of a vault's deposit or unvault output (relayed by SPV
+// and watches two ways: unconfirmed spends of a vault's deposit or unvault output (relayed by P2P
 // peers at once, or found in a node's mempool: tower-link.ts), and blocks scanned from where its
 // last run stopped (height and hash in `scan.json`), so an unvault that confirmed while the tower
 // was down is still cancelled within the delay. The package
@@ -19,7 +19,7 @@ import { HeaderStore } from '../db/header-store.js';
 import type { Network } from '../keys/networks.js';
 import type { SourceFactory } from '../node/source-factory.js';
 import { outpointBytes, type ProvenBlock, type ScanDecision, type WatchSet } from '../node/source.js';
-import { announcedKey, parsePackage, react, verifyAnnouncement, type TowerEvent, type TowerPackage } from '../vaults/watchtower.js';
+import { announcedKey, parsePackage, react, requireScripts, verifyAnnouncement, type TowerEvent, type TowerPackage } from '../vaults/watchtower.js';
 import { ensureDir, networkPaths } from './datadir.js';
 import { chainStartFor } from './wallet-sync.js';
 import { readPackageFile, readScanState, stampOf, writeScanState } from './tower-files.js';
@@ -39,7 +39,7 @@ export interface TowerOptions {
   pkg: TowerPackage;
   /** The file `pkg` was parsed from (readPackageFile), re-read when it changes; without it the package is fixed. */
   file?: { path: string; text: string; stamp: string };
-  /** The chain source: SPV peers (`--connect`, else DNS seeds), the embedded node or Bitcoin Core. */
+  /** The chain source: SPV or compact-filter peers (`--connect`, else DNS seeds), the embedded node or Bitcoin Core. */
   source: SourceFactory;
   /** The least fee rate a cancel should pay (sat/vB); the peers' relay floor if higher. */
   minFeerate: number;
@@ -50,17 +50,21 @@ function outpoint(txidHex: string, vout: number): Uint8Array {
   return outpointBytes(hexToHash(txidHex)!, vout);
 }
 
-/** Deposit outpoints and unvault outputs: a peer relays (and a merkle block proves) any transaction spending one of them. */
+/**
+ * Deposit outpoints and unvault outputs: a BIP37 peer relays (and a merkle block proves) any
+ * transaction spending one of them. Their output scripts: a BIP158 filter holds the scripts a
+ * block's inputs spend, so a block spending a vault output matches them.
+ */
 export function towerWatchSet(pkg: TowerPackage): WatchSet {
   return {
     elements: [],
-    scripts: [],
+    scripts: pkg.vaults.flatMap((v) => [v.deposit.script, v.unvaultScript].flatMap((s) => (s === undefined ? [] : [hex.decode(s)]))),
     outpoints: pkg.vaults.flatMap((v) => [outpoint(v.deposit.txid, v.deposit.vout), outpoint(v.unvaultTxid, 0)]),
     txids: [],
   };
 }
 
-const watchKey = (w: WatchSet) => w.outpoints.map((o) => hex.encode(o)).sort().join();
+const watchKey = (w: WatchSet) => [...w.outpoints, ...w.scripts].map((o) => hex.encode(o)).sort().join();
 const ids = (pkg: TowerPackage) => new Set(pkg.vaults.map((v) => v.id));
 
 export class WatchtowerRunner {
@@ -94,6 +98,8 @@ export class WatchtowerRunner {
   /** Passes run once the tower watches (after `watching`). */
   private started = false;
   private stopped = false;
+  /** The source matches output scripts, not outpoints (compact filters): every vault needs its scripts. */
+  private scriptsOnly = false;
 
   constructor(private readonly opts: TowerOptions) {
     this.pkg = opts.pkg;
@@ -117,7 +123,11 @@ export class WatchtowerRunner {
     }
     const lowest = [saved ? saved.height + 1 : undefined, this.pkg.height].filter((h) => h !== undefined);
     this.store = HeaderStore.open(dir, params, chainStartFor(params, lowest.length > 0 ? Math.max(0, Math.min(...lowest)) : undefined));
-    this.link = towerLink(this.opts.source(params, this.store), { tx: (tx) => void this.handleTx(tx), block: () => this.kick(), print: this.opts.print });
+    const source = this.opts.source(params, this.store);
+    // Compact filters match scripts only: a package without them would leave the tower blind.
+    this.scriptsOnly = source.kind === 'filters';
+    if (this.scriptsOnly) requireScripts(this.pkg);
+    this.link = towerLink(source, { tx: (tx) => void this.handleTx(tx), block: () => this.kick(), print: this.opts.print });
     for (const a of this.pkg.announcements ?? []) this.accept(a.vault, a.unvaultTxid, a.signature, 'package');
     await this.link.start(() => this.stopped);
     if (this.stopped) return; // stopped while the seeds or the node were asked
@@ -164,6 +174,7 @@ export class WatchtowerRunner {
 
   /** A package handed over in-process (`watchtower serve`'s union of its wallets): taken as a changed file is. */
   load(pkg: TowerPackage): void {
+    if (this.scriptsOnly) requireScripts(pkg);
     const text = JSON.stringify(pkg);
     if (text !== this.pkgText) this.replace(pkg, text);
   }
@@ -203,6 +214,7 @@ export class WatchtowerRunner {
     let pkg: TowerPackage;
     try {
       pkg = parsePackage(text);
+      if (this.scriptsOnly) requireScripts(pkg);
     } catch (e) {
       this.refuse(e instanceof CofferError ? String(e.details['reason'] ?? e.code) : 'invalid', e instanceof Error ? e.message : 'invalid');
       return false;

@@ -1,7 +1,8 @@
 // What a watchtower holds and decides (pure). Its package is keyless: for each vault the deposit
-// outpoint, the unvault's txid, and the presigned cancels (which pay only the recovery
-// destination), plus the public key that signs the wallet's own withdrawal announcements. Leaking
-// it lets someone cancel a withdrawal early, nothing more.
+// outpoint and output script, the unvault's txid and output script (what a BIP158 filter matches),
+// and the presigned cancels (which pay only the recovery destination), plus the public key that
+// signs the wallet's own withdrawal announcements. Leaking it lets someone cancel a withdrawal
+// early, nothing more.
 //
 // The tower looks at every transaction its peers relay and every matching one in the blocks it
 // scans. An unvault of one of its vaults that the wallet did not announce gets the cheapest
@@ -15,18 +16,23 @@ import { z } from 'zod';
 import { CofferError } from '../api/errors.js';
 import { hashToHex } from '../chain/bytes.js';
 import { parseTx, serializeTx, txid as txidOf, type Tx } from '../chain/tx.js';
-import type { PresignedSet, Rung } from './vault-tx.js';
+import { p2wsh, type PresignedSet, type Rung } from './vault-tx.js';
 
 const HEX = /^(?:[0-9a-f]{2})+$/;
 const TXID = /^[0-9a-f]{64}$/;
+/** A P2WSH output script: OP_0, a 32-byte push. */
+const P2WSH = /^0020[0-9a-f]{64}$/;
 
 const rungSchema = z.object({ feerate: z.number().positive().max(10_000), fee: z.number().int().nonnegative(), vsize: z.number().int().positive(), hex: z.string().regex(HEX).max(20_000) }).strict();
 
 const vaultSchema = z
   .object({
     id: z.string().min(1).max(64),
-    deposit: z.object({ txid: z.string().regex(TXID), vout: z.number().int().nonnegative(), value: z.number().int().positive() }).strict(),
+    /** `script`: the deposit's output script (hex); packages written before compact filters have none. */
+    deposit: z.object({ txid: z.string().regex(TXID), vout: z.number().int().nonnegative(), value: z.number().int().positive(), script: z.string().regex(P2WSH).optional() }).strict(),
     unvaultTxid: z.string().regex(TXID),
+    /** The unvault's output 0 script (hex), which the cancels and the withdrawal spend; with `deposit.script` or not at all. */
+    unvaultScript: z.string().regex(P2WSH).optional(),
     cancels: z.array(rungSchema).min(1).max(32),
     emergencies: z.array(rungSchema).min(1).max(32),
   })
@@ -65,8 +71,9 @@ function rungOf(r: Rung): TowerRung {
 export function towerVault(id: string, set: PresignedSet, deposit: { txid: Uint8Array; vout: number; value: number }): TowerVault {
   return {
     id,
-    deposit: { txid: hashToHex(deposit.txid), vout: deposit.vout, value: deposit.value },
+    deposit: { txid: hashToHex(deposit.txid), vout: deposit.vout, value: deposit.value, script: hex.encode(p2wsh(set.depositScript)) },
     unvaultTxid: hashToHex(txidOf(set.unvault)),
+    unvaultScript: hex.encode(set.unvault.outputs[0]!.script),
     cancels: set.cancels.map(rungOf),
     emergencies: set.emergencies.map(rungOf),
   };
@@ -76,7 +83,12 @@ function spends(tx: Tx, txidHex: string, vout: number): boolean {
   return tx.inputs.length === 1 && hashToHex(tx.inputs[0]!.prevTxid) === txidHex && tx.inputs[0]!.vout === vout;
 }
 
-/** Reads a package file's text; every cancel must spend its vault's unvault output, every emergency its deposit. */
+/**
+ * Reads a package file's text; every cancel must spend its vault's unvault output, every emergency
+ * its deposit. Where the output scripts are given, each rung's witness script (its last witness
+ * item) must hash to the script of the output it spends: a script that matches nothing on chain
+ * would blind a tower on compact filters.
+ */
 export function parsePackage(text: string): TowerPackage {
   let json: unknown;
   try {
@@ -90,7 +102,8 @@ export function parsePackage(text: string): TowerPackage {
   for (const v of parsed.data.vaults) {
     if (ids.has(v.id)) throw bad(`The watchtower package lists vault ${v.id} twice.`, 'duplicate');
     ids.add(v.id);
-    const check = (rungs: TowerRung[], txid: string, vout: number, what: string) => {
+    if ((v.deposit.script === undefined) !== (v.unvaultScript === undefined)) throw bad(`Vault ${v.id} has one of its two output scripts, not both.`, 'scripts');
+    const check = (rungs: TowerRung[], txid: string, vout: number, what: string, script: string | undefined) => {
       let last = 0;
       for (const r of rungs) {
         let tx: Tx;
@@ -100,14 +113,30 @@ export function parsePackage(text: string): TowerPackage {
           throw bad(`A ${what} of vault ${v.id} is not a transaction.`, 'transaction');
         }
         if (!spends(tx, txid, vout)) throw bad(`A ${what} of vault ${v.id} does not spend what it should.`, 'spends');
+        const witnessScript = tx.inputs[0]!.witness.at(-1);
+        if (script !== undefined && (!witnessScript || hex.encode(p2wsh(witnessScript)) !== script)) throw bad(`A ${what} of vault ${v.id} spends another script than the package names.`, 'scripts');
         if (r.feerate <= last) throw bad(`The ${what}s of vault ${v.id} are not in increasing fee rate.`, 'order');
         last = r.feerate;
       }
     };
-    check(v.cancels, v.unvaultTxid, 0, 'cancel');
-    check(v.emergencies, v.deposit.txid, v.deposit.vout, 'emergency cancel');
+    check(v.cancels, v.unvaultTxid, 0, 'cancel', v.unvaultScript);
+    check(v.emergencies, v.deposit.txid, v.deposit.vout, 'emergency cancel', v.deposit.script);
   }
   return parsed.data;
+}
+
+/**
+ * A tower on compact filters (BIP158) matches output scripts only: it refuses a package written
+ * before packages carried them, rather than watch its vaults blind.
+ */
+export function requireScripts(pkg: TowerPackage): void {
+  const old = pkg.vaults.filter((v) => v.unvaultScript === undefined).map((v) => ownerOf(pkg, v.id).id);
+  if (old.length === 0) return;
+  throw new CofferError(
+    'invalid-watchtower-package',
+    `The package has no output scripts for vault ${old.slice(0, 3).join(', ')}${old.length > 3 ? ` and ${old.length - 3} more` : ''}, which a tower on compact filters needs; export it again from the wallet (coffer watchtower export), or run the tower on --backend spv, node or rpc.`,
+    { reason: 'no-scripts' },
+  );
 }
 
 /** What the wallet signs (BIP340) to tell its towers a withdrawal is its own. */

@@ -10,6 +10,8 @@ import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import { hex } from '@scure/base';
 import { signPush } from '../../src/net/tower-protocol.js';
 import { sendPush } from '../../src/service/remote-towers.js';
+import { presign } from '../../src/vaults/vault-tx.js';
+import { towerVault } from '../../src/vaults/watchtower.js';
 import { coffer } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { TowerProcess } from '../integration/watchtower-harness.js';
@@ -157,6 +159,30 @@ describe('coffer watchtower serve: its answers over the wire', () => {
       expect(await send(push(alice, 100))).toMatchObject({ type: 'ack', version: 100 });
     } finally {
       await tower.t.stop();
+    }
+  });
+
+  it('on --backend filters, refuses a push whose vaults lack their output scripts, saying to export again; takes one with them', async () => {
+    const dir = tmpDir();
+    const t = TowerProcess.serve(dir, `127.0.0.1:${await closedPort()}`, '127.0.0.1:0', ['--backend', 'filters']);
+    try {
+      const line = await t.waitFor((l) => l.event === 'listening', 20_000, 'the tower to listen');
+      const id = line['id'] as string;
+      const alice = secp256k1.utils.randomSecretKey();
+      const k = (n: number) => Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? n : 0x31 + i));
+      const deposit = { txid: new Uint8Array(32).fill(0xcd), vout: 0, value: 2_000_000 };
+      const set = presign({ deposit, k: k(1), recoveryKey: secp256k1.getPublicKey(k(2), true), hotKey: secp256k1.getPublicKey(k(3), true), delay: 144, recoveryScript: Uint8Array.of(0, 20, ...new Uint8Array(20).fill(9)), unvaultFeerate: 2, cancelFeerates: [2, 5] });
+      const vault = towerVault('v1', set, deposit);
+      const old = { ...vault, deposit: { txid: vault.deposit.txid, vout: vault.deposit.vout, value: vault.deposit.value }, unvaultScript: undefined };
+      const pkg = (v: object) => JSON.stringify({ format: 'coffer-watchtower', version: 1, network: 'regtest', announceKey: hex.encode(schnorr.getPublicKey(alice)), vaults: [v] });
+      const send = (text: string, version: number) => sendPush(line['address'] as string, id, signPush(hex.decode(id), version, text, alice), 5_000);
+      const refused = await send(pkg(old), 1);
+      expect(refused).toMatchObject({ type: 'refused', reason: 'package' });
+      expect(refused.type === 'refused' && refused.message).toContain('export it again from the wallet');
+      expect(await send(pkg(vault), 2)).toMatchObject({ type: 'ack', version: 2 });
+      expect(t.filter((l) => l.event === 'push')).toHaveLength(1);
+    } finally {
+      await t.stop();
     }
   });
 });

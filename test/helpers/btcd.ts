@@ -40,7 +40,9 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import { p2wpkh } from '@scure/btc-signer';
 import { CORE_REGTEST, freePort } from './regtest.js';
 
-export const BTCD_BIN = path.resolve(import.meta.dirname, '..', '..', '.tools', 'bin', 'btcd');
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+/** In the repository's .tools (this file also runs built, from dist/test/helpers, in benchmarks). */
+export const BTCD_BIN = path.join(path.basename(ROOT) === 'dist' ? path.dirname(ROOT) : ROOT, '.tools', 'bin', 'btcd');
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 

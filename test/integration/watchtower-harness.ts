@@ -1,18 +1,21 @@
 // Shared by the watchtower integration tests: vaults presigned straight from vault-tx (no wallet),
-// packages written the way the wallet writes them (temporary file, then rename), and the
+// their deposits paid by a bcoin or a btcd node, packages written the way the wallet writes them (temporary file, then rename), and the
 // `coffer watchtower run` (or `serve`) process with the JSON lines it prints.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js';
 import { hex } from '@scure/base';
-import { hashToHex } from '../../src/chain/bytes.js';
+import { p2wpkh, Transaction } from '@scure/btc-signer';
+import { parseBlock } from '../../src/chain/block.js';
+import { hashToHex, hexToHash } from '../../src/chain/bytes.js';
 import { parseTx, serializeTx, txid as txidOf, type Tx } from '../../src/chain/tx.js';
 import { scriptToAddress } from '../../src/keys/address.js';
 import { p2wsh, presign, type Outpoint, type PresignedSet } from '../../src/vaults/vault-tx.js';
 import { signAnnouncement, towerVault, type TowerPackage } from '../../src/vaults/watchtower.js';
 import { BIN } from '../helpers/cli.js';
-import { waitFor, type RegtestNode } from '../helpers/regtest.js';
+import { BTCD_MINER_KEY, BTCD_MINER_PUBKEY, type BtcdNode } from '../helpers/btcd.js';
+import { CORE_REGTEST, waitFor, type RegtestNode } from '../helpers/regtest.js';
 
 export const DELAY = 12;
 export const toHex = (tx: Tx) => hex.encode(serializeTx(tx));
@@ -29,19 +32,42 @@ export interface TestVault {
 }
 
 /** Presign a vault and pay its deposit (in the mempool; the caller mines). */
-export async function makeVault(node: RegtestNode, id: string): Promise<TestVault> {
+export function makeVault(node: RegtestNode, id: string): Promise<TestVault> {
+  return makeVaultWith(id, async (script, value) => {
+    const tx = parseTx(hex.decode(await node.getRawTransaction(await node.send(scriptToAddress(script, 'regtest')!, value))));
+    return { txid: txidOf(tx), vout: tx.outputs.findIndex((o) => hex.encode(o.script) === hex.encode(script)) };
+  });
+}
+
+/** Presign a vault whose deposit `pay` sends to its output script (on any node). */
+export async function makeVaultWith(id: string, pay: (script: Uint8Array, value: number) => Promise<{ txid: Uint8Array; vout: number }>): Promise<TestVault> {
   const k = secp256k1.utils.randomSecretKey();
   const hot = secp256k1.utils.randomSecretKey();
   const recoveryKey = secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), true);
   const base = { k, recoveryKey, hotKey: secp256k1.getPublicKey(hot, true), delay: DELAY, recoveryScript, unvaultFeerate: 2, cancelFeerates: [2, 5, 20] };
   const script = presign({ ...base, deposit: { txid: new Uint8Array(32), vout: 0, value: 1_500_000 } }).depositScript;
-  const txid = await node.send(scriptToAddress(p2wsh(script), 'regtest')!, 1_500_000);
-  const tx = parseTx(hex.decode(await node.getRawTransaction(txid)));
-  const vout = tx.outputs.findIndex((o) => hex.encode(o.script) === hex.encode(p2wsh(script)));
-  const deposit = { txid: txidOf(tx), vout, value: 1_500_000 };
+  const deposit = { ...(await pay(p2wsh(script), 1_500_000)), value: 1_500_000 };
   const set = presign({ ...base, deposit });
   k.fill(0);
   return { id, set, deposit, hot, unvaultTxid: hashToHex(txidOf(set.unvault)) };
+}
+
+/** Pays vault deposits on btcd from its miner's coinbases, one after another from height 1 (mine 100 blocks more first). */
+export function btcdPayer(b: BtcdNode): (script: Uint8Array, value: number) => Promise<{ txid: Uint8Array; vout: number }> {
+  const minerScript = p2wpkh(BTCD_MINER_PUBKEY, CORE_REGTEST).script;
+  let height = 1;
+  return async (script, value) => {
+    const cb = parseBlock(hex.decode(await b.getBlock(await b.getBlockHash(height++)))).txs[0]!;
+    const index = cb.tx.outputs.findIndex((o) => hex.encode(o.script) === hex.encode(minerScript));
+    const amount = BigInt(cb.tx.outputs[index]!.value);
+    const tx = new Transaction();
+    tx.addInput({ txid: hashToHex(cb.txid), index, witnessUtxo: { script: minerScript, amount } });
+    tx.addOutput({ script, amount: BigInt(value) });
+    tx.addOutput({ script: minerScript, amount: amount - BigInt(value) - 10_000n });
+    tx.signIdx(BTCD_MINER_KEY, 0);
+    tx.finalize();
+    return { txid: hexToHash(await b.submitTransaction(tx.hex))!, vout: 0 };
+  };
 }
 
 /** The wallet's package: its vaults, its announce key, and the withdrawals it announced. */
@@ -107,7 +133,7 @@ export class TowerProcess {
     );
   }
 
-  static start(datadir: string, packageFile: string, node: RegtestNode, opts: TowerStartOptions = {}): TowerProcess {
+  static start(datadir: string, packageFile: string, node: { address: string }, opts: TowerStartOptions = {}): TowerProcess {
     const args = [BIN, '--datadir', datadir, '--network', 'regtest', 'watchtower', 'run', '--package', packageFile, ...(opts.backend ?? ['--connect', node.address])];
     return new TowerProcess(spawn(process.execPath, args, { stdio: [opts.stdin ?? 'pipe', 'pipe', 'pipe'] }));
   }

@@ -14,21 +14,24 @@ import { nullLogger } from '../../src/service/log.js';
 import { keepPackageAt } from '../../src/service/package-file.js';
 import { ANNOUNCE_KEY_META, serveTowers, towerFiles } from '../../src/service/vault-tracker.js';
 import { WalletService } from '../../src/service/wallet-service.js';
+import { p2wsh } from '../../src/vaults/vault-tx.js';
 import { parsePackage } from '../../src/vaults/watchtower.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const WORDS = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 const bytes = (n: number, b: number) => new Uint8Array(n).fill(b);
 
-/** A one-input, one-output transaction spending `txid:vout`. */
-function spend(txid: Uint8Array, vout: number, value: number): Tx {
-  return { version: 2, inputs: [{ prevTxid: txid, vout, scriptSig: new Uint8Array(0), sequence: 0xffffffff, witness: [] }], outputs: [{ value, script: bytes(22, 1) }], locktime: 0 };
+/** A one-input, one-output transaction spending `txid:vout` (of P2WSH `witnessScript`). */
+function spend(txid: Uint8Array, vout: number, value: number, witnessScript: Uint8Array, script: Uint8Array = bytes(22, 1)): Tx {
+  return { version: 2, inputs: [{ prevTxid: txid, vout, scriptSig: new Uint8Array(0), sequence: 0xffffffff, witness: [witnessScript] }], outputs: [{ value, script }], locktime: 0 };
 }
 
 /** A vault row whose presigned transactions spend what a tower checks they spend. */
 function vaultRow(id: string, seq: number): VaultRow {
   const depositTxid = bytes(32, 10 + seq);
-  const unvault = spend(depositTxid, 0, 990_000);
+  const depositScript = bytes(71, 3);
+  const unvaultScript = bytes(80, 4);
+  const unvault = spend(depositTxid, 0, 990_000, depositScript, p2wsh(unvaultScript));
   const rung = (tx: Tx, feerate: number) => ({ feerate, fee: 300 * feerate, vsize: 150, hex: Buffer.from(serializeTx(tx)).toString('hex') });
   return {
     id,
@@ -40,11 +43,11 @@ function vaultRow(id: string, seq: number): VaultRow {
     recoveryScript: bytes(22, 1),
     depositTxid,
     depositVout: 0,
-    depositScript: bytes(71, 3),
-    unvaultScript: bytes(80, 4),
+    depositScript,
+    unvaultScript,
     unvaultRaw: serializeTx(unvault),
-    cancels: [rung(spend(txidOf(unvault), 0, 980_000), 2)],
-    emergencies: [rung(spend(depositTxid, 0, 980_000), 5)],
+    cancels: [rung(spend(txidOf(unvault), 0, 980_000, unvaultScript), 2)],
+    emergencies: [rung(spend(depositTxid, 0, 980_000, depositScript), 5)],
     towersServed: false,
   };
 }

@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { CofferError } from '../../src/api/errors.js';
 import { hashToHex } from '../../src/chain/bytes.js';
 import { parseTx, txid as txidOf, type Tx } from '../../src/chain/tx.js';
-import { DEFAULT_CANCEL_FEERATES, presign, recoverySweep, withdrawal } from '../../src/vaults/vault-tx.js';
-import { announcedKey, chooseRung, parsePackage, react, signAnnouncement, towerVault, verifyAnnouncement, type TowerPackage } from '../../src/vaults/watchtower.js';
+import { towerWatchSet } from '../../src/service/watchtower-runner.js';
+import { DEFAULT_CANCEL_FEERATES, p2wsh, presign, recoverySweep, withdrawal } from '../../src/vaults/vault-tx.js';
+import { announcedKey, chooseRung, parsePackage, react, requireScripts, signAnnouncement, towerVault, unionPackage, verifyAnnouncement, type TowerPackage } from '../../src/vaults/watchtower.js';
 
 const key = (n: number) => Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? n : 0x21 + i));
 const pub = (k: Uint8Array) => secp256k1.getPublicKey(k, true);
@@ -46,6 +47,11 @@ describe('watchtower package', () => {
       ['emergency spending the unvault', text({ ...good, vaults: [{ ...v, emergencies: v.cancels }] })],
       ['rungs out of order', text({ ...good, vaults: [{ ...v, cancels: [...v.cancels].reverse() }] })],
       ['duplicate vault', text({ ...good, vaults: [v, v] })],
+      ['deposit script not P2WSH', text({ ...good, vaults: [{ ...v, deposit: { ...v.deposit, script: `0014${'11'.repeat(20)}` } }] })],
+      ['unvault script of 33 bytes', text({ ...good, vaults: [{ ...v, unvaultScript: v.unvaultScript!.slice(0, -2) }] })],
+      ['one script without the other', text({ ...good, vaults: [{ ...v, unvaultScript: undefined }] })],
+      ['scripts swapped', text({ ...good, vaults: [{ ...v, unvaultScript: v.deposit.script, deposit: { ...v.deposit, script: v.unvaultScript } }] })],
+      ['another deposit script', text({ ...good, vaults: [{ ...v, deposit: { ...v.deposit, script: `0020${'22'.repeat(32)}` } }] })],
       ['truncated', text(good).slice(0, 200)],
     ];
     for (const [what, t] of cases) {
@@ -58,6 +64,41 @@ describe('watchtower package', () => {
       expect(err, what).toBeInstanceOf(CofferError);
       expect((err as CofferError).code, what).toBe('invalid-watchtower-package');
     }
+  });
+});
+
+describe('the output scripts a tower on compact filters matches', () => {
+  it('are the deposit P2WSH and the unvault output 0, and fill the watch set beside the outpoints', () => {
+    const pkg = parsePackage(text(makePackage()));
+    const v = pkg.vaults[0]!;
+    expect(v.deposit.script).toBe(hex.encode(p2wsh(set.depositScript)));
+    expect(v.unvaultScript).toBe(hex.encode(p2wsh(set.unvaultScript)));
+    expect(v.unvaultScript).toBe(hex.encode(set.unvault.outputs[0]!.script));
+    const w = towerWatchSet(pkg);
+    expect(w.scripts.map((s) => hex.encode(s))).toEqual([v.deposit.script, v.unvaultScript]);
+    expect(w.outpoints).toHaveLength(2);
+  });
+
+  it('a package from before them still loads and watches outpoints, but a tower on filters refuses it, naming the fix', () => {
+    const good = makePackage();
+    const v = good.vaults[0]!;
+    const old = { ...good, vaults: [{ ...v, deposit: { txid: v.deposit.txid, vout: v.deposit.vout, value: v.deposit.value }, unvaultScript: undefined }] };
+    const pkg = parsePackage(text(old));
+    expect(towerWatchSet(pkg).scripts).toEqual([]);
+    expect(towerWatchSet(pkg).outpoints).toHaveLength(2);
+    expect(() => requireScripts(parsePackage(text(good)))).not.toThrow();
+    let err: unknown;
+    try {
+      requireScripts(unionPackage('regtest', [pkg]));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(CofferError);
+    expect((err as CofferError).code).toBe('invalid-watchtower-package');
+    expect((err as CofferError).details).toEqual({ reason: 'no-scripts' });
+    // The wallet's own vault id, not the union's prefixed one; and what to do.
+    expect((err as CofferError).message).toContain('vault v1,');
+    expect((err as CofferError).message).toContain('coffer watchtower export');
   });
 });
 
