@@ -40,7 +40,9 @@ import { hexToBytes } from '@noble/hashes/utils.js';
 import { p2wpkh } from '@scure/btc-signer';
 import { CORE_REGTEST, freePort } from './regtest.js';
 
-export const BTCD_BIN = path.resolve(import.meta.dirname, '..', '..', '.tools', 'bin', 'btcd');
+/** The repository: two folders up from test/helpers, three from dist/test/helpers (the benchmarks' build). */
+const ROOT = path.resolve(import.meta.dirname, '..', '..', ...(path.basename(path.resolve(import.meta.dirname, '..', '..')) === 'dist' ? ['..'] : []));
+export const BTCD_BIN = path.join(ROOT, '.tools', 'bin', 'btcd');
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 
