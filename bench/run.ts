@@ -10,6 +10,8 @@ import { benchUi } from './ui.js';
 import { benchVault } from './vault.js';
 import { benchChannels } from './channels.js';
 import { benchFilters } from './filters.js';
+import { benchLightClient } from './lightclient.js';
+import { btcdAvailable } from '../test/helpers/btcd.js';
 import { benchTowers } from './tower.js';
 import { report } from './measure.js';
 
@@ -26,5 +28,9 @@ if (!only || only === 'node') report(await benchEmbeddedNode());
 if (!only || only === 'ui') report(await benchUi());
 if (!only || only === 'vault') report(benchVault());
 if (!only || only === 'filters') report(benchFilters());
+if (!only || only === 'lightclient') {
+  if (btcdAvailable()) report(await benchLightClient());
+  else console.log('lightclient: btcd is not built; run scripts/tools.sh first');
+}
 if (!only || only === 'channels') await benchChannels();
 if (!only || only === 'tower') report(await benchTowers());

@@ -18,6 +18,7 @@ export const BACKEND_OPTIONS: Record<string, OptionSpec> = {
   backend: { type: 'string', value: 'spv|filters|node|rpc', help: 'chain source: BIP37 peers (default on regtest), compact-filter peers (default elsewhere), the embedded node, Bitcoin Core RPC' },
   connect: { type: 'string', multiple: true, value: 'HOST:PORT', help: 'peer to use (repeatable; NAME.onion:PORT with --proxy); otherwise DNS seeds' },
   proxy: { type: 'string', value: 'socks5://HOST:PORT', help: 'every peer connection through this SOCKS5 proxy (Tor), one circuit per peer; no DNS query from here' },
+  v2: { type: 'boolean', help: 'BIP324 encrypted transport first with every peer, --connect ones included (v1 when a peer does not speak it); without it only with peers that advertise it' },
   'no-tx-relay': { type: 'boolean', help: 'with --backend filters: fetch no relayed transactions (incoming payments show at their first confirmation)' },
   'rpc-url': { type: 'string', value: 'URL', help: 'Bitcoin Core JSON-RPC URL (with --backend rpc)' },
   'rpc-cookie': { type: 'string', value: 'FILE', help: 'Bitcoin Core cookie file' },
@@ -66,6 +67,7 @@ export function backendName(ctx: Context): 'spv' | 'filters' | 'node' | 'rpc' {
     throw new CofferError('usage', 'the --rpc-* options need --backend rpc');
   }
   if (b !== 'filters' && ctx.options['no-tx-relay'] !== undefined) throw new CofferError('usage', '--no-tx-relay needs --backend filters');
+  if ((b === 'node' || b === 'rpc') && ctx.options['v2'] !== undefined) throw new CofferError('usage', '--v2 is for the light client\'s peers (--backend spv or filters)', { field: 'v2' });
   return b;
 }
 
@@ -84,8 +86,9 @@ export function sourceFor(ctx: Context, log: Logger): SourceFactory {
   const backend = backendName(ctx);
   const proxy = proxyOption(ctx);
   warnBloom(ctx, backend);
-  if (backend === 'spv') return sourceFactory({ kind: 'spv', connect: connectList(ctx), ...(proxy ? { proxy } : {}) }, log);
-  if (backend === 'filters') return sourceFactory({ kind: 'filters', connect: connectList(ctx), relay: ctx.options['no-tx-relay'] !== true, ...(proxy ? { proxy } : {}) }, log);
+  const v2 = ctx.options['v2'] === true ? { transport: 'v2' as const } : {};
+  if (backend === 'spv') return sourceFactory({ kind: 'spv', connect: connectList(ctx), ...(proxy ? { proxy } : {}), ...v2 }, log);
+  if (backend === 'filters') return sourceFactory({ kind: 'filters', connect: connectList(ctx), relay: ctx.options['no-tx-relay'] !== true, ...(proxy ? { proxy } : {}), ...v2 }, log);
   if (backend === 'node') return sourceFactory({ kind: 'node', rpc: embeddedRpc(ctx.datadir, ctx.network) }, log);
   const url = stringOption(ctx, 'rpc-url');
   if (url === undefined) throw new CofferError('usage', '--backend rpc needs --rpc-url URL');
@@ -101,6 +104,7 @@ export function backendSettingFor(ctx: Context): PlannedBackend {
   const backend = backendName(ctx);
   const proxy = proxyOption(ctx);
   warnBloom(ctx, backend);
+  if (ctx.options['v2'] !== undefined) throw new CofferError('usage', 'the app\'s setting does not keep --v2: give it to each command (peers that advertise BIP324 get it anyway)', { field: 'v2' });
   if (backend === 'spv') return { kind: 'spv', connect: connectList(ctx), ...(proxy ? { proxy: proxyUrl(proxy) } : {}) };
   if (backend === 'filters') return { kind: 'filters', connect: connectList(ctx), ...(ctx.options['no-tx-relay'] === true ? { relay: false } : {}), ...(proxy ? { proxy: proxyUrl(proxy) } : {}) };
   if (backend === 'node') {

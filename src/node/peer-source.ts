@@ -10,7 +10,7 @@ import { CofferError } from '../api/errors.js';
 import type { PeerInfo, PeerService } from '../api/peers.js';
 import type { HeaderStore } from '../db/header-store.js';
 import { MAX_HEADERS, MSG_TX, NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_NETWORK_LIMITED, NODE_WITNESS, type Message } from '../p2p/messages.js';
-import type { Peer, PeerTimeouts } from '../p2p/peer.js';
+import type { Peer, PeerTimeouts, Transport } from '../p2p/peer.js';
 import { PROTOCOL_VERSION } from '../p2p/peer.js';
 import { Pool } from '../p2p/pool.js';
 import type { Socks5Proxy } from '../p2p/socks5.js';
@@ -38,6 +38,8 @@ export interface PeerSourceOptions {
   timeouts?: Partial<PeerTimeouts>;
   /** Every peer connection through this SOCKS5 proxy (`--proxy`). */
   proxy?: Socks5Proxy;
+  /** 'v2': BIP324 first with every peer (`--v2`); otherwise with those that advertise it (the pool's). */
+  transport?: Transport;
   log?: (event: string, fields: Record<string, string | number | boolean>) => void;
 }
 
@@ -59,6 +61,7 @@ export abstract class PeerSource {
       ...(opts.maxPeers ? { maxPeers: opts.maxPeers } : {}),
       ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
       ...(opts.proxy ? { proxy: opts.proxy } : {}),
+      ...(opts.transport ? { transport: opts.transport } : {}),
       ...(opts.log ? { log: opts.log } : {}),
       // The address table and bans, kept beside the headers.
       store: peerFileStore(opts.store.dir),

@@ -5,7 +5,7 @@
 import type { ChainParams } from '../chain/params.js';
 import type { HeaderStore } from '../db/header-store.js';
 import type { Network } from '../keys/networks.js';
-import type { PeerTimeouts } from '../p2p/peer.js';
+import type { PeerTimeouts, Transport } from '../p2p/peer.js';
 import type { Socks5Proxy } from '../p2p/socks5.js';
 import type { RpcClient } from './rpc-client.js';
 import { RpcSource } from './rpc-source.js';
@@ -17,10 +17,13 @@ import { SpvClient } from './spv.js';
 export type SourceFactory = (params: ChainParams, store: HeaderStore) => ChainSource;
 
 export type BackendChoice =
-  /** P2P peers (BIP37 bloom filters, or BIP157 compact filters): `connect` pins them, otherwise DNS seeds; all through `proxy` when set. */
-  | { kind: 'spv'; connect: string[]; timeouts?: Partial<PeerTimeouts>; proxy?: Socks5Proxy }
+  /**
+   * P2P peers (BIP37 bloom filters, or BIP157 compact filters): `connect` pins them, otherwise DNS
+   * seeds; all through `proxy` when set; `transport: 'v2'` tries BIP324 first with every peer.
+   */
+  | { kind: 'spv'; connect: string[]; timeouts?: Partial<PeerTimeouts>; proxy?: Socks5Proxy; transport?: Transport }
   /** `relay: false`: fetch no relayed transactions (unconfirmed payments wait for a block). */
-  | { kind: 'filters'; connect: string[]; relay?: boolean; timeouts?: Partial<PeerTimeouts>; proxy?: Socks5Proxy }
+  | { kind: 'filters'; connect: string[]; relay?: boolean; timeouts?: Partial<PeerTimeouts>; proxy?: Socks5Proxy; transport?: Transport }
   /** The embedded node (`node`) or the user's Bitcoin Core (`rpc`), over JSON-RPC. */
   | { kind: 'node' | 'rpc'; rpc: RpcClient };
 
@@ -39,7 +42,7 @@ type EventLog = { info(event: string, fields: Record<string, string | number | b
 
 export function sourceFactory(choice: BackendChoice, log: EventLog): SourceFactory {
   if (choice.kind === 'spv' || choice.kind === 'filters') {
-    const { connect, timeouts, proxy } = choice;
+    const { connect, timeouts, proxy, transport } = choice;
     return (params, store) => {
       const opts = {
         params,
@@ -47,6 +50,7 @@ export function sourceFactory(choice: BackendChoice, log: EventLog): SourceFacto
         ...(connect.length > 0 ? { connect } : {}),
         ...(timeouts ? { timeouts } : {}),
         ...(proxy ? { proxy } : {}),
+        ...(transport ? { transport } : {}),
         log: (event: string, fields: Record<string, string | number | boolean>) => log.info(event, fields),
       };
       return choice.kind === 'spv' ? new SpvClient(opts) : new FiltersSource({ ...opts, relay: choice.relay ?? true });

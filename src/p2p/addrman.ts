@@ -208,11 +208,13 @@ export class AddrMan {
   }
 
   /** A handshake completed: the address moves to tried (a tried one in its place goes back to new). */
-  connected(address: string): void {
+  connected(address: string, services?: bigint): void {
     const e = this.entries.get(address);
     if (!e) return;
     const now = this.now();
     Object.assign(e, { lastTry: now, lastSuccess: now, time: now, attempts: 0 });
+    // What the node said in its version replaces what others said of it (Core's SetServices).
+    if (services !== undefined) e.services = services;
     this.lastGood = now;
     this.changed = true;
     if (e.tried) return;

@@ -28,6 +28,8 @@ export const NODE_BLOOM = 4n;
 export const NODE_WITNESS = 8n;
 export const NODE_COMPACT_FILTERS = 64n;
 export const NODE_NETWORK_LIMITED = 1024n;
+/** BIP324: the node accepts v2 (encrypted) connections. */
+export const NODE_P2P_V2 = 2048n;
 
 // Bitcoin Core's limits (net_processing.cpp, protocol.h); a peer exceeding them is misbehaving.
 export const MAX_HEADERS = 2000;

@@ -7,7 +7,7 @@ import net from 'node:net';
 import type { ChainParams } from '../chain/params.js';
 import { addressOf, AddrMan, decodePeerFile, encodePeerFile, groupOf, tableHost, type TableEntry } from './addrman.js';
 import { BanList } from './ban-list.js';
-import { MAX_ADDR, NODE_BLOOM, type Message } from './messages.js';
+import { MAX_ADDR, NODE_BLOOM, NODE_P2P_V2, type Message } from './messages.js';
 import { Peer, PeerError, type PeerTimeouts, type Transport } from './peer.js';
 import type { Socks5Proxy } from './socks5.js';
 import { fixedSeeds, querySeeds, type SeedResolver } from './seeds.js';
@@ -27,7 +27,12 @@ export interface PoolOptions {
   services?: bigint;
   ourHeight: () => number;
   timeouts?: Partial<PeerTimeouts>;
-  /** 'v2': try BIP324 first, v1 when a peer does not speak it (default 'v1'). */
+  /**
+   * 'v2': BIP324 first with every peer, pinned ones included (`--v2`). Otherwise BIP324 first
+   * only with table addresses said to offer NODE_P2P_V2, v1 with the rest: a v1 node that gets a
+   * v2 key may ban us (bcoin 1.0.2 does, for a day). Either way a peer that does not speak v2 is
+   * connected again over v1.
+   */
   transport?: Transport;
   /**
    * Every connection through this SOCKS5 proxy, each with its own credentials (Tor: its own
@@ -326,9 +331,10 @@ export class Pool extends EventEmitter<Events> {
   private connect(c: Candidate): void {
     const { address } = c;
     this.connecting.add(address);
-    const { timeouts, transport, proxy, relay, services } = this.opts;
+    const { timeouts, proxy, relay, services } = this.opts;
     const requiredServices = this.required();
-    Peer.connect({ params: this.opts.params, host: c.host, port: c.port, ourHeight: this.opts.ourHeight(), requiredServices, ...(relay ? { relay } : {}), ...(services ? { services } : {}), ...(timeouts ? { timeouts } : {}), ...(transport ? { transport } : {}), ...(proxy ? { proxy } : {}) })
+    const transport = this.transportFor(address);
+    Peer.connect({ params: this.opts.params, host: c.host, port: c.port, ourHeight: this.opts.ourHeight(), requiredServices, ...(relay ? { relay } : {}), ...(services ? { services } : {}), ...(timeouts ? { timeouts } : {}), transport, ...(proxy ? { proxy } : {}) })
       .then((peer) => {
         this.connecting.delete(address);
         if (this.stopped) {
@@ -337,7 +343,7 @@ export class Pool extends EventEmitter<Events> {
         }
         const since = Date.now();
         this.live.add(peer);
-        this.table?.connected(address);
+        this.table?.connected(address, peer.version!.services);
         peer.once('close', (info) => {
           this.live.delete(peer);
           if (Date.now() - since >= STABLE_MS) c.failures = 0;
@@ -361,6 +367,12 @@ export class Pool extends EventEmitter<Events> {
         if (e instanceof PeerError && e.misbehaving) this.banAddress(address, e.message, false);
         this.opts.log?.('p2p.connect-failed', { peer: address, reason: e instanceof Error ? e.message : 'error', retryInMs: Math.max(0, c.retryAt - Date.now()) });
       });
+  }
+
+  /** v2 first when asked for every peer, or when the table says the address offers it. */
+  private transportFor(address: string): Transport {
+    if (this.opts.transport === 'v2') return 'v2';
+    return ((this.table?.get(address)?.services ?? 0n) & NODE_P2P_V2) !== 0n ? 'v2' : 'v1';
   }
 
   /**
