@@ -318,8 +318,8 @@ export class ChannelNode {
   async stop(): Promise<void> {
     if (this.ctx.stopped) return;
     try {
-      this.persistence.flush();
-      withDbErrors(() => writeManager(this.ctx.db, this.ctx.ldk.manager.write()));
+      // Never a manager ahead of monitors that did not reach the disk: LDK would refuse to read it.
+      if (this.persistence.flush()) withDbErrors(() => writeManager(this.ctx.db, this.ctx.ldk.manager.write()));
     } catch (e) {
       this.ctx.host.log.error('ln.persist-failed', { code: e instanceof CofferError ? e.code : 'internal' });
     }

@@ -189,6 +189,9 @@ export function assemble(host: ChannelHost, opts: ChannelNodeOptions, keys: ldk.
       monitors,
     );
     if (!(r instanceof ldk.Result_C2Tuple_ThirtyTwoBytesChannelManagerZDecodeErrorZ_OK)) {
+      // LDK's reason (e.g. DangerousValue: a monitor behind the manager) goes to the log.
+      const why = r instanceof ldk.Result_C2Tuple_ThirtyTwoBytesChannelManagerZDecodeErrorZ_Err ? r.err.constructor.name : 'unknown';
+      host.log.error('ln.manager-unreadable', { reason: why, monitors: monitors.length });
       throw new CofferError('database-corrupt', 'The stored channel manager cannot be read; restore from a channel backup.');
     }
     manager = r.res.get_b();

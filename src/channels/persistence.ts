@@ -56,8 +56,11 @@ export class ChannelPersistence {
   private backupAlarm: BackupAlarm | undefined;
   private backupRetry: NodeJS.Timeout | undefined;
 
-  /** Write the manager (when it changed or monitors wait) and the waiting monitors; then the backup; then tell LDK. */
-  flush(): void {
+  /**
+   * Write the manager (when it changed or monitors wait) and the waiting monitors; then the
+   * backup; then tell LDK. False when the database refused the write (the monitors wait on).
+   */
+  flush(): boolean {
     const monitors = this.pendingMonitors.splice(0);
     const manager = this.ctx.ldk.manager.get_and_clear_needs_persistence() || monitors.length > 0 ? this.ctx.ldk.manager.write() : undefined;
     if (manager) {
@@ -74,12 +77,13 @@ export class ChannelPersistence {
         this.pendingMonitors.unshift(...monitors);
         this.ctx.host.log.error('ln.persist-failed', { monitors: monitors.length, code: e instanceof CofferError ? e.code : 'internal' });
         setTimeout(() => this.ctx.schedule(), 1_000).unref();
-        return;
+        return false;
       }
     }
     for (const m of monitors) this.heldForBackup.push({ outpoint: m.outpoint, updateId: m.updateId });
     if (monitors.length > 0) this.backupOwed = true;
     this.releaseHeld();
+    return true;
   }
 
   /** Bring the backup file up to date when it is behind; only then tell LDK the held updates are done. */

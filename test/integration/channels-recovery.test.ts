@@ -65,11 +65,19 @@ describe('a breach', () => {
     await Promise.all([startDaemon(node, a), startDaemon(node, b, { listen: true, inbound: true })]);
     const channelId = await openChannel(a, b, 400_000);
     await pay(a, b, 150_000_000);
-    // B saves its state while it holds 150,000 sats of the channel...
+    // B saves its state while it holds 150,000 sats of the channel: once the payment has settled
+    // on its side, a copy of its stopped wallet (a snapshot taken mid-update could hold a channel
+    // manager LDK will not read back, which is not what this test is about)...
+    await waitFor(async () => (await channels(b))[0].localBalanceMsat === 150_000_000, 20_000, 'B\'s side of the payment settled');
+    const port = b.daemon!.listen!;
+    await stopDaemon(b);
     const saved = path.join(tmpDir(), 'old-wallet.sqlite');
-    const live = new Database(path.join(b.dir, 'regtest', 'wallet.sqlite'), { readonly: true });
-    await live.backup(saved);
-    live.close();
+    const stopped = new Database(path.join(b.dir, 'regtest', 'wallet.sqlite'), { readonly: true });
+    await stopped.backup(saved);
+    stopped.close();
+    // On the same port: A reconnects to the address it knows.
+    await startDaemon(node, b, { listen: true, inbound: true, port });
+    await waitFor(async () => (await channels(b))[0]?.usable === true, 30_000, 'B back in its channel');
     // ...then pays most of it back: that state is revoked.
     await pay(b, a, 140_000_000);
     // The payer hears of success before its last commitment update with the payee is done.
