@@ -66,7 +66,11 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private readonly loop: SyncLoop;
   private readonly ln: LightningRunner;
   /** Pushes the vaults' package to remote towers until each acks (not in a command's core). */
-  private readonly towers = new TowerPusher(() => this.wallet, (e) => this.log.warn('tower.push-failed', { code: e instanceof CofferError ? e.code : 'internal' }));
+  private readonly towers = new TowerPusher(
+    () => this.wallet,
+    (e) => this.log.warn('tower.push-failed', { code: e instanceof CofferError ? e.code : 'internal' }),
+    () => this.proxy(),
+  );
   /** One handler per contract method, by area in handlers/. */
   private readonly handlers: HandlerMap<Method>;
 
@@ -83,6 +87,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       wallet: () => this.wallet,
       sourceFactory: () => this.sourceFactory(),
       channelWatch: (w) => this.ln.watch(w),
+      proxy: () => this.proxy(),
       afterSync: (session) => this.ln.afterSync(session),
       emit: (e) => this.emitEvent(e),
     });

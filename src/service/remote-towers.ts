@@ -10,6 +10,7 @@ import { parseReply, signPush, type Push, type Reply } from '../net/tower-protoc
 import { announceKey } from '../vaults/vault-keys.js';
 import { ANNOUNCE_KEY_META, towerPackage } from './vault-tracker.js';
 import { towerHandshake } from './tower-wire.js';
+import { isOnion, socks5Connect, type Socks5Proxy } from '../p2p/socks5.js';
 import type { WalletService } from './wallet-service.js';
 
 export const REMOTE_TOWERS_META = 'remote_towers';
@@ -135,15 +136,28 @@ export function signTowerPushes(wallet: WalletService): void {
   write(wallet, rt);
 }
 
-/** One push to one tower: connect, prove its id, send, wait for its answer. */
-export async function sendPush(address: string, id: string, push: Push, timeoutMs: number): Promise<Reply> {
-  const { host, port } = splitAddress(address);
+/** A direct TCP connection, open once `connect` fires (a failure is the tower unreachable). */
+function direct(address: string, host: string, port: number): Promise<net.Socket> {
+  // A lookup would name the onion service to the resolver.
+  if (isOnion(host)) return Promise.reject(new CofferError('peer-unreachable', `The tower at ${address} is a Tor onion service: it can be reached only through a Tor proxy (--proxy, or the light client's proxy setting).`));
   const socket = net.connect({ host, port });
   socket.on('error', () => {});
-  const connected = new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', (e: NodeJS.ErrnoException) => reject(new CofferError('peer-unreachable', `The tower at ${address} cannot be reached (${e.code ?? 'error'}).`)));
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', (e: NodeJS.ErrnoException) => {
+      socket.destroy();
+      reject(new CofferError('peer-unreachable', `The tower at ${address} cannot be reached (${e.code ?? 'error'}).`));
+    });
   });
+}
+
+/**
+ * One push to one tower: connect (through the wallet's SOCKS5 proxy when it has one: the tower
+ * named to it, on a circuit of its own), prove its id, send, wait for its answer.
+ */
+export async function sendPush(address: string, id: string, push: Push, timeoutMs: number, proxy?: Socks5Proxy): Promise<Reply> {
+  const { host, port } = splitAddress(address);
+  let socket: net.Socket | undefined;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new CofferError('peer-unreachable', `The tower at ${address} did not answer within ${timeoutMs / 1000} s.`)), timeoutMs);
@@ -151,7 +165,8 @@ export async function sendPush(address: string, id: string, push: Push, timeoutM
   try {
     return await Promise.race([
       (async () => {
-        await connected;
+        socket = proxy ? await socks5Connect({ proxy, host, port, timeoutMs }) : await direct(address, host, port);
+        socket.on('error', () => {});
         const ch = await towerHandshake(socket, hex.decode(id), timeoutMs);
         ch.send(push);
         return parseReply(await ch.next());
@@ -160,7 +175,7 @@ export async function sendPush(address: string, id: string, push: Push, timeoutM
     ]);
   } finally {
     clearTimeout(timer);
-    socket.destroy();
+    socket?.destroy();
   }
 }
 
@@ -176,7 +191,8 @@ function due(t: TowerRecord, at: number, backoff?: (id: string) => boolean): boo
  * errors. Returns the ids still unconfirmed. A tower that already holds a newer version of this
  * wallet (another copy of it pushed) counts as confirmed: that is not an alarm.
  */
-export async function pushTowers(wallet: WalletService, timeoutMs: number, backoff?: (id: string, ok?: boolean) => boolean): Promise<string[]> {
+export async function pushTowers(wallet: WalletService, timeoutMs: number, opts: { backoff?: (id: string, ok?: boolean) => boolean; proxy?: Socks5Proxy | undefined } = {}): Promise<string[]> {
+  const { backoff, proxy } = opts;
   const rt = read(wallet);
   const at = now();
   const targets = rt.towers.filter((t) => due(t, at, backoff));
@@ -187,7 +203,7 @@ export async function pushTowers(wallet: WalletService, timeoutMs: number, backo
     targets.filter((t) => t.push!.version === out.version).map(async (t) => {
       const push: Push = { type: 'push', announceKey: wallet.meta(ANNOUNCE_KEY_META)!, version: t.push!.version, package: out.package, signature: t.push!.signature };
       try {
-        return { t, reply: await sendPush(t.address, t.id, push, timeoutMs) };
+        return { t, reply: await sendPush(t.address, t.id, push, timeoutMs, proxy) };
       } catch (e) {
         return { t, error: e instanceof Error ? e.message : 'error' };
       }
@@ -222,6 +238,8 @@ export class TowerPusher {
   constructor(
     private readonly wallet: () => WalletService | undefined,
     private readonly onError: (e: unknown) => void,
+    /** The SOCKS5 proxy the wallet's peers use, if any: the pushes take it too. */
+    private readonly proxy: () => Socks5Proxy | undefined = () => undefined,
   ) {}
 
   start(tickMs = 2_000): void {
@@ -246,7 +264,7 @@ export class TowerPusher {
     if (this.running || !w || !w.hasWallet()) return;
     this.running = true;
     try {
-      await pushTowers(w, 10_000, this.backoff);
+      await pushTowers(w, 10_000, { backoff: this.backoff, proxy: this.proxy() });
     } catch (e) {
       this.onError(e);
     } finally {

@@ -16,6 +16,7 @@ import { errorOrigin, type Logger } from './log.js';
 import { listVaultEntries } from './vault-service.js';
 import { history } from './views.js';
 import type { WalletService } from './wallet-service.js';
+import type { Socks5Proxy } from '../p2p/socks5.js';
 import { WalletSync } from './wallet-sync.js';
 
 /** How often the open wallet syncs; a regtest node is local and cheap to ask. */
@@ -34,6 +35,8 @@ export interface SyncLoopHost {
   /** The chain source for the open wallet's backend. */
   sourceFactory(): Promise<SourceFactory>;
   channelWatch(wallet: WalletService): ChannelWatch;
+  /** The SOCKS5 proxy of the wallet's connections, if any (remote towers take it too). */
+  proxy(): Socks5Proxy | undefined;
   /** After a round's sync, before its events (the Lightning node's fee rates). */
   afterSync(session: WalletSync): Promise<void>;
   emit(e: CofferEvent): void;
@@ -161,6 +164,7 @@ export class SyncLoop {
         source,
         log: this.host.log,
         mempoolWaitMs: this.host.command ? 0 : 2_000,
+        proxy: this.host.proxy(),
         // Only downloads are news; a round that finds the chain where it was stays quiet.
         onProgress: (p) => {
           if (p.target !== undefined && p.target > p.height) this.setState({ phase: p.phase, height: p.height, target: p.target });

@@ -188,7 +188,7 @@ export async function createVault(
   serveTowers(wallet);
   faultPoint('vault:towers-served');
   // Remote towers get one short try; one that is down gets it from the core's retries.
-  const unconfirmed = await signAndPush(wallet);
+  const unconfirmed = await signAndPush(wallet, sync);
   const backupFailed = rewriteVaultBackup(wallet);
   const stored = withDbErrors(() => listVaults(db)).find((v) => v.id === id)!;
   await broadcastRecorded(sync, signedDeposit.txid, signedDeposit.raw);
@@ -293,9 +293,9 @@ export function notReady(status: string, what: string): CofferError {
 }
 
 /** A new signed version for each remote tower, pushed once; the towers that did not ack, if any. */
-async function signAndPush(wallet: WalletService): Promise<{ towersUnconfirmed?: string[] }> {
+async function signAndPush(wallet: WalletService, sync: WalletSync): Promise<{ towersUnconfirmed?: string[] }> {
   signTowerPushes(wallet);
-  const ids = await pushTowers(wallet, INLINE_PUSH_MS);
+  const ids = await pushTowers(wallet, INLINE_PUSH_MS, { proxy: sync.proxy });
   return ids.length > 0 ? { towersUnconfirmed: ids } : {};
 }
 
@@ -328,7 +328,7 @@ export async function withdrawVault(wallet: WalletService, sync: WalletSync, id:
   serveTowers(wallet);
   // A remote tower that does not take the announcement now may cancel this withdrawal when it
   // sees the unvault before a retry reaches it (the coins then go to the recovery destination).
-  const unconfirmed = await signAndPush(wallet);
+  const unconfirmed = await signAndPush(wallet, sync);
   faultPoint('vault:announced');
   if (view.status === 'funded') {
     await sync.relay(v.unvaultRaw);

@@ -23,6 +23,7 @@ import type { Logger } from './log.js';
 import { serveTowers, VaultTracker } from './vault-tracker.js';
 import type { ChainWatcher } from '../channels/chain-watch.js';
 import { presetRate } from '../wallet/fees.js';
+import type { Socks5Proxy } from '../p2p/socks5.js';
 import type { WalletService } from './wallet-service.js';
 
 /** Blocks this far before a wallet's creation time are scanned too (clock skew, MTP). */
@@ -37,6 +38,8 @@ export interface SyncOptions {
   log: Logger;
   /** How long to wait for the mempool's answer; 0 skips asking. */
   mempoolWaitMs?: number;
+  /** The SOCKS5 proxy this wallet's peers go through, if any: its other connections (remote towers) take it too. */
+  proxy?: Socks5Proxy | undefined;
   /** Progress for a sync bar: what is being downloaded, how far, towards which height. */
   onProgress?: (p: { phase: 'headers' | 'blocks' | 'mempool'; height: number; target?: number }) => void;
 }
@@ -83,6 +86,11 @@ export class WalletSync {
     this.params = chainParams(wallet.network);
     this.state = loadWalletState(wallet);
     this.vaults = new VaultTracker(wallet, opts.log);
+  }
+
+  /** The SOCKS5 proxy of this wallet's connections, if any. */
+  get proxy(): Socks5Proxy | undefined {
+    return this.opts.proxy;
   }
 
   /** First block to scan: the restore birthday, the block at the creation time, or genesis. */

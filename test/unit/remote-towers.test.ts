@@ -3,7 +3,8 @@
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CofferError } from '../../src/api/errors.js';
-import { addTower, listTowers, removeTower, REMOTE_TOWERS_META } from '../../src/service/remote-towers.js';
+import { addTower, listTowers, removeTower, REMOTE_TOWERS_META, sendPush } from '../../src/service/remote-towers.js';
+import { closeFakeProxies, fakeProxy } from '../helpers/fake-socks.js';
 import type { WalletService } from '../../src/service/wallet-service.js';
 
 const ID = (n: number) => `02${n.toString(16).padStart(2, '0').repeat(32)}`;
@@ -63,5 +64,29 @@ describe('staleness', () => {
     expect(listTowers(acked(23 * 3600), at)[0]).toMatchObject({ stale: false, confirmedVersion: 5 });
     expect(listTowers(acked(23 * 3600), at)[0]!.pendingVersion).toBeUndefined();
     expect(listTowers(acked(25 * 3600), at)[0]!.stale).toBe(true);
+  });
+});
+
+describe('pushes through the wallet\'s proxy', () => {
+  afterEach(() => closeFakeProxies());
+
+  it('names the tower to the SOCKS5 proxy (no lookup here), on a login of its own', async () => {
+    const { proxy, seen } = await fakeProxy();
+    const push = { type: 'push', announceKey: 'ab'.repeat(32), version: 1, package: '{}', signature: 'cd'.repeat(64) } as const;
+    // The fake proxy echoes after CONNECT, so the Noise handshake fails: what matters is where it went.
+    await expect(sendPush('tower.example.onion:9911', `02${'11'.repeat(32)}`, push, 2_000, proxy)).rejects.toBeInstanceOf(Error);
+    await expect(sendPush('tower.example.onion:9911', `02${'11'.repeat(32)}`, push, 2_000, proxy)).rejects.toBeInstanceOf(Error);
+    expect(seen.map((s) => [s.atyp, s.host, s.port])).toEqual([
+      [3, 'tower.example.onion', 9911],
+      [3, 'tower.example.onion', 9911],
+    ]);
+    expect(seen[0]!.username).toBeDefined();
+    expect(seen[0]!.username).not.toBe(seen[1]!.username);
+  });
+
+  it('refuses an onion tower without a proxy, before any lookup', async () => {
+    const push = { type: 'push', announceKey: 'ab'.repeat(32), version: 1, package: '{}', signature: 'cd'.repeat(64) } as const;
+    const onion = 'vww6ybal4bd7szmgncyruucpgfkqahzddi37ktceo3ah7ngmcopnpyyd.onion:9911';
+    await expect(sendPush(onion, `02${'11'.repeat(32)}`, push, 2_000)).rejects.toMatchObject({ code: 'peer-unreachable', message: expect.stringMatching(/only through a Tor proxy/) });
   });
 });

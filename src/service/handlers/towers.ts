@@ -13,7 +13,7 @@ export function towerHandlers(host: CoreHost): HandlerMap<TowerMethods> {
       unlockWith(w, password)?.();
       addTower(w, address, id);
       // One try now, so the answer says whether the tower took it; the core retries after.
-      await pushTowers(w, INLINE_PUSH_MS);
+      await pushTowers(w, INLINE_PUSH_MS, { proxy: (await host.syncSession()).proxy });
       return listTowers(w).find((t) => t.id === id)!;
     },
     'tower.remove': ({ id }) => removeTower(host.wallet(), id),
