@@ -7,6 +7,7 @@ import path from 'node:path';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import { CofferError } from '../api/errors.js';
+import { writeBackupFile } from '../channels/channel-backup.js';
 import { readFileAndStat, readFileLimited, readTextFile } from './files.js';
 
 /** A package file's text and the identity of the version read (inode, size, mtime). */
@@ -39,28 +40,9 @@ export function readScanState(file: string, network: string): ScanState | undefi
   }
 }
 
-/** Written to a temporary file, flushed, then renamed over the old one: a crash leaves one or the other. */
+/** Written durably (channel-backup.ts's writeBackupFile): a crash leaves the old point or the new one. */
 export function writeScanState(file: string, state: ScanState): void {
-  writeSynced(file, JSON.stringify(state));
-}
-
-/** A temporary file written and flushed, renamed over `file`, the folder flushed: the old text or the new, whole. */
-export function writeSynced(file: string, text: string): void {
-  const tmp = `${file}.tmp`;
-  const fd = fs.openSync(tmp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  const dir = fs.openSync(path.dirname(file), 'r');
-  try {
-    fs.fsyncSync(dir);
-  } finally {
-    fs.closeSync(dir);
-  }
+  writeBackupFile(file, new TextEncoder().encode(JSON.stringify(state)), 'watchtower scan point');
 }
 
 /**

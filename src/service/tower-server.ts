@@ -16,7 +16,8 @@ import { decidePush, keepForgotten, parsePush, type Reply, type StoredPush } fro
 import { parsePackage, requireScripts, unionPackage, type TowerPackage } from '../vaults/watchtower.js';
 import { ensureDir, networkPaths } from './datadir.js';
 import { readTextFile } from './files.js';
-import { towerKey, writeSynced } from './tower-files.js';
+import { towerKey } from './tower-files.js';
+import { writeBackupFile } from '../channels/channel-backup.js';
 import { walletHandshake, type TowerChannel } from './tower-wire.js';
 import { WatchtowerRunner } from './watchtower-runner.js';
 
@@ -152,7 +153,7 @@ export class TowerServer {
       return { type: 'refused', reason: 'package', message: e instanceof Error ? e.message : 'The package has no output scripts.' };
     }
     const file: WalletFile = { version: push.version, package: push.package, signature: push.signature, ...(pkg === d.pkg ? {} : { guarded: JSON.stringify(pkg) }) };
-    writeSynced(path.join(this.dir, `${push.announceKey}.json`), JSON.stringify(file));
+    writeBackupFile(path.join(this.dir, `${push.announceKey}.json`), new TextEncoder().encode(JSON.stringify(file)), 'wallet package');
     this.wallets.set(push.announceKey, { version: push.version, package: push.package, signature: push.signature, pkg });
     this.opts.print({ event: 'push', wallet: push.announceKey, version: push.version, vaults: pkg.vaults.length, ...(pkg === d.pkg ? {} : { kept: pkg.vaults.length - d.pkg.vaults.length }) });
     this.runner!.load(this.union());

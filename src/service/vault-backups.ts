@@ -3,6 +3,7 @@
 
 import { hex } from '@scure/base';
 import { CofferError } from '../api/errors.js';
+import { equalBytes } from '../chain/bytes.js';
 import { backupDestination, backupTarget, readBackupFile, writeBackupFile } from '../channels/channel-backup.js';
 import { withDbErrors } from '../db/database.js';
 import { insertVault, listVaults, replaceFoundVault, setWithdrawStarted } from '../db/vault-store.js';
@@ -89,7 +90,7 @@ export function restoreVaults(wallet: WalletService, file: string, unlock?: Unlo
       const h = hotKey(seed, wallet.network, v.seq);
       h.secret.fill(0);
       const inScript = hotKeyIn(v.unvaultScript);
-      return inScript !== undefined && hex.encode(inScript) === hex.encode(h.pub);
+      return inScript !== undefined && equalBytes(inScript, h.pub);
     });
     return { ours, announce: hex.encode(a.pub) };
   });

@@ -4,9 +4,8 @@
 // words (its note gives `k`, the vault number and the delay; the key file gives the recovery key).
 
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { hex } from '@scure/base';
 import { CofferError } from '../api/errors.js';
-import { hashToHex } from '../chain/bytes.js';
+import { equalBytes, hashToHex } from '../chain/bytes.js';
 import { parseTx, serializeTx, txid as txidOf, type Tx } from '../chain/tx.js';
 import { addressToScript } from '../keys/address.js';
 import { recoverySecret } from '../vaults/recovery.js';
@@ -20,7 +19,7 @@ import type { WalletService } from './wallet-service.js';
 
 const SWEEPABLE: ReadonlySet<string> = new Set(['funded', 'unvaulting', 'withdrawable']);
 
-const same = (a: Uint8Array) => (b: Uint8Array) => hex.encode(a) === hex.encode(b);
+const same = (a: Uint8Array) => (b: Uint8Array) => equalBytes(a, b);
 
 function noBranch(): CofferError {
   return new CofferError('invalid-descriptor', 'This vault output has no recovery branch (the vault was made with a recovery address, or before the recovery key could spend its unvault); use its presigned cancel (coffer vault cancel).', { reason: 'no-recovery-branch' });

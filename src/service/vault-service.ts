@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { VaultInfo } from '../api/contract.js';
 import { CofferError } from '../api/errors.js';
-import { hashToHex } from '../chain/bytes.js';
+import { equalBytes, hashToHex } from '../chain/bytes.js';
 import { parseTx, serializeTx as serialize, txid as txidOf } from '../chain/tx.js';
 import { withDbErrors } from '../db/database.js';
 import { persistChangeSet } from '../db/change-set-store.js';
@@ -132,7 +132,7 @@ export async function createVault(
         const plan = planDeposit(depositSpk, note);
         signAll(wallet, plan.psbt, plan.inputs.length);
         const done = finish(plan.psbt, plan.amountSent, false);
-        const vout = parseTx(done.raw).outputs.findIndex((o) => hex.encode(o.script) === hex.encode(depositSpk));
+        const vout = parseTx(done.raw).outputs.findIndex((o) => equalBytes(o.script, depositSpk));
         return { ...done, vout, inputs: plan.inputs.map((i) => outpointKey(i.txid, i.vout)) };
       }).immediate(),
     );

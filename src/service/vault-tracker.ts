@@ -3,11 +3,10 @@
 // on reorg like the wallet's), the watchtower files served before any deposit leaves, and the
 // in-app watchtower that cancels an unvault this wallet did not start.
 
-import fs from 'node:fs';
-import path from 'node:path';
 import { hex } from '@scure/base';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { CofferError } from '../api/errors.js';
+import { writeBackupFile } from '../channels/channel-backup.js';
 import { hashToHex } from '../chain/bytes.js';
 import { parseTx, txid as txidOf, type Tx } from '../chain/tx.js';
 import { withDbErrors } from '../db/database.js';
@@ -159,20 +158,9 @@ export function towerFiles(wallet: WalletService): string[] {
   return raw ? (JSON.parse(raw) as string[]) : [];
 }
 
-/** Write the package to a file atomically (a tower reading it sees the old or the new one, whole). */
+/** Write the package to a file durably (a tower reading it sees the old or the new one, whole). */
 export function writePackageFile(file: string, pkg: TowerPackage): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    fs.writeFileSync(tmp, `${JSON.stringify(pkg, null, 1)}\n`, { mode: 0o600 });
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    try {
-      fs.rmSync(tmp, { force: true });
-    } catch {
-      // nothing to clean
-    }
-    throw new CofferError('file-unreadable', `The watchtower file ${file} cannot be written.`, { file, reason: (e as NodeJS.ErrnoException).code ?? 'unknown' });
-  }
+  writeBackupFile(file, new TextEncoder().encode(`${JSON.stringify(pkg, null, 1)}\n`), 'watchtower file');
 }
 
 /** Bring every configured tower file up to date; then the vaults' deposits may be broadcast. */

@@ -4,7 +4,7 @@
 // right state by itself.
 
 import { hex } from '@scure/base';
-import { hashToHex } from '../chain/bytes.js';
+import { equalBytes, hashToHex } from '../chain/bytes.js';
 import { parseTx, txid as txidOf, type Tx } from '../chain/tx.js';
 import { ANCHOR_SCRIPT } from './vault-tx.js';
 
@@ -138,7 +138,7 @@ export function foundFacts(
   const depositTxid = hashToHex(v.depositTxid);
   const unvault = txs.find((t) => {
     const [out, anchor] = t.tx.outputs;
-    return spends(t.tx, depositTxid, v.depositVout) && t.tx.outputs.length === 2 && out !== undefined && isP2wsh(out.script) && anchor !== undefined && hex.encode(anchor.script) === hex.encode(ANCHOR_SCRIPT);
+    return spends(t.tx, depositTxid, v.depositVout) && t.tx.outputs.length === 2 && out !== undefined && isP2wsh(out.script) && anchor !== undefined && equalBytes(anchor.script, ANCHOR_SCRIPT);
   });
   const unvaultTxid = unvault?.txid ?? '';
   const emergencyTxids = new Set(txs.filter((t) => t !== unvault && spends(t.tx, depositTxid, v.depositVout)).map((t) => t.txid));

@@ -91,11 +91,6 @@ function shapeOf(script: Uint8Array): Shape {
   return script.length === DEPOSIT_LENGTH && script[FIRST_BRANCH] === 33 ? 'deposit' : 'unvault-without-recovery';
 }
 
-/** Whether an unvault script lets the recovery key spend at once (vaults made since that branch exists). */
-export function unvaultHasRecovery(uScript: Uint8Array): boolean {
-  return shapeOf(uScript) === 'unvault';
-}
-
 /** The recovery key in a deposit or unvault script that has one. */
 export function recoveryKeyIn(script: Uint8Array): Uint8Array | undefined {
   const shape = shapeOf(script);
