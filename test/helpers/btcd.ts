@@ -36,8 +36,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { hexToBytes } from '@noble/hashes/utils.js';
-import { p2wpkh } from '@scure/btc-signer';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { p2wpkh, Transaction } from '@scure/btc-signer';
+import { parseBlock } from '../../src/chain/block.js';
+import { hashToHex } from '../../src/chain/bytes.js';
 import { CORE_REGTEST, freePort } from './regtest.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -209,5 +211,39 @@ export async function startBtcd(opts: StartBtcdOptions = {}): Promise<BtcdNode> 
     submitTransaction: (hex) => rpc<string>('sendrawtransaction', [hex]),
     log: () => output,
     close,
+  };
+}
+
+export interface CoinbasePayment {
+  script: Uint8Array;
+  amount: number;
+}
+
+/**
+ * Pays from the harness miner's coinbases, one coinbase per payment, oldest first (start past
+ * the heights a test spent some other way); the change goes back to the miner. `feeRate` in
+ * sat/vB of the signed transaction (default: a flat 10,000 sats).
+ */
+export function coinbaseSpender(node: BtcdNode, firstHeight = 1): (outputs: readonly CoinbasePayment[], feeRate?: number) => Promise<string> {
+  const minerScript = p2wpkh(BTCD_MINER_PUBKEY, CORE_REGTEST).script;
+  let next = firstHeight;
+  return async (outputs, feeRate) => {
+    const cb = parseBlock(hexToBytes(await node.getBlock(await node.getBlockHash(next++)))).txs[0]!;
+    const index = cb.tx.outputs.findIndex((o) => bytesToHex(o.script) === bytesToHex(minerScript));
+    if (index < 0) throw new Error(`the coinbase at height ${next - 1} does not pay the harness miner`);
+    const value = BigInt(cb.tx.outputs[index]!.value);
+    const build = (fee: bigint) => {
+      const tx = new Transaction();
+      tx.addInput({ txid: hashToHex(cb.txid), index, witnessUtxo: { script: minerScript, amount: value } });
+      for (const o of outputs) tx.addOutput({ script: o.script, amount: BigInt(o.amount) });
+      tx.addOutput({ script: minerScript, amount: value - outputs.reduce((n, o) => n + BigInt(o.amount), 0n) - fee });
+      tx.signIdx(BTCD_MINER_KEY, 0);
+      tx.finalize();
+      return tx;
+    };
+    let tx = build(10_000n);
+    // The size does not depend on the fee (a signature may be a byte shorter: one more pass settles it).
+    if (feeRate !== undefined) for (let i = 0; i < 2; i++) tx = build(BigInt(Math.ceil(tx.vsize * feeRate)));
+    return node.submitTransaction(tx.hex);
   };
 }

@@ -1,5 +1,5 @@
 // The backend suite (backend-suite.ts) through the embedded node.
 
-import { backendSuite, fundedNode } from './backend-suite.js';
+import { backendSuite, bcoin, fundedNode } from './backend-suite.js';
 
-backendSuite('node', fundedNode());
+backendSuite('node', bcoin(fundedNode()));

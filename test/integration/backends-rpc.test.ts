@@ -6,10 +6,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { coffer } from '../helpers/cli.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { backendSuite, env, fundedNode } from './backend-suite.js';
+import { backendSuite, bcoin, env, fundedNode } from './backend-suite.js';
 
 const node = fundedNode();
-backendSuite('rpc', node);
+backendSuite('rpc', bcoin(node));
 
 describe('RPC backend errors', () => {
   it('wrong credentials, unreachable node, missing flags', async () => {

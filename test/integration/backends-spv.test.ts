@@ -1,5 +1,5 @@
 // The backend suite (backend-suite.ts) through the SPV client.
 
-import { backendSuite, fundedNode } from './backend-suite.js';
+import { backendSuite, bcoin, fundedNode } from './backend-suite.js';
 
-backendSuite('spv', fundedNode());
+backendSuite('spv', bcoin(fundedNode()));
