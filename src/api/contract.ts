@@ -4,6 +4,8 @@
 
 import { z } from 'zod';
 import type { Result, WireError } from './errors.js';
+import type { InvoiceInfo, LnInvoice, LnPayment } from './ln-history.js';
+export type { InvoiceInfo, LnInvoice, LnPayment, RouteHintHop } from './ln-history.js';
 import { PEER_METHODS, type PeerResults } from './peers.js';
 import { hostPort, TOWER_METHODS, type TowerResults } from './towers.js';
 import { VAULT_FILE_METHODS, type VaultFileResults } from './vault-files.js';
@@ -162,9 +164,9 @@ export const METHODS = {
   'ln.pay': z.object({ bolt11: bolt11Text, amountMsat: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() }).strict(),
   /** What a BOLT 11 invoice asks for (its signature, network and fields checked by LDK); needs no running node. */
   'ln.decode': z.object({ bolt11: bolt11Text }).strict(),
-  /** Payments this node sent, newest first. */
+  /** Payments this node sent and received, newest first. */
   'ln.payments': z.object({}).strict(),
-  /** Invoices this node made, newest first: paid (`succeeded`) or not yet (`pending`). */
+  /** Invoices this node made, newest first: open, paid or expired. */
   'ln.invoices': z.object({}).strict(),
   'channel.open': z.object({ peer: z.string().min(1).max(300), amountSat: sats, pushSat: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0) }).strict(),
   'channel.list': z.object({}).strict(),
@@ -344,7 +346,7 @@ export interface Results extends VaultFileResults, TowerResults, PeerResults {
   'ln.pay': { paymentHash: string; preimage: string; feeMsat: number };
   'ln.decode': InvoiceInfo;
   'ln.payments': LnPayment[];
-  'ln.invoices': LnPayment[];
+  'ln.invoices': LnInvoice[];
   'channel.open': { channelId: string; fundingTxid: string };
   'channel.list': ChannelInfo[];
   /** `cancelled` when the desktop app's save dialog was closed without a file. */
@@ -401,35 +403,6 @@ export interface PsbtSummary {
 export type PsbtSkipReason = 'not-this-wallet' | 'path-mismatch' | 'unexpected-fields' | 'sighash-type' | 'no-previous-output' | 'signed' | 'final';
 
 /** A BOLT 11 invoice, decoded. */
-export interface InvoiceInfo {
-  network: string;
-  paymentHash: string;
-  /** The payee's node id (recovered from the signature). */
-  payee: string;
-  /** Absent for an invoice of any amount. */
-  amountMsat?: number;
-  description?: string;
-  /** Seconds since the epoch. */
-  createdAt: number;
-  expiresAt: number;
-  expired: boolean;
-  minFinalCltvExpiry: number;
-}
-
-/** A Lightning payment sent or an invoice made, as recorded. */
-export interface LnPayment {
-  paymentHash: string;
-  amountMsat?: number;
-  feeMsat?: number;
-  /** The proof of payment, once paid. */
-  preimage?: string;
-  status: 'pending' | 'succeeded' | 'failed';
-  bolt11?: string;
-  /** ms since the epoch */
-  createdAt: number;
-  settledAt?: number;
-}
-
 /** One Lightning channel as `channel list` and the channels screen show it. */
 export interface ChannelInfo {
   channelId: string;

@@ -14,6 +14,7 @@ import { backupKey, ldkSeed } from './channel-keys.js';
 import { NodeContext } from './context.js';
 import { ChannelEvents } from './events.js';
 import { ChannelFunding } from './funding.js';
+import { invoiceText } from './invoice.js';
 import type { BackupAlarm, ChannelHost } from './host.js';
 import { apiErrorText, hex, ldkCurrency, loadLdk, optionU64 } from './ldk.js';
 import { assemble } from './node-assembly.js';
@@ -262,7 +263,8 @@ export class ChannelNode {
   }
 
   async pay(bolt11: string, amountMsat?: number): Promise<{ paymentHash: string; preimage: string; feeMsat: number }> {
-    const parsed = ldk.Bolt11Invoice.constructor_from_str(bolt11.trim());
+    bolt11 = invoiceText(bolt11);
+    const parsed = ldk.Bolt11Invoice.constructor_from_str(bolt11);
     if (!(parsed instanceof ldk.Result_Bolt11InvoiceParseOrSemanticErrorZ_OK)) throw new CofferError('invalid-invoice', 'This is not a valid BOLT 11 invoice.');
     const inv = parsed.res;
     if (inv.currency() !== ldkCurrency(this.ctx.network)) throw new CofferError('invalid-invoice', `This invoice is for another network than ${this.ctx.network}.`);
@@ -293,7 +295,7 @@ export class ChannelNode {
     const need = Number(fixed ?? BigInt(amountMsat ?? 0));
     const spendable = this.ctx.ldk.manager.list_usable_channels().reduce((s, c) => s + Number(c.get_next_outbound_htlc_limit_msat()), 0);
     if (need > spendable) throw new CofferError('insufficient-funds', `The channels can send ${spendable} msat now; the invoice asks for ${need}.`, { neededMsat: need, availableMsat: spendable });
-    withDbErrors(() => putPayment(this.ctx.db, { paymentHash: key, direction: 'out', amountMsat: need, status: 'pending', bolt11: bolt11.trim() }));
+    withDbErrors(() => putPayment(this.ctx.db, { paymentHash: key, direction: 'out', amountMsat: need, status: 'pending', bolt11 }));
     const result = new Promise<{ paymentHash: string; preimage: string; feeMsat: number }>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.ctx.payments.delete(key);

@@ -237,18 +237,18 @@ export const lightningCommands: Command[] = [
   },
   {
     words: ['ln', 'decode'],
-    summary: 'what a BOLT 11 invoice asks: amount, description, payee, network, expiry (checked, not paid)',
+    summary: 'what a BOLT 11 invoice asks: amount, description, payee, network, expiry, route hints (checked, not paid)',
     args: { names: 'BOLT11', min: 1, max: 1 },
     run: (ctx) => contractCall(ctx, { wallet: true }, 'ln.decode', { bolt11: ctx.positionals[0]! }),
   },
   {
     words: ['ln', 'payments'],
-    summary: 'Lightning payments this wallet sent, newest first',
+    summary: 'Lightning payments this wallet sent and received, newest first',
     run: (ctx) => contractCall(ctx, { wallet: true }, 'ln.payments', {}),
   },
   {
     words: ['ln', 'invoices'],
-    summary: 'invoices this wallet made, newest first: paid (succeeded) or not yet (pending)',
+    summary: 'invoices this wallet made, newest first: open, paid or expired',
     run: (ctx) => contractCall(ctx, { wallet: true }, 'ln.invoices', {}),
   },
   {

@@ -124,7 +124,7 @@ export function listPeers(db: Db): { nodeId: string; address: string }[] {
 }
 
 /** A payment as the contract shows it, and which way it went (in: an invoice we made). */
-export type PaymentRow = LnPayment & { direction: 'in' | 'out' };
+export type PaymentRow = Omit<LnPayment, 'direction'> & { direction: 'in' | 'out' };
 
 type RawPayment = {
   payment_hash: string;

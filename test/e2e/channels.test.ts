@@ -120,8 +120,13 @@ describe('Lightning channels in the desktop UI, against a real core, a second Co
 
   it('pays an invoice B created: fee and preimage shown, balances move; paying it again is refused', async () => {
     const inv = await b.call<{ bolt11: string; paymentHash: string }>('ln.invoice', { amountMsat: 10_000_000, description: 'coffee' });
-    await byId(page, 'channels/pay-invoice').fill(inv.bolt11);
+    await byId(page, 'channels/pay-invoice').fill(`lightning:${inv.bolt11.toUpperCase()}`);
+    // The core reads the invoice as it is pasted: amount, description, payee, expiry.
+    await byId(page, 'channels/pay-asked').waitFor({ timeout: 15_000 });
     expect(await textOf(page, 'channels/pay-asked')).toBe('This invoice asks for 10,000 sats.');
+    expect(await textOf(page, 'channels/pay-description')).toBe('coffee');
+    expect(await textOf(page, 'channels/pay-payee')).toBe(b.daemon!.nodeId);
+    expect(await byId(page, 'channels/pay-expires').getAttribute('data-expired')).toBe('false');
     expect(await byId(page, 'channels/pay/amount').isDisabled()).toBe(true);
     await byId(page, 'channels/pay-submit').click();
     await byId(page, 'channels/paid').waitFor({ timeout: 30_000 });
@@ -143,6 +148,14 @@ describe('Lightning channels in the desktop UI, against a real core, a second Co
     const paid = await b.call<{ paymentHash: string; feeMsat: number }>('ln.pay', { bolt11 });
     expect(paid.feeMsat).toBe(0);
     await waitForChannel(page, channelId, (c) => c.localMsat === local0 - 7_000_000 && c.remoteMsat === 7_000_000, 'the balances after being paid');
+    // The history: B's invoice paid (sent), A's own invoice paid (received), newest first.
+    const rows = async (id: string) => page.getByTestId(id).evaluateAll((els) => els.map((e) => [e.getAttribute('data-direction'), e.getAttribute('data-status'), e.getAttribute('data-hash')]));
+    await eventually(() => rows('ln-payment'), (r) => r.length === 2, 15_000, 'two payments in the history');
+    expect((await rows('ln-payment')).map(([d, st]) => [d, st])).toEqual([
+      ['received', 'succeeded'],
+      ['sent', 'succeeded'],
+    ]);
+    expect((await rows('ln-invoice')).map(([, st]) => st)).toEqual(['paid']);
     await screenshot(page, 'channels-02-ready');
   });
 

@@ -16,6 +16,22 @@ export interface InvoiceFields {
   description: string;
   expiry?: number;
   payeeKey: Uint8Array;
+  /** `r` fields: each a route of hops (node id 33 bytes, short channel id as a number). */
+  routeHints?: { nodeId: Uint8Array; scid: bigint; baseMsat: number; ppm: number; cltvDelta: number }[][];
+}
+
+/** One `r` field's bytes: per hop, node id | short channel id (8) | base fee (4) | ppm (4) | cltv delta (2). */
+function routeBytes(route: NonNullable<InvoiceFields['routeHints']>[number]): Uint8Array {
+  const out = new Uint8Array(51 * route.length);
+  const view = new DataView(out.buffer);
+  route.forEach((h, i) => {
+    out.set(h.nodeId, 51 * i);
+    view.setBigUint64(51 * i + 33, h.scid);
+    view.setUint32(51 * i + 41, h.baseMsat);
+    view.setUint32(51 * i + 45, h.ppm);
+    view.setUint16(51 * i + 49, h.cltvDelta);
+  });
+  return out;
 }
 
 function intWords(n: number, length?: number): number[] {
@@ -62,6 +78,7 @@ export function makeInvoice(f: InvoiceFields): string {
     ...field('s', toWords(f.paymentSecret)),
     ...field('d', toWords(new TextEncoder().encode(f.description))),
     ...(f.expiry !== undefined ? field('x', intWords(f.expiry)) : []),
+    ...(f.routeHints ?? []).flatMap((route) => field('r', toWords(routeBytes(route)))),
     // var_onion_optin (8) and payment_secret (14), both required.
     ...field('9', intWords(2 ** 14 + 2 ** 8)),
   ];

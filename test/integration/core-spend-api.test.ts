@@ -138,6 +138,7 @@ describe('core API: bumps, CPFP, abandon, PSBTs, Lightning reads', () => {
       expiresAt: now + 600,
       expired: false,
       minFinalCltvExpiry: 18,
+      routeHints: [],
     });
     const old = value<Results['ln.decode']>(await core.call('ln.decode', { bolt11: makeInvoice({ ...fields, hrp: 'lnbc', timestamp: now - 7200 }) }));
     expect(old).toMatchObject({ network: 'main', expired: true });

@@ -12,7 +12,6 @@ import { hex } from '@scure/base';
 import { HDKey } from '@scure/bip32';
 import { mnemonicToSeedSync } from '@scure/bip39';
 import { afterEach, describe, expect, it } from 'vitest';
-import { askedAmount, invoiceText } from '../../renderer/src/bolt11.js';
 import { CofferError } from '../../src/api/errors.js';
 import { parseTx, serializeTx } from '../../src/chain/tx.js';
 import { ChannelWatch, type ChainView } from '../../src/channels/chain-watch.js';
@@ -567,69 +566,6 @@ describe('ChannelWatch', () => {
     w.attach(undefined);
     w.watchOutpoint(FUNDING_TXID, 9, FUNDING_SCRIPT);
     expect(await w.afterRound(chain)).toBeUndefined();
-  });
-});
-
-// ---- invoice amounts -----------------------------------------------------------------------
-
-describe('askedAmount (BOLT 11 human-readable part)', () => {
-  const DATA = '1pp5qqqsyqcyq5rqwzqfsyqcyq5rqwzqfqypq';
-
-  it('reads every multiplier on every network, in millisatoshis', () => {
-    const cases: [string, number][] = [
-      ['lnbcrt30u', 3_000_000],
-      ['lnbc2500u', 250_000_000],
-      ['lnbc20m', 2_000_000_000],
-      ['lntb1m', 100_000_000],
-      ['lntbs5m', 500_000_000],
-      ['lnbc1500n', 150_000],
-      ['lnbc1n', 100],
-      ['lnbc10p', 1],
-      ['lnbc9678785340p', 967_878_534],
-      ['lnbc1', 100_000_000_000],
-      ['lnbcrt2', 200_000_000_000],
-      ['lnbc90000', 9_000_000_000_000_000],
-    ];
-    for (const [hrp, msat] of cases) expect(askedAmount(hrp + DATA), hrp).toEqual({ msat });
-  });
-
-  it('an invoice without an amount asks for any amount', () => {
-    for (const hrp of ['lnbc', 'lntb', 'lntbs', 'lnbcrt']) expect(askedAmount(hrp + DATA), hrp).toEqual({ any: true });
-  });
-
-  it('takes a lightning: prefix, any case and surrounding space', () => {
-    expect(askedAmount(`  LIGHTNING:${('lnbcrt30u' + DATA).toUpperCase()}\n`)).toEqual({ msat: 3_000_000 });
-    expect(askedAmount(`Lightning:lnbc${DATA}`)).toEqual({ any: true });
-    expect(invoiceText(' lightning:LNBC1X ')).toBe('LNBC1X');
-    expect(invoiceText('lnbc1x')).toBe('lnbc1x');
-  });
-
-  it('refuses sub-millisatoshi pico amounts, as BOLT 11 requires', () => {
-    for (const hrp of ['lnbc1p', 'lnbc15p', 'lnbc2500000001p']) expect(askedAmount(hrp + DATA), hrp).toBeUndefined();
-  });
-
-  it('is undefined for anything that is not an invoice or has no valid amount', () => {
-    const cases = [
-      '',
-      '   ',
-      'hello',
-      'lnbc',
-      'lightning:',
-      'bc1qqqsyqcyq5rqwzqf',
-      `lnxy2500u${DATA}`,
-      `lnbc0u${DATA}`,
-      `lnbc025u${DATA}`,
-      `lnbc2500x${DATA}`,
-      `lnbc2500uu${DATA}`,
-      `lnbc-5u${DATA}`,
-      `lnbc2.5m${DATA}`,
-      `lnbcrtx${DATA}`,
-      `xlnbc2500u${DATA}`,
-      // Above Number.MAX_SAFE_INTEGER msat (about 90,072 BTC): not shown rather than rounded.
-      `lnbc100000${DATA}`,
-      `lnbc99999999999999999${DATA}`,
-    ];
-    for (const t of cases) expect(askedAmount(t), t).toBeUndefined();
   });
 });
 

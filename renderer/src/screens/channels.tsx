@@ -1,6 +1,7 @@
 // Channels (Lightning): the node, which opening this screen starts in the core; the channels with
-// their balances and a close step each; forms to open a channel, pay and create invoices; and the
-// channel backup with what the recovery words can and cannot bring back.
+// their balances and a close step each; forms to open a channel, pay and create invoices; the
+// payments and invoices so far; and the channel backup with what the recovery words can and
+// cannot bring back.
 import type { ChannelInfo, Results } from '../../../src/api/contract.js';
 import { call } from '../api.js';
 import { ChannelBackup } from '../components/channel-backup.js';
@@ -9,6 +10,7 @@ import { ChannelForm } from '../components/channel-form.js';
 import { CopyButton } from '../components/copy-button.js';
 import { ErrorNote } from '../components/field.js';
 import { InvoiceForm } from '../components/invoice-form.js';
+import { LnHistory } from '../components/ln-history.js';
 import { PayForm } from '../components/pay-form.js';
 import { msatText } from '../format.js';
 import { useLoad } from '../hooks/use-load.js';
@@ -125,6 +127,7 @@ export function Channels({ revision, network, onNotice }: { revision: number; ne
           <ChannelForm onOpened={onNotice} />
           <PayForm onPaid={reload} />
           <InvoiceForm />
+          <LnHistory revision={revision} pollMs={POLL_MS} />
           <ChannelBackup network={network} />
         </>
       ) : null}

@@ -1,9 +1,10 @@
 // The contract's Lightning methods: the reads that need no running node, `ln.decode` (a BOLT 11
-// invoice as LDK parses and checks it) and `ln.payments` / `ln.invoices` (what the node recorded),
-// and those the running node answers (`ln.info|invoice|pay`, `channel.*`).
+// invoice as LDK parses and checks it) and `ln.payments` / `ln.invoices` (what the node recorded,
+// invoices read again for their expiry), and those the running node answers (`ln.info|invoice|pay`,
+// `channel.*`).
 
-import type { LnPayment } from '../../api/contract.js';
-import { listPayments, type PaymentRow } from '../../db/channel-store.js';
+import type { LnInvoice, LnPayment } from '../../api/contract.js';
+import { listPayments } from '../../db/channel-store.js';
 import { withDbErrors } from '../../db/database.js';
 import type { WalletService } from '../wallet-service.js';
 import type { ChannelNode } from '../../channels/channel-node.js';
@@ -12,10 +13,35 @@ import type { HandlerMap } from './handler.js';
 
 export type LightningReadMethods = 'ln.decode' | 'ln.payments' | 'ln.invoices';
 
-function recorded(w: WalletService, direction: PaymentRow['direction']): LnPayment[] {
+/** Sent payments, and received ones (an invoice paid, or a payment that came without one). */
+function payments(w: WalletService): LnPayment[] {
   return withDbErrors(() => listPayments(w.database))
-    .filter((r) => r.direction === direction)
-    .map(({ direction: _, ...rest }) => rest);
+    .filter((r) => r.direction === 'out' || r.status === 'succeeded')
+    .map(({ direction, ...rest }) => ({ ...rest, direction: direction === 'out' ? 'sent' : 'received' }));
+}
+
+async function invoices(w: WalletService): Promise<LnInvoice[]> {
+  const rows = withDbErrors(() => listPayments(w.database)).filter((r) => r.direction === 'in' && r.bolt11 !== undefined);
+  if (rows.length === 0) return [];
+  const { decodeInvoice } = await import('../../channels/invoice.js');
+  const now = Date.now() / 1000;
+  const out: LnInvoice[] = [];
+  for (const r of rows) {
+    const info = await decodeInvoice(r.bolt11!);
+    const paid = r.status === 'succeeded';
+    out.push({
+      paymentHash: r.paymentHash,
+      bolt11: r.bolt11!,
+      ...(info.amountMsat !== undefined ? { amountMsat: info.amountMsat } : {}),
+      ...(paid && r.amountMsat !== undefined ? { receivedMsat: r.amountMsat } : {}),
+      ...(info.description ? { description: info.description } : {}),
+      status: paid ? 'paid' : info.expiresAt <= now ? 'expired' : 'open',
+      createdAt: r.createdAt,
+      expiresAt: info.expiresAt,
+      ...(r.settledAt !== undefined ? { settledAt: r.settledAt } : {}),
+    });
+  }
+  return out;
 }
 
 export function lightningReadHandlers(wallet: () => WalletService): HandlerMap<LightningReadMethods> {
@@ -26,8 +52,8 @@ export function lightningReadHandlers(wallet: () => WalletService): HandlerMap<L
       const { decodeInvoice } = await import('../../channels/invoice.js');
       return decodeInvoice(bolt11);
     },
-    'ln.payments': () => recorded(wallet(), 'out'),
-    'ln.invoices': () => recorded(wallet(), 'in'),
+    'ln.payments': () => payments(wallet()),
+    'ln.invoices': () => invoices(wallet()),
   };
 }
 
