@@ -62,6 +62,10 @@ export interface LndChannel {
   local_balance: string;
   remote_balance: string;
   commitment_type: string;
+  /** The commitment's fee, sats: out of the opener's balance, not in local_balance or remote_balance. */
+  commit_fee: string;
+  /** The short channel id, as a decimal string (what `outgoingChanId` takes). */
+  chan_id: string;
   private: boolean;
   initiator: boolean;
 }
@@ -110,8 +114,8 @@ export interface LndNode {
   settleInvoice(preimage: string): Promise<void>;
   /** OPEN, ACCEPTED (held), SETTLED or CANCELED. */
   invoiceState(paymentHash: string): Promise<string>;
-  /** Pay a BOLT 11 invoice; the payment once it succeeded or failed. */
-  payInvoice(bolt11: string, amountMsat?: number): Promise<LndPayment>;
+  /** Pay a BOLT 11 invoice (through one channel of ours if `outgoingChanId`); the payment once it succeeded or failed. */
+  payInvoice(bolt11: string, opts?: { amountMsat?: number; outgoingChanId?: string }): Promise<LndPayment>;
   /** A spontaneous payment (keysend) of `msat` to `pubkey`; the payment once it succeeded or failed. */
   keysend(pubkey: string, msat: number): Promise<LndPayment>;
   listChannels(): Promise<LndChannel[]>;
@@ -354,7 +358,8 @@ export async function startLnd(btcd: BtcdNode, opts: StartLndOptions = {}): Prom
       await rest('POST', '/v2/invoices/settle', { preimage: hexToB64(preimage) });
     },
     invoiceState: async (paymentHash) => (await rest<{ state: string }>('GET', `/v1/invoice/${paymentHash}`)).state,
-    payInvoice: (bolt11, amountMsat) => send({ payment_request: bolt11, ...(amountMsat !== undefined ? { amt_msat: String(amountMsat) } : {}) }),
+    payInvoice: (bolt11, o = {}) =>
+      send({ payment_request: bolt11, ...(o.amountMsat !== undefined ? { amt_msat: String(o.amountMsat) } : {}), ...(o.outgoingChanId ? { outgoing_chan_ids: [o.outgoingChanId] } : {}) }),
     keysend: (dest, msat) => {
       const preimage = randomBytes(32);
       const hash = createHash('sha256').update(preimage).digest();
