@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import type { Result, WireError } from './errors.js';
+import { KEYSEND_METHODS, type KeysendResults } from './keysend.js';
 import { PEER_METHODS, type PeerResults } from './peers.js';
 import { hostPort, TOWER_METHODS, type TowerResults } from './towers.js';
 import { VAULT_FILE_METHODS, type VaultFileResults } from './vault-files.js';
@@ -162,8 +163,7 @@ export const METHODS = {
   'ln.pay': z.object({ bolt11: bolt11Text, amountMsat: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional() }).strict(),
   /** What a BOLT 11 invoice asks for (its signature, network and fields checked by LDK); needs no running node. */
   'ln.decode': z.object({ bolt11: bolt11Text }).strict(),
-  /** Payments this node sent, newest first. */
-  'ln.payments': z.object({}).strict(),
+  'ln.payments': z.object({}).strict(), // payments this node sent, newest first
   /** Invoices this node made, newest first: paid (`succeeded`) or not yet (`pending`). */
   'ln.invoices': z.object({}).strict(),
   'channel.open': z.object({ peer: z.string().min(1).max(300), amountSat: sats, pushSat: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0) }).strict(),
@@ -171,7 +171,7 @@ export const METHODS = {
   // The desktop app leaves out `file`: Electron main asks for it in a save dialog (main/ipc-router.ts).
   'channel.backup': z.object({ file: z.string().min(1).max(4096).optional() }).strict(),
   'channel.close': z.object({ id: z.string().regex(/^[0-9a-fA-F]{64}$/), force: z.boolean().default(false) }).strict(),
-  ...TOWER_METHODS, ...PEER_METHODS,
+  ...TOWER_METHODS, ...PEER_METHODS, ...KEYSEND_METHODS,
 } as const;
 
 export type Method = keyof typeof METHODS;
@@ -276,7 +276,7 @@ export interface VaultInfo {
   vault?: string;
 }
 
-export interface Results extends VaultFileResults, TowerResults, PeerResults {
+export interface Results extends VaultFileResults, TowerResults, PeerResults, KeysendResults {
   'app.status': AppStatus;
   'app.activity': { ok: true };
   'app.open': AppStatus;

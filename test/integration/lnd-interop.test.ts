@@ -1,6 +1,6 @@
 // Coffer <-> lnd on one btcd regtest chain: Coffer's real `coffer daemon` on the compact-filters
 // source (`--backend filters`) and an lnd v0.20 node on btcd's RPC. Channels opened by each side,
-// invoices and keysend paid both ways, lnd offline with a payment in flight, cooperative closes
+// invoices and keysends paid both ways, lnd offline with a payment in flight, cooperative closes
 // started by each side with the balances added up, force closes by each side with both sides'
 // funds swept back.
 
@@ -167,6 +167,27 @@ describe('Coffer and lnd', () => {
     expect(received.map((p) => p.amountMsat).sort((x, y) => x - y)).toEqual([2_000_000, 10_000_000]);
     expect(received.find((p) => p.paymentHash === ks.payment_hash)).toMatchObject({ status: 'succeeded', preimage: ks.payment_preimage });
     await agree(ours, start - 50_000_000 + 12_000_000);
+  }, 60_000);
+
+  it('Coffer sends a keysend to lnd (`coffer ln keysend`); bad ones get typed errors', async () => {
+    const start = (await channels(a)).find((c) => c.channelId === ours.channelId).localBalanceMsat;
+    const sent = ok(await a.run(['ln', 'keysend', l.pubkey, '--amount-msat', '3000000']));
+    expect(sent.feeMsat).toBe(0);
+    expect(createHash('sha256').update(Buffer.from(sent.preimage, 'hex')).digest('hex')).toBe(sent.paymentHash);
+    // lnd books a keysend as an invoice of its own, settled with the preimage Coffer chose.
+    expect(await l.rest('GET', `/v1/invoice/${sent.paymentHash}`)).toMatchObject({ state: 'SETTLED', is_keysend: true, amt_paid_msat: '3000000' });
+    expect((await a.call<any[]>('ln.payments')).find((p) => p.paymentHash === sent.paymentHash)).toMatchObject({ status: 'succeeded', amountMsat: 3_000_000, preimage: sent.preimage });
+    await agree(ours, start - 3_000_000);
+    const refused = async (args: string[], code: string) => {
+      const r = await a.run(['ln', 'keysend', ...args]);
+      expect(r.code, r.stdout).toBe(code === 'usage' ? 2 : 1);
+      expect(r.stderr).toMatch(new RegExp(`^error: ${code}: `));
+    };
+    await refused(['04' + '11'.repeat(32), '--amount-msat', '1000'], 'usage');
+    await refused([l.pubkey], 'usage');
+    await refused([a.daemon!.nodeId, '--amount-msat', '1000'], 'invalid-peer');
+    await refused([l.pubkey, '--amount-msat', String(10_000_000_000)], 'insufficient-funds');
+    await agree(ours, start - 3_000_000);
   }, 60_000);
 
   it('lnd goes offline with Coffer\'s payment held in flight and comes back: the payment completes, nothing lost, the channel works', async () => {
