@@ -51,6 +51,23 @@ async function mine(n: number): Promise<void> {
 const inMempool = (txid: string) => waitFor(async () => (await b.rpc<string[]>('getrawmempool')).includes(txid), 20_000, `${txid} in btcd's mempool`);
 const mempoolSize = async () => (await b.rpc<string[]>('getrawmempool')).length;
 
+/** The transaction in btcd's mempool that spends the channel's funding output (its close), once there. */
+async function closingTx(fundingTxid: string): Promise<string> {
+  let found = '';
+  await waitFor(
+    async () => {
+      for (const txid of await b.rpc<string[]>('getrawmempool')) {
+        const tx = await b.rpc<{ vin: { txid: string }[] }>('getrawtransaction', [txid, 1]);
+        if (tx.vin.some((i) => i.txid === fundingTxid)) found = txid;
+      }
+      return found !== '';
+    },
+    20_000,
+    `a transaction spending ${fundingTxid}`,
+  );
+  return found;
+}
+
 /** The fee a confirmed or pending transaction paid, sats (btcd keeps a transaction index). */
 async function feeOf(txid: string): Promise<number> {
   const tx = await b.rpc<{ vin: { txid: string; vout: number }[]; vout: { value: number }[] }>('getrawtransaction', [txid, 1]);
@@ -228,9 +245,7 @@ describe('Coffer and lnd', () => {
     const lndShare = Math.floor(view.remoteBalanceMsat / 1000);
     const [aBefore, lBefore] = [await balance(a), (await l.balance()).confirmed];
     expect(ok(await a.run(['channel', 'close', ours.channelId]))).toEqual({ channelId: ours.channelId, force: false });
-    await waitFor(async () => (await mempoolSize()) > 0, 20_000, 'the closing transaction');
-    const [closing] = await b.rpc<string[]>('getrawmempool');
-    const fee = await feeOf(closing!);
+    const fee = await feeOf(await closingTx(ours.fundingTxid));
     await mine(1);
     await waitFor(async () => (await balance(a)) > aBefore && (await l.balance()).confirmed > lBefore, 30_000, 'both shares on chain');
     const [aGot, lGot] = [(await balance(a)) - aBefore, (await l.balance()).confirmed - lBefore];
@@ -274,9 +289,7 @@ describe('Coffer and lnd', () => {
     const closed = ok(await a.run(['channel', 'close', view.channelId, '--force']));
     // Coffer's own output waits the delay lnd asked of it (--bitcoin.defaultremotedelay).
     expect(closed).toEqual({ channelId: view.channelId, force: true, delay: 20 });
-    await waitFor(async () => (await mempoolSize()) > 0, 20_000, 'Coffer\'s commitment');
-    const [commitment] = await b.rpc<string[]>('getrawmempool');
-    const commitFee = await feeOf(commitment!);
+    const commitFee = await feeOf(await closingTx(view.fundingTxid));
     await mine(1);
     await waitFor(async () => (await l.listChannels()).every((c) => c.channel_point !== channelPoint), 20_000, 'lnd seeing the close');
     // lnd (the opener) paid the commitment's fee out of its share.
