@@ -11,6 +11,8 @@
  *   await b.mine(1); await l.waitSynced();
  *
  * The binaries come from scripts/tools.sh (npm's pretest), pinned to lnd v0.20.0-beta, in .tools/bin/.
+ * lnd is funded from the harness miner's mature coinbases (btcd-coins.ts) rather than by restarting
+ * btcd with lnd's address as --miningaddr: one btcd, mined by the tests, serves every node of a file.
  *
  * Facts about lnd v0.20.0-beta on regtest (from its source and answers)
  * ----------------------------------------------------------------------
