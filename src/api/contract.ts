@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Result, WireError } from './errors.js';
 import type { InvoiceInfo, LnInvoice, LnPayment } from './ln-history.js';
 export type { InvoiceInfo, LnInvoice, LnPayment, RouteHintHop } from './ln-history.js';
+import { KEYSEND_METHODS, type KeysendResults } from './keysend.js';
 import { PEER_METHODS, type PeerResults } from './peers.js';
 import { hostPort, TOWER_METHODS, type TowerResults } from './towers.js';
 import { VAULT_FILE_METHODS, type VaultFileResults } from './vault-files.js';
@@ -173,7 +174,7 @@ export const METHODS = {
   // The desktop app leaves out `file`: Electron main asks for it in a save dialog (main/ipc-router.ts).
   'channel.backup': z.object({ file: z.string().min(1).max(4096).optional() }).strict(),
   'channel.close': z.object({ id: z.string().regex(/^[0-9a-fA-F]{64}$/), force: z.boolean().default(false) }).strict(),
-  ...TOWER_METHODS, ...PEER_METHODS,
+  ...TOWER_METHODS, ...PEER_METHODS, ...KEYSEND_METHODS,
 } as const;
 
 export type Method = keyof typeof METHODS;
@@ -278,7 +279,7 @@ export interface VaultInfo {
   vault?: string;
 }
 
-export interface Results extends VaultFileResults, TowerResults, PeerResults {
+export interface Results extends VaultFileResults, TowerResults, PeerResults, KeysendResults {
   'app.status': AppStatus;
   'app.activity': { ok: true };
   'app.open': AppStatus;

@@ -106,6 +106,7 @@ export const METHOD_ERRORS: { readonly [M in Method]: readonly ErrorCode[] } = {
   'ln.info': [...WALLET, ...LIGHTNING],
   'ln.invoice': [...WALLET, ...LIGHTNING, 'invalid-amount', 'invalid-invoice'],
   'ln.pay': [...WALLET, ...LIGHTNING, 'invalid-invoice', 'invoice-expired', 'invoice-paid', 'invalid-amount', 'insufficient-funds', 'payment-pending', 'payment-failed', 'no-route', 'file-exists', 'file-unreadable'],
+  'ln.keysend': [...WALLET, ...LIGHTNING, 'invalid-peer', 'invalid-amount', 'insufficient-funds', 'payment-pending', 'payment-failed', 'no-route'],
   'ln.decode': [...LOCKED, 'invalid-invoice'],
   'ln.payments': [...WALLET],
   'ln.invoices': [...WALLET],

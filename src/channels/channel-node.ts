@@ -3,6 +3,8 @@
 // API; the concerns it wires together have their own files (node-assembly, events, funding,
 // sweeper, peer-sockets, persistence, chain-feed, views), and the service hands it a ChannelHost.
 
+import { sha256 } from '@noble/hashes/sha2.js';
+import { randomBytes } from '@noble/hashes/utils.js';
 import * as ldk from 'lightningdevkit';
 import type { ChannelInfo, Results } from '../api/contract.js';
 import { CofferError } from '../api/errors.js';
@@ -26,6 +28,8 @@ import { ChannelViews } from './views.js';
 
 const TIMER_TICK_MS = 10_000;
 const PAYMENT_TIMEOUT_MS = 60_000;
+/** The CLTV delta a keysend leaves the payee (invoices name theirs; lnd refuses fewer than its 19 blocks). */
+const KEYSEND_FINAL_CLTV = 40;
 const OPEN_TIMEOUT_MS = 30_000;
 
 export class ChannelNode {
@@ -293,28 +297,60 @@ export class ChannelNode {
     if (before?.direction === 'out' && before.status === 'succeeded') throw new CofferError('invoice-paid', 'This invoice was paid already.', { paymentHash: key });
     if (before?.direction === 'out' && before.status === 'pending') throw new CofferError('payment-pending', 'A payment of this invoice is under way.', { paymentHash: key });
     const need = Number(fixed ?? BigInt(amountMsat ?? 0));
-    const spendable = this.ctx.ldk.manager.list_usable_channels().reduce((s, c) => s + Number(c.get_next_outbound_htlc_limit_msat()), 0);
-    if (need > spendable) throw new CofferError('insufficient-funds', `The channels can send ${spendable} msat now; the invoice asks for ${need}.`, { neededMsat: need, availableMsat: spendable });
+    this.checkSpendable(need, 'the invoice asks for');
     withDbErrors(() => putPayment(this.ctx.db, { paymentHash: key, direction: 'out', amountMsat: need, status: 'pending', bolt11 }));
-    const result = new Promise<{ paymentHash: string; preimage: string; feeMsat: number }>((resolve, reject) => {
+    const result = this.outcome(key, ' Paying the invoice again is refused meanwhile.');
+    const t = params.res;
+    const sent = this.ctx.ldk.manager.send_payment(paymentHash, t.get_b(), paymentHash, t.get_c(), ldk.Retry.constructor_attempts(3));
+    if (!(sent instanceof ldk.Result_NoneRetryableSendFailureZ_OK)) this.refused(key, sent instanceof ldk.Result_NoneRetryableSendFailureZ_Err ? sent.err : undefined);
+    this.schedule();
+    return result;
+  }
+
+  /** A spontaneous payment (keysend) of `amountMsat` to `nodeIdHex`, with a preimage made here; as `pay` answers. */
+  async keysend(nodeIdHex: string, amountMsat: number): Promise<{ paymentHash: string; preimage: string; feeMsat: number }> {
+    if (!/^0[23][0-9a-fA-F]{64}$/.test(nodeIdHex)) throw new CofferError('invalid-peer', 'A node id is a 33-byte public key in hex, starting with 02 or 03.');
+    if (nodeIdHex.toLowerCase() === this.nodeId) throw new CofferError('invalid-peer', 'This is this node\'s own id.');
+    if (!Number.isSafeInteger(amountMsat) || amountMsat <= 0) throw new CofferError('invalid-amount', 'The amount is a positive whole number of millisatoshis.');
+    this.persistence.refuseWhileBackupFails();
+    this.checkSpendable(amountMsat, 'the keysend is');
+    const preimage = randomBytes(32);
+    const paymentHash = sha256(preimage);
+    const key = hex(paymentHash);
+    withDbErrors(() => putPayment(this.ctx.db, { paymentHash: key, direction: 'out', amountMsat, status: 'pending' }));
+    const result = this.outcome(key, '');
+    const payee = ldk.PaymentParameters.constructor_for_keysend(Uint8Array.from(Buffer.from(nodeIdHex, 'hex')), KEYSEND_FINAL_CLTV, false);
+    const route = ldk.RouteParameters.constructor_from_payment_params_and_value(payee, BigInt(amountMsat));
+    const sent = this.ctx.ldk.manager.send_spontaneous_payment(ldk.Option_ThirtyTwoBytesZ.constructor_some(preimage), ldk.RecipientOnionFields.constructor_spontaneous_empty(), paymentHash, route, ldk.Retry.constructor_attempts(3));
+    if (!(sent instanceof ldk.Result_ThirtyTwoBytesRetryableSendFailureZ_OK)) this.refused(key, sent instanceof ldk.Result_ThirtyTwoBytesRetryableSendFailureZ_Err ? sent.err : undefined);
+    this.schedule();
+    return result;
+  }
+
+  private checkSpendable(needMsat: number, asks: string): void {
+    const spendable = this.ctx.ldk.manager.list_usable_channels().reduce((s, c) => s + Number(c.get_next_outbound_htlc_limit_msat()), 0);
+    if (needMsat > spendable) throw new CofferError('insufficient-funds', `The channels can send ${spendable} msat now; ${asks} ${needMsat}.`, { neededMsat: needMsat, availableMsat: spendable });
+  }
+
+  /** The outcome of payment `key` (its hash, hex): PaymentSent or PaymentFailed settle it (events.ts), else `payment-pending` after a while. */
+  private outcome(key: string, again: string): Promise<{ paymentHash: string; preimage: string; feeMsat: number }> {
+    return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.ctx.payments.delete(key);
-        reject(new CofferError('payment-pending', 'The payment has not completed yet; it may still succeed or fail, and the channel balances will show which. Paying the invoice again is refused meanwhile.', { paymentHash: key }));
+        reject(new CofferError('payment-pending', `The payment has not completed yet; it may still succeed or fail, and the channel balances will show which.${again}`, { paymentHash: key }));
       }, PAYMENT_TIMEOUT_MS);
       this.ctx.payments.set(key, { resolve, reject, timer });
     });
-    const t = params.res;
-    const sent = this.ctx.ldk.manager.send_payment(paymentHash, t.get_b(), paymentHash, t.get_c(), ldk.Retry.constructor_attempts(3));
-    if (!(sent instanceof ldk.Result_NoneRetryableSendFailureZ_OK)) {
-      const w = this.ctx.payments.get(key);
-      if (w) clearTimeout(w.timer);
-      this.ctx.payments.delete(key);
-      withDbErrors(() => putPayment(this.ctx.db, { paymentHash: key, direction: 'out', status: 'failed' }));
-      const why = sent instanceof ldk.Result_NoneRetryableSendFailureZ_Err ? String(ldk.RetryableSendFailure[sent.err]).replace(/^LDKRetryableSendFailure_/, '') : 'unknown';
-      throw new CofferError(why === 'RouteNotFound' ? 'no-route' : 'payment-failed', `The payment cannot be sent (${why}).`, { paymentHash: key });
-    }
-    this.schedule();
-    return result;
+  }
+
+  /** LDK refused to send payment `key` at once: recorded failed, its waiter dropped, the reason thrown. */
+  private refused(key: string, failure: ldk.RetryableSendFailure | undefined): never {
+    const w = this.ctx.payments.get(key);
+    if (w) clearTimeout(w.timer);
+    this.ctx.payments.delete(key);
+    withDbErrors(() => putPayment(this.ctx.db, { paymentHash: key, direction: 'out', status: 'failed' }));
+    const why = failure !== undefined ? String(ldk.RetryableSendFailure[failure]).replace(/^LDKRetryableSendFailure_/, '') : 'unknown';
+    throw new CofferError(why === 'RouteNotFound' ? 'no-route' : 'payment-failed', `The payment cannot be sent (${why}).`, { paymentHash: key });
   }
 
   async stop(): Promise<void> {

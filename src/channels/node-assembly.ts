@@ -58,8 +58,10 @@ export function assemble(host: ChannelHost, opts: ChannelNodeOptions, keys: ldk.
           return feerateToKw(r.fast);
         case ldk.ConfirmationTarget.LDKConfirmationTarget_MinAllowedAnchorChannelRemoteFee:
         case ldk.ConfirmationTarget.LDKConfirmationTarget_MinAllowedNonAnchorChannelRemoteFee:
-          return MIN_FEERATE_PER_KW;
+        // The least closing fee LDK takes from the peer: lnd ignores BOLT 2's fee_range and answers
+        // its own estimate, and LDK force-closes when that is below this, so only the relay floor.
         case ldk.ConfirmationTarget.LDKConfirmationTarget_ChannelCloseMinimum:
+          return MIN_FEERATE_PER_KW;
         case ldk.ConfirmationTarget.LDKConfirmationTarget_OutputSpendingFee:
           return feerateToKw(r.slow);
         default:

@@ -1,4 +1,4 @@
-// `coffer daemon`, `coffer ln info|invoice|pay|decode|payments|invoices` and `coffer channel open|list|close`.
+// `coffer daemon`, `coffer ln info|invoice|pay|keysend|decode|payments|invoices` and `coffer channel open|list|close`.
 //
 // Lightning needs a process that stays connected, so these commands go to the running daemon of
 // the wallet (found by its cookie file). Without one they run standalone: the command starts the
@@ -233,6 +233,19 @@ export const lightningCommands: Command[] = [
     async run(ctx) {
       const amountMsat = wholeNumber(stringOption(ctx, 'amount-msat'), 'amount-msat');
       return lightningCall<Results['ln.pay']>(ctx, 'ln.pay', { bolt11: ctx.positionals[0], ...(amountMsat !== undefined ? { amountMsat } : {}) });
+    },
+  },
+  {
+    words: ['ln', 'keysend'],
+    summary: 'send a spontaneous payment (keysend) to NODE_ID over the wallet\'s channels',
+    args: { names: 'NODE_ID', min: 1, max: 1 },
+    options: { 'amount-msat': { type: 'string', value: 'N', help: 'amount in millisatoshis' } },
+    async run(ctx) {
+      const nodeId = ctx.positionals[0]!;
+      if (!METHODS['ln.keysend'].shape.nodeId.safeParse(nodeId).success) throw new CofferError('usage', 'NODE_ID is a 33-byte public key in hex, starting with 02 or 03');
+      const amountMsat = wholeNumber(stringOption(ctx, 'amount-msat'), 'amount-msat');
+      if (amountMsat === undefined || amountMsat < 1) throw new CofferError('usage', 'ln keysend needs --amount-msat N (at least 1)');
+      return lightningCall<Results['ln.keysend']>(ctx, 'ln.keysend', { nodeId, amountMsat });
     },
   },
   {

@@ -28,10 +28,14 @@
  *  5. getcfilter of a block btcd does not know answers an empty string, not an error (a real filter
  *     is at least one byte, 00); the harness turns that into a rejection.
  *  6. --notls is allowed because RPC listens on loopback only; auth is HTTP basic (rpcuser/rpcpass).
+ *     lnd's btcd backend always dials RPC over TLS (lnd v0.20 chainreg: DisableTLS false), so `tls: true`
+ *     starts btcd with TLS instead: btcd makes rpc.cert and rpc.key itself when both are missing (a
+ *     self-signed certificate for localhost and the machine's addresses, 127.0.0.1 included).
  */
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -57,6 +61,8 @@ export interface StartBtcdOptions {
   miningAddress?: string;
   /** Extra btcd flags, e.g. ['--v2transport']. */
   args?: readonly string[];
+  /** RPC over TLS with btcd's own certificate (`rpcCert`), as lnd needs; plain HTTP otherwise. */
+  tls?: boolean;
 }
 
 export interface BtcdNode {
@@ -66,6 +72,11 @@ export interface BtcdNode {
   /** `127.0.0.1:PORT`, the P2P endpoint. */
   readonly address: string;
   readonly rpcPort: number;
+  /** RPC's user and password (HTTP basic). */
+  readonly rpcUser: string;
+  readonly rpcPass: string;
+  /** With `tls`: the file of btcd's self-signed RPC certificate. */
+  readonly rpcCert?: string;
   readonly miningAddress: string;
   readonly datadir: string;
   readonly closed: boolean;
@@ -107,6 +118,7 @@ export async function startBtcd(opts: StartBtcdOptions = {}): Promise<BtcdNode> 
   const [port, rpcPort] = [await freePort(), await freePort()];
   const user = 'coffer';
   const pass = randomBytes(16).toString('hex');
+  const rpcCert = path.join(datadir, 'rpc.cert');
   const child = spawn(
     BTCD_BIN,
     [
@@ -118,7 +130,7 @@ export async function startBtcd(opts: StartBtcdOptions = {}): Promise<BtcdNode> 
       `--rpclisten=127.0.0.1:${rpcPort}`,
       `--rpcuser=${user}`,
       `--rpcpass=${pass}`,
-      '--notls',
+      ...(opts.tls ? [`--rpccert=${rpcCert}`, `--rpckey=${path.join(datadir, 'rpc.key')}`] : ['--notls']),
       '--txindex',
       `--miningaddr=${miningAddress}`,
       '--debuglevel=info',
@@ -138,18 +150,40 @@ export async function startBtcd(opts: StartBtcdOptions = {}): Promise<BtcdNode> 
   let id = 0;
   const auth = 'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64');
 
-  async function rpc<T>(method: string, params: unknown[] = []): Promise<T> {
-    const res = await fetch(`http://127.0.0.1:${rpcPort}/`, {
-      method: 'POST',
-      headers: { authorization: auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '1.0', id: ++id, method, params }),
+  /** One POST over TLS, trusting btcd's certificate only (fetch takes no CA of its own). */
+  function postTls(body: string): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const req = https.request(
+        { host: '127.0.0.1', port: rpcPort, method: 'POST', ca: fs.readFileSync(rpcCert), headers: { authorization: auth, 'content-type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
     });
-    const text = await res.text();
+  }
+
+  async function rpc<T>(method: string, params: unknown[] = []): Promise<T> {
+    const request = JSON.stringify({ jsonrpc: '1.0', id: ++id, method, params });
+    let status: number;
+    let text: string;
+    if (opts.tls) {
+      ({ status, text } = await postTls(request));
+    } else {
+      const res = await fetch(`http://127.0.0.1:${rpcPort}/`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: request });
+      status = res.status;
+      text = await res.text();
+    }
     let body: { result?: T; error?: { code: number; message: string } | null };
     try {
       body = JSON.parse(text);
     } catch {
-      throw new Error(`btcd ${method}: HTTP ${res.status}: ${text.slice(0, 200)}`);
+      throw new Error(`btcd ${method}: HTTP ${status}: ${text.slice(0, 200)}`);
     }
     if (body.error) throw new Error(`btcd ${method}: ${body.error.message} (${body.error.code})`);
     return body.result as T;
@@ -192,6 +226,9 @@ export async function startBtcd(opts: StartBtcdOptions = {}): Promise<BtcdNode> 
     port,
     address: `127.0.0.1:${port}`,
     rpcPort,
+    rpcUser: user,
+    rpcPass: pass,
+    ...(opts.tls ? { rpcCert } : {}),
     miningAddress,
     datadir,
     get closed() {

@@ -58,8 +58,8 @@ export interface DaemonOptions {
   env?: Record<string, string>;
 }
 
-/** Start `coffer daemon`; resolves with what it prints once Lightning runs. */
-export function startDaemon(node: RegtestNode, p: Party, opts: DaemonOptions = {}): Promise<NonNullable<Party['daemon']>> {
+/** Start `coffer daemon` against `node` (bcoin, or btcd's P2P address with `args` naming the backend); resolves with what it prints once Lightning runs. */
+export function startDaemon(node: Pick<RegtestNode, 'address'>, p: Party, opts: DaemonOptions = {}): Promise<NonNullable<Party['daemon']>> {
   return new Promise((resolve, reject) => {
     const args = [
       BIN,

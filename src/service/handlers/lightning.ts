@@ -57,7 +57,7 @@ export function lightningReadHandlers(wallet: () => WalletService): HandlerMap<L
   };
 }
 
-export type LightningNodeMethods = 'ln.info' | 'ln.invoice' | 'ln.pay' | 'channel.open' | 'channel.list' | 'channel.backup' | 'channel.close';
+export type LightningNodeMethods = 'ln.info' | 'ln.invoice' | 'ln.pay' | 'ln.keysend' | 'channel.open' | 'channel.list' | 'channel.backup' | 'channel.close';
 
 /** `node` starts the wallet's Lightning node on first use; `changed` starts a sync round. */
 export function lightningNodeHandlers(node: () => Promise<ChannelNode>, changed: () => void): HandlerMap<LightningNodeMethods> {
@@ -65,6 +65,7 @@ export function lightningNodeHandlers(node: () => Promise<ChannelNode>, changed:
     'ln.info': async () => (await node()).info(),
     'ln.invoice': async (p) => (await node()).invoice(p.amountMsat, p.description, p.expirySecs),
     'ln.pay': async (p) => (await node()).pay(p.bolt11, p.amountMsat),
+    'ln.keysend': async (p) => (await node()).keysend(p.nodeId, p.amountMsat),
     'channel.open': async (p) => {
       const r = await (await node()).open(p.peer, p.amountSat, p.pushSat);
       changed();
