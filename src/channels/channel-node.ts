@@ -149,6 +149,7 @@ export class ChannelNode {
     this.ctx.ldk.manager.timer_tick_occurred();
     this.ctx.ldk.peers.timer_tick_occurred();
     this.ctx.ldk.chainMonitor.rebroadcast_pending_claims();
+    this.ctx.ldk.routing.tick();
     void this.sockets.reconnect();
     void this.sweeper.sweep();
     this.schedule();
@@ -323,6 +324,7 @@ export class ChannelNode {
     } catch (e) {
       this.ctx.host.log.error('ln.persist-failed', { code: e instanceof CofferError ? e.code : 'internal' });
     }
+    this.ctx.ldk.routing.save();
     this.ctx.stopped = true;
     this.persistence.stop();
     clearInterval(this.timer);

@@ -40,6 +40,8 @@ export class ChannelEvents {
 
   handle(e: ldk.Event): void {
     const log = this.ctx.host.log;
+    // Payment paths that failed or succeeded teach the scorer (routing.ts); the rest is handled here.
+    this.ctx.ldk.routing.learn(e);
     if (e instanceof ldk.Event_FundingGenerationReady) {
       this.funding.fund(e);
     } else if (e instanceof ldk.Event_ChannelPending) {

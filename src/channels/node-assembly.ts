@@ -1,6 +1,6 @@
 // The node's assembly: LDK's logger, fee estimator, broadcaster, chain filter, persister, signer,
-// router and configuration wired to the host, and the channel manager and monitors read back
-// from the database (or a fresh manager).
+// router (over the stored graph and scorer, routing.ts) and configuration wired to the host, and
+// the channel manager and monitors read back from the database (or a fresh manager).
 
 import * as ldk from 'lightningdevkit';
 import { CofferError } from '../api/errors.js';
@@ -10,6 +10,7 @@ import type { LdkParts } from './context.js';
 import type { ChannelHost } from './host.js';
 import { ldkNetwork } from './ldk.js';
 import type { ChannelNodeOptions } from './options.js';
+import { Routing } from './routing.js';
 
 /** LDK never goes below 253 sat per 1000 weight (1.012 sat/vB). */
 export const MIN_FEERATE_PER_KW = 253;
@@ -107,8 +108,8 @@ export function assemble(host: ChannelHost, opts: ChannelNodeOptions, keys: ldk.
   } as ldk.SignerProviderInterface);
 
   const network = ldkNetwork(host.wallet.network);
-  const graph = ldk.NetworkGraph.constructor_new(network, logger);
-  const scorer = ldk.ProbabilisticScorer.constructor_new(ldk.ProbabilisticScoringDecayParameters.constructor_default(), graph, logger);
+  const routing = Routing.load(db, host.wallet.network, logger, log, keep);
+  const { graph, scorer } = routing;
   const score = ldk.MultiThreadedLockableScore.constructor_new(scorer.as_Score());
   const router = ldk.DefaultRouter.constructor_new(graph, logger, keys.as_EntropySource(), score.as_LockableScore(), ldk.ProbabilisticScoringFeeParameters.constructor_default());
   const messageRouter = ldk.DefaultMessageRouter.constructor_new(graph, keys.as_EntropySource());
@@ -137,7 +138,7 @@ export function assemble(host: ChannelHost, opts: ChannelNodeOptions, keys: ldk.
     limits.set_max_funding_satoshis(BigInt(opts.inbound.maxSat));
   }
   config.set_channel_handshake_limits(limits);
-  keep.push(signer, graph, scorer, score, router, messageRouter, config, handshake, limits);
+  keep.push(signer, score, router, messageRouter, config, handshake, limits);
 
   const stored = withDbErrors(() => ({ manager: readManager(db), monitors: readMonitors(db) }));
   const monitors: ldk.ChannelMonitor[] = [];
@@ -215,12 +216,13 @@ export function assemble(host: ChannelHost, opts: ChannelNodeOptions, keys: ldk.
   keep.push(ignorer, monitors);
   const peers = ldk.PeerManager.constructor_new(
     manager.as_ChannelMessageHandler(),
-    ignorer.as_RoutingMessageHandler(),
+    routing.gossip.as_RoutingMessageHandler(),
     ignorer.as_OnionMessageHandler(),
     ignorer.as_CustomMessageHandler(),
     Math.floor(Date.now() / 1000),
     keys.as_EntropySource().get_secure_random_bytes(),
     logger,
     keys.as_NodeSigner(),
-  );  return { keys, signer, chainMonitor, manager, peers };
+  );
+  return { keys, signer, chainMonitor, manager, peers, routing };
 }

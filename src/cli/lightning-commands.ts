@@ -1,4 +1,4 @@
-// `coffer daemon`, `coffer ln info|invoice|pay|decode|payments|invoices` and `coffer channel open|list|close`.
+// `coffer daemon`, `coffer ln info|invoice|pay|decode|payments|invoices|import-gossip` and `coffer channel open|list|close`.
 //
 // Lightning needs a process that stays connected, so these commands go to the running daemon of
 // the wallet (found by its cookie file). Without one they run standalone: the command starts the
@@ -289,6 +289,24 @@ export const lightningCommands: Command[] = [
       try {
         const { restoreChannels } = await import('../channels/channel-restore.js');
         return await restoreChannels(wallet, bytes);
+      } finally {
+        lock.release();
+      }
+    },
+  },
+  {
+    words: ['ln', 'import-gossip'],
+    summary: 'add the channels of a Rapid Gossip Sync snapshot FILE to the graph payments are routed over (run before the daemon)',
+    args: { names: 'FILE', min: 1, max: 1 },
+    async run(ctx) {
+      if (findDaemon(ctx.datadir, ctx.network)) throw new CofferError('lightning-unavailable', 'Stop the daemon first: the graph it holds would be written over the import.');
+      const bytes = readFileLimited(ctx.positionals[0]!, 'gossip');
+      const wallet = ctx.wallet();
+      const lock = acquireLock(path.join(networkPaths(ctx.datadir, ctx.network).dir, 'lightning.lock'), 'Lightning');
+      try {
+        const [{ importSnapshot }, { loadLdk }] = await Promise.all([import('../channels/routing.js'), import('../channels/ldk.js')]);
+        await loadLdk();
+        return importSnapshot(wallet.database, wallet.network, bytes, fileLogger(networkPaths(ctx.datadir, ctx.network).logs));
       } finally {
         lock.release();
       }
