@@ -196,6 +196,7 @@ export class ChannelNode {
       peers: this.ctx.ldk.peers.list_peers().length,
       channels: this.ctx.ldk.manager.list_channels().length,
       forwards: this.ctx.opts.forward === true,
+      graphChannels: this.ctx.ldk.routing.channelCount(),
       ...(inbound ? { acceptsChannels: { minSat: inbound.minSat, maxSat: inbound.maxSat, maxPendingPerPeer: inbound.maxPendingPerPeer } } : {}),
       ...(a ? { backupFailing: { file: a.file, code: a.code, message: a.message, since: a.since } } : {}),
     };

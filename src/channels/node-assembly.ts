@@ -118,8 +118,9 @@ export function assemble(host: ChannelHost, opts: ChannelNodeOptions, keys: ldk.
   // channels pay and receive up to their whole balance, as other implementations allow.
   const handshake = config.get_channel_handshake_config();
   handshake.set_max_inbound_htlc_value_in_flight_percent_of_channel(100);
-  // Never announced: the only channels forwarding could use are unannounced ones...
-  handshake.set_announce_for_forwarding(false);
+  // Never announced unless the user asks (`--ln-announce`): then the only channels forwarding
+  // could use are unannounced ones...
+  handshake.set_announce_for_forwarding(opts.announce === true);
   config.set_channel_handshake_config(handshake);
   // ...and LDK refuses to forward into those unless told to: others' payments cross this node
   // only when the user opts in (the middle node of a route hint, `coffer daemon --ln-forward`).
@@ -131,8 +132,9 @@ export function assemble(host: ChannelHost, opts: ChannelNodeOptions, keys: ldk.
   config.set_accept_inbound_channels(opts.inbound !== undefined);
   config.set_manually_accept_inbound_channels(true);
   const limits = config.get_channel_handshake_limits();
-  // A peer that wants its channel announced is refused (ours are not).
-  limits.set_force_announced_channel_preference(true);
+  // A peer that wants its channel announced is refused (ours are not), unless this node announces;
+  // then a peer's unannounced channel is taken too (a wallet's channel to its router).
+  limits.set_force_announced_channel_preference(opts.announce !== true);
   if (opts.inbound) {
     limits.set_min_funding_satoshis(BigInt(opts.inbound.minSat));
     limits.set_max_funding_satoshis(BigInt(opts.inbound.maxSat));

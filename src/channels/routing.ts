@@ -63,6 +63,16 @@ export class Routing {
     return routing;
   }
 
+  /** Channels in the graph (cheap: one array of ids, for `ln.info`). */
+  channelCount(): number {
+    const ro = this.graph.read_only();
+    try {
+      return ro.list_channels().length;
+    } finally {
+      ro.free();
+    }
+  }
+
   counts(): RoutingCounts {
     // A read lock on the graph, released by hand (gossip waits while it is held).
     const ro = this.graph.read_only();

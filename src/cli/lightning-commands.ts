@@ -139,6 +139,7 @@ export const daemonCommand: Command = {
     'ln-max-channel': { type: 'string', value: 'SATS', help: 'with --ln-accept-inbound: the largest channel accepted (default 16777215)' },
     'ln-max-pending': { type: 'string', value: 'N', help: 'with --ln-accept-inbound: channels one peer may have opened that are not ready yet (default 1)' },
     'ln-forward': { type: 'boolean', help: 'forward other nodes\' payments through this node\'s channels (off otherwise; see docs/ldk-advisories.md)' },
+    'ln-announce': { type: 'boolean', help: 'announce the channels this node opens (and accept announced ones) so others route through them (off otherwise; see docs/ldk-advisories.md)' },
   },
   async run(ctx) {
     const listen = listenOption(stringOption(ctx, 'ln-listen'));
@@ -148,7 +149,7 @@ export const daemonCommand: Command = {
       max: stringOption(ctx, 'ln-max-channel'),
       pending: stringOption(ctx, 'ln-max-pending'),
     });
-    const lightning: ChannelNodeOptions = { ...(listen ? { listen } : {}), ...(inbound ? { inbound } : {}), ...(ctx.options['ln-forward'] === true ? { forward: true } : {}) };
+    const lightning: ChannelNodeOptions = { ...(listen ? { listen } : {}), ...(inbound ? { inbound } : {}), ...(ctx.options['ln-forward'] === true ? { forward: true } : {}), ...(ctx.options['ln-announce'] === true ? { announce: true } : {}) };
     if (findDaemon(ctx.datadir, ctx.network)) {
       // A stale file from a daemon that died is harmless; one that answers is a second daemon.
       try {
