@@ -1,5 +1,5 @@
 // Routing like a real node, through three Coffer daemons on one bcoin regtest node: B announces
-// its channel to C (`--ln-announce`), A learns it by gossip from B and pays C's invoice, which
+// its channel to C (`--ln-announce`, no `--ln-forward`), A learns it by gossip from B and pays C's invoice, which
 // carries no route hint, through B; a payment larger than either of A's two channels is split over
 // both; the graph and the scorer are in A's database after it stops; `ln import-gossip` adds a
 // Rapid Gossip Sync snapshot to that graph, and refuses files that are not one.
@@ -30,7 +30,7 @@ beforeAll(async () => {
   [a, b, c] = await Promise.all([party(node, tmpDir(), [1_000_000, 1_000_000]), party(node, tmpDir(), [2_000_000]), party(node, tmpDir(), [])]);
   await Promise.all([
     startDaemon(node, a),
-    startDaemon(node, b, { listen: true, inbound: true, daemonArgs: ['--ln-announce', '--ln-forward', '--ln-max-pending', '2'] }),
+    startDaemon(node, b, { listen: true, inbound: true, daemonArgs: ['--ln-announce', '--ln-max-pending', '2'] }),
     startDaemon(node, c, { listen: true, inbound: true, daemonArgs: ['--ln-announce'] }),
   ]);
 }, 120_000);
@@ -72,7 +72,9 @@ describe('routing over a graph learned by gossip', () => {
     await node.mine(4);
     await waitFor(async () => (await channels(c)).find((ch) => ch.channelId === bc).confirmations >= 7, 30_000, 'C seven blocks past its funding');
     await waitFor(async () => (await a.call<{ graphChannels: number }>('ln.info')).graphChannels === 1, 60_000, 'the B-C channel in A\'s graph');
-    expect(await a.call('ln.info')).toMatchObject({ graphChannels: 1, forwards: false });
+    expect(await a.call('ln.info')).toMatchObject({ graphChannels: 1 });
+    // B forwards into its announced channel without --ln-forward (which governs unannounced ones).
+    expect(await b.call('ln.info')).toMatchObject({ forwards: false });
     // LDK routes only over channels with both ends' channel_update. C's may reach B before B knows
     // the channel, and B then drops it (as any LDK node would); C sends its announcement and update
     // to B again at each connection, and B passes them on to A. So C reconnects once.
