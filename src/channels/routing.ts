@@ -12,9 +12,9 @@ import type { ChannelLog } from './host.js';
 import { hex, ldkNetwork } from './ldk.js';
 
 /** The graph and scorer are written at most this often (and at stop), when they changed. */
-export const ROUTING_SAVE_MS = 10 * 60_000;
+const ROUTING_SAVE_MS = 10 * 60_000;
 /** Channels without an update for two weeks leave the graph this often (LDK's background processor: hourly). */
-export const GRAPH_PRUNE_MS = 60 * 60_000;
+const GRAPH_PRUNE_MS = 60 * 60_000;
 
 const nowSecs = (): bigint => BigInt(Math.floor(Date.now() / 1000));
 
@@ -42,13 +42,14 @@ export class Routing {
    * Every object handed to LDK is pushed on `keep` (the bindings hold weak references).
    */
   static load(db: Db, network: Network, logger: ldk.Logger, log: ChannelLog, keep: unknown[]): Routing {
-    const graph = loadGraph(db, network, logger, log);
+    const { graph, digest: graphDigest } = loadGraph(db, network, logger, log);
     const decay = ldk.ProbabilisticScoringDecayParameters.constructor_default();
     const storedScorer = withDbErrors(() => readRouting(db, 'scorer'));
     let scorer: ldk.ProbabilisticScorer | undefined;
+    let scorerDigest: string | undefined;
     if (storedScorer) {
       const r = ldk.ProbabilisticScorer.constructor_read(storedScorer, decay, graph, logger);
-      if (r instanceof ldk.Result_ProbabilisticScorerDecodeErrorZ_OK) scorer = r.res;
+      if (r instanceof ldk.Result_ProbabilisticScorerDecodeErrorZ_OK) [scorer, scorerDigest] = [r.res, digest(storedScorer)];
       else log.warn('ln.scorer-unreadable', { bytes: storedScorer.length, reason: decodeReason(r) });
     }
     scorer ??= ldk.ProbabilisticScorer.constructor_new(decay, graph, logger);
@@ -57,7 +58,9 @@ export class Routing {
     const gossip = ldk.P2PGossipSync.constructor_new(graph, ldk.Option_UtxoLookupZ.constructor_none(), logger);
     keep.push(graph, decay, scorer, gossip);
     const routing = new Routing(db, log, graph, scorer, gossip);
-    routing.savedDigest = { graph: digest(graph.write()), scorer: digest(scorer.write()) };
+    // What is stored already, by its digest (a new, empty one's is that of its few bytes; an
+    // unreadable copy's is none, so the next save replaces it).
+    routing.savedDigest = { graph: graphDigest, scorer: scorerDigest ?? (storedScorer ? '' : digest(scorer.write())) };
     const counts = routing.counts();
     if (counts.channels > 0) log.info('ln.graph-loaded', { channels: counts.channels, nodes: counts.nodes });
     return routing;
@@ -148,16 +151,17 @@ function decodeReason(r: object): string {
  * read. Only one graph is made: LDK 0.1 reserves room for a mainnet-sized graph in each (about 160
  * MB of WASM memory, which the bindings address only up to 2 GB).
  */
-function loadGraph(db: Db, network: Network, logger: ldk.Logger, log: ChannelLog): ldk.NetworkGraph {
+function loadGraph(db: Db, network: Network, logger: ldk.Logger, log: ChannelLog): { graph: ldk.NetworkGraph; digest: string } {
   const stored = withDbErrors(() => readRouting(db, 'graph'));
   if (stored) {
     const r = ldk.NetworkGraph.constructor_read(stored, logger);
     const genesis = ldk.BestBlock.constructor_from_network(ldkNetwork(network)).get_block_hash();
     if (!(r instanceof ldk.Result_NetworkGraphDecodeErrorZ_OK)) log.warn('ln.graph-unreadable', { bytes: stored.length, reason: decodeReason(r) });
     else if (hex(r.res.get_chain_hash()) !== hex(genesis)) log.warn('ln.graph-unreadable', { bytes: stored.length, reason: 'other-network' });
-    else return r.res;
+    else return { graph: r.res, digest: digest(stored) };
   }
-  return ldk.NetworkGraph.constructor_new(ldkNetwork(network), logger);
+  const graph = ldk.NetworkGraph.constructor_new(ldkNetwork(network), logger);
+  return { graph, digest: stored ? '' : digest(graph.write()) };
 }
 
 /**
