@@ -118,7 +118,7 @@ export function assemble(host: ChannelHost, opts: ChannelNodeOptions, keys: ldk.
   // channels pay and receive up to their whole balance, as other implementations allow.
   const handshake = config.get_channel_handshake_config();
   handshake.set_max_inbound_htlc_value_in_flight_percent_of_channel(100);
-  // Never announced unless the user asks (`--ln-announce`): then the only channels forwarding
+  // Unannounced unless the user asks (`--ln-announce`), and then the only channels forwarding
   // could use are unannounced ones...
   handshake.set_announce_for_forwarding(opts.announce === true);
   config.set_channel_handshake_config(handshake);
