@@ -1,8 +1,10 @@
-// Routing like a real node, through three Coffer daemons on one bcoin regtest node: B announces
-// its channel to C (`--ln-announce`, no `--ln-forward`), A learns it by gossip from B and pays C's invoice, which
-// carries no route hint, through B; a payment larger than either of A's two channels is split over
-// both; the graph and the scorer are in A's database after it stops; `ln import-gossip` adds a
-// Rapid Gossip Sync snapshot to that graph, and refuses files that are not one.
+// Routing like a real node, through Coffer daemons on one bcoin regtest node: B announces its
+// channel to C (`--ln-announce`, no `--ln-forward`), A learns it by gossip from B and pays C's
+// invoice, which carries no route hint, through B; a payment larger than either of A's two
+// channels is split over both; a payment whose first route fails at a channel short of funds goes
+// around it through a fourth node, D; the graph and the scorer are in A's database after it stops;
+// `ln import-gossip` adds a Rapid Gossip Sync snapshot to that graph, and refuses files that are
+// not one.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,6 +23,7 @@ let node: RegtestNode;
 let a: Party;
 let b: Party;
 let c: Party;
+let d: Party | undefined;
 const { channels } = reads;
 
 beforeAll(async () => {
@@ -35,7 +38,7 @@ beforeAll(async () => {
   ]);
 }, 120_000);
 afterAll(async () => {
-  for (const p of [a, b, c]) if (p) await stopDaemon(p, 'SIGKILL');
+  for (const p of [a, b, c, d]) if (p) await stopDaemon(p, 'SIGKILL');
   await node?.close();
 });
 
@@ -120,6 +123,50 @@ describe('routing over a graph learned by gossip', () => {
     expect(paid.feeMsat).toBeGreaterThanOrEqual(2000);
   }, 120_000);
 
+  it('a payment whose first route fails at a channel that lacks the funds is retried around that channel', async () => {
+    // D joins: B opens an announced channel to D and D one to C, a second way from B to C.
+    d = await party(node, tmpDir(), [2_000_000]);
+    await startDaemon(node, d, { listen: true, inbound: true, daemonArgs: ['--ln-announce'] });
+    const bd = await open(b, d, 500_000);
+    const dc = await open(d, c, 500_000);
+    await node.mine(6);
+    for (const [p, id] of [[b, bd], [d, bd], [d, dc], [c, dc]] as const) await waitFor(async () => (await channels(p)).some((ch) => ch.channelId === id && ch.usable), 40_000, 'the channels usable');
+    await node.mine(4);
+    await waitFor(async () => (await a.call<{ graphChannels: number }>('ln.info')).graphChannels === 3, 60_000, 'three channels in A\'s graph');
+    // C and D reconnect (see above) so that every channel's both updates reach A.
+    for (const p of [c, d]) {
+      const port = p.daemon!.listen!;
+      await stopDaemon(p);
+      await startDaemon(node, p, { listen: true, port, inbound: true, daemonArgs: ['--ln-announce'] });
+    }
+    for (const [p, id] of [[b, bc], [b, bd], [c, dc]] as const) await waitFor(async () => (await channels(p)).some((ch) => ch.channelId === id && ch.usable), 40_000, 'the channels usable again');
+
+    // B empties its side of B-C by paying C over it: A's graph still shows the channel's capacity.
+    const drain = (await local(b, bc)) - 30_000_000;
+    const drained = await c.call<{ bolt11: string }>('ln.invoice', { amountMsat: drain, description: 'drain' });
+    await b.call('ln.pay', { bolt11: drained.bolt11 });
+    await waitFor(async () => (await local(b, bc)) < 40_000_000, 20_000, 'B-C drained on B\'s side');
+    const [bc0, dc0] = [await local(c, bc), await local(c, dc)];
+
+    // A's cheapest route is A-B-C; B cannot forward 50,000 sats over B-C and fails it, and A's
+    // retry leaves B-C out: A-B-D-C, a forwarding fee to B and one to D.
+    const inv = await c.call<{ bolt11: string; paymentHash: string }>('ln.invoice', { amountMsat: 50_000_000, description: 'around' });
+    let paid: { paymentHash: string; feeMsat: number } | undefined;
+    await waitFor(async () => {
+      const r = await a.run(['ln', 'pay', inv.bolt11]);
+      if (r.code !== 0 && /^error: no-route: /.test(r.stderr)) return false;
+      paid = ok(r);
+      return true;
+    }, 30_000, 'a route to C');
+    expect(paid!.paymentHash).toBe(inv.paymentHash);
+    expect(paid!.feeMsat).toBe(2000);
+    await waitFor(async () => (await local(c, dc)) === dc0 + 50_000_000, 20_000, 'C paid over D-C');
+    expect(await local(c, bc)).toBe(bc0);
+    // B failed the first attempt's HTLC back to A (HTLCHandlingFailed, logged by B).
+    const logs = [path.join(b.dir, 'logs', 'coffer.log'), path.join(b.dir, 'regtest', 'logs', 'coffer.log')].filter((f) => fs.existsSync(f));
+    expect(logs.map((f) => fs.readFileSync(f, 'utf8')).join('')).toMatch(/"event":"ln\.htlc-failed"/);
+  }, 240_000);
+
   it('A\'s graph and scorer are in its database after it stops, and a gossip snapshot adds to that graph', async () => {
     await stopDaemon(a);
     const db = new Database(path.join(a.dir, 'regtest', 'wallet.sqlite'), { readonly: true });
@@ -131,6 +178,7 @@ describe('routing over a graph learned by gossip', () => {
     const text = stored.res.to_str();
     expect(text).toContain(b.daemon!.nodeId);
     expect(text).toContain(c.daemon!.nodeId);
+    expect(text).toContain(d!.daemon!.nodeId);
 
     // Two more channels among three made-up nodes, by a snapshot file.
     const nodes = [11, 12, 13].map((i) => secp256k1.getPublicKey(Uint8Array.from({ length: 32 }, (_, j) => (j === 31 ? i : 5)), true)).sort((x, y) => Buffer.compare(x, y));
@@ -142,7 +190,8 @@ describe('routing over a graph learned by gossip', () => {
       { scid: (50n << 40n) | 1n, node1: 0, node2: 1, policy },
       { scid: (51n << 40n) | 1n, node1: 1, node2: 2, policy },
     ]));
-    expect(ok(await a.run(['ln', 'import-gossip', file]))).toMatchObject({ channels: 3, nodes: 5 });
+    // B-C, B-D and D-C among B, C and D learned by gossip, then two more channels and three more nodes.
+    expect(ok(await a.run(['ln', 'import-gossip', file]))).toMatchObject({ channels: 5, nodes: 6 });
     fs.writeFileSync(path.join(dir, 'junk.rgs'), 'not gossip');
     failed(await a.run(['ln', 'import-gossip', path.join(dir, 'junk.rgs')]), 'invalid-gossip');
     failed(await a.run(['ln', 'import-gossip', path.join(dir, 'missing.rgs')]), 'file-unreadable');
@@ -150,7 +199,7 @@ describe('routing over a graph learned by gossip', () => {
 
     // The daemon starts with the imported graph; while it runs, an import is refused.
     await startDaemon(node, a);
-    expect(await a.call('ln.info')).toMatchObject({ graphChannels: 3 });
+    expect(await a.call('ln.info')).toMatchObject({ graphChannels: 5 });
     failed(await a.run(['ln', 'import-gossip', file]), 'lightning-unavailable');
   }, 120_000);
 });
