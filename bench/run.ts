@@ -9,6 +9,7 @@ import { benchSync } from './sync.js';
 import { benchUi } from './ui.js';
 import { benchVault } from './vault.js';
 import { benchChannels } from './channels.js';
+import { benchGraph } from './graph.js';
 import { benchFilters } from './filters.js';
 import { benchLightClient } from './lightclient.js';
 import { btcdAvailable } from '../test/helpers/btcd.js';
@@ -33,4 +34,5 @@ if (!only || only === 'lightclient') {
   else console.log('lightclient: btcd is not built; run scripts/tools.sh first');
 }
 if (!only || only === 'channels') await benchChannels();
+if (!only || only === 'graph') await benchGraph();
 if (!only || only === 'tower') report(await benchTowers());

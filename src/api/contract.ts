@@ -339,6 +339,8 @@ export interface Results extends VaultFileResults, TowerResults, PeerResults, Ke
     channels: number;
     /** Other nodes' payments are forwarded (`coffer daemon --ln-forward`). */
     forwards: boolean;
+    /** Channels in the network graph payments are routed over (gossip, `ln import-gossip`). */
+    graphChannels: number;
     /** Channels peers may open to this node (`coffer daemon --ln-accept-inbound`). */
     acceptsChannels?: { minSat: number; maxSat: number; maxPendingPerPeer: number };
     backupFailing?: ChannelBackupAlarm;

@@ -63,6 +63,7 @@ export const ERROR_CODES = [
   'lightning-unavailable',
   'daemon-unavailable',
   'invalid-backup',
+  'invalid-gossip',
   'file-exists',
   'backup-failing',
   'cookie-file-cli-only',
@@ -155,6 +156,8 @@ export type ErrorDetailsByCode = Exhaustive<{
   'lightning-unavailable': None;
   'daemon-unavailable': None;
   'invalid-backup': None;
+  /** A Rapid Gossip Sync snapshot that cannot be read or applied: LDK's decode error, `other-network`, `stale` or `refused`. */
+  'invalid-gossip': { reason: string };
   'file-exists': { file?: string };
   'backup-failing': { file: string };
   'cookie-file-cli-only': { reason: 'url-changed' | 'path' };

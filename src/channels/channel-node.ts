@@ -154,6 +154,7 @@ export class ChannelNode {
     this.ctx.ldk.manager.timer_tick_occurred();
     this.ctx.ldk.peers.timer_tick_occurred();
     this.ctx.ldk.chainMonitor.rebroadcast_pending_claims();
+    this.ctx.ldk.routing.tick();
     void this.sockets.reconnect();
     void this.sweeper.sweep();
     this.schedule();
@@ -200,6 +201,7 @@ export class ChannelNode {
       peers: this.ctx.ldk.peers.list_peers().length,
       channels: this.ctx.ldk.manager.list_channels().length,
       forwards: this.ctx.opts.forward === true,
+      graphChannels: this.ctx.ldk.routing.channelCount(),
       ...(inbound ? { acceptsChannels: { minSat: inbound.minSat, maxSat: inbound.maxSat, maxPendingPerPeer: inbound.maxPendingPerPeer } } : {}),
       ...(a ? { backupFailing: { file: a.file, code: a.code, message: a.message, since: a.since } } : {}),
     };
@@ -361,6 +363,7 @@ export class ChannelNode {
     } catch (e) {
       this.ctx.host.log.error('ln.persist-failed', { code: e instanceof CofferError ? e.code : 'internal' });
     }
+    this.ctx.ldk.routing.save();
     this.ctx.stopped = true;
     this.persistence.stop();
     clearInterval(this.timer);

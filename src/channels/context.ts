@@ -6,6 +6,7 @@ import type { Db } from '../db/database.js';
 import type { Network } from '../keys/networks.js';
 import type { ChannelHost } from './host.js';
 import type { ChannelNodeOptions } from './options.js';
+import type { Routing } from './routing.js';
 
 export type Waiter<T> = { resolve: (v: T) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
 export type Opened = { channelId: string; fundingTxid: string };
@@ -18,6 +19,8 @@ export interface LdkParts {
   chainMonitor: ldk.ChainMonitor;
   manager: ldk.ChannelManager;
   peers: ldk.PeerManager;
+  /** The network graph (gossip), the scorer and their persistence. */
+  routing: Routing;
 }
 
 export class NodeContext {

@@ -40,6 +40,8 @@ export class ChannelEvents {
 
   handle(e: ldk.Event): void {
     const log = this.ctx.host.log;
+    // Payment paths that failed or succeeded teach the scorer (routing.ts); the rest is handled here.
+    this.ctx.ldk.routing.learn(e);
     if (e instanceof ldk.Event_FundingGenerationReady) {
       this.funding.fund(e);
     } else if (e instanceof ldk.Event_ChannelPending) {
@@ -145,7 +147,7 @@ export class ChannelEvents {
     if (!policy) return 'This node does not accept channels opened to it.';
     const sats = Number(e.funding_satoshis);
     if (sats < policy.minSat || sats > policy.maxSat) return `This node accepts channels of ${policy.minSat} to ${policy.maxSat} sats.`;
-    if (e.is_announced) return 'This node accepts only unannounced channels.';
+    if (e.is_announced && this.ctx.opts.announce !== true) return 'This node accepts only unannounced channels.';
     if (e.channel_type.requires_zero_conf() || e.channel_type.requires_anchors_zero_fee_htlc_tx()) return 'This node accepts only channels without zero-conf or anchors.';
     const pending = this.ctx.ldk.manager.list_channels().filter((c) => !c.get_is_outbound() && !c.get_is_channel_ready());
     const peer = hex(e.counterparty_node_id);

@@ -1,6 +1,6 @@
 // The node's assembly: LDK's logger, fee estimator, broadcaster, chain filter, persister, signer,
-// router and configuration wired to the host, and the channel manager and monitors read back
-// from the database (or a fresh manager).
+// router (over the stored graph and scorer, routing.ts) and configuration wired to the host, and
+// the channel manager and monitors read back from the database (or a fresh manager).
 
 import * as ldk from 'lightningdevkit';
 import { CofferError } from '../api/errors.js';
@@ -10,6 +10,7 @@ import type { LdkParts } from './context.js';
 import type { ChannelHost } from './host.js';
 import { ldkNetwork } from './ldk.js';
 import type { ChannelNodeOptions } from './options.js';
+import { Routing } from './routing.js';
 
 /** LDK never goes below 253 sat per 1000 weight (1.012 sat/vB). */
 export const MIN_FEERATE_PER_KW = 253;
@@ -109,8 +110,8 @@ export function assemble(host: ChannelHost, opts: ChannelNodeOptions, keys: ldk.
   } as ldk.SignerProviderInterface);
 
   const network = ldkNetwork(host.wallet.network);
-  const graph = ldk.NetworkGraph.constructor_new(network, logger);
-  const scorer = ldk.ProbabilisticScorer.constructor_new(ldk.ProbabilisticScoringDecayParameters.constructor_default(), graph, logger);
+  const routing = Routing.load(db, host.wallet.network, logger, log, keep);
+  const { graph, scorer } = routing;
   const score = ldk.MultiThreadedLockableScore.constructor_new(scorer.as_Score());
   const router = ldk.DefaultRouter.constructor_new(graph, logger, keys.as_EntropySource(), score.as_LockableScore(), ldk.ProbabilisticScoringFeeParameters.constructor_default());
   const messageRouter = ldk.DefaultMessageRouter.constructor_new(graph, keys.as_EntropySource());
@@ -119,8 +120,9 @@ export function assemble(host: ChannelHost, opts: ChannelNodeOptions, keys: ldk.
   // channels pay and receive up to their whole balance, as other implementations allow.
   const handshake = config.get_channel_handshake_config();
   handshake.set_max_inbound_htlc_value_in_flight_percent_of_channel(100);
-  // Never announced: the only channels forwarding could use are unannounced ones...
-  handshake.set_announce_for_forwarding(false);
+  // Unannounced unless the user asks (`--ln-announce`), and then the only channels forwarding
+  // could use are unannounced ones...
+  handshake.set_announce_for_forwarding(opts.announce === true);
   config.set_channel_handshake_config(handshake);
   // ...and LDK refuses to forward into those unless told to: others' payments cross this node
   // only when the user opts in (the middle node of a route hint, `coffer daemon --ln-forward`).
@@ -132,14 +134,15 @@ export function assemble(host: ChannelHost, opts: ChannelNodeOptions, keys: ldk.
   config.set_accept_inbound_channels(opts.inbound !== undefined);
   config.set_manually_accept_inbound_channels(true);
   const limits = config.get_channel_handshake_limits();
-  // A peer that wants its channel announced is refused (ours are not).
-  limits.set_force_announced_channel_preference(true);
+  // A peer that wants its channel announced is refused (ours are not), unless this node announces;
+  // then a peer's unannounced channel is taken too (a wallet's channel to its router).
+  limits.set_force_announced_channel_preference(opts.announce !== true);
   if (opts.inbound) {
     limits.set_min_funding_satoshis(BigInt(opts.inbound.minSat));
     limits.set_max_funding_satoshis(BigInt(opts.inbound.maxSat));
   }
   config.set_channel_handshake_limits(limits);
-  keep.push(signer, graph, scorer, score, router, messageRouter, config, handshake, limits);
+  keep.push(signer, score, router, messageRouter, config, handshake, limits);
 
   const stored = withDbErrors(() => ({ manager: readManager(db), monitors: readMonitors(db) }));
   const monitors: ldk.ChannelMonitor[] = [];
@@ -217,12 +220,13 @@ export function assemble(host: ChannelHost, opts: ChannelNodeOptions, keys: ldk.
   keep.push(ignorer, monitors);
   const peers = ldk.PeerManager.constructor_new(
     manager.as_ChannelMessageHandler(),
-    ignorer.as_RoutingMessageHandler(),
+    routing.gossip.as_RoutingMessageHandler(),
     ignorer.as_OnionMessageHandler(),
     ignorer.as_CustomMessageHandler(),
     Math.floor(Date.now() / 1000),
     keys.as_EntropySource().get_secure_random_bytes(),
     logger,
     keys.as_NodeSigner(),
-  );  return { keys, signer, chainMonitor, manager, peers };
+  );
+  return { keys, signer, chainMonitor, manager, peers, routing };
 }

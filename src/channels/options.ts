@@ -19,6 +19,11 @@ export interface ChannelNodeOptions {
   listen?: { host: string; port: number };
   /** Forward other nodes' payments through this node's channels; off unless asked. */
   forward?: boolean;
+  /**
+   * Announce the channels this node opens, and accept announced ones opened to it, so that other
+   * nodes route through them (`coffer daemon --ln-announce`); off unless asked: see docs/ldk-advisories.md.
+   */
+  announce?: boolean;
   /** Accept channels that peers open to this node, within these limits; refused unless asked. */
   inbound?: InboundPolicy;
   /** Connect to peers through this SOCKS5 proxy (the light client's `--proxy` or setting), each on a Tor circuit of its own. */

@@ -1,4 +1,4 @@
-// `coffer daemon`, `coffer ln info|invoice|pay|keysend|decode|payments|invoices` and `coffer channel open|list|close`.
+// `coffer daemon`, `coffer ln info|invoice|pay|keysend|decode|payments|invoices|import-gossip` and `coffer channel open|list|close`.
 //
 // Lightning needs a process that stays connected, so these commands go to the running daemon of
 // the wallet (found by its cookie file). Without one they run standalone: the command starts the
@@ -139,6 +139,7 @@ export const daemonCommand: Command = {
     'ln-max-channel': { type: 'string', value: 'SATS', help: 'with --ln-accept-inbound: the largest channel accepted (default 16777215)' },
     'ln-max-pending': { type: 'string', value: 'N', help: 'with --ln-accept-inbound: channels one peer may have opened that are not ready yet (default 1)' },
     'ln-forward': { type: 'boolean', help: 'forward other nodes\' payments through this node\'s channels (off otherwise; see docs/ldk-advisories.md)' },
+    'ln-announce': { type: 'boolean', help: 'announce the channels this node opens (and accept announced ones) so others route through them (off otherwise; see docs/ldk-advisories.md)' },
   },
   async run(ctx) {
     const listen = listenOption(stringOption(ctx, 'ln-listen'));
@@ -148,7 +149,7 @@ export const daemonCommand: Command = {
       max: stringOption(ctx, 'ln-max-channel'),
       pending: stringOption(ctx, 'ln-max-pending'),
     });
-    const lightning: ChannelNodeOptions = { ...(listen ? { listen } : {}), ...(inbound ? { inbound } : {}), ...(ctx.options['ln-forward'] === true ? { forward: true } : {}) };
+    const lightning: ChannelNodeOptions = { ...(listen ? { listen } : {}), ...(inbound ? { inbound } : {}), ...(ctx.options['ln-forward'] === true ? { forward: true } : {}), ...(ctx.options['ln-announce'] === true ? { announce: true } : {}) };
     if (findDaemon(ctx.datadir, ctx.network)) {
       // A stale file from a daemon that died is harmless; one that answers is a second daemon.
       try {
@@ -302,6 +303,24 @@ export const lightningCommands: Command[] = [
       try {
         const { restoreChannels } = await import('../channels/channel-restore.js');
         return await restoreChannels(wallet, bytes);
+      } finally {
+        lock.release();
+      }
+    },
+  },
+  {
+    words: ['ln', 'import-gossip'],
+    summary: 'add the channels of a Rapid Gossip Sync snapshot FILE to the graph payments are routed over (run before the daemon)',
+    args: { names: 'FILE', min: 1, max: 1 },
+    async run(ctx) {
+      if (findDaemon(ctx.datadir, ctx.network)) throw new CofferError('lightning-unavailable', 'Stop the daemon first: the graph it holds would be written over the import.');
+      const bytes = readFileLimited(ctx.positionals[0]!, 'gossip');
+      const wallet = ctx.wallet();
+      const lock = acquireLock(path.join(networkPaths(ctx.datadir, ctx.network).dir, 'lightning.lock'), 'Lightning');
+      try {
+        const [{ importSnapshot }, { loadLdk }] = await Promise.all([import('../channels/routing.js'), import('../channels/ldk.js')]);
+        await loadLdk();
+        return importSnapshot(wallet.database, wallet.network, bytes, fileLogger(networkPaths(ctx.datadir, ctx.network).logs));
       } finally {
         lock.release();
       }

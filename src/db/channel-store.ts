@@ -241,3 +241,12 @@ export function putWitnessRaw(db: Db, txid: Uint8Array, raw: Uint8Array): void {
 export function hasChannelState(db: Db): boolean {
   return db.prepare('SELECT 1 FROM chan_manager UNION ALL SELECT 1 FROM chan_monitors LIMIT 1').get() !== undefined;
 }
+
+/** The stored network graph or scorer (migration 0090), as LDK wrote it. */
+export function readRouting(db: Db, name: 'graph' | 'scorer'): Uint8Array | undefined {
+  return (db.prepare('SELECT data FROM chan_graph WHERE name = ?').get(name) as { data: Uint8Array } | undefined)?.data;
+}
+
+export function writeRouting(db: Db, name: 'graph' | 'scorer', data: Uint8Array): void {
+  db.prepare('INSERT INTO chan_graph (name, data, written_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET data = excluded.data, written_at = excluded.written_at').run(name, data, Date.now());
+}

@@ -40,6 +40,8 @@ export const FILE_LIMITS = {
   block: 4 * MiB,
   /** The previous output scripts of a block's inputs, a JSON array of hex (`verify filter`). */
   prevouts: 64 * MiB,
+  /** A Rapid Gossip Sync snapshot (`ln import-gossip`): a whole mainnet graph is about 5 MB. */
+  gossip: 64 * MiB,
   /** A file of the built user interface served by the browser shell (streamed). */
   static: 64 * MiB,
 } as const;
@@ -60,6 +62,7 @@ const WHAT: Record<FileKind, string> = {
   headers: 'headers',
   block: 'block',
   prevouts: 'previous output scripts',
+  gossip: 'gossip snapshot',
   static: 'user interface',
 };
 

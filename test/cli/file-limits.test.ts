@@ -51,6 +51,7 @@ const ENTRY_POINTS: { name: string; kind: FileKind; args: (file: string) => stri
   { name: 'vault sweep --key-file', kind: 'key', args: (f) => ['vault', 'sweep', 'stray', '--to', 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080', '--key-file', f] },
   { name: 'watchtower run --package', kind: 'package', args: (f) => ['watchtower', 'run', '--package', f] },
   { name: 'channel restore', kind: 'backup', args: (f) => ['channel', 'restore', f] },
+  { name: 'ln import-gossip', kind: 'gossip', args: (f) => ['ln', 'import-gossip', f] },
   { name: '--password-file', kind: 'password', args: (f) => ['--password-file', f, 'wallet', 'reveal'] },
   { name: '--rpc-cookie', kind: 'cookie', args: (f) => ['--backend', 'rpc', '--rpc-url', 'http://127.0.0.1:9/', '--rpc-cookie', f, 'sync'] },
   { name: 'verify headers', kind: 'headers', args: (f) => ['verify', 'headers', f] },

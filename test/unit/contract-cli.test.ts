@@ -160,6 +160,7 @@ const NO_METHOD: Record<string, string> = {
   'watchtower run': 'watches vaults from a keyless package file with no wallet at all: there is no core to call',
   'watchtower serve': 'runs a remote tower that wallets push to over the network, with no wallet of its own: it serves pushes, it calls no core',
   'channel restore': 'closes channels from a backup file before any daemon runs, holding the Lightning lock itself; the contract never takes a file path',
+  'ln import-gossip': 'adds a gossip snapshot file to the stored network graph before any daemon runs, holding the Lightning lock itself; the contract never takes a file path',
   'verify headers': 'checks a file of headers offline, with no wallet and no chain source',
   'verify filter': "computes a block's BIP158 filter offline from two files, with no wallet and no chain source",
   'verify merkleblock': 'checks a merkleblock offline, with no wallet and no chain source',

@@ -24,6 +24,8 @@ import {
   unsweptDescriptors,
   writeManager,
   writeMonitor,
+  readRouting,
+  writeRouting,
 } from '../../src/db/channel-store.js';
 import { listTxs } from '../../src/db/tx-store.js';
 import { insertVault, listVaults, listVaultTxs, upsertVaultTx, type VaultRow } from '../../src/db/vault-store.js';
@@ -286,6 +288,26 @@ describe('migrations', () => {
     expect(db.prepare('SELECT funding_outpoint FROM chan_monitors').get()).toEqual({ funding_outpoint: 'ab:0' });
     db.prepare("INSERT INTO chan_closes (channel_id, counterparty, reason, cooperative, capacity_sat, closed_at) VALUES ('c', 'p', 'HolderForceClosed', 0, 1, 1)").run();
     expect(() => db.prepare("INSERT INTO chan_closes (channel_id, counterparty, reason, cooperative, capacity_sat, closed_at) VALUES ('d', 'p', 'x', 2, 1, 1)").run()).toThrow(/CHECK/);
+    db.close();
+  });
+
+  it('0090-chan-graph: one row each for the graph and the scorer, beside the stored channels', () => {
+    const file = path.join(tmpDir(), 'wallet.sqlite');
+    const v80 = openDatabase(file, { targetVersion: 80 });
+    writeManager(v80, Uint8Array.from([9]));
+    v80.close();
+    const db = openDatabase(file, { targetVersion: 90 });
+    expect(schemaVersion(db)).toBe(90);
+    expect(new Uint8Array(readManager(db)!)).toEqual(Uint8Array.from([9]));
+    expect(columns(db, 'chan_graph')).toEqual(['name', 'data', 'written_at']);
+    expect(readRouting(db, 'graph')).toBeUndefined();
+    writeRouting(db, 'graph', Uint8Array.from([1]));
+    writeRouting(db, 'graph', Uint8Array.from([2, 3]));
+    writeRouting(db, 'scorer', Uint8Array.from([4]));
+    expect(new Uint8Array(readRouting(db, 'graph')!)).toEqual(Uint8Array.from([2, 3]));
+    expect(new Uint8Array(readRouting(db, 'scorer')!)).toEqual(Uint8Array.from([4]));
+    expect(db.prepare('SELECT COUNT(*) AS n FROM chan_graph').get()).toEqual({ n: 2 });
+    expect(() => writeRouting(db, 'peers' as 'graph', Uint8Array.from([1]))).toThrow(/CHECK/);
     db.close();
   });
 

@@ -9,6 +9,7 @@ import { migration as m0050 } from './0050-channels.js';
 import { migration as m0060 } from './0060-channel-closes.js';
 import { migration as m0070 } from './0070-rpc-password.js';
 import { migration as m0080 } from './0080-vault-found.js';
+import { migration as m0090 } from './0090-chan-graph.js';
 
 export interface Migration {
   version: number;
@@ -18,4 +19,4 @@ export interface Migration {
   checkpoint?: true;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0010, m0020, m0030, m0040, m0050, m0060, m0070, m0080];
+export const MIGRATIONS: readonly Migration[] = [m0010, m0020, m0030, m0040, m0050, m0060, m0070, m0080, m0090];
