@@ -13,6 +13,7 @@ import { feedChain } from './chain-feed.js';
 import { backupKey, ldkSeed } from './channel-keys.js';
 import { NodeContext } from './context.js';
 import { ChannelEvents } from './events.js';
+import { FeeBumper } from './fee-bumps.js';
 import { ChannelFunding } from './funding.js';
 import type { BackupAlarm, ChannelHost } from './host.js';
 import { apiErrorText, hex, ldkCurrency, loadLdk, optionU64 } from './ldk.js';
@@ -37,6 +38,7 @@ export class ChannelNode {
   private readonly views: ChannelViews;
   private readonly funding: ChannelFunding;
   private readonly sweeper: Sweeper;
+  private readonly bumper: FeeBumper;
   private readonly persistence: ChannelPersistence;
   private readonly sockets: PeerSockets;
   private readonly events: ChannelEvents;
@@ -53,12 +55,13 @@ export class ChannelNode {
     this.views = new ChannelViews(this.ctx);
     this.funding = new ChannelFunding(this.ctx);
     this.sweeper = new Sweeper(this.ctx);
+    this.bumper = new FeeBumper(this.ctx, (raw) => this.funding.release(raw));
     this.persistence = new ChannelPersistence(this.ctx, backup, {
       monitorWritten: (key) => this.views.forget(key),
       backupWritten: () => void this.sockets.reconnect(),
     });
     this.sockets = new PeerSockets(this.ctx, this.persistence);
-    this.events = new ChannelEvents(this.ctx, this.funding, this.sweeper, this.sockets);
+    this.events = new ChannelEvents(this.ctx, this.funding, this.sweeper, this.sockets, this.bumper);
   }
 
   /** Load LDK, restore the stored channels (or start afresh), and listen when asked. The wallet must be unlocked. */
@@ -80,10 +83,12 @@ export class ChannelNode {
       keys,
       {
         persist: (outpoint, monitor) => node.persistence.persistMonitor(outpoint, monitor),
-        broadcast: (raw) => node.funding.release(raw),
+        broadcast: (raw) => void node.funding.release(raw),
       },
       node.keep,
     );
+    node.bumper.attach(node.ctx.ldk.logger, node.keep);
+    node.bumper.refreshReserve();
     // Before any peer hears from this node: a backup that cannot be written keeps peers away
     // (the monitors just loaded may be newer than the file) until it can.
     node.persistence.writeBackup();
@@ -151,6 +156,7 @@ export class ChannelNode {
     this.ctx.ldk.chainMonitor.rebroadcast_pending_claims();
     void this.sockets.reconnect();
     void this.sweeper.sweep();
+    this.bumper.refreshReserve();
     this.schedule();
   }
 
@@ -195,6 +201,7 @@ export class ChannelNode {
       peers: this.ctx.ldk.peers.list_peers().length,
       channels: this.ctx.ldk.manager.list_channels().length,
       forwards: this.ctx.opts.forward === true,
+      anchorReserve: this.bumper.refreshReserve(),
       ...(inbound ? { acceptsChannels: { minSat: inbound.minSat, maxSat: inbound.maxSat, maxPendingPerPeer: inbound.maxPendingPerPeer } } : {}),
       ...(a ? { backupFailing: { file: a.file, code: a.code, message: a.message, since: a.since } } : {}),
     };

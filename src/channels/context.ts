@@ -18,6 +18,7 @@ export interface LdkParts {
   chainMonitor: ldk.ChainMonitor;
   manager: ldk.ChannelManager;
   peers: ldk.PeerManager;
+  logger: ldk.Logger;
 }
 
 export class NodeContext {

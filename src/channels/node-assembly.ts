@@ -59,6 +59,9 @@ export function assemble(host: ChannelHost, opts: ChannelNodeOptions, keys: ldk.
         case ldk.ConfirmationTarget.LDKConfirmationTarget_MinAllowedAnchorChannelRemoteFee:
         case ldk.ConfirmationTarget.LDKConfirmationTarget_MinAllowedNonAnchorChannelRemoteFee:
           return MIN_FEERATE_PER_KW;
+        // An anchor channel's commitment can be bumped when it goes out (fee-bumps.ts), so it
+        // need not pay for the next blocks when signed.
+        case ldk.ConfirmationTarget.LDKConfirmationTarget_AnchorChannelFee:
         case ldk.ConfirmationTarget.LDKConfirmationTarget_ChannelCloseMinimum:
         case ldk.ConfirmationTarget.LDKConfirmationTarget_OutputSpendingFee:
           return feerateToKw(r.slow);
@@ -117,6 +120,9 @@ export function assemble(host: ChannelHost, opts: ChannelNodeOptions, keys: ldk.
   // channels pay and receive up to their whole balance, as other implementations allow.
   const handshake = config.get_channel_handshake_config();
   handshake.set_max_inbound_htlc_value_in_flight_percent_of_channel(100);
+  // Anchor outputs (option_anchors_zero_fee_htlc_tx) with every peer that offers them; LDK falls
+  // back to a legacy channel with one that does not, or that refuses ours.
+  handshake.set_negotiate_anchors_zero_fee_htlc_tx(true);
   // Never announced: the only channels forwarding could use are unannounced ones...
   handshake.set_announce_for_forwarding(false);
   config.set_channel_handshake_config(handshake);
@@ -222,5 +228,6 @@ export function assemble(host: ChannelHost, opts: ChannelNodeOptions, keys: ldk.
     keys.as_EntropySource().get_secure_random_bytes(),
     logger,
     keys.as_NodeSigner(),
-  );  return { keys, signer, chainMonitor, manager, peers };
+  );
+  return { keys, signer, chainMonitor, manager, peers, logger };
 }
