@@ -1,6 +1,7 @@
 // What the Lightning node asks of the process that runs it: the wallet's seed, database and
-// settings, funding from its coins, fresh addresses, fees, broadcast, the tip and a log. The service
-// implements it (service/channel-host.ts); channels/ never imports service/.
+// settings, funding from its coins, coins and signatures for fee bumps, fresh addresses, fees,
+// broadcast, the tip and a log. The service implements it (service/channel-host.ts); channels/
+// never imports service/.
 
 import type { ChannelBackupAlarm } from '../api/contract.js';
 import type { Db } from '../db/database.js';
