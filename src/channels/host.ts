@@ -1,7 +1,5 @@
-// What the Lightning node asks of the process that runs it: the wallet's seed, database and
-// settings, funding from its coins, coins and signatures for fee bumps, fresh addresses, fees,
-// broadcast, the tip and a log. The service implements it (service/channel-host.ts); channels/
-// never imports service/.
+// What the Lightning node asks of the process that runs it (wallet, funding, fee bump coins and
+// signatures, addresses, fees, broadcast, tip, log); service/channel-host.ts implements it.
 
 import type { ChannelBackupAlarm } from '../api/contract.js';
 import type { Db } from '../db/database.js';

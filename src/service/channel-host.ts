@@ -1,6 +1,5 @@
-// The service's side of the Lightning node: the wallet's funding, fee bump coins and signing,
-// change addresses, fees and broadcast handed to channels/ as a ChannelHost, so the node never
-// reaches into service/.
+// The service's side of the Lightning node: the wallet's funding, fee bump coins and signing, change
+// addresses, fees and broadcast handed to channels/ as a ChannelHost (channels/ never imports service/).
 
 import { CofferError } from '../api/errors.js';
 import { parseTx, serializeTx } from '../chain/tx.js';
