@@ -1,5 +1,5 @@
 // LDK's events: channels pending, ready and closed; payments claimable, claimed, sent and failed;
-// funding, spendable outputs, forwards, and peers' requests to open channels to us.
+// funding, fee bumps, spendable outputs, forwards, and peers' requests to open channels to us.
 
 import * as ldk from 'lightningdevkit';
 import { CofferError } from '../api/errors.js';
