@@ -8,7 +8,7 @@ import { equalBytes, hashToHex } from '../chain/bytes.js';
 import { parseTx, txid as txidOf, type Prevout } from '../chain/tx.js';
 import { withDbErrors } from '../db/database.js';
 import { persistChangeSet } from '../db/change-set-store.js';
-import { getTxStatus } from '../db/tx-store.js';
+import { getTxStatus, isTxConfirmed } from '../db/tx-store.js';
 import { signedTx, statusChange } from '../wallet/change-set.js';
 import { dustThreshold } from '../wallet/policy.js';
 import { anchorReserveSat, selectBumpCoins, type BumpCoin } from './bump-coins.js';
@@ -162,6 +162,16 @@ export class FeeBumper {
         await this.release(raw);
         continue;
       }
+      const claim = this.claims.get(claimId);
+      const before = claim?.txid;
+      const db = this.ctx.db;
+      // LDK may ask again before it has seen the block that settled the claim: the bump in that
+      // block stands, and a new one would only double-spend its coins.
+      if (before && withDbErrors(() => isTxConfirmed(db, before))) {
+        this.signed.delete(id);
+        this.ctx.host.log.info('ln.bump-settled', { txid: hashToHex(before) });
+        continue;
+      }
       try {
         await this.ctx.host.broadcast(raw);
       } catch (err) {
@@ -170,13 +180,13 @@ export class FeeBumper {
         continue;
       }
       this.signed.delete(id);
-      const claim = this.claims.get(claimId);
-      const before = claim?.txid;
-      const db = this.ctx.db;
+      // The replaced bump leaves the wallet's state, unless a block holds it by now (then the new
+      // one is the conflicted one, which the state leaves out by itself). A relay that took the
+      // new one while its node kept the old brings the old one back when a block holds it.
       withDbErrors(() =>
         db.transaction(() => {
           persistChangeSet(db, signedTx(txid, raw, 'seen'));
-          if (before && !equalBytes(before, txid) && getTxStatus(db, before) !== undefined) persistChangeSet(db, statusChange(before, 'replaced'));
+          if (before && !equalBytes(before, txid) && getTxStatus(db, before) !== undefined && !isTxConfirmed(db, before)) persistChangeSet(db, statusChange(before, 'replaced'));
         }).immediate(),
       );
       if (claim) claim.txid = txid;
