@@ -43,6 +43,9 @@ function withDetails(w: WireError): string | undefined {
       const d = w.details;
       if (d === undefined) return undefined;
       if ('neededMsat' in d) return `Your channels can send ${msatText(d.availableMsat)} now; this payment needs ${msatText(d.neededMsat)}.`;
+      if (d.anchorReserveSat !== undefined && d.shortfallSat !== undefined) {
+        return `${satsText(d.anchorReserveSat)} of the wallet are kept for fee bumps of your channels; this would leave ${satsText(d.anchorReserveSat - d.shortfallSat)}. Send less.`;
+      }
       if (d.shortfallSat !== undefined) return `${base} You are short by ${satsText(d.shortfallSat)}.`;
       return `${base} It needs ${satsText(d.neededSat)}.`;
     }

@@ -291,7 +291,16 @@ export interface Results extends VaultFileResults, TowerResults, PeerResults, Ke
   'wallet.lock': { locked: true };
   'wallet.reveal': { mnemonic: string };
   'wallet.changePassword': { ok: true };
-  'wallet.summary': { confirmed: number; unconfirmed: number; immature: number; vaults: number; tipHeight: number; series: { time: number; balance: number }[] };
+  'wallet.summary': {
+    confirmed: number;
+    unconfirmed: number;
+    immature: number;
+    vaults: number;
+    /** Part of the balance kept for fee bumps of the anchor channels (sends leave it); 0 without any. */
+    anchorReserve: number;
+    tipHeight: number;
+    series: { time: number; balance: number }[];
+  };
   'wallet.address': { address: string; index: number };
   'wallet.history': TxSummary[];
   'wallet.transaction': TxDetail;
@@ -343,6 +352,8 @@ export interface Results extends VaultFileResults, TowerResults, PeerResults, Ke
     graphChannels: number;
     /** Channels peers may open to this node (`coffer daemon --ln-accept-inbound`). */
     acceptsChannels?: { minSat: number; maxSat: number; maxPendingPerPeer: number };
+    /** Wallet coins kept for fee bumps of the anchor channels (normal sends leave them). */
+    anchorReserve: number;
     backupFailing?: ChannelBackupAlarm;
   };
   'ln.invoice': { bolt11: string; paymentHash: string; expiresAt: number };
@@ -416,6 +427,8 @@ export interface ChannelInfo {
    * closed (closed on chain, our funds not back in the wallet yet).
    */
   state: 'opening' | 'pending' | 'ready' | 'closing' | 'closed';
+  /** Open channels: anchor outputs (fee-bumped from the wallet when closed by force) or legacy (fee fixed when signed). */
+  type?: 'anchor' | 'legacy';
   capacitySat: number;
   localBalanceMsat: number;
   remoteBalanceMsat: number;

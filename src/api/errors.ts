@@ -112,7 +112,7 @@ export type ErrorDetailsByCode = Exhaustive<{
   'invalid-transaction': { reason: string };
   'no-peers': None;
   /** On chain in satoshis; over Lightning channels in millisatoshis. */
-  'insufficient-funds': { neededSat: number; availableSat?: number; shortfallSat?: number } | { neededMsat: number; availableMsat: number };
+  'insufficient-funds': { neededSat: number; availableSat?: number; shortfallSat?: number; anchorReserveSat?: number } | { neededMsat: number; availableMsat: number };
   /** `index`: which recipient of a send; a vault whose cheapest cancel leaves dust names no single value. */
   'amount-below-dust': { valueSat?: number; dustThresholdSat?: number; index?: number };
   /** Below the relay floor or the replaced transaction's rate; or a replacement's absolute fee below BIP125's. */

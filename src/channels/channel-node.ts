@@ -15,6 +15,7 @@ import { feedChain } from './chain-feed.js';
 import { backupKey, ldkSeed } from './channel-keys.js';
 import { NodeContext } from './context.js';
 import { ChannelEvents } from './events.js';
+import { FeeBumper } from './fee-bumps.js';
 import { ChannelFunding } from './funding.js';
 import { invoiceText } from './invoice.js';
 import type { BackupAlarm, ChannelHost } from './host.js';
@@ -42,6 +43,7 @@ export class ChannelNode {
   private readonly views: ChannelViews;
   private readonly funding: ChannelFunding;
   private readonly sweeper: Sweeper;
+  private readonly bumper: FeeBumper;
   private readonly persistence: ChannelPersistence;
   private readonly sockets: PeerSockets;
   private readonly events: ChannelEvents;
@@ -58,12 +60,13 @@ export class ChannelNode {
     this.views = new ChannelViews(this.ctx);
     this.funding = new ChannelFunding(this.ctx);
     this.sweeper = new Sweeper(this.ctx);
+    this.bumper = new FeeBumper(this.ctx, (raw) => this.funding.release(raw));
     this.persistence = new ChannelPersistence(this.ctx, backup, {
       monitorWritten: (key) => this.views.forget(key),
       backupWritten: () => void this.sockets.reconnect(),
     });
     this.sockets = new PeerSockets(this.ctx, this.persistence);
-    this.events = new ChannelEvents(this.ctx, this.funding, this.sweeper, this.sockets);
+    this.events = new ChannelEvents(this.ctx, this.funding, this.sweeper, this.sockets, this.bumper);
   }
 
   /** Load LDK, restore the stored channels (or start afresh), and listen when asked. The wallet must be unlocked. */
@@ -85,10 +88,12 @@ export class ChannelNode {
       keys,
       {
         persist: (outpoint, monitor) => node.persistence.persistMonitor(outpoint, monitor),
-        broadcast: (raw) => node.funding.release(raw),
+        broadcast: (raw) => void node.funding.release(raw),
       },
       node.keep,
     );
+    node.bumper.attach(node.ctx.ldk.logger, node.keep);
+    node.bumper.refreshReserve();
     // Before any peer hears from this node: a backup that cannot be written keeps peers away
     // (the monitors just loaded may be newer than the file) until it can.
     node.persistence.writeBackup();
@@ -157,6 +162,7 @@ export class ChannelNode {
     this.ctx.ldk.routing.tick();
     void this.sockets.reconnect();
     void this.sweeper.sweep();
+    this.bumper.refreshReserve();
     this.schedule();
   }
 
@@ -202,6 +208,7 @@ export class ChannelNode {
       channels: this.ctx.ldk.manager.list_channels().length,
       forwards: this.ctx.opts.forward === true,
       graphChannels: this.ctx.ldk.routing.channelCount(),
+      anchorReserve: this.bumper.refreshReserve(),
       ...(inbound ? { acceptsChannels: { minSat: inbound.minSat, maxSat: inbound.maxSat, maxPendingPerPeer: inbound.maxPendingPerPeer } } : {}),
       ...(a ? { backupFailing: { file: a.file, code: a.code, message: a.message, since: a.since } } : {}),
     };

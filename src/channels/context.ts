@@ -21,6 +21,7 @@ export interface LdkParts {
   peers: ldk.PeerManager;
   /** The network graph (gossip), the scorer and their persistence. */
   routing: Routing;
+  logger: ldk.Logger;
 }
 
 export class NodeContext {

@@ -1,5 +1,5 @@
 // LDK's events: channels pending, ready and closed; payments claimable, claimed, sent and failed;
-// funding, spendable outputs, forwards, and peers' requests to open channels to us.
+// funding, fee bumps, spendable outputs, forwards, and peers' requests to open channels to us.
 
 import * as ldk from 'lightningdevkit';
 import { CofferError } from '../api/errors.js';
@@ -8,6 +8,8 @@ import { parseTx, txid as txidOf } from '../chain/tx.js';
 import { putClose, putPayment, putSweep } from '../db/channel-store.js';
 import { withDbErrors } from '../db/database.js';
 import type { NodeContext } from './context.js';
+import { inboundAnchorRefusal, zeroReserveRefusal } from './bump-coins.js';
+import { isAnchor, type FeeBumper } from './fee-bumps.js';
 import type { ChannelFunding } from './funding.js';
 import { apiErrorText, closureReasonName, eventName, hex, htlcDestinationName, option32Bytes, optionU64, outpointText } from './ldk.js';
 import type { PeerSockets } from './peer-sockets.js';
@@ -22,6 +24,7 @@ export class ChannelEvents {
     private readonly funding: ChannelFunding,
     private readonly sweeper: Sweeper,
     private readonly sockets: PeerSockets,
+    private readonly bumper: FeeBumper,
   ) {}
 
   /** A handler for one drain of LDK's events: a failing event is logged, never thrown into LDK. */
@@ -43,8 +46,11 @@ export class ChannelEvents {
     // Payment paths that failed or succeeded teach the scorer (routing.ts); the rest is handled here.
     this.ctx.ldk.routing.learn(e);
     if (e instanceof ldk.Event_FundingGenerationReady) {
-      this.funding.fund(e);
+      this.funding.fund(e, () => this.checkAnchorFunding(e));
+    } else if (e instanceof ldk.Event_BumpTransaction) {
+      this.bumper.handle(e);
     } else if (e instanceof ldk.Event_ChannelPending) {
+      this.bumper.refreshReserve();
       const channelId = hex(e.channel_id.get_a());
       const fundingTxid = hashToHex(e.funding_txo.get_txid());
       log.info('ln.channel-pending', { channelId, fundingTxid });
@@ -60,6 +66,7 @@ export class ChannelEvents {
       const channelId = hex(e.channel_id.get_a());
       const reason = closureReasonName(e.reason);
       log.info('ln.channel-closed', { channelId, reason });
+      this.bumper.refreshReserve();
       if (e.channel_funding_txo) {
         withDbErrors(() =>
           putClose(this.ctx.db, {
@@ -148,12 +155,31 @@ export class ChannelEvents {
     const sats = Number(e.funding_satoshis);
     if (sats < policy.minSat || sats > policy.maxSat) return `This node accepts channels of ${policy.minSat} to ${policy.maxSat} sats.`;
     if (e.is_announced && this.ctx.opts.announce !== true) return 'This node accepts only unannounced channels.';
-    if (e.channel_type.requires_zero_conf() || e.channel_type.requires_anchors_zero_fee_htlc_tx()) return 'This node accepts only channels without zero-conf or anchors.';
-    const pending = this.ctx.ldk.manager.list_channels().filter((c) => !c.get_is_outbound() && !c.get_is_channel_ready());
+    if (e.channel_type.requires_zero_conf()) return 'This node accepts only channels without zero-conf.';
+    const channels = this.ctx.ldk.manager.list_channels();
+    // Refused, the peer's LDK or lnd asks again for a legacy channel.
+    if (e.channel_type.supports_anchors_zero_fee_htlc_tx()) {
+      const why = inboundAnchorRefusal(this.bumper.confirmedSat(), channels.filter(isAnchor).length);
+      if (why) return why;
+    }
+    const pending = channels.filter((c) => !c.get_is_outbound() && !c.get_is_channel_ready());
     const peer = hex(e.counterparty_node_id);
     if (pending.filter((c) => hex(c.get_counterparty().get_node_id()) === peer).length >= policy.maxPendingPerPeer) return 'Too many of your channels to this node are not ready yet.';
     if (pending.length >= MAX_PENDING_INBOUND) return 'This node has too many channels opened to it that are not ready yet.';
     return undefined;
+  }
+
+  /**
+   * Before we fund a channel: an anchor channel whose peer set our reserve to zero is refused,
+   * and the reserve for fee bumps is counted with it, so the funding leaves it in the wallet.
+   */
+  private checkAnchorFunding(e: ldk.Event_FundingGenerationReady): void {
+    const temp = hex(e.temporary_channel_id.get_a());
+    const c = this.ctx.ldk.manager.list_channels().find((d) => hex(d.get_channel_id().get_a()) === temp);
+    const reserve = c ? optionU64(c.get_unspendable_punishment_reserve()) : undefined;
+    const why = zeroReserveRefusal(c !== undefined && isAnchor(c), reserve === undefined ? undefined : Number(reserve));
+    if (why) throw new CofferError('channel-open-failed', why);
+    this.bumper.refreshReserve();
   }
 
   /** A peer asks to open a channel to us: accepted only as the user allowed (ChannelNodeOptions.inbound). */

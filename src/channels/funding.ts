@@ -16,10 +16,11 @@ import { apiErrorText, hex } from './ldk.js';
 export class ChannelFunding {
   constructor(private readonly ctx: NodeContext) {}
 
-  /** Build and sign the funding transaction from the wallet's coins; it stays held until LDK releases it. */
-  fund(e: ldk.Event_FundingGenerationReady): void {
+  /** Build and sign the funding transaction from the wallet's coins, once `check` passed; it stays held until LDK releases it. */
+  fund(e: ldk.Event_FundingGenerationReady, check: () => void): void {
     const temp = hex(e.temporary_channel_id.get_a());
     try {
+      check();
       // LDK needs a funding transaction whose id cannot change: the host spends segwit coins only.
       const done = this.ctx.host.fundChannel({ script: e.output_script, amountSat: Number(e.channel_value_satoshis) }, (txid) =>
         putFunding(this.ctx.db, txid, temp, hex(e.counterparty_node_id)),
@@ -55,15 +56,15 @@ export class ChannelFunding {
     );
   }
 
-  /** LDK's broadcaster: a held funding transaction is released (the peer has signed), then everything goes out. */
-  release(raw: Uint8Array): void {
+  /** LDK's broadcaster: a held funding transaction is released (the peer has signed), then everything goes out; settles once the network answered. */
+  release(raw: Uint8Array): Promise<void> {
     const txid = txidOf(parseTx(raw));
     withDbErrors(() => {
       if (isHeldFunding(this.ctx.db, txid)) setFundingStatus(this.ctx.db, txid, 'released');
       putChainTx(this.ctx.db, txid, raw);
     });
     this.ctx.host.log.info('ln.broadcast', { txid: hashToHex(txid) });
-    this.ctx.host.broadcast(raw).then(
+    return this.ctx.host.broadcast(raw).then(
       () => {
         withDbErrors(() => {
           if (getTxStatus(this.ctx.db, txid) === 'pending') persistChangeSet(this.ctx.db, statusChange(txid, 'seen'));

@@ -1,10 +1,11 @@
-// What the Lightning node asks of the process that runs it: the wallet's seed, database and
-// settings, funding from its coins, fresh addresses, fees, broadcast, the tip and a log. The service
-// implements it (service/channel-host.ts); channels/ never imports service/.
+// What the Lightning node asks of the process that runs it (wallet, funding, fee bump coins and
+// signatures, addresses, fees, broadcast, tip, log); service/channel-host.ts implements it.
 
 import type { ChannelBackupAlarm } from '../api/contract.js';
 import type { Db } from '../db/database.js';
+import type { Prevout } from '../chain/tx.js';
 import type { Network } from '../keys/networks.js';
+import type { BumpCoin } from './bump-coins.js';
 import type { ChannelWatch } from './chain-watch.js';
 
 /** The core's log, as the node writes to it (service/log.ts's Logger has this shape). */
@@ -44,6 +45,14 @@ export interface ChannelHost {
   fundChannel(output: { script: Uint8Array; amountSat: number }, alsoStore: (txid: Uint8Array) => void): FundingTx;
   /** A fresh change script of the wallet: closes, claims and sweeps pay it. */
   changeScript(): Uint8Array;
+  /** The wallet's confirmed, unfrozen segwit coins that no pending transaction spends: fee bumps pay with them. */
+  bumpCoins(): BumpCoin[];
+  /**
+   * Sign the inputs at `ours` (each spending a coin of the wallet) of the unsigned transaction
+   * `unsigned`, whose inputs spend `prevouts` in order (where known; taproot needs all); the transaction with their witnesses, the
+   * other inputs left as they were. Throws a CofferError when one cannot be signed.
+   */
+  signInputs(unsigned: Uint8Array, prevouts: (Prevout | undefined)[], ours: number[]): Uint8Array;
   /** Hand a transaction to the network (the wallet's chain source). */
   broadcast(raw: Uint8Array): Promise<void>;
   /** Fee rates in sat/vB, fast / normal / slow, from the last estimate. */

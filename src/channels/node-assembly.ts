@@ -63,6 +63,9 @@ export function assemble(host: ChannelHost, opts: ChannelNodeOptions, keys: ldk.
         // its own estimate, and LDK force-closes when that is below this, so only the relay floor.
         case ldk.ConfirmationTarget.LDKConfirmationTarget_ChannelCloseMinimum:
           return MIN_FEERATE_PER_KW;
+        // An anchor channel's commitment can be bumped when it goes out (fee-bumps.ts), so it
+        // need not pay for the next blocks when signed.
+        case ldk.ConfirmationTarget.LDKConfirmationTarget_AnchorChannelFee:
         case ldk.ConfirmationTarget.LDKConfirmationTarget_OutputSpendingFee:
           return feerateToKw(r.slow);
         default:
@@ -120,6 +123,9 @@ export function assemble(host: ChannelHost, opts: ChannelNodeOptions, keys: ldk.
   // channels pay and receive up to their whole balance, as other implementations allow.
   const handshake = config.get_channel_handshake_config();
   handshake.set_max_inbound_htlc_value_in_flight_percent_of_channel(100);
+  // Anchor outputs (option_anchors_zero_fee_htlc_tx) with every peer that offers them; LDK falls
+  // back to a legacy channel with one that does not, or that refuses ours.
+  handshake.set_negotiate_anchors_zero_fee_htlc_tx(true);
   // Unannounced unless the user asks (`--ln-announce`), and then the only channels forwarding
   // could use are unannounced ones...
   handshake.set_announce_for_forwarding(opts.announce === true);
@@ -228,5 +234,5 @@ export function assemble(host: ChannelHost, opts: ChannelNodeOptions, keys: ldk.
     logger,
     keys.as_NodeSigner(),
   );
-  return { keys, signer, chainMonitor, manager, peers, routing };
+  return { keys, signer, chainMonitor, manager, peers, routing, logger };
 }

@@ -7,6 +7,7 @@ import { hashToHex, hexToHash } from '../chain/bytes.js';
 import { forceCloses, fundedByUs, readMonitor, type ChannelClose } from '../db/channel-store.js';
 import { withDbErrors } from '../db/database.js';
 import type { NodeContext } from './context.js';
+import { isAnchor } from './fee-bumps.js';
 import { hex, optionU32, optionU64 } from './ldk.js';
 import { decodeMonitor } from './node-assembly.js';
 
@@ -104,6 +105,7 @@ export class ChannelViews {
         channelId: hex(c.get_channel_id().get_a()),
         counterparty: hex(c.get_counterparty().get_node_id()),
         state: closing ? 'closing' : Boolean(c.get_is_channel_ready()) ? 'ready' : funding ? 'pending' : 'opening',
+        type: isAnchor(c) ? 'anchor' : 'legacy',
         capacitySat,
         localBalanceMsat: local,
         remoteBalanceMsat: capacitySat * 1000 - local,

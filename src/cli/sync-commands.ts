@@ -35,8 +35,9 @@ export const syncCommands: Command[] = [
     words: ['wallet', 'balance'],
     summary: 'confirmed and unconfirmed balance in satoshis (as of the last sync)',
     async run(ctx) {
-      const { confirmed, unconfirmed, immature } = await contractCall(ctx, { wallet: true }, 'wallet.summary', {});
-      return { confirmed, unconfirmed, ...(immature > 0 ? { immature } : {}) };
+      const { confirmed, unconfirmed, immature, anchorReserve } = await contractCall(ctx, { wallet: true }, 'wallet.summary', {});
+      // Shown only while anchor channels are open: kept for fee bumps of your channels.
+      return { confirmed, unconfirmed, ...(immature > 0 ? { immature } : {}), ...(anchorReserve > 0 ? { anchorReserve } : {}) };
     },
   },
   {

@@ -56,6 +56,12 @@ export function getTxStatus(db: Db, txid: Uint8Array): TxStatus | undefined {
   return row?.status;
 }
 
+/** Whether the wallet holds this transaction in a block. */
+export function isTxConfirmed(db: Db, txid: Uint8Array): boolean {
+  const row = db.prepare('SELECT block_height FROM wallet_txs WHERE txid = ?').get(txid) as { block_height: number | null } | undefined;
+  return row?.block_height !== undefined && row.block_height !== null;
+}
+
 export function unconfirmTx(db: Db, txid: Uint8Array): void {
   db.prepare('UPDATE wallet_txs SET block_hash = NULL, block_height = NULL, block_pos = NULL, block_time = NULL WHERE txid = ?').run(txid);
 }

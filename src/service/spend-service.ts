@@ -70,7 +70,9 @@ export class SpendService {
 
   /** Plan with the wallet's facts; the change address the plan took is reserved (call inside the spend's transaction). */
   plan(req: PlanRequest): Plan {
-    const plan = planSpend(this.facts(!req.recipients.some((r) => r.amount === 'max')), req);
+    // While anchor channels are open (the Lightning node keeps this figure), spends leave their reserve.
+    const keepSat = req.keepSat ?? Number(this.wallet.meta('anchor_reserve_sat') ?? '0');
+    const plan = planSpend(this.facts(!req.recipients.some((r) => r.amount === 'max')), { ...req, keepSat });
     if (plan.changeSlot) this.wallet.reserveChange(plan.changeSlot);
     return plan;
   }

@@ -103,7 +103,8 @@ export function summary(wallet: WalletService): Results['wallet.summary'] {
     const step = series.length / MAX_SERIES_POINTS;
     series = Array.from({ length: MAX_SERIES_POINTS }, (_, i) => series[Math.min(series.length - 1, Math.floor((i + 1) * step) - 1)]!);
   }
-  return { confirmed: b.confirmed, unconfirmed: b.unconfirmed, immature: b.immature ?? 0, vaults: vaultTotal(vaults), tipHeight: tip, series };
+  const anchorReserve = Number(wallet.meta('anchor_reserve_sat') ?? '0');
+  return { confirmed: b.confirmed, unconfirmed: b.unconfirmed, immature: b.immature ?? 0, vaults: vaultTotal(vaults), anchorReserve, tipHeight: tip, series };
 }
 
 export function transaction(wallet: WalletService, txidHex: string, backendKind: string): TxDetail {

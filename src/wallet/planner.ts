@@ -9,7 +9,7 @@ import { addressToScript } from '../keys/address.js';
 import type { Network } from '../keys/networks.js';
 import { selectAll, selectCoins, type Candidate } from './coin-selection.js';
 import type { KeyOrigins } from './key-origins.js';
-import { dustThreshold, inputWeight, isNullData, MAX_FEE_RATE, MIN_RELAY_FEE_RATE, outputWeight, signedWeight, txOverheadWeight } from './policy.js';
+import { dustThreshold, formatSats, inputWeight, isNullData, MAX_FEE_RATE, MIN_RELAY_FEE_RATE, outputWeight, signedWeight, txOverheadWeight } from './policy.js';
 import { buildPsbt, type SpendInput, type SpendOutput } from './psbt-builder.js';
 import { isMature, type ScriptOwner, type Utxo } from './wallet-state.js';
 
@@ -40,6 +40,8 @@ export interface PlanRequest {
   sequence?: number;
   /** Where coin selection and the change position draw their randomness (default Math.random). */
   random?: () => number;
+  /** Sats of spendable coins (change included) the spend must leave: the reserve for anchor channels' fee bumps. */
+  keepSat?: number;
 }
 
 /** One unspent output of the wallet, with what spending it needs. */
@@ -196,6 +198,7 @@ export function planSpend(facts: SpendFacts, req: PlanRequest): Plan {
     weight = sel.weight;
   }
 
+  checkKept(spendable, chosen, changeValue, fixed + fee, req.keepSat ?? 0);
   const inputs = chosen.map((u) => ({ ...coinInput(u, facts.origins), ...(req.sequence !== undefined ? { sequence: req.sequence } : {}) }));
   const outputs: SpendOutput[] = outs.map((o) => ({ script: o.script, value: o.amount as number }));
   let changeIndex: number | undefined;
@@ -218,6 +221,21 @@ export function planSpend(facts: SpendFacts, req: PlanRequest): Plan {
     ...(changeIndex !== undefined ? { changeIndex } : {}),
     ...(change ? { changeSlot: change.owner } : {}),
   };
+}
+
+/** A spend that would leave less than `keep` of the coins the wallet spends by itself is refused. */
+function checkKept(spendable: readonly WalletCoin[], chosen: readonly WalletCoin[], change: number, spent: number, keep: number): void {
+  if (keep <= 0) return;
+  const used = new Set(chosen.map((u) => outpointKey(u.txid, u.vout)));
+  const left = spendable.reduce((n, u) => n + (used.has(outpointKey(u.txid, u.vout)) ? 0 : u.value), 0) + change;
+  if (left >= keep) return;
+  const available = spendable.reduce((n, u) => n + u.value, 0);
+  throw new CofferError('insufficient-funds', `${formatSats(keep)} are kept for fee bumps of your anchor channels; this spend would leave ${formatSats(left)}.`, {
+    neededSat: spent + keep,
+    availableSat: available,
+    shortfallSat: keep - left,
+    anchorReserveSat: keep,
+  });
 }
 
 /**

@@ -18,6 +18,12 @@ describe('error sentences', () => {
     expect(wireSentence({ code: 'insufficient-funds', message: CORE, details: { neededSat: 2_000 } })).toMatch(/ It needs 2,000 sats\.$/);
   });
 
+  it('a spend into the anchor channels\' fee reserve: what is kept and what the spend would leave', () => {
+    expect(wireSentence({ code: 'insufficient-funds', message: CORE, details: { neededSat: 95_000, availableSat: 90_000, shortfallSat: 4_000, anchorReserveSat: 10_000 } })).toBe(
+      '10,000 sats of the wallet are kept for fee bumps of your channels; this would leave 6,000 sats. Send less.',
+    );
+  });
+
   it('a proxy the core refused: how to write one, whatever the core said', () => {
     expect(wireSentence({ code: 'usage', message: CORE, details: { field: 'proxy' } })).toBe('Write the proxy as socks5://HOST:PORT (Tor: socks5://127.0.0.1:9050). A .onion peer needs one.');
     expect(wireSentence({ code: 'usage', message: CORE, details: { field: 'amount' } })).toBe('Coffer could not accept that input. Check the values you entered.');

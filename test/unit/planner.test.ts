@@ -162,6 +162,27 @@ describe('planSpend', () => {
     expect(d.shortfallSat).toBe(d.neededSat - d.availableSat);
   });
 
+  it('a spend leaves the sats kept for anchor channels\' fee bumps: untouched coins and change count, a send-max is refused', () => {
+    const coins = [coin(50_000), coin(30_000)];
+    // 60,000 out of 80,000: the change and nothing else is left, under the 25,000 kept.
+    const e = expectCode(() => planSpend(facts(coins), send(60_000, { keepSat: 25_000 })), 'insufficient-funds');
+    const d = e.details as { neededSat: number; availableSat: number; shortfallSat: number; anchorReserveSat: number };
+    expect(e.message).toMatch(/^25,000 sats are kept for fee bumps of your anchor channels/);
+    expect(d.anchorReserveSat).toBe(25_000);
+    expect(d.availableSat).toBe(80_000);
+    // Both coins go in: what is left is the change, 20,000 less the fee (a few hundred sats at 2 sat/vB).
+    expect(d.shortfallSat).toBeGreaterThan(5_000);
+    expect(d.shortfallSat).toBeLessThan(6_000);
+    expect(d.neededSat - 85_000).toBe(d.shortfallSat - 5_000);
+    // 40,000 leaves the untouched 30,000 coin or enough change: it goes through.
+    const plan = planSpend(facts(coins), send(40_000, { keepSat: 25_000 }));
+    const left = total(coins) - total(plan.inputs) + (plan.changeIndex !== undefined ? plan.outputs[plan.changeIndex]!.value : 0);
+    expect(left).toBeGreaterThanOrEqual(25_000);
+    expectCode(() => planSpend(noChange(facts(coins)), send('max', { keepSat: 1 })), 'insufficient-funds');
+    // Nothing kept: the same spends pass.
+    expect(planSpend(facts(coins), send(60_000, { keepSat: 0 })).amountSent).toBe(60_000);
+  });
+
   it('checks the request before choosing coins: fee rate and dust', () => {
     expectCode(() => planSpend(facts([coin(100_000)]), send(10_000, { feeRate: 0.5 })), 'fee-too-low');
     expectCode(() => planSpend(facts([coin(100_000)]), send(100)), 'amount-below-dust');

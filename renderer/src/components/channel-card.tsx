@@ -76,7 +76,9 @@ function ForceSteps({ c }: { c: ChannelInfo }) {
         transaction confirms, and Coffer sweeps them back to the wallet by itself while its Lightning node runs.
       </p>
       <p>
-        The closing transaction’s fee was fixed when that state was signed ({c.outbound ? 'it comes out of your balance' : 'the peer pays it'}),
+        {c.type === 'anchor'
+          ? 'Coffer pays the closing transaction’s fee up to the rate of the day with a child transaction from the wallet’s coins (the fee reserve),'
+          : `The closing transaction’s fee was fixed when that state was signed (${c.outbound ? 'it comes out of your balance' : 'the peer pays it'}),`}{' '}
         and the sweep pays a fee of its own at the rate of the day. Close normally if the peer is online: it is cheaper and faster.
       </p>
     </>
@@ -128,6 +130,12 @@ export function ChannelCard({ c, feeRate, onDone }: { c: ChannelInfo; feeRate: n
         <dd data-testid="channel/usable">{usableText(c)}</dd>
         <dt>Opened by</dt>
         <dd>{c.outbound ? 'you' : 'the peer'}</dd>
+        {c.type ? (
+          <>
+            <dt>Type</dt>
+            <dd data-testid="channel/type">{c.type === 'anchor' ? 'anchor (a force close is fee-bumped from the wallet)' : 'legacy (its closing fee is fixed when signed)'}</dd>
+          </>
+        ) : null}
         {c.fundingTxid ? (
           <>
             <dt>Funding transaction</dt>

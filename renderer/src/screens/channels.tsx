@@ -67,6 +67,8 @@ function NodeCard({ info, channels, error, onRetry }: { info: Results['ln.info']
         </dd>
         <dt>Forwarding others’ payments</dt>
         <dd data-testid="channels/forwards">{info.forwards ? 'yes (coffer daemon --ln-forward)' : 'no'}</dd>
+        <dt>Fee reserve</dt>
+        <dd data-testid="channels/anchor-reserve">{info.anchorReserve > 0 ? `${info.anchorReserve.toLocaleString('en-US')} sats of the wallet kept for fee bumps of your channels` : 'none (no anchor channel open)'}</dd>
         <dt>Connected peers</dt>
         <dd data-testid="channels/peers">{info.peers}</dd>
         <dt>Usable channels</dt>
