@@ -1,21 +1,26 @@
 // The chain source a command uses: --backend filters (BIP157/158 compact filters; the default but on
-// regtest), spv (BIP37), node (the embedded bcoin node) or rpc (the user's Bitcoin Core), with their flags.
+// regtest), spv (BIP37), node (the embedded bcoin node), rpc (the user's Bitcoin Core) or electrum
+// (the user's Electrum servers, --server), with their flags.
 
 import path from 'node:path';
 import { CofferError } from '../api/errors.js';
 import { chainParams } from '../chain/params.js';
 import { embeddedRpc, supportsEmbeddedNode } from '../node/embedded-node.js';
+import { parseServerUrl, type ElectrumServer } from '../node/electrum/client.js';
 import { readCookie, RpcClient, type RpcAuth } from '../node/rpc-client.js';
 import { BLOOM_WARNING, defaultBackendKind, sourceFactory, type SourceFactory } from '../node/source-factory.js';
 import { parseHostPort } from '../p2p/pool.js';
 import { isOnion, parseProxyUrl, proxyUrl, type Socks5Proxy } from '../p2p/socks5.js';
 import type { PlannedBackend } from '../service/backend-setting.js';
+import { ensureDir, networkPaths } from '../service/datadir.js';
+import { filePins } from '../service/electrum-pins.js';
 import type { Logger } from '../service/log.js';
 import { stringOption, stringsOption, type Context, type OptionSpec } from './command.js';
 import { readSecretFile } from './secrets.js';
 
 export const BACKEND_OPTIONS: Record<string, OptionSpec> = {
-  backend: { type: 'string', value: 'spv|filters|node|rpc', help: 'chain source: BIP37 peers (default on regtest), compact-filter peers (default elsewhere), the embedded node, Bitcoin Core RPC' },
+  backend: { type: 'string', value: 'spv|filters|node|rpc|electrum', help: 'chain source: BIP37 peers (default on regtest), compact-filter peers (default elsewhere), the embedded node, Bitcoin Core RPC, your Electrum server' },
+  server: { type: 'string', multiple: true, value: 'tcp://HOST:PORT|ssl://HOST:PORT', help: 'Electrum server (with --backend electrum; repeatable): it learns your addresses, so use your own or Tor' },
   connect: { type: 'string', multiple: true, value: 'HOST:PORT', help: 'peer to use (repeatable; NAME.onion:PORT with --proxy); otherwise DNS seeds' },
   proxy: { type: 'string', value: 'socks5://HOST:PORT', help: 'every peer connection through this SOCKS5 proxy (Tor), one circuit per peer; no DNS query from here' },
   v2: { type: 'boolean', help: 'BIP324 encrypted transport first with every peer, --connect ones included (v1 when a peer does not speak it); without it only with peers that advertise it' },
@@ -39,12 +44,23 @@ export function connectList(ctx: Context): string[] {
   return list;
 }
 
+/** --server, each checked; an onion server needs --proxy. */
+export function serverList(ctx: Context): ElectrumServer[] {
+  return stringsOption(ctx, 'server').map((text) => {
+    const server = parseServerUrl(text);
+    if (isOnion(server.host) && stringOption(ctx, 'proxy') === undefined) {
+      throw new CofferError('usage', `${text} is a Tor onion service: reach it through Tor with --proxy socks5://127.0.0.1:9050`, { field: 'server' });
+    }
+    return server;
+  });
+}
+
 /** --proxy, for the light client's peers; a typed `usage` error for a bad URL or another backend. */
 export function proxyOption(ctx: Context): Socks5Proxy | undefined {
   const text = stringOption(ctx, 'proxy');
   if (text === undefined) return undefined;
   const backend = backendName(ctx);
-  if (backend !== 'spv' && backend !== 'filters') throw new CofferError('usage', '--proxy is for the light client\'s peers (--backend filters or spv); the embedded node and Bitcoin Core RPC do not use it.', { field: 'proxy' });
+  if (backend !== 'spv' && backend !== 'filters' && backend !== 'electrum') throw new CofferError('usage', '--proxy is for the light client\'s peers and Electrum servers (--backend filters, spv or electrum); the embedded node and Bitcoin Core RPC do not use it.', { field: 'proxy' });
   return parseProxyUrl(text);
 }
 
@@ -60,14 +76,16 @@ function rpcAuth(ctx: Context): RpcAuth {
   throw new CofferError('usage', '--backend rpc needs --rpc-cookie FILE, or --rpc-user USER and --rpc-password-file FILE');
 }
 
-export function backendName(ctx: Context): 'spv' | 'filters' | 'node' | 'rpc' {
+export function backendName(ctx: Context): 'spv' | 'filters' | 'node' | 'rpc' | 'electrum' {
   const b = stringOption(ctx, 'backend') ?? defaultBackendKind(ctx.network);
-  if (b !== 'spv' && b !== 'filters' && b !== 'node' && b !== 'rpc') throw new CofferError('usage', '--backend must be spv, filters, node or rpc');
+  if (b !== 'spv' && b !== 'filters' && b !== 'node' && b !== 'rpc' && b !== 'electrum') throw new CofferError('usage', '--backend must be spv, filters, node, rpc or electrum');
+  if ((b === 'electrum') !== (stringsOption(ctx, 'server').length > 0)) throw new CofferError('usage', b === 'electrum' ? '--backend electrum needs --server tcp://HOST:PORT or ssl://HOST:PORT' : '--server needs --backend electrum', { field: 'server' });
+  if (b === 'electrum' && stringsOption(ctx, 'connect').length > 0) throw new CofferError('usage', '--connect is for peers; an Electrum server is named with --server', { field: 'connect' });
   if (b !== 'rpc' && (stringOption(ctx, 'rpc-url') ?? stringOption(ctx, 'rpc-cookie') ?? stringOption(ctx, 'rpc-user')) !== undefined) {
     throw new CofferError('usage', 'the --rpc-* options need --backend rpc');
   }
   if (b !== 'filters' && ctx.options['no-tx-relay'] !== undefined) throw new CofferError('usage', '--no-tx-relay needs --backend filters');
-  if ((b === 'node' || b === 'rpc') && ctx.options['v2'] !== undefined) throw new CofferError('usage', '--v2 is for the light client\'s peers (--backend spv or filters)', { field: 'v2' });
+  if ((b === 'node' || b === 'rpc' || b === 'electrum') && ctx.options['v2'] !== undefined) throw new CofferError('usage', '--v2 is for the light client\'s peers (--backend spv or filters)', { field: 'v2' });
   return b;
 }
 
@@ -90,6 +108,11 @@ export function sourceFor(ctx: Context, log: Logger): SourceFactory {
   if (backend === 'spv') return sourceFactory({ kind: 'spv', connect: connectList(ctx), ...(proxy ? { proxy } : {}), ...v2 }, log);
   if (backend === 'filters') return sourceFactory({ kind: 'filters', connect: connectList(ctx), relay: ctx.options['no-tx-relay'] !== true, ...(proxy ? { proxy } : {}), ...v2 }, log);
   if (backend === 'node') return sourceFactory({ kind: 'node', rpc: embeddedRpc(ctx.datadir, ctx.network) }, log);
+  if (backend === 'electrum') {
+    const dir = networkPaths(ctx.datadir, ctx.network).dir;
+    ensureDir(dir);
+    return sourceFactory({ kind: 'electrum', servers: serverList(ctx), pins: filePins(dir), ...(proxy ? { proxy } : {}) }, log);
+  }
   const url = stringOption(ctx, 'rpc-url');
   if (url === undefined) throw new CofferError('usage', '--backend rpc needs --rpc-url URL');
   return sourceFactory({ kind: 'rpc', rpc: new RpcClient(url, rpcAuth(ctx)) }, log);
@@ -104,6 +127,7 @@ export function backendSettingFor(ctx: Context): PlannedBackend {
   const backend = backendName(ctx);
   const proxy = proxyOption(ctx);
   warnBloom(ctx, backend);
+  if (backend === 'electrum') throw new CofferError('usage', 'the app\'s setting does not take an Electrum server yet: give --backend electrum --server URL to each command', { field: 'server' });
   if (ctx.options['v2'] !== undefined) throw new CofferError('usage', 'the app\'s setting does not keep --v2: give it to each command (peers that advertise BIP324 get it anyway)', { field: 'v2' });
   if (backend === 'spv') return { kind: 'spv', connect: connectList(ctx), ...(proxy ? { proxy: proxyUrl(proxy) } : {}) };
   if (backend === 'filters') return { kind: 'filters', connect: connectList(ctx), ...(ctx.options['no-tx-relay'] === true ? { relay: false } : {}), ...(proxy ? { proxy: proxyUrl(proxy) } : {}) };

@@ -10,6 +10,8 @@ import type { Socks5Proxy } from '../p2p/socks5.js';
 import type { RpcClient } from './rpc-client.js';
 import { RpcSource } from './rpc-source.js';
 import type { ChainSource } from './source.js';
+import type { CertPins, ElectrumServer } from './electrum/client.js';
+import { ElectrumSource } from './electrum/source.js';
 import { FiltersSource } from './filters.js';
 import { SpvClient } from './spv.js';
 
@@ -25,7 +27,9 @@ export type BackendChoice =
   /** `relay: false`: fetch no relayed transactions (unconfirmed payments wait for a block). */
   | { kind: 'filters'; connect: string[]; relay?: boolean; timeouts?: Partial<PeerTimeouts>; proxy?: Socks5Proxy; transport?: Transport }
   /** The embedded node (`node`) or the user's Bitcoin Core (`rpc`), over JSON-RPC. */
-  | { kind: 'node' | 'rpc'; rpc: RpcClient };
+  | { kind: 'node' | 'rpc'; rpc: RpcClient }
+  /** The user's Electrum servers (every answer proven here); TLS certificates pinned in `pins`. */
+  | { kind: 'electrum'; servers: ElectrumServer[]; pins: CertPins; proxy?: Socks5Proxy };
 
 /**
  * The chain source when none is chosen: compact filters (BIP157/158) on main, test and signet;
@@ -55,6 +59,10 @@ export function sourceFactory(choice: BackendChoice, log: EventLog): SourceFacto
       };
       return choice.kind === 'spv' ? new SpvClient(opts) : new FiltersSource({ ...opts, relay: choice.relay ?? true });
     };
+  }
+  if (choice.kind === 'electrum') {
+    const { servers, pins, proxy } = choice;
+    return (params, store) => new ElectrumSource({ params, store, servers, pins, ...(proxy ? { proxy } : {}), log: (event, fields) => log.info(event, fields) });
   }
   const { kind, rpc } = choice;
   return (params, store) => new RpcSource({ kind, params, store, rpc });

@@ -56,7 +56,7 @@ export interface ProofSource {
 export type FeeEstimates = Estimates;
 
 export interface ChainSource extends ProofSource {
-  readonly kind: 'spv' | 'filters' | 'node' | 'rpc';
+  readonly kind: 'spv' | 'filters' | 'node' | 'rpc' | 'electrum';
   start(): Promise<void>;
   stop(): void;
   /**

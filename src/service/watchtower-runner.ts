@@ -124,8 +124,8 @@ export class WatchtowerRunner {
     const lowest = [saved ? saved.height + 1 : undefined, this.pkg.height].filter((h) => h !== undefined);
     this.store = HeaderStore.open(dir, params, chainStartFor(params, lowest.length > 0 ? Math.max(0, Math.min(...lowest)) : undefined));
     const source = this.opts.source(params, this.store);
-    // Compact filters match scripts only: a package without them would leave the tower blind.
-    this.scriptsOnly = source.kind === 'filters';
+    // Compact filters and Electrum servers match scripts only: a package without them would leave the tower blind.
+    this.scriptsOnly = source.kind === 'filters' || source.kind === 'electrum';
     if (this.scriptsOnly) requireScripts(this.pkg);
     this.link = towerLink(source, { tx: (tx) => void this.handleTx(tx), block: () => this.kick(), print: this.opts.print });
     for (const a of this.pkg.announcements ?? []) this.accept(a.vault, a.unvaultTxid, a.signature, 'package');

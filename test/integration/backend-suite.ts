@@ -16,7 +16,7 @@ import { tmpDir } from '../helpers/tmp.js';
 
 export const env = { COFFER_PASSWORD: 'integration password' };
 
-export type Backend = 'spv' | 'rpc' | 'node' | 'filters';
+export type Backend = 'spv' | 'rpc' | 'node' | 'filters' | 'electrum';
 
 /** What the suite asks of the node it runs against. */
 export interface SuiteNode {
@@ -111,6 +111,8 @@ export interface SuiteOptions {
   flags?: () => string[];
   /** The wallet's data directory (default: a new temporary one). */
   dir?: string;
+  /** Waits until the source has what the node has (an Electrum server indexes after the node). */
+  settle?: () => Promise<void>;
 }
 
 export function backendSuite(backend: Backend, node: () => SuiteNode, opts: SuiteOptions = {}): void {
@@ -130,6 +132,7 @@ export function backendSuite(backend: Backend, node: () => SuiteNode, opts: Suit
 
     /** For the embedded node: wait until it has the blocks node `a` has. */
     const caughtUp = async () => {
+      await opts.settle?.();
       if (backend !== 'node') return;
       await waitFor(async () => (await coffer(['--datadir', dir, '--network', 'regtest', 'node', 'status'])).json?.height === (await a.tipHeight()), 30_000, 'embedded node catching up');
     };
@@ -150,6 +153,7 @@ export function backendSuite(backend: Backend, node: () => SuiteNode, opts: Suit
       birthday = await a.tipHeight();
       if (backend === 'spv') flags = ['--connect', a.address];
       if (backend === 'filters') flags = ['--backend', 'filters', '--connect', a.address, ...(opts.flags?.() ?? [])];
+      if (backend === 'electrum') flags = ['--backend', 'electrum', ...(opts.flags?.() ?? [])];
       if (backend === 'rpc') {
         const cookie = path.join(dir, 'rpc.cookie');
         fs.writeFileSync(cookie, `coffer:${a.rpc!.apiKey}`);
