@@ -86,6 +86,7 @@ export class ElectrumSource implements ChainSource {
   /** The last history fetched, for the mempool's question in the same round. */
   private lastHistory: { key: string; at: number; items: Map<string, number> } | undefined;
   private feesAhead: Promise<FeeEstimates> | undefined;
+  private lastDrop: CofferError | undefined;
 
   constructor(opts: ElectrumSourceOptions) {
     if (opts.servers.length === 0) throw new CofferError('usage', 'Name an Electrum server: --server tcp://HOST:PORT or ssl://HOST:PORT.', { field: 'server' });
@@ -159,6 +160,7 @@ export class ElectrumSource implements ChainSource {
 
   /** Drop a server for a lie or a broken answer: logged, closed, never asked again this session. */
   private drop(c: ElectrumClient, e: CofferError): void {
+    this.lastDrop = e;
     this.log('electrum.server-dropped', { server: serverName(c.server), code: e.code, reason: e.message });
     c.close();
     this.clients = this.clients.filter((x) => x !== c);
@@ -166,6 +168,8 @@ export class ElectrumSource implements ChainSource {
   }
 
   private live(): ElectrumClient[] {
+    // The last server gone for a reason: that reason is the answer.
+    if (this.clients.length === 0 && this.lastDrop) throw this.lastDrop;
     if (this.clients.length === 0) throw new CofferError('backend-unavailable', 'No Electrum server is left to ask (each one failed or was dropped; see the log).', { reason: 'no servers' });
     return this.clients;
   }
