@@ -142,10 +142,13 @@ describe('routing over a graph learned by gossip', () => {
     for (const [p, id] of [[b, bc], [b, bd], [c, dc]] as const) await waitFor(async () => (await channels(p)).some((ch) => ch.channelId === id && ch.usable), 40_000, 'the channels usable again');
 
     // B empties its side of B-C by paying C over it: A's graph still shows the channel's capacity.
-    const drain = (await local(b, bc)) - 30_000_000;
+    const [cb0, drain] = [await local(c, bc), (await local(b, bc)) - 30_000_000];
     const drained = await c.call<{ bolt11: string }>('ln.invoice', { amountMsat: drain, description: 'drain' });
     await b.call('ln.pay', { bolt11: drained.bolt11 });
-    await waitFor(async () => (await local(b, bc)) < 40_000_000, 20_000, 'B-C drained on B\'s side');
+    // B's side drops when it offers the HTLC, and ln.pay returns on the preimage; C's side grows
+    // only once both have signed the HTLC's removal, a little later.
+    await waitFor(async () => (await local(c, bc)) === cb0 + drain, 20_000, 'the drain settled on C\'s side');
+    expect(await local(b, bc)).toBe(30_000_000);
     const [bc0, dc0] = [await local(c, bc), await local(c, dc)];
 
     // A's cheapest route is A-B-C; B cannot forward 50,000 sats over B-C and fails it, and A's
