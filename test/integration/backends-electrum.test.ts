@@ -13,7 +13,9 @@ import { coffer, type RunResult } from '../helpers/cli.js';
 import { startElectrumX, type ElectrumX } from '../helpers/electrumx.js';
 import { waitFor } from '../helpers/regtest.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { env, fundedNode } from './backend-suite.js';
+import { makeVault, toHex, TowerProcess, towerPackage, writeAtomically } from './watchtower-harness.js';
 
 const node = fundedNode();
 let x: ElectrumX;
@@ -102,5 +104,29 @@ describe('backend electrum (ElectrumX over TLS, bcoin)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: backend-error: The Electrum server ssl:\/\/127\.0\.0\.1:\d+ shows another TLS certificate/);
     fs.writeFileSync(pinsFile, JSON.stringify(pins));
+  });
+});
+
+describe('a watchtower on --backend electrum', () => {
+  it('cancels an unvault it finds in the server\'s mempool', async () => {
+    const a = node();
+    const vault = await makeVault(a, 'electrum');
+    await a.mine(1);
+    await x.caughtUp(a);
+    const dir = tmpDir('coffer-tower-electrum-');
+    const file = path.join(dir, 'package.json');
+    writeAtomically(file, JSON.stringify(towerPackage(secp256k1.utils.randomSecretKey(), [vault], { height: a.tipHeight() })));
+    const tower = TowerProcess.start(path.join(dir, 'tower'), file, a, { backend: ['--backend', 'electrum', '--server', x.tcpUrl] });
+    try {
+      await tower.waitFor((l) => l.event === 'watching', 30_000, 'the tower to watch');
+      await tower.scannedTip(a);
+      await a.submitTransaction(toHex(vault.set.unvault));
+      const cancel = await tower.waitFor((l) => l.event === 'cancel' && l['unvaultTxid'] === vault.unvaultTxid, 30_000, 'the cancel');
+      expect(cancel).toMatchObject({ vault: 'electrum', backend: 'electrum' });
+      await waitFor(() => a.mempool().includes(cancel['cancelTxid'] as string), 15_000, 'the cancel in the node\'s mempool');
+    } finally {
+      await tower.stop();
+    }
+    expect(tower.exit).toEqual({ code: 0, signal: null });
   });
 });
