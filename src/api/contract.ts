@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Result, WireError } from './errors.js';
 import type { InvoiceInfo, LnInvoice, LnPayment } from './ln-history.js';
 export type { InvoiceInfo, LnInvoice, LnPayment, RouteHintHop } from './ln-history.js';
+import { ELECTRUM_METHODS, type ElectrumResults } from './electrum.js';
 import { KEYSEND_METHODS, type KeysendResults } from './keysend.js';
 import { PEER_METHODS, type PeerResults } from './peers.js';
 import { hostPort, TOWER_METHODS, type TowerResults } from './towers.js';
@@ -32,6 +33,8 @@ export const backendConfig = z.discriminatedUnion('kind', [
   // relay: false: no relayed transactions are fetched; incoming payments show at their first confirmation.
   z.object({ kind: z.literal('filters'), connect: z.array(hostPort).max(16).default([]), relay: z.boolean().optional(), proxy: z.string().max(300).optional() }),
   z.object({ kind: z.literal('node'), connect: z.array(hostPort).max(16).default([]), prune: z.boolean().default(false) }),
+  z.object({ kind: z.literal('electrum'), servers: z.array(z.string().min(1).max(300)).min(1).max(8), proxy: z.string().max(300).optional() }), // tcp:// or ssl://HOST:PORT
+
   z.object({
     kind: z.literal('rpc'),
     url: z.string().url().max(300),
@@ -54,7 +57,9 @@ export type BackendConfig = z.infer<typeof backendConfig>;
 
 /** The saved backend as settings.get shows it: never a password, only whether one is saved. */
 export type BackendView =
-  | Exclude<BackendConfig, { kind: 'rpc' }>
+  | Exclude<BackendConfig, { kind: 'rpc' | 'electrum' }>
+  /** pinned: the certificates pinned on first use, by HOST:PORT (SHA-256, hex). */
+  | { kind: 'electrum'; servers: string[]; proxy?: string; pinned: Record<string, string> }
   | {
       kind: 'rpc';
       url: string;
@@ -174,7 +179,7 @@ export const METHODS = {
   // The desktop app leaves out `file`: Electron main asks for it in a save dialog (main/ipc-router.ts).
   'channel.backup': z.object({ file: z.string().min(1).max(4096).optional() }).strict(),
   'channel.close': z.object({ id: z.string().regex(/^[0-9a-fA-F]{64}$/), force: z.boolean().default(false) }).strict(),
-  ...TOWER_METHODS, ...PEER_METHODS, ...KEYSEND_METHODS,
+  ...TOWER_METHODS, ...PEER_METHODS, ...KEYSEND_METHODS, ...ELECTRUM_METHODS,
 } as const;
 
 export type Method = keyof typeof METHODS;
@@ -279,7 +284,7 @@ export interface VaultInfo {
   vault?: string;
 }
 
-export interface Results extends VaultFileResults, TowerResults, PeerResults, KeysendResults {
+export interface Results extends VaultFileResults, TowerResults, PeerResults, KeysendResults, ElectrumResults {
   'app.status': AppStatus;
   'app.activity': { ok: true };
   'app.open': AppStatus;

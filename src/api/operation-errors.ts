@@ -90,6 +90,7 @@ export const METHOD_ERRORS: { readonly [M in Method]: readonly ErrorCode[] } = {
   'settings.set': [...WALLET, ...PASSWORD, 'password-required', 'invalid-setting', 'rpc-host-public', 'cookie-file-cli-only'],
   'sync.now': [...WALLET],
   'sync.peers': [...WALLET],
+  'settings.testServer': [...WALLET, 'usage', 'backend-unavailable', 'backend-error', 'wrong-network'],
   'node.mine': [...WALLET, ...CHAIN, 'backend-unavailable', 'invalid-address', 'invalid-message'],
   'vault.list': [...WALLET, 'invalid-transaction'],
   'vault.preview': [...WALLET, ...CHAIN, 'invalid-setting', 'invalid-descriptor', 'invalid-address', 'wrong-network', 'invalid-amount', 'amount-below-dust'],

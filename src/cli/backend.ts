@@ -6,12 +6,12 @@ import path from 'node:path';
 import { CofferError } from '../api/errors.js';
 import { chainParams } from '../chain/params.js';
 import { embeddedRpc, supportsEmbeddedNode } from '../node/embedded-node.js';
-import { parseServerUrl, type ElectrumServer } from '../node/electrum/client.js';
+import { parseServerUrl, serverName, type ElectrumServer } from '../node/electrum/client.js';
 import { readCookie, RpcClient, type RpcAuth } from '../node/rpc-client.js';
 import { BLOOM_WARNING, defaultBackendKind, sourceFactory, type SourceFactory } from '../node/source-factory.js';
 import { parseHostPort } from '../p2p/pool.js';
 import { isOnion, parseProxyUrl, proxyUrl, type Socks5Proxy } from '../p2p/socks5.js';
-import type { PlannedBackend } from '../service/backend-setting.js';
+import { electrumPlan, type PlannedBackend } from '../service/backend-setting.js';
 import { ensureDir, networkPaths } from '../service/datadir.js';
 import { filePins } from '../service/electrum-pins.js';
 import type { Logger } from '../service/log.js';
@@ -123,12 +123,12 @@ export function sourceFor(ctx: Context, log: Logger): SourceFactory {
  * way to give the app a cookie file: the path and the node's URL come together from the user.
  */
 export function backendSettingFor(ctx: Context): PlannedBackend {
-  if (stringOption(ctx, 'backend') === undefined) throw new CofferError('usage', 'config backend needs --backend spv, filters, node or rpc');
+  if (stringOption(ctx, 'backend') === undefined) throw new CofferError('usage', 'config backend needs --backend spv, filters, node, rpc or electrum');
   const backend = backendName(ctx);
   const proxy = proxyOption(ctx);
   warnBloom(ctx, backend);
-  if (backend === 'electrum') throw new CofferError('usage', 'the app\'s setting does not take an Electrum server yet: give --backend electrum --server URL to each command', { field: 'server' });
   if (ctx.options['v2'] !== undefined) throw new CofferError('usage', 'the app\'s setting does not keep --v2: give it to each command (peers that advertise BIP324 get it anyway)', { field: 'v2' });
+  if (backend === 'electrum') return electrumPlan(serverList(ctx).map(serverName), proxy ? proxyUrl(proxy) : undefined);
   if (backend === 'spv') return { kind: 'spv', connect: connectList(ctx), ...(proxy ? { proxy: proxyUrl(proxy) } : {}) };
   if (backend === 'filters') return { kind: 'filters', connect: connectList(ctx), ...(ctx.options['no-tx-relay'] === true ? { relay: false } : {}), ...(proxy ? { proxy: proxyUrl(proxy) } : {}) };
   if (backend === 'node') {

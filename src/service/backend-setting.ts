@@ -7,6 +7,7 @@ import net from 'node:net';
 import type { BackendConfig, BackendView } from '../api/contract.js';
 import { CofferError } from '../api/errors.js';
 import { openWithSeed, sealWithSeed } from '../keys/seed-box.js';
+import { parseServerUrl, serverName } from '../node/electrum/client.js';
 import { readCookie, type RpcAuth } from '../node/rpc-client.js';
 import { defaultBackendKind } from '../node/source-factory.js';
 import { parseHostPort } from '../p2p/pool.js';
@@ -18,7 +19,8 @@ export type StoredBackend =
   | { kind: 'spv'; connect: string[]; proxy?: string }
   | { kind: 'filters'; connect: string[]; relay?: boolean; proxy?: string }
   | { kind: 'node'; connect: string[]; prune: boolean }
-  | { kind: 'rpc'; url: string; user?: string; cookieFile?: string; passwordBox?: string };
+  | { kind: 'rpc'; url: string; user?: string; cookieFile?: string; passwordBox?: string }
+  | { kind: 'electrum'; servers: string[]; proxy?: string };
 
 /** A setting to store: a new RPC password (`newPassword`) is sealed by storeBackend. */
 export type PlannedBackend = StoredBackend & { newPassword?: string };
@@ -40,14 +42,15 @@ export function readBackend(w: WalletService): StoredBackend {
     throw new CofferError('database-corrupt', 'The saved connection setting is damaged; choose the connection again in Settings.', { setting: META });
   }
   const kind = (b as { kind?: unknown } | null)?.kind;
-  if (kind !== 'spv' && kind !== 'filters' && kind !== 'node' && kind !== 'rpc') {
+  if (kind !== 'spv' && kind !== 'filters' && kind !== 'node' && kind !== 'rpc' && kind !== 'electrum') {
     throw new CofferError('database-corrupt', 'The saved connection setting is damaged; choose the connection again in Settings.', { setting: META });
   }
   return b as StoredBackend;
 }
 
-/** What the UI is shown: the cookie file's path, never a password (only whether one is saved). */
-export function backendView(w: WalletService, b: StoredBackend): BackendView {
+/** What the UI is shown: the cookie file's path, never a password (only whether one is saved); an Electrum server's pinned certificates. */
+export function backendView(w: WalletService, b: StoredBackend, pinned: () => Record<string, string> = () => ({})): BackendView {
+  if (b.kind === 'electrum') return { ...b, pinned: pinned() };
   if (b.kind !== 'rpc') return b;
   const status = b.passwordBox ? 'saved' : w.meta(PASSWORD_REMOVED_META) === '1' ? 'removed' : 'none';
   return { kind: 'rpc', url: b.url, ...(b.user ? { user: b.user } : {}), ...(b.cookieFile ? { cookieFile: b.cookieFile } : {}), passwordStatus: status };
@@ -112,6 +115,7 @@ function normalUrl(url: string): string {
 export function planFromCall(next: BackendConfig, saved: StoredBackend | undefined): PlannedBackend {
   if (next.kind === 'spv') return peersPlan('spv', next.connect ?? [], next.proxy);
   if (next.kind === 'filters') return { ...peersPlan('filters', next.connect ?? [], next.proxy), ...(next.relay === false ? { relay: false } : {}) };
+  if (next.kind === 'electrum') return electrumPlan(next.servers, next.proxy);
   if (next.kind !== 'rpc') return { kind: 'node', connect: next.connect ?? [], prune: next.prune ?? false };
   const url = normalUrl(next.url);
   const prev = saved?.kind === 'rpc' ? { ...saved, url: normalUrl(saved.url) } : undefined;
@@ -138,7 +142,15 @@ export function planFromCall(next: BackendConfig, saved: StoredBackend | undefin
   return { kind: 'rpc', url, ...(user ? { user } : {}), ...(keep ? { passwordBox: prev.passwordBox } : {}) };
 }
 
-/** The light client's peers and proxy: a proxy must be socks5://HOST:PORT, and an onion peer needs one. */
+/** Electrum servers and a proxy, checked: each tcp:// or ssl://HOST:PORT, an onion server only through the proxy. */
+export function electrumPlan(servers: string[], proxy: string | undefined): Extract<StoredBackend, { kind: 'electrum' }> {
+  const p = proxy ? parseProxyUrl(proxy) : undefined;
+  const parsed = servers.map(parseServerUrl);
+  const onion = parsed.find((s) => isOnion(s.host));
+  if (onion && !p) throw new CofferError('usage', `${serverName(onion)} is a Tor onion service: it can be reached only through a Tor proxy (socks5://127.0.0.1:9050).`, { field: 'proxy' });
+  return { kind: 'electrum', servers: parsed.map(serverName), ...(p ? { proxy: proxyUrl(p) } : {}) };
+}
+
 /** A light client's peers and proxy, checked: an onion peer needs the proxy. */
 function peersPlan<K extends 'spv' | 'filters'>(kind: K, connect: string[], proxy: string | undefined): { kind: K; connect: string[]; proxy?: string } {
   const p = proxy ? parseProxyUrl(proxy) : undefined;

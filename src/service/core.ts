@@ -11,6 +11,8 @@ import { EmbeddedNode, readControl } from '../node/embedded-node.js';
 import { RpcClient } from '../node/rpc-client.js';
 import { sourceFactory, type SourceFactory } from '../node/source-factory.js';
 import { networkPaths } from './datadir.js';
+import { filePins } from './electrum-pins.js';
+import { parseServerUrl } from '../node/electrum/client.js';
 import { errorOrigin, fileLogger, type Logger } from './log.js';
 import { hasChannelState } from '../db/channel-store.js';
 import { withDbErrors } from '../db/database.js';
@@ -229,6 +231,10 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     const proxy = this.proxy();
     if (b.kind === 'spv') return sourceFactory({ kind: 'spv', connect: b.connect, ...(proxy ? { proxy } : {}) }, this.log);
     if (b.kind === 'filters') return sourceFactory({ kind: 'filters', connect: b.connect, ...(b.relay === false ? { relay: false } : {}), ...(proxy ? { proxy } : {}) }, this.log);
+    if (b.kind === 'electrum') {
+      const dir = networkPaths(this.datadir, wallet.network).dir;
+      return sourceFactory({ kind: 'electrum', servers: b.servers.map(parseServerUrl), pins: filePins(dir), ...(proxy ? { proxy } : {}) }, this.log);
+    }
     let rpc: RpcClient;
     if (b.kind === 'node') {
       // A node another process runs (`coffer node start`) is used as it is; else this core starts its own.
@@ -290,6 +296,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       peers: () => this.loop.peers(),
       feeRate: (given, preset) => this.feeRate(given, preset),
       backendKind: () => this.backend().kind,
+      pins: () => filePins(networkPaths(this.datadir, this.requireWallet().network).dir),
       backendChanged: async (kind) => {
         await this.loop.idle();
         await this.loop.close();
@@ -327,7 +334,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private proxy(): Socks5Proxy | undefined {
     if (this.sourceOverride) return this.proxyOverride;
     const b = this.backend();
-    return (b.kind === 'spv' || b.kind === 'filters') && b.proxy ? parseProxyUrl(b.proxy) : undefined;
+    return (b.kind === 'spv' || b.kind === 'filters' || b.kind === 'electrum') && b.proxy ? parseProxyUrl(b.proxy) : undefined;
   }
 
   /** Use this chain source (the daemon's flags, with their --proxy) rather than the stored backend setting. */

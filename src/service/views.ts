@@ -128,7 +128,7 @@ export function transaction(wallet: WalletService, txidHex: string, backendKind:
     ...h,
     ...(w.confirmation ? { blockHash: hashToHex(w.confirmation.blockHash) } : {}),
     proofVerified: proven,
-    proof: proven ? (backendKind === 'spv' ? 'merkle-proof' : 'full-block') : 'none',
+    proof: proven ? (backendKind === 'spv' || backendKind === 'electrum' ? 'merkle-proof' : 'full-block') : 'none',
     vsize: vsize(w.tx),
     inputs,
     outputs,

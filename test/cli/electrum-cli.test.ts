@@ -1,6 +1,6 @@
 // `--backend electrum --server URL` on the command line: missing or misplaced flags, a bad URL, an
 // onion server without a proxy, an unreachable server and a failed TLS handshake are typed errors;
-// the app's setting does not take a server yet. The pins file's own errors: a unit test below.
+// `config backend` saves the servers as the app's source. The pins file's own errors: below.
 
 import fs from 'node:fs';
 import net from 'node:net';
@@ -27,11 +27,16 @@ describe('coffer --backend electrum', () => {
     ['an onion server without a proxy', ['--backend', 'electrum', '--server', `tcp://${ONION}:50001`, 'sync'], /^error: usage: .*onion service: reach it through Tor with --proxy/],
     ['peers beside a server', ['--backend', 'electrum', '--server', 'tcp://127.0.0.1:50001', '--connect', '127.0.0.1:18444', 'sync'], /^error: usage: --connect is for peers/],
     ['--v2 with a server', ['--backend', 'electrum', '--server', 'tcp://127.0.0.1:50001', '--v2', 'sync'], /^error: usage: --v2 is for the light client's peers/],
-    ['the app setting', ['--backend', 'electrum', '--server', 'tcp://127.0.0.1:50001', 'config', 'backend'], /^error: usage: the app's setting does not take an Electrum server yet/],
   ])('refuses %s', async (_, args, message) => {
     const r = await run(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
+  });
+
+  it("saves the servers and the proxy as the app's chain source", async () => {
+    const r = await run(['--backend', 'electrum', '--server', 'ssl://127.0.0.1:50002', '--server', `tcp://${ONION}:50001`, '--proxy', 'socks5://127.0.0.1:9050', 'config', 'backend']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json).toEqual({ backend: { kind: 'electrum', servers: ['ssl://127.0.0.1:50002', `tcp://${ONION}:50001`], proxy: 'socks5://127.0.0.1:9050', pinned: {} } });
   });
 
   it('names an unreachable server, and one that drops the TLS handshake', async () => {

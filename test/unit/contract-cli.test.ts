@@ -100,6 +100,7 @@ const CLI: Record<Method, Cli> = {
   'settings.get': { command: 'config get' },
   'settings.set': { command: 'config set' },
   'sync.now': { command: 'sync' },
+  'settings.testServer': { none: "the app's test-connection button for an Electrum server; any `--backend electrum --server URL` command connects the same way and names what failed" },
   'sync.peers': { none: "the app's peers view of its running light client; a command's own chain source connects, syncs and closes, and `sync` logs each peer it connects to (p2p.connect, with its transport) in the network's log" },
   'node.mine': { command: 'node mine' },
   'vault.list': { command: 'vault list' },

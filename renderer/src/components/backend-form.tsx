@@ -1,8 +1,11 @@
 // How Coffer sees the chain: its private light client (compact filters), the user's Bitcoin Core, the
-// embedded full node, or BIP37 bloom filters (with their privacy warning); the Tor proxy for peers.
+// user's Electrum server (with what it learns, a test-connection button and the pinned
+// certificates), the embedded full node, or BIP37 bloom filters (with their privacy warning); the
+// Tor proxy for peers and servers.
 import { useState } from 'react';
-import type { BackendConfig, BackendView } from '../../../src/api/contract.js';
-import { UiError } from '../api.js';
+import type { BackendConfig, BackendView, Results } from '../../../src/api/contract.js';
+import { call, UiError } from '../api.js';
+import { sentence } from '../errors.js';
 import { Field } from './field.js';
 
 const RPC_PORTS: Record<string, number> = { main: 8332, test: 18332, signet: 38332, regtest: 18443 };
@@ -16,8 +19,11 @@ export function defaultBackend(network: string): BackendConfig {
 }
 
 function peersText(b: BackendConfig): string {
-  return b.kind === 'rpc' ? '' : b.connect.join('\n');
+  return b.kind === 'rpc' ? '' : b.kind === 'electrum' ? b.servers.join('\n') : b.connect.join('\n');
 }
+
+/** Said beside the Electrum choice: the one thing a server learns that peers of the light client do not. */
+export const ELECTRUM_PRIVACY = 'The server learns every address of this wallet. Use a server you run yourself, or reach it through Tor.';
 
 function parsePeers(text: string): string[] {
   return text.split(/[\s,]+/).filter(Boolean);
@@ -25,6 +31,7 @@ function parsePeers(text: string): string[] {
 
 /** The saved setting as the form edits it (what the core shows about a password stays beside it). */
 export function formBackend(view: BackendView): BackendConfig {
+  if (view.kind === 'electrum') return { kind: 'electrum', servers: view.servers, ...(view.proxy ? { proxy: view.proxy } : {}) };
   if (view.kind !== 'rpc') return view;
   return { kind: 'rpc', url: view.url, ...(view.user ? { user: view.user } : {}), ...(view.cookieFile ? { cookieFile: view.cookieFile } : {}) };
 }
@@ -71,7 +78,67 @@ export function PublicHostConfirm({ host, onConfirm, onCancel, idPrefix }: { hos
 /** Peers must be host:port; returns the first bad entry, if any. */
 export function badPeer(b: BackendConfig): string | undefined {
   if (b.kind === 'rpc') return undefined;
+  if (b.kind === 'electrum') return b.servers.length === 0 ? '(none)' : b.servers.find((p) => !/^(tcp|ssl):\/\/[^\s]+:\d{1,5}$/.test(p));
   return b.connect.find((p) => !/^[^\s]+:\d{1,5}$/.test(p));
+}
+
+/** The test-connection button: the first server tried as a sync would, its tip and certificate said. */
+function ServerTest({ value, idPrefix, pinned }: { value: Extract<BackendConfig, { kind: 'electrum' }>; idPrefix: string; pinned: Record<string, string> }) {
+  const [result, setResult] = useState<{ ok?: Results['settings.testServer']; error?: string } | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const server = value.servers[0];
+  const test = async () => {
+    if (!server) return;
+    setBusy(true);
+    setResult(undefined);
+    try {
+      setResult({ ok: await call('settings.testServer', { server, ...(value.proxy ? { proxy: value.proxy } : {}) }) });
+    } catch (e) {
+      setResult({ error: sentence(e) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const cert = result?.ok;
+  const said: Record<Results['settings.testServer']['certificate'], string> = {
+    tcp: 'no TLS: use ssl:// unless the connection is private (this computer, or Tor)',
+    trusted: 'a certificate your system trusts',
+    new: 'a certificate seen for the first time: it is pinned at the first sync, and a different one refused later',
+    same: 'the certificate pinned before',
+    changed: 'NOT the certificate pinned before: a sync refuses this server until the pin is removed',
+  };
+  return (
+    <div className="field">
+      <button type="button" className="secondary" disabled={busy || !server} onClick={() => void test()} data-testid={`${idPrefix}/server-test`}>
+        {busy ? 'Testing…' : 'Test connection'}
+      </button>
+      {cert ? (
+        <p className={cert.certificate === 'changed' ? 'error' : 'note'} role="status" data-testid={`${idPrefix}/server-test-result`} data-certificate={cert.certificate}>
+          Connected to {cert.server}: its chain is at block {cert.tipHeight.toLocaleString('en-US')}; {said[cert.certificate]}.
+          {cert.fingerprint ? (
+            <>
+              {' '}
+              SHA-256 <code className="mono small" data-testid={`${idPrefix}/server-fingerprint`}>{cert.fingerprint}</code>
+            </>
+          ) : null}
+        </p>
+      ) : null}
+      {result?.error ? (
+        <p className="error" role="alert" data-testid={`${idPrefix}/server-test-error`}>
+          {result.error}
+        </p>
+      ) : null}
+      {Object.keys(pinned).length > 0 ? (
+        <ul className="muted small" data-testid={`${idPrefix}/server-pins`}>
+          {Object.entries(pinned).map(([where, fp]) => (
+            <li key={where}>
+              Pinned for {where}: <code className="mono">{fp}</code>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
 }
 
 export function BackendForm({
@@ -80,6 +147,7 @@ export function BackendForm({
   onChange,
   idPrefix,
   passwordStatus = 'none',
+  pinned = {},
 }: {
   network: string;
   value: BackendConfig;
@@ -87,13 +155,16 @@ export function BackendForm({
   idPrefix: string;
   /** What the core keeps for the saved RPC backend (settings.get). */
   passwordStatus?: 'saved' | 'none' | 'removed';
+  /** The Electrum certificates pinned so far, by HOST:PORT (settings.get). */
+  pinned?: Record<string, string>;
 }) {
   const [peers, setPeers] = useState(peersText(value));
-  const [proxy, setProxy] = useState(value.kind === 'spv' || value.kind === 'filters' ? (value.proxy ?? '') : '');
+  const [proxy, setProxy] = useState(value.kind === 'spv' || value.kind === 'filters' || value.kind === 'electrum' ? (value.proxy ?? '') : '');
   const nodeAllowed = network === 'main' || network === 'regtest';
   const pick = (kind: BackendConfig['kind']) => {
     if (kind === 'spv' || kind === 'filters') onChange({ kind, connect: parsePeers(peers), ...(proxy.trim() ? { proxy: proxy.trim() } : {}) });
     else if (kind === 'node') onChange({ kind, connect: parsePeers(peers), prune: false });
+    else if (kind === 'electrum') onChange({ kind, servers: parsePeers(peers), ...(proxy.trim() ? { proxy: proxy.trim() } : {}) });
     else onChange({ kind, url: `http://127.0.0.1:${RPC_PORTS[network] ?? 8332}/` });
   };
   const bad = badPeer(value);
@@ -128,6 +199,18 @@ export function BackendForm({
         </span>
       </label>
       <label className="choice">
+        <input type="radio" name={`${idPrefix}-backend`} checked={value.kind === 'electrum'} onChange={() => pick('electrum')} data-testid={`${idPrefix}/backend-electrum`} />
+        <span>
+          <strong>Your Electrum server</strong> — electrs, Fulcrum or ElectrumX beside your node; Coffer checks every header and proves every transaction
+          against them itself.
+        </span>
+      </label>
+      {value.kind === 'electrum' ? (
+        <p className="note warning" data-testid={`${idPrefix}/electrum-privacy`}>
+          {ELECTRUM_PRIVACY}
+        </p>
+      ) : null}
+      <label className="choice">
         <input type="radio" name={`${idPrefix}-backend`} checked={value.kind === 'node'} disabled={!nodeAllowed} onChange={() => pick('node')} data-testid={`${idPrefix}/backend-node`} />
         <span>
           <strong>Embedded node</strong> — validates every block on this computer (needs much disk space and time).{nodeAllowed ? '' : ' Available on main and regtest only.'}
@@ -145,7 +228,29 @@ export function BackendForm({
           {BLOOM_WARNING}
         </p>
       ) : null}
-      {value.kind !== 'rpc' ? (
+      {value.kind === 'electrum' ? (
+        <Field
+          label="Electrum servers"
+          hint="tcp://HOST:PORT or ssl://HOST:PORT, one per line (50001 and 50002 are the usual ports)."
+          error={bad ? `“${bad}” is not tcp://HOST:PORT or ssl://HOST:PORT.` : undefined}
+        >
+          {(p) => (
+            <textarea
+              {...p}
+              rows={2}
+              value={peers}
+              spellCheck={false}
+              data-testid={`${idPrefix}/servers`}
+              onChange={(e) => {
+                setPeers(e.target.value);
+                onChange({ ...value, servers: parsePeers(e.target.value) });
+              }}
+            />
+          )}
+        </Field>
+      ) : null}
+      {value.kind === 'electrum' ? <ServerTest value={value} idPrefix={idPrefix} pinned={pinned} /> : null}
+      {value.kind !== 'rpc' && value.kind !== 'electrum' ? (
         <Field
           label="Peers (optional)"
           hint={network === 'regtest' ? 'Regtest has no public peers: enter your node as host:port.' : 'One host:port per line. Leave empty to find peers automatically.'}
@@ -167,7 +272,7 @@ export function BackendForm({
           )}
         </Field>
       ) : null}
-      {value.kind === 'spv' || value.kind === 'filters' ? (
+      {value.kind === 'spv' || value.kind === 'filters' || value.kind === 'electrum' ? (
         <Field
           label="Tor / SOCKS5 proxy (optional)"
           hint="For example socks5://127.0.0.1:9050 (Tor): every peer connection goes through it, each on a circuit of its own, and no DNS query leaves this computer. Needed for .onion peers."

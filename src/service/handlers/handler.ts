@@ -1,6 +1,7 @@
 // What a handler of the core is: one function per contract method, given the params as the
 // contract's schema parsed them (defaults filled in), returning that method's result.
 
+import type { CertPins } from '../../node/electrum/client.js';
 import type { z } from 'zod';
 import type { AppStatus, METHODS, Method, Results } from '../../api/contract.js';
 import type { PeerInfo } from '../../api/peers.js';
@@ -27,7 +28,9 @@ export interface CoreHost {
   /** The user's rate, else the estimate for the preset (normal by default), with where it came from. */
   feeRate(given: number | undefined, preset: 'fast' | 'normal' | 'slow' | undefined): Promise<{ feeRate: number; source: string }>;
   /** The chain source the open wallet's setting names. */
-  backendKind(): 'spv' | 'filters' | 'node' | 'rpc';
+  backendKind(): 'spv' | 'filters' | 'node' | 'rpc' | 'electrum';
+  /** The open wallet's pinned Electrum certificates (its network folder's electrum-pins.json). */
+  pins(): CertPins & { all(): Record<string, string> };
   /** The wallet changed: start a sync round (not waited for). */
   changed(): void;
 }

@@ -1,19 +1,24 @@
-// The contract's settings: `settings.get|set` (the auto-lock and the chain source). A new chain
-// source is checked and saved here; the core closes the old one (backend-setting.ts has the rules).
+// The contract's settings: `settings.get|set` (the auto-lock and the chain source) and
+// `settings.testServer` (an Electrum server tried before it is saved). A new chain source is
+// checked and saved here; the core closes the old one (backend-setting.ts has the rules).
 
 import type { BackendConfig } from '../../api/contract.js';
 import { CofferError } from '../../api/errors.js';
-import { backendView, planFromCall, storeBackend } from '../backend-setting.js';
+import { chainParams } from '../../chain/params.js';
+import { parseServerUrl } from '../../node/electrum/client.js';
+import { probeServer } from '../../node/electrum/probe.js';
+import { parseProxyUrl } from '../../p2p/socks5.js';
+import { backendView, electrumPlan, planFromCall, storeBackend } from '../backend-setting.js';
 import type { HandlerMap, SessionHost } from './handler.js';
 
-export type SettingsMethods = 'settings.get' | 'settings.set';
+export type SettingsMethods = 'settings.get' | 'settings.set' | 'settings.testServer';
 
 export function settingsHandlers(host: SessionHost): HandlerMap<SettingsMethods> {
   return {
     'settings.get': () => {
       const w = host.wallet();
       // The RPC password stays in the core: the form leaves it empty to keep the saved one.
-      return { autoLockMinutes: w.setting('auto-lock-minutes'), backend: backendView(w, host.backend()), network: w.network };
+      return { autoLockMinutes: w.setting('auto-lock-minutes'), backend: backendView(w, host.backend(), () => host.pins().all()), network: w.network };
     },
     'settings.set': async (p) => {
       const w = host.wallet();
@@ -26,6 +31,12 @@ export function settingsHandlers(host: SessionHost): HandlerMap<SettingsMethods>
       }
       if (plan) await host.backendChanged(storeBackend(w, plan).kind);
       return { ok: true as const };
+    },
+    'settings.testServer': async ({ server, proxy }) => {
+      const w = host.wallet();
+      const s = parseServerUrl(server);
+      const { proxy: p } = electrumPlan([server], proxy);
+      return probeServer(s, chainParams(w.network), { ...(p ? { proxy: parseProxyUrl(p) } : {}), ...(host.pins().get(`${s.host}:${s.port}`) ? { pinned: host.pins().get(`${s.host}:${s.port}`)! } : {}) });
     },
   };
 }
