@@ -186,10 +186,12 @@ describe('Coffer and lnd', () => {
     await lndPays(10_000_000, ours.fundingTxid);
     const ks = await l.keysend(a.daemon!.nodeId, 2_000_000);
     expect(ks.status, ks.failure_reason).toBe('SUCCEEDED');
-    // Coffer recorded both payments it received, the keysend with the preimage lnd chose.
-    const received = (await a.call<any[]>('ln.payments')).filter((p) => p.direction === 'received');
-    expect(received.map((p) => p.amountMsat).sort((x, y) => x - y)).toEqual([2_000_000, 10_000_000]);
-    expect(received.find((p) => p.paymentHash === ks.payment_hash)).toMatchObject({ status: 'succeeded', preimage: ks.payment_preimage });
+    // Coffer recorded both payments it received, the keysend with the preimage lnd chose (once it
+    // handled LDK's claim event, which may come after lnd saw the payment succeed).
+    const received = async () => (await a.call<any[]>('ln.payments')).filter((p) => p.direction === 'received');
+    await waitFor(async () => (await received()).length === 2, 10_000, 'both payments recorded');
+    expect((await received()).map((p) => p.amountMsat).sort((x, y) => x - y)).toEqual([2_000_000, 10_000_000]);
+    expect((await received()).find((p) => p.paymentHash === ks.payment_hash)).toMatchObject({ status: 'succeeded', preimage: ks.payment_preimage });
     await agree(ours, start - 50_000_000 + 12_000_000);
   }, 60_000);
 
