@@ -64,7 +64,10 @@ export interface LndChannel {
   local_balance: string;
   remote_balance: string;
   commitment_type: string;
-  /** The commitment's fee, sats: out of the opener's balance, not in local_balance or remote_balance. */
+  /**
+   * The commitment's fee, sats: out of the opener's balance, not in local_balance or remote_balance.
+   * An anchor commitment's two 330-sat anchors are out of the opener's balance too, and not in it.
+   */
   commit_fee: string;
   /** The short channel id, as a decimal string (what `outgoingChanId` takes). */
   chan_id: string;

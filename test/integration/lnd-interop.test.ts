@@ -1,8 +1,8 @@
 // Coffer <-> lnd on one btcd regtest chain: Coffer's real `coffer daemon` on the compact-filters
-// source (`--backend filters`) and an lnd v0.20 node on btcd's RPC. Channels opened by each side,
-// invoices and keysends paid both ways, lnd offline with a payment in flight, cooperative closes
-// started by each side with the balances added up, force closes by each side with both sides'
-// funds swept back.
+// source (`--backend filters`) and an lnd v0.20 node on btcd's RPC. Anchor channels opened by each
+// side (and a legacy one lnd asks for), invoices and keysends paid both ways, lnd offline with a
+// payment in flight, cooperative closes started by each side with the balances added up, force
+// closes by each side (Coffer's with a fee-bumping child) with both sides' funds swept back.
 
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -40,6 +40,8 @@ async function cofferParty(fundSats: number[]): Promise<Party> {
 }
 
 const { channels, balance, tip } = reads;
+/** An anchor output's value; an anchor commitment has two, paid by the opener. */
+const ANCHOR_SAT = 330;
 
 /** Mine `n` blocks; wait for Coffer and lnd to reach the new tip. */
 async function mine(n: number): Promise<void> {
@@ -51,22 +53,25 @@ async function mine(n: number): Promise<void> {
 const inMempool = (txid: string) => waitFor(async () => (await b.rpc<string[]>('getrawmempool')).includes(txid), 20_000, `${txid} in btcd's mempool`);
 const mempoolSize = async () => (await b.rpc<string[]>('getrawmempool')).length;
 
-/** The transaction in btcd's mempool that spends the channel's funding output (its close), once there. */
-async function closingTx(fundingTxid: string): Promise<string> {
+/** The transaction in btcd's mempool that spends an output of `txid` (a funding transaction's close, a commitment's child), once there. */
+async function spenderOf(txid: string): Promise<string> {
   let found = '';
   await waitFor(
     async () => {
-      for (const txid of await b.rpc<string[]>('getrawmempool')) {
-        const tx = await b.rpc<{ vin: { txid: string }[] }>('getrawtransaction', [txid, 1]);
-        if (tx.vin.some((i) => i.txid === fundingTxid)) found = txid;
+      for (const id of await b.rpc<string[]>('getrawmempool')) {
+        const tx = await b.rpc<{ vin: { txid: string }[] }>('getrawtransaction', [id, 1]);
+        if (tx.vin.some((i) => i.txid === txid)) found = id;
       }
       return found !== '';
     },
     20_000,
-    `a transaction spending ${fundingTxid}`,
+    `a transaction spending ${txid}`,
   );
   return found;
 }
+
+const vsizeOf = async (txid: string) => (await b.rpc<{ vsize: number }>('getrawtransaction', [txid, 1])).vsize;
+const confirmations = async (txid: string) => (await b.rpc<{ confirmations?: number }>('getrawtransaction', [txid, 1])).confirmations ?? 0;
 
 /** The fee a confirmed or pending transaction paid, sats (btcd keeps a transaction index). */
 async function feeOf(txid: string): Promise<number> {
@@ -95,13 +100,12 @@ async function cofferOpens(sats: number): Promise<any> {
 }
 
 /**
- * lnd opens a channel to Coffer and both see it ready. Coffer refuses anchor channels today
- * (src/channels/events.ts), so lnd asks for a static-remote-key one; once Coffer negotiates
- * anchors (issue 18's anchor part) this can be lnd's default, ANCHORS.
+ * lnd opens a channel to Coffer and both see it ready: an anchor channel (lnd's default), or the
+ * commitment type named (lnd's CommitmentType, e.g. STATIC_REMOTE_KEY for a legacy channel).
  */
-async function lndOpens(sats: number, pushSats = 0): Promise<{ view: any; channelPoint: string }> {
+async function lndOpens(sats: number, pushSats = 0, commitmentType?: string): Promise<{ view: any; channelPoint: string }> {
   await l.connect(`${a.daemon!.nodeId}@127.0.0.1:${a.daemon!.listen}`);
-  const { fundingTxid, channelPoint } = await l.openChannel({ pubkey: a.daemon!.nodeId, sats, pushSats, commitmentType: 'STATIC_REMOTE_KEY' });
+  const { fundingTxid, channelPoint } = await l.openChannel({ pubkey: a.daemon!.nodeId, sats, pushSats, ...(commitmentType ? { commitmentType } : {}) });
   await inMempool(fundingTxid);
   // Coffer (LDK) waits six confirmations for channels opened to it.
   await mine(6);
@@ -147,30 +151,33 @@ afterAll(async () => {
 describe('Coffer and lnd', () => {
   /** The channel Coffer opened to lnd: payments both ways, lnd offline mid-payment, then Coffer closes it. */
   let ours: any;
-  /** The channel lnd opened to Coffer, which lnd closes. */
+  /** The anchor channel lnd opened to Coffer, which Coffer force-closes. */
   let theirs: { view: any; channelPoint: string };
+  /** The legacy channel lnd opened to Coffer, which lnd closes. */
+  let legacy: { view: any; channelPoint: string };
 
   /**
    * Coffer's side of the channel reaches `cofferMsat`, and lnd agrees on both balances (lnd leaves
-   * the commitment's fee out of the opener's balance; Coffer shows balances before that fee).
+   * the commitment's fee and anchors out of the opener's balance; Coffer shows balances before them).
    */
   async function agree(channel: any, cofferMsat: number): Promise<void> {
     await waitFor(async () => (await channels(a)).find((c) => c.channelId === channel.channelId).localBalanceMsat === cofferMsat, 10_000, 'Coffer\'s balance');
     const view = (await channels(a)).find((c) => c.channelId === channel.channelId);
     await waitFor(async () => {
       const lnd = await lndChannel(channel.fundingTxid);
-      const fee = Number(lnd.commit_fee);
+      // lnd's commit_fee leaves out the two anchor outputs, which the opener pays too.
+      const fee = Number(lnd.commit_fee) + (lnd.commitment_type === 'ANCHORS' ? 2 * ANCHOR_SAT : 0);
       return Number(lnd.remote_balance) + (lnd.initiator ? 0 : fee) === Math.floor(view.localBalanceMsat / 1000) && Number(lnd.local_balance) + (lnd.initiator ? fee : 0) === Math.floor(view.remoteBalanceMsat / 1000);
     }, 10_000, 'lnd agreeing on the balances');
   }
 
   it('Coffer opens a channel to lnd (pubkey@host:port); it is ready on both sides', async () => {
     ours = await cofferOpens(400_000);
-    expect(ours).toMatchObject({ counterparty: l.pubkey, state: 'ready', capacitySat: 400_000, outbound: true, remoteBalanceMsat: 0 });
+    expect(ours).toMatchObject({ counterparty: l.pubkey, state: 'ready', type: 'anchor', capacitySat: 400_000, outbound: true, remoteBalanceMsat: 0 });
     const c = await lndChannel(ours.fundingTxid);
     expect(c).toMatchObject({ remote_pubkey: a.daemon!.nodeId, capacity: '400000', local_balance: '0', private: true, initiator: false });
-    // LDK 0.1 proposes static_remote_key (no anchors), and lnd takes it.
-    expect(c.commitment_type).toBe('STATIC_REMOTE_KEY');
+    // Coffer proposes anchors (option_anchors_zero_fee_htlc_tx), and lnd takes them.
+    expect(c.commitment_type).toBe('ANCHORS');
   }, 60_000);
 
   it('Coffer pays an lnd invoice; lnd pays a Coffer invoice and sends a keysend to Coffer', async () => {
@@ -179,10 +186,12 @@ describe('Coffer and lnd', () => {
     await lndPays(10_000_000, ours.fundingTxid);
     const ks = await l.keysend(a.daemon!.nodeId, 2_000_000);
     expect(ks.status, ks.failure_reason).toBe('SUCCEEDED');
-    // Coffer recorded both payments it received, the keysend with the preimage lnd chose.
-    const received = (await a.call<any[]>('ln.invoices')).filter((p) => p.status === 'succeeded');
-    expect(received.map((p) => p.amountMsat).sort((x, y) => x - y)).toEqual([2_000_000, 10_000_000]);
-    expect(received.find((p) => p.paymentHash === ks.payment_hash)).toMatchObject({ status: 'succeeded', preimage: ks.payment_preimage });
+    // Coffer recorded both payments it received, the keysend with the preimage lnd chose (once it
+    // handled LDK's claim event, which may come after lnd saw the payment succeed).
+    const received = async () => (await a.call<any[]>('ln.payments')).filter((p) => p.direction === 'received');
+    await waitFor(async () => (await received()).length === 2, 10_000, 'both payments recorded');
+    expect((await received()).map((p) => p.amountMsat).sort((x, y) => x - y)).toEqual([2_000_000, 10_000_000]);
+    expect((await received()).find((p) => p.paymentHash === ks.payment_hash)).toMatchObject({ status: 'succeeded', preimage: ks.payment_preimage });
     await agree(ours, start - 50_000_000 + 12_000_000);
   }, 60_000);
 
@@ -232,12 +241,24 @@ describe('Coffer and lnd', () => {
     await agree(ours, before - 30_000_000);
   }, 120_000);
 
-  it('lnd opens a channel to Coffer (static remote key, unannounced) and pays over it', async () => {
+  it('lnd opens a channel to Coffer (anchors, lnd\'s default; unannounced) and pays over it', async () => {
     theirs = await lndOpens(300_000, 20_000);
-    expect(theirs.view).toMatchObject({ counterparty: l.pubkey, state: 'ready', capacitySat: 300_000, outbound: false, localBalanceMsat: 20_000_000 });
-    expect(await lndChannel(theirs.view.fundingTxid)).toMatchObject({ initiator: true, private: true, commitment_type: 'STATIC_REMOTE_KEY' });
+    expect(theirs.view).toMatchObject({ counterparty: l.pubkey, state: 'ready', type: 'anchor', capacitySat: 300_000, outbound: false, localBalanceMsat: 20_000_000 });
+    expect(await lndChannel(theirs.view.fundingTxid)).toMatchObject({ initiator: true, private: true, commitment_type: 'ANCHORS' });
     await lndPays(150_000_000, theirs.view.fundingTxid);
     await agree(theirs.view, 170_000_000);
+    // Coffer keeps 10,000 sats of its confirmed coins for each anchor channel's fee bumps.
+    expect((await a.call<{ anchorReserve: number }>('ln.info')).anchorReserve).toBe(20_000);
+  }, 90_000);
+
+  it('lnd opens a legacy channel (static remote key) when it asks for one, and pays over it', async () => {
+    legacy = await lndOpens(200_000, 0, 'STATIC_REMOTE_KEY');
+    expect(legacy.view).toMatchObject({ state: 'ready', type: 'legacy', capacitySat: 200_000, outbound: false, localBalanceMsat: 0 });
+    expect(await lndChannel(legacy.view.fundingTxid)).toMatchObject({ initiator: true, commitment_type: 'STATIC_REMOTE_KEY' });
+    await lndPays(50_000_000, legacy.view.fundingTxid);
+    await agree(legacy.view, 50_000_000);
+    // A legacy channel needs no coins kept for fee bumps.
+    expect((await a.call<{ anchorReserve: number }>('ln.info')).anchorReserve).toBe(20_000);
   }, 90_000);
 
   it('a cooperative close started by Coffer: each side gets its balance, Coffer (the opener) pays the fee', async () => {
@@ -245,7 +266,7 @@ describe('Coffer and lnd', () => {
     const lndShare = Math.floor(view.remoteBalanceMsat / 1000);
     const [aBefore, lBefore] = [await balance(a), (await l.balance()).confirmed];
     expect(ok(await a.run(['channel', 'close', ours.channelId]))).toEqual({ channelId: ours.channelId, force: false });
-    const fee = await feeOf(await closingTx(ours.fundingTxid));
+    const fee = await feeOf(await spenderOf(ours.fundingTxid));
     await mine(1);
     await waitFor(async () => (await balance(a)) > aBefore && (await l.balance()).confirmed > lBefore, 30_000, 'both shares on chain');
     const [aGot, lGot] = [(await balance(a)) - aBefore, (await l.balance()).confirmed - lBefore];
@@ -257,19 +278,19 @@ describe('Coffer and lnd', () => {
   }, 90_000);
 
   it('a cooperative close started by lnd: each side gets its balance, lnd (the opener) pays the fee', async () => {
-    const view = (await channels(a)).find((c) => c.channelId === theirs.view.channelId);
+    const view = (await channels(a)).find((c) => c.channelId === legacy.view.channelId);
     const cofferShare = Math.floor(view.localBalanceMsat / 1000);
     const [aBefore, lBefore] = [await balance(a), (await l.balance()).confirmed];
-    const closing = await l.closeChannel(theirs.channelPoint);
+    const closing = await l.closeChannel(legacy.channelPoint);
     await inMempool(closing);
     const fee = await feeOf(closing);
     await mine(1);
     await waitFor(async () => (await balance(a)) > aBefore && (await l.balance()).confirmed > lBefore, 30_000, 'both shares on chain');
     const [aGot, lGot] = [(await balance(a)) - aBefore, (await l.balance()).confirmed - lBefore];
     expect(aGot).toBe(cofferShare);
-    expect(aGot + lGot + fee).toBe(300_000);
+    expect(aGot + lGot + fee).toBe(200_000);
     expect(fee).toBeGreaterThan(0);
-    await waitFor(async () => !(await channels(a)).some((c) => c.channelId === theirs.view.channelId && c.state !== 'closed'), 20_000, 'the channel closed in Coffer');
+    await waitFor(async () => !(await channels(a)).some((c) => c.channelId === legacy.view.channelId && c.state !== 'closed'), 20_000, 'the channel closed in Coffer');
   }, 90_000);
 
   /** Mine one block at a time until `cond` holds (a sweeper broadcasts when it sees the block its output matures in). */
@@ -282,45 +303,61 @@ describe('Coffer and lnd', () => {
     await waitFor(cond, 30_000, what);
   }
 
-  it('a force close by Coffer: lnd gets its share, Coffer its own after the delay lnd asked for, swept', async () => {
-    const { view, channelPoint } = await lndOpens(250_000);
-    await lndPays(100_000_000, view.fundingTxid);
+  it('a force close by Coffer of an anchor channel: its child pays for the commitment from the wallet; lnd gets its share, Coffer its own after the delay lnd asked for', async () => {
+    const { view, channelPoint } = theirs;
     const [aBefore, lBefore] = [await balance(a), (await l.balance()).confirmed];
     const closed = ok(await a.run(['channel', 'close', view.channelId, '--force']));
     // Coffer's own output waits the delay lnd asked of it (--bitcoin.defaultremotedelay).
     expect(closed).toEqual({ channelId: view.channelId, force: true, delay: 20 });
-    const commitFee = await feeOf(await closingTx(view.fundingTxid));
+    const commitment = await spenderOf(view.fundingTxid);
+    // lnd signed the commitment at its low rate; a force close wants Coffer's fast rate (no
+    // estimates on this source: the preset), so Coffer adds a child spending its anchor and a
+    // wallet coin, and the two pay that rate together.
+    const child = await spenderOf(commitment);
+    const [commitFee, childFee] = [await feeOf(commitment), await feeOf(child)];
+    const { fast } = await a.call<{ fast: number }>('fees.get');
+    expect(commitFee / (await vsizeOf(commitment))).toBeLessThan(fast);
+    expect((commitFee + childFee) / ((await vsizeOf(commitment)) + (await vsizeOf(child)))).toBeGreaterThanOrEqual(fast - 1);
     await mine(1);
+    for (const txid of [commitment, child]) expect(await confirmations(txid)).toBe(1);
     await waitFor(async () => (await l.listChannels()).every((c) => c.channel_point !== channelPoint), 20_000, 'lnd seeing the close');
-    // lnd (the opener) paid the commitment's fee out of its share.
+    // Coffer's wallet paid the child's fee, less its anchor's 330 sats the child took in.
+    await waitFor(async () => (await balance(a)) === aBefore + ANCHOR_SAT - childFee, 20_000, 'the child in Coffer\'s balance');
+    const afterChild = await balance(a);
+    // lnd (the opener) paid the commitment's fee and both anchors out of its share.
     await mineUntil(async () => (await l.balance()).confirmed > lBefore, 'lnd\'s share back');
     const lGot = (await l.balance()).confirmed - lBefore;
     // lnd sweeps its output into its wallet at its own fee rate.
-    expect(lGot).toBeGreaterThan(150_000 - commitFee - 5_000);
-    expect(lGot).toBeLessThanOrEqual(150_000 - commitFee);
-    expect(await balance(a)).toBe(aBefore);
+    expect(lGot).toBeGreaterThan(130_000 - commitFee - 2 * ANCHOR_SAT - 5_000);
+    expect(lGot).toBeLessThanOrEqual(130_000 - commitFee - 2 * ANCHOR_SAT);
+    expect(await balance(a)).toBe(afterChild);
     await mine(20);
-    await mineUntil(async () => (await balance(a)) > aBefore, 'Coffer\'s share swept');
-    const aGot = (await balance(a)) - aBefore;
-    expect(aGot).toBeGreaterThan(100_000 - 2_000);
-    expect(aGot).toBeLessThan(100_000);
+    await mineUntil(async () => (await balance(a)) > afterChild, 'Coffer\'s share swept');
+    const aGot = (await balance(a)) - afterChild;
+    expect(aGot).toBeGreaterThan(170_000 - 2_000);
+    expect(aGot).toBeLessThan(170_000);
+    expect((await a.call<{ anchorReserve: number }>('ln.info')).anchorReserve).toBe(0);
   }, 180_000);
 
   it('a force close by lnd: Coffer sweeps its share, lnd its own after the 144 blocks Coffer asked for', async () => {
     const view = await cofferOpens(250_000);
     await cofferPays(100_000_000);
+    // lnd settles the invoice before the HTLC leaves its commitment: closed earlier, lnd would
+    // claim the HTLC on chain, paying that transaction's fee from its wallet (anchor channels).
+    await agree(view, 150_000_000);
     const channelPoint = (await lndChannel(view.fundingTxid)).channel_point;
     const [aBefore, lBefore] = [await balance(a), (await l.balance()).confirmed];
     const commitment = await l.closeChannel(channelPoint, { force: true });
     await inMempool(commitment);
     const commitFee = await feeOf(commitment);
-    // Coffer's output pays it at once; LDK reports it after 6 confirmations, then Coffer sweeps it.
+    // Coffer's output waits one block on an anchor commitment; LDK reports it after 6
+    // confirmations, then Coffer sweeps it with LDK's keys (it pays a script of the channel's).
     await mine(6);
     await mineUntil(async () => (await balance(a)) > aBefore, 'Coffer\'s share swept');
     const aGot = (await balance(a)) - aBefore;
-    // Coffer opened the channel, so the commitment's fee came out of its share.
-    expect(aGot).toBeGreaterThan(150_000 - commitFee - 2_000);
-    expect(aGot).toBeLessThan(150_000 - commitFee);
+    // Coffer opened the channel, so the commitment's fee and both anchors came out of its share.
+    expect(aGot).toBeGreaterThan(150_000 - commitFee - 2 * ANCHOR_SAT - 2_000);
+    expect(aGot).toBeLessThan(150_000 - commitFee - 2 * ANCHOR_SAT);
     expect((await l.balance()).confirmed).toBe(lBefore);
     await mine(144);
     await mineUntil(async () => (await l.balance()).confirmed > lBefore, 'lnd\'s share swept');
