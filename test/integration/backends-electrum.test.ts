@@ -14,6 +14,9 @@ import { startElectrumX, type ElectrumX } from '../helpers/electrumx.js';
 import { waitFor } from '../helpers/regtest.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import type { BackendView, Results } from '../../src/api/contract.js';
+import { Core } from '../../src/service/core.js';
+import { value } from '../helpers/result.js';
 import { env, fundedNode } from './backend-suite.js';
 import { makeVault, toHex, TowerProcess, towerPackage, writeAtomically } from './watchtower-harness.js';
 
@@ -128,5 +131,28 @@ describe('a watchtower on --backend electrum', () => {
       await tower.stop();
     }
     expect(tower.exit).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe("the app's Electrum setting", () => {
+  it('tests a server (tip, certificate not yet pinned), saves it, syncs through it, and shows the pin', async () => {
+    const a = node();
+    const core = new Core(tmpDir());
+    await core.start();
+    try {
+      value(await core.call('wallet.create', { network: 'regtest', words: 12, script: 'wpkh', password: env.COFFER_PASSWORD, backend: { kind: 'spv', connect: [a.address] } }));
+      const tried = value<Results['settings.testServer']>(await core.call('settings.testServer', { server: x.sslUrl }));
+      expect(tried).toEqual({ server: x.sslUrl, tipHeight: a.tipHeight(), fingerprint: x.certFingerprint, certificate: 'new' });
+      const bad = await core.call('settings.testServer', { server: 'http://nowhere' });
+      expect(bad.ok ? undefined : bad.error.code).toBe('usage');
+      value(await core.call('settings.set', { backend: { kind: 'electrum', servers: [x.sslUrl] } }));
+      value(await core.call('sync.now', {}));
+      expect(value<{ tipHeight: number }>(await core.call('wallet.summary', {})).tipHeight).toBe(a.tipHeight());
+      const shown = value<{ backend: BackendView }>(await core.call('settings.get', {})).backend;
+      expect(shown).toEqual({ kind: 'electrum', servers: [x.sslUrl], pinned: { [`127.0.0.1:${x.sslPort}`]: x.certFingerprint } });
+      expect(value<Results['settings.testServer']>(await core.call('settings.testServer', { server: x.sslUrl })).certificate).toBe('same');
+    } finally {
+      await core.stop();
+    }
   });
 });

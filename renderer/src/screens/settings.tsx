@@ -59,7 +59,7 @@ function BackendSection({ network, current, onSaved }: { network: string; curren
   return (
     <section className="card" aria-labelledby="set-backend">
       <h2 id="set-backend">Connection</h2>
-      <BackendForm network={network} value={b} onChange={(next) => { setPublicHost(undefined); setB(next); }} idPrefix="settings" passwordStatus={current.kind === 'rpc' ? current.passwordStatus : 'none'} />
+      <BackendForm network={network} value={b} onChange={(next) => { setPublicHost(undefined); setB(next); }} idPrefix="settings" passwordStatus={current.kind === 'rpc' ? current.passwordStatus : 'none'} pinned={current.kind === 'electrum' ? current.pinned : {}} />
       {publicHost ? <PublicHostConfirm host={publicHost} idPrefix="settings" onConfirm={() => save(true)} onCancel={() => setPublicHost(undefined)} /> : null}
       <button type="button" disabled={s.busy || bad !== undefined} onClick={() => save(false)} data-testid="settings/save-backend">
         Save connection
