@@ -190,6 +190,23 @@ export const daemonCommand: Command = {
   },
 };
 
+
+/** Commands that work on Lightning's stored state refuse while a daemon runs it; `ctx` back. */
+function offline(ctx: Context, why: string): Context {
+  if (findDaemon(ctx.datadir, ctx.network)) throw new CofferError('lightning-unavailable', `Stop the daemon first: ${why}.`);
+  return ctx;
+}
+
+/** Run `f` holding the network's Lightning lock (no daemon or other command starts Lightning meanwhile). */
+async function withLightningLock<T>(ctx: Context, f: () => Promise<T>): Promise<T> {
+  const lock = acquireLock(path.join(networkPaths(ctx.datadir, ctx.network).dir, 'lightning.lock'), 'Lightning');
+  try {
+    return await f();
+  } finally {
+    lock.release();
+  }
+}
+
 export const lightningCommands: Command[] = [
   daemonCommand,
   {
@@ -295,17 +312,13 @@ export const lightningCommands: Command[] = [
     summary: 'after `wallet restore`: close every channel of a backup FILE and bring its funds back (run before the daemon)',
     args: { names: 'FILE', min: 1, max: 1 },
     async run(ctx) {
-      if (findDaemon(ctx.datadir, ctx.network)) throw new CofferError('lightning-unavailable', 'Stop the daemon first: a backup is restored before Lightning starts.');
-      const bytes = readFileLimited(ctx.positionals[0]!, 'backup');
+      const bytes = readFileLimited(offline(ctx, 'a backup is restored before Lightning starts').positionals[0]!, 'backup');
       const wallet = ctx.wallet();
       wallet.unlock(await ctx.password());
-      const lock = acquireLock(path.join(networkPaths(ctx.datadir, ctx.network).dir, 'lightning.lock'), 'Lightning');
-      try {
+      return withLightningLock(ctx, async () => {
         const { restoreChannels } = await import('../channels/channel-restore.js');
-        return await restoreChannels(wallet, bytes);
-      } finally {
-        lock.release();
-      }
+        return restoreChannels(wallet, bytes);
+      });
     },
   },
   {
@@ -313,17 +326,13 @@ export const lightningCommands: Command[] = [
     summary: 'add the channels of a Rapid Gossip Sync snapshot FILE to the graph payments are routed over (run before the daemon)',
     args: { names: 'FILE', min: 1, max: 1 },
     async run(ctx) {
-      if (findDaemon(ctx.datadir, ctx.network)) throw new CofferError('lightning-unavailable', 'Stop the daemon first: the graph it holds would be written over the import.');
-      const bytes = readFileLimited(ctx.positionals[0]!, 'gossip');
+      const bytes = readFileLimited(offline(ctx, 'the graph it holds would be written over the import').positionals[0]!, 'gossip');
       const wallet = ctx.wallet();
-      const lock = acquireLock(path.join(networkPaths(ctx.datadir, ctx.network).dir, 'lightning.lock'), 'Lightning');
-      try {
+      return withLightningLock(ctx, async () => {
         const [{ importSnapshot }, { loadLdk }] = await Promise.all([import('../channels/routing.js'), import('../channels/ldk.js')]);
         await loadLdk();
         return importSnapshot(wallet.database, wallet.network, bytes, fileLogger(networkPaths(ctx.datadir, ctx.network).logs));
-      } finally {
-        lock.release();
-      }
+      });
     },
   },
   {

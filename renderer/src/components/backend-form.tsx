@@ -228,33 +228,17 @@ export function BackendForm({
           {BLOOM_WARNING}
         </p>
       ) : null}
-      {value.kind === 'electrum' ? (
+      {value.kind !== 'rpc' ? (
         <Field
-          label="Electrum servers"
-          hint="tcp://HOST:PORT or ssl://HOST:PORT, one per line (50001 and 50002 are the usual ports)."
-          error={bad ? `“${bad}” is not tcp://HOST:PORT or ssl://HOST:PORT.` : undefined}
-        >
-          {(p) => (
-            <textarea
-              {...p}
-              rows={2}
-              value={peers}
-              spellCheck={false}
-              data-testid={`${idPrefix}/servers`}
-              onChange={(e) => {
-                setPeers(e.target.value);
-                onChange({ ...value, servers: parsePeers(e.target.value) });
-              }}
-            />
-          )}
-        </Field>
-      ) : null}
-      {value.kind === 'electrum' ? <ServerTest value={value} idPrefix={idPrefix} pinned={pinned} /> : null}
-      {value.kind !== 'rpc' && value.kind !== 'electrum' ? (
-        <Field
-          label="Peers (optional)"
-          hint={network === 'regtest' ? 'Regtest has no public peers: enter your node as host:port.' : 'One host:port per line. Leave empty to find peers automatically.'}
-          error={bad ? `“${bad}” is not a host:port.` : undefined}
+          label={value.kind === 'electrum' ? 'Electrum servers' : 'Peers (optional)'}
+          hint={
+            value.kind === 'electrum'
+              ? 'tcp://HOST:PORT or ssl://HOST:PORT, one per line (50001 and 50002 are the usual ports).'
+              : network === 'regtest'
+                ? 'Regtest has no public peers: enter your node as host:port.'
+                : 'One host:port per line. Leave empty to find peers automatically.'
+          }
+          error={bad ? `“${bad}” is not ${value.kind === 'electrum' ? 'tcp://HOST:PORT or ssl://HOST:PORT' : 'a host:port'}.` : undefined}
           testId={`${idPrefix}/peers`}
         >
           {(p) => (
@@ -263,15 +247,17 @@ export function BackendForm({
               rows={2}
               value={peers}
               spellCheck={false}
-              data-testid={`${idPrefix}/peers`}
+              data-testid={`${idPrefix}/${value.kind === 'electrum' ? 'servers' : 'peers'}`}
               onChange={(e) => {
                 setPeers(e.target.value);
-                onChange({ ...value, connect: parsePeers(e.target.value) } as BackendConfig);
+                const list = parsePeers(e.target.value);
+                onChange(value.kind === 'electrum' ? { ...value, servers: list } : ({ ...value, connect: list } as BackendConfig));
               }}
             />
           )}
         </Field>
       ) : null}
+      {value.kind === 'electrum' ? <ServerTest value={value} idPrefix={idPrefix} pinned={pinned} /> : null}
       {value.kind === 'spv' || value.kind === 'filters' || value.kind === 'electrum' ? (
         <Field
           label="Tor / SOCKS5 proxy (optional)"
