@@ -19,6 +19,9 @@ import type { FeeEstimates } from './source.js';
 
 /** Peers waited for, one after another, while none has answered a header sync in full. */
 const MAX_HEADER_WAITS = 8;
+/** A transaction a peer fetched this recently is not announced again (see broadcast). */
+const TAKEN_MS = 10 * 60_000;
+const MAX_TAKEN = 1_000;
 
 /** The service bits the peers view names (NODE_P2P_V2 is BIP324's). */
 const SERVICE_NAMES: [bigint, PeerService][] = [
@@ -47,6 +50,8 @@ export abstract class PeerSource {
   readonly pool: Pool;
   readonly store: HeaderStore;
   protected readonly opts: PeerSourceOptions;
+  /** Transactions a peer fetched from us, by txid (display hex), and when. */
+  private readonly taken = new Map<string, number>();
 
   /**
    * `services`: what every peer must offer; `ours`: what we offer; `relay`: whether peers relay
@@ -190,8 +195,15 @@ export abstract class PeerSource {
    * Resolves with the number of peers that fetched it; a `reject` from a peer is an error.
    */
   async broadcast(raw: Uint8Array): Promise<void> {
+    // A peer that fetched it lately has it: announcing it again would wait for a getdata that
+    // never comes (a peer asks only for what it lacks), holding up the round that rebroadcasts.
+    const key = hashToHex(txidOf(parseTx(raw)));
+    const at = this.taken.get(key);
+    if (at !== undefined && Date.now() - at < TAKEN_MS) return;
     const fetched = await this.announce(raw);
     if (fetched === 0) throw new CofferError('backend-unavailable', 'No peer took the transaction; it will be broadcast again at the next sync.');
+    if (this.taken.size >= MAX_TAKEN) this.taken.delete(this.taken.keys().next().value!);
+    this.taken.set(key, Date.now());
   }
 
   /** Announce to every peer; the number of peers that fetched the transaction. */

@@ -1,5 +1,6 @@
-// Broadcasting through the SPV client: a valid transaction reaches the node's mempool; one the
-// node rejects comes back as a typed error.
+// Broadcasting through the SPV client: a valid transaction reaches the node's mempool (and is not
+// announced again while a peer that took it has it); one the node rejects comes back as a typed
+// error.
 
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import * as btc from '@scure/btc-signer';
@@ -42,8 +43,12 @@ describe('broadcast', () => {
     try {
       await spv.start();
       const good = spend(99_000n);
-      expect(await spv.announce(good.extract())).toBe(1);
+      await spv.broadcast(good.extract());
       expect(node.mempool()).toContain(good.id);
+      // Announced again, the node does not ask for what it has: a rebroadcast would wait for
+      // nothing. The client remembers the peer took it, and broadcasting it again succeeds at once.
+      expect(await spv.announce(good.extract(), 1_000)).toBe(0);
+      await spv.broadcast(good.extract());
       // The same coin again: the node refuses the double spend.
       const err = await spv.broadcast(spend(98_000n).extract()).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(CofferError);
