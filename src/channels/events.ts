@@ -11,6 +11,7 @@ import type { NodeContext } from './context.js';
 import { inboundAnchorRefusal, zeroReserveRefusal } from './bump-coins.js';
 import { isAnchor, type FeeBumper } from './fee-bumps.js';
 import type { ChannelFunding } from './funding.js';
+import { shortChannelId } from './invoice.js';
 import { apiErrorText, closureReasonName, eventName, hex, htlcDestinationName, option32Bytes, optionU64, outpointText } from './ldk.js';
 import type { PeerSockets } from './peer-sockets.js';
 import type { Sweeper } from './sweeper.js';
@@ -145,6 +146,10 @@ export class ChannelEvents {
       this.answerOpen(e);
     } else if (e instanceof ldk.Event_HTLCHandlingFailed) {
       log.info('ln.htlc-failed', { channelId: hex(e.prev_channel_id.get_a()), destination: htlcDestinationName(e.failed_next_destination) });
+    } else if (e instanceof ldk.Event_PaymentPathFailed) {
+      // One attempt (or part) failed at `channel`; LDK retries around it while attempts remain.
+      const scid = optionU64(e.short_channel_id);
+      log.info('ln.path-failed', { paymentHash: hex(e.payment_hash), ...(scid !== undefined ? { channel: shortChannelId(scid) } : {}), permanently: Boolean(e.payment_failed_permanently) });
     }
   }
 

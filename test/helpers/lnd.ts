@@ -93,6 +93,8 @@ export interface OpenChannelOptions {
   /** lnd's CommitmentType name, e.g. 'STATIC_REMOTE_KEY' or 'ANCHORS'; lnd's default (anchors) if absent. */
   commitmentType?: string;
   satPerVbyte?: number;
+  /** This channel's base fee for forwarding, msat (lnd's --bitcoin.basefee if absent). */
+  baseFeeMsat?: number;
 }
 
 export interface LndNode {
@@ -346,6 +348,7 @@ export async function startLnd(btcd: BtcdNode, opts: StartLndOptions = {}): Prom
         private: o.private ?? true,
         ...(o.commitmentType ? { commitment_type: o.commitmentType } : {}),
         sat_per_vbyte: String(o.satPerVbyte ?? 2),
+        ...(o.baseFeeMsat !== undefined ? { base_fee: String(o.baseFeeMsat), use_base_fee: true } : {}),
       });
       const fundingTxid = txidOf(r.funding_txid_bytes);
       const outputIndex = r.output_index ?? 0;
