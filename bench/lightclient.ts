@@ -26,7 +26,7 @@ import { CORE_REGTEST } from '../test/helpers/regtest.js';
 import { rssMiB, type Figure } from './measure.js';
 
 /** BIP39's first test sentence: the wallet's addresses are known before it exists. */
-const WORDS = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+export const WORDS = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 const PASSWORD = 'benchmark password';
 const FANOUT_VALUE = 1_000_000n;
 const FEE = 1_000n;
@@ -92,7 +92,7 @@ async function fanOut(b: BtcdNode, n: number): Promise<string> {
 }
 
 /** Restore the fixed words into a fresh data directory. */
-function restore(dir: string): { wallet: WalletService; receive: string } {
+export function restore(dir: string): { wallet: WalletService; receive: string } {
   const wallet = WalletService.open({ datadir: dir, network: 'regtest', logger: nullLogger });
   const r = wallet.restore({ mnemonic: WORDS, passphrase: '', script: 'wpkh', password: PASSWORD, birthday: 0, unlock: true });
   return { wallet, receive: r.descriptors.find((d) => !d.internal && d.desc.startsWith('wpkh('))!.desc };

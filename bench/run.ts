@@ -1,5 +1,6 @@
 // `npm run bench`: prints each benchmark's figures. Not a test; nothing here asserts timings.
 
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchHeaders } from './headers.js';
@@ -9,10 +10,14 @@ import { benchSync } from './sync.js';
 import { benchUi } from './ui.js';
 import { benchVault } from './vault.js';
 import { benchChannels } from './channels.js';
+import { benchElectrum } from './electrum.js';
+import { benchLndChannel } from './lnd-channel.js';
 import { benchGraph } from './graph.js';
 import { benchFilters } from './filters.js';
 import { benchLightClient } from './lightclient.js';
 import { btcdAvailable } from '../test/helpers/btcd.js';
+import { ELECTRUMX_BIN } from '../test/helpers/electrumx.js';
+import { lndAvailable } from '../test/helpers/lnd.js';
 import { benchTowers } from './tower.js';
 import { report } from './measure.js';
 
@@ -33,6 +38,15 @@ if (!only || only === 'lightclient') {
   if (btcdAvailable()) report(await benchLightClient());
   else console.log('lightclient: btcd is not built; run scripts/tools.sh first');
 }
-if (!only || only === 'channels') await benchChannels();
+if (!only || only === 'channels') {
+  // Coffer <-> Coffer, then Coffer -> lnd in the same run (issue 18's figure).
+  await benchChannels();
+  if (lndAvailable() && btcdAvailable()) await benchLndChannel();
+  else console.log('channels: lnd or btcd is not built; run scripts/tools.sh first (Coffer -> lnd skipped)');
+}
+if (!only || only === 'electrum') {
+  if (fs.existsSync(ELECTRUMX_BIN)) await benchElectrum();
+  else console.log('electrum: ElectrumX is not installed; run scripts/electrumx.sh first');
+}
 if (!only || only === 'graph') await benchGraph();
 if (!only || only === 'tower') report(await benchTowers());

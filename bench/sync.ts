@@ -10,8 +10,30 @@ import { nullLogger } from '../src/service/log.js';
 import { WalletService } from '../src/service/wallet-service.js';
 import { sourceFactory } from '../src/node/source-factory.js';
 import { WalletSync } from '../src/service/wallet-sync.js';
-import { startNode } from '../test/helpers/regtest.js';
+import { startNode, type RegtestNode } from '../test/helpers/regtest.js';
 import { rssMiB, type Figure } from './measure.js';
+
+/**
+ * Pay `txs` transactions (10,000 + i sats) to the wallet's addresses 0 to txs-1, spread evenly
+ * over the blocks up to height `blocks`; the sats paid.
+ */
+export async function payWallet(node: RegtestNode, deriver: ScriptDeriver, blocks: number, txs: number): Promise<number> {
+  const perTx = (blocks - node.tipHeight()) / txs;
+  let owed = 0;
+  let expected = 0;
+  for (let i = 0; i < txs; i++) {
+    await node.send(scriptToAddress(deriver.scriptAt(i), 'regtest')!, 10_000 + i);
+    expected += 10_000 + i;
+    owed += perTx;
+    const n = Math.floor(owed);
+    if (n > 0) {
+      await node.mine(n);
+      owed -= n;
+    }
+  }
+  if (node.tipHeight() < blocks) await node.mine(blocks - node.tipHeight());
+  return expected;
+}
 
 export async function benchSync(blocks = 5_000, txs = 1_000): Promise<Figure[]> {
   const node = await startNode();
@@ -23,20 +45,7 @@ export async function benchSync(blocks = 5_000, txs = 1_000): Promise<Figure[]> 
     const desc = created.descriptors.find((d) => !d.internal)!.desc;
     const deriver = new ScriptDeriver(parseDescriptor(desc, 'regtest'), 'regtest');
     const setupStart = performance.now();
-    const perTx = (blocks - node.tipHeight()) / txs;
-    let owed = 0;
-    let expected = 0;
-    for (let i = 0; i < txs; i++) {
-      await node.send(scriptToAddress(deriver.scriptAt(i), 'regtest')!, 10_000 + i);
-      expected += 10_000 + i;
-      owed += perTx;
-      const n = Math.floor(owed);
-      if (n > 0) {
-        await node.mine(n);
-        owed -= n;
-      }
-    }
-    if (node.tipHeight() < blocks) await node.mine(blocks - node.tipHeight());
+    const expected = await payWallet(node, deriver, blocks, txs);
     const setupS = (performance.now() - setupStart) / 1000;
 
     const rssBefore = rssMiB();
