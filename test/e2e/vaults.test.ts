@@ -354,7 +354,8 @@ describe('vaults in the desktop UI, against a real core and a regtest node', () 
       };
       const card = await pin(line['address'] as string, id);
       await card.waitFor({ timeout: 30_000 });
-      expect(await card.getByTestId('tower/confirmed').textContent()).toMatch(/^Last confirmed /);
+      // The card may show before the first push lands (a newer package waiting): the confirmation follows.
+      await card.getByTestId('tower/confirmed').filter({ hasText: /^Last confirmed / }).waitFor({ timeout: 30_000 });
       expect(await card.getAttribute('data-stale')).toBe('false');
       expect(await card.getByTestId('tower/stale').count()).toBe(0);
       expect(tower.find((l) => l.event === 'push')).toMatchObject({ vaults: 3 });

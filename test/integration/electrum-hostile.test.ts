@@ -10,6 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coffer, type RunResult } from '../helpers/cli.js';
 import { startElectrumProxy, type Tamper } from '../helpers/electrum-proxy.js';
 import { selfSignedCert, startElectrumX, type ElectrumX } from '../helpers/electrumx.js';
+import { startMicrosocks } from '../helpers/microsocks.js';
+import { parseBlock } from '../../src/chain/block.js';
+import { hashToHex } from '../../src/chain/bytes.js';
+import { ElectrumClient, parseServerUrl } from '../../src/node/electrum/client.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { env, fundedNode } from './backend-suite.js';
 
@@ -23,6 +27,12 @@ const run = (server: string, args: string[], d = dir) => coffer(['--datadir', d,
 const ok = (r: RunResult) => {
   expect(r.code, r.stderr).toBe(0);
   return r.json;
+};
+/** A copy of the wallet's data directory (its own pins and logs). */
+const tmpCopy = () => {
+  const d = tmpDir();
+  fs.cpSync(dir, d, { recursive: true });
+  return d;
 };
 const log = (d = dir) => fs.readFileSync(path.join(d, 'regtest', 'logs', 'coffer.log'), 'utf8');
 
@@ -73,6 +83,17 @@ describe('lying Electrum servers', () => {
     expect(doubled.balance).toMatchObject({ confirmed: 0 });
   });
 
+  it('the branch of another transaction of the same block: refused, nothing counted', async () => {
+    const block = parseBlock(Buffer.from(await node().getBlock(node().tipHash()), 'hex'));
+    const coinbase = hashToHex(block.txs[0]!.txid);
+    const c = await ElectrumClient.connect(parseServerUrl(x.tcpUrl));
+    const theirs = await c.request('blockchain.transaction.get_merkle', [coinbase, node().tipHeight()]).finally(() => c.close());
+    const { r, balance, lies } = await lied((asked) => (proofOf(asked) ? theirs : undefined));
+    expect(lies).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/^error: backend-error: .* is refused: The merkle proof is invalid/);
+    expect(balance).toMatchObject({ confirmed: 0 });
+  });
+
   it('a withheld transaction: refused with the server\'s answer, nothing counted', async () => {
     const { r, balance } = await lied((asked) => (asked.method === 'blockchain.transaction.get' && asked.params[0] === paid ? { error: { code: 2, message: 'no such transaction' } } : undefined));
     expect(r.code).toBe(1);
@@ -108,6 +129,17 @@ describe('lying Electrum servers', () => {
       expect(log()).toMatch(new RegExp(`"electrum.server-dropped".*tcp://127\\.0\\.0\\.1:${short.port}.*shorter chain`));
     } finally {
       await short.close();
+    }
+  });
+
+  it('through a SOCKS5 proxy (Debian\'s microsocks): the server named to the proxy, the payment proven', async () => {
+    const proxy = await startMicrosocks();
+    try {
+      const s = ok(await run(x.sslUrl, ['--proxy', proxy.url, 'sync', '--mempool-wait', '0'], tmpCopy()));
+      expect(s.balance).toEqual({ confirmed: 250_000, unconfirmed: 0 });
+      expect(proxy.log()).toContain(`connected to 127.0.0.1:${x.sslPort}`);
+    } finally {
+      await proxy.close();
     }
   });
 
