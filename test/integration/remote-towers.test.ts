@@ -171,9 +171,13 @@ describe('remote watchtowers', () => {
     const mined = parseTx(hex.decode(await node.getRawTransaction(cancelTxid)));
     expect(hex.encode(mined.outputs[0]!.script)).toBe(hex.encode(recoveryScript(0)));
     expect(mined.outputs[0]!.value).toBeGreaterThan(900_000);
+    // Each tower says the vault is cancelled once: seen relayed before the block (no height, the
+    // other tower's copy reached it first) or in the block (its height).
     for (const t of [a, b]) {
       await t.tower.scannedTip(node);
-      expect(t.tower.find((l) => l.event === 'cancelled' && l['txid'] === cancelTxid)).toMatchObject({ height: node.tipHeight() });
+      const seen = t.tower.find((l) => l.event === 'cancelled' && l['txid'] === cancelTxid);
+      expect(seen).toBeDefined();
+      if (seen!['height'] !== undefined) expect(seen!['height']).toBe(node.tipHeight());
     }
   });
 });
