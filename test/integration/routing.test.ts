@@ -30,7 +30,11 @@ beforeAll(async () => {
   node = await startNode();
   await node.fund();
   await loadLdk();
-  [a, b, c] = await Promise.all([party(node, tmpDir(), [1_000_000, 1_000_000]), party(node, tmpDir(), [2_000_000]), party(node, tmpDir(), [])]);
+  // One after the other: each pays from the node's wallet and mines, and bcoin's coin lookup can
+  // trip over a block connecting under another party's payment.
+  a = await party(node, tmpDir(), [1_000_000, 1_000_000]);
+  b = await party(node, tmpDir(), [2_000_000]);
+  c = await party(node, tmpDir(), []);
   await Promise.all([
     startDaemon(node, a),
     startDaemon(node, b, { listen: true, inbound: true, daemonArgs: ['--ln-announce', '--ln-max-pending', '2'] }),
