@@ -17,8 +17,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { parseTx } from '../../src/chain/tx.js';
+import { scriptHash } from '../../src/node/electrum/source.js';
 import { freePort, type RegtestNode } from './regtest.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -136,8 +136,7 @@ export async function startElectrumX(node: RegtestNode): Promise<ElectrumX> {
     }
   };
   const inMempool = async (txid: string, script: Uint8Array) => {
-    const hash = Buffer.from(sha256(script)).reverse().toString('hex');
-    const list = await ask<{ tx_hash: string }[]>(tcpPort, 'blockchain.scripthash.get_mempool', [hash]);
+    const list = await ask<{ tx_hash: string }[]>(tcpPort, 'blockchain.scripthash.get_mempool', [scriptHash(script)]);
     return list.some((e) => e.tx_hash === txid);
   };
   const caughtUp = async (n: RegtestNode) => {

@@ -75,10 +75,10 @@ export function PublicHostConfirm({ host, onConfirm, onCancel, idPrefix }: { hos
   );
 }
 
-/** Peers must be host:port; returns the first bad entry, if any. */
+/** Peers must be host:port, Electrum servers tcp:// or ssl://HOST:PORT; the first bad entry, '' for no server at all, or undefined. */
 export function badPeer(b: BackendConfig): string | undefined {
   if (b.kind === 'rpc') return undefined;
-  if (b.kind === 'electrum') return b.servers.length === 0 ? '(none)' : b.servers.find((p) => !/^(tcp|ssl):\/\/[^\s]+:\d{1,5}$/.test(p));
+  if (b.kind === 'electrum') return b.servers.length === 0 ? '' : b.servers.find((p) => !/^(tcp|ssl):\/\/[^\s]+:\d{1,5}$/.test(p));
   return b.connect.find((p) => !/^[^\s]+:\d{1,5}$/.test(p));
 }
 
@@ -238,7 +238,7 @@ export function BackendForm({
                 ? 'Regtest has no public peers: enter your node as host:port.'
                 : 'One host:port per line. Leave empty to find peers automatically.'
           }
-          error={bad ? `“${bad}” is not ${value.kind === 'electrum' ? 'tcp://HOST:PORT or ssl://HOST:PORT' : 'a host:port'}.` : undefined}
+          error={bad === undefined ? undefined : bad === '' ? 'Name at least one server.' : `“${bad}” is not ${value.kind === 'electrum' ? 'tcp://HOST:PORT or ssl://HOST:PORT' : 'a host:port'}.`}
           testId={`${idPrefix}/peers`}
         >
           {(p) => (

@@ -82,7 +82,8 @@ function CommonFields({ v, set, idPrefix }: { v: Common; set: (v: Common) => voi
 
 function problem(v: Common): string | undefined {
   const bad = badPeer(v.backend);
-  if (bad) return `“${bad}” is not a host:port.`;
+  if (bad === '') return 'Name at least one Electrum server.';
+  if (bad !== undefined) return `“${bad}” is not ${v.backend.kind === 'electrum' ? 'tcp://HOST:PORT or ssl://HOST:PORT' : 'a host:port'}.`;
   if (v.backend.kind === 'rpc' && !/^https?:\/\/.+/.test(v.backend.url)) return 'Enter the RPC address of your node, like http://127.0.0.1:8332/.';
   return passwordProblem(v.pw);
 }
