@@ -18,7 +18,7 @@ export async function benchElectrum(blocks = 5_000, txs = 1_000): Promise<Figure
   const node = await startNode();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-bench-electrum-'));
   // Started before the chain is built: it indexes along, as a public server has.
-  const x = await startElectrumX(node);
+  const x = await startElectrumX(node, { asShipped: true });
   try {
     await node.fund();
     const probe = restore(path.join(tmp, 'probe'));

@@ -22,6 +22,12 @@ const MAX_HEADER_WAITS = 8;
 /** A transaction a peer fetched this recently is not announced again (see broadcast). */
 const TAKEN_MS = 10 * 60_000;
 const MAX_TAKEN = 1_000;
+/**
+ * A peer that has not asked for an announced transaction is told again this often within the
+ * wait: a node may drop an `inv` that comes right after the handshake (btcd hands a new peer to
+ * its sync manager asynchronously and ignores announcements from a peer it does not know yet).
+ */
+const REANNOUNCE_MS = 2_000;
 
 /** The service bits the peers view names (NODE_P2P_V2 is BIP324's). */
 const SERVICE_NAMES: [bigint, PeerService][] = [
@@ -201,7 +207,7 @@ export abstract class PeerSource {
     const at = this.taken.get(key);
     if (at !== undefined && Date.now() - at < TAKEN_MS) return;
     const fetched = await this.announce(raw);
-    if (fetched === 0) throw new CofferError('backend-unavailable', 'No peer took the transaction; it will be broadcast again at the next sync.');
+    if (fetched === 0) throw new CofferError('backend-unavailable', `None of the ${this.pool.peers.length} connected peers asked for the transaction within 10 seconds.`);
     if (this.taken.size >= MAX_TAKEN) this.taken.delete(this.taken.keys().next().value!);
     this.taken.set(key, Date.now());
   }
@@ -218,14 +224,17 @@ export abstract class PeerSource {
         (peer) =>
           new Promise<boolean>((resolve, reject) => {
             const timer = setTimeout(() => finish(false), waitMs);
+            const again = setInterval(() => peer.send({ type: 'inv', items: [{ type: MSG_TX, hash: id }] }), REANNOUNCE_MS);
             const finish = (ok: boolean, err?: Error) => {
               clearTimeout(timer);
+              clearInterval(again);
               peer.off('message', listen);
               if (err) reject(err);
               else resolve(ok);
             };
             const listen = (m: Message) => {
               if (m.type === 'getdata' && m.items.some((i) => hashToHex(i.hash) === key)) {
+                clearInterval(again);
                 peer.send({ type: 'tx', raw, tx, txid: id });
                 // The ping's pong comes after the peer processed the transaction (and any reject).
                 peer.ping().then(() => finish(true), () => finish(true));

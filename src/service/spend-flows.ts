@@ -274,7 +274,7 @@ export async function broadcastRecorded(sync: WalletSync, txid: Uint8Array, raw:
     }
     throw new CofferError(
       'backend-unavailable',
-      'The transaction is signed and saved, but could not be broadcast now; the next sync will try again (or abandon it).',
+      `The transaction is signed and saved, but could not be broadcast now${e instanceof CofferError ? ` (${e.message.replace(/\.$/, '')})` : ''}; the next sync will try again (or abandon it).`,
       { txid: hashToHex(txid), reason: e instanceof CofferError ? e.code : 'error' },
     );
   }

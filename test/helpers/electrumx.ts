@@ -9,7 +9,11 @@
 //
 // Facts about ElectrumX 1.18.0 here: it polls its daemon (DAEMON_POLL_INTERVAL_BLOCKS, set to 100
 // ms here); it refuses to run as root unless ALLOW_ROOT is set; peer discovery is off; the session
-// cost limits are off (its throttling would make a test's many requests slow, not wrong).
+// cost limits are off (its throttling would make a test's many requests slow, not wrong). It holds
+// a small answer up to a second (PaddedRSTransport.WAIT_FOR_BUFFER_GROWTH_SECONDS) to pad it with
+// others against traffic analysis: the tests set that to 50 ms before starting the server, since a
+// sync round's dependent requests each paid the second (the client pipelines what it can; the
+// bench runs the server as shipped, `{ asShipped: true }`).
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -75,7 +79,17 @@ async function ask<T>(port: number, method: string, params: unknown[] = []): Pro
   });
 }
 
-export async function startElectrumX(node: RegtestNode): Promise<ElectrumX> {
+/** Starts the server with its padding wait set to `padSeconds` (a knob of the shipped code, not a patch). */
+const PADDED_START = [
+  'import sys',
+  'from electrumx.server.transport import PaddedRSTransport',
+  'PaddedRSTransport.WAIT_FOR_BUFFER_GROWTH_SECONDS = float(sys.argv[1])',
+  'from electrumx.cli.electrumx_server import main',
+  'sys.exit(main())',
+].join('\n');
+const TEST_PAD_SECONDS = '0.05';
+
+export async function startElectrumX(node: RegtestNode, opts: { asShipped?: boolean } = {}): Promise<ElectrumX> {
   if (!fs.existsSync(ELECTRUMX_BIN)) throw new Error(`ElectrumX is not installed (${ELECTRUMX_BIN}): run scripts/electrumx.sh (npm test runs it)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coffer-electrumx-'));
   const db = path.join(dir, 'db');
@@ -102,7 +116,8 @@ export async function startElectrumX(node: RegtestNode): Promise<ElectrumX> {
     REQUEST_SLEEP: '0',
     CACHE_MB: '100',
   };
-  const child = spawn(ELECTRUMX_BIN, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [cmd, args] = opts.asShipped ? [ELECTRUMX_BIN, []] : [path.join(path.dirname(ELECTRUMX_BIN), 'python3'), ['-c', PADDED_START, TEST_PAD_SECONDS]];
+  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let output = '';
   const keep = (d: Buffer) => {
