@@ -54,11 +54,15 @@ export function TxList({ txs, onSelect, selected, testId }: { txs: TxSummary[]; 
             </td>
             <td data-testid="tx-status">
               {t.maturing ? (
-                <span className="badge small" data-testid="tx-maturing">
-                  maturing
-                </span>
-              ) : null}{' '}
-              {statusText(t)}
+                <>
+                  <span className="badge small" data-testid="tx-maturing">
+                    maturing
+                  </span>{' '}
+                  {t.confirmations} of {MATURE_AT} confirmations
+                </>
+              ) : (
+                statusText(t)
+              )}
             </td>
           </tr>
         ))}
