@@ -43,7 +43,7 @@ export function DisplaySection() {
   return (
     <section className="card" aria-labelledby="set-amounts">
       <h2 id="set-amounts">Amounts</h2>
-      <Field label="Unit" hint={`Every amount and fee: ${amount(123_456, 'btc')} or ${amount(123_456, 'sats')}. Fee rates stay in sat/vB.`}>
+      <Field label="Unit" hint={`Every amount and fee: ${amount(123_456, 'btc')} or ${amount(123_456, 'sats')}. Fee rates stay in sat/vB; Lightning amounts in sats, since they count thousandths of a sat (finer than BTC's 8 places).`}>
         {(p) => (
           <select {...p} value={settings.unit} disabled={busy} onChange={(e) => setUnit(e.target.value as Unit)} data-testid="settings/unit">
             <option value="btc">BTC</option>
