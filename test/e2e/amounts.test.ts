@@ -137,6 +137,8 @@ describe('amounts in the desktop UI: maturing coins, pending, unit and fiat', ()
     await screenshot(page, 'amounts-settings');
 
     await byId(page, 'nav/dashboard').click();
+    // The notices so far are dismissed: this picture is the README's.
+    while ((await page.getByLabel('Dismiss notice').count()) > 0) await page.getByLabel('Dismiss notice').first().click();
     expect(await textOf(page, 'dashboard/confirmed-fiat')).toBe(`≈ ${money((confirmed / BTC) * PRICE)}`);
     expect(await textOf(page, 'dashboard/price')).toMatch(/^1 BTC = .* \(127\.0\.0\.1:\d+, (just now|\d+ s ago)\)$/);
     await screenshot(page, 'amounts-overview-fiat');
