@@ -3,15 +3,16 @@
 import { formatBtc, parseBtc, parseSat } from '../../src/api/amount.js';
 import type { PriceQuote } from '../../src/api/display.js';
 
+/** Always in sats (Lightning, the numbers of error sentences): "1,234 sats". */
 export function satsText(sats: number): string {
-  return `${sats.toLocaleString('en-US')} sats`;
+  return amount(sats, 'sats');
 }
 
 /** Millisatoshis as sats, the thousandths kept: 2000000 -> "2,000 sats", 1500 -> "1.5 sats". */
 export function msatText(msat: number): string {
   const rest = msat % 1000;
-  const whole = Math.floor(msat / 1000).toLocaleString('en-US');
-  return rest === 0 ? `${whole} sats` : `${whole}.${String(rest).padStart(3, '0').replace(/0+$/, '')} sats`;
+  const whole = grouped(Math.floor(msat / 1000));
+  return rest === 0 ? `${whole} sats` : `${whole}${decimalPoint()}${String(rest).padStart(3, '0').replace(/0+$/, '')} sats`;
 }
 
 export type Unit = 'btc' | 'sats';
@@ -36,6 +37,10 @@ function grouped(n: number, locale = shown.locale): string {
   return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(n);
 }
 
+function decimalPoint(locale = shown.locale): string {
+  return new Intl.NumberFormat(locale).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.';
+}
+
 /**
  * An amount in the chosen unit, digits grouped by locale: "1,234.56789012 BTC" (trailing zeros kept
  * to 8 places like Electrum and Sparrow, never more) or "123,456,789 sats" (whole). Built from
@@ -45,8 +50,7 @@ export function amount(sats: number, unit: Unit = shown.unit, locale = shown.loc
   const sign = sats < 0 ? '-' : '';
   const a = Math.abs(sats);
   if (unit === 'sats') return `${sign}${grouped(a, locale)} sats`;
-  const point = new Intl.NumberFormat(locale).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.';
-  return `${sign}${grouped(Math.floor(a / 100_000_000), locale)}${point}${String(a % 100_000_000).padStart(8, '0')} BTC`;
+  return `${sign}${grouped(Math.floor(a / 100_000_000), locale)}${decimalPoint(locale)}${String(a % 100_000_000).padStart(8, '0')} BTC`;
 }
 
 /** "+0.00100000 BTC" for history rows (a minus for what left the wallet). */
