@@ -1,16 +1,18 @@
 // Settings' "Amounts" card: the unit every amount and fee is shown in, and the fiat price source
 // (off by default; CoinGecko, Kraken, Coinbase or a custom URL) with the last price and its age.
 import { useEffect, useState } from 'react';
-import { FIAT_CURRENCIES, PRICE_PROVIDERS, type PriceSource } from '../../../src/api/display.js';
+import type { PriceQuote, PriceSource } from '../../../src/api/display.js';
 import { amount, priceText, type Unit } from '../format.js';
 import { useAction } from '../hooks/use-action.js';
 import { useDisplay } from '../hooks/use-display.js';
 import { ErrorNote, Field } from './field.js';
 
 type Provider = PriceSource['provider'];
-type Currency = (typeof FIAT_CURRENCIES)[number];
+type Currency = PriceQuote['currency'];
 
+// Every provider and currency the contract knows, each once (the compiler checks the keys against its types).
 const PROVIDER_NAMES: Record<Provider, string> = { off: 'Off', coingecko: 'CoinGecko', kraken: 'Kraken', coinbase: 'Coinbase', custom: 'Custom URL' };
+const CURRENCIES = Object.keys({ USD: 1, EUR: 1, GBP: 1, CHF: 1, JPY: 1, CAD: 1, AUD: 1 } satisfies Record<Currency, 1>) as Currency[];
 
 export function DisplaySection() {
   const { settings, quote, priceError, save } = useDisplay();
@@ -59,7 +61,7 @@ export function DisplaySection() {
         <Field label="Price source">
           {(p) => (
             <select {...p} value={provider} onChange={(e) => setProvider(e.target.value as Provider)} data-testid="settings/price-provider">
-              {(['off', ...PRICE_PROVIDERS, 'custom'] as const).map((x) => (
+              {(Object.keys(PROVIDER_NAMES) as Provider[]).map((x) => (
                 <option key={x} value={x}>
                   {PROVIDER_NAMES[x]}
                 </option>
@@ -71,7 +73,7 @@ export function DisplaySection() {
           <Field label="Currency">
             {(p) => (
               <select {...p} value={currency} onChange={(e) => setCurrency(e.target.value as Currency)} data-testid="settings/price-currency">
-                {FIAT_CURRENCIES.map((c) => (
+                {CURRENCIES.map((c) => (
                   <option key={c} value={c}>
                     {c}
                   </option>
