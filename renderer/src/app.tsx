@@ -8,7 +8,8 @@ import { SyncBar } from './components/sync-bar.js';
 import { Toasts, type Toast } from './components/toasts.js';
 import { VaultAlertBanner, type VaultAlertEvent } from './components/vault-alert.js';
 import { sentence } from './errors.js';
-import { signedBtc } from './format.js';
+import { signedAmount } from './format.js';
+import { DisplayContext, useDisplayState } from './hooks/use-display.js';
 import { VIEWS, type Go, type View } from './routes.js';
 import { Channels } from './screens/channels.js';
 import { Coins } from './screens/coins.js';
@@ -36,6 +37,7 @@ export function App() {
   const [vaultAlerts, setVaultAlerts] = useState<VaultAlertEvent[]>([]);
   const [backupAlarm, setBackupAlarm] = useState<ChannelBackupAlarm | undefined>(undefined);
   const toastId = useRef(0);
+  const display = useDisplayState(status?.open?.locked === false);
 
   const refresh = useCallback(async () => {
     try {
@@ -60,7 +62,7 @@ export function App() {
       } else if (e.type === 'wallet-changed') {
         setRevision((r) => r + 1);
       } else if (e.type === 'transaction') {
-        toast(`Incoming payment: ${signedBtc(e.amount)}${e.confirmations > 0 ? '' : ' (unconfirmed)'}`);
+        toast(`Incoming payment: ${signedAmount(e.amount)}${e.confirmations > 0 ? '' : ' (unconfirmed)'}`);
         setRevision((r) => r + 1);
       } else if (e.type === 'vault-alert') {
         setVaultAlerts((a) => (a.some((x) => x.unvaultTxid === e.unvaultTxid) ? a : [...a, { vault: e.vault, unvaultTxid: e.unvaultTxid }]));
@@ -140,6 +142,7 @@ export function App() {
   };
   const open = status.open;
   return (
+    <DisplayContext.Provider value={display}>
     <div className="layout">
       <header className="topbar">
         <span className="brand">Coffer</span>
@@ -177,5 +180,6 @@ export function App() {
       </main>
       <Toasts toasts={toasts} onDismiss={dismiss} />
     </div>
+    </DisplayContext.Provider>
   );
 }

@@ -1,30 +1,76 @@
-// Amounts, times and password hints as people read them. Amounts stay integer satoshis, read and
-// written by the core's own rules (`src/api/amount.ts`), never through floating point.
+// Amounts (in the unit chosen in Settings, a fiat value beside), times and password hints as people
+// read them. Amounts stay integer satoshis, read and written by the core's rules (`src/api/amount.ts`).
 import { formatBtc, parseBtc, parseSat } from '../../src/api/amount.js';
+import type { PriceQuote } from '../../src/api/display.js';
 
-/** 123456789 -> "1.23456789"; trailing zeros kept to 8 places like Electrum and Sparrow. */
-export function btc(sats: number): string {
-  const [whole, frac = ''] = formatBtc(Math.abs(sats)).split('.');
-  return `${sats < 0 ? '-' : ''}${whole}.${frac.padEnd(8, '0')}`;
-}
-
+/** Always in sats (Lightning, the numbers of error sentences): "1,234 sats". */
 export function satsText(sats: number): string {
-  return `${sats.toLocaleString('en-US')} sats`;
+  return amount(sats, 'sats');
 }
 
 /** Millisatoshis as sats, the thousandths kept: 2000000 -> "2,000 sats", 1500 -> "1.5 sats". */
 export function msatText(msat: number): string {
   const rest = msat % 1000;
-  const whole = Math.floor(msat / 1000).toLocaleString('en-US');
-  return rest === 0 ? `${whole} sats` : `${whole}.${String(rest).padStart(3, '0').replace(/0+$/, '')} sats`;
-}
-
-/** "+0.00100000 BTC" for history rows. */
-export function signedBtc(sats: number): string {
-  return `${sats > 0 ? '+' : ''}${btc(sats)} BTC`;
+  const whole = grouped(Math.floor(msat / 1000));
+  return rest === 0 ? `${whole} sats` : `${whole}${decimalPoint()}${String(rest).padStart(3, '0').replace(/0+$/, '')} sats`;
 }
 
 export type Unit = 'btc' | 'sats';
+
+/** What amounts are shown in: the unit chosen in Settings, and the last fiat price (none while off). */
+export interface Shown {
+  unit: Unit;
+  quote?: PriceQuote | undefined;
+  /** A BCP 47 tag; undefined: the browser's. */
+  locale?: string | undefined;
+}
+
+let shown: Shown = { unit: 'btc' };
+
+/** Set by the app from `display.get` and `price.get`; every amount after follows it. */
+export function setShown(s: Shown): void {
+  shown = s;
+}
+
+/** A whole number with the locale's digit groups (exact: satoshi counts stay below 2^53). */
+function grouped(n: number, locale = shown.locale): string {
+  return new Intl.NumberFormat(locale, { maximumFractionDigits: 0 }).format(n);
+}
+
+function decimalPoint(locale = shown.locale): string {
+  return new Intl.NumberFormat(locale).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.';
+}
+
+/**
+ * An amount in the chosen unit, digits grouped by locale: "1,234.56789012 BTC" (trailing zeros kept
+ * to 8 places like Electrum and Sparrow, never more) or "123,456,789 sats" (whole). Built from
+ * integer parts, never through a float.
+ */
+export function amount(sats: number, unit: Unit = shown.unit, locale = shown.locale): string {
+  const sign = sats < 0 ? '-' : '';
+  const a = Math.abs(sats);
+  if (unit === 'sats') return `${sign}${grouped(a, locale)} sats`;
+  return `${sign}${grouped(Math.floor(a / 100_000_000), locale)}${decimalPoint(locale)}${String(a % 100_000_000).padStart(8, '0')} BTC`;
+}
+
+/** "+0.00100000 BTC" for history rows (a minus for what left the wallet). */
+export function signedAmount(sats: number): string {
+  return `${sats > 0 ? '+' : ''}${amount(sats)}`;
+}
+
+/** "≈ $43.01" at the last price: display only; undefined while the price source is off. */
+export function fiat(sats: number, quote = shown.quote, locale = shown.locale): string | undefined {
+  if (!quote) return undefined;
+  const value = (sats / 100_000_000) * quote.perBtc;
+  return `≈ ${new Intl.NumberFormat(locale, { style: 'currency', currency: quote.currency }).format(value)}`;
+}
+
+/** "1 BTC = $43,012.50 (coingecko, 2 min ago)". */
+export function priceText(quote: PriceQuote, now: number, locale = shown.locale): string {
+  const price = new Intl.NumberFormat(locale, { style: 'currency', currency: quote.currency }).format(quote.perBtc);
+  const age = now - quote.fetchedAt < 5_000 ? 'just now' : `${duration(now - quote.fetchedAt)} ago`;
+  return `1 BTC = ${price} (${quote.source}, ${age})`;
+}
 
 /** Parse what the user typed (digit groups may be split by spaces, commas or _); undefined when it is not a valid amount in that unit. */
 export function parseAmount(text: string, unit: Unit): number | undefined {

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Result, WireError } from './errors.js';
 import type { InvoiceInfo, LnInvoice, LnPayment } from './ln-history.js';
 export type { InvoiceInfo, LnInvoice, LnPayment, RouteHintHop } from './ln-history.js';
+import { DISPLAY_METHODS, type DisplayResults } from './display.js';
 import { ELECTRUM_METHODS, type ElectrumResults } from './electrum.js';
 import { KEYSEND_METHODS, type KeysendResults } from './keysend.js';
 import { PEER_METHODS, type PeerResults } from './peers.js';
@@ -179,7 +180,7 @@ export const METHODS = {
   // The desktop app leaves out `file`: Electron main asks for it in a save dialog (main/ipc-router.ts).
   'channel.backup': z.object({ file: z.string().min(1).max(4096).optional() }).strict(),
   'channel.close': z.object({ id: z.string().regex(/^[0-9a-fA-F]{64}$/), force: z.boolean().default(false) }).strict(),
-  ...TOWER_METHODS, ...PEER_METHODS, ...KEYSEND_METHODS, ...ELECTRUM_METHODS,
+  ...TOWER_METHODS, ...PEER_METHODS, ...KEYSEND_METHODS, ...ELECTRUM_METHODS, ...DISPLAY_METHODS,
 } as const;
 
 export type Method = keyof typeof METHODS;
@@ -238,6 +239,7 @@ export interface TxSummary {
   label?: string;
   status: 'confirmed' | 'unconfirmed' | 'pending';
   kind?: 'vault-deposit' | 'unvault' | 'vault-withdraw' | 'vault-cancel'; // a vault's transaction
+  maturing?: true; // a coinbase whose outputs cannot be spent yet (101 confirmations)
 }
 
 export interface TxDetail extends TxSummary {
@@ -284,7 +286,7 @@ export interface VaultInfo {
   vault?: string;
 }
 
-export interface Results extends VaultFileResults, TowerResults, PeerResults, KeysendResults, ElectrumResults {
+export interface Results extends VaultFileResults, TowerResults, PeerResults, KeysendResults, ElectrumResults, DisplayResults {
   'app.status': AppStatus;
   'app.activity': { ok: true };
   'app.open': AppStatus;
@@ -309,7 +311,7 @@ export interface Results extends VaultFileResults, TowerResults, PeerResults, Ke
   'wallet.address': { address: string; index: number };
   'wallet.history': TxSummary[];
   'wallet.transaction': TxDetail;
-  'wallet.utxos': { txid: string; vout: number; value: number; address: string; confirmations: number; frozen: boolean; label?: string }[];
+  'wallet.utxos': { txid: string; vout: number; value: number; address: string; confirmations: number; frozen: boolean; label?: string; maturing?: true }[];
   'wallet.freeze': { outpoint: string; frozen: boolean };
   'wallet.setLabel': { ok: true };
   'wallet.descriptors': { desc: string; internal: boolean }[];

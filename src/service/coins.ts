@@ -4,6 +4,7 @@ import { hashToHex } from '../chain/bytes.js';
 import { scriptToAddress } from '../keys/address.js';
 import { withDbErrors } from '../db/database.js';
 import { listFrozen, listLabels, putLabel, setFrozen as storeFrozen } from '../db/spend-store.js';
+import { isMature } from '../wallet/wallet-state.js';
 import { mergeLabels, parseLabels, serializeLabels, type LabelRecord } from '../wallet/labels.js';
 import { outpointKey, type Outpoint } from './spend-service.js';
 import { loadWalletState } from './wallet-sync.js';
@@ -17,6 +18,8 @@ export interface UtxoInfo {
   confirmations: number;
   frozen: boolean;
   label?: string;
+  /** A coinbase output before its 101st confirmation: not spendable yet. */
+  maturing?: true;
 }
 
 export function listUtxos(wallet: WalletService): UtxoInfo[] {
@@ -37,6 +40,7 @@ export function listUtxos(wallet: WalletService): UtxoInfo[] {
         confirmations: u.height === undefined ? 0 : tip - u.height + 1,
         frozen: frozen.has(ref),
         ...(label ? { label } : {}),
+        ...(u.coinbase && u.height !== undefined && !isMature(u.height, tip) ? { maturing: true as const } : {}),
       };
     })
     .sort((a, b) => b.value - a.value);

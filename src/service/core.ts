@@ -29,6 +29,7 @@ import { readTextFile } from './files.js';
 import type { HandlerMap, SessionHost } from './handlers/handler.js';
 import { nodeHandlers } from './handlers/node.js';
 import { sessionHandlers } from './handlers/session.js';
+import { displayHandlers } from './handlers/display.js';
 import { settingsHandlers } from './handlers/settings.js';
 import { vaultHandlers } from './handlers/vault.js';
 import { towerHandlers } from './handlers/towers.js';
@@ -98,6 +99,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     this.handlers = {
       ...sessionHandlers(host),
       ...settingsHandlers(host),
+      ...displayHandlers(host),
       ...nodeHandlers(host),
       ...walletHandlers(host),
       ...sendHandlers(host),

@@ -4,7 +4,7 @@
 
 import type { Results, TxDetail, TxSummary, VaultInfo } from '../api/contract.js';
 import { hashToHex, hexToHash } from '../chain/bytes.js';
-import { parseTx, txid as txidOf, vsize } from '../chain/tx.js';
+import { isCoinbase, parseTx, txid as txidOf, vsize } from '../chain/tx.js';
 import { scriptToAddress } from '../keys/address.js';
 import { withDbErrors } from '../db/database.js';
 import { listLabels } from '../db/spend-store.js';
@@ -14,6 +14,7 @@ import { CofferError } from '../api/errors.js';
 import { VAULT_BACKUP_META } from './vault-backups.js';
 import { listVaultEntries } from './vault-service.js';
 import { towerFiles } from './vault-tracker.js';
+import { isMature } from '../wallet/wallet-state.js';
 import { loadWalletState } from './wallet-sync.js';
 import type { WalletService } from './wallet-service.js';
 
@@ -85,6 +86,7 @@ export function history(wallet: WalletService, state = loadWalletState(wallet), 
         status: w.confirmation ? 'confirmed' : status.get(h.txid) === 'pending' ? 'pending' : 'unconfirmed',
         ...(label ? { label } : {}),
         ...(kind ? { kind } : {}),
+        ...(w.confirmation && isCoinbase(w.tx) && !isMature(w.confirmation.height, tip) ? { maturing: true as const } : {}),
       };
       return s;
     })

@@ -9,11 +9,11 @@ import { serve, type ServeProcess } from '../helpers/shell.js';
 
 const BTC = 100_000_000;
 
-/** "1.50000000 BTC" -> 150000000. */
+/** "1.50000000 BTC" -> 150000000 (digit groups as en-US writes them: "1,234.00000000 BTC"). */
 export function satsOf(text: string): number {
-  const m = /(-?)(\d+)\.(\d{8}) BTC/.exec(text);
+  const m = /(-?)(\d{1,3}(?:,\d{3})*)\.(\d{8}) BTC/.exec(text);
   if (!m) throw new Error(`no BTC amount in "${text}"`);
-  return (m[1] ? -1 : 1) * (Number(m[2]) * BTC + Number(m[3]));
+  return (m[1] ? -1 : 1) * (Number(m[2]!.replaceAll(',', '')) * BTC + Number(m[3]));
 }
 
 /**

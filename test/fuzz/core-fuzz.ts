@@ -145,6 +145,9 @@ export async function fuzzCore(o: CoreFuzzOptions): Promise<Tally> {
     if (typeof p['peer'] === 'string' && p['peer'].includes('@')) p['peer'] = `${p['peer'].split('@')[0]}@${CLOSED}`;
     // tower.add pushes to the address at once: a host:port-shaped one becomes the closed local port.
     if (typeof p['address'] === 'string' && /^[^\s]+:\d{1,5}$/.test(p['address'])) p['address'] = CLOSED;
+    // A price source would be asked at the next price.get: a provider or a URL becomes the closed local port.
+    const price = Object.hasOwn(p, 'price') ? p['price'] : undefined;
+    if (typeof price === 'object' && price !== null && (price as Record<string, unknown>)['provider'] !== 'off') p['price'] = { ...price, provider: 'custom', url: `http://${CLOSED}/` };
     return params;
   }
 

@@ -1,6 +1,8 @@
-// An amount typed in BTC or sats with its unit beside it; switching the unit keeps the value.
+// An amount typed in BTC or sats with its unit beside it (and its fiat value, when a price source is
+// on); switching the unit keeps the value.
 import type { ReactNode } from 'react';
 import { amountInput, parseAmount, type Unit } from '../format.js';
+import { Fiat } from './fiat.js';
 import { Field } from './field.js';
 
 export const AMOUNT_EXAMPLE = 'Enter an amount like 0.001 BTC or 100000 sats.';
@@ -21,6 +23,7 @@ export interface AmountFieldProps {
 }
 
 export function AmountField({ text, unit, onChange, error, hint, disabled = false, placeholder, label = 'Amount', testId }: AmountFieldProps) {
+  const sats = disabled ? undefined : parseAmount(text, unit);
   return (
     <div className="row">
       <Field label={`${label} (${unit === 'btc' ? 'BTC' : 'sats'})`} hint={hint} error={error} testId={`${testId}/amount`}>
@@ -54,6 +57,7 @@ export function AmountField({ text, unit, onChange, error, hint, disabled = fals
           </select>
         )}
       </Field>
+      {sats ? <Fiat sats={sats} testId={`${testId}/amount-fiat`} /> : null}
     </div>
   );
 }

@@ -1,5 +1,5 @@
 // The balance over time as a step line in SVG, scaled to the wallet's own range.
-import { btc, dateTime } from '../format.js';
+import { amount, dateTime } from '../format.js';
 
 const W = 600;
 const H = 160;
@@ -21,12 +21,12 @@ export function BalanceChart({ series }: { series: { time: number; balance: numb
   const last = points[points.length - 1]!;
   return (
     <figure className="chart" data-testid="dashboard/chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Balance over time, from ${dateTime(t0)} to now; now ${btc(last.balance)} BTC`} preserveAspectRatio="none">
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Balance over time, from ${dateTime(t0)} to now; now ${amount(last.balance)}`} preserveAspectRatio="none">
         <path className="chart-area" d={`${d}V${y(0)}H${x(t0)}Z`} />
         <path className="chart-line" d={d} fill="none" />
       </svg>
       <figcaption className="muted">
-        Since {dateTime(t0)} · highest {btc(max)} BTC
+        Since {dateTime(t0)} · highest {amount(max)}
       </figcaption>
     </figure>
   );

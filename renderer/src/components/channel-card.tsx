@@ -4,6 +4,7 @@ import { useState } from 'react';
 import type { ChannelInfo } from '../../../src/api/contract.js';
 import { call } from '../api.js';
 import { blocksText, msatText, satsText } from '../format.js';
+import { Fiat } from './fiat.js';
 import { useAction } from '../hooks/use-action.js';
 import { ErrorNote } from './field.js';
 
@@ -107,6 +108,7 @@ export function ChannelCard({ c, feeRate, onDone }: { c: ChannelInfo; feeRate: n
         <h3 id={`channel-${c.channelId}`} data-testid="channel/capacity">
           {satsText(c.capacitySat)}
         </h3>
+        <Fiat sats={c.capacitySat} />
         <span className={`badge channel-${c.state}`} data-testid="channel/state">
           {STATE_WORDS[c.state]}
         </span>
@@ -118,11 +120,11 @@ export function ChannelCard({ c, feeRate, onDone }: { c: ChannelInfo; feeRate: n
         </dd>
         <dt>Your balance</dt>
         <dd data-testid="channel/local" data-msat={c.localBalanceMsat}>
-          {msatText(c.localBalanceMsat)}
+          {msatText(c.localBalanceMsat)} <Fiat sats={c.localBalanceMsat / 1000} />
         </dd>
         <dt>Peer’s balance</dt>
         <dd data-testid="channel/remote" data-msat={c.remoteBalanceMsat}>
-          {msatText(c.remoteBalanceMsat)}
+          {msatText(c.remoteBalanceMsat)} <Fiat sats={c.remoteBalanceMsat / 1000} />
         </dd>
         <dt>Confirmations</dt>
         <dd data-testid="channel/confirmations">{confirmationsText(c)}</dd>

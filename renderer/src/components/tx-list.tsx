@@ -1,8 +1,13 @@
 // Transactions as rows: when, what for (label, and what a vault's transaction is), how much, and how settled.
 import type { TxSummary } from '../../../src/api/contract.js';
-import { dateTime, signedBtc } from '../format.js';
+import { dateTime, signedAmount } from '../format.js';
+import { Fiat } from './fiat.js';
 
-export function statusText(t: TxSummary): string {
+/** A coinbase output can be spent from its 101st confirmation (wallet/wallet-state.ts's isMature). */
+export const MATURE_AT = 101;
+
+export function statusText(t: Pick<TxSummary, 'status' | 'confirmations' | 'maturing'>): string {
+  if (t.maturing) return `Maturing: ${t.confirmations} of ${MATURE_AT} confirmations`;
   if (t.status === 'confirmed') return t.confirmations >= 6 ? 'Confirmed' : `${t.confirmations} confirmation${t.confirmations === 1 ? '' : 's'}`;
   return t.status === 'pending' ? 'Sending…' : 'Unconfirmed';
 }
@@ -44,9 +49,21 @@ export function TxList({ txs, onSelect, selected, testId }: { txs: TxSummary[]; 
               ) : null}
             </td>
             <td className={`num ${t.amount >= 0 ? 'in' : 'out'}`} data-testid="tx-amount">
-              {signedBtc(t.amount)}
+              {signedAmount(t.amount)}
+              <Fiat sats={t.amount} />
             </td>
-            <td data-testid="tx-status">{statusText(t)}</td>
+            <td data-testid="tx-status">
+              {t.maturing ? (
+                <>
+                  <span className="badge small" data-testid="tx-maturing">
+                    maturing
+                  </span>{' '}
+                  {t.confirmations} of {MATURE_AT} confirmations
+                </>
+              ) : (
+                statusText(t)
+              )}
+            </td>
           </tr>
         ))}
       </tbody>

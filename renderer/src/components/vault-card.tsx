@@ -5,7 +5,8 @@ import { useState } from 'react';
 import type { VaultInfo } from '../../../src/api/contract.js';
 import { call, UiError } from '../api.js';
 import { sentence } from '../errors.js';
-import { blocksText, blocksTime, btc, satsText } from '../format.js';
+import { amount, blocksText, blocksTime } from '../format.js';
+import { Fiat } from './fiat.js';
 import { submit, useAction } from '../hooks/use-action.js';
 import { ErrorNote, TextField } from './field.js';
 import { recoveryWays, type Keeping } from '../vault-ways.js';
@@ -85,7 +86,7 @@ export function VaultCard({ v, tip, keeping, onDone }: { v: VaultInfo; tip: numb
   const cancel = () =>
     act(async () => {
       const r = await call('vault.cancel', { id: v.id });
-      return `Vault ${v.id} cancelled: ${btc(v.amount)} BTC minus the fee go to the recovery destination (transaction ${r.cancelTxid.slice(0, 12)}…).`;
+      return `Vault ${v.id} cancelled: ${amount(v.amount)} minus the fee go to the recovery destination (transaction ${r.cancelTxid.slice(0, 12)}…).`;
     });
   const complete = () => {
     if (!address.trim()) return setNoAddress(true);
@@ -105,7 +106,7 @@ export function VaultCard({ v, tip, keeping, onDone }: { v: VaultInfo; tip: numb
     <li className={classes} data-testid="vault" data-vault-id={v.id} data-status={v.status} aria-labelledby={`vault-${v.id}`}>
       <div className="vault-head">
         <h3 id={`vault-${v.id}`}>
-          {btc(v.amount)} BTC <span className="muted small">({satsText(v.amount)})</span>
+          {amount(v.amount)} <Fiat sats={v.amount} />
         </h3>
         <span className={`badge status-${v.status}`} data-testid="vault/status">
           {statusWords(v)}
@@ -173,7 +174,7 @@ export function VaultCard({ v, tip, keeping, onDone }: { v: VaultInfo; tip: numb
       {confirming ? (
         <div className="confirm" role="group" aria-label={`Confirm the cancel of vault ${v.id}`} data-testid="vault/cancel-step">
           <p>
-            Send {btc(v.amount)} BTC (minus the cancel’s fee) to the recovery destination? This cannot be undone: afterwards only the recovery
+            Send {amount(v.amount)} (minus the cancel’s fee) to the recovery destination? This cannot be undone: afterwards only the recovery
             wallet can spend these coins.
           </p>
           <div className="actions">

@@ -5,7 +5,8 @@ import { useEffect, useState } from 'react';
 import type { Results } from '../../../src/api/contract.js';
 import { call, UiError } from '../api.js';
 import { sentence } from '../errors.js';
-import { blocksText, btc, satsText } from '../format.js';
+import { amount as amountText, blocksText } from '../format.js';
+import { useDisplay } from '../hooks/use-display.js';
 import { submit, useAction } from '../hooks/use-action.js';
 import { useAmount } from '../hooks/use-amount.js';
 import { AMOUNT_EXAMPLE, AmountField } from './amount-field.js';
@@ -63,7 +64,7 @@ function Costs({ preview }: { preview: Preview }) {
       <h3>What a cancel would cost</h3>
       <p className="hint">
         Coffer signs these cancels now, one per fee rate, and later sends the cheapest one the network needs at that moment. The fee comes
-        out of the vault. Starting a withdrawal (the unvault) costs <span data-testid="vaults/unvault-fee">{satsText(preview.unvaultFee)}</span>.
+        out of the vault. Starting a withdrawal (the unvault) costs <span data-testid="vaults/unvault-fee">{amountText(preview.unvaultFee)}</span>.
       </p>
       <table className="txs">
         <thead>
@@ -82,10 +83,10 @@ function Costs({ preview }: { preview: Preview }) {
             <tr key={r.feerate} data-testid="vaults/cost-row" data-feerate={r.feerate}>
               <td>{r.feerate} sat/vB</td>
               <td className="num" data-testid="vaults/cost-cancel">
-                {r.cancel !== undefined ? satsText(r.cancel) : '—'}
+                {r.cancel !== undefined ? amountText(r.cancel) : '—'}
               </td>
               <td className="num" data-testid="vaults/cost-emergency">
-                {r.emergency !== undefined ? satsText(r.emergency) : '—'}
+                {r.emergency !== undefined ? amountText(r.emergency) : '—'}
               </td>
             </tr>
           ))}
@@ -106,7 +107,7 @@ function RecoveryNote() {
 
 /** `keeping` is vault.list's; `onKept` reloads it once an offer kept a file. */
 export function VaultForm({ keeping, onCreated, onKept }: { keeping: Keeping | undefined; onCreated: (r: Created) => void; onKept: () => void }) {
-  const amount = useAmount('btc');
+  const amount = useAmount(useDisplay().settings.unit);
   const [delay, setDelay] = useState(DEFAULT_DELAY);
   const [recovery, setRecovery] = useState('');
   const [preview, setPreview] = useState<Preview | undefined>(undefined);
@@ -156,7 +157,7 @@ export function VaultForm({ keeping, onCreated, onKept }: { keeping: Keeping | u
       {created ? (
         <div className="note" role="status" data-testid="vaults/created">
           <p>
-            Vault <span className="mono" data-testid="vaults/created-id">{created.id}</span> holds {btc(created.amount)} BTC once its deposit
+            Vault <span className="mono" data-testid="vaults/created-id">{created.id}</span> holds {amountText(created.amount)} once its deposit
             confirms. Deposit transaction <span className="mono small" data-testid="vaults/created-txid">{created.depositTxid}</span>.
           </p>
           <CopyButton text={created.depositTxid} label="Copy deposit transaction ID" testId="vaults/copy-deposit" />
@@ -193,7 +194,7 @@ export function VaultForm({ keeping, onCreated, onKept }: { keeping: Keeping | u
         ) : null}
         <ErrorNote text={coreError?.field === 'form' ? coreError.text : undefined} testId="vaults/error" />
         <button type="submit" disabled={busy || !ready || amountError !== undefined || delayError !== undefined || recoveryError !== undefined} data-testid="vaults/create">
-          {busy ? 'Creating…' : sats ? `Put ${btc(sats)} BTC in a vault` : 'Create vault'}
+          {busy ? 'Creating…' : sats ? `Put ${amountText(sats)} in a vault` : 'Create vault'}
         </button>
       </form>
     </section>

@@ -3,7 +3,9 @@ import { useState } from 'react';
 import { call } from '../api.js';
 import { ErrorNote } from '../components/field.js';
 import { sentence } from '../errors.js';
-import { btc } from '../format.js';
+import { Fiat } from '../components/fiat.js';
+import { MATURE_AT } from '../components/tx-list.js';
+import { amount } from '../format.js';
 import { useLoad } from '../hooks/use-load.js';
 
 function LabelCell({ outpoint, initial, onSaved }: { outpoint: string; initial: string; onSaved: (e?: string) => void }) {
@@ -30,12 +32,15 @@ export function Coins({ revision }: { revision: number }) {
   const list = coins.data ?? [];
   const total = list.reduce((n, c) => n + c.value, 0);
   const frozen = list.filter((c) => c.frozen).reduce((n, c) => n + c.value, 0);
+  const maturing = list.filter((c) => c.maturing).reduce((n, c) => n + c.value, 0);
   return (
     <>
       <h1>Coins</h1>
       <p className="muted">
         Each coin is an unspent output you received. A frozen coin is never spent by Coffer until you unfreeze it (useful for coins you
-        want to keep apart). {list.length} coins, {btc(total)} BTC{frozen > 0 ? `, ${btc(frozen)} BTC frozen` : ''}.
+        want to keep apart). {list.length} coins, {amount(total)}
+        {frozen > 0 ? `, ${amount(frozen)} frozen` : ''}
+        {maturing > 0 ? `, ${amount(maturing)} maturing (mined; spendable from ${MATURE_AT} confirmations)` : ''}.
       </p>
       <ErrorNote text={coins.error ?? error} testId="coins/error" />
       {list.length === 0 ? (
@@ -65,8 +70,17 @@ export function Coins({ revision }: { revision: number }) {
                     {c.txid.slice(0, 10)}…:{c.vout}
                   </td>
                   <td className="mono small">{c.address}</td>
-                  <td className="num" data-testid="coin/value">{btc(c.value)}</td>
-                  <td>{c.confirmations}</td>
+                  <td className="num">
+                    <span data-testid="coin/value">{amount(c.value)}</span> <Fiat sats={c.value} />
+                  </td>
+                  <td>
+                    {c.confirmations}{' '}
+                    {c.maturing ? (
+                      <span className="badge small" data-testid="coin/maturing">
+                        maturing
+                      </span>
+                    ) : null}
+                  </td>
                   <td>
                     <LabelCell outpoint={op} initial={c.label ?? ''} onSaved={(e) => (e ? setError(e) : setChanged((n) => n + 1))} />
                   </td>

@@ -5,7 +5,9 @@ import { call } from '../api.js';
 import { BalanceChart } from '../components/balance-chart.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { TxList } from '../components/tx-list.js';
-import { btc, satsText } from '../format.js';
+import { Fiat } from '../components/fiat.js';
+import { amount, priceText } from '../format.js';
+import { useDisplay } from '../hooks/use-display.js';
 import { useAction } from '../hooks/use-action.js';
 import { useLoad } from '../hooks/use-load.js';
 import type { Go } from '../routes.js';
@@ -62,6 +64,25 @@ function Playground({ onMined }: { onMined: () => void }) {
   );
 }
 
+/** The price the fiat values use and its age, or why it could not be fetched; nothing while off. */
+function PriceLine() {
+  const { quote, priceError } = useDisplay();
+  return (
+    <>
+      {quote ? (
+        <p className="muted small" data-testid="dashboard/price">
+          {priceText(quote, Date.now())}
+        </p>
+      ) : null}
+      {priceError ? (
+        <p className="muted small" data-testid="dashboard/price-error">
+          {priceError}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
 /** Transactions shown under the chart; the rest are in History. */
 const RECENT = 6;
 
@@ -77,26 +98,33 @@ export function Dashboard({ revision, status, go, onChanged }: { revision: numbe
       <section className="balances" aria-label="Balance">
         <div className="balance main">
           <span className="muted">Balance</span>
-          <strong data-testid="dashboard/confirmed">{s ? `${btc(s.confirmed)} BTC` : '…'}</strong>
-          {s ? <span className="muted">{satsText(s.confirmed)}</span> : null}
+          <strong data-testid="dashboard/confirmed">{s ? amount(s.confirmed) : '…'}</strong>
+          {s ? <Fiat sats={s.confirmed} testId="dashboard/confirmed-fiat" /> : null}
         </div>
         <div className="balance">
-          <span className="muted">Pending</span>
-          <strong data-testid="dashboard/pending">{s ? `${btc(s.unconfirmed)} BTC` : '…'}</strong>
+          {/* The net of unconfirmed transactions: below zero, what is on its way out. */}
+          <span className="muted" data-testid="dashboard/pending-label">
+            {s && s.unconfirmed < 0 ? 'Outgoing, unconfirmed' : s && s.unconfirmed > 0 ? 'Incoming, unconfirmed' : 'Pending'}
+          </span>
+          <strong data-testid="dashboard/pending">{s ? amount(s.unconfirmed) : '…'}</strong>
+          {s && s.unconfirmed !== 0 ? <Fiat sats={s.unconfirmed} /> : null}
         </div>
         {s && s.vaults > 0 ? (
           <div className="balance">
             <span className="muted">In vaults (not spendable)</span>
-            <strong data-testid="dashboard/vaults">{btc(s.vaults)} BTC</strong>
+            <strong data-testid="dashboard/vaults">{amount(s.vaults)}</strong>
+            <Fiat sats={s.vaults} />
           </div>
         ) : null}
         {s && s.immature > 0 ? (
           <div className="balance">
-            <span className="muted">Maturing (mined)</span>
-            <strong data-testid="dashboard/immature">{btc(s.immature)} BTC</strong>
+            <span className="muted">Maturing (mined, spendable after 101 confirmations)</span>
+            <strong data-testid="dashboard/immature">{amount(s.immature)}</strong>
+            <Fiat sats={s.immature} />
           </div>
         ) : null}
       </section>
+      <PriceLine />
       <ErrorNote text={summary.error ?? history.error} testId="dashboard/error" />
       {s ? <BalanceChart series={s.series} /> : null}
       {open.network === 'regtest' && open.backend === 'node' ? <Playground onMined={onChanged} /> : null}

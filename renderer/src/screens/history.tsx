@@ -7,7 +7,8 @@ import { CopyButton } from '../components/copy-button.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { statusText, TxList } from '../components/tx-list.js';
 import { sentence } from '../errors.js';
-import { btc, dateTime, satsText, signedBtc } from '../format.js';
+import { Fiat } from '../components/fiat.js';
+import { amount, dateTime, signedAmount } from '../format.js';
 import { useLoad } from '../hooks/use-load.js';
 
 function proofText(t: TxDetail): string {
@@ -32,7 +33,9 @@ function Details({ txid, revision, onLabelled }: { txid: string; revision: numbe
   };
   return (
     <section className="card details" data-testid="tx/details" aria-label="Transaction details">
-      <h2>{signedBtc(t.amount)}</h2>
+      <h2>
+        {signedAmount(t.amount)} <Fiat sats={t.amount} />
+      </h2>
       <dl className="facts">
         <dt>Status</dt>
         <dd data-testid="tx/status">
@@ -62,7 +65,7 @@ function Details({ txid, revision, onLabelled }: { txid: string; revision: numbe
           <>
             <dt>Fee</dt>
             <dd data-testid="tx/fee">
-              {satsText(t.fee)} ({(t.fee / t.vsize).toFixed(1)} sat/vB)
+              {amount(t.fee)} ({(t.fee / t.vsize).toFixed(1)} sat/vB) <Fiat sats={t.fee} />
             </dd>
           </>
         ) : null}
@@ -78,7 +81,7 @@ function Details({ txid, revision, onLabelled }: { txid: string; revision: numbe
           <ul>
             {t.inputs.map((i) => (
               <li key={i.outpoint} className="mono">
-                {i.outpoint.slice(0, 12)}…:{i.outpoint.split(':')[1]} {i.value !== undefined ? `${btc(i.value)} BTC` : ''} {i.mine ? <span className="badge">yours</span> : null}
+                {i.outpoint.slice(0, 12)}…:{i.outpoint.split(':')[1]} {i.value !== undefined ? amount(i.value) : ''} {i.mine ? <span className="badge">yours</span> : null}
               </li>
             ))}
           </ul>
@@ -88,7 +91,7 @@ function Details({ txid, revision, onLabelled }: { txid: string; revision: numbe
           <ul>
             {t.outputs.map((o, n) => (
               <li key={n} className="mono">
-                {o.address} {btc(o.value)} BTC {o.mine ? <span className="badge">yours</span> : null}
+                {o.address} {amount(o.value)} {o.mine ? <span className="badge">yours</span> : null}
               </li>
             ))}
           </ul>

@@ -7,12 +7,13 @@ import { ErrorNote, Field } from '../components/field.js';
 import { Qr } from '../components/qr.js';
 import { sentence } from '../errors.js';
 import { useAmount } from '../hooks/use-amount.js';
+import { useDisplay } from '../hooks/use-display.js';
 import { useLoad } from '../hooks/use-load.js';
 
 export function Receive() {
   const [fresh, setFresh] = useState(0);
   const address = useLoad(() => call('wallet.address', { fresh: fresh > 0 }), fresh);
-  const amount = useAmount('btc');
+  const amount = useAmount(useDisplay().settings.unit);
   const [label, setLabel] = useState('');
   const [uri, setUri] = useState<string | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);

@@ -6,7 +6,9 @@ import { call } from '../api.js';
 import { AMOUNT_EXAMPLE, AmountField } from '../components/amount-field.js';
 import { ErrorNote, Field, TextField } from '../components/field.js';
 import { sentence } from '../errors.js';
-import { amountInput, btc, satsText } from '../format.js';
+import { Fiat } from '../components/fiat.js';
+import { amount as amountText, amountInput } from '../format.js';
+import { useDisplay } from '../hooks/use-display.js';
 import { submit, useAction } from '../hooks/use-action.js';
 import { useAmount } from '../hooks/use-amount.js';
 import { useLoad } from '../hooks/use-load.js';
@@ -25,7 +27,7 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
   const fees = useLoad(() => call('fees.get', {}), revision);
   const [to, setTo] = useState('');
   const [toError, setToError] = useState<string | undefined>(undefined);
-  const amount = useAmount('btc');
+  const amount = useAmount(useDisplay().settings.unit);
   const [max, setMax] = useState(false);
   const [label, setLabel] = useState('');
   const [fee, setFee] = useState<Fee>({ preset: 'normal' });
@@ -82,7 +84,7 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
       const r = await call('send.confirm', { recipients: [{ address: review.address, amount: review.amount }], feeRate: p.feeRateUsed, inputs: p.outpoints, acceptHighFee: acceptHigh });
       if (label.trim()) await call('wallet.setLabel', { type: 'tx', ref: r.txid, label: label.trim() }).catch(() => {});
       setSent(r);
-      onSent(`Sent ${btc(review.preview.amountSent)} BTC`);
+      onSent(`Sent ${amountText(review.preview.amountSent)}`);
     });
   };
 
@@ -96,7 +98,7 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
             Transaction <span className="mono" data-testid="send/txid">{sent.txid}</span>
           </p>
           <p className="muted">
-            Fee {satsText(sent.fee)} ({sent.feerate} sat/vB, {sent.vsize} vbytes)
+            Fee {amountText(sent.fee)} ({sent.feerate} sat/vB, {sent.vsize} vbytes)
           </p>
           <div className="actions">
             <button type="button" onClick={() => go('history', sent.txid)} data-testid="send/view">
@@ -121,15 +123,19 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
             <dt>To</dt>
             <dd className="mono" data-testid="review/address">{review.address}</dd>
             <dt>Amount</dt>
-            <dd data-testid="review/amount">{btc(p.amountSent)} BTC ({satsText(p.amountSent)})</dd>
+            <dd>
+              <span data-testid="review/amount">{amountText(p.amountSent)}</span> <Fiat sats={p.amountSent} testId="review/amount-fiat" />
+            </dd>
             <dt>Network fee</dt>
             <dd data-testid="review/fee">
-              {satsText(p.fee)} · {p.feerate} sat/vB · {p.vsize} vbytes
+              {amountText(p.fee)} · {p.feerate} sat/vB · {p.vsize} vbytes <Fiat sats={p.fee} />
             </dd>
             <dt>Change back to you</dt>
-            <dd data-testid="review/change">{p.change > 0 ? `${btc(p.change)} BTC` : 'none'}</dd>
+            <dd data-testid="review/change">{p.change > 0 ? amountText(p.change) : 'none'}</dd>
             <dt>Total leaving the wallet</dt>
-            <dd data-testid="review/total">{btc(p.amountSent + p.fee)} BTC</dd>
+            <dd>
+              <span data-testid="review/total">{amountText(p.amountSent + p.fee)}</span> <Fiat sats={p.amountSent + p.fee} />
+            </dd>
             <dt>Coins spent</dt>
             <dd>{p.inputs}</dd>
           </dl>
@@ -145,7 +151,7 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
               Back
             </button>
             <button type="button" disabled={busy || (p.highFee && !acceptHigh)} onClick={() => void confirm()} data-testid="review/confirm">
-              {busy ? 'Sending…' : `Send ${btc(p.amountSent)} BTC`}
+              {busy ? 'Sending…' : `Send ${amountText(p.amountSent)}`}
             </button>
           </div>
         </section>

@@ -1,9 +1,10 @@
-// Settings: chain backend and its peers, auto-lock, password, recovery words, vault backup, descriptors, labels.
+// Settings: chain backend and its peers, amounts (unit, fiat price), auto-lock, password, recovery words, vault backup, descriptors, labels.
 import { useEffect, useState } from 'react';
 import type { BackendConfig, BackendView } from '../../../src/api/contract.js';
 import { call } from '../api.js';
 import { BackendForm, badPeer, formBackend, PublicHostConfirm, publicHostOf } from '../components/backend-form.js';
 import { CopyButton } from '../components/copy-button.js';
+import { DisplaySection } from '../components/display-form.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { PasswordChoice, passwordProblem, type PasswordValue } from '../components/password-choice.js';
 import { PeersPanel } from '../components/peers-panel.js';
@@ -248,6 +249,7 @@ export function Settings({ revision, onChanged }: { revision: number; onChanged:
           <AutoLockSection current={s.autoLockMinutes} />
         </>
       ) : null}
+      <DisplaySection />
       <PasswordSection />
       <RevealSection />
       <VaultBackupSection revision={revision} />

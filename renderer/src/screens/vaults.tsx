@@ -7,7 +7,7 @@ import { ErrorNote } from '../components/field.js';
 import { FINAL_STATUSES, VaultCard } from '../components/vault-card.js';
 import { TowerPanel } from '../components/tower-panel.js';
 import { VaultForm } from '../components/vault-form.js';
-import { btc } from '../format.js';
+import { amount } from '../format.js';
 import { useLoad } from '../hooks/use-load.js';
 
 const STRAY_STATUSES = new Set(['stray', 'swept']);
@@ -29,7 +29,7 @@ function Strays({ strays, vaults, network }: { strays: VaultInfo[]; vaults: Vaul
           return (
             <li key={s.id} className="card" data-testid="stray" data-stray-id={s.id} data-status={s.status}>
               <p>
-                <strong data-testid="stray/amount">{btc(s.amount)} BTC</strong> to vault <span className="mono">{s.vault}</span>
+                <strong data-testid="stray/amount">{amount(s.amount)}</strong> to vault <span className="mono">{s.vault}</span>
                 {s.status === 'swept' ? ' — swept with the recovery key.' : s.confirmations > 0 ? ` — ${s.confirmations} confirmations.` : ' — unconfirmed.'}
               </p>
               <p className="mono small">{s.depositTxid}</p>
@@ -68,7 +68,7 @@ export function Vaults({ revision, network, onNotice }: { revision: number; netw
         app while it is open, or <span className="mono">coffer watchtower run</span> on an always-on machine with the package from{' '}
         <span className="mono">coffer watchtower export</span>.
       </p>
-      <VaultForm keeping={list.data?.keeping} onKept={list.reload} onCreated={(r) => onNotice(`Vault ${r.id} created with ${btc(r.amount)} BTC; deposit ${r.depositTxid.slice(0, 12)}… is on its way.`)} />
+      <VaultForm keeping={list.data?.keeping} onKept={list.reload} onCreated={(r) => onNotice(`Vault ${r.id} created with ${amount(r.amount)}; deposit ${r.depositTxid.slice(0, 12)}… is on its way.`)} />
       <section aria-labelledby="vault-list-title">
         <h2 id="vault-list-title">Your vaults</h2>
         <ErrorNote text={list.error} testId="vaults/list-error" />
