@@ -333,7 +333,8 @@ export interface Results extends VaultFileResults, TowerResults, PeerResults, Ke
   'psbt.combine': { psbt: string };
   'psbt.broadcast': { txid: string };
   /** `source` is 'presets' when the chain source gave only a floor; `estimatesFrom` names what answered either way. */
-  'fees.get': { fast: number; normal: number; slow: number; floor: number; source: string; estimatesFrom: string };
+  /** `presets`: the rates that are the wallet's fixed settings, not the source's estimates. */
+  'fees.get': { fast: number; normal: number; slow: number; floor: number; source: string; estimatesFrom: string; presets: ('fast' | 'normal' | 'slow')[] };
   'settings.get': { autoLockMinutes: number; backend: BackendView; network: string };
   'settings.set': { ok: true };
   'sync.now': { ok: true };

@@ -49,7 +49,10 @@ export function sendHandlers(host: CoreHost): HandlerMap<SendMethods> {
       const w = host.wallet();
       const est = await (await host.syncSession()).fees();
       const rate = (preset: FeePreset) => presetRate(w, est, preset).feeRate;
-      return { fast: rate('fast'), normal: rate('normal'), slow: rate('slow'), floor: est.floor, source: est.normal !== undefined ? est.source : 'presets', estimatesFrom: est.source };
+      // A rate the source did not estimate is the wallet's fixed preset: `presets` names those, so no
+      // screen calls them estimates.
+      const presets = (['fast', 'normal', 'slow'] as const).filter((k) => est[k] === undefined);
+      return { fast: rate('fast'), normal: rate('normal'), slow: rate('slow'), floor: est.floor, source: est.normal !== undefined ? est.source : 'presets', estimatesFrom: est.source, presets };
     },
   };
 }

@@ -1,0 +1,100 @@
+// The send form's fee: a preset (each labelled estimate or fixed preset, as fees.get says) or a
+// custom rate, with the fee the core previews, the time it likely takes, and a warning for a rate
+// far above the fast one or below the slow one.
+import type { Results } from '../../../src/api/contract.js';
+import { satsText } from '../format.js';
+import { Field } from './field.js';
+
+export type Preset = 'fast' | 'normal' | 'slow';
+export type Fee = { preset: Preset } | { custom: string };
+type Fees = Results['fees.get'];
+
+const PRESETS: { id: Preset; label: string; when: string }[] = [
+  { id: 'fast', label: 'Fast', when: 'next block or two' },
+  { id: 'normal', label: 'Normal', when: 'within an hour or so' },
+  { id: 'slow', label: 'Slow', when: 'when the network is quiet' },
+];
+
+/** A rate above this many times the fast one is warned about. */
+const FAR_ABOVE = 2;
+
+/** A custom rate as typed, or why it cannot be used. */
+export function customRate(fee: Fee): { rate?: number; error?: string } {
+  if (!('custom' in fee)) return {};
+  const rate = Number(fee.custom);
+  return rate >= 1 && rate <= 10_000 ? { rate } : { error: 'Enter a fee rate from 1 to 10,000 sat/vB.' };
+}
+
+/** How long a rate likely waits for a block, judged against the fast, normal and slow rates. */
+export function confirmationTime(rate: number, f: Fees): string {
+  if (rate >= f.fast) return '~10 min';
+  if (rate >= f.normal) return '~1 hour';
+  if (rate >= f.slow) return 'several hours';
+  return 'a day or more';
+}
+
+const kind = (f: Fees, p: Preset) => (f.presets.includes(p) ? 'preset' : 'estimate');
+
+/** The warning for a rate far above the fast rate or below the slow one, if any. */
+export function rateWarning(rate: number, f: Fees): string | undefined {
+  if (rate > FAR_ABOVE * f.fast) return `${rate} sat/vB is more than twice the fast ${kind(f, 'fast')} (${f.fast} sat/vB): you would pay more than a quick confirmation needs.`;
+  if (rate < f.slow) return `${rate} sat/vB is below the slow ${kind(f, 'slow')} (${f.slow} sat/vB): the payment may wait days to confirm, or never.`;
+  return undefined;
+}
+
+export interface FeePreview {
+  fee: number;
+  feerate: number;
+  vsize: number;
+  /** The rate asked for (the paid one is rounded by the size). */
+  feeRateUsed: number;
+}
+
+export function FeeChoice({ fees, fee, setFee, preview }: { fees: Fees | undefined; fee: Fee; setFee: (f: Fee) => void; preview: FeePreview | undefined }) {
+  const custom = customRate(fee);
+  const rate = custom.rate ?? ('preset' in fee && fees ? fees[fee.preset] : undefined);
+  const warning = fees && rate !== undefined ? rateWarning(rate, fees) : undefined;
+  const allPresets = fees?.presets.length === 3;
+  return (
+    <fieldset>
+      <legend>Fee</legend>
+      {PRESETS.map((x) => (
+        <label className="choice" key={x.id}>
+          <input type="radio" name="fee" checked={'preset' in fee && fee.preset === x.id} onChange={() => setFee({ preset: x.id })} data-testid={`send/fee-${x.id}`} />
+          <span data-testid={`send/fee-${x.id}-text`}>
+            {x.label} — {fees ? `${fees[x.id]} sat/vB (${kind(fees, x.id)}), ` : ''}
+            {x.when}
+          </span>
+        </label>
+      ))}
+      <label className="choice">
+        <input type="radio" name="fee" checked={'custom' in fee} onChange={() => setFee({ custom: String(fees?.normal ?? 2) })} data-testid="send/fee-custom" />
+        <span>Custom rate</span>
+      </label>
+      {'custom' in fee ? (
+        <Field label="Fee rate (sat/vB)" error={custom.error} testId="send/fee-rate">
+          {(p) => <input {...p} inputMode="decimal" value={fee.custom} onChange={(e) => setFee({ custom: e.target.value })} data-testid="send/fee-rate" />}
+        </Field>
+      ) : null}
+      {fees ? (
+        <p className="hint" data-testid="send/fee-source">
+          {allPresets
+            ? `These rates are your fixed presets, not estimates: the chain source gives none. The network's minimum is ${fees.floor} sat/vB (${fees.estimatesFrom}).`
+            : `Estimates from ${fees.estimatesFrom}${fees.presets.length > 0 ? '; the rates marked preset are your fixed settings' : ''}. The network's minimum is ${fees.floor} sat/vB.`}
+        </p>
+      ) : null}
+      {preview && fees ? (
+        <p data-testid="send/fee-preview">
+          Fee <span data-testid="send/fee-amount">{satsText(preview.fee)}</span> ({preview.feerate} sat/vB, {preview.vsize} vbytes) · confirms in{' '}
+          <span data-testid="send/fee-time">{confirmationTime(preview.feeRateUsed, fees)}</span>
+          {allPresets ? ' (judged by the presets)' : ''}
+        </p>
+      ) : null}
+      {warning ? (
+        <p className="warning" role="status" data-testid="send/fee-warning">
+          {warning}
+        </p>
+      ) : null}
+    </fieldset>
+  );
+}
