@@ -1,46 +1,15 @@
 // The send form's fee: a preset (each labelled estimate or fixed preset, as fees.get says) or a
 // custom rate, with the fee the core previews, the time it likely takes, and a warning for a rate
 // far above the fast one or below the slow one.
-import type { Results } from '../../../src/api/contract.js';
+import { confirmationTime, customRate, rateKind, rateWarning, type Fee, type Fees, type Preset } from '../fee-guide.js';
 import { satsText } from '../format.js';
 import { Field } from './field.js';
-
-export type Preset = 'fast' | 'normal' | 'slow';
-export type Fee = { preset: Preset } | { custom: string };
-type Fees = Results['fees.get'];
 
 const PRESETS: { id: Preset; label: string; when: string }[] = [
   { id: 'fast', label: 'Fast', when: 'next block or two' },
   { id: 'normal', label: 'Normal', when: 'within an hour or so' },
   { id: 'slow', label: 'Slow', when: 'when the network is quiet' },
 ];
-
-/** A rate above this many times the fast one is warned about. */
-const FAR_ABOVE = 2;
-
-/** A custom rate as typed, or why it cannot be used. */
-export function customRate(fee: Fee): { rate?: number; error?: string } {
-  if (!('custom' in fee)) return {};
-  const rate = Number(fee.custom);
-  return rate >= 1 && rate <= 10_000 ? { rate } : { error: 'Enter a fee rate from 1 to 10,000 sat/vB.' };
-}
-
-/** How long a rate likely waits for a block, judged against the fast, normal and slow rates. */
-export function confirmationTime(rate: number, f: Fees): string {
-  if (rate >= f.fast) return '~10 min';
-  if (rate >= f.normal) return '~1 hour';
-  if (rate >= f.slow) return 'several hours';
-  return 'a day or more';
-}
-
-const kind = (f: Fees, p: Preset) => (f.presets.includes(p) ? 'preset' : 'estimate');
-
-/** The warning for a rate far above the fast rate or below the slow one, if any. */
-export function rateWarning(rate: number, f: Fees): string | undefined {
-  if (rate > FAR_ABOVE * f.fast) return `${rate} sat/vB is more than twice the fast ${kind(f, 'fast')} (${f.fast} sat/vB): you would pay more than a quick confirmation needs.`;
-  if (rate < f.slow) return `${rate} sat/vB is below the slow ${kind(f, 'slow')} (${f.slow} sat/vB): the payment may wait days to confirm, or never.`;
-  return undefined;
-}
 
 export interface FeePreview {
   fee: number;
@@ -62,7 +31,7 @@ export function FeeChoice({ fees, fee, setFee, preview }: { fees: Fees | undefin
         <label className="choice" key={x.id}>
           <input type="radio" name="fee" checked={'preset' in fee && fee.preset === x.id} onChange={() => setFee({ preset: x.id })} data-testid={`send/fee-${x.id}`} />
           <span data-testid={`send/fee-${x.id}-text`}>
-            {x.label} — {fees ? `${fees[x.id]} sat/vB (${kind(fees, x.id)}), ` : ''}
+            {x.label} — {fees ? `${fees[x.id]} sat/vB (${rateKind(fees, x.id)}), ` : ''}
             {x.when}
           </span>
         </label>
