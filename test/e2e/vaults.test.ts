@@ -102,6 +102,12 @@ describe('vaults in the desktop UI, against a real core and a regtest node', () 
     expect(await textOf(page, 'vaults/delay-time')).toContain('144 blocks ≈ 1 day');
     expect(await byId(page, 'vaults/review').isDisabled()).toBe(true);
 
+    // More than the wallet holds: the cancels' costs show, the review says the deposit cannot be paid.
+    await fillVaultForm(page, { amount: String(2 * FUNDS), unit: 'sats', delay: DELAY, recovery: rec.descriptor });
+    await byId(page, 'vaults/review').click();
+    expect(await textOf(page, 'vaults/error')).toBe('Not enough bitcoin: the amount plus the fee is more than this wallet can spend.');
+    expect(await byId(page, 'vaults/review-panel').count()).toBe(0);
+
     await fillVaultForm(page, { amount: '1000000', unit: 'sats', delay: DELAY, recovery: rec.descriptor });
     expect(await textOf(page, 'vaults/delay-time')).toContain('3 blocks ≈ 30 min');
     expect(await textOf(page, 'vaults/recovery-note')).toContain('even with this computer lost');

@@ -155,6 +155,17 @@ export function VaultForm({ keeping, onCreated, onKept }: { keeping: Keeping | u
     });
   };
 
+  // Nothing is created without its review: the preview is asked for again if it has not come yet,
+  // and one without a deposit fee means the coins cannot pay for the deposit.
+  const toReview = () => {
+    if (!ready) return;
+    return run(async () => {
+      const p = preview ?? (await call('vault.preview', { amount: sats, delay: blocks, recovery: dest }));
+      if (!p.deposit) throw new UiError({ code: 'insufficient-funds', message: 'The wallet cannot pay for this deposit and its fee.' });
+      setReview({ ...p, deposit: p.deposit });
+    });
+  };
+
   return (
     <section className="card" aria-labelledby="vault-create-title">
       <h2 id="vault-create-title">New vault</h2>
@@ -168,7 +179,7 @@ export function VaultForm({ keeping, onCreated, onKept }: { keeping: Keeping | u
           <KeepOffers keeping={created.keeping} onKept={onKept} />
         </div>
       ) : null}
-      <form onSubmit={submit(() => (preview?.deposit ? setReview({ ...preview, deposit: preview.deposit }) : create()))}>
+      <form onSubmit={submit(toReview)}>
         <AmountField
           {...amount.field(() => setCreated(undefined))}
           error={amountError}
