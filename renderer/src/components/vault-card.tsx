@@ -180,7 +180,7 @@ export function VaultCard({ v, tip, keeping, onDone }: { v: VaultInfo; tip: numb
         </form>
       ) : null}
       {canComplete && review ? (
-        <div className="confirm" role="group" aria-label={`Review the withdrawal of vault ${v.id}`} data-testid="vault/complete-step">
+        <div className="note" role="group" aria-label={`Review the withdrawal of vault ${v.id}`} data-testid="vault/complete-step">
           <dl className="facts">
             <dt>To</dt>
             <dd className="mono">{review.address}</dd>

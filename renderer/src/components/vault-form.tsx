@@ -209,7 +209,7 @@ export function VaultForm({ keeping, onCreated, onKept }: { keeping: Keeping | u
         ) : null}
         <ErrorNote text={coreError?.field === 'form' ? coreError.text : undefined} testId="vaults/error" />
         {review && sats ? (
-          <div className="confirm" role="group" aria-label="Review the new vault" data-testid="vaults/review-panel">
+          <div className="note" role="group" aria-label="Review the new vault" data-testid="vaults/review-panel">
             <dl className="facts">
               <dt>Into the vault</dt>
               <dd>
