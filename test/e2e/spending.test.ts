@@ -149,6 +149,7 @@ describe('spending in the desktop UI: fee guidance, coin control, fee bumps, PSB
   it('saves a reviewed send as an unsigned PSBT file, loads it back, shows what it pays, signs with the password and sends it', async () => {
     await startSend(page, { address: node.walletAddress, amount: '25000000', unit: 'sats' });
     await byId(page, 'send/review-panel').waitFor();
+    expect(await textOf(page, 'review/time')).toBe('~1 hour');
     const [download] = await Promise.all([page.waitForEvent('download'), byId(page, 'review/save-psbt').click()]);
     const file = await download.path();
     expect(download.suggestedFilename()).toBe('coffer-unsigned.psbt');

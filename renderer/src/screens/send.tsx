@@ -10,7 +10,7 @@ import { FeeChoice } from '../components/fee-choice.js';
 import { ErrorNote, Field, TextField } from '../components/field.js';
 import { LoadPsbt, SavePsbt } from '../components/psbt-file.js';
 import { sentence } from '../errors.js';
-import { customRate, type Fee } from '../fee-guide.js';
+import { confirmationTime, customRate, type Fee } from '../fee-guide.js';
 import { amountInput, btc, satsText } from '../format.js';
 import { submit, useAction } from '../hooks/use-action.js';
 import { useAmount } from '../hooks/use-amount.js';
@@ -153,6 +153,12 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
             <dd data-testid="review/fee">
               {satsText(p.fee)} · {p.feerate} sat/vB · {p.vsize} vbytes
             </dd>
+            {fees.data ? (
+              <>
+                <dt>Likely to confirm in</dt>
+                <dd data-testid="review/time">{confirmationTime(p.feeRateUsed, fees.data)}</dd>
+              </>
+            ) : null}
             <dt>Change back to you</dt>
             <dd data-testid="review/change">{p.change > 0 ? `${btc(p.change)} BTC` : 'none'}</dd>
             <dt>Total leaving the wallet</dt>
