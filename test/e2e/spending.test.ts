@@ -2,9 +2,9 @@
 // `coffer serve` (SPV, so fee rates are the wallet's presets) and a bcoin regtest node, one funded
 // wallet for the file. The send form labels presets as presets and previews the fee and the time
 // as the user types, warning at the extremes; coin control spends exactly the coin chosen and
-// never a frozen one; an unconfirmed send is sped up from its history row (a replacement checked
-// without sending: bcoin 1.0.2 never replaces a mempool transaction; a CPFP child sent and mined
-// with its parent); a reviewed send saved as an unsigned PSBT file is loaded back, shown, signed
+// never a frozen one; an unconfirmed send is sped up from its history row (a replacement checked,
+// then refused by bcoin 1.0.2, which never replaces a mempool transaction: the original stays; a
+// CPFP child sent and mined with its parent); a reviewed send saved as an unsigned PSBT file is loaded back, shown, signed
 // with the password and sent.
 
 import fs from 'node:fs';
@@ -115,19 +115,25 @@ describe('spending in the desktop UI: fee guidance, coin control, fee bumps, PSB
     await eventually(async () => (await row.getAttribute('class')) ?? '', (c) => !c.includes('frozen'), 10_000, 'the thawed coin');
   });
 
-  it('speeds up the unconfirmed send from its history row: a replacement checked, a CPFP child sent and mined with it', async () => {
+  it('speeds up the unconfirmed send from its history row: a replacement checked and refused by the node, a CPFP child sent and mined with it', async () => {
     await byId(page, 'nav/history').click();
     await page.locator(`[data-testid="tx-row"][data-txid="${sentTxid}"]`).getByRole('button').click();
     await byId(page, 'tx/speed-up').waitFor({ timeout: 30_000 });
     const paid = satsCountOf(await textOf(page, 'tx/fee'));
 
-    // RBF, built and signed without sending (bcoin would refuse any replacement): it pays more.
+    // RBF, built and signed first without sending: it pays more.
     await byId(page, 'tx/bump').check();
     await byId(page, 'tx/bump-rate').fill('30');
     await byId(page, 'tx/bump-check').click();
     expect(satsCountOf(await textOf(page, 'tx/bump-fee'))).toBeGreaterThan(paid);
     expect(await textOf(page, 'tx/bump-review')).toMatch(/^The replacement pays [\d,]+ sats \(3\d\.?\d* sat\/vB\)\.Replace the transaction$/);
     await screenshot(page, 'spending-03-bump');
+    // Sent, it meets bcoin, which keeps the original: the app says the network refused it, and the
+    // original stays, still in the node's mempool and still the one shown.
+    await byId(page, 'tx/bump-confirm').click();
+    expect(await byId(page, 'tx/bump-error').getAttribute('data-code')).toBe('invalid-transaction');
+    expect(node.mempool()).toContain(sentTxid);
+    expect((await textOf(page, 'tx/txid')).trim()).toBe(sentTxid);
 
     // CPFP for real: a child of the change, the pair at 30 sat/vB.
     await byId(page, 'tx/cpfp').check();
