@@ -159,7 +159,8 @@ export const METHODS = {
   /** Vault spends sign with the unlocked wallet; a `password` given unlocks only after every check that needs no key. */
   'vault.create': z.object({ amount: sats, delay: vaultDelay, recovery: recoveryText, feeRate: feeRate.optional(), password: password.optional() }).strict(),
   'vault.withdraw': z.object({ id: vaultId, password: password.optional() }).strict(),
-  'vault.complete': z.object({ id: vaultId, address: z.string().min(1).max(200), feeRate: feeRate.optional(), password: password.optional() }).strict(),
+  /** With `dryRun` the withdrawal is built and signed, not sent (`broadcast: false`; the app's review shows its `fee` and the `amount` arriving). */
+  'vault.complete': z.object({ id: vaultId, address: z.string().min(1).max(200), feeRate: feeRate.optional(), password: password.optional(), dryRun: z.boolean().default(false) }).strict(),
   /**
    * The presigned cancel paying at least `feeRate` (default: the fast estimate). No key is needed;
    * with the `password` a CPFP child may lift it above the top rung (`cpfpTxid`).
@@ -334,17 +335,18 @@ export interface Results extends VaultFileResults, TowerResults, PeerResults, Ke
   'psbt.finalize': { psbt: string };
   'psbt.combine': { psbt: string };
   'psbt.broadcast': { txid: string };
-  /** `source` is 'presets' when the chain source gave only a floor; `estimatesFrom` names what answered either way. */
-  'fees.get': { fast: number; normal: number; slow: number; floor: number; source: string; estimatesFrom: string };
+  /** `source` is 'presets' when the chain source gave only a floor; `estimatesFrom` names what answered either way; `presets` the rates that are fixed settings, not estimates. */
+  'fees.get': { fast: number; normal: number; slow: number; floor: number; source: string; estimatesFrom: string; presets: ('fast' | 'normal' | 'slow')[] };
   'settings.get': { autoLockMinutes: number; backend: BackendView; network: string };
   'settings.set': { ok: true };
   'sync.now': { ok: true };
   'node.mine': { height: number };
   'vault.list': { tipHeight: number; vaults: VaultInfo[]; keeping: { backupFile?: string; towerFiles: string[]; towersServed: string[] } };
-  'vault.preview': { unvaultFee: number; cancels: { feerate: number; fee: number }[]; emergencyCancels: { feerate: number; fee: number }[] };
+  /** `deposit`: the deposit's own fee, when the wallet's coins can pay for it. */
+  'vault.preview': { unvaultFee: number; cancels: { feerate: number; fee: number }[]; emergencyCancels: { feerate: number; fee: number }[]; deposit?: { fee: number; vsize: number; feerate: number; feeRateUsed: number; feeSource: string } };
   'vault.create': { id: string; depositTxid: string; delay: number; cancelFeerates: number[]; towersUnconfirmed?: string[] };
   'vault.withdraw': { unvaultTxid: string; withdrawableAtHeight: number; towersUnconfirmed?: string[] };
-  'vault.complete': { txid: string };
+  'vault.complete': { txid: string; fee: number; amount: number; feerate: number; feeSource: string; broadcast: boolean };
   'vault.cancel': { cancelTxid: string; cpfpTxid?: string };
   'ln.info': {
     nodeId: string;

@@ -114,7 +114,8 @@ export const vaultCommands: Command[] = [
       addressToScript(to, ctx.network);
       const given = spendFeeRate(ctx);
       const password = await ctx.password();
-      return contractCall(ctx, SPEND, 'vault.complete', { id: vault, address: to, ...(given !== undefined ? { feeRate: given } : {}), password });
+      const r = await contractCall(ctx, SPEND, 'vault.complete', { id: vault, address: to, ...(given !== undefined ? { feeRate: given } : {}), password });
+      return { txid: r.txid };
     },
   },
   {

@@ -33,7 +33,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { ANCHOR_SCRIPT, ANCHOR_VALUE, ANCHOR_WITNESS_SCRIPT, checkDelay, DEFAULT_CANCEL_FEERATES, depositScript, p2wsh, presign, withdrawal, withdrawalValue, type Rung } from '../vaults/vault-tx.js';
 import { chooseRung, signAnnouncement } from '../vaults/watchtower.js';
 import { faultPoint } from './fault.js';
-import { broadcastRecorded, checkUnsigned, finish, randomTape, rolledBack, signAll, type Unlock } from './spend-flows.js';
+import { broadcastRecorded, checkUnsigned, finish, previewSend, randomTape, rolledBack, signAll, type Unlock } from './spend-flows.js';
 import { checkFeeRate, outpointKey, SpendService } from './spend-service.js';
 import { signedTx } from '../wallet/change-set.js';
 import { buildPsbt, RBF_SEQUENCE } from '../wallet/psbt-builder.js';
@@ -227,6 +227,16 @@ export function previewVault(wallet: WalletService, req: Omit<CreateVaultRequest
   }
 }
 
+/**
+ * The deposit of a vault of `amount` at `feeRate`, as createVault will plan it (an output of the
+ * real one's size, the note's placeholder), checked and rolled back: no key, nothing kept.
+ */
+export function previewDeposit(wallet: WalletService, amount: number, feeRate: number): { fee: number; vsize: number; feerate: number } {
+  const recipients = [{ script: p2wsh(Uint8Array.of(0x51)), amount }, { script: NOTE_PLACEHOLDER, amount: 0 }];
+  const { plan, vsize, feeRate: paid } = previewSend(wallet, { recipients, feeRate });
+  return { fee: plan.fee, vsize, feerate: Math.round(paid * 100) / 100 };
+}
+
 function entry(v: Pick<VaultRow, 'id' | 'amount' | 'delay' | 'depositTxid' | 'recovery'>, view: VaultView): VaultEntry {
   return {
     id: v.id,
@@ -343,7 +353,15 @@ export async function withdrawVault(wallet: WalletService, sync: WalletSync, id:
  * `unlock` given: it runs once the destination, the fee rate, the vault's state and the amount
  * left after the fee have passed.
  */
-export async function completeVault(wallet: WalletService, sync: WalletSync, id: string, to: string, feeRate: number, unlock?: Unlock): Promise<{ txid: string }> {
+export async function completeVault(
+  wallet: WalletService,
+  sync: WalletSync,
+  id: string,
+  to: string,
+  feeRate: number,
+  unlock?: Unlock,
+  dryRun = false,
+): Promise<{ txid: string; fee: number; amount: number; broadcast: boolean }> {
   const { vault: v, view, tip } = find(wallet, id);
   const toScript = addressToScript(to, wallet.network);
   checkFeeRate(feeRate);
@@ -357,7 +375,7 @@ export async function completeVault(wallet: WalletService, sync: WalletSync, id:
   if (view.status !== 'withdrawable') throw notReady(view.status, 'only a withdrawable vault can be completed');
   const unvault = parseTx(v.unvaultRaw);
   const from = { txid: txidOf(unvault), vout: 0, value: unvault.outputs[0]!.value };
-  withdrawalValue(from, v.unvaultScript, toScript, feeRate);
+  const amount = withdrawalValue(from, v.unvaultScript, toScript, feeRate);
   unlock?.();
   const tx = wallet.withSeed((seed) => {
     const h = hotKey(seed, wallet.network, v.seq);
@@ -367,10 +385,13 @@ export async function completeVault(wallet: WalletService, sync: WalletSync, id:
       h.secret.fill(0);
     }
   });
+  const done = { txid: hashToHex(txidOf(tx)), fee: from.value - amount, amount };
+  // A dry run (the app's review) signs to show the exact transaction, and sends nothing.
+  if (dryRun) return { ...done, broadcast: false };
   const raw = serialize(tx);
   await sync.relay(raw);
   sync.vaults.record(v.id, raw);
-  return { txid: hashToHex(txidOf(tx)) };
+  return { ...done, broadcast: true };
 }
 
 /**

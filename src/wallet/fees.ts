@@ -37,3 +37,8 @@ export function presetRate(settings: PresetSettings, est: Estimates, preset: Fee
   if (e !== undefined) return { feeRate: e, source: est.source };
   return { feeRate: Math.max(est.floor, settings.setting(`fee-rate-${preset}`)), source: `preset fee-rate-${preset}` };
 }
+
+/** The presets for which the source gave no estimate: their rates are the wallet's fixed settings. */
+export function fixedPresets(est: Estimates): FeePreset[] {
+  return (['fast', 'normal', 'slow'] as const).filter((p) => est[p] === undefined);
+}

@@ -16,6 +16,13 @@ export function satsOf(text: string): number {
   return (m[1] ? -1 : 1) * (Number(m[2]!.replaceAll(',', '')) * BTC + Number(m[3]));
 }
 
+/** "1,410 sats · 5 sat/vB" -> 1410, "0.00001410 BTC · 5 sat/vB" -> 1410 (the first amount, in either unit). */
+export function satsCountOf(text: string): number {
+  const m = /([\d,]+) sats/.exec(text);
+  if (!m) return satsOf(text);
+  return Number(m[1]!.replaceAll(',', ''));
+}
+
 /**
  * Waits until `read` returns a value satisfying `ok` (the UI updates on its own, by core events).
  * A read that throws (a screen still loading) counts as not yet.
@@ -162,9 +169,11 @@ export async function fillVaultForm(page: Page, v: VaultChoice, waitForPreview =
   if (waitForPreview) await byId(page, 'vaults/costs').waitFor({ timeout: 15_000 });
 }
 
-/** Creates the vault from a filled form; its id and deposit as the notice shows them. */
+/** Creates the vault from a filled form through its review step; its id and deposit as the notice shows them. */
 export async function createVault(page: Page, v: VaultChoice): Promise<{ id: string; depositTxid: string }> {
   await fillVaultForm(page, v);
+  // Review (the deposit and its fee), then create.
+  await byId(page, 'vaults/review').click();
   await byId(page, 'vaults/create').click();
   await byId(page, 'vaults/created').waitFor({ timeout: 30_000 });
   return { id: (await textOf(page, 'vaults/created-id')).trim(), depositTxid: (await textOf(page, 'vaults/created-txid')).trim() };

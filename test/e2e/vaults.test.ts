@@ -24,7 +24,7 @@ import { startNode, type RegtestNode } from '../helpers/regtest.js';
 import type { ServeProcess } from '../helpers/shell.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { TowerProcess } from '../integration/watchtower-harness.js';
-import { byId, cancelVault, createVault, eventually, fillVaultForm, fundedApp, textOf, vaultCard, vaultText, waitForVault } from './pages.js';
+import { byId, cancelVault, createVault, eventually, fillVaultForm, fundedApp, satsCountOf, satsOf, textOf, vaultCard, vaultText, waitForVault } from './pages.js';
 
 const PASSWORD = 'correct horse battery';
 const FUNDS = 5_000_000;
@@ -100,7 +100,13 @@ describe('vaults in the desktop UI, against a real core and a regtest node', () 
     await fillVaultForm(page, { amount: '0.01', delay: 144, recovery: 'bcrt1qnotanaddress' }, false);
     expect(await textOf(page, 'vaults/recovery-error')).toBe('This is not a valid Bitcoin address. Check it and paste it again.');
     expect(await textOf(page, 'vaults/delay-time')).toContain('144 blocks ≈ 1 day');
-    expect(await byId(page, 'vaults/create').isDisabled()).toBe(true);
+    expect(await byId(page, 'vaults/review').isDisabled()).toBe(true);
+
+    // More than the wallet holds: the cancels' costs show, the review says the deposit cannot be paid.
+    await fillVaultForm(page, { amount: String(2 * FUNDS), unit: 'sats', delay: DELAY, recovery: rec.descriptor });
+    await byId(page, 'vaults/review').click();
+    expect(await textOf(page, 'vaults/error')).toBe('Not enough bitcoin: the amount plus the fee is more than this wallet can spend.');
+    expect(await byId(page, 'vaults/review-panel').count()).toBe(0);
 
     await fillVaultForm(page, { amount: '1000000', unit: 'sats', delay: DELAY, recovery: rec.descriptor });
     expect(await textOf(page, 'vaults/delay-time')).toContain('3 blocks ≈ 30 min');
@@ -115,6 +121,14 @@ describe('vaults in the desktop UI, against a real core and a regtest node', () 
     expect(fees[0]!).toBeGreaterThan(0);
     expect(fees.at(-1)!).toBeLessThan(1_000_000 / 2);
     await screenshot(page, 'vaults-01-create');
+    // The review before anything is signed: the deposit's own fee, and what leaves the wallet.
+    await byId(page, 'vaults/review').click();
+    const depositFee = satsCountOf(await textOf(page, 'vaults/deposit-fee'));
+    expect(depositFee).toBeGreaterThan(0);
+    expect(await textOf(page, 'vaults/deposit-fee')).toMatch(/ · [\d.]+ sat\/vB · \d+ vbytes$/);
+    expect(Math.round(Number((await textOf(page, 'vaults/total')).replace(/[^\d.]/g, '')) * 1e8)).toBe(1_000_000 + depositFee);
+    await screenshot(page, 'vaults-01a-review');
+    await byId(page, 'vaults/review-back').click();
 
     first = await createVault(page, { amount: '1000000', unit: 'sats', delay: DELAY, recovery: rec.descriptor });
     expect(first.id).toMatch(/^[0-9a-f]{12}$/);
@@ -220,6 +234,13 @@ describe('vaults in the desktop UI, against a real core and a regtest node', () 
     expect(await vaultText(page, first.id, 'vault/status')).toBe('Ready to withdraw');
 
     await card.getByTestId('vault/complete-address').fill(node.walletAddress);
+    // A review of the withdrawal and its fee before it is sent.
+    await card.getByTestId('vault/complete-review').click();
+    const arrives = satsOf(await vaultText(page, first.id, 'vault/complete-amount'));
+    const completeFee = satsCountOf(await vaultText(page, first.id, 'vault/complete-fee'));
+    expect(completeFee).toBeGreaterThan(0);
+    expect(node.mempool().length).toBe(0);
+    await screenshot(page, 'vaults-02b-complete-review');
     await card.getByTestId('vault/complete').click();
     await waitForVault(page, first.id, 'withdrawn');
     const withdrawTxid = await vaultText(page, first.id, 'vault/withdraw-txid');
@@ -229,6 +250,7 @@ describe('vaults in the desktop UI, against a real core and a regtest node', () 
     expect(tx.outputs).toHaveLength(1);
     expect(same(tx.outputs[0]!.script, addressToScript(node.walletAddress, 'regtest'))).toBe(true);
     expect(tx.outputs[0]!.value).toBeGreaterThan(1_000_000 - 5_000);
+    expect(tx.outputs[0]!.value).toBe(arrives);
     await node.mine(1);
     await waitForVault(page, first.id, 'withdrawn');
     expect(await card.locator('button').count()).toBe(0);

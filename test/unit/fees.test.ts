@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FEE_PRESET_SETTINGS, presetRate, type FeePreset } from '../../src/wallet/fees.js';
+import { FEE_PRESET_SETTINGS, fixedPresets, presetRate, type FeePreset } from '../../src/wallet/fees.js';
 
 const settings = (fast: number, normal: number, slow: number) => ({
   setting: (key: keyof typeof FEE_PRESET_SETTINGS) => ({ 'fee-rate-fast': fast, 'fee-rate-normal': normal, 'fee-rate-slow': slow })[key],
@@ -14,6 +14,12 @@ describe('fee presets', () => {
     for (const [preset, rate] of [['fast', 20], ['normal', 8], ['slow', 2]] as [FeePreset, number][]) {
       expect(presetRate(settings(20, 8, 2), { floor: 1, source: 'peers' }, preset)).toEqual({ feeRate: rate, source: `preset fee-rate-${preset}` });
     }
+  });
+
+  it('names the presets the source did not estimate (fees.get shows them as presets, not estimates)', () => {
+    expect(fixedPresets({ floor: 1, source: 'peers feefilter' })).toEqual(['fast', 'normal', 'slow']);
+    expect(fixedPresets({ fast: 31.5, normal: 12, floor: 1, source: 'estimatesmartfee' })).toEqual(['slow']);
+    expect(fixedPresets({ fast: 31.5, normal: 12, slow: 3, floor: 1, source: 'electrum estimatefee' })).toEqual([]);
   });
 
   it('never goes below the floor the network relays', () => {

@@ -1,8 +1,8 @@
 // One vault: its amount and state in words, the countdown of a withdrawal, and what can be done
-// now (withdraw, complete after the delay, cancel to the recovery destination after a confirm step),
-// and what exists today to get its coins back.
+// now (withdraw, complete after the delay with a review of its fee, cancel to the recovery
+// destination after a confirm step), and what exists today to get its coins back.
 import { useState } from 'react';
-import type { VaultInfo } from '../../../src/api/contract.js';
+import type { Results, VaultInfo } from '../../../src/api/contract.js';
 import { call, UiError } from '../api.js';
 import { sentence } from '../errors.js';
 import { amount, blocksText, blocksTime } from '../format.js';
@@ -67,6 +67,8 @@ export function VaultCard({ v, tip, keeping, onDone }: { v: VaultInfo; tip: numb
   const { busy, error, setError, run } = useAction(errorOf);
   const [confirming, setConfirming] = useState(false);
   const [address, setAddress] = useState('');
+  /** The withdrawal built and signed but not sent (dryRun), shown before it is sent. */
+  const [review, setReview] = useState<Results['vault.complete'] & { address: string } | undefined>(undefined);
   /** Complete was asked for without an address. */
   const [noAddress, setNoAddress] = useState(false);
   const addressError = noAddress ? 'Enter the address the coins should go to.' : error?.field === 'address' ? error.text : undefined;
@@ -88,14 +90,20 @@ export function VaultCard({ v, tip, keeping, onDone }: { v: VaultInfo; tip: numb
       const r = await call('vault.cancel', { id: v.id });
       return `Vault ${v.id} cancelled: ${amount(v.amount)} minus the fee go to the recovery destination (transaction ${r.cancelTxid.slice(0, 12)}…).`;
     });
-  const complete = () => {
+  const check = () => {
     if (!address.trim()) return setNoAddress(true);
-    return act(async () => {
-      const r = await call('vault.complete', { id: v.id, address: address.trim() });
+    setNoAddress(false);
+    return run(async () => setReview({ ...(await call('vault.complete', { id: v.id, address: address.trim(), dryRun: true })), address: address.trim() }));
+  };
+  const complete = () =>
+    review &&
+    act(async () => {
+      // The rate that was reviewed: the fee cannot change behind the user's back.
+      const r = await call('vault.complete', { id: v.id, address: review.address, feeRate: review.feerate });
       setAddress('');
+      setReview(undefined);
       return `Vault ${v.id} withdrawn (transaction ${r.txid.slice(0, 12)}…).`;
     });
-  };
 
   // A vault found after a restore has no presigned set: only the recovery key moves it.
   const canWithdraw = v.status === 'funded' && !v.found;
@@ -153,7 +161,7 @@ export function VaultCard({ v, tip, keeping, onDone }: { v: VaultInfo; tip: numb
         </p>
       ) : null}
       {canComplete ? (
-        <form className="complete" onSubmit={submit(complete)}>
+        <form className="complete" onSubmit={submit(check)}>
           <TextField
             label="Send the coins to"
             hint="Any address: the delay is over, the coins can leave."
@@ -162,14 +170,34 @@ export function VaultCard({ v, tip, keeping, onDone }: { v: VaultInfo; tip: numb
             value={address}
             onChange={(text) => {
               setAddress(text);
+              setReview(undefined);
               setNoAddress(false);
               if (error?.field === 'address') setError(undefined);
             }}
           />
-          <button type="submit" disabled={busy} data-testid="vault/complete">
-            {busy ? 'Sending…' : 'Complete the withdrawal'}
+          <button type="submit" className={review ? 'secondary' : undefined} disabled={busy} data-testid="vault/complete-review">
+            Review the withdrawal
           </button>
         </form>
+      ) : null}
+      {canComplete && review ? (
+        <div className="note" role="group" aria-label={`Review the withdrawal of vault ${v.id}`} data-testid="vault/complete-step">
+          <dl className="facts">
+            <dt>To</dt>
+            <dd className="mono">{review.address}</dd>
+            <dt>Arrives</dt>
+            <dd data-testid="vault/complete-amount">
+              {amount(review.amount)}
+            </dd>
+            <dt>Network fee</dt>
+            <dd data-testid="vault/complete-fee">
+              {amount(review.fee)} · {review.feerate} sat/vB{review.feeSource.startsWith('preset') ? ' (your preset)' : ''}
+            </dd>
+          </dl>
+          <button type="button" disabled={busy} onClick={() => void complete()} data-testid="vault/complete">
+            {busy ? 'Sending…' : `Send ${amount(review.amount)}`}
+          </button>
+        </div>
       ) : null}
       {confirming ? (
         <div className="confirm" role="group" aria-label={`Confirm the cancel of vault ${v.id}`} data-testid="vault/cancel-step">

@@ -1,6 +1,7 @@
 // The create-a-vault form: amount, delay (with the time it stands for), recovery destination,
-// and what each presigned cancel would cost, previewed by the core as the user types; once made,
-// the offers to keep a vault backup and a watchtower package.
+// and what each presigned cancel would cost, previewed by the core as the user types; a review of
+// the deposit and its fee before anything is signed; once made, the offers to keep a vault backup
+// and a watchtower package.
 import { useEffect, useState } from 'react';
 import type { Results } from '../../../src/api/contract.js';
 import { call, UiError } from '../api.js';
@@ -113,6 +114,8 @@ export function VaultForm({ keeping, onCreated, onKept }: { keeping: Keeping | u
   const [preview, setPreview] = useState<Preview | undefined>(undefined);
   const { busy, error: coreError, setError: setCoreError, run } = useAction(coreErrorOf);
   const [created, setCreated] = useState<Created | undefined>(undefined);
+  /** The preview being reviewed, with the deposit's fee; creating uses its rate. */
+  const [review, setReview] = useState<(Preview & { deposit: NonNullable<Preview['deposit']> }) | undefined>(undefined);
 
   const sats = amount.sats;
   const blocks = parseDelay(delay);
@@ -124,6 +127,7 @@ export function VaultForm({ keeping, onCreated, onKept }: { keeping: Keeping | u
 
   useEffect(() => {
     setPreview(undefined);
+    setReview(undefined);
     setCoreError(undefined);
     if (!ready) return;
     let live = true;
@@ -142,12 +146,24 @@ export function VaultForm({ keeping, onCreated, onKept }: { keeping: Keeping | u
   const create = () => {
     if (!ready) return;
     return run(async () => {
-      const r = await call('vault.create', { amount: sats, delay: blocks, recovery: dest });
+      const r = await call('vault.create', { amount: sats, delay: blocks, recovery: dest, ...(review ? { feeRate: review.deposit.feeRateUsed } : {}) });
       const done = { ...r, amount: sats, keeping };
+      setReview(undefined);
       setCreated(done);
       amount.set('');
       setRecovery('');
       onCreated(done);
+    });
+  };
+
+  // Nothing is created without its review: the preview is asked for again if it has not come yet,
+  // and one without a deposit fee means the coins cannot pay for the deposit.
+  const toReview = () => {
+    if (!ready) return;
+    return run(async () => {
+      const p = preview ?? (await call('vault.preview', { amount: sats, delay: blocks, recovery: dest }));
+      if (!p.deposit) throw new UiError({ code: 'insufficient-funds', message: 'The wallet cannot pay for this deposit and its fee.' });
+      setReview({ ...p, deposit: p.deposit });
     });
   };
 
@@ -164,7 +180,7 @@ export function VaultForm({ keeping, onCreated, onKept }: { keeping: Keeping | u
           <KeepOffers keeping={created.keeping} onKept={onKept} />
         </div>
       ) : null}
-      <form onSubmit={submit(create)}>
+      <form onSubmit={submit(toReview)}>
         <AmountField
           {...amount.field(() => setCreated(undefined))}
           error={amountError}
@@ -193,9 +209,36 @@ export function VaultForm({ keeping, onCreated, onKept }: { keeping: Keeping | u
           </>
         ) : null}
         <ErrorNote text={coreError?.field === 'form' ? coreError.text : undefined} testId="vaults/error" />
-        <button type="submit" disabled={busy || !ready || amountError !== undefined || delayError !== undefined || recoveryError !== undefined} data-testid="vaults/create">
-          {busy ? 'Creating…' : sats ? `Put ${amountText(sats)} in a vault` : 'Create vault'}
-        </button>
+        {review && sats ? (
+          <div className="note" role="group" aria-label="Review the new vault" data-testid="vaults/review-panel">
+            <dl className="facts">
+              <dt>Into the vault</dt>
+              <dd>
+                {amountText(sats)}
+              </dd>
+              <dt>Deposit’s network fee</dt>
+              <dd data-testid="vaults/deposit-fee">
+                {amountText(review.deposit.fee)} · {review.deposit.feerate} sat/vB · {review.deposit.vsize} vbytes
+              </dd>
+              <dt>Total leaving the wallet</dt>
+              <dd data-testid="vaults/total">{amountText(sats + review.deposit.fee)}</dd>
+              <dt>Later, to withdraw</dt>
+              <dd>{amountText(review.unvaultFee)} for the unvault, out of the vault</dd>
+            </dl>
+            <div className="actions">
+              <button type="button" className="secondary" onClick={() => setReview(undefined)} data-testid="vaults/review-back">
+                Back
+              </button>
+              <button type="button" disabled={busy} onClick={() => void create()} data-testid="vaults/create">
+                {busy ? 'Creating…' : `Put ${amountText(sats)} in a vault`}
+              </button>
+            </div>
+          </div>
+        ) : (
+          <button type="submit" disabled={busy || !ready || amountError !== undefined || delayError !== undefined || recoveryError !== undefined} data-testid="vaults/review">
+            Review
+          </button>
+        )}
       </form>
     </section>
   );

@@ -1,9 +1,10 @@
 // History: every transaction with its label and status; one selected shows its details,
-// including how Coffer verified it is in the chain.
+// including how Coffer verified it is in the chain, and for an unconfirmed one how to speed it up.
 import { useEffect, useState } from 'react';
 import type { TxDetail } from '../../../src/api/contract.js';
 import { call } from '../api.js';
 import { CopyButton } from '../components/copy-button.js';
+import { FeeBump } from '../components/fee-bump.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { statusText, TxList } from '../components/tx-list.js';
 import { sentence } from '../errors.js';
@@ -17,7 +18,7 @@ function proofText(t: TxDetail): string {
   return 'Not in a block yet: no proof until it confirms.';
 }
 
-function Details({ txid, revision, onLabelled }: { txid: string; revision: number; onLabelled: () => void }) {
+function Details({ txid, revision, onLabelled, onSpedUp }: { txid: string; revision: number; onLabelled: () => void; onSpedUp: (text: string, txid: string) => void }) {
   const detail = useLoad(() => call('wallet.transaction', { txid }), revision);
   const [label, setLabel] = useState('');
   const [error, setError] = useState<string | undefined>(undefined);
@@ -98,6 +99,7 @@ function Details({ txid, revision, onLabelled }: { txid: string; revision: numbe
         </div>
       </div>
       <CopyButton text={t.txid} label="Copy transaction ID" testId="tx/copy" />
+      {t.status === 'unconfirmed' && !t.kind ? <FeeBump t={t} onDone={onSpedUp} /> : null}
     </section>
   );
 }
@@ -105,13 +107,19 @@ function Details({ txid, revision, onLabelled }: { txid: string; revision: numbe
 export function History({ revision, selected, select }: { revision: number; selected: string | undefined; select: (txid: string | undefined) => void }) {
   const [labelled, setLabelled] = useState(0);
   const history = useLoad(() => call('wallet.history', {}), revision + labelled);
+  const [notice, setNotice] = useState<string | undefined>(undefined);
   return (
     <>
       <h1>History</h1>
       <ErrorNote text={history.error} testId="history/error" />
+      {notice ? (
+        <p className="note" role="status" data-testid="history/notice">
+          {notice}
+        </p>
+      ) : null}
       <div className={selected ? 'split' : undefined}>
         {history.data ? <TxList txs={history.data} onSelect={select} selected={selected} testId="history/list" /> : null}
-        {selected ? <Details key={selected} txid={selected} revision={revision + labelled} onLabelled={() => setLabelled((n) => n + 1)} /> : null}
+        {selected ? <Details key={selected} txid={selected} revision={revision + labelled} onLabelled={() => setLabelled((n) => n + 1)} onSpedUp={(text, txid) => { setNotice(text); setLabelled((n) => n + 1); select(txid); }} /> : null}
       </div>
     </>
   );

@@ -1,12 +1,17 @@
-// Send: recipient (address or BIP21 request), amount in BTC or sats, fee, then a review of
-// exactly what will be signed, then confirmation.
-import { useState } from 'react';
+// Send: recipient (address or BIP21 request), amount in BTC or sats, fee (previewed as the user
+// types), coins (optional), then a review of exactly what will be signed (or saved as a PSBT), then
+// confirmation. Below the form: a PSBT file to sign and send.
+import { useEffect, useState } from 'react';
 import type { Results } from '../../../src/api/contract.js';
 import { call } from '../api.js';
 import { AMOUNT_EXAMPLE, AmountField } from '../components/amount-field.js';
+import { CoinPicker } from '../components/coin-picker.js';
+import { FeeChoice } from '../components/fee-choice.js';
 import { ErrorNote, Field, TextField } from '../components/field.js';
+import { LoadPsbt, SavePsbt } from '../components/psbt-file.js';
 import { sentence } from '../errors.js';
 import { Fiat } from '../components/fiat.js';
+import { confirmationTime, customRate, type Fee } from '../fee-guide.js';
 import { amount as amountText, amountInput } from '../format.js';
 import { useDisplay } from '../hooks/use-display.js';
 import { submit, useAction } from '../hooks/use-action.js';
@@ -14,17 +19,14 @@ import { useAmount } from '../hooks/use-amount.js';
 import { useLoad } from '../hooks/use-load.js';
 import type { Go } from '../routes.js';
 
-type Preset = 'fast' | 'normal' | 'slow';
-type Fee = { preset: Preset } | { custom: string };
-
-const PRESETS: { id: Preset; label: string; when: string }[] = [
-  { id: 'fast', label: 'Fast', when: 'next block or two' },
-  { id: 'normal', label: 'Normal', when: 'within an hour or so' },
-  { id: 'slow', label: 'Slow', when: 'when the network is quiet' },
-];
+/** Wait for a pause in typing before asking the core for the fee. */
+const PREVIEW_DEBOUNCE_MS = 350;
 
 export function Send({ revision, network, go, onSent }: { revision: number; network: string; go: Go; onSent: (text: string) => void }) {
   const fees = useLoad(() => call('fees.get', {}), revision);
+  const coins = useLoad(() => call('wallet.utxos', {}), revision);
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [live, setLive] = useState<Results['send.preview'] | undefined>(undefined);
   const [to, setTo] = useState('');
   const [toError, setToError] = useState<string | undefined>(undefined);
   const amount = useAmount(useDisplay().settings.unit);
@@ -38,9 +40,34 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
 
   const sats = amount.sats;
   const amountError = !max && amount.bad ? AMOUNT_EXAMPLE : undefined;
-  const customRate = 'custom' in fee ? Number(fee.custom) : undefined;
-  const feeError = customRate !== undefined && !(customRate >= 1 && customRate <= 10_000) ? 'Enter a fee rate from 1 to 10,000 sat/vB.' : undefined;
-  const feeParams = 'custom' in fee ? { feeRate: customRate! } : { feePreset: fee.preset };
+  const custom = customRate(fee);
+  const feeError = custom.error;
+  const feeParams = custom.rate !== undefined ? { feeRate: custom.rate } : { feePreset: 'preset' in fee ? fee.preset : ('normal' as const) };
+  const coinParams = chosen.length > 0 ? { inputs: chosen } : {};
+
+  // The fee of what the form holds, as the user types: the core's preview, quietly dropped when
+  // the form is not complete yet (Review says what is wrong).
+  const value = max ? ('max' as const) : sats;
+  const feeKey = JSON.stringify(feeParams);
+  useEffect(() => {
+    setLive(undefined);
+    if (!to.trim() || value === undefined || value === 0 || feeError !== undefined) return;
+    let on = true;
+    const t = setTimeout(() => {
+      call('uri.parse', { text: to })
+        .then((r) => call('send.preview', { recipients: [{ address: r.address, amount: value }], ...feeParams, ...coinParams }))
+        .then(
+          (p) => on && setLive(p),
+          () => undefined,
+        );
+    }, PREVIEW_DEBOUNCE_MS);
+    return () => {
+      on = false;
+      clearTimeout(t);
+    };
+    // feeParams and coinParams are fresh objects each render; their contents are the keys.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [to, value, feeKey, chosen.join(','), revision]);
 
   /** Read the recipient: a BIP21 request fills in the amount and label it carries. */
   const readRecipient = async (text: string): Promise<{ address: string; amountSat?: number } | undefined> => {
@@ -71,7 +98,7 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
       // The request's own amount wins: the state set from it has not re-rendered yet.
       const value = recipient.amountSat ?? (max ? ('max' as const) : sats);
       if (value === undefined || value === 0) return setError({ text: AMOUNT_EXAMPLE });
-      const preview = await call('send.preview', { recipients: [{ address, amount: value }], ...feeParams });
+      const preview = await call('send.preview', { recipients: [{ address, amount: value }], ...feeParams, ...coinParams });
       setAcceptHigh(false);
       setReview({ preview, address, amount: value });
     });
@@ -104,7 +131,7 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
             <button type="button" onClick={() => go('history', sent.txid)} data-testid="send/view">
               View in history
             </button>
-            <button type="button" className="secondary" onClick={() => { setSent(undefined); setReview(undefined); setTo(''); amount.set(''); setLabel(''); setMax(false); }} data-testid="send/another">
+            <button type="button" className="secondary" onClick={() => { setSent(undefined); setReview(undefined); setTo(''); amount.set(''); setLabel(''); setMax(false); setChosen([]); }} data-testid="send/another">
               Send another
             </button>
           </div>
@@ -130,6 +157,12 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
             <dd data-testid="review/fee">
               {amountText(p.fee)} · {p.feerate} sat/vB · {p.vsize} vbytes <Fiat sats={p.fee} />
             </dd>
+            {fees.data ? (
+              <>
+                <dt>Likely to confirm in</dt>
+                <dd data-testid="review/time">{confirmationTime(p.feeRateUsed, fees.data)}</dd>
+              </>
+            ) : null}
             <dt>Change back to you</dt>
             <dd data-testid="review/change">{p.change > 0 ? amountText(p.change) : 'none'}</dd>
             <dt>Total leaving the wallet</dt>
@@ -150,6 +183,7 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
             <button type="button" className="secondary" onClick={() => setReview(undefined)} data-testid="review/back">
               Back
             </button>
+            <SavePsbt params={{ recipients: [{ address: review.address, amount: review.amount }], feeRate: p.feeRateUsed, inputs: p.outpoints }} />
             <button type="button" disabled={busy || (p.highFee && !acceptHigh)} onClick={() => void confirm()} data-testid="review/confirm">
               {busy ? 'Sending…' : `Send ${amountText(p.amountSent)}`}
             </button>
@@ -190,33 +224,14 @@ export function Send({ revision, network, go, onSent }: { revision: number; netw
         <Field label="Label (optional)" hint="Only for you: shown in your history.">
           {(p) => <input {...p} value={label} maxLength={255} onChange={(e) => setLabel(e.target.value)} data-testid="send/label" />}
         </Field>
-        <fieldset>
-          <legend>Fee</legend>
-          {PRESETS.map((x) => (
-            <label className="choice" key={x.id}>
-              <input type="radio" name="fee" checked={'preset' in fee && fee.preset === x.id} onChange={() => setFee({ preset: x.id })} data-testid={`send/fee-${x.id}`} />
-              <span>
-                {x.label} — {fees.data ? `${fees.data[x.id]} sat/vB, ` : ''}
-                {x.when}
-              </span>
-            </label>
-          ))}
-          <label className="choice">
-            <input type="radio" name="fee" checked={'custom' in fee} onChange={() => setFee({ custom: String(fees.data?.normal ?? 2) })} data-testid="send/fee-custom" />
-            <span>Custom rate</span>
-          </label>
-          {'custom' in fee ? (
-            <Field label="Fee rate (sat/vB)" error={feeError} testId="send/fee-rate">
-              {(p) => <input {...p} inputMode="decimal" value={fee.custom} onChange={(e) => setFee({ custom: e.target.value })} data-testid="send/fee-rate" />}
-            </Field>
-          ) : null}
-          {fees.data ? <p className="hint">Estimates from {fees.data.source}; the network's minimum is {fees.data.floor} sat/vB.</p> : null}
-        </fieldset>
+        <FeeChoice fees={fees.data} fee={fee} setFee={setFee} preview={live} />
+        <CoinPicker coins={coins.data} selected={chosen} setSelected={setChosen} />
         <ErrorNote text={error?.text} testId="send/error" />
         <button type="submit" disabled={busy || amountError !== undefined || feeError !== undefined} data-testid="send/review">
           {busy ? 'Checking…' : 'Review'}
         </button>
       </form>
+      <LoadPsbt onSent={onSent} />
     </>
   );
 }

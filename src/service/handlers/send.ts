@@ -6,7 +6,7 @@ import { hashToHex } from '../../chain/bytes.js';
 import { HIGH_FEE_SHARE } from '../../wallet/policy.js';
 import { previewSend, send } from '../spend-flows.js';
 import { parseOutpoint } from '../spend-service.js';
-import { presetRate, type FeePreset } from '../../wallet/fees.js';
+import { fixedPresets, presetRate, type FeePreset } from '../../wallet/fees.js';
 import type { CoreHost, HandlerMap } from './handler.js';
 import { unlockWith } from './spend.js';
 
@@ -49,7 +49,9 @@ export function sendHandlers(host: CoreHost): HandlerMap<SendMethods> {
       const w = host.wallet();
       const est = await (await host.syncSession()).fees();
       const rate = (preset: FeePreset) => presetRate(w, est, preset).feeRate;
-      return { fast: rate('fast'), normal: rate('normal'), slow: rate('slow'), floor: est.floor, source: est.normal !== undefined ? est.source : 'presets', estimatesFrom: est.source };
+      // `presets` names the rates that are the wallet's fixed settings, so no screen calls them estimates.
+      const presets = fixedPresets(est);
+      return { fast: rate('fast'), normal: rate('normal'), slow: rate('slow'), floor: est.floor, source: est.normal !== undefined ? est.source : 'presets', estimatesFrom: est.source, presets };
     },
   };
 }

@@ -3,7 +3,7 @@
 
 import { CofferError } from '../../api/errors.js';
 import { keepPackageAt } from '../package-file.js';
-import { cancelVault, completeVault, createVault, listVaultEntries, previewVault, withdrawVault } from '../vault-service.js';
+import { cancelVault, completeVault, createVault, listVaultEntries, previewDeposit, previewVault, withdrawVault } from '../vault-service.js';
 import { restoreVaults, setVaultBackup } from '../vault-backups.js';
 import { vaultKeeping } from '../views.js';
 import { signTowerPushes } from '../remote-towers.js';
@@ -26,7 +26,16 @@ export function vaultHandlers(host: CoreHost): HandlerMap<VaultMethods> {
     },
     'vault.preview': async (p) => {
       const w = host.wallet();
-      return previewVault(w, { amount: p.amount, delay: p.delay, recovery: p.recovery, feeRate: (await host.feeRate(p.feeRate, 'normal')).feeRate });
+      const rate = await host.feeRate(p.feeRate, 'normal');
+      const set = previewVault(w, { amount: p.amount, delay: p.delay, recovery: p.recovery, feeRate: rate.feeRate });
+      // The deposit's fee, for the review before creating; a wallet that cannot pay it yet still
+      // sees what the cancels cost (creating says why it cannot).
+      try {
+        return { ...set, deposit: { ...previewDeposit(w, p.amount, rate.feeRate), feeRateUsed: rate.feeRate, feeSource: rate.source } };
+      } catch (e) {
+        if (e instanceof CofferError && e.code === 'insufficient-funds') return set;
+        throw e;
+      }
     },
     'vault.create': async (p) => {
       const w = host.wallet();
@@ -41,12 +50,12 @@ export function vaultHandlers(host: CoreHost): HandlerMap<VaultMethods> {
       host.changed();
       return r;
     },
-    'vault.complete': async ({ id, address, feeRate, password }) => {
+    'vault.complete': async ({ id, address, feeRate, password, dryRun }) => {
       const w = host.wallet();
       const rate = await host.feeRate(feeRate, 'normal');
-      const r = await completeVault(w, await host.syncSession(), id, address, rate.feeRate, unlockWith(w, password));
-      host.changed();
-      return r;
+      const r = await completeVault(w, await host.syncSession(), id, address, rate.feeRate, unlockWith(w, password), dryRun);
+      if (r.broadcast) host.changed();
+      return { ...r, feerate: rate.feeRate, feeSource: rate.source };
     },
     'vault.cancel': async ({ id, feeRate, password }) => {
       const w = host.wallet();
