@@ -96,7 +96,7 @@ export const METHOD_ERRORS: { readonly [M in Method]: readonly ErrorCode[] } = {
   'price.get': [...WALLET, 'usage', 'invalid-setting', 'backend-unavailable', 'backend-error'],
   'node.mine': [...WALLET, ...CHAIN, 'backend-unavailable', 'invalid-address', 'invalid-message'],
   'vault.list': [...WALLET, 'invalid-transaction'],
-  'vault.preview': [...WALLET, ...CHAIN, 'invalid-setting', 'invalid-descriptor', 'invalid-address', 'wrong-network', 'invalid-amount', 'amount-below-dust'],
+  'vault.preview': [...WALLET, ...CHAIN, ...PLAN, 'invalid-setting'],
   'vault.create': [...WALLET, ...PASSWORD, ...PLAN, ...BROADCAST, ...TOWER, ...REMOTE, 'invalid-setting', 'unknown-vault', 'backup-failing'],
   'vault.withdraw': [...WALLET, ...PASSWORD, ...BROADCAST, ...TOWER, ...REMOTE, 'unknown-vault', 'vault-not-ready', 'backup-failing'],
   'vault.complete': [...WALLET, ...PASSWORD, ...PLAN, ...BROADCAST, 'unknown-vault', 'vault-not-ready'],
