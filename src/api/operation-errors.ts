@@ -55,7 +55,8 @@ export const METHOD_ERRORS: { readonly [M in Method]: readonly ErrorCode[] } = {
   'app.open': [...OPENING, 'wrong-network', 'database-too-new', 'keystore-corrupt'],
   'wallet.create': [...OPENING, ...NEW_WALLET, 'invalid-passphrase'],
   'wallet.restore': [...OPENING, ...NEW_WALLET, 'invalid-mnemonic', 'invalid-passphrase'],
-  'wallet.playground': [...OPENING, ...NEW_WALLET, ...CHAIN, 'backend-unavailable', 'invalid-address'],
+  // lightning-unavailable: the playground peer's core answered with an error of its own (playground-peer.ts).
+  'wallet.playground': [...OPENING, ...NEW_WALLET, ...CHAIN, 'backend-unavailable', 'invalid-address', 'lightning-unavailable'],
   'wallet.checkWords': [...WALLET, ...PASSWORD],
   'wallet.unlock': [...OPENING, ...PASSWORD, 'invalid-message'],
   'wallet.lock': ['no-wallet'],
@@ -122,6 +123,9 @@ export const METHOD_ERRORS: { readonly [M in Method]: readonly ErrorCode[] } = {
   'tower.add': [...WALLET, ...PASSWORD, ...REMOTE, 'invalid-setting', 'invalid-transaction'],
   'tower.remove': [...WALLET, 'invalid-setting'],
   'tower.list': [...WALLET],
+  'playground.peer': [...WALLET, ...CHAIN, ...LIGHTNING, 'backend-unavailable'],
+  'playground.invoice': [...WALLET, ...CHAIN, ...LIGHTNING, 'backend-unavailable', 'invalid-amount', 'invalid-invoice'],
+  'playground.pay': [...WALLET, ...CHAIN, ...LIGHTNING, 'backend-unavailable', 'invalid-invoice', 'invoice-expired', 'invoice-paid', 'invalid-amount', 'insufficient-funds', 'payment-pending', 'payment-failed', 'no-route'],
 };
 
 /** What a method can answer with: its own codes and those of every call, each once. */

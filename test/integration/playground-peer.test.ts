@@ -1,0 +1,82 @@
+// The playground peer, from the core as the app calls it: the playground funds a second Lightning
+// node in the data directory; the wallet opens a channel to it, pays it, is paid by it and closes,
+// naming no node address. Elsewhere than the playground the peer's calls are refused.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChannelInfo } from '../../src/api/contract.js';
+import type { Result } from '../../src/api/errors.js';
+import type { PlaygroundPeerInfo } from '../../src/api/playground.js';
+import { Core } from '../../src/service/core.js';
+import { waitFor } from '../helpers/regtest.js';
+import { code, value } from '../helpers/result.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const PASSWORD = 'playground password';
+
+describe('the playground peer', () => {
+  const datadir = tmpDir('coffer-playground-peer-');
+  let core: Core;
+  const channels = async () => value<ChannelInfo[]>(await core.call('channel.list', {}));
+
+  beforeAll(async () => {
+    core = new Core(datadir);
+    await core.start();
+  });
+  afterAll(() => core?.stop());
+
+  it('is refused before there is a playground', async () => {
+    expect(code(await core.call('playground.peer', {}))).toBe('no-wallet');
+  });
+
+  it('runs beside the playground, funded, with its own wallet and password in its folder', async () => {
+    value(await core.call('wallet.playground', { password: PASSWORD }));
+    const peer = value<PlaygroundPeerInfo>(await core.call('playground.peer', {}));
+    expect(peer.uri).toMatch(new RegExp(`^${peer.nodeId}@127\\.0\\.0\\.1:\\d+$`));
+    // Two blocks' subsidy, mined first: mature by the playground's height 440.
+    await waitFor(async () => value<PlaygroundPeerInfo>(await core.call('playground.peer', {})).onChainSat === 10_000_000_000, 30_000, 'the peer funded');
+    const folder = path.join(datadir, 'playground-peer');
+    expect(fs.statSync(path.join(folder, 'password')).mode & 0o077).toBe(0);
+    expect(fs.existsSync(path.join(folder, 'regtest'))).toBe(true);
+  });
+
+  it('takes a channel from the wallet, is paid, pays back, and closes', async () => {
+    const peer = value<PlaygroundPeerInfo>(await core.call('playground.peer', {}));
+    const opened = value<{ channelId: string }>(await core.call('channel.open', { peer: peer.uri, amountSat: 1_000_000 }));
+    value(await core.call('node.mine', { blocks: 6 }));
+    await waitFor(async () => (await channels()).some((c) => c.channelId === opened.channelId && c.usable), 60_000, 'the channel usable');
+
+    const invoice = value<{ bolt11: string; paymentHash: string }>(await core.call('playground.invoice', { amountMsat: 20_000_000, description: 'from the playground' }));
+    const paid = value<{ paymentHash: string }>(await core.call('ln.pay', { bolt11: invoice.bolt11 }));
+    expect(paid.paymentHash).toBe(invoice.paymentHash);
+    await waitFor(async () => (await channels())[0]?.remoteBalanceMsat === 20_000_000, 30_000, 'the balances after paying');
+    const mine = value<{ bolt11: string; paymentHash: string }>(await core.call('ln.invoice', { amountMsat: 5_000_000, description: 'back' }));
+    // The peer can send once its side of the first payment is settled too.
+    let back: Result<unknown> | undefined;
+    await waitFor(async () => {
+      back = await core.call('playground.pay', { bolt11: mine.bolt11 });
+      return back.ok || back.error.code !== 'insufficient-funds';
+    }, 30_000, 'the peer able to pay');
+    expect(value<{ paymentHash: string }>(back!).paymentHash).toBe(mine.paymentHash);
+    await waitFor(async () => (await channels())[0]?.remoteBalanceMsat === 15_000_000, 30_000, 'the balances after both payments');
+    expect(code(await core.call('playground.pay', { bolt11: mine.bolt11 }))).toBe('invoice-paid');
+
+    value(await core.call('channel.close', { id: opened.channelId }));
+    await waitFor(async () => {
+      await core.call('node.mine', { blocks: 1 });
+      return (await channels()).every((c) => c.state === 'closed');
+    }, 60_000, 'the channel closed');
+  });
+
+  it('is refused on a wallet that is not the playground', async () => {
+    const other = new Core(tmpDir('coffer-playground-peer-'));
+    await other.start();
+    try {
+      value(await other.call('wallet.create', { network: 'regtest', words: 12, script: 'wpkh', password: PASSWORD, backend: { kind: 'spv', connect: ['127.0.0.1:1'] } }));
+      expect(code(await other.call('playground.peer', {}))).toBe('backend-unavailable');
+    } finally {
+      await other.stop();
+    }
+  });
+});
