@@ -24,6 +24,10 @@ export const PEER_FOLDER = 'playground-peer';
 /** Channels the wallet's node may open to it: the CLI's `--ln-accept-inbound` defaults. */
 const OPTIONS: ChannelNodeOptions = { listen: { host: '127.0.0.1', port: 0 }, inbound: { minSat: 20_000, maxSat: 16_777_215, maxPendingPerPeer: 1 } };
 
+/** How long the peer waits, at most, for its side of a payment just received to settle before it pays. */
+const SETTLE_TRIES = 10;
+const SETTLE_PAUSE_MS = 300;
+
 /** What the peer needs of a core (service/core.ts's Core; passed in, as core.ts imports this file). */
 export interface PeerCore {
   lightningOptions: ChannelNodeOptions;
@@ -100,9 +104,17 @@ export class PlaygroundPeer {
     return this.ask('ln.invoice', { amountMsat, description });
   }
 
+  /**
+   * The peer pays. Right after the wallet paid it, its side of that payment may still be settling
+   * (a last exchange of signatures): LDK then refuses before sending anything, so asking again is safe.
+   */
   async pay(bolt11: string): Promise<Results['ln.pay']> {
     await this.node();
-    return this.ask('ln.pay', { bolt11 });
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.core.call('ln.pay', { bolt11 });
+      if (r.ok || r.error.code !== 'insufficient-funds' || attempt === SETTLE_TRIES) return unwrap(r, 'lightning-unavailable') as Results['ln.pay'];
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_PAUSE_MS));
+    }
   }
 
   async stop(): Promise<void> {

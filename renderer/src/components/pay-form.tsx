@@ -37,11 +37,18 @@ function useDecoded(text: string): { info?: InvoiceInfo; error?: Failure } {
   return state.text === text && text.trim() ? state : {};
 }
 
-export function PayForm({ onPaid }: { onPaid: () => void }) {
+/** `preset`: an invoice put in the field when it changes (the playground peer's). */
+export function PayForm({ onPaid, preset }: { onPaid: () => void; preset?: string | undefined }) {
   const [invoice, setInvoice] = useState('');
   const amount = useAmount('sats');
   const [paid, setPaid] = useState<Paid | undefined>(undefined);
   const { busy, error, setError, run } = useAction((e): Failure => ({ text: sentence(e), code: codeOf(e) }));
+  useEffect(() => {
+    if (!preset) return;
+    setInvoice(preset);
+    setError(undefined);
+    setPaid(undefined);
+  }, [preset]);
 
   const decoded = useDecoded(invoice);
   const asked = decoded.info;
