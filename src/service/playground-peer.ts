@@ -28,6 +28,14 @@ const OPTIONS: ChannelNodeOptions = { listen: { host: '127.0.0.1', port: 0 }, in
 const SETTLE_TRIES = 10;
 const SETTLE_PAUSE_MS = 300;
 
+const portFile = (dir: string) => path.join(dir, 'port');
+
+/** The port the peer listened on last time (0, any, the first time). */
+function lastPort(dir: string): number {
+  const last = fs.existsSync(portFile(dir)) ? Number(readTextFile(portFile(dir), 'state').trim()) : 0;
+  return Number.isInteger(last) && last > 0 && last < 65536 ? last : 0;
+}
+
 /** What the peer needs of a core (service/core.ts's Core; passed in, as core.ts imports this file). */
 export interface PeerCore {
   lightningOptions: ChannelNodeOptions;
@@ -42,7 +50,10 @@ export interface PeerCore {
 export class PlaygroundPeer {
   private lightning: Promise<ChannelNode> | undefined;
 
-  private constructor(private readonly core: PeerCore) {}
+  private constructor(
+    private readonly core: PeerCore,
+    private readonly dir: string,
+  ) {}
 
   /**
    * Open the peer's core on its folder, its wallet made on first use (random words and a random
@@ -53,8 +64,9 @@ export class PlaygroundPeer {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const core = makeCore(dir);
     core.overrideSource(sourceFactory({ kind: 'node', rpc: new RpcClient(`http://127.0.0.1:${node.rpcPort}/`, { user: 'coffer', password: node.apiKey }) }, log));
-    core.lightningOptions = OPTIONS;
-    const peer = new PlaygroundPeer(core);
+    // Set before the wallet unlocks: a peer with channels starts Lightning then, with these.
+    core.lightningOptions = { ...OPTIONS, listen: { host: '127.0.0.1', port: lastPort(dir) } };
+    const peer = new PlaygroundPeer(core, dir);
     try {
       await core.start();
       const status = await peer.ask('app.status', {});
@@ -84,9 +96,17 @@ export class PlaygroundPeer {
     return (await this.ask('wallet.address', {})).address;
   }
 
-  /** Its Lightning node, started once (listening, accepting channels). */
+  /**
+   * Its Lightning node, started once (listening, accepting channels), on the port it had before
+   * when that is free: the wallet's node finds it again where its channel's peer was.
+   */
   private node(): Promise<ChannelNode> {
-    this.lightning ??= this.core.startLightning(OPTIONS).catch((e: unknown) => {
+    this.lightning ??= (async () => {
+      const node = await this.core.startLightning(this.core.lightningOptions).catch(() => this.core.startLightning(OPTIONS));
+      const port = node.info().listen;
+      if (port !== undefined) fs.writeFileSync(portFile(this.dir), String(port), { mode: 0o600 });
+      return node;
+    })().catch((e: unknown) => {
       this.lightning = undefined;
       throw e;
     });

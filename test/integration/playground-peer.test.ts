@@ -3,6 +3,7 @@
 // naming no node address. Elsewhere than the playground the peer's calls are refused.
 
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelInfo } from '../../src/api/contract.js';
@@ -13,6 +14,18 @@ import { code, value } from '../helpers/result.js';
 import { tmpDir } from '../helpers/tmp.js';
 
 const PASSWORD = 'playground password';
+
+/** Whether something accepts connections on 127.0.0.1:port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
 
 describe('the playground peer', () => {
   const datadir = tmpDir('coffer-playground-peer-');
@@ -60,6 +73,24 @@ describe('the playground peer', () => {
       await core.call('node.mine', { blocks: 1 });
       return (await channels()).every((c) => c.state === 'closed');
     }, 60_000, 'the channel closed');
+  });
+
+  it('stops when the wallet locks and with the core; comes back as the same node on the same port', async () => {
+    const before = value<PlaygroundPeerInfo>(await core.call('playground.peer', {}));
+    const port = Number(before.uri.split(':').pop());
+    expect(await listening(port)).toBe(true);
+    value(await core.call('wallet.lock', {}));
+    expect(code(await core.call('playground.peer', {}))).toBe('wallet-locked');
+    await waitFor(async () => !(await listening(port)), 30_000, 'the peer stopped with the lock');
+    value(await core.call('wallet.unlock', { password: PASSWORD }));
+    expect(value<PlaygroundPeerInfo>(await core.call('playground.peer', {})).uri).toBe(before.uri);
+
+    await core.stop();
+    expect(await listening(port)).toBe(false);
+    core = new Core(datadir);
+    await core.start();
+    value(await core.call('wallet.unlock', { password: PASSWORD }));
+    expect(value<PlaygroundPeerInfo>(await core.call('playground.peer', {})).uri).toBe(before.uri);
   });
 
   it('is refused on a wallet that is not the playground', async () => {
