@@ -3,12 +3,14 @@
 // starts the playground from onboarding, opens a channel to the peer, pays it, is paid by it and
 // closes the channel, typing no node address and no command.
 
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, screenshot, type WatchedPage } from '../helpers/browser.js';
+import { launchBrowser, openPage, screenshot, SCREENSHOTS, type WatchedPage } from '../helpers/browser.js';
 import { serve, type ServeProcess } from '../helpers/shell.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { byId, channelCard, textOf, waitForChannel } from './pages.js';
+import { byId, channelCard, eventually, textOf, waitForChannel } from './pages.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -74,6 +76,10 @@ describe('the playground peer in the desktop UI', () => {
     await byId(page, 'playground-peer/get-paid').click();
     await byId(page, 'toast').filter({ hasText: 'The playground peer paid you 5,000 sats.' }).first().waitFor({ timeout: 30_000 });
     await waitForChannel(page, channelId, (c) => c.localMsat === local0 - 15_000_000 && c.remoteMsat === 15_000_000, 'the balances after being paid');
+    // The README's picture: the peer's card, once the notices have faded.
+    await eventually(() => byId(page, 'toast').count(), (n) => n === 0, 30_000, 'the notices gone');
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    await byId(page, 'playground-peer').screenshot({ path: path.join(SCREENSHOTS, 'playground-ln-02b-peer-card.png') });
   });
 
   it('closes the channel with its close button; a mined block settles it', async () => {

@@ -83,7 +83,7 @@ function PeerCard({ revision, channels, onNotice, onInvoice }: Props) {
       <h2 id="playground-peer-title">Playground peer</h2>
       <p className="muted">
         A second Lightning node on your playground, run by Coffer on this computer with play money, to try a channel with: open one,
-        pay it, have it pay you, then close the channel above.
+        pay it, have it pay you, then close the channel with its Close button below.
       </p>
       <dl className="facts">
         <dt>Node ID</dt>
