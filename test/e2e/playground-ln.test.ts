@@ -59,6 +59,11 @@ describe('the playground peer in the desktop UI', () => {
     const ready = await waitForChannel(page, channelId, (c) => c.state === 'ready' && c.usable, 'the channel ready and usable');
     expect(ready.localMsat + ready.remoteMsat).toBe(1_000_000_000);
     local0 = ready.localMsat;
+    // The peer has nothing on its side yet: asked to pay, it says so, in the card's own words.
+    await byId(page, 'playground-peer/get-paid').click();
+    const err = byId(page, 'playground-peer/action-error');
+    expect(await textOf(page, 'playground-peer/action-error')).toBe('The playground peer has too little on its side of the channel to pay you: pay it first.');
+    expect(await err.getAttribute('data-code')).toBe('insufficient-funds');
   });
 
   it('pays an invoice the peer makes, through the pay form', async () => {

@@ -16,9 +16,9 @@ const FROM_PEER_MSAT = 5_000_000;
 /** The confirmations the peer asks of a channel (LDK's default). */
 const CONFIRMATIONS = 6;
 
-function failure(e: unknown): Failure {
-  // The peer's own words would speak of its channels as "the channels": say whose side is short.
-  if (codeOf(e) === 'insufficient-funds') return { text: `The playground peer has too little on its side of the channel to pay you: pay it first.`, code: 'insufficient-funds' };
+/** The peer's failure to pay: its own words would call its channels "your channels". */
+function peerPayFailure(e: unknown): Failure {
+  if (codeOf(e) === 'insufficient-funds') return { text: 'The playground peer has too little on its side of the channel to pay you: pay it first.', code: 'insufficient-funds' };
   return { text: sentence(e), code: codeOf(e) };
 }
 
@@ -38,7 +38,15 @@ export function PlaygroundPeer(props: Props) {
 
 function PeerCard({ revision, channels, onNotice, onInvoice }: Props) {
   const peer = useLoad(() => call('playground.peer', {}), revision);
-  const { busy, error, run } = useAction(failure);
+  const action = useAction();
+  const paying = useAction(peerPayFailure);
+  const busy = action.busy || paying.busy;
+  const error = paying.error ?? action.error;
+  /** One error shown at a time: the last action's. */
+  const run = (fn: () => Promise<unknown>) => {
+    paying.setError(undefined);
+    return action.run(fn);
+  };
   const p = peer.data;
   if (!p) {
     return (
@@ -67,12 +75,14 @@ function PeerCard({ revision, channels, onNotice, onInvoice }: Props) {
       const inv = await call('playground.invoice', { amountMsat: TO_PEER_MSAT, description: 'Trying the playground' });
       onInvoice(inv.bolt11);
     });
-  const getPaid = () =>
-    run(async () => {
+  const getPaid = () => {
+    action.setError(undefined);
+    return paying.run(async () => {
       const inv = await call('ln.invoice', { amountMsat: FROM_PEER_MSAT, description: 'From the playground peer' });
       await call('playground.pay', { bolt11: inv.bolt11 });
       onNotice(`The playground peer paid you ${msatText(FROM_PEER_MSAT)}.`);
     });
+  };
   const mine = () =>
     run(async () => {
       await call('node.mine', { blocks: 1 });
