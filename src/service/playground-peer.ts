@@ -76,6 +76,7 @@ export class PlaygroundPeer {
         fs.writeFileSync(passwordFile, password, { mode: 0o600 });
         await peer.ask('wallet.create', { network: 'regtest', words: 12, script: 'wpkh', password });
       } else {
+        if (!status.open) await peer.ask('app.open', { network: 'regtest' });
         await peer.ask('wallet.unlock', { password: readTextFile(passwordFile, 'password').trim() });
       }
       // Like the daemon's: nobody is there to unlock it again.
