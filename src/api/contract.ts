@@ -10,6 +10,7 @@ import { DISPLAY_METHODS, type DisplayResults } from './display.js';
 import { ELECTRUM_METHODS, type ElectrumResults } from './electrum.js';
 import { KEYSEND_METHODS, type KeysendResults } from './keysend.js';
 import { PEER_METHODS, type PeerResults } from './peers.js';
+import { PLAYGROUND_METHODS, type PlaygroundResults } from './playground.js';
 import { hostPort, TOWER_METHODS, type TowerResults } from './towers.js';
 import { VAULT_FILE_METHODS, type VaultFileResults } from './vault-files.js';
 const network = z.enum(['main', 'test', 'signet', 'regtest']);
@@ -181,7 +182,7 @@ export const METHODS = {
   // The desktop app leaves out `file`: Electron main asks for it in a save dialog (main/ipc-router.ts).
   'channel.backup': z.object({ file: z.string().min(1).max(4096).optional() }).strict(),
   'channel.close': z.object({ id: z.string().regex(/^[0-9a-fA-F]{64}$/), force: z.boolean().default(false) }).strict(),
-  ...TOWER_METHODS, ...PEER_METHODS, ...KEYSEND_METHODS, ...ELECTRUM_METHODS, ...DISPLAY_METHODS,
+  ...TOWER_METHODS, ...PEER_METHODS, ...KEYSEND_METHODS, ...ELECTRUM_METHODS, ...DISPLAY_METHODS, ...PLAYGROUND_METHODS,
 } as const;
 
 export type Method = keyof typeof METHODS;
@@ -287,7 +288,7 @@ export interface VaultInfo {
   vault?: string;
 }
 
-export interface Results extends VaultFileResults, TowerResults, PeerResults, KeysendResults, ElectrumResults, DisplayResults {
+export interface Results extends VaultFileResults, TowerResults, PeerResults, KeysendResults, ElectrumResults, DisplayResults, PlaygroundResults {
   'app.status': AppStatus;
   'app.activity': { ok: true };
   'app.open': AppStatus;

@@ -43,6 +43,11 @@ const BROADCAST = ['invalid-transaction', 'invalid-psbt', ...CHAIN] as const;
 const PSBT = ['invalid-psbt', 'invalid-transaction', 'transaction-too-large'] as const;
 /** Lightning started in the core (LDK loaded, the lock taken, the stored channels read). */
 const LIGHTNING = ['lightning-unavailable', 'port-unavailable', 'backup-failing', 'invalid-backup', 'datadir-unusable', 'database-corrupt'] as const;
+/**
+ * The playground peer (service/playground-peer.ts): on the playground only (`backend-unavailable`),
+ * its own wallet opened with the password kept in its folder, synced from the embedded node, its Lightning started.
+ */
+const PEER = [...WALLET, ...CHAIN, ...LIGHTNING, 'backend-unavailable', 'wrong-password', 'keystore-corrupt'] as const;
 /** The vault files the in-app watchtower keeps beside the wallet. */
 const TOWER = ['file-unreadable', 'invalid-watchtower-package'] as const;
 /** A push to a remote tower (the flows record these per tower as its lastError; tower.add too). */
@@ -122,6 +127,9 @@ export const METHOD_ERRORS: { readonly [M in Method]: readonly ErrorCode[] } = {
   'tower.add': [...WALLET, ...PASSWORD, ...REMOTE, 'invalid-setting', 'invalid-transaction'],
   'tower.remove': [...WALLET, 'invalid-setting'],
   'tower.list': [...WALLET],
+  'playground.peer': [...PEER],
+  'playground.invoice': [...PEER, 'invalid-amount', 'invalid-invoice'],
+  'playground.pay': [...PEER, 'invalid-invoice', 'invoice-expired', 'invoice-paid', 'invalid-amount', 'insufficient-funds', 'payment-pending', 'payment-failed', 'no-route'],
 };
 
 /** What a method can answer with: its own codes and those of every call, each once. */

@@ -34,6 +34,8 @@ import { settingsHandlers } from './handlers/settings.js';
 import { vaultHandlers } from './handlers/vault.js';
 import { towerHandlers } from './handlers/towers.js';
 import { lightningNodeHandlers, lightningReadHandlers } from './handlers/lightning.js';
+import { playgroundHandlers } from './handlers/playground.js';
+import { PlaygroundPeer } from './playground-peer.js';
 import { spendHandlers } from './handlers/spend.js';
 import { sendHandlers } from './handlers/send.js';
 import { walletHandlers } from './handlers/wallet.js';
@@ -68,6 +70,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private readonly log: Logger;
   private readonly loop: SyncLoop;
   private readonly ln: LightningRunner;
+  /** The regtest playground's second Lightning node, once opened (playground-peer.ts). */
+  private peer: Promise<PlaygroundPeer> | undefined;
   /** Pushes the vaults' package to remote towers until each acks (not in a command's core). */
   private readonly towers = new TowerPusher(
     () => this.wallet,
@@ -106,6 +110,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       ...spendHandlers(host),
       ...vaultHandlers(host),
       ...towerHandlers(host),
+      ...playgroundHandlers(host),
       ...lightningReadHandlers(() => this.requireWallet()),
       ...lightningNodeHandlers(() => this.startLightning(), () => void this.loop.run()),
     };
@@ -119,6 +124,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
 
   async stop(): Promise<void> {
     this.towers.stop();
+    await this.stopPeer();
     await this.loop.halt();
     await this.ln.stop();
     await this.loop.close();
@@ -205,6 +211,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private onWalletLocked(w: WalletService): void {
     if (this.wallet !== w) return;
     this.emitEvent({ type: 'locked' });
+    // The playground peer runs while the wallet is unlocked; its next call starts it again.
+    void this.stopPeer();
     if (!this.sourceOverride && needsUnlock(this.backend())) {
       void (async () => {
         await this.loop.idle();
@@ -270,6 +278,30 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     await node?.stop();
   }
 
+  /** The playground's peer, opened once the embedded node runs; only on the regtest playground. */
+  private playgroundPeer(): Promise<PlaygroundPeer> {
+    const w = this.requireWallet();
+    if (w.network !== 'regtest' || this.backend().kind !== 'node') {
+      throw new CofferError('backend-unavailable', 'The playground peer runs only in the regtest playground (embedded node).');
+    }
+    this.peer ??= (async () => {
+      await this.loop.ready(w);
+      const control = this.node?.control ?? readControl(this.datadir, w.network);
+      if (!control) throw new CofferError('node-not-running', 'The embedded node is not running.');
+      return PlaygroundPeer.open(this.datadir, control, this.log, (dir) => new Core(dir));
+    })().catch((e: unknown) => {
+      this.peer = undefined;
+      throw e;
+    });
+    return this.peer;
+  }
+
+  private async stopPeer(): Promise<void> {
+    const peer = this.peer;
+    this.peer = undefined;
+    await (await peer?.catch(() => undefined))?.stop();
+  }
+
   private status(): AppStatus {
     const w = this.wallet;
     const open = w?.hasWallet()
@@ -305,6 +337,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
         if (kind !== 'node') await this.stopNode();
         void this.loop.run();
       },
+      playgroundPeer: () => this.playgroundPeer(),
       nodeControl: () => (this.wallet ? (this.node?.control ?? readControl(this.datadir, this.wallet.network)) : undefined),
       unlocked: (w) => {
         // A wallet with channels runs its Lightning node from unlock on: closes must be watched and

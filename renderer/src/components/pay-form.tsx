@@ -1,7 +1,7 @@
 // Pay a Lightning invoice: paste the BOLT 11 text and the core reads it (LDK checks its signature
 // and fields): what it asks, for what, of whom, until when; give an amount only when it asks for
 // none; then the fee paid and the preimage (the proof of payment), or why it failed.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { InvoiceInfo, Results } from '../../../src/api/contract.js';
 import { call } from '../api.js';
 import { codeOf, sentence } from '../errors.js';
@@ -37,11 +37,20 @@ function useDecoded(text: string): { info?: InvoiceInfo; error?: Failure } {
   return state.text === text && text.trim() ? state : {};
 }
 
-export function PayForm({ onPaid }: { onPaid: () => void }) {
+/** `preset`: an invoice put in the field when it changes (the playground peer's). */
+export function PayForm({ onPaid, preset }: { onPaid: () => void; preset?: string | undefined }) {
   const [invoice, setInvoice] = useState('');
   const amount = useAmount('sats');
   const [paid, setPaid] = useState<Paid | undefined>(undefined);
   const { busy, error, setError, run } = useAction((e): Failure => ({ text: sentence(e), code: codeOf(e) }));
+  const section = useRef<HTMLElement>(null);
+  useEffect(() => {
+    if (!preset) return;
+    setInvoice(preset);
+    setError(undefined);
+    setPaid(undefined);
+    section.current?.scrollIntoView({ block: 'center' });
+  }, [preset]);
 
   const decoded = useDecoded(invoice);
   const asked = decoded.info;
@@ -65,7 +74,7 @@ export function PayForm({ onPaid }: { onPaid: () => void }) {
   };
 
   return (
-    <section className="card" aria-labelledby="ln-pay-title">
+    <section className="card" aria-labelledby="ln-pay-title" ref={section}>
       <h2 id="ln-pay-title">Pay an invoice</h2>
       <form onSubmit={submit(pay)}>
         <TextField

@@ -2,6 +2,7 @@
 // their balances and a close step each; forms to open a channel, pay and create invoices; the
 // payments and invoices so far; and the channel backup with what the recovery words can and
 // cannot bring back.
+import { useState } from 'react';
 import type { ChannelInfo, Results } from '../../../src/api/contract.js';
 import { call } from '../api.js';
 import { ChannelBackup } from '../components/channel-backup.js';
@@ -12,6 +13,7 @@ import { ErrorNote } from '../components/field.js';
 import { InvoiceForm } from '../components/invoice-form.js';
 import { LnHistory } from '../components/ln-history.js';
 import { PayForm } from '../components/pay-form.js';
+import { PlaygroundPeer } from '../components/playground-peer.js';
 import { msatText } from '../format.js';
 import { useLoad } from '../hooks/use-load.js';
 
@@ -99,6 +101,8 @@ export function Channels({ revision, network, onNotice }: { revision: number; ne
   );
   const fees = useLoad(() => call('fees.get', {}), revision);
   const { reload } = node;
+  /** An invoice the playground peer made, handed to the pay form. */
+  const [peerInvoice, setPeerInvoice] = useState<string | undefined>(undefined);
 
   const info = node.data?.info;
   const channels = [...(node.data?.channels ?? [])].sort((a, b) => ORDER[a.state] - ORDER[b.state]);
@@ -112,6 +116,7 @@ export function Channels({ revision, network, onNotice }: { revision: number; ne
       <NodeCard info={info} channels={channels} error={node.error} onRetry={reload} />
       {info ? (
         <>
+          <PlaygroundPeer revision={revision} channels={channels} onNotice={onNotice} onInvoice={setPeerInvoice} />
           <section aria-labelledby="channel-list-title">
             <h2 id="channel-list-title">Your channels</h2>
             {channels.length === 0 ? (
@@ -127,7 +132,7 @@ export function Channels({ revision, network, onNotice }: { revision: number; ne
             )}
           </section>
           <ChannelForm onOpened={onNotice} />
-          <PayForm onPaid={reload} />
+          <PayForm onPaid={reload} preset={peerInvoice} />
           <InvoiceForm />
           <LnHistory revision={revision} pollMs={POLL_MS} />
           <ChannelBackup network={network} />

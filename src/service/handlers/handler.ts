@@ -9,6 +9,7 @@ import type { Network } from '../../keys/networks.js';
 import type { NodeControl } from '../../node/embedded-node.js';
 import type { StoredBackend } from '../backend-setting.js';
 import type { Logger } from '../log.js';
+import type { PlaygroundPeer } from '../playground-peer.js';
 import type { WalletService } from '../wallet-service.js';
 import type { WalletSync } from '../wallet-sync.js';
 
@@ -64,4 +65,6 @@ export interface SessionHost extends CoreHost {
   nodeControl(): NodeControl | undefined;
   /** The wallet was unlocked: start what runs only while it is (Lightning, for a wallet with channels). */
   unlocked(w: WalletService): void;
+  /** The regtest playground's peer, opened on first use (`backend-unavailable` anywhere else). */
+  playgroundPeer(): Promise<PlaygroundPeer>;
 }

@@ -9,8 +9,8 @@ import type { HandlerMap, SessionHost } from './handler.js';
 
 export type NodeMethods = 'sync.now' | 'sync.peers' | 'node.mine';
 
-/** Regtest with the embedded node: mine to the wallet's next address, then sync; the new height. */
-export async function mine(host: SessionHost, blocks: number): Promise<number> {
+/** Regtest with the embedded node: mine to the wallet's next address (or `to`), then sync; the new height. */
+export async function mine(host: SessionHost, blocks: number, to?: string): Promise<number> {
   const w = host.wallet();
   if (w.network !== 'regtest' || host.backendKind() !== 'node') {
     throw new CofferError('backend-unavailable', 'Mining works only in the regtest playground (embedded node).');
@@ -19,7 +19,7 @@ export async function mine(host: SessionHost, blocks: number): Promise<number> {
   const c = host.nodeControl();
   if (!c) throw new CofferError('node-not-running', 'The embedded node is not running.');
   const rpc = new RpcClient(`http://127.0.0.1:${c.rpcPort}/`, { user: 'coffer', password: c.apiKey });
-  const address = bcoinAddress(addressToScript(w.nextAddress().address, w.network), w.network);
+  const address = bcoinAddress(addressToScript(to ?? w.nextAddress().address, w.network), w.network);
   await rpc.call('generatetoaddress', [blocks, address]);
   const height = await rpc.call<number>('getblockcount');
   // A round already running may have read the chain before these blocks: wait for it, then sync again.

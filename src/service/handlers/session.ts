@@ -7,9 +7,13 @@ import { checkNewPassword } from '../../keys/keystore.js';
 import { parseMnemonic } from '../../keys/mnemonic.js';
 import type { Network } from '../../keys/networks.js';
 import { needsUnlock, planFromCall, storeBackend } from '../backend-setting.js';
+import { errorOrigin } from '../log.js';
 import { WalletService } from '../wallet-service.js';
 import type { HandlerMap, SessionHost } from './handler.js';
 import { mine } from './node.js';
+
+/** Blocks the playground mines to its Lightning peer first (mature by the playground's height). */
+const PEER_BLOCKS = 2;
 
 export type SessionMethods =
   | 'app.status'
@@ -118,8 +122,18 @@ export function sessionHandlers(host: SessionHost): HandlerMap<SessionMethods> {
         w.setMeta('backup_confirmed', '1'); // play money: no backup to nag about
         return made;
       });
+      // The playground peer's wallet gets the first two blocks' coins (its reserve for anchor
+      // channels); the playground goes on without it if it cannot start (its card says why).
+      await host.syncSession();
+      let toPeer = 0;
+      try {
+        await mine(host, PEER_BLOCKS, await (await host.playgroundPeer()).address());
+        toPeer = PEER_BLOCKS;
+      } catch (e) {
+        host.log.warn('playground.peer-failed', isCofferError(e) ? { code: e.code } : { code: 'internal', ...errorOrigin(e) });
+      }
       // bcoin's regtest enforces segwit from height 432: mine past it, to the wallet, so there is money to try.
-      await mine(host, 440);
+      await mine(host, 440 - toPeer);
       return r;
     },
     'wallet.checkWords': ({ password, answers }) => {
