@@ -6,9 +6,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
-    // One test file more than there are cores: most files spend much of their time waiting on
-    // nodes, peers, servers and timers. (Four at a time on 2 cores was faster, 687 s against
-    // about 750 s, but timing races in tests showed up under that load.)
+    // Two test files more than there are cores: most files spend much of their time waiting on
+    // nodes, peers, servers and timers (three at a time used about 150% of two cores).
     maxWorkers: availableParallelism() + 2,
     // Regtest wallets made by the tests (their coins are worthless) derive their keystore key at
     // scrypt N = 2^12 instead of 2^18: the same code, 64 times less work; the full cost, and that
