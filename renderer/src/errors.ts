@@ -92,6 +92,13 @@ function withDetails(w: WireError): string | undefined {
       const reason = w.details?.reason;
       return reason === 'precision' || reason === 'too-large' ? AMOUNT_SENTENCES[reason] : undefined;
     }
+    case 'invalid-mnemonic': {
+      // The position only, never the word: what was typed stays out of logs and screenshots.
+      const d = w.details;
+      if (d?.position !== undefined) return `Word ${count(d.position)} is not in the list of recovery words. Check its spelling on your written copy.`;
+      if (d?.words !== undefined) return `A recovery phrase has 12, 15, 18, 21 or 24 words; you entered ${count(d.words)}.`;
+      return undefined;
+    }
     case 'password-too-short':
       return w.details ? `Choose a password of at least ${w.details.minLength} characters.` : undefined;
     case 'usage':

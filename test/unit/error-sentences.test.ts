@@ -98,4 +98,12 @@ describe('error sentences', () => {
     expect(wireSentence({ code: 'invalid-amount', message: CORE, details: { reason: 'too-large' } })).toBe(AMOUNT_SENTENCES['too-large']);
     expect(new Set(Object.values(AMOUNT_SENTENCES)).size).toBe(4);
   });
+
+  it('recovery words: the position of a word not in the list, or how many words there are; never a word', () => {
+    expect(wireSentence({ code: 'invalid-mnemonic', message: 'Word 7 is not in the BIP39 word list.', details: { position: 7 } })).toBe(
+      'Word 7 is not in the list of recovery words. Check its spelling on your written copy.',
+    );
+    expect(wireSentence({ code: 'invalid-mnemonic', message: CORE, details: { words: 11 } })).toBe('A recovery phrase has 12, 15, 18, 21 or 24 words; you entered 11.');
+    expect(wireSentence({ code: 'invalid-mnemonic', message: CORE })).toBe('Those recovery words are not valid. Check each word and their order.');
+  });
 });
