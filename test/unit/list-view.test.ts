@@ -52,6 +52,9 @@ describe('notices', () => {
     expect(list[0]!.text).toBe(`100 incoming payments, ${signedBtc(500_000_000_000)}`);
     expect(list[0]!.id).toBe(100);
     expect(withIncoming([], 1, 100_000_000, false)[0]!.text).toBe(`Incoming payment: ${signedBtc(100_000_000)} (unconfirmed)`);
+    // Some seen before a block, some in it: how many are still unconfirmed.
+    const mixed = withIncoming(withIncoming(withIncoming([], 1, 1_000, false), 2, 2_000, true), 3, 3_000, false);
+    expect(mixed[0]!.text).toBe(`3 incoming payments, ${signedBtc(6_000)} (2 unconfirmed)`);
   });
 
   it('never more than a few notices: the oldest gives way, the payments\' summary stays one', () => {
