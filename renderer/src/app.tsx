@@ -5,10 +5,10 @@ import type { AppStatus, ChannelBackupAlarm, CofferEvent, SyncState } from '../.
 import { call, coffer } from './api.js';
 import { ChannelBackupAlarmBanner } from './components/channel-backup-alarm.js';
 import { SyncBar } from './components/sync-bar.js';
-import { Toasts, type Toast } from './components/toasts.js';
+import { Toasts } from './components/toasts.js';
+import { withIncoming, withNotice, type Toast } from './notices.js';
 import { VaultAlertBanner, type VaultAlertEvent } from './components/vault-alert.js';
 import { sentence } from './errors.js';
-import { signedAmount } from './format.js';
 import { DisplayContext, useDisplayState } from './hooks/use-display.js';
 import { VIEWS, type Go, type View } from './routes.js';
 import { Channels } from './screens/channels.js';
@@ -51,7 +51,7 @@ export function App() {
     }
   }, []);
 
-  const toast = useCallback((text: string) => setToasts((t) => [...t, { id: ++toastId.current, text }]), []);
+  const toast = useCallback((text: string) => setToasts((t) => withNotice(t, ++toastId.current, text)), []);
   const dismiss = useCallback((id: number) => setToasts((t) => t.filter((x) => x.id !== id)), []);
 
   useEffect(() => {
@@ -62,7 +62,8 @@ export function App() {
       } else if (e.type === 'wallet-changed') {
         setRevision((r) => r + 1);
       } else if (e.type === 'transaction') {
-        toast(`Incoming payment: ${signedAmount(e.amount)}${e.confirmations > 0 ? '' : ' (unconfirmed)'}`);
+        const id = ++toastId.current;
+        setToasts((t) => withIncoming(t, id, e.amount, e.confirmations > 0));
         setRevision((r) => r + 1);
       } else if (e.type === 'vault-alert') {
         setVaultAlerts((a) => (a.some((x) => x.unvaultTxid === e.unvaultTxid) ? a : [...a, { vault: e.vault, unvaultTxid: e.unvaultTxid }]));

@@ -2,8 +2,10 @@
 // details carry; never by the core's message text, which is shown as it is only for codes with no
 // sentence here (it is already a plain sentence). A stack trace never reaches the screen.
 
+import { parseBtc, parseSat } from '../../src/api/amount.js';
 import type { WireError } from '../../src/api/errors.js';
-import { msatText, satsText } from './format.js';
+import { CofferError } from '../../src/api/errors.js';
+import { msatText, satsText, type Unit } from './format.js';
 import { UiError } from './ui-error.js';
 
 type Code = WireError['code'];
@@ -32,6 +34,29 @@ const SENTENCES: Partial<Record<Code, string>> = {
   usage: 'Coffer could not accept that input. Check the values you entered.',
   internal: 'Something went wrong inside Coffer. Your coins are safe; try again, and restart Coffer if it keeps happening.',
 };
+
+/** An amount that cannot be read, by what is wrong with it: each problem its own sentence. */
+export const AMOUNT_SENTENCES = {
+  format: 'Enter an amount like 0.001 BTC or 100000 sats.',
+  precision: 'An amount in BTC has at most 8 decimal places: 0.00000001 BTC is 1 sat, the smallest amount.',
+  whole: 'An amount in sats is a whole number: 1 sat is the smallest amount.',
+  'too-large': 'That is more than 21 million bitcoin, more than will ever exist.',
+} as const;
+
+/** Why the typed amount cannot be read, as the amount field shows it. */
+export function amountSentence(text: string, unit: Unit): string {
+  const t = text.trim().replace(/[_\s,]/g, '');
+  if (unit === 'sats' && /^\d*\.\d+$/.test(t)) return AMOUNT_SENTENCES.whole;
+  if (unit === 'sats' && /^\d{17,}$/.test(t)) return AMOUNT_SENTENCES['too-large'];
+  try {
+    if (unit === 'sats') parseSat(t);
+    else parseBtc(t);
+  } catch (e) {
+    const reason = e instanceof CofferError && e.code === 'invalid-amount' ? e.details.reason : undefined;
+    if (reason === 'precision' || reason === 'too-large') return AMOUNT_SENTENCES[reason];
+  }
+  return AMOUNT_SENTENCES.format;
+}
 
 const count = (n: number) => n.toLocaleString('en-US');
 
@@ -62,6 +87,17 @@ function withDetails(w: WireError): string | undefined {
       if (d === undefined) return undefined;
       if (d.requiresConfirmation) return `The fee is ${d.percent}% of the amount sent. Review it and confirm that you mean it.`;
       return `The fee rate is above the ${count(d.maxSatPerVb)} sat/vB limit; this is almost certainly a mistake.`;
+    }
+    case 'invalid-amount': {
+      const reason = w.details?.reason;
+      return reason === 'precision' || reason === 'too-large' ? AMOUNT_SENTENCES[reason] : undefined;
+    }
+    case 'invalid-mnemonic': {
+      // The position only, never the word: what was typed stays out of logs and screenshots.
+      const d = w.details;
+      if (d?.position !== undefined) return `Word ${count(d.position)} is not in the list of recovery words. Check its spelling on your written copy.`;
+      if (d?.words !== undefined) return `A recovery phrase has 12, 15, 18, 21 or 24 words; you entered ${count(d.words)}.`;
+      return undefined;
     }
     case 'password-too-short':
       return w.details ? `Choose a password of at least ${w.details.minLength} characters.` : undefined;

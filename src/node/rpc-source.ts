@@ -235,7 +235,7 @@ export class RpcSource implements ChainSource {
       if (mined?.confirmations) return;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new CofferError('invalid-transaction', 'The node did not accept the transaction into its mempool (see its log for the reason).', { reason: 'not in mempool' });
+    throw new CofferError('invalid-transaction', "The node did not accept the transaction into its mempool; the reason is in its debug.log, in the node's data directory.", { reason: 'not in mempool' });
   }
 
   /** estimatesmartfee for 2, 6 and 24 blocks; bcoin answers `fee` where Core answers `feerate`. */

@@ -54,13 +54,14 @@ export interface WalletChoice {
   password: string;
 }
 
-/** Fills network (regtest), the SPV peer and the password on the create or restore form. */
+/** Fills the password on the create or restore form's first part, then network (regtest) and the SPV peer on the second. */
 async function fillCommon(page: Page, prefix: 'create' | 'restore', w: WalletChoice): Promise<void> {
+  await byId(page, `${prefix}/password`).fill(w.password);
+  await byId(page, `${prefix}/confirm`).fill(w.password);
+  await byId(page, `${prefix}/next`).click();
   await byId(page, `${prefix}/network`).selectOption('regtest');
   await byId(page, `${prefix}/backend-spv`).check();
   await byId(page, `${prefix}/peers`).fill(w.peer);
-  await byId(page, `${prefix}/password`).fill(w.password);
-  await byId(page, `${prefix}/confirm`).fill(w.password);
 }
 
 /** Welcome -> create form -> the words screen; returns the words as shown. */

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { WireError } from '../../src/api/errors.js';
-import { codeOf, sentence, wireSentence } from '../../renderer/src/errors.js';
+import { AMOUNT_SENTENCES, amountSentence, codeOf, sentence, wireSentence } from '../../renderer/src/errors.js';
 import { UiError } from '../../renderer/src/ui-error.js';
 
 /** A message the sentences must never repeat. */
@@ -82,5 +82,28 @@ describe('error sentences', () => {
     expect(sentence(e)).toBe('That password is not right. Try again.');
     expect(codeOf(new Error('boom'))).toBeUndefined();
     expect(sentence(new Error('boom'))).toBe('Something went wrong inside Coffer. Your coins are safe; try again, and restart Coffer if it keeps happening.');
+  });
+
+  it('an amount that does not read: too many decimals and more than 21 million are different sentences', () => {
+    expect(amountSentence('0.000000001', 'btc')).toBe('An amount in BTC has at most 8 decimal places: 0.00000001 BTC is 1 sat, the smallest amount.');
+    expect(amountSentence('21000001', 'btc')).toBe('That is more than 21 million bitcoin, more than will ever exist.');
+    expect(amountSentence('999999999', 'btc')).toBe(AMOUNT_SENTENCES['too-large']);
+    expect(amountSentence('2,100,000,000,000,001', 'sats')).toBe(AMOUNT_SENTENCES['too-large']);
+    expect(amountSentence('123456789012345678', 'sats')).toBe(AMOUNT_SENTENCES['too-large']);
+    expect(amountSentence('1.5', 'sats')).toBe('An amount in sats is a whole number: 1 sat is the smallest amount.');
+    expect(amountSentence('abc', 'btc')).toBe('Enter an amount like 0.001 BTC or 100000 sats.');
+    expect(amountSentence('1.2.3', 'sats')).toBe(AMOUNT_SENTENCES.format);
+    // The core's refusals read the same, by their reason, never by its message.
+    expect(wireSentence({ code: 'invalid-amount', message: CORE, details: { reason: 'precision' } })).toBe(AMOUNT_SENTENCES.precision);
+    expect(wireSentence({ code: 'invalid-amount', message: CORE, details: { reason: 'too-large' } })).toBe(AMOUNT_SENTENCES['too-large']);
+    expect(new Set(Object.values(AMOUNT_SENTENCES)).size).toBe(4);
+  });
+
+  it('recovery words: the position of a word not in the list, or how many words there are; never a word', () => {
+    expect(wireSentence({ code: 'invalid-mnemonic', message: 'Word 7 is not in the BIP39 word list.', details: { position: 7 } })).toBe(
+      'Word 7 is not in the list of recovery words. Check its spelling on your written copy.',
+    );
+    expect(wireSentence({ code: 'invalid-mnemonic', message: CORE, details: { words: 11 } })).toBe('A recovery phrase has 12, 15, 18, 21 or 24 words; you entered 11.');
+    expect(wireSentence({ code: 'invalid-mnemonic', message: CORE })).toBe('Those recovery words are not valid. Check each word and their order.');
   });
 });

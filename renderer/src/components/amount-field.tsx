@@ -1,11 +1,13 @@
 // An amount typed in BTC or sats with its unit beside it (and its fiat value, when a price source is
 // on); switching the unit keeps the value.
 import type { ReactNode } from 'react';
+import { AMOUNT_SENTENCES, amountSentence } from '../errors.js';
 import { amountInput, parseAmount, type Unit } from '../format.js';
 import { Fiat } from './fiat.js';
 import { Field } from './field.js';
 
-export const AMOUNT_EXAMPLE = 'Enter an amount like 0.001 BTC or 100000 sats.';
+/** The error a form passes for an amount that does not read; the field says which problem it is. */
+export const AMOUNT_EXAMPLE = AMOUNT_SENTENCES.format;
 
 export interface AmountFieldProps {
   text: string;
@@ -26,7 +28,7 @@ export function AmountField({ text, unit, onChange, error, hint, disabled = fals
   const sats = disabled ? undefined : parseAmount(text, unit);
   return (
     <div className="row">
-      <Field label={`${label} (${unit === 'btc' ? 'BTC' : 'sats'})`} hint={hint} error={error} testId={`${testId}/amount`}>
+      <Field label={`${label} (${unit === 'btc' ? 'BTC' : 'sats'})`} hint={hint} error={error === AMOUNT_EXAMPLE ? amountSentence(text, unit) : error} testId={`${testId}/amount`}>
         {(p) => (
           <input
             {...p}

@@ -2,6 +2,7 @@
 // an estimate of the time left), synced, or why it cannot sync.
 import { useRef } from 'react';
 import type { SyncState } from '../../../src/api/contract.js';
+import { wireSentence } from '../errors.js';
 import { duration } from '../format.js';
 
 function estimate(s: SyncState, start: { startedAt: number; height: number } | undefined): string {
@@ -33,7 +34,8 @@ export function SyncBar({ state, onSyncNow, busy }: { state: SyncState; onSyncNo
       text = 'Looking for unconfirmed transactions…';
       break;
     case 'error':
-      text = `Not synced: ${state.error?.message ?? 'the chain source did not answer.'} Coffer will try again.`;
+      // The sentence for the error's code, as everywhere else (the internal error's never names a type).
+      text = `Not synced: ${state.error ? wireSentence(state.error) : 'the chain source did not answer.'} Coffer will try again.`;
       break;
     default:
       text = state.lastSyncedAt ? `Synced · block ${state.height.toLocaleString('en-US')}` : `Block ${state.height.toLocaleString('en-US')}`;

@@ -1,10 +1,7 @@
-// Short notices (an incoming payment, a sent transaction); each fades after its own while.
+// Short notices (incoming payments, a sent transaction), shown under the navigation; each fades
+// after its own while.
 import { useEffect } from 'react';
-
-export interface Toast {
-  id: number;
-  text: string;
-}
+import type { Toast } from '../notices.js';
 
 const LIFETIME_MS = 10_000;
 
@@ -25,7 +22,7 @@ function Notice({ toast, onDismiss }: { toast: Toast; onDismiss: (id: number) =>
 
 export function Toasts({ toasts, onDismiss }: { toasts: Toast[]; onDismiss: (id: number) => void }) {
   return (
-    <div className="toasts" aria-live="polite">
+    <div className="toasts" aria-live="polite" data-testid="toasts">
       {toasts.map((t) => (
         <Notice key={t.id} toast={t} onDismiss={onDismiss} />
       ))}

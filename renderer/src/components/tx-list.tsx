@@ -37,11 +37,14 @@ export function TxList({ txs, onSelect, selected, testId }: { txs: TxSummary[]; 
       <tbody>
         {txs.map((t) => (
           <tr key={t.txid} className={t.txid === selected ? 'selected' : undefined} data-testid="tx-row" data-txid={t.txid} data-kind={t.kind}>
-            <td>{dateTime(t.time)}</td>
             <td>
-              <button type="button" className="link row-link" onClick={() => onSelect(t.txid)} aria-label={`Details of transaction ${t.label ?? (t.kind ? KIND_WORDS[t.kind] : t.txid.slice(0, 12))}`}>
-                {t.label ?? (t.kind ? KIND_WORDS[t.kind] : <span className="mono muted">{t.txid.slice(0, 16)}…</span>)}
+              <button type="button" className="link row-link" onClick={() => onSelect(t.txid)} aria-label={`Details of the transaction of ${dateTime(t.time)}${t.label ? `, ${t.label}` : ''}`}>
+                {dateTime(t.time)}
               </button>
+            </td>
+            {/* A label, or what a vault's transaction is, or nothing: the transaction ID is in the details. */}
+            <td data-testid="tx-label">
+              {t.label ?? (t.kind ? KIND_WORDS[t.kind] : null)}
               {t.kind && t.label ? (
                 <span className="badge small" data-testid="tx-kind">
                   {KIND_WORDS[t.kind]}

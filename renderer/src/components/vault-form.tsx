@@ -12,6 +12,7 @@ import { submit, useAction } from '../hooks/use-action.js';
 import { useAmount } from '../hooks/use-amount.js';
 import { AMOUNT_EXAMPLE, AmountField } from './amount-field.js';
 import { CopyButton } from './copy-button.js';
+import { BusyNote } from './busy-note.js';
 import { ErrorNote, Field, TextField } from './field.js';
 import { KeepOffers } from './vault-files.js';
 
@@ -202,6 +203,9 @@ export function VaultForm({ keeping, onCreated, onKept }: { keeping: Keeping | u
           value={recovery}
           onChange={setRecovery}
         />
+        {ready && !preview && coreError === undefined && amountError === undefined && delayError === undefined ? (
+          <BusyNote text="Working out what each cancel would cost (this waits for the wallet to catch up with the chain)…" testId="vaults/previewing" />
+        ) : null}
         {preview ? (
           <>
             <RecoveryNote />

@@ -2,6 +2,7 @@
 // funded before its backup exists.
 import { useEffect, useMemo, useState } from 'react';
 import { call } from '../api.js';
+import { BusyNote } from '../components/busy-note.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { sentence } from '../errors.js';
 import { submit, useAction } from '../hooks/use-action.js';
@@ -50,6 +51,7 @@ export function BackupWords({ password, onDone, onLater }: { password: string; o
   if (!words) {
     return (
       <section className="card" aria-busy={error === undefined}>
+        {error === undefined ? <BusyNote text="Deriving the key from your password to show the words…" testId="backup/revealing" /> : null}
         <ErrorNote text={error} testId="backup/error" />
         {error && onLater ? (
           <button type="button" className="secondary" onClick={onLater} data-testid="backup/back">

@@ -1,12 +1,25 @@
 // Coins: every unspent output, which can be frozen (never spent automatically) and labelled.
 import { useState } from 'react';
+import type { Results } from '../../../src/api/contract.js';
 import { call } from '../api.js';
 import { ErrorNote } from '../components/field.js';
+import { ListControls, Pager, useListChoice } from '../components/list-controls.js';
 import { sentence } from '../errors.js';
 import { Fiat } from '../components/fiat.js';
 import { MATURE_AT } from '../components/tx-list.js';
 import { amount } from '../format.js';
 import { useLoad } from '../hooks/use-load.js';
+import { listPage, type SortKey } from '../list-view.js';
+
+type Coin = Results['wallet.utxos'][number];
+const SORTS: SortKey<Coin>[] = [
+  { id: 'largest', label: 'Largest amount', compare: (a, b) => b.value - a.value },
+  { id: 'smallest', label: 'Smallest amount', compare: (a, b) => a.value - b.value },
+  { id: 'newest', label: 'Fewest confirmations', compare: (a, b) => a.confirmations - b.confirmations },
+  { id: 'oldest', label: 'Most confirmations', compare: (a, b) => b.confirmations - a.confirmations },
+];
+/** What a search matches in a coin: its outpoint, address, amount and label. */
+const searchText = (c: Coin) => [`${c.txid}:${c.vout}`, c.address, amount(c.value), c.label ?? '', c.frozen ? 'frozen' : ''].join(' ');
 
 function LabelCell({ outpoint, initial, onSaved }: { outpoint: string; initial: string; onSaved: (e?: string) => void }) {
   const [label, setLabel] = useState(initial);
@@ -30,6 +43,8 @@ export function Coins({ revision }: { revision: number }) {
       (e: unknown) => setError(sentence(e)),
     );
   const list = coins.data ?? [];
+  const [choice, setChoice] = useListChoice('largest');
+  const view = listPage(list, choice, searchText, SORTS);
   const total = list.reduce((n, c) => n + c.value, 0);
   const frozen = list.filter((c) => c.frozen).reduce((n, c) => n + c.value, 0);
   const maturing = list.filter((c) => c.maturing).reduce((n, c) => n + c.value, 0);
@@ -43,9 +58,14 @@ export function Coins({ revision }: { revision: number }) {
         {maturing > 0 ? `, ${amount(maturing)} maturing (mined; spendable from ${MATURE_AT} confirmations)` : ''}.
       </p>
       <ErrorNote text={coins.error ?? error} testId="coins/error" />
+      {list.length > 0 ? <ListControls choice={choice} set={setChoice} keys={SORTS} what="coins" testId="coins" /> : null}
       {list.length === 0 ? (
         <p className="muted" data-testid="coins/empty">
           No coins yet.
+        </p>
+      ) : view.matching === 0 ? (
+        <p className="muted" data-testid="coins/no-match">
+          No coin matches “{choice.query.trim()}”.
         </p>
       ) : (
         <table className="txs" data-testid="coins/list">
@@ -62,7 +82,7 @@ export function Coins({ revision }: { revision: number }) {
             </tr>
           </thead>
           <tbody>
-            {list.map((c) => {
+            {view.rows.map((c) => {
               const op = `${c.txid}:${c.vout}`;
               return (
                 <tr key={op} data-testid="coin-row" data-outpoint={op} className={c.frozen ? 'frozen' : undefined}>
@@ -93,6 +113,7 @@ export function Coins({ revision }: { revision: number }) {
           </tbody>
         </table>
       )}
+      {view.pages > 1 || choice.query ? <Pager view={view} set={setChoice} what="coins" testId="coins" /> : null}
     </>
   );
 }

@@ -1,16 +1,18 @@
 // History: every transaction with its label and status; one selected shows its details,
 // including how Coffer verified it is in the chain, and for an unconfirmed one how to speed it up.
 import { useEffect, useState } from 'react';
-import type { TxDetail } from '../../../src/api/contract.js';
+import type { TxDetail, TxSummary } from '../../../src/api/contract.js';
 import { call } from '../api.js';
 import { CopyButton } from '../components/copy-button.js';
 import { FeeBump } from '../components/fee-bump.js';
 import { ErrorNote, Field } from '../components/field.js';
-import { statusText, TxList } from '../components/tx-list.js';
+import { ListControls, Pager, useListChoice } from '../components/list-controls.js';
+import { KIND_WORDS, statusText, TxList } from '../components/tx-list.js';
 import { sentence } from '../errors.js';
 import { Fiat } from '../components/fiat.js';
 import { amount, dateTime, signedAmount } from '../format.js';
 import { useLoad } from '../hooks/use-load.js';
+import { listPage, type SortKey } from '../list-view.js';
 
 function proofText(t: TxDetail): string {
   if (t.proof === 'merkle-proof') return 'Merkle proof verified: Coffer checked that this transaction is in a block of the header chain it validated itself.';
@@ -104,10 +106,23 @@ function Details({ txid, revision, onLabelled, onSpedUp }: { txid: string; revis
   );
 }
 
+/** Unconfirmed transactions count as the newest; then the block height, then the time seen. */
+const age = (t: TxSummary) => [t.blockHeight ?? Number.MAX_SAFE_INTEGER, t.time] as const;
+const SORTS: SortKey<TxSummary>[] = [
+  { id: 'newest', label: 'Newest first', compare: (a, b) => age(b)[0] - age(a)[0] || age(b)[1] - age(a)[1] },
+  { id: 'oldest', label: 'Oldest first', compare: (a, b) => age(a)[0] - age(b)[0] || age(a)[1] - age(b)[1] },
+  { id: 'largest', label: 'Largest amount', compare: (a, b) => Math.abs(b.amount) - Math.abs(a.amount) },
+  { id: 'smallest', label: 'Smallest amount', compare: (a, b) => Math.abs(a.amount) - Math.abs(b.amount) },
+];
+/** What a search matches in a transaction: its label, kind, ID, amount and status. */
+const searchText = (t: TxSummary) => [t.label ?? '', t.kind ? KIND_WORDS[t.kind] : '', t.txid, signedAmount(t.amount), statusText(t)].join(' ');
+
 export function History({ revision, selected, select }: { revision: number; selected: string | undefined; select: (txid: string | undefined) => void }) {
   const [labelled, setLabelled] = useState(0);
   const history = useLoad(() => call('wallet.history', {}), revision + labelled);
   const [notice, setNotice] = useState<string | undefined>(undefined);
+  const [choice, setChoice] = useListChoice('newest');
+  const view = listPage(history.data ?? [], choice, searchText, SORTS);
   return (
     <>
       <h1>History</h1>
@@ -117,8 +132,18 @@ export function History({ revision, selected, select }: { revision: number; sele
           {notice}
         </p>
       ) : null}
+      {history.data && history.data.length > 0 ? <ListControls choice={choice} set={setChoice} keys={SORTS} what="transactions" testId="history" /> : null}
       <div className={selected ? 'split' : undefined}>
-        {history.data ? <TxList txs={history.data} onSelect={select} selected={selected} testId="history/list" /> : null}
+        <div>
+          {history.data && view.matching === 0 && choice.query ? (
+            <p className="muted" data-testid="history/no-match">
+              No transaction matches “{choice.query.trim()}”.
+            </p>
+          ) : history.data ? (
+            <TxList txs={view.rows} onSelect={select} selected={selected} testId="history/list" />
+          ) : null}
+          {view.pages > 1 || choice.query ? <Pager view={view} set={setChoice} what="transactions" testId="history" /> : null}
+        </div>
         {selected ? <Details key={selected} txid={selected} revision={revision + labelled} onLabelled={() => setLabelled((n) => n + 1)} onSpedUp={(text, txid) => { setNotice(text); setLabelled((n) => n + 1); select(txid); }} /> : null}
       </div>
     </>

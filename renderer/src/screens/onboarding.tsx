@@ -1,28 +1,30 @@
-// First run: create a wallet (then back up its words), restore one, or try the regtest playground.
+// First run: create a wallet (then back up its words), restore one, or try the regtest playground;
+// a new wallet's words and password come first, its network and chain source after.
 import { useState } from 'react';
 import type { AppStatus, BackendConfig } from '../../../src/api/contract.js';
 import { call } from '../api.js';
 import { BackendForm, badPeer, defaultBackend, EmbeddedNodeNote, PublicHostConfirm, publicHostOf } from '../components/backend-form.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { PasswordChoice, passwordProblem, type PasswordValue } from '../components/password-choice.js';
-import { sentence } from '../errors.js';
+import { codeOf, sentence } from '../errors.js';
 import { submit, useAction } from '../hooks/use-action.js';
 import { BackupWords } from './backup-words.js';
 
 type Network = 'main' | 'test' | 'signet' | 'regtest';
 type Step = 'welcome' | 'create' | 'restore' | 'playground' | 'backup';
 
-const NETWORKS: { id: Network; label: string }[] = [
-  { id: 'main', label: 'Bitcoin (mainnet)' },
-  { id: 'test', label: 'Testnet' },
-  { id: 'signet', label: 'Signet' },
-  { id: 'regtest', label: 'Regtest (local test network)' },
+const NETWORKS: { id: Network; label: string; about: string }[] = [
+  { id: 'main', label: 'Bitcoin (mainnet)', about: 'Real bitcoin, with real value.' },
+  { id: 'test', label: 'Testnet', about: 'A public test network: its coins are worth nothing, for trying things out.' },
+  { id: 'signet', label: 'Signet', about: 'A public test network with steadier blocks than testnet; its coins are worth nothing.' },
+  { id: 'regtest', label: 'Regtest (local test network)', about: 'A private network on your own computer, for developers: you mine its blocks.' },
 ];
 
 interface Common {
   network: Network;
   script: 'wpkh' | 'tr';
   passphrase: string;
+  passphraseAgain: string;
   backend: BackendConfig;
   pw: PasswordValue;
   /** The password of a wallet already in this data directory (asked only when there is one). */
@@ -38,22 +40,11 @@ function CurrentPassword({ v, set, idPrefix }: { v: Common; set: (v: Common) => 
   );
 }
 
-function CommonFields({ v, set, idPrefix }: { v: Common; set: (v: Common) => void; idPrefix: string }) {
-  const [advanced, setAdvanced] = useState(false);
+/** The first part of a new or restored wallet: its password, address type and optional passphrase (asked twice). */
+function WalletFields({ v, set, idPrefix }: { v: Common; set: (v: Common) => void; idPrefix: string }) {
+  const [advanced, setAdvanced] = useState(v.passphrase !== '' || v.script !== 'wpkh');
   return (
     <>
-      <Field label="Network">
-        {(p) => (
-          <select {...p} value={v.network} onChange={(e) => set({ ...v, network: e.target.value as Network, backend: defaultBackend(e.target.value) })} data-testid={`${idPrefix}/network`}>
-            {NETWORKS.map((n) => (
-              <option key={n.id} value={n.id}>
-                {n.label}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      <BackendForm network={v.network} value={v.backend} onChange={(backend) => set({ ...v, backend })} idPrefix={idPrefix} />
       <PasswordChoice value={v.pw} onChange={(pw) => set({ ...v, pw })} idPrefix={idPrefix} />
       <button type="button" className="link" aria-expanded={advanced} onClick={() => setAdvanced(!advanced)} data-testid={`${idPrefix}/advanced`}>
         {advanced ? 'Hide advanced options' : 'Advanced options'}
@@ -74,21 +65,56 @@ function CommonFields({ v, set, idPrefix }: { v: Common; set: (v: Common) => voi
           <Field label="Passphrase (optional)" hint="An extra word added to your recovery words. If you set one, you need both to restore: losing it loses the coins.">
             {(p) => <input {...p} type="password" autoComplete="off" value={v.passphrase} onChange={(e) => set({ ...v, passphrase: e.target.value })} data-testid={`${idPrefix}/passphrase`} />}
           </Field>
+          {v.passphrase !== '' ? (
+            <Field label="Passphrase again" error={passphraseProblem(v)} testId={`${idPrefix}/passphrase-again`}>
+              {(p) => <input {...p} type="password" autoComplete="off" value={v.passphraseAgain} onChange={(e) => set({ ...v, passphraseAgain: e.target.value })} data-testid={`${idPrefix}/passphrase-again`} />}
+            </Field>
+          ) : null}
         </div>
       ) : null}
     </>
   );
 }
 
-function problem(v: Common): string | undefined {
+/** The second part: which network, and how Coffer sees it (the private light client first on mainnet). */
+function ChainFields({ v, set, idPrefix }: { v: Common; set: (v: Common) => void; idPrefix: string }) {
+  return (
+    <>
+      <Field label="Network" hint={<span data-testid={`${idPrefix}/network-about`}>{NETWORKS.find((n) => n.id === v.network)?.about}</span>}>
+        {(p) => (
+          <select {...p} value={v.network} onChange={(e) => set({ ...v, network: e.target.value as Network, backend: defaultBackend(e.target.value) })} data-testid={`${idPrefix}/network`}>
+            {NETWORKS.map((n) => (
+              <option key={n.id} value={n.id}>
+                {n.label}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <BackendForm key={v.network} network={v.network} value={v.backend} onChange={(backend) => set({ ...v, backend })} idPrefix={idPrefix} />
+    </>
+  );
+}
+
+/** The passphrase typed twice must match (only asked when there is one). */
+function passphraseProblem(v: Common): string | undefined {
+  return v.passphrase !== '' && v.passphraseAgain !== '' && v.passphrase !== v.passphraseAgain ? 'The two passphrases differ. Type the same passphrase twice.' : undefined;
+}
+
+function walletProblem(v: Common): string | undefined {
+  if (v.passphrase !== '' && v.passphrase !== v.passphraseAgain) return passphraseProblem(v) ?? 'Type the passphrase again.';
+  return passwordProblem(v.pw);
+}
+
+function chainProblem(v: Common): string | undefined {
   const bad = badPeer(v.backend);
   if (bad === '') return 'Name at least one Electrum server.';
   if (bad !== undefined) return `“${bad}” is not ${v.backend.kind === 'electrum' ? 'tcp://HOST:PORT or ssl://HOST:PORT' : 'a host:port'}.`;
   if (v.backend.kind === 'rpc' && !/^https?:\/\/.+/.test(v.backend.url)) return 'Enter the RPC address of your node, like http://127.0.0.1:8332/.';
-  return passwordProblem(v.pw);
+  return undefined;
 }
 
-const initial = (): Common => ({ network: 'main', script: 'wpkh', passphrase: '', backend: defaultBackend('main'), pw: { password: '', confirm: '' }, current: '' });
+const initial = (): Common => ({ network: 'main', script: 'wpkh', passphrase: '', passphraseAgain: '', backend: defaultBackend('main'), pw: { password: '', confirm: '' }, current: '' });
 
 export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () => void }) {
   const [step, setStep] = useState<Step>('welcome');
@@ -96,6 +122,8 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
   const [words, setWords] = useState<12 | 24>(12);
   const [mnemonic, setMnemonic] = useState('');
   const [birthday, setBirthday] = useState('');
+  /** Create or restore first (words, password), then the network and chain source. */
+  const [part, setPart] = useState<'wallet' | 'chain'>('wallet');
   /** What went wrong, or the RPC address outside this computer and its network the core asks to confirm. */
   const { busy, error: failure, setError, run } = useAction((e): { text: string } | { publicHost: string } => {
     const host = publicHostOf(e);
@@ -113,6 +141,7 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
 
   const go = (s: Step) => {
     setError(undefined);
+    setPart('wallet');
     // Leaving a form forgets what was typed in it (words, passwords).
     if (s === 'welcome') {
       setMnemonic('');
@@ -196,8 +225,39 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
     );
   }
 
+  /** The second part of either form: network and chain source, then the button that makes the wallet. */
+  const chainPart = (idPrefix: 'create' | 'restore', submitLabel: string, busyLabel: string, make: (confirmed: boolean) => void) => {
+    const p = chainProblem(v);
+    return (
+      <form onSubmit={submit(() => make(false))} aria-labelledby={`${idPrefix}-chain-title`}>
+        <h2 id={`${idPrefix}-chain-title`}>Network and chain source</h2>
+        <ChainFields v={v} set={setV} idPrefix={idPrefix} />
+        {publicHost ? <PublicHostConfirm host={publicHost} idPrefix={idPrefix} onConfirm={() => make(true)} onCancel={() => setError(undefined)} /> : null}
+        <ErrorNote text={error} testId={`${idPrefix}/error`} />
+        <div className="actions">
+          <button type="button" className="secondary" onClick={() => setPart('wallet')} data-testid={`${idPrefix}/previous`}>
+            Previous
+          </button>
+          <button type="submit" disabled={busy || p !== undefined} title={p} data-testid={`${idPrefix}/submit`}>
+            {busy ? busyLabel : submitLabel}
+          </button>
+        </div>
+        {p ? <p className="hint">{p}</p> : null}
+      </form>
+    );
+  };
+  /** The first part's button: on to the network, once what it asks is right. */
+  const next = (idPrefix: 'create' | 'restore', p: string | undefined) => (
+    <>
+      <button type="submit" disabled={p !== undefined} title={p} data-testid={`${idPrefix}/next`}>
+        Next: network and chain source
+      </button>
+      {p && v.pw.password ? <p className="hint">{p}</p> : null}
+    </>
+  );
+
   if (step === 'create') {
-    const p = problem(v) ?? (existing && !v.current ? 'Enter the password of the wallet already here.' : undefined);
+    const p = walletProblem(v) ?? (existing && !v.current ? 'Enter the password of the wallet already here.' : undefined);
     const create = (confirmed: boolean) =>
       void run(async () => {
         await call('wallet.create', { network: v.network, words, passphrase: v.passphrase, script: v.script, password: v.pw.password, ...extra(confirmed) });
@@ -209,36 +269,37 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
       <main className="center narrow" data-testid="onboarding/create-form">
         {back}
         <h1>Create a wallet</h1>
-        <form onSubmit={submit(() => create(false))}>
-          <CommonFields v={v} set={setV} idPrefix="create" />
-          {existing ? <CurrentPassword v={v} set={setV} idPrefix="create" /> : null}
-          <fieldset>
-            <legend>Recovery words</legend>
-            <label className="choice">
-              <input type="radio" name="words" checked={words === 12} onChange={() => setWords(12)} />
-              <span>12 words</span>
-            </label>
-            <label className="choice">
-              <input type="radio" name="words" checked={words === 24} onChange={() => setWords(24)} data-testid="create/words-24" />
-              <span>24 words</span>
-            </label>
-          </fieldset>
-          {publicHost ? <PublicHostConfirm host={publicHost} idPrefix="create" onConfirm={() => create(true)} onCancel={() => setError(undefined)} /> : null}
-          <ErrorNote text={error} testId="create/error" />
-          <button type="submit" disabled={busy || p !== undefined} title={p} data-testid="create/submit">
-            {busy ? 'Creating…' : 'Create wallet'}
-          </button>
-          {p && v.pw.password ? <p className="hint">{p}</p> : null}
-        </form>
+        {part === 'chain' ? (
+          chainPart('create', 'Create wallet', 'Creating…', create)
+        ) : (
+          <form onSubmit={submit(() => { setError(undefined); setPart('chain'); })}>
+            <fieldset>
+              <legend>Recovery words</legend>
+              <label className="choice">
+                <input type="radio" name="words" checked={words === 12} onChange={() => setWords(12)} />
+                <span>12 words</span>
+              </label>
+              <label className="choice">
+                <input type="radio" name="words" checked={words === 24} onChange={() => setWords(24)} data-testid="create/words-24" />
+                <span>24 words</span>
+              </label>
+            </fieldset>
+            <WalletFields v={v} set={setV} idPrefix="create" />
+            {existing ? <CurrentPassword v={v} set={setV} idPrefix="create" /> : null}
+            <ErrorNote text={error} testId="create/error" />
+            {next('create', p)}
+          </form>
+        )}
       </main>
     );
   }
 
-  const p = problem(v) ?? (mnemonic.trim() ? undefined : 'Enter your recovery words.') ?? (existing && !v.current ? 'Enter the password of the wallet already here.' : undefined);
+  const p = walletProblem(v) ?? (mnemonic.trim() ? undefined : 'Enter your recovery words.') ?? (existing && !v.current ? 'Enter the password of the wallet already here.' : undefined);
   const birthdayBad = birthday !== '' && !/^\d{1,8}$/.test(birthday.trim());
   const restore = (confirmed: boolean) =>
     void run(async () => {
       const words = mnemonic.trim().toLowerCase().split(/\s+/).join(' ');
+      // A word not in the list is shown beside the words, in the first part.
       await call('wallet.restore', {
         network: v.network,
         mnemonic: words,
@@ -247,6 +308,9 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
         password: v.pw.password,
         ...extra(confirmed),
         ...(birthday.trim() ? { birthday: Number(birthday.trim()) } : {}),
+      }).catch((e: unknown) => {
+        if (codeOf(e) === 'invalid-mnemonic') setPart('wallet');
+        throw e;
       });
       setMnemonic('');
       setV(initial());
@@ -256,21 +320,22 @@ export function Onboarding({ status, onDone }: { status: AppStatus; onDone: () =
     <main className="center narrow" data-testid="onboarding/restore-form">
       {back}
       <h1>Restore a wallet</h1>
-      <form onSubmit={submit(() => restore(false))}>
-        <Field label="Recovery words" hint="12 or 24 words, separated by spaces, in order.">
-          {(props) => <textarea {...props} rows={3} autoComplete="off" spellCheck={false} value={mnemonic} onChange={(e) => setMnemonic(e.target.value)} data-testid="restore/words" />}
-        </Field>
-        <Field label="Wallet birthday (optional)" hint="The block height when the wallet was created; Coffer scans from there, which is faster. Leave empty to scan everything." error={birthdayBad ? 'Enter a block height, like 850000.' : undefined}>
-          {(props) => <input {...props} inputMode="numeric" value={birthday} onChange={(e) => setBirthday(e.target.value)} data-testid="restore/birthday" />}
-        </Field>
-        <CommonFields v={v} set={setV} idPrefix="restore" />
-        {existing ? <CurrentPassword v={v} set={setV} idPrefix="restore" /> : null}
-        {publicHost ? <PublicHostConfirm host={publicHost} idPrefix="restore" onConfirm={() => restore(true)} onCancel={() => setError(undefined)} /> : null}
-        <ErrorNote text={error} testId="restore/error" />
-        <button type="submit" disabled={busy || p !== undefined || birthdayBad} title={p} data-testid="restore/submit">
-          {busy ? 'Restoring…' : 'Restore wallet'}
-        </button>
-      </form>
+      {part === 'chain' ? (
+        chainPart('restore', 'Restore wallet', 'Restoring…', restore)
+      ) : (
+        <form onSubmit={submit(() => { setError(undefined); setPart('chain'); })}>
+          <Field label="Recovery words" hint="12 or 24 words, separated by spaces, in order.">
+            {(props) => <textarea {...props} rows={3} autoComplete="off" spellCheck={false} value={mnemonic} onChange={(e) => setMnemonic(e.target.value)} data-testid="restore/words" />}
+          </Field>
+          <Field label="Wallet birthday (optional)" hint="The block height when the wallet was created; Coffer scans from there, which is faster. Leave empty to scan everything." error={birthdayBad ? 'Enter a block height, like 850000.' : undefined}>
+            {(props) => <input {...props} inputMode="numeric" value={birthday} onChange={(e) => setBirthday(e.target.value)} data-testid="restore/birthday" />}
+          </Field>
+          <WalletFields v={v} set={setV} idPrefix="restore" />
+          {existing ? <CurrentPassword v={v} set={setV} idPrefix="restore" /> : null}
+          <ErrorNote text={error} testId="restore/error" />
+          {next('restore', p ?? (birthdayBad ? 'Enter a block height, like 850000.' : undefined))}
+        </form>
+      )}
     </main>
   );
 }

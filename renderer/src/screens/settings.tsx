@@ -4,6 +4,7 @@ import type { BackendConfig, BackendView } from '../../../src/api/contract.js';
 import { call } from '../api.js';
 import { BackendForm, badPeer, formBackend, PublicHostConfirm, publicHostOf } from '../components/backend-form.js';
 import { CopyButton } from '../components/copy-button.js';
+import { BusyNote } from '../components/busy-note.js';
 import { DisplaySection } from '../components/display-form.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { PasswordChoice, passwordProblem, type PasswordValue } from '../components/password-choice.js';
@@ -137,7 +138,7 @@ function PasswordSection() {
 function RevealSection() {
   const [password, setPassword] = useState('');
   const [words, setWords] = useState<string[] | undefined>(undefined);
-  const { error, run } = useAction();
+  const { busy, error, run } = useAction();
   useEffect(() => () => setWords(undefined), []);
   return (
     <section className="card" aria-labelledby="set-words">
@@ -166,7 +167,8 @@ function RevealSection() {
         >
           <Field label="Password (again, to show the words)">{(p) => <input {...p} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} data-testid="settings/reveal-password" />}</Field>
           <ErrorNote text={error?.text} testId="settings/reveal-error" />
-          <button type="submit" disabled={!password} data-testid="settings/reveal">
+          {busy ? <BusyNote text="Deriving the key from your password to show the words…" testId="settings/revealing" /> : null}
+          <button type="submit" disabled={busy || !password} data-testid="settings/reveal">
             Show recovery words
           </button>
         </form>

@@ -108,7 +108,8 @@ export class ElectrumSource implements ChainSource {
         try {
           this.clients.push(await this.open(server));
         } catch (e) {
-          const err = e instanceof CofferError ? e : new CofferError('backend-unavailable', String(e));
+          // The reason as a sentence, never an exception's type name ("Error: …").
+          const err = e instanceof CofferError ? e : new CofferError('backend-unavailable', `The Electrum server ${serverName(server)} could not be reached: ${e instanceof Error ? e.message : 'no answer'}.`);
           failures.push(err);
           this.log('electrum.unavailable', { server: serverName(server), reason: err.message });
         }
