@@ -1,5 +1,6 @@
 // Coin control in the send form: pick the coins a send spends (none picked: Coffer chooses).
 // Frozen coins are listed but cannot be picked; they are unfrozen on the Coins screen.
+import { useState } from 'react';
 import type { Results } from '../../../src/api/contract.js';
 import { amount } from '../format.js';
 
@@ -10,12 +11,15 @@ export const outpointOf = (c: Coin) => `${c.txid}:${c.vout}`;
 export function CoinPicker({ coins, selected, setSelected }: { coins: Coin[] | undefined; selected: string[]; setSelected: (s: string[]) => void }) {
   const total = (coins ?? []).filter((c) => selected.includes(outpointOf(c))).reduce((n, c) => n + c.value, 0);
   const toggle = (op: string, on: boolean) => setSelected(on ? [...selected, op] : selected.filter((s) => s !== op));
+  // The rows are drawn only while the list is open: a wallet of thousands of coins would redraw
+  // them all on every change otherwise.
+  const [open, setOpen] = useState(false);
   return (
-    <details className="coin-picker" data-testid="send/coins">
+    <details className="coin-picker" data-testid="send/coins" onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary data-testid="send/coins-toggle">
         Coins to spend: {selected.length === 0 ? 'chosen by Coffer' : <span data-testid="send/coins-chosen">{`${selected.length} chosen, ${amount(total)}`}</span>}
       </summary>
-      {coins && coins.length > 0 ? (
+      {!open ? null : coins && coins.length > 0 ? (
         <table className="txs">
           <thead>
             <tr>
