@@ -9,7 +9,7 @@ import { tmpDir } from '../helpers/tmp.js';
 import { backendSuite, bcoin, env, fundedNode } from './backend-suite.js';
 
 const node = fundedNode();
-backendSuite('rpc', bcoin(node));
+backendSuite('rpc', bcoin(node), { walletCases: false });
 
 describe('RPC backend errors', () => {
   it('wrong credentials, unreachable node, missing flags', async () => {
