@@ -55,6 +55,9 @@ export interface CreateVaultRequest {
   cancelFeerates?: readonly number[];
 }
 
+/** A P2WSH output of a deposit's size, for planning before the real one (which needs k) exists. */
+const DEPOSIT_PLACEHOLDER = p2wsh(Uint8Array.of(0x51));
+
 /** A vault or stray deposit as `vault list` and the UI show it. */
 export type VaultEntry = VaultInfo;
 
@@ -110,7 +113,7 @@ export async function createVault(
   };
   // The deposit's coins and policy, before any key: planned to a P2WSH output of the same size
   // (the real one needs k), rolled back. The real plan below draws the same coins.
-  rolledBack(wallet, () => planDeposit(p2wsh(Uint8Array.of(0x51)), NOTE_PLACEHOLDER));
+  rolledBack(wallet, () => planDeposit(DEPOSIT_PLACEHOLDER, NOTE_PLACEHOLDER));
   unlock?.();
   const { hot, announce, noteKey } = wallet.withSeed((seed) => {
     const h = hotKey(seed, wallet.network, seq);
@@ -232,7 +235,7 @@ export function previewVault(wallet: WalletService, req: Omit<CreateVaultRequest
  * real one's size, the note's placeholder), checked and rolled back: no key, nothing kept.
  */
 export function previewDeposit(wallet: WalletService, amount: number, feeRate: number): { fee: number; vsize: number; feerate: number } {
-  const recipients = [{ script: p2wsh(Uint8Array.of(0x51)), amount }, { script: NOTE_PLACEHOLDER, amount: 0 }];
+  const recipients = [{ script: DEPOSIT_PLACEHOLDER, amount }, { script: NOTE_PLACEHOLDER, amount: 0 }];
   const { plan, vsize, feeRate: paid } = previewSend(wallet, { recipients, feeRate });
   return { fee: plan.fee, vsize, feerate: Math.round(paid * 100) / 100 };
 }

@@ -5,24 +5,11 @@ import { useState } from 'react';
 import type { Params, PsbtSummary, Results } from '../../../src/api/contract.js';
 import { call } from '../api.js';
 import { amount } from '../format.js';
+import { psbtTextOf } from '../psbt-text.js';
 import { submit, useAction } from '../hooks/use-action.js';
 import { ErrorNote, Field } from './field.js';
 
 /** The binary PSBT's magic, "psbt" 0xff (BIP174); a file without it is read as base64 text. */
-const MAGIC = [0x70, 0x73, 0x62, 0x74, 0xff];
-
-function base64Of(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-/** A PSBT file's contents as the contract's base64 text. */
-export async function psbtTextOf(file: File): Promise<string> {
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  return MAGIC.every((b, i) => bytes[i] === b) ? base64Of(bytes) : new TextDecoder().decode(bytes).trim();
-}
-
 /** Hands `text` to the browser as a download named `name` (Electron asks where to save it). */
 export function saveText(name: string, text: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
