@@ -54,12 +54,16 @@ describe('display settings', () => {
     expect(await h['display.get']({})).toEqual({ unit: 'btc', price: { provider: 'off' } });
   });
 
-  it('says a damaged saved setting is damaged', async () => {
+  it('says a damaged saved setting is damaged, and a change replaces it', async () => {
     const { host, meta } = fakeHost();
     for (const bad of ['{', '{"unit":"mbtc","price":{"provider":"off"}}', '{"unit":"btc","price":{"provider":"bank"}}']) {
       meta.set('display', bad);
       expect(() => displayHandlers(host)['display.get']({}), bad).toThrow(expect.objectContaining({ code: 'database-corrupt' }));
     }
+    // Settings can put it right: a change starts from the defaults.
+    const h = displayHandlers(host);
+    expect(await h['display.set']({ unit: 'sats' })).toEqual({ unit: 'sats', price: { provider: 'off' } });
+    expect(await h['display.get']({})).toEqual({ unit: 'sats', price: { provider: 'off' } });
   });
 
   it('fetches once for concurrent calls, keeps the price a minute, then asks again', async () => {

@@ -47,7 +47,14 @@ export function displayHandlers(host: SessionHost, now: () => number = Date.now)
     'display.set': (p) => {
       const w = host.wallet();
       if (p.price?.provider === 'custom') checkPriceUrl(p.price.url);
-      const d: DisplaySettings = { ...readDisplay(w), ...(p.unit ? { unit: p.unit } : {}), ...(p.price ? { price: p.price } : {}) };
+      // A damaged saved setting is what Settings replaces: the change starts from the defaults.
+      let saved = DEFAULTS;
+      try {
+        saved = readDisplay(w);
+      } catch (e) {
+        if (!(e instanceof CofferError && e.code === 'database-corrupt')) throw e;
+      }
+      const d: DisplaySettings = { ...saved, ...(p.unit ? { unit: p.unit } : {}), ...(p.price ? { price: p.price } : {}) };
       w.setMeta(META, JSON.stringify(d));
       return d;
     },
