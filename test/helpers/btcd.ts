@@ -132,6 +132,10 @@ export async function startBtcd(opts: StartBtcdOptions = {}): Promise<BtcdNode> 
       `--rpcpass=${pass}`,
       ...(opts.tls ? [`--rpccert=${rpcCert}`, `--rpckey=${path.join(datadir, 'rpc.key')}`] : ['--notls']),
       '--txindex',
+      // Tests ask many things at once (a filter per block of a chain): btcd's defaults (10 clients)
+      // answer the rest "503 Too busy" under load.
+      '--rpcmaxclients=200',
+      '--rpcmaxconcurrentreqs=200',
       `--miningaddr=${miningAddress}`,
       '--debuglevel=info',
       ...(opts.args ?? []),
