@@ -9,7 +9,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chainParams } from '../../src/chain/params.js';
 import { PEER_FILE, peerFileStore } from '../../src/node/peer-file.js';
-import { decodePeerFile } from '../../src/p2p/addrman.js';
+import { AddrMan, decodePeerFile, encodePeerFile, type TableAddress } from '../../src/p2p/addrman.js';
+import { BanList } from '../../src/p2p/ban-list.js';
 import { decodeMessage, encodeMessage, NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_WITNESS, type Message } from '../../src/p2p/messages.js';
 import { Pool, type PeerStore } from '../../src/p2p/pool.js';
 import { encodeFrame, FrameDecoder } from '../../src/p2p/wire.js';
@@ -71,6 +72,19 @@ async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Pr
   }
 }
 
+/** Seconds since 1970: a time peers would send for an address heard of just now. */
+const now = () => Math.floor(Date.now() / 1000);
+
+/** A peer file holding an empty table whose key puts each group of addresses, from its source, in slots of their own. */
+function emptyTableApart(groups: [TableAddress[], string][]): Uint8Array {
+  for (;;) {
+    const key = crypto.getRandomValues(new Uint8Array(32));
+    const scratch = new AddrMan({ key });
+    const wanted = groups.reduce((n, [addrs]) => n + addrs.length, 0);
+    if (groups.reduce((n, [addrs, source]) => n + scratch.add(addrs, source), 0) === wanted) return encodePeerFile(new AddrMan({ key }), new BanList(), params.magic, now());
+  }
+}
+
 function memoryStore(initial?: Uint8Array): PeerStore & { data: Uint8Array | undefined; saves: number } {
   const s = {
     data: initial,
@@ -95,17 +109,23 @@ describe('Pool: finding peers', () => {
     const other = await fakeNode(FULL);
     const first = await fakeNode(FULL, (m, send) => {
       if (m.type !== 'getaddr') return;
-      send({ type: 'addr', addrs: [{ time: 1_700_000_000, services: FULL, host: '127.0.0.1', port: other.port }, { time: 1_700_000_000, services: NODE_NETWORK, host: '127.0.0.2', port: 8333 }] });
+      send({ type: 'addr', addrs: [{ time: now(), services: FULL, host: '127.0.0.1', port: other.port }, { time: now(), services: NODE_NETWORK, host: '127.0.0.2', port: 8333 }] });
       send({
         type: 'addrv2',
         addrs: [
-          { time: 1_700_000_000, services: FULL, network: 'torv3', host: TORV3, port: 8333 },
-          { time: 1_700_000_000, services: FULL, network: 'i2p', host: 'ukeu3k5oycgaauneqgtnvselmt4yemvoilkln7jpvamvfx7dnkdq.b32.i2p', port: 0 },
-          { time: 1_700_000_000, services: FULL, network: 'cjdns', host: 'fc00:1:2:3:4:5:6:7', port: 8333 },
+          { time: now(), services: FULL, network: 'torv3', host: TORV3, port: 8333 },
+          { time: now(), services: FULL, network: 'i2p', host: 'ukeu3k5oycgaauneqgtnvselmt4yemvoilkln7jpvamvfx7dnkdq.b32.i2p', port: 0 },
+          { time: now(), services: FULL, network: 'cjdns', host: 'fc00:1:2:3:4:5:6:7', port: 8333 },
         ],
       });
     });
-    const store = memoryStore();
+    // The table's key is random, so two of these addresses could share a slot (about 1 run in
+    // 500) and one of them be dropped; the store starts with an empty table whose key places the
+    // three apart.
+    const store = memoryStore(emptyTableApart([
+      [[{ time: now(), services: FULL, host: '127.0.0.1', port: first.port }], 'dns:seed.example'],
+      [[{ time: now(), services: FULL, host: '127.0.0.1', port: other.port }, { time: now(), services: FULL, host: TORV3, port: 8333 }], 'ipv4:127.0'],
+    ]));
     let seeded = 0;
     const discover = async () => {
       seeded++;
