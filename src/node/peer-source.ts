@@ -126,6 +126,9 @@ export abstract class PeerSource {
    * Download headers from every connected peer until none has more. `beforeApply` sees each
    * change before it is written to disk, so the wallet can roll back first. Until one peer has
    * answered in full (the first ones may be banned or drop), the next peer to connect is waited for.
+   * A peer that says "nothing new" while our chain is still below the height it announced has not
+   * answered in full (a peer that claims a long chain and sends none would otherwise end the sync
+   * before an honest peer has even connected).
    */
   async syncHeaders(beforeApply: (c: ChainChange) => void): Promise<void> {
     await this.peer(10_000);
@@ -135,12 +138,29 @@ export abstract class PeerSource {
       const next = this.pool.peers.filter((p) => !done.has(p)).sort((a, b) => b.startHeight - a.startHeight)[0];
       if (!next) {
         if (answered || ++waits > MAX_HEADER_WAITS) break;
-        await this.peer(10_000);
+        if (this.pool.peers.length === 0) await this.peer(10_000);
+        else if (!(await this.newPeer(10_000))) break;
         continue;
       }
       done.add(next);
-      if ((await this.headersFrom(next, beforeApply)) && !next.closed) answered = true;
+      if (!(await this.headersFrom(next, beforeApply)) || next.closed) continue;
+      if (this.chain.height >= next.startHeight) answered = true;
+      else this.log('chain.short-answer', { peer: next.address, announced: next.startHeight, height: this.chain.height });
     }
+  }
+
+  /** Whether another peer connects within `timeoutMs`. */
+  private newPeer(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const finish = (connected: boolean) => {
+        clearTimeout(t);
+        this.pool.off('peer', onPeer);
+        resolve(connected);
+      };
+      const onPeer = () => finish(true);
+      const t = setTimeout(() => finish(false), timeoutMs);
+      this.pool.on('peer', onPeer);
+    });
   }
 
   /** Headers from one peer until it has no more; false when it stalled, closed or was banned. */

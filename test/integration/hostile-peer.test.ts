@@ -2,6 +2,7 @@
 // finishes the sync, and never crashes.
 
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coffer } from '../helpers/cli.js';
@@ -77,4 +78,38 @@ describe('hostile peers', () => {
       }
     });
   }
+
+  it('a peer that announces a longer chain and sends no headers does not end the sync before the honest peer answers', async () => {
+    // The honest node is reached through a relay that holds the connection for 1.5 s, so the
+    // liar (wrong-block mode: it claims 100 blocks more and answers getheaders with nothing) is
+    // always asked first, and its "nothing new" comes before the honest peer has connected.
+    const hostile = await startHostilePeer({ mode: 'wrong-block', startHeight: node.tipHeight() + 100 });
+    const [host, port] = node.address.split(':');
+    const relay = net.createServer((client) => {
+      client.pause();
+      setTimeout(() => {
+        const upstream = net.connect(Number(port), host, () => {
+          client.pipe(upstream).pipe(client);
+          client.resume();
+        });
+        upstream.on('error', () => client.destroy());
+        client.on('error', () => upstream.destroy());
+      }, 1_500);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    try {
+      const target = tmpDir();
+      fs.cpSync(funded.dir, target, { recursive: true });
+      const relayAddress = `127.0.0.1:${(relay.address() as net.AddressInfo).port}`;
+      const r = await coffer(['--datadir', target, '--network', 'regtest', 'sync', '--connect', hostile.address, '--connect', relayAddress, '--mempool-wait', '0'], { env });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json.tipHash).toBe(node.tipHash());
+      expect(r.json.balance).toEqual({ confirmed: 123_456, unconfirmed: 0 });
+      const log = fs.readFileSync(path.join(target, 'regtest', 'logs', 'coffer.log'), 'utf8');
+      expect(log).toMatch(new RegExp(`"chain.short-answer".*${hostile.address}`));
+    } finally {
+      relay.close();
+      await hostile.close();
+    }
+  });
 });
