@@ -98,6 +98,8 @@ describe('a fee bump btcd accepts, shown in the desktop UI', () => {
     await eventually(shownTxids, (t) => t.length === 2 && t.includes(replacement) && !t.includes(original), 10_000, 'the history after the block');
     await rowOf(replacement).getByRole('button').click();
     expect(await textOf(page, 'tx/status')).toBe('1 confirmation');
+    // Compact filters fetch the block from a peer, not from a node of the user's.
+    expect(await textOf(page, 'tx/proof')).toBe('✓ Verified in the full block: Coffer checked that the block’s Merkle root commits to this transaction.');
     expect(satsOf(await textOf(page, 'tx/fee'))).toBe(bumpFee);
     expect(await byId(page, 'tx/speed-up').count()).toBe(0);
     await screenshot(page, 'fee-bump-accepted');
