@@ -86,8 +86,10 @@ describe('a fee bump btcd accepts, shown in the desktop UI', () => {
     expect(await textOf(page, 'tx/status')).toBe('Unconfirmed');
     await eventually(shownTxids, (t) => t.length === 2, 10_000, 'the funding and the replacement in the list');
     expect(await shownTxids()).toContain(replacement);
+    expect(await shownTxids()).not.toContain(original);
     expect(await rowOf(replacement).getByTestId('tx-label').textContent()).toBe('Rent, March');
     await waitForBalances(page, (x) => x.confirmed === FUNDS && x.pending === -(AMOUNT + bumpFee), 'the pending spend of the replacement', 15_000);
+    expect(await textOf(page, 'dashboard/pending-label')).toBe('Outgoing, unconfirmed');
 
     // Mined: confirmed in btcd and in the app, at the replacement's fee.
     await b.mine(1);
