@@ -33,3 +33,8 @@ export function putLabel(db: Db, r: { type: LabelType; ref: string; label: strin
      ON CONFLICT (type, ref) DO UPDATE SET label = excluded.label, origin = excluded.origin`,
   ).run(r.type, r.ref, r.label, r.origin ?? null);
 }
+
+/** `to` gets the transaction label `from` has, if any (a fee bump's replacement keeps the label of the send it replaces). */
+export function copyTxLabel(db: Db, from: string, to: string): void {
+  db.prepare(`INSERT OR REPLACE INTO wallet_labels (type, ref, label, origin) SELECT type, ?, label, origin FROM wallet_labels WHERE type = 'tx' AND ref = ?`).run(to, from);
+}

@@ -21,7 +21,7 @@ import { parseTx, txid as txidOf, vsize } from '../chain/tx.js';
 import { withDbErrors } from '../db/database.js';
 import { persistChangeSet } from '../db/change-set-store.js';
 import { getTxStatus, type TxStatus } from '../db/tx-store.js';
-import { listFrozen } from '../db/spend-store.js';
+import { copyTxLabel, listFrozen, putLabel } from '../db/spend-store.js';
 import { listVaults } from '../db/vault-store.js';
 import { signedTx, statusChange } from '../wallet/change-set.js';
 import { buildPsbt } from '../wallet/psbt-builder.js';
@@ -138,7 +138,8 @@ function summary(done: Finished, feeSource: string): SendResult {
  * transaction that is rolled back, then `unlock` runs. Then, inside one IMMEDIATE transaction,
  * `prepare` plans, every check runs on the unsigned transaction, the wallet signs, the checks run
  * again on the signed one, and unless this is a dry run one change set records the transaction as
- * pending (and the one it replaces as replaced); then it is broadcast.
+ * pending (and the one it replaces as replaced, its label now the replacement's); then it is
+ * broadcast. A replacement the network refuses puts the original back and takes its label away.
  */
 async function spendOnce<R extends SendResult>(
   wallet: WalletService,
@@ -167,6 +168,8 @@ async function spendOnce<R extends SendResult>(
         const cs = signedTx(done.txid, done.raw);
         if (p.replaces) cs.statuses.push({ txid: p.replaces.txid, status: 'replaced' });
         persistChangeSet(wallet.database, cs);
+        // The replacement takes the send's place in the history, under its label (as Sparrow does).
+        if (p.replaces) copyTxLabel(wallet.database, hashToHex(p.replaces.txid), hashToHex(done.txid));
         built = { done, result, replaces: p.replaces };
       }).immediate(),
     );
@@ -179,7 +182,14 @@ async function spendOnce<R extends SendResult>(
     await broadcastRecorded(sync, built!.done.txid, built!.done.raw);
   } catch (e) {
     const replaced = built!.replaces;
-    if (replaced && e instanceof CofferError && e.code === 'invalid-transaction') withDbErrors(() => persistChangeSet(wallet.database, statusChange(replaced.txid, replaced.before)));
+    if (replaced && e instanceof CofferError && e.code === 'invalid-transaction') {
+      withDbErrors(() =>
+        wallet.database.transaction(() => {
+          persistChangeSet(wallet.database, statusChange(replaced.txid, replaced.before));
+          putLabel(wallet.database, { type: 'tx', ref: hashToHex(built!.done.txid), label: '' });
+        }).immediate(),
+      );
+    }
     throw e;
   }
   return { ...built!.result, broadcast: true };

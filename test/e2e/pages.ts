@@ -4,7 +4,6 @@
 import { expect } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { openPage, type WatchedPage } from '../helpers/browser.js';
-import type { RegtestNode } from '../helpers/regtest.js';
 import { serve, type ServeProcess } from '../helpers/shell.js';
 
 const BTC = 100_000_000;
@@ -52,15 +51,17 @@ export async function textOf(page: Page, id: string): Promise<string> {
 export interface WalletChoice {
   peer: string;
   password: string;
+  /** The light client that connects to `peer`: bloom filters (the default here) or compact filters. */
+  backend?: 'spv' | 'filters';
 }
 
-/** Fills the password on the create or restore form's first part, then network (regtest) and the SPV peer on the second. */
+/** Fills the password on the create or restore form's first part, then network (regtest) and the light client's peer on the second. */
 async function fillCommon(page: Page, prefix: 'create' | 'restore', w: WalletChoice): Promise<void> {
   await byId(page, `${prefix}/password`).fill(w.password);
   await byId(page, `${prefix}/confirm`).fill(w.password);
   await byId(page, `${prefix}/next`).click();
   await byId(page, `${prefix}/network`).selectOption('regtest');
-  await byId(page, `${prefix}/backend-spv`).check();
+  await byId(page, `${prefix}/backend-${w.backend ?? 'spv'}`).check();
   await byId(page, `${prefix}/peers`).fill(w.peer);
 }
 
@@ -258,13 +259,23 @@ export async function createInvoice(page: Page, sats: number | undefined, descri
   return (await textOf(page, 'channels/invoice-bolt11')).trim();
 }
 
+/** The node a funded app's wallet syncs from and is paid by: a bcoin RegtestNode, or btcd with its miner's coins. */
+export interface FundingNode {
+  /** Its P2P address, `host:port`. */
+  readonly address: string;
+  /** The light client the wallet uses with it (default: bloom filters). */
+  readonly backend?: WalletChoice['backend'];
+  send(address: string, sats: number): Promise<unknown>;
+  mine(n: number): Promise<unknown>;
+}
+
 /**
  * `coffer serve` on `datadir` in a new page of `browser`, a wallet created there (backup left for
  * later) and paid `sats` in a mined block; `beforeMine` finishes first (other set-up alongside).
  */
 export async function fundedApp(
   browser: Browser,
-  node: RegtestNode,
+  node: FundingNode,
   datadir: string,
   password: string,
   sats: number,
@@ -274,7 +285,7 @@ export async function fundedApp(
   const watched = await openPage(browser, shell.url);
   const page = watched.page;
   await byId(page, 'onboarding/welcome').waitFor();
-  await createWallet(page, { peer: node.address, password });
+  await createWallet(page, { peer: node.address, password, ...(node.backend ? { backend: node.backend } : {}) });
   await byId(page, 'backup/later').click();
   await byId(page, 'screen/dashboard').waitFor({ timeout: 30_000 });
   await node.send(await shownAddress(page), sats);

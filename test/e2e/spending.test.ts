@@ -3,9 +3,10 @@
 // wallet for the file. The send form labels presets as presets and previews the fee and the time
 // as the user types, warning at the extremes; coin control spends exactly the coin chosen and
 // never a frozen one; an unconfirmed send is sped up from its history row (a replacement checked,
-// then refused by bcoin 1.0.2, which never replaces a mempool transaction: the original stays; a
-// CPFP child sent and mined with its parent); a reviewed send saved as an unsigned PSBT file is loaded back, shown, signed
-// with the password and sent.
+// then refused by bcoin 1.0.2, which never replaces a mempool transaction: the original stays;
+// fee-bump-btcd.test.ts has a replacement btcd accepts; a CPFP child sent and mined with its
+// parent); a reviewed send saved as an unsigned PSBT file is loaded back, shown, signed with the
+// password and sent.
 
 import fs from 'node:fs';
 import { hex } from '@scure/base';

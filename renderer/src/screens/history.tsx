@@ -16,7 +16,8 @@ import { listPage, type SortKey } from '../list-view.js';
 
 function proofText(t: TxDetail): string {
   if (t.proof === 'merkle-proof') return 'Merkle proof verified: Coffer checked that this transaction is in a block of the header chain it validated itself.';
-  if (t.proof === 'full-block') return 'Verified in a full block by your node: Coffer checked the block’s Merkle root.';
+  // The whole block: from your node (RPC, embedded) or, on compact filters, from a peer.
+  if (t.proof === 'full-block') return 'Verified in the full block: Coffer checked that the block’s Merkle root commits to this transaction.';
   return 'Not in a block yet: no proof until it confirms.';
 }
 
