@@ -23,7 +23,11 @@ async function reachesNode(host: SessionHost, txid: string): Promise<void> {
     if ((await rpc.call<string[]>('getrawmempool')).includes(txid)) return;
     await new Promise((resolve) => setTimeout(resolve, MEMPOOL_PAUSE_MS));
   }
-  throw new CofferError('backend-unavailable', `The playground peer's channel funding ${txid} did not reach the embedded node; mine a block to retry confirming it.`, { txid });
+  throw new CofferError(
+    'backend-unavailable',
+    `The playground peer's funding transaction ${txid} did not reach the embedded node, so no blocks were mined for its channel; the peer's log (playground-peer/logs in the data folder) says why.`,
+    { txid },
+  );
 }
 
 export function playgroundHandlers(host: SessionHost): HandlerMap<PlaygroundMethods> {
