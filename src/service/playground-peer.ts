@@ -175,6 +175,11 @@ export class PlaygroundPeer {
     }
   }
 
+  /** A sync round of the peer's own, waited for: it sees blocks just mined without waiting for its next round. */
+  async sync(): Promise<void> {
+    await this.ask('sync.now', {});
+  }
+
   async stop(): Promise<void> {
     await this.lightning?.catch(() => undefined);
     await this.core.stop();

@@ -40,6 +40,8 @@ export function playgroundHandlers(host: SessionHost): HandlerMap<PlaygroundMeth
       const opened = await peer.offer(await host.lightning(), amountSat);
       await reachesNode(host, opened.fundingTxid);
       await mine(host, CONFIRMATIONS);
+      // Both nodes see the confirmations now (mine synced the wallet's): the channel gets ready without waiting for the peer's next round.
+      await peer.sync();
       return opened;
     },
   };
