@@ -130,6 +130,8 @@ export const METHOD_ERRORS: { readonly [M in Method]: readonly ErrorCode[] } = {
   'playground.peer': [...PEER],
   'playground.invoice': [...PEER, 'invalid-amount', 'invalid-invoice'],
   'playground.pay': [...PEER, 'invalid-invoice', 'invoice-expired', 'invoice-paid', 'invalid-amount', 'insufficient-funds', 'payment-pending', 'payment-failed', 'no-route'],
+  /** The peer funds the channel from its wallet (PLAN); the wallet's node dials it and must take the channel. */
+  'playground.offer': [...PEER, ...PLAN, 'peer-unreachable', 'channel-open-failed'],
 };
 
 /** What a method can answer with: its own codes and those of every call, each once. */

@@ -219,7 +219,19 @@ export class ChannelNode {
     if (hex(peer.nodeId) === this.nodeId) throw new CofferError('invalid-peer', 'That is this node.');
     this.persistence.refuseWhileBackupFails();
     await this.connect(peer.nodeId, peer.host, peer.port);
-    const r = this.ctx.ldk.manager.create_channel(peer.nodeId, BigInt(amountSat), BigInt(pushSat) * 1000n, 0n, null, null);
+    return this.create(peer.nodeId, amountSat, pushSat);
+  }
+
+  /** Open a channel to a node connected to this one already: one that dialled us and does not listen (the playground's wallet node). */
+  async openToConnected(nodeId: string, amountSat: number): Promise<{ channelId: string; fundingTxid: string }> {
+    this.persistence.refuseWhileBackupFails();
+    const peer = this.ctx.ldk.peers.list_peers().find((p) => hex(p.get_counterparty_node_id()) === nodeId);
+    if (!peer) throw new CofferError('peer-unreachable', 'That node is not connected to this one.');
+    return this.create(peer.get_counterparty_node_id(), amountSat, 0);
+  }
+
+  private create(nodeId: Uint8Array, amountSat: number, pushSat: number): Promise<{ channelId: string; fundingTxid: string }> {
+    const r = this.ctx.ldk.manager.create_channel(nodeId, BigInt(amountSat), BigInt(pushSat) * 1000n, 0n, null, null);
     if (!(r instanceof ldk.Result_ChannelIdAPIErrorZ_OK)) {
       throw new CofferError('channel-open-failed', `The channel cannot be opened: ${apiErrorText((r as ldk.Result_ChannelIdAPIErrorZ_Err).err)}.`);
     }

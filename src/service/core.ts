@@ -35,7 +35,7 @@ import { vaultHandlers } from './handlers/vault.js';
 import { towerHandlers } from './handlers/towers.js';
 import { lightningNodeHandlers, lightningReadHandlers } from './handlers/lightning.js';
 import { playgroundHandlers } from './handlers/playground.js';
-import { PlaygroundPeer } from './playground-peer.js';
+import { PLAYGROUND_INBOUND, PlaygroundPeer } from './playground-peer.js';
 import { spendHandlers } from './handlers/spend.js';
 import { sendHandlers } from './handlers/send.js';
 import { walletHandlers } from './handlers/wallet.js';
@@ -61,8 +61,8 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
   private node: EmbeddedNode | undefined;
   /** The embedded node's start while under way: every caller waits for this one start. */
   private nodeStarting: Promise<EmbeddedNode> | undefined;
-  /** How Lightning starts when it starts by itself (the daemon sets its listening port). */
-  lightningOptions: ChannelNodeOptions = {};
+  /** How Lightning starts when the core starts it (the daemon sets its flags; unset: nodeOptions' defaults). */
+  lightningOptions: ChannelNodeOptions | undefined;
   /** The chain source the daemon's command-line flags chose, instead of the wallet's setting. */
   private sourceOverride: SourceFactory | undefined;
   /** The proxy of the overriding source's peers (the command's --proxy), which Lightning's peers use too. */
@@ -112,7 +112,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
       ...towerHandlers(host),
       ...playgroundHandlers(host),
       ...lightningReadHandlers(() => this.requireWallet()),
-      ...lightningNodeHandlers(() => this.startLightning(), () => void this.loop.run()),
+      ...lightningNodeHandlers(() => this.startLightning(this.nodeOptions()), () => void this.loop.run()),
     };
   }
 
@@ -338,12 +338,13 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
         void this.loop.run();
       },
       playgroundPeer: () => this.playgroundPeer(),
+      lightning: () => this.startLightning(this.nodeOptions()),
       nodeControl: () => (this.wallet ? (this.node?.control ?? readControl(this.datadir, this.wallet.network)) : undefined),
       unlocked: (w) => {
         // A wallet with channels runs its Lightning node from unlock on: closes must be watched and
         // swept, and a revoked commitment answered, whether or not the channels screen is open.
         if (!this.ln.node && withDbErrors(() => hasChannelState(w.database))) {
-          this.startLightning(this.lightningOptions).catch((e: unknown) =>
+          this.startLightning(this.nodeOptions()).catch((e: unknown) =>
             this.log.warn('ln.autostart-failed', e instanceof CofferError ? { code: e.code } : { code: 'internal', ...errorOrigin(e) }),
           );
         }
@@ -363,6 +364,17 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     // Lightning's peers go through the light client's proxy too.
     const proxy = this.proxy();
     return this.ln.start(proxy ? { ...opts, proxy } : opts);
+  }
+
+  /**
+   * How the wallet's node starts when the core starts it: as set, else in the app's playground
+   * taking the channel the playground peer offers (play money; the node does not listen, so only a
+   * peer it dials can open one), else with the defaults.
+   */
+  private nodeOptions(): ChannelNodeOptions {
+    if (this.lightningOptions) return this.lightningOptions;
+    const playground = !this.options.command && !this.sourceOverride && this.wallet?.network === 'regtest' && this.backend().kind === 'node';
+    return playground ? { inbound: PLAYGROUND_INBOUND } : {};
   }
 
   /** The SOCKS5 proxy the wallet's peers go through: the command's --proxy, else the light client's setting. */

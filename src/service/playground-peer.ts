@@ -1,17 +1,18 @@
 // The playground peer: a second Lightning node the regtest playground runs beside the wallet's, so
-// a newcomer can open a channel, pay, be paid and close without naming a node. It is a core of its
-// own in this process on <datadir>/playground-peer, synced from the app's embedded node, listening
-// on 127.0.0.1 and accepting channels; it lives and dies with the app's core.
+// a newcomer can open a channel, pay, be paid and close without naming a node, or take a channel the
+// peer funds and be paid first. It is a core of its own in this process on <datadir>/playground-peer,
+// synced from the app's embedded node, listening on 127.0.0.1 and accepting channels; it lives and
+// dies with the app's core.
 
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Results } from '../api/contract.js';
-import { unwrap, type Result } from '../api/errors.js';
-import type { PlaygroundPeerInfo } from '../api/playground.js';
+import { CofferError, isCofferError, unwrap, type Result } from '../api/errors.js';
+import { OFFER_SAT, type PlaygroundPeerInfo } from '../api/playground.js';
 // Type only: LDK loads when Lightning starts.
 import type { ChannelNode } from '../channels/channel-node.js';
-import type { ChannelNodeOptions } from '../channels/options.js';
+import type { ChannelNodeOptions, InboundPolicy } from '../channels/options.js';
 import type { NodeControl } from '../node/embedded-node.js';
 import { RpcClient } from '../node/rpc-client.js';
 import { sourceFactory, type SourceFactory } from '../node/source-factory.js';
@@ -21,8 +22,10 @@ import type { Logger } from './log.js';
 /** The peer's folder inside the app's data directory. */
 export const PEER_FOLDER = 'playground-peer';
 
-/** Channels the wallet's node may open to it: the CLI's `--ln-accept-inbound` defaults. */
-const OPTIONS: ChannelNodeOptions = { listen: { host: '127.0.0.1', port: 0 }, inbound: { minSat: 20_000, maxSat: 16_777_215, maxPendingPerPeer: 1 } };
+/** Channels the peer and the wallet's node accept from each other: the CLI's `--ln-accept-inbound` defaults. */
+export const PLAYGROUND_INBOUND: InboundPolicy = { minSat: OFFER_SAT.min, maxSat: OFFER_SAT.max, maxPendingPerPeer: 1 };
+
+const OPTIONS: ChannelNodeOptions = { listen: { host: '127.0.0.1', port: 0 }, inbound: PLAYGROUND_INBOUND };
 
 /** How long the peer waits, at most, for its side of a payment just received to settle before it pays. */
 const SETTLE_TRIES = 10;
@@ -38,7 +41,7 @@ function lastPort(dir: string): number {
 
 /** What the peer needs of a core (service/core.ts's Core; passed in, as core.ts imports this file). */
 export interface PeerCore {
-  lightningOptions: ChannelNodeOptions;
+  lightningOptions: ChannelNodeOptions | undefined;
   start(): Promise<void>;
   call(method: unknown, params: unknown): Promise<Result<unknown>>;
   overrideSource(source: SourceFactory): void;
@@ -103,7 +106,7 @@ export class PlaygroundPeer {
    */
   private node(): Promise<ChannelNode> {
     this.lightning ??= (async () => {
-      const node = await this.core.startLightning(this.core.lightningOptions).catch(() => this.core.startLightning(OPTIONS));
+      const node = await this.core.startLightning(this.core.lightningOptions ?? OPTIONS).catch(() => this.core.startLightning(OPTIONS));
       const port = node.info().listen;
       if (port !== undefined) fs.writeFileSync(portFile(this.dir), String(port), { mode: 0o600 });
       return node;
@@ -136,6 +139,45 @@ export class PlaygroundPeer {
       if (r.ok || r.error.code !== 'insufficient-funds' || attempt === SETTLE_TRIES) return unwrap(r, 'lightning-unavailable') as Results['ln.pay'];
       await new Promise((resolve) => setTimeout(resolve, SETTLE_PAUSE_MS));
     }
+  }
+
+  /**
+   * The peer opens a channel of `amountSat` it funds to the wallet's node (`wallet`). That node does
+   * not listen: it dials the peer, keeping its address to reconnect as after its own openings, and
+   * the peer opens over that connection.
+   */
+  async offer(wallet: ChannelNode, amountSat: number): Promise<{ channelId: string; fundingTxid: string }> {
+    const node = await this.node();
+    const { confirmed } = await this.ask('wallet.summary', {});
+    const short = () =>
+      new CofferError(
+        'insufficient-funds',
+        `The playground peer has ${confirmed.toLocaleString('en-US')} sats on chain, too few to fund a channel of ${amountSat.toLocaleString('en-US')} sats: ask for a smaller one.`,
+        { neededSat: amountSat, availableSat: confirmed },
+      );
+    if (confirmed < amountSat) throw short();
+    const info = node.info();
+    if (info.listen === undefined) throw new CofferError('lightning-unavailable', 'The playground peer is not listening.');
+    await wallet.connect(Uint8Array.from(Buffer.from(info.nodeId, 'hex')), info.listenHost ?? '127.0.0.1', info.listen);
+    try {
+      return await node.openToConnected(wallet.nodeId, amountSat);
+    } catch (e) {
+      // Its fees and its reserve for anchor channels come on top of the amount.
+      if (isCofferError(e, 'insufficient-funds')) throw short();
+      // Its words would call the wallet's node "the peer"; the wallet's node logged its reason (ln.inbound-refused).
+      if (isCofferError(e, 'channel-open-failed')) {
+        throw new CofferError(
+          'channel-open-failed',
+          'Your Lightning node did not take the playground peer’s channel: it takes a new one only once the earlier ones are ready, and with 10,000 sats a channel of confirmed on-chain coins to keep for fee bumps.',
+        );
+      }
+      throw e;
+    }
+  }
+
+  /** A sync round of the peer's own, waited for: it sees blocks just mined without waiting for its next round. */
+  async sync(): Promise<void> {
+    await this.ask('sync.now', {});
   }
 
   async stop(): Promise<void> {

@@ -1,7 +1,8 @@
 // The playground's Lightning peer in the real UI: Debian's Chromium against `coffer serve`, whose core
 // runs the embedded regtest node, the wallet's Lightning node and the playground peer. A newcomer
 // starts the playground from onboarding, opens a channel to the peer, pays it, is paid by it and
-// closes the channel, typing no node address and no command.
+// closes the channel; then takes a channel the peer funds, is paid first, pays back and closes it,
+// typing no node address and no command.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,8 @@ describe('the playground peer in the desktop UI', () => {
   let watched: WatchedPage;
   let page: Page;
   let channelId = '';
+  /** The channel the peer funded. */
+  let offeredId = '';
   /** The wallet's side once the channel is usable, msat. */
   let local0 = 0;
 
@@ -97,6 +100,37 @@ describe('the playground peer in the desktop UI', () => {
     await byId(page, 'channels/empty').waitFor({ timeout: 30_000 });
     // The peer takes another channel: the open button is back.
     await byId(page, 'playground-peer/open').waitFor({ timeout: 30_000 });
+    expect(watched.problems).toEqual([]);
+  });
+
+  it('accepts a channel the peer funds in one click; the peer pays first', async () => {
+    await byId(page, 'playground-peer/offer').click();
+    await byId(page, 'toast').filter({ hasText: 'The playground peer opened a channel of 1,000,000 sats to you' }).first().waitFor({ timeout: 60_000 });
+    const card = page.locator('[data-testid="channel"]').first();
+    offeredId = (await card.getAttribute('data-channel-id', { timeout: 30_000 })) ?? '';
+    expect(offeredId).toMatch(/^[0-9a-f]{64}$/);
+    expect(offeredId).not.toBe(channelId);
+    expect(await card.getByTestId('channel/counterparty').textContent()).toBe((await textOf(page, 'playground-peer/node-id')).trim());
+    // All of it on the peer's side: nothing of the wallet's went in.
+    const ready = await waitForChannel(page, offeredId, (c) => c.state === 'ready' && c.usable, 'the peer’s channel ready and usable');
+    expect(ready.localMsat).toBe(0);
+    await byId(page, 'playground-peer/get-paid').click();
+    await byId(page, 'toast').filter({ hasText: 'The playground peer paid you 50,000 sats.' }).first().waitFor({ timeout: 30_000 });
+    await waitForChannel(page, offeredId, (c) => c.localMsat === 50_000_000, 'the wallet’s side after being paid');
+    await screenshot(page, 'playground-peer-offer');
+  });
+
+  it('pays the peer back on its channel and closes it', async () => {
+    await byId(page, 'playground-peer/invoice').click();
+    expect(await textOf(page, 'channels/pay-asked')).toBe('This invoice asks for 20,000 sats.');
+    await byId(page, 'channels/pay-submit').click();
+    await waitForChannel(page, offeredId, (c) => c.localMsat === 30_000_000, 'the wallet’s side after paying back');
+    const card = channelCard(page, offeredId);
+    await card.getByTestId('channel/close').click();
+    await card.getByTestId('channel/close-confirm').click();
+    await byId(page, 'toast').filter({ hasText: 'Channel closing' }).first().waitFor({ timeout: 30_000 });
+    await byId(page, 'playground-peer/mine').click();
+    await byId(page, 'channels/empty').waitFor({ timeout: 30_000 });
     expect(watched.problems).toEqual([]);
   });
 });

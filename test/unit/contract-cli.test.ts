@@ -119,6 +119,7 @@ const CLI: Record<Method, Cli> = {
   'playground.peer': { none: "the app's playground peer, a second Lightning node its core runs beside the wallet's; on the command line a second wallet runs `coffer daemon --ln-listen 0 --ln-accept-inbound`" },
   'playground.invoice': { none: "the app's playground peer makes an invoice; on the command line: `ln invoice` on the second wallet's daemon" },
   'playground.pay': { none: "the app's playground peer pays an invoice; on the command line: `ln pay` on the second wallet's daemon" },
+  'playground.offer': { none: "the app's playground peer opens a channel it funds to the wallet; on the command line: `channel open` on the second wallet's daemon, to a wallet running `coffer daemon --ln-listen 0 --ln-accept-inbound`" },
   'ln.invoice': { command: 'ln invoice' },
   'ln.pay': { command: 'ln pay' },
   'ln.keysend': { command: 'ln keysend' },

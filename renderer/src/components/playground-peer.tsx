@@ -1,5 +1,6 @@
 // The playground peer on the channels screen (regtest playground only): a second Lightning node the
-// core runs, to open a channel to, pay and be paid by in one click each, without typing its address.
+// core runs, to open a channel to or take one from, pay and be paid by in one click each, without
+// typing its address.
 import type { ChannelInfo } from '../../../src/api/contract.js';
 import { call } from '../api.js';
 import { codeOf, sentence } from '../errors.js';
@@ -9,10 +10,14 @@ import { useLoad } from '../hooks/use-load.js';
 import { CopyButton } from './copy-button.js';
 import { ErrorNote } from './field.js';
 
-/** One click's amounts: the channel the wallet opens, what the wallet pays the peer, what the peer pays back. */
+/** One click's amounts: the channel either side opens, what the wallet pays the peer, what the peer pays the wallet. */
 const CHANNEL_SAT = 1_000_000;
 const TO_PEER_MSAT = 20_000_000;
-const FROM_PEER_MSAT = 5_000_000;
+/**
+ * On the wallet's channel the peer pays back part of what it was paid; on the peer's, the wallet
+ * starts with nothing and can pay only above its reserve (1% of the channel): it is paid more.
+ */
+const FROM_PEER_MSAT = { ours: 5_000_000, theirs: 50_000_000 };
 /** The confirmations the peer asks of a channel (LDK's default). */
 const CONFIRMATIONS = 6;
 
@@ -63,12 +68,19 @@ function PeerCard({ revision, channels, onNotice, onInvoice }: Props) {
     );
   }
   const channel = channels.find((c) => c.counterparty === p.nodeId && c.state !== 'closed' && c.state !== 'closing');
+  const fromPeerMsat = channel?.outbound === false ? FROM_PEER_MSAT.theirs : FROM_PEER_MSAT.ours;
   const open = () =>
     run(async () => {
       await call('channel.open', { peer: p.uri, amountSat: CHANNEL_SAT });
       // The playground mines the confirmations the peer asks for, as a person would with the mine buttons.
       await call('node.mine', { blocks: CONFIRMATIONS });
       onNotice(`Channel of ${satsText(CHANNEL_SAT)} to the playground peer opened; ${CONFIRMATIONS} blocks mined to confirm it.`);
+    });
+  const accept = () =>
+    run(async () => {
+      // The core mines its confirmations.
+      await call('playground.offer', { amountSat: CHANNEL_SAT });
+      onNotice(`The playground peer opened a channel of ${satsText(CHANNEL_SAT)} to you, confirmed: you can receive up to about that much.`);
     });
   const askInvoice = () =>
     run(async () => {
@@ -78,9 +90,9 @@ function PeerCard({ revision, channels, onNotice, onInvoice }: Props) {
   const getPaid = () => {
     action.setError(undefined);
     return paying.run(async () => {
-      const inv = await call('ln.invoice', { amountMsat: FROM_PEER_MSAT, description: 'From the playground peer' });
+      const inv = await call('ln.invoice', { amountMsat: fromPeerMsat, description: 'From the playground peer' });
       await call('playground.pay', { bolt11: inv.bolt11 });
-      onNotice(`The playground peer paid you ${msatText(FROM_PEER_MSAT)}.`);
+      onNotice(`The playground peer paid you ${msatText(fromPeerMsat)}.`);
     });
   };
   const mine = () =>
@@ -92,8 +104,9 @@ function PeerCard({ revision, channels, onNotice, onInvoice }: Props) {
     <section className="card" aria-labelledby="playground-peer-title" data-testid="playground-peer">
       <h2 id="playground-peer-title">Playground peer</h2>
       <p className="muted">
-        A second Lightning node on your playground, run by Coffer on this computer with play money, to try a channel with: open one,
-        pay it, have it pay you, then close the channel with its Close button below.
+        A second Lightning node on your playground, run by Coffer on this computer with play money, to try a channel with: open one
+        to it (your coins on your side: you pay first) or accept one it funds (its coins on its side: it pays you first), make
+        payments both ways, then close the channel with its Close button below.
       </p>
       <dl className="facts">
         <dt>Node ID</dt>
@@ -117,13 +130,18 @@ function PeerCard({ revision, channels, onNotice, onInvoice }: Props) {
               Ask it for an invoice of {msatText(TO_PEER_MSAT)}
             </button>
             <button type="button" className="secondary" disabled={busy || !channel.usable} onClick={() => void getPaid()} data-testid="playground-peer/get-paid">
-              Have it pay you {msatText(FROM_PEER_MSAT)}
+              Have it pay you {msatText(fromPeerMsat)}
             </button>
           </>
         ) : (
-          <button type="button" disabled={busy} onClick={() => void open()} data-testid="playground-peer/open">
-            {busy ? 'Opening…' : `Open a channel of ${satsText(CHANNEL_SAT)} to it`}
-          </button>
+          <>
+            <button type="button" disabled={busy} onClick={() => void open()} data-testid="playground-peer/open">
+              {busy ? 'Opening…' : `Open a channel of ${satsText(CHANNEL_SAT)} to it`}
+            </button>
+            <button type="button" disabled={busy} onClick={() => void accept()} data-testid="playground-peer/offer">
+              {busy ? 'Opening…' : `Accept a channel of ${satsText(CHANNEL_SAT)} from it, to receive`}
+            </button>
+          </>
         )}
         <button type="button" className="secondary" disabled={busy} onClick={() => void mine()} data-testid="playground-peer/mine">
           Mine 1 block

@@ -1,6 +1,7 @@
 // What a handler of the core is: one function per contract method, given the params as the
 // contract's schema parsed them (defaults filled in), returning that method's result.
 
+import type { ChannelNode } from '../../channels/channel-node.js';
 import type { CertPins } from '../../node/electrum/client.js';
 import type { z } from 'zod';
 import type { AppStatus, METHODS, Method, Results } from '../../api/contract.js';
@@ -67,4 +68,6 @@ export interface SessionHost extends CoreHost {
   unlocked(w: WalletService): void;
   /** The regtest playground's peer, opened on first use (`backend-unavailable` anywhere else). */
   playgroundPeer(): Promise<PlaygroundPeer>;
+  /** The open wallet's Lightning node, started on first use. */
+  lightning(): Promise<ChannelNode>;
 }
