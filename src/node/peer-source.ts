@@ -65,6 +65,8 @@ export abstract class PeerSource {
   /** Transactions a peer fetched from us, by txid (display hex), and when. */
   private readonly taken = new Map<string, number>();
   private readonly recent: RecentBlockFees;
+  /** Why the last `fees()` had no estimate from blocks, if it had none. */
+  private unused: string | undefined;
 
   /**
    * `services`: what every peer must offer; `ours`: what we offer; `relay`: whether peers relay
@@ -306,22 +308,29 @@ export abstract class PeerSource {
 
   /**
    * The peers' feefilter floor; with `recentBlocks`, estimates from the chain's last blocks too
-   * (wallet/block-fees.ts). Without them (too few blocks, no peer sent them in time) the floor
-   * alone, and the wallet's presets apply; the log says why.
+   * (wallet/block-fees.ts). Without them (too few blocks, a stale tip, no peer sent them in time)
+   * the floor alone, and the wallet's presets apply; the log says why.
    */
   async fees(ask: FeeAsk = {}): Promise<FeeEstimates> {
     const floors = this.pool.peers.map((p) => p.feeRate / 1000).filter((r) => r > 0);
     const floor = Math.max(1, ...floors);
     const plain = { floor, source: floors.length > 0 ? 'peers feefilter' : 'minimum relay fee' };
     if (!ask.recentBlocks) return plain;
+    let why: string;
     try {
       const est = estimateFromBlocks(await this.recent.lastBlocks(BLOCK_FEES_WAIT_MS), floor);
-      if (est) return { ...est, floor, source: BLOCK_FEES_SOURCE };
-      this.log('fees.blocks-unused', { reason: 'fewer than 6 blocks' });
+      if (est) {
+        this.unused = undefined;
+        return { ...est, floor, source: BLOCK_FEES_SOURCE };
+      }
+      why = 'fewer than 6 blocks';
     } catch (e) {
       if (!(e instanceof CofferError)) throw e;
-      this.log('fees.blocks-unused', { reason: e.message });
+      why = e.message;
     }
+    // Once per reason: the send form asks at every change.
+    if (why !== this.unused) this.log('fees.blocks-unused', { reason: why });
+    this.unused = why;
     return plain;
   }
 }

@@ -15,9 +15,11 @@ import { FEE_BLOCKS, summarizeBlock, type BlockFeeSummary } from '../wallet/bloc
 export const BLOCK_FEES_FILE = 'block-fees.json';
 /** Summaries kept on disk: the last blocks, and a few a reorganisation replaced. */
 const KEEP = 2 * FEE_BLOCKS;
+/** A tip older than this (a chain not synced lately) says nothing of today's fees. */
+export const STALE_TIP_SECONDS = 3 * 60 * 60;
 
 export interface RecentBlocksHost {
-  chain: Pick<HeaderChain, 'baseHeight' | 'height' | 'hashAt'>;
+  chain: Pick<HeaderChain, 'baseHeight' | 'height' | 'hashAt' | 'timeAt'>;
   network: Network;
   /** The network's directory (beside the headers). */
   dir: string;
@@ -49,11 +51,16 @@ export class RecentBlockFees {
   /**
    * The summaries of the chain's last 6 blocks: those missing are fetched (at most 6), and waited
    * for `waitMs` at most (`backend-unavailable` after that; the download goes on for the next ask).
-   * Fewer than 6 when the chain is shorter.
+   * Fewer than 6 when the chain is shorter; none fetched when its tip is stale (`backend-unavailable`).
    */
-  async lastBlocks(waitMs: number): Promise<BlockFeeSummary[]> {
+  async lastBlocks(waitMs: number, now = Math.floor(Date.now() / 1000)): Promise<BlockFeeSummary[]> {
     this.load();
     const chain = this.host.chain;
+    if (chain.height < chain.baseHeight) return [];
+    const age = now - chain.timeAt(chain.height);
+    if (age > STALE_TIP_SECONDS) {
+      throw new CofferError('backend-unavailable', `The newest block known is ${Math.floor(age / 3600)} hours old: its fees say nothing of today's (sync first).`);
+    }
     const from = Math.max(chain.baseHeight, chain.height - FEE_BLOCKS + 1);
     const wanted: { height: number; hash: Uint8Array }[] = [];
     for (let h = from; h <= chain.height; h++) wanted.push({ height: h, hash: chain.hashAt(h).slice() });

@@ -135,7 +135,9 @@ describe('the recent blocks cache', () => {
 
   // A chain of the BIP158 blocks at made-up consecutive heights: the summaries are what matter.
   const blocks = rows.map((r) => parseBlock(Buffer.from(r[2], 'hex')));
-  const fakeChain = (tip: number) => ({ baseHeight: 0, height: tip, hashAt: (h: number) => blocks[h]!.hash });
+  /** The tip was mined ten minutes before the tests started. */
+  const started = Math.floor(Date.now() / 1000);
+  const fakeChain = (tip: number) => ({ baseHeight: 0, height: tip, hashAt: (h: number) => blocks[h]!.hash, timeAt: () => started - 600 });
   const host = (tip: number, fetched: number[], block?: (hash: Uint8Array) => Promise<Block>) => ({
     chain: fakeChain(tip),
     network: 'test' as const,
@@ -194,6 +196,15 @@ describe('the recent blocks cache', () => {
     fs.rmSync(path.join(dir, BLOCK_FEES_FILE), { force: true });
     const recent = new RecentBlockFees(host(6, [], async () => ({ ...blocks[1]!, txs: [blocks[1]!.txs[0]!, blocks[1]!.txs[0]!] })));
     await expect(recent.lastBlocks(5_000)).rejects.toMatchObject({ code: 'invalid-message' });
+  });
+
+  it('a tip older than 3 hours is stale: nothing fetched, a typed error', async () => {
+    const fetched: number[] = [];
+    const recent = new RecentBlockFees(host(6, fetched));
+    await expect(recent.lastBlocks(5_000, started + 3 * 3600 - 600)).resolves.toHaveLength(6);
+    const n = fetched.length;
+    await expect(recent.lastBlocks(5_000, started + 3 * 3600 - 599)).rejects.toMatchObject({ code: 'backend-unavailable', message: expect.stringContaining('3 hours old') });
+    expect(fetched).toHaveLength(n);
   });
 
   it('a chain shorter than 6 blocks gives what there is (and no estimate)', async () => {
