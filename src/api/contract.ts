@@ -150,8 +150,8 @@ export const METHODS = {
   'psbt.broadcast': z.object({ psbt: psbtText, acceptHighFee: z.boolean().default(false) }).strict(),
   'fees.get': z.object({}).strict(),
   'settings.get': z.object({}).strict(),
-  /** Changing autoLockMinutes needs the wallet's `password` (a token holder must not turn the lock off). */
-  'settings.set': z.object({ autoLockMinutes: z.number().int().min(0).max(1440).optional(), backend: backendConfig.optional(), password: password.optional() }).strict(),
+  /** Changing autoLockMinutes needs the wallet's `password` (a token holder must not turn the lock off); feeEstimates (the `fee-estimates` setting) does not. */
+  'settings.set': z.object({ autoLockMinutes: z.number().int().min(0).max(1440).optional(), feeEstimates: z.enum(['auto', 'blocks', 'presets']).optional(), backend: backendConfig.optional(), password: password.optional() }).strict(),
   'sync.now': z.object({}).strict(),
   'node.mine': z.object({ blocks: z.number().int().min(1).max(1000) }).strict(),
   'vault.list': z.object({}).strict(),
@@ -317,7 +317,7 @@ export interface Results extends VaultFileResults, TowerResults, PeerResults, Ke
   'wallet.freeze': { outpoint: string; frozen: boolean };
   'wallet.setLabel': { ok: true };
   'wallet.descriptors': { desc: string; internal: boolean }[];
-  'wallet.info': WalletFacts & { settings: Record<string, number> };
+  'wallet.info': WalletFacts & { settings: Record<string, number | string> };
   'labels.export': { text: string };
   /** `skipped` counts the lines that could not be read; `skippedLines` says which and why, `truncated` which lines had a label cut to length. */
   'labels.import': { imported: number; skipped: number; skippedLines: { line: number; reason: string }[]; truncated: number[] };
@@ -338,7 +338,7 @@ export interface Results extends VaultFileResults, TowerResults, PeerResults, Ke
   'psbt.broadcast': { txid: string };
   /** `source` is 'presets' when the chain source gave only a floor; `estimatesFrom` names what answered either way; `presets` the rates that are fixed settings, not estimates. */
   'fees.get': { fast: number; normal: number; slow: number; floor: number; source: string; estimatesFrom: string; presets: ('fast' | 'normal' | 'slow')[] };
-  'settings.get': { autoLockMinutes: number; backend: BackendView; network: string };
+  'settings.get': { autoLockMinutes: number; feeEstimates: 'auto' | 'blocks' | 'presets'; backend: BackendView; network: string };
   'settings.set': { ok: true };
   'sync.now': { ok: true };
   'node.mine': { height: number };

@@ -1,21 +1,25 @@
 // What both peer-to-peer chain sources share (BIP37 in spv.ts, BIP157 in filters.ts): the pool,
-// header sync into the validated chain, broadcast, and the peers' fee floor.
+// header sync into the validated chain, broadcast, whole blocks, and fees (the peers' floor, and
+// estimates from the last blocks when asked: recent-blocks.ts).
 
-import { hashToHex } from '../chain/bytes.js';
+import { checkMerkleRoot, checkWitnessCommitment, parseBlock, type Block } from '../chain/block.js';
+import { equalBytes, hashToHex } from '../chain/bytes.js';
 import type { ChainChange } from '../chain/header-chain.js';
 import { HeaderError } from '../chain/header-rules.js';
 import type { ChainParams } from '../chain/params.js';
+import { headerHash } from '../chain/sha256d.js';
 import { parseTx, txid as txidOf } from '../chain/tx.js';
 import { CofferError } from '../api/errors.js';
 import type { PeerInfo, PeerService } from '../api/peers.js';
 import type { HeaderStore } from '../db/header-store.js';
-import { MAX_HEADERS, MSG_TX, NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_NETWORK_LIMITED, NODE_WITNESS, type Message } from '../p2p/messages.js';
-import type { Peer, PeerTimeouts, Transport } from '../p2p/peer.js';
-import { PROTOCOL_VERSION } from '../p2p/peer.js';
+import { MAX_HEADERS, MSG_TX, MSG_WITNESS_BLOCK, NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_NETWORK_LIMITED, NODE_WITNESS, type Message } from '../p2p/messages.js';
+import { PeerError, PROTOCOL_VERSION, type Peer, type PeerTimeouts, type Transport } from '../p2p/peer.js';
 import { Pool } from '../p2p/pool.js';
 import type { Socks5Proxy } from '../p2p/socks5.js';
+import { BLOCK_FEES_SOURCE, estimateFromBlocks } from '../wallet/block-fees.js';
 import { peerFileStore } from './peer-file.js';
-import type { FeeEstimates } from './source.js';
+import { RecentBlockFees } from './recent-blocks.js';
+import type { FeeAsk, FeeEstimates } from './source.js';
 
 /** Peers waited for, one after another, while none has answered a header sync in full. */
 const MAX_HEADER_WAITS = 8;
@@ -28,6 +32,8 @@ const MAX_TAKEN = 1_000;
  * its sync manager asynchronously and ignores announcements from a peer it does not know yet).
  */
 const REANNOUNCE_MS = 2_000;
+/** How long `fees()` waits for the recent blocks it lacks: the send form asks as the user types. */
+const BLOCK_FEES_WAIT_MS = 6_000;
 
 /** The service bits the peers view names (NODE_P2P_V2 is BIP324's). */
 const SERVICE_NAMES: [bigint, PeerService][] = [
@@ -58,6 +64,9 @@ export abstract class PeerSource {
   protected readonly opts: PeerSourceOptions;
   /** Transactions a peer fetched from us, by txid (display hex), and when. */
   private readonly taken = new Map<string, number>();
+  private readonly recent: RecentBlockFees;
+  /** Why the last `fees()` had no estimate from blocks, if it had none. */
+  private unused: string | undefined;
 
   /**
    * `services`: what every peer must offer; `ours`: what we offer; `relay`: whether peers relay
@@ -80,6 +89,13 @@ export abstract class PeerSource {
       services: peers.ours,
       relay: peers.relay,
       ourHeight: () => this.store.chain.height,
+    });
+    this.recent = new RecentBlockFees({
+      chain: this.store.chain,
+      network: opts.params.network,
+      dir: opts.store.dir,
+      block: async (hash) => this.wholeBlock(await this.peer(10_000), hash),
+      log: (event, fields) => this.log(event, fields),
     });
   }
 
@@ -274,9 +290,67 @@ export abstract class PeerSource {
     return this.pool.best()?.startHeight;
   }
 
-  /** Peers' feefilter floor; SPV has no estimates of its own (the wallet's presets apply). */
-  async fees(): Promise<FeeEstimates> {
+  /**
+   * One whole block with witnesses from `peer`, checked against the hash asked for (Merkle root,
+   * witness commitment). A peer that fails is closed, one that sends a wrong block banned.
+   */
+  protected async wholeBlock(peer: Peer, hash: Uint8Array): Promise<Block> {
+    let payload: Uint8Array | undefined;
+    // Only this block: another request on the same peer (a scan, a second fetch) may bring others.
+    const listen = (m: Message) => {
+      if (m.type === 'unknown' && m.command === 'block' && m.payload.length >= 80 && equalBytes(headerHash(m.payload.subarray(0, 80)), hash)) payload = m.payload;
+    };
+    peer.on('message', listen);
+    try {
+      try {
+        peer.send({ type: 'getdata', items: [{ type: MSG_WITNESS_BLOCK, hash }] });
+        await peer.ping();
+      } finally {
+        peer.off('message', listen);
+      }
+      if (!payload) throw new PeerError('the peer did not send the block', false);
+      try {
+        const block = parseBlock(payload);
+        checkMerkleRoot(block);
+        checkWitnessCommitment(block);
+        return block;
+      } catch (e) {
+        throw e instanceof PeerError ? e : new PeerError(e instanceof CofferError ? e.message : 'a bad block', true);
+      }
+    } catch (e) {
+      if (e instanceof PeerError) {
+        if (e.misbehaving) this.pool.ban(peer, e.message);
+        else peer.close(e.message);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The peers' feefilter floor; with `recentBlocks`, estimates from the chain's last blocks too
+   * (wallet/block-fees.ts). Without them (too few blocks, a stale tip, no peer sent them in time)
+   * the floor alone, and the wallet's presets apply; the log says why.
+   */
+  async fees(ask: FeeAsk = {}): Promise<FeeEstimates> {
     const floors = this.pool.peers.map((p) => p.feeRate / 1000).filter((r) => r > 0);
-    return { floor: Math.max(1, ...floors), source: floors.length > 0 ? 'peers feefilter' : 'minimum relay fee' };
+    const floor = Math.max(1, ...floors);
+    const plain = { floor, source: floors.length > 0 ? 'peers feefilter' : 'minimum relay fee' };
+    if (!ask.recentBlocks) return plain;
+    let why: string;
+    try {
+      const est = estimateFromBlocks(await this.recent.lastBlocks(BLOCK_FEES_WAIT_MS), floor);
+      if (est) {
+        this.unused = undefined;
+        return { ...est, floor, source: BLOCK_FEES_SOURCE };
+      }
+      why = 'fewer than 6 blocks';
+    } catch (e) {
+      if (!(e instanceof CofferError)) throw e;
+      why = e.message;
+    }
+    // Once per reason: the send form asks at every change.
+    if (why !== this.unused) this.log('fees.blocks-unused', { reason: why });
+    this.unused = why;
+    return plain;
   }
 }

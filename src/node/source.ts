@@ -55,6 +55,11 @@ export interface ProofSource {
 /** Fee rates in sat/vB, and where they came from. */
 export type FeeEstimates = Estimates;
 
+/** What the wallet asks of `fees()`: `recentBlocks`, estimates from the last blocks (light clients; others have their own). */
+export interface FeeAsk {
+  recentBlocks?: boolean;
+}
+
 export interface ChainSource extends ProofSource {
   readonly kind: 'spv' | 'filters' | 'node' | 'rpc' | 'electrum';
   start(): Promise<void>;
@@ -68,7 +73,7 @@ export interface ChainSource extends ProofSource {
   mempool(watch: WatchSet, onTx: (raw: Uint8Array) => void, waitMs: number): Promise<void>;
   /** Hand a signed transaction to the network; typed error when it is refused. */
   broadcast(raw: Uint8Array): Promise<void>;
-  fees(): Promise<FeeEstimates>;
+  fees(ask?: FeeAsk): Promise<FeeEstimates>;
   /** The best height the source has told of (for progress), if known. */
   bestHeight(): number | undefined;
   /**

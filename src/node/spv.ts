@@ -7,12 +7,11 @@
 
 import { randomBytes } from 'node:crypto';
 import { hashToHex } from '../chain/bytes.js';
-import { checkMerkleRoot, checkWitnessCommitment, parseBlock } from '../chain/block.js';
 import { verifyMerkleBlock } from '../chain/merkle.js';
 import type { Tx } from '../chain/tx.js';
 import { CofferError } from '../api/errors.js';
 import { BloomFilter, BLOOM_UPDATE_ALL } from '../p2p/bloom.js';
-import { MSG_BLOCK, MSG_FILTERED_BLOCK, MSG_TX, MSG_WITNESS_BLOCK, NODE_BLOOM, NODE_NETWORK, NODE_WITNESS, type Message } from '../p2p/messages.js';
+import { MSG_BLOCK, MSG_FILTERED_BLOCK, MSG_TX, NODE_BLOOM, NODE_NETWORK, NODE_WITNESS, type Message } from '../p2p/messages.js';
 import type { Peer } from '../p2p/peer.js';
 import { PeerError } from '../p2p/peer.js';
 import { PeerSource, type PeerSourceOptions } from './peer-source.js';
@@ -115,34 +114,12 @@ export class SpvClient extends PeerSource implements ChainSource {
    */
   async withWitness(blockHash: Uint8Array, txids: Uint8Array[]): Promise<Uint8Array[]> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const peer = await this.peer(10_000);
-      let payload: Uint8Array | undefined;
-      const listen = (m: Message) => {
-        if (m.type === 'unknown' && m.command === 'block') payload = m.payload;
-      };
-      peer.on('message', listen);
       try {
-        peer.send({ type: 'getdata', items: [{ type: MSG_WITNESS_BLOCK, hash: blockHash }] });
-        await peer.ping();
-      } catch (e) {
-        if (!(e instanceof PeerError)) throw e;
-        peer.close(e.message);
-        continue;
-      } finally {
-        peer.off('message', listen);
-      }
-      try {
-        if (!payload) throw new PeerError('the peer did not send the block', false);
-        const block = parseBlock(payload);
-        if (hashToHex(block.hash) !== hashToHex(blockHash)) throw new PeerError('a block we did not ask for', true);
-        checkMerkleRoot(block);
-        checkWitnessCommitment(block);
+        const block = await this.wholeBlock(await this.peer(10_000), blockHash);
         const want = new Set(txids.map((t) => hashToHex(t)));
         return block.txs.filter((t) => want.has(hashToHex(t.txid))).map((t) => t.raw);
       } catch (e) {
-        const err = e instanceof PeerError ? e : new PeerError(e instanceof CofferError ? e.message : 'a bad block', true);
-        if (err.misbehaving) this.pool.ban(peer, err.message);
-        else peer.close(err.message);
+        if (!(e instanceof PeerError)) throw e;
       }
     }
     throw new CofferError('no-peers', 'No peer sent the block with its witnesses.');

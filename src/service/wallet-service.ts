@@ -45,6 +45,7 @@ import { faultPoint } from './fault.js';
 import { fileLogger, type Logger } from './log.js';
 import { KeySession, type Timers } from './session.js';
 import { FEE_PRESET_SETTINGS } from '../wallet/fees.js';
+import { FEE_ESTIMATES_SETTING, feeEstimateMode, type FeeEstimateMode } from '../wallet/block-fees.js';
 import { vaultNoteKey } from '../vaults/vault-keys.js';
 import { VAULT_NOTE_META } from './vault-tracker.js';
 
@@ -450,13 +451,25 @@ export class WalletService {
     return raw === undefined ? SETTINGS[key].default : Number(raw);
   }
 
-  settings(): Record<SettingKey, number> {
-    return Object.fromEntries(Object.keys(SETTINGS).map((k) => [k, this.setting(k as SettingKey)])) as Record<SettingKey, number>;
+  feeEstimates(): FeeEstimateMode {
+    return feeEstimateMode(withDbErrors(() => getSetting(this.db, FEE_ESTIMATES_SETTING))) ?? 'auto';
   }
 
-  setSetting(key: string, value: string): Record<SettingKey, number> {
+  /** The numbers, and `fee-estimates` (wallet/block-fees.ts). */
+  settings(): Record<SettingKey, number> & { [FEE_ESTIMATES_SETTING]: FeeEstimateMode } {
+    const numbers = Object.fromEntries(Object.keys(SETTINGS).map((k) => [k, this.setting(k as SettingKey)])) as Record<SettingKey, number>;
+    return { ...numbers, [FEE_ESTIMATES_SETTING]: this.feeEstimates() };
+  }
+
+  setSetting(key: string, value: string): ReturnType<WalletService['settings']> {
+    if (key === FEE_ESTIMATES_SETTING) {
+      const mode = feeEstimateMode(value);
+      if (!mode) throw new CofferError('invalid-setting', `${key} must be auto, blocks or presets.`, { key });
+      withDbErrors(() => setSetting(this.db, key, mode));
+      return this.settings();
+    }
     if (!isSettingKey(key)) {
-      throw new CofferError('invalid-setting', `Unknown setting "${key}"; known: ${Object.keys(SETTINGS).join(', ')}.`, { key });
+      throw new CofferError('invalid-setting', `Unknown setting "${key}"; known: ${[...Object.keys(SETTINGS), FEE_ESTIMATES_SETTING].join(', ')}.`, { key });
     }
     const { min, max } = SETTINGS[key];
     const n = Number(value);

@@ -23,6 +23,7 @@ import type { Logger } from './log.js';
 import { serveTowers, VaultTracker } from './vault-tracker.js';
 import type { ChainWatcher } from '../channels/chain-watch.js';
 import { presetRate } from '../wallet/fees.js';
+import { usesRecentBlocks } from '../wallet/block-fees.js';
 import type { Socks5Proxy } from '../p2p/socks5.js';
 import type { WalletService } from './wallet-service.js';
 
@@ -181,7 +182,7 @@ export class WalletSync {
       this.opts.log.warn('vault.towers-unserved', { code: e instanceof CofferError ? e.code : 'internal' });
     }
     await this.rebroadcastPending();
-    await this.vaults.guard(chain.height, async () => presetRate(this.wallet, await source.fees(), 'fast').feeRate, (raw) => source.broadcast(raw));
+    await this.vaults.guard(chain.height, async () => presetRate(this.wallet, await this.fees(), 'fast').feeRate, (raw) => source.broadcast(raw));
     const store = this.session!.store;
     const view = { height: chain.height, hashAt: (h: number) => chain.hashAt(h), header: (h: number) => store.readHeader(h) };
     // A watcher that learnt what to watch from blocks it was just given has those blocks scanned
@@ -248,9 +249,10 @@ export class WalletSync {
     withDbErrors(() => commitChangeSet(this.wallet.database, this.state, cs));
   }
 
+  /** The source's estimates; a light client's from recent blocks when the `fee-estimates` setting says so. */
   async fees(): Promise<FeeEstimates> {
     await this.open();
-    return this.source.fees();
+    return this.source.fees({ recentBlocks: usesRecentBlocks(this.wallet.feeEstimates(), this.wallet.network) });
   }
 
   /** Signed transactions the network has not acknowledged yet (a crash or failure before broadcast). */

@@ -6,7 +6,8 @@
 // then refused by bcoin 1.0.2, which never replaces a mempool transaction: the original stays;
 // fee-bump-btcd.test.ts has a replacement btcd accepts; a CPFP child sent and mined with its
 // parent); a reviewed send saved as an unsigned PSBT file is loaded back, shown, signed with the
-// password and sent.
+// password and sent; with fee estimates from recent blocks chosen in Settings, the rates are
+// estimates.
 
 import fs from 'node:fs';
 import { hex } from '@scure/base';
@@ -179,6 +180,30 @@ describe('spending in the desktop UI: fee guidance, coin control, fee bumps, PSB
     const txid = /[0-9a-f]{64}/.exec(await textOf(page, 'psbt/sent-txid'))![0];
     await inMempool(txid, 'the PSBT send in the node mempool');
     expect((await rawOf(txid)).outputs.some((o) => o.value === 25_000_000)).toBe(true);
+    expect(watched.problems).toEqual([]);
+  });
+
+  it('estimates from recent blocks once Settings says so, and labels the rates estimates', async () => {
+    const choose = async (mode: 'blocks' | 'auto') => {
+      await byId(page, 'nav/settings').click();
+      await byId(page, 'settings/fee-estimates').selectOption(mode);
+      await byId(page, 'settings/fee-estimates-done').waitFor();
+    };
+    await choose('blocks');
+    expect(await textOf(page, 'settings/fee-estimates-now')).toContain('estimated from the last 6 blocks');
+    await screenshot(page, 'fees-from-blocks-settings');
+    await byId(page, 'nav/send').click();
+    const source = await eventually(() => textOf(page, 'send/fee-source'), (t) => t.startsWith('Estimates from'), 15_000, 'the estimates from blocks');
+    expect(source).toMatch(/^Estimates from the last 6 blocks' fee rates \(blocks with room count at the relay floor\)\. The network's minimum is [\d.]+ sat\/vB\.$/);
+    // No regtest block is anywhere near full: every block cleared at the relay floor.
+    const floor = /minimum is ([\d.]+) sat/.exec(source)![1];
+    expect(await textOf(page, 'send/fee-fast-text')).toBe(`Fast — ${floor} sat/vB (estimate), next block or two`);
+    expect(await textOf(page, 'send/fee-slow-text')).toBe(`Slow — ${floor} sat/vB (estimate), when the network is quiet`);
+    await screenshot(page, 'fees-from-blocks');
+    // Back to the default: regtest blocks have no fee market, so the presets again.
+    await choose('auto');
+    await byId(page, 'nav/send').click();
+    await eventually(() => textOf(page, 'send/fee-fast-text'), (t) => t === 'Fast — 20 sat/vB (preset), next block or two', 15_000, 'the presets again');
     expect(watched.problems).toEqual([]);
   });
 });

@@ -212,10 +212,15 @@ describe('password and locking', () => {
 
   it('settings are validated', () => {
     const w = service();
-    expect(w.settings()).toEqual({ 'auto-lock-minutes': 15, 'gap-limit': 20, 'fee-rate-fast': 20, 'fee-rate-normal': 8, 'fee-rate-slow': 2 });
+    expect(w.settings()).toEqual({ 'auto-lock-minutes': 15, 'gap-limit': 20, 'fee-rate-fast': 20, 'fee-rate-normal': 8, 'fee-rate-slow': 2, 'fee-estimates': 'auto' });
     expectCode(() => w.setSetting('auto-lock-minutes', '-1'), 'invalid-setting');
     expectCode(() => w.setSetting('auto-lock-minutes', '1.5'), 'invalid-setting');
     expectCode(() => w.setSetting('colour', 'blue'), 'invalid-setting');
     expect(w.setSetting('gap-limit', '50')['gap-limit']).toBe(50);
+    // fee-estimates is one of three words, not a number.
+    expect(w.setSetting('fee-estimates', 'blocks')['fee-estimates']).toBe('blocks');
+    expect(w.feeEstimates()).toBe('blocks');
+    for (const bad of ['Blocks', '1', '', 'auto ']) expect(expectCode(() => w.setSetting('fee-estimates', bad), 'invalid-setting').message).toBe('fee-estimates must be auto, blocks or presets.');
+    expect(w.feeEstimates()).toBe('blocks');
   });
 });

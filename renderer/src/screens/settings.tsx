@@ -1,4 +1,4 @@
-// Settings: chain backend and its peers, amounts (unit, fiat price), auto-lock, password, recovery words, vault backup, descriptors, labels.
+// Settings: chain backend and its peers, amounts (unit, fiat price), auto-lock, fee estimates, password, recovery words, vault backup, descriptors, labels.
 import { useEffect, useState } from 'react';
 import type { BackendConfig, BackendView } from '../../../src/api/contract.js';
 import { call } from '../api.js';
@@ -6,6 +6,7 @@ import { BackendForm, badPeer, formBackend, PublicHostConfirm, publicHostOf } fr
 import { CopyButton } from '../components/copy-button.js';
 import { BusyNote } from '../components/busy-note.js';
 import { DisplaySection } from '../components/display-form.js';
+import { FeeEstimatesSection } from '../components/fee-estimates-form.js';
 import { ErrorNote, Field } from '../components/field.js';
 import { PasswordChoice, passwordProblem, type PasswordValue } from '../components/password-choice.js';
 import { PeersPanel } from '../components/peers-panel.js';
@@ -249,6 +250,7 @@ export function Settings({ revision, onChanged }: { revision: number; onChanged:
           <BackendSection network={s.network} current={s.backend} onSaved={onChanged} />
           <PeersPanel revision={revision} backend={s.backend.kind} />
           <AutoLockSection current={s.autoLockMinutes} />
+          <FeeEstimatesSection current={s.feeEstimates} network={s.network} />
         </>
       ) : null}
       <DisplaySection />

@@ -1,4 +1,4 @@
-// The contract's settings: `settings.get|set` (the auto-lock and the chain source) and
+// The contract's settings: `settings.get|set` (the auto-lock, fee estimates and the chain source) and
 // `settings.testServer` (an Electrum server tried before it is saved). A new chain source is
 // checked and saved here; the core closes the old one (backend-setting.ts has the rules).
 
@@ -9,6 +9,7 @@ import { parseServerUrl } from '../../node/electrum/client.js';
 import { probeServer } from '../../node/electrum/probe.js';
 import { parseProxyUrl } from '../../p2p/socks5.js';
 import { backendView, electrumPlan, planFromCall, storeBackend } from '../backend-setting.js';
+import { FEE_ESTIMATES_SETTING } from '../../wallet/block-fees.js';
 import type { HandlerMap, SessionHost } from './handler.js';
 
 export type SettingsMethods = 'settings.get' | 'settings.set' | 'settings.testServer';
@@ -18,7 +19,7 @@ export function settingsHandlers(host: SessionHost): HandlerMap<SettingsMethods>
     'settings.get': () => {
       const w = host.wallet();
       // The RPC password stays in the core: the form leaves it empty to keep the saved one.
-      return { autoLockMinutes: w.setting('auto-lock-minutes'), backend: backendView(w, host.backend(), () => host.pins().all()), network: w.network };
+      return { autoLockMinutes: w.setting('auto-lock-minutes'), feeEstimates: w.feeEstimates(), backend: backendView(w, host.backend(), () => host.pins().all()), network: w.network };
     },
     'settings.set': async (p) => {
       const w = host.wallet();
@@ -29,6 +30,7 @@ export function settingsHandlers(host: SessionHost): HandlerMap<SettingsMethods>
         w.checkPassword(p.password);
         w.setSetting('auto-lock-minutes', String(p.autoLockMinutes));
       }
+      if (p.feeEstimates !== undefined) w.setSetting(FEE_ESTIMATES_SETTING, p.feeEstimates);
       if (plan) await host.backendChanged(storeBackend(w, plan).kind);
       return { ok: true as const };
     },
