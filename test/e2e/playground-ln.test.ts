@@ -104,6 +104,8 @@ describe('the playground peer in the desktop UI', () => {
   });
 
   it('accepts a channel the peer funds in one click; the peer pays first', async () => {
+    // The README's picture: the card offering both ways to a channel.
+    await byId(page, 'playground-peer').screenshot({ path: path.join(SCREENSHOTS, 'playground-ln-04-offer-card.png') });
     await byId(page, 'playground-peer/offer').click();
     await byId(page, 'toast').filter({ hasText: 'The playground peer opened a channel of 1,000,000 sats to you' }).first().waitFor({ timeout: 60_000 });
     const card = page.locator('[data-testid="channel"]').first();

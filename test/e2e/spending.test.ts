@@ -10,12 +10,13 @@
 // estimates.
 
 import fs from 'node:fs';
+import path from 'node:path';
 import { hex } from '@scure/base';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToHex } from '../../src/chain/bytes.js';
 import { parseTx, type Tx } from '../../src/chain/tx.js';
-import { launchBrowser, screenshot, type WatchedPage } from '../helpers/browser.js';
+import { launchBrowser, screenshot, SCREENSHOTS, type WatchedPage } from '../helpers/browser.js';
 import { startNode, type RegtestNode } from '../helpers/regtest.js';
 import type { ServeProcess } from '../helpers/shell.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -200,6 +201,7 @@ describe('spending in the desktop UI: fee guidance, coin control, fee bumps, PSB
     expect(await textOf(page, 'send/fee-fast-text')).toBe(`Fast — ${floor} sat/vB (estimate), next block or two`);
     expect(await textOf(page, 'send/fee-slow-text')).toBe(`Slow — ${floor} sat/vB (estimate), when the network is quiet`);
     await screenshot(page, 'fees-from-blocks');
+    await page.locator('fieldset', { has: byId(page, 'send/fee-source') }).screenshot({ path: path.join(SCREENSHOTS, 'fees-from-blocks-choice.png') });
     // Back to the default: regtest blocks have no fee market, so the presets again.
     await choose('auto');
     await byId(page, 'nav/send').click();

@@ -56,6 +56,8 @@ export async function openAnotherPage(page: Page, colorScheme: 'light' | 'dark' 
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
+  // From the top: a page left scrolled draws its sticky top bar halfway down the whole-page picture.
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
