@@ -53,7 +53,7 @@ export function Coins({ revision }: { revision: number }) {
       <h1>Coins</h1>
       <p className="muted">
         Each coin is an unspent output you received. A frozen coin is never spent by Coffer until you unfreeze it (useful for coins you
-        want to keep apart). {list.length} coins, {amount(total)}
+        want to keep apart). {list.length.toLocaleString('en-US')} coins, {amount(total)}
         {frozen > 0 ? `, ${amount(frozen)} frozen` : ''}
         {maturing > 0 ? `, ${amount(maturing)} maturing (mined; spendable from ${MATURE_AT} confirmations)` : ''}.
       </p>
