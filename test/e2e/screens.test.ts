@@ -73,13 +73,16 @@ describe('calm, legible, accessible screens against a real core and a regtest no
   let shell: ServeProcess;
   let watched: WatchedPage;
   let page: Page;
+  /** The served wallet's data directory (its log, for a failure). */
+  let dir = '';
   const others: ServeProcess[] = [];
 
   beforeAll(async () => {
     node = await startNode();
     await node.fund();
     browser = await launchBrowser();
-    ({ shell, watched, page } = await fundedApp(browser, node, tmpDir('coffer-e2e-screens-'), PASSWORD, FUNDS));
+    dir = tmpDir('coffer-e2e-screens-');
+    ({ shell, watched, page } = await fundedApp(browser, node, dir, PASSWORD, FUNDS));
   });
 
   afterAll(async () => {
@@ -94,12 +97,22 @@ describe('calm, legible, accessible screens against a real core and a regtest no
     // The funding payment's notice goes first: the batch's notice is then its own.
     for (const b of await page.getByRole('button', { name: 'Dismiss notice' }).all()) await b.click();
     for (let i = 0; i < BATCHES; i++) await node.send(address, 200 * COIN);
+    // Every set of notices seen while waiting, for a failure to say what showed instead (seen once
+    // in a full run: nothing at all for 60 s, the payments listed in the next test).
+    const seen = new Set<string>();
     const texts = await eventually(
-      () => byId(page, 'toast').allTextContents(),
+      async () => {
+        const t = await byId(page, 'toast').allTextContents();
+        seen.add(JSON.stringify(t));
+        return t;
+      },
       (t) => t.length === 1 && t[0]!.startsWith(`${BATCHES} incoming payments, +`),
       60_000,
       'one notice for the batch',
-    );
+    ).catch((e: unknown) => {
+      const tail = (...parts: string[]) => fs.readFileSync(path.join(dir, ...parts, 'logs', 'coffer.log'), 'utf8').trim().split('\n').slice(-20).join('\n');
+      throw new Error(`${(e as Error).message}; notices seen meanwhile: ${[...seen].join(' ')}; the node's mempool holds ${node.mempool().length} transactions; the app's logs end:\n${tail()}\n${tail('regtest')}`);
+    });
     expect(texts[0]).toContain('(unconfirmed)');
     const notice = (await byId(page, 'toasts').boundingBox())!;
     expect(overlap(notice, (await byId(page, 'app/lock').boundingBox())!)).toBe(false);
