@@ -6,11 +6,11 @@
 
 import { equalBytes, hashToHex } from '../chain/bytes.js';
 import { matchAny } from '../chain/bip158.js';
-import { checkMerkleRoot, checkWitnessCommitment, parseBlock, type Block } from '../chain/block.js';
+import type { Block } from '../chain/block.js';
 import { sha256d, type Tx } from '../chain/tx.js';
 import { CofferError } from '../api/errors.js';
 import { BASIC_FILTER, MAX_GETCFILTERS } from '../p2p/cf-messages.js';
-import { MSG_BLOCK, MSG_TX, MSG_WITNESS_BLOCK, MSG_WITNESS_TX, NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_WITNESS, type Message } from '../p2p/messages.js';
+import { MSG_BLOCK, MSG_TX, MSG_WITNESS_TX, NODE_BLOOM, NODE_COMPACT_FILTERS, NODE_NETWORK, NODE_WITNESS, type Message } from '../p2p/messages.js';
 import { PeerError, type Peer } from '../p2p/peer.js';
 import { collect, FilterHeaders } from './filter-headers.js';
 import { PeerSource, type PeerSourceOptions } from './peer-source.js';
@@ -147,12 +147,6 @@ export class FiltersSource extends PeerSource implements ChainSource {
   }
 
   /** Close a peer that failed a request, or ban it when it lied. */
-  private drop(peer: Peer, e: PeerError): void {
-    this.log('filters.peer-dropped', { peer: peer.address, reason: e.message, banned: e.misbehaving });
-    if (e.misbehaving) this.pool.ban(peer, e.message);
-    else peer.close(e.message);
-  }
-
   /** The filters of from..to from one peer, each hashing to the agreed filter hash; a peer that sends another is banned. */
   private async filters(from: number, to: number, hashes: Uint8Array[]): Promise<Uint8Array[]> {
     const peer = await this.peer(10_000);
@@ -202,32 +196,7 @@ export class FiltersSource extends PeerSource implements ChainSource {
 
   /** Whole blocks with witnesses at best-chain heights, each checked against its header (Merkle root, witness commitment). */
   private async blocks(heights: number[], from?: Peer): Promise<Block[]> {
-    const peer = from ?? (await this.peer(10_000));
-    const hashes = heights.map((h) => this.chain.hashAt(h));
-    try {
-      const got = await collect(peer, { type: 'getdata', items: hashes.map((hash) => ({ type: MSG_WITNESS_BLOCK, hash })) }, (m) => m.type === 'unknown' && m.command === 'block');
-      const byHash = new Map<string, Block>();
-      for (const m of got) {
-        if (m.type !== 'unknown') continue;
-        let block: Block;
-        try {
-          block = parseBlock(m.payload);
-          checkMerkleRoot(block);
-          checkWitnessCommitment(block);
-        } catch (e) {
-          throw new PeerError(e instanceof CofferError ? e.message : 'a bad block', true);
-        }
-        byHash.set(hashToHex(block.hash), block);
-      }
-      return hashes.map((h) => {
-        const b = byHash.get(hashToHex(h));
-        if (!b) throw new PeerError('the peer did not send a block we asked for', false);
-        return b;
-      });
-    } catch (e) {
-      if (e instanceof PeerError) this.drop(peer, e);
-      throw e;
-    }
+    return this.wholeBlocks(from ?? (await this.peer(10_000)), heights.map((h) => this.chain.hashAt(h)));
   }
 
   /**

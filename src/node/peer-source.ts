@@ -3,7 +3,7 @@
 // estimates from the last blocks when asked: recent-blocks.ts).
 
 import { checkMerkleRoot, checkWitnessCommitment, parseBlock, type Block } from '../chain/block.js';
-import { equalBytes, hashToHex } from '../chain/bytes.js';
+import { hashToHex } from '../chain/bytes.js';
 import type { ChainChange } from '../chain/header-chain.js';
 import { HeaderError } from '../chain/header-rules.js';
 import type { ChainParams } from '../chain/params.js';
@@ -59,6 +59,7 @@ export interface PeerSourceOptions {
 }
 
 export abstract class PeerSource {
+  abstract readonly kind: 'spv' | 'filters';
   readonly pool: Pool;
   readonly store: HeaderStore;
   protected readonly opts: PeerSourceOptions;
@@ -94,7 +95,7 @@ export abstract class PeerSource {
       chain: this.store.chain,
       network: opts.params.network,
       dir: opts.store.dir,
-      block: async (hash) => this.wholeBlock(await this.peer(10_000), hash),
+      block: async (hash) => (await this.wholeBlocks(await this.peer(10_000), [hash]))[0]!,
       log: (event, fields) => this.log(event, fields),
     });
   }
@@ -291,39 +292,50 @@ export abstract class PeerSource {
   }
 
   /**
-   * One whole block with witnesses from `peer`, checked against the hash asked for (Merkle root,
-   * witness commitment). A peer that fails is closed, one that sends a wrong block banned.
+   * Whole blocks with witnesses from `peer`, in the order asked, each checked against the hash
+   * asked for (Merkle root, witness commitment). A peer that fails is dropped: closed, or banned
+   * for a bad block.
    */
-  protected async wholeBlock(peer: Peer, hash: Uint8Array): Promise<Block> {
-    let payload: Uint8Array | undefined;
-    // Only this block: another request on the same peer (a scan, a second fetch) may bring others.
+  protected async wholeBlocks(peer: Peer, hashes: Uint8Array[]): Promise<Block[]> {
+    const wanted = new Set(hashes.map((h) => hashToHex(h)));
+    const payloads = new Map<string, Uint8Array>();
+    // Only these blocks: another request on the same peer (a scan, a fee estimate) may bring others.
     const listen = (m: Message) => {
-      if (m.type === 'unknown' && m.command === 'block' && m.payload.length >= 80 && equalBytes(headerHash(m.payload.subarray(0, 80)), hash)) payload = m.payload;
+      if (m.type !== 'unknown' || m.command !== 'block' || m.payload.length < 80) return;
+      const key = hashToHex(headerHash(m.payload.subarray(0, 80)));
+      if (wanted.has(key)) payloads.set(key, m.payload);
     };
-    peer.on('message', listen);
     try {
+      peer.on('message', listen);
       try {
-        peer.send({ type: 'getdata', items: [{ type: MSG_WITNESS_BLOCK, hash }] });
+        peer.send({ type: 'getdata', items: hashes.map((hash) => ({ type: MSG_WITNESS_BLOCK, hash })) });
         await peer.ping();
       } finally {
         peer.off('message', listen);
       }
-      if (!payload) throw new PeerError('the peer did not send the block', false);
-      try {
-        const block = parseBlock(payload);
-        checkMerkleRoot(block);
-        checkWitnessCommitment(block);
-        return block;
-      } catch (e) {
-        throw e instanceof PeerError ? e : new PeerError(e instanceof CofferError ? e.message : 'a bad block', true);
-      }
+      return hashes.map((hash) => {
+        const payload = payloads.get(hashToHex(hash));
+        if (!payload) throw new PeerError('the peer did not send a block we asked for', false);
+        try {
+          const block = parseBlock(payload);
+          checkMerkleRoot(block);
+          checkWitnessCommitment(block);
+          return block;
+        } catch (e) {
+          throw new PeerError(e instanceof CofferError ? e.message : 'a bad block', true);
+        }
+      });
     } catch (e) {
-      if (e instanceof PeerError) {
-        if (e.misbehaving) this.pool.ban(peer, e.message);
-        else peer.close(e.message);
-      }
+      if (e instanceof PeerError) this.drop(peer, e);
       throw e;
     }
+  }
+
+  /** A peer that failed a request: closed, or banned when it misbehaved. */
+  protected drop(peer: Peer, e: PeerError): void {
+    this.log(`${this.kind}.peer-dropped`, { peer: peer.address, reason: e.message, banned: e.misbehaving });
+    if (e.misbehaving) this.pool.ban(peer, e.message);
+    else peer.close(e.message);
   }
 
   /**

@@ -115,9 +115,9 @@ export class SpvClient extends PeerSource implements ChainSource {
   async withWitness(blockHash: Uint8Array, txids: Uint8Array[]): Promise<Uint8Array[]> {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const block = await this.wholeBlock(await this.peer(10_000), blockHash);
+        const [block] = await this.wholeBlocks(await this.peer(10_000), [blockHash]);
         const want = new Set(txids.map((t) => hashToHex(t)));
-        return block.txs.filter((t) => want.has(hashToHex(t.txid))).map((t) => t.raw);
+        return block!.txs.filter((t) => want.has(hashToHex(t.txid))).map((t) => t.raw);
       } catch (e) {
         if (!(e instanceof PeerError)) throw e;
       }
