@@ -278,10 +278,15 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
     await node?.stop();
   }
 
+  /** Whether this is the app's regtest playground: the embedded node, the wallet's own setting, not a command's core. */
+  private inPlayground(): boolean {
+    return !this.options.command && !this.sourceOverride && this.wallet?.network === 'regtest' && this.backend().kind === 'node';
+  }
+
   /** The playground's peer, opened once the embedded node runs; only on the regtest playground. */
   private playgroundPeer(): Promise<PlaygroundPeer> {
     const w = this.requireWallet();
-    if (w.network !== 'regtest' || this.backend().kind !== 'node') {
+    if (!this.inPlayground()) {
       throw new CofferError('backend-unavailable', 'The playground peer runs only in the regtest playground (embedded node).');
     }
     this.peer ??= (async () => {
@@ -373,8 +378,7 @@ export class Core extends EventEmitter<{ event: [CofferEvent] }> {
    */
   private nodeOptions(): ChannelNodeOptions {
     if (this.lightningOptions) return this.lightningOptions;
-    const playground = !this.options.command && !this.sourceOverride && this.wallet?.network === 'regtest' && this.backend().kind === 'node';
-    return playground ? { inbound: PLAYGROUND_INBOUND } : {};
+    return this.inPlayground() ? { inbound: PLAYGROUND_INBOUND } : {};
   }
 
   /** The SOCKS5 proxy the wallet's peers go through: the command's --proxy, else the light client's setting. */
